@@ -1,0 +1,11 @@
+//! Mounts a provider model on wiremock, in-process for `run` and on a listener for `serve`.
+
+mod http;
+mod page;
+mod server;
+
+pub use http::{
+    ADMIN_PREFIX, CONSENT_HEADER, CONSENT_SCREEN_HEADER, ConsentMode, ERROR_DESCRIPTION_HEADER, ERROR_HEADER,
+    ProviderResponder, SharedEngine, USER_HEADER, form_pairs, lock, parse_decision,
+};
+pub use server::ModelServer;

@@ -1,0 +1,12 @@
+//! Provider profiles (data) and the behaviour engine that runs them.
+
+mod engine;
+mod profile;
+mod store;
+
+pub use engine::{
+    AuthorizeOutcome, AuthorizeResponse, AuthorizeStep, ClientConfig, ClientKind, ConsentDecision, Engine, GrantSummary,
+    JsonResponse, PendingConsent, ProviderError, PublishingStatus, is_oob, param, pkce_matches, random_token,
+    s256_challenge,
+};
+pub use profile::{Delivery, ErrorSpec, OfflineRequest, Profile, ProfileError, Registry, closest};

@@ -1,0 +1,352 @@
+//! Provider profiles: one provider in one era, as data.
+//!
+//! Profiles are YAML embedded in the binary (`profiles/`), strict on input, and an era may be
+//! written as the difference from another profile (`extends:`), so the difference between
+//! eras is itself readable.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The profiles bundled with the binary, by the name scenarios use.
+const BUILTIN: &[(&str, &str)] = &[
+    ("google", include_str!("../../profiles/google.yaml")),
+    ("google@2015", include_str!("../../profiles/google@2015.yaml")),
+    ("oidc", include_str!("../../profiles/oidc.yaml")),
+];
+
+/// One provider in one era.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// Set from the registry key (`google@2015`), not from the file.
+    #[serde(skip)]
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub era: Option<String>,
+    #[serde(default)]
+    pub extends: Option<String>,
+    pub summary: String,
+    pub issuer: String,
+    pub endpoints: Endpoints,
+    pub authorize: AuthorizeRules,
+    pub consent: ConsentRules,
+    pub refresh_token: RefreshTokenRules,
+    pub tokens: TokenRules,
+    pub errors: ErrorCatalogue,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Endpoints {
+    pub authorize: String,
+    pub token: String,
+    pub revoke: String,
+    pub userinfo: String,
+    pub discovery: String,
+    pub revoke_methods: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorizeRules {
+    pub required: Vec<String>,
+    pub response_types: Vec<String>,
+    pub access_types: Vec<String>,
+    pub prompt_values: Vec<String>,
+    pub prompt_tolerated: Vec<String>,
+    /// `None`: the provider does not know the parameter and ignores it.
+    pub approval_prompt: Option<ApprovalPromptRules>,
+    pub code_challenge_methods: Vec<String>,
+    pub default_code_challenge_method: String,
+    pub oob_blocked: bool,
+    pub installed_default_offline: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalPromptRules {
+    /// Values accepted without an error; any other value is `invalid_value`.
+    pub accepted: Vec<String>,
+    /// Whether `approval_prompt=force` shows the consent screen again.
+    pub forces_consent: bool,
+    /// Whether sending it together with `prompt` is rejected.
+    pub conflicts_with_prompt: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentRules {
+    pub forced_by_prompt_consent: bool,
+    /// Whether the user may grant a subset of the requested scopes.
+    pub granular: bool,
+    /// Scopes granted with sign-in; a granular screen cannot untick them.
+    pub sign_in_scopes: Vec<String>,
+}
+
+/// What makes an authorization request ask for offline access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OfflineRequest {
+    /// Google: `access_type=offline`.
+    AccessTypeOffline,
+    /// OpenID Connect Core §11: the `offline_access` scope.
+    OfflineAccessScope,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshTokenRules {
+    pub requires: OfflineRequest,
+    pub only_when_consent_shown: bool,
+    /// OIDC §11: `offline_access` is ignored unless `prompt` contains `consent`.
+    #[serde(default)]
+    pub offline_access_needs_prompt_consent: bool,
+    pub rotation: bool,
+    pub limit_per_user_client: usize,
+    pub unused_expiry_seconds: Option<u64>,
+    /// Lifetime of refresh tokens issued to testing-status clients for non-sign-in scopes.
+    pub testing_expiry_seconds: Option<u64>,
+    pub id_token_on_refresh: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRules {
+    pub access_token_expires_in: u64,
+    pub code_lifetime_seconds: u64,
+    pub id_token_scopes: Vec<String>,
+    pub scope_aliases: BTreeMap<String, String>,
+    pub client_secret_required: bool,
+}
+
+/// How an authorization error reaches the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Delivery {
+    /// The provider's own error page; the app never hears of it.
+    #[default]
+    Page,
+    /// A redirect back to the app with `error=`.
+    Redirect,
+}
+
+/// One error the provider answers with, exactly as it answers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorSpec {
+    pub status: u16,
+    pub error: String,
+    pub description: String,
+    #[serde(default)]
+    pub delivery: Delivery,
+    pub source: String,
+}
+
+impl ErrorSpec {
+    /// The description with `{param}`, `{value}` and `{redirect_uri}` filled in.
+    pub fn describe(&self, param: &str, value: &str) -> String {
+        self.description
+            .replace("{param}", param)
+            .replace("{redirect_uri}", value)
+            .replace("{value}", value)
+    }
+}
+
+/// Every error the model can produce; a profile must define each one.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorCatalogue {
+    pub missing_param: ErrorSpec,
+    pub missing_response_type: ErrorSpec,
+    pub unknown_client: ErrorSpec,
+    pub redirect_uri_mismatch: ErrorSpec,
+    pub oob_blocked: ErrorSpec,
+    pub invalid_value: ErrorSpec,
+    pub invalid_prompt: ErrorSpec,
+    pub prompt_none_combined: ErrorSpec,
+    pub conflict_params: ErrorSpec,
+    pub missing_code_challenge: ErrorSpec,
+    pub access_denied: ErrorSpec,
+    pub consent_required: ErrorSpec,
+    pub token_missing_grant_type: ErrorSpec,
+    pub unsupported_grant_type: ErrorSpec,
+    pub no_client_id: ErrorSpec,
+    pub token_unknown_client: ErrorSpec,
+    pub missing_client_secret: ErrorSpec,
+    pub wrong_client_secret: ErrorSpec,
+    pub token_missing_param: ErrorSpec,
+    pub missing_redirect_uri: ErrorSpec,
+    pub malformed_code: ErrorSpec,
+    pub code_reused: ErrorSpec,
+    pub code_expired: ErrorSpec,
+    pub code_wrong_client: ErrorSpec,
+    pub token_redirect_mismatch: ErrorSpec,
+    pub missing_code_verifier: ErrorSpec,
+    pub invalid_code_verifier: ErrorSpec,
+    pub verifier_not_needed: ErrorSpec,
+    pub refresh_invalid: ErrorSpec,
+    pub refresh_wrong_client: ErrorSpec,
+    pub revoke_invalid_token: ErrorSpec,
+    pub revoke_missing_token: ErrorSpec,
+    pub userinfo_invalid_token: ErrorSpec,
+}
+
+/// Why a profile could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    #[error("unknown provider `{name}`{}", did_you_mean(.suggestion))]
+    Unknown { name: String, suggestion: Option<String> },
+    #[error("profile `{id}` is invalid: {source}")]
+    Invalid {
+        id: String,
+        #[source]
+        source: serde_yaml::Error,
+    },
+    #[error("profile `{id}` extends itself through `{via}`")]
+    Cycle { id: String, via: String },
+    #[error("failed to read profile {}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn did_you_mean(suggestion: &Option<String>) -> String {
+    suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default()
+}
+
+/// The closest of `candidates` to `name`, if it is close enough to be a likely typo.
+pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(name, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c.to_string())
+}
+
+/// Built-in profiles plus any the user loaded, by id (`google`, `google@2015`).
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    sources: BTreeMap<String, String>,
+}
+
+impl Registry {
+    /// The profiles bundled with the binary.
+    pub fn builtin() -> Self {
+        let sources = BUILTIN.iter().map(|(id, text)| (id.to_string(), text.to_string())).collect();
+        Self { sources }
+    }
+
+    /// Adds a user profile file; its id is the file stem (`acme@2024.yaml` → `acme@2024`).
+    pub fn add_file(&mut self, path: &Path) -> Result<String, ProfileError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ProfileError::Read { path: path.to_owned(), source })?;
+        let id = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        self.sources.insert(id.clone(), text);
+        self.load(&id)?;
+        Ok(id)
+    }
+
+    /// Every profile id, sorted.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.sources.keys().map(String::as_str)
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.sources.contains_key(id)
+    }
+
+    /// Loads a profile, applying its `extends:` chain.
+    pub fn load(&self, id: &str) -> Result<Profile, ProfileError> {
+        let merged = self.merged_value(id, &mut Vec::new())?;
+        let mut profile: Profile = serde_yaml::from_value(merged)
+            .map_err(|source| ProfileError::Invalid { id: id.to_string(), source })?;
+        profile.id = id.to_string();
+        Ok(profile)
+    }
+
+    fn merged_value(&self, id: &str, seen: &mut Vec<String>) -> Result<serde_yaml::Value, ProfileError> {
+        let text = self.sources.get(id).ok_or_else(|| ProfileError::Unknown {
+            name: id.to_string(),
+            suggestion: closest(id, self.ids()),
+        })?;
+        if seen.iter().any(|s| s == id) {
+            return Err(ProfileError::Cycle { id: seen[0].clone(), via: id.to_string() });
+        }
+        seen.push(id.to_string());
+        let own: serde_yaml::Value = serde_yaml::from_str(text)
+            .map_err(|source| ProfileError::Invalid { id: id.to_string(), source })?;
+        let parent = own.get("extends").and_then(|v| v.as_str()).map(str::to_string);
+        match parent {
+            None => Ok(own),
+            Some(parent) => {
+                let mut base = self.merged_value(&parent, seen)?;
+                merge(&mut base, own);
+                Ok(base)
+            }
+        }
+    }
+}
+
+/// Deep-merges `overlay` into `base`: mappings merge key by key, anything else replaces.
+fn merge(base: &mut serde_yaml::Value, overlay: serde_yaml::Value) {
+    match (base, overlay) {
+        (serde_yaml::Value::Mapping(base), serde_yaml::Value::Mapping(overlay)) => {
+            for (key, value) in overlay {
+                match base.get_mut(&key) {
+                    Some(slot) => merge(slot, value),
+                    None => {
+                        base.insert(key, value);
+                    }
+                }
+            }
+        }
+        (slot, value) => *slot = value,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_profile_loads() {
+        let registry = Registry::builtin();
+        for id in registry.ids() {
+            let profile = registry.load(id).unwrap_or_else(|e| panic!("{id}: {e}"));
+            assert_eq!(profile.id, id);
+        }
+    }
+
+    #[test]
+    fn the_2015_era_is_google_with_the_old_approval_prompt_rules() {
+        let registry = Registry::builtin();
+        let now = registry.load("google").unwrap();
+        let old = registry.load("google@2015").unwrap();
+        assert!(!now.authorize.approval_prompt.unwrap().forces_consent);
+        assert!(old.authorize.approval_prompt.unwrap().forces_consent);
+        assert_eq!(old.endpoints.authorize, "/o/oauth2/auth");
+        // inherited unchanged
+        assert_eq!(old.endpoints.token, now.endpoints.token);
+        assert_eq!(old.errors.code_reused.description, "Code was already redeemed.");
+        assert_eq!(old.refresh_token.testing_expiry_seconds, None);
+    }
+
+    #[test]
+    fn unknown_provider_suggests_the_closest_name() {
+        let err = Registry::builtin().load("gogle").unwrap_err();
+        assert_eq!(err.to_string(), "unknown provider `gogle`; did you mean `google`?");
+    }
+
+    #[test]
+    fn error_descriptions_fill_their_placeholders() {
+        let google = Registry::builtin().load("google").unwrap();
+        let text = google.errors.invalid_value.describe("access_type", "offine");
+        assert_eq!(text, "Invalid parameter value for access_type: 'offine' is not valid");
+    }
+}

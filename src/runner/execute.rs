@@ -1,0 +1,553 @@
+//! Runs one case's steps over HTTP against a provider: the in-process model, `serve`, or a
+//! live provider. The same code drives all three, so their transcripts are comparable.
+
+use std::collections::BTreeMap;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::Value;
+
+use super::expect::{self, Failure, Observed};
+use crate::model::{ADMIN_PREFIX, CONSENT_HEADER, CONSENT_SCREEN_HEADER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER, USER_HEADER};
+use crate::provider::{ClientConfig, Profile, random_token, s256_challenge};
+use crate::scenario::{
+    Action, AuthorizeAction, AxisValue, Case, ClientAuth, ConsentChoice, ExchangeAction, ExchangeFault, Params, PkceMethod,
+    RefreshAction, RefreshFault, RevokeAction, RevokeMethod, RevokeToken, TokenPick,
+};
+use crate::transcript::{Aliases, RefreshSummary, RequestRecord, ResponseRecord, StepRecord, Transcript, canonical};
+
+/// Where a case runs and what the provider there supports.
+pub struct Endpoint<'a> {
+    pub http: &'a reqwest::Client,
+    /// `http://127.0.0.1:PORT` or the provider's origin.
+    pub base: String,
+    pub profile: &'a Profile,
+    /// The clients of the case by scenario name, in definition order.
+    pub clients: &'a [(String, ClientConfig)],
+    /// Whether the admin endpoints exist (model and `serve`; not a real provider).
+    pub admin: bool,
+}
+
+/// What a case produced: its transcript and every expectation that failed.
+#[derive(Debug, Clone)]
+pub struct CaseRun {
+    pub transcript: Transcript,
+    pub failures: Vec<Failure>,
+    /// A transport problem that stopped the case (only live runs have these).
+    pub fault: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+struct Authorization {
+    client: usize,
+    redirect_uri: String,
+    verifier: Option<String>,
+    code: Option<String>,
+    grant: usize,
+}
+
+/// Per-case state: what earlier steps received that later steps use.
+#[derive(Default)]
+struct State {
+    aliases: Aliases,
+    last: Option<Observed>,
+    consent_screen: Option<bool>,
+    authorization: Option<Authorization>,
+    exchanged: Option<Authorization>,
+    refresh_tokens: Vec<(String, usize)>,
+    access_tokens: Vec<String>,
+    grants: Vec<Option<bool>>,
+}
+
+/// Runs every step of `case` that applies to it.
+pub async fn run_case(case: &Case, endpoint: &Endpoint<'_>) -> CaseRun {
+    let mut state = State::default();
+    for (name, client) in endpoint.clients {
+        state.aliases.name(&client.client_id, format!("<client_id:{name}>"));
+        state.aliases.name(&client.client_secret, format!("<client_secret:{name}>"));
+    }
+    let mut steps = Vec::new();
+    let mut failures = Vec::new();
+    let mut fault = None;
+    let scenario = &case.scenario;
+    for (index, step) in scenario.file.steps.iter().enumerate() {
+        if !applies(&step.when, case) {
+            continue;
+        }
+        let line = scenario.step_lines.get(index).copied().unwrap_or(1);
+        let result = match &step.action {
+            Action::Expect(expectation) => {
+                failures.extend(expect::check(expectation, state.last.as_ref(), state.consent_screen, line));
+                continue;
+            }
+            Action::Authorize(action) => authorize(action, case, endpoint, &mut state).await,
+            Action::Exchange(action) => exchange(action, endpoint, &mut state).await,
+            Action::Refresh(action) => refresh(action, endpoint, &mut state).await,
+            Action::Revoke(action) => revoke(action, endpoint, &mut state).await,
+            Action::Userinfo => userinfo(endpoint, &mut state).await,
+            Action::Discovery => discovery(endpoint, &mut state).await,
+            Action::Advance(seconds) => advance(*seconds, endpoint).await,
+        };
+        match result {
+            Ok(record) => steps.push(record),
+            Err(problem) => {
+                steps.push(StepRecord { step: step.action.keyword().into(), note: Some(problem.clone()), ..Default::default() });
+                fault = Some(format!("step at line {line}: {problem}"));
+                break;
+            }
+        }
+    }
+    let refresh_token = RefreshSummary {
+        first_grant: state.grants.first().copied().flatten(),
+        repeat_grant: state.grants.get(1).copied().flatten(),
+    };
+    let transcript = Transcript { case: case.name.clone(), provider: case.provider.clone(), refresh_token, steps };
+    CaseRun { transcript, failures, fault }
+}
+
+fn applies(when: &[(String, Vec<String>)], case: &Case) -> bool {
+    when.iter().all(|(axis, values)| case.binding(axis).is_some_and(|v| values.contains(&v.name())))
+}
+
+type StepResult = Result<StepRecord, String>;
+
+/// The parameters of an authorize step: defaults, then `with:` axes, then the step's own.
+fn authorize_params(action: &AuthorizeAction, case: &Case, client: &ClientConfig) -> Vec<(String, Option<String>)> {
+    let mut params: Vec<(String, Option<String>)> = vec![
+        ("client_id".into(), Some(client.client_id.clone())),
+        ("redirect_uri".into(), client.redirect_uris.first().cloned()),
+        ("response_type".into(), Some("code".into())),
+        ("state".into(), Some(random_token(12))),
+    ];
+    let mut set = |name: &str, value: Option<String>| match params.iter_mut().find(|(k, _)| k == name) {
+        Some(slot) => slot.1 = value,
+        None => params.push((name.to_string(), value)),
+    };
+    for axis in &action.with {
+        if let Some(AxisValue::Params(pairs)) = case.binding(axis) {
+            for (name, value) in pairs {
+                set(name, value.clone());
+            }
+        }
+    }
+    for (name, value) in &action.params {
+        set(name, value.as_ref().map(|v| interpolate(&v.0, case)));
+    }
+    params
+}
+
+/// Replaces `${axis}` with the case's value for that axis.
+fn interpolate(text: &str, case: &Case) -> String {
+    let mut out = text.to_string();
+    for (axis, value) in &case.bindings {
+        out = out.replace(&format!("${{{axis}}}"), &value.name());
+    }
+    out
+}
+
+fn client_index(endpoint: &Endpoint, name: Option<&str>) -> Result<usize, String> {
+    match name {
+        None => Ok(0),
+        Some(name) => endpoint.clients.iter().position(|(n, _)| n == name).ok_or_else(|| format!("unknown client `{name}`")),
+    }
+}
+
+async fn authorize(action: &AuthorizeAction, case: &Case, endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
+    let client_index = client_index(endpoint, action.client.as_deref())?;
+    let client = &endpoint.clients[client_index].1;
+    let mut params = authorize_params(action, case, client);
+    let verifier = action.pkce.map(|method| {
+        let verifier = random_token(32);
+        let (challenge, method) = match method {
+            PkceMethod::S256 => (s256_challenge(&verifier), "S256"),
+            PkceMethod::Plain => (verifier.clone(), "plain"),
+        };
+        params.push(("code_challenge".into(), Some(challenge)));
+        params.push(("code_challenge_method".into(), Some(method.into())));
+        verifier
+    });
+    let sent: Vec<(String, String)> = params.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect();
+    let user = action.user.clone().unwrap_or_else(|| case.scenario.file.users.first().cloned().unwrap_or_else(|| "alice".into()));
+    let decision = match &action.on_consent_screen {
+        ConsentChoice::Grant => "grant".to_string(),
+        ConsentChoice::Deny => "deny".to_string(),
+        ConsentChoice::GrantOnly(scopes) => format!("grant_only {}", scopes.join(" ")),
+    };
+    let path = &endpoint.profile.endpoints.authorize;
+    let mut url = url::Url::parse(&format!("{}{path}", endpoint.base)).map_err(|e| format!("bad endpoint URL: {e}"))?;
+    url.query_pairs_mut().extend_pairs(&sent);
+    let response = endpoint
+        .http
+        .get(url)
+        .header(USER_HEADER, &user)
+        .header(CONSENT_HEADER, &decision)
+        .send()
+        .await
+        .map_err(|e| transport_problem(&e))?;
+
+    let status = response.status().as_u16();
+    let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let consent_screen = header(CONSENT_SCREEN_HEADER).map(|v| v == "shown");
+    let location = header("location");
+    let page_error = header(ERROR_HEADER);
+    let page_description = header(ERROR_DESCRIPTION_HEADER);
+    let body = response.text().await.map_err(|e| transport_problem(&e))?;
+
+    let mut observed = Observed { status, ..Default::default() };
+    let mut record = ResponseRecord { status, ..Default::default() };
+    let redirect_uri = sent.iter().find(|(k, _)| k == "redirect_uri").map(|(_, v)| v.clone()).unwrap_or_default();
+    let mut code = None;
+    if let Some(location) = location {
+        let (target, pairs) = split_redirect(&location);
+        record.redirect = Some(state.aliases.scrub(&target));
+        for (key, value) in pairs {
+            if key == "code" {
+                code = Some(value.clone());
+            }
+            if key == "access_token" {
+                state.access_tokens.push(value.clone());
+            }
+            observed.fields.insert(key.clone(), Value::String(value.clone()));
+            record.fields.insert(key.clone(), Value::String(state.aliases.field(&key, &value)));
+        }
+        observed.error = observed.fields.get("error").and_then(Value::as_str).map(str::to_string);
+        observed.error_description = observed.fields.get("error_description").and_then(Value::as_str).map(str::to_string);
+        record.fields.retain(|k, _| k != "error" && k != "error_description");
+    } else if let Some(found) = oob_code(&body) {
+        code = Some(found.clone());
+        observed.fields.insert("code".into(), Value::String(found.clone()));
+        record.fields.insert("code".into(), Value::String(state.aliases.field("code", &found)));
+    } else if status >= 400 {
+        record.error_page = Some(true);
+        observed.error = Some(page_error.unwrap_or_else(|| "unknown".into()));
+        observed.error_description = page_description;
+    }
+    record.error = observed.error.clone();
+    record.error_description = observed.error_description.as_deref().map(|d| state.aliases.scrub(d));
+
+    let wants_code = sent.iter().any(|(k, v)| k == "response_type" && v.split_whitespace().any(|t| t == "code"));
+    let grant = state.grants.len();
+    if wants_code {
+        // a grant that ends before a token exchange yields no refresh token
+        state.grants.push(if code.is_some() { None } else { Some(false) });
+    }
+    state.consent_screen = consent_screen;
+    state.authorization = Some(Authorization { client: client_index, redirect_uri, verifier, code, grant });
+    state.last = Some(observed);
+
+    let params = sent.iter().map(|(k, v)| (k.clone(), state.aliases.field(k, v))).collect();
+    let request = RequestRecord {
+        method: "GET".into(),
+        endpoint: path.clone(),
+        user: Some(user),
+        on_consent_screen: Some(decision),
+        params,
+        ..Default::default()
+    };
+    let consent_screen = consent_screen.map(|shown| if shown { "shown".to_string() } else { "skipped".to_string() });
+    Ok(StepRecord { step: "authorize".into(), request: Some(request), consent_screen, response: Some(record), note: None })
+}
+
+/// Splits a redirect into its target and its query and fragment parameters.
+fn split_redirect(location: &str) -> (String, Vec<(String, String)>) {
+    let (before_fragment, fragment) = location.split_once('#').unwrap_or((location, ""));
+    let (target, query) = before_fragment.split_once('?').unwrap_or((before_fragment, ""));
+    let parse = |s: &str| url::form_urlencoded::parse(s.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect::<Vec<_>>();
+    let mut pairs = parse(query);
+    pairs.extend(parse(fragment));
+    (target.to_string(), pairs)
+}
+
+/// The code on an out-of-band page (`<title>Success code=…</title>`).
+fn oob_code(body: &str) -> Option<String> {
+    let start = body.find("<title>Success code=")? + "<title>Success code=".len();
+    let end = body[start..].find("</title>")?;
+    Some(html_escape::decode_html_entities(&body[start..start + end]).into_owned())
+}
+
+/// Applies `params:` overrides to a form: `~` removes, anything else sets.
+fn apply_overrides(form: &mut Vec<(String, String)>, overrides: &Params) {
+    for (name, value) in overrides {
+        form.retain(|(k, _)| k != name);
+        if let Some(value) = value {
+            form.push((name.clone(), value.0.clone()));
+        }
+    }
+}
+
+/// Client credentials: in the body, or as HTTP Basic (RFC 6749 §2.3.1).
+fn credentials(client: &ClientConfig, auth: ClientAuth, secret: Option<&str>, form: &mut Vec<(String, String)>) -> Option<String> {
+    match auth {
+        ClientAuth::Body => {
+            form.push(("client_id".into(), client.client_id.clone()));
+            if let Some(secret) = secret {
+                form.push(("client_secret".into(), secret.to_string()));
+            }
+            None
+        }
+        ClientAuth::Basic => {
+            let encode = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+            let pair = format!("{}:{}", encode(&client.client_id), encode(secret.unwrap_or_default()));
+            Some(format!("Basic {}", STANDARD.encode(pair)))
+        }
+    }
+}
+
+async fn exchange(action: &ExchangeAction, endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
+    let fault = action.fault;
+    let source = match fault {
+        Some(ExchangeFault::ReuseCode) => state.exchanged.clone().or_else(|| state.authorization.clone()),
+        _ => state.authorization.clone(),
+    };
+    let Some(authorization) = source.filter(|a| a.code.is_some()) else {
+        let note = "no authorization code to exchange: the authorization request did not return one".to_string();
+        state.last = Some(Observed::nothing(&note));
+        return Ok(StepRecord { step: "exchange".into(), note: Some(note), ..Default::default() });
+    };
+    let mut client = endpoint.clients[authorization.client].1.clone();
+    let mut code = authorization.code.clone().unwrap_or_default();
+    let mut redirect_uri = Some(authorization.redirect_uri.clone());
+    let mut verifier = authorization.verifier.clone();
+    let mut secret = Some(client.client_secret.clone());
+    match fault {
+        Some(ExchangeFault::GarbledCode) => code = format!("{code}%2F"),
+        Some(ExchangeFault::WrongVerifier) => verifier = Some(random_token(32)),
+        Some(ExchangeFault::MissingVerifier) => verifier = None,
+        Some(ExchangeFault::ExtraVerifier) => verifier = Some(random_token(32)),
+        Some(ExchangeFault::WrongRedirectUri) => redirect_uri = Some("https://wrong.example.com/callback".into()),
+        Some(ExchangeFault::MissingRedirectUri) => redirect_uri = None,
+        Some(ExchangeFault::WrongSecret) => secret = Some("wrong-secret".into()),
+        Some(ExchangeFault::MissingSecret) => secret = None,
+        Some(ExchangeFault::UnknownClient) => client.client_id = "unknown-client.apps.googleusercontent.com".into(),
+        Some(ExchangeFault::ReuseCode) | None => {}
+    }
+    let mut form = vec![("grant_type".to_string(), "authorization_code".to_string()), ("code".into(), code)];
+    if let Some(uri) = redirect_uri {
+        form.push(("redirect_uri".into(), uri));
+    }
+    if let Some(verifier) = verifier {
+        form.push(("code_verifier".into(), verifier));
+    }
+    let basic = credentials(&client, action.auth, secret.as_deref(), &mut form);
+    apply_overrides(&mut form, &action.params);
+    let (record, observed) = post_token(endpoint, state, "exchange", form, basic, action.auth).await?;
+    if observed.status == 200
+        && state.exchanged.as_ref().is_none_or(|e| e.code != authorization.code)
+        && let Some(slot) = state.grants.get_mut(authorization.grant)
+        && slot.is_none()
+    {
+        *slot = Some(observed.fields.contains_key("refresh_token"));
+    } else if observed.status != 200
+        && fault.is_none()
+        && let Some(slot) = state.grants.get_mut(authorization.grant)
+        && slot.is_none()
+    {
+        *slot = Some(false);
+    }
+    remember_tokens(state, &observed, authorization.client);
+    state.exchanged = Some(authorization);
+    state.last = Some(observed);
+    Ok(record)
+}
+
+fn remember_tokens(state: &mut State, observed: &Observed, client: usize) {
+    if let Some(Value::String(token)) = observed.fields.get("refresh_token") {
+        state.refresh_tokens.push((token.clone(), client));
+    }
+    if let Some(Value::String(token)) = observed.fields.get("access_token") {
+        state.access_tokens.push(token.clone());
+    }
+}
+
+fn pick<T: Clone>(items: &[T], which: TokenPick) -> Option<T> {
+    match which {
+        TokenPick::Latest => items.last().cloned(),
+        TokenPick::First => items.first().cloned(),
+        TokenPick::Nth(n) => items.get(n - 1).cloned(),
+    }
+}
+
+async fn refresh(action: &RefreshAction, endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
+    let Some((mut token, owner)) = pick(&state.refresh_tokens, action.token) else {
+        let note = "no refresh token to refresh with: no earlier step received one".to_string();
+        state.last = Some(Observed::nothing(&note));
+        return Ok(StepRecord { step: "refresh".into(), note: Some(note), ..Default::default() });
+    };
+    let client_index = match &action.client {
+        Some(name) => client_index(endpoint, Some(&name.0))?,
+        None => owner,
+    };
+    let client = &endpoint.clients[client_index].1;
+    let mut secret = Some(client.client_secret.clone());
+    match action.fault {
+        Some(RefreshFault::WrongSecret) => secret = Some("wrong-secret".into()),
+        Some(RefreshFault::GarbledToken) => token = format!("{token}x"),
+        Some(RefreshFault::MissingToken) => token.clear(),
+        None => {}
+    }
+    let mut form = vec![("grant_type".to_string(), "refresh_token".to_string())];
+    if !token.is_empty() {
+        form.push(("refresh_token".into(), token));
+    }
+    let basic = credentials(client, action.auth, secret.as_deref(), &mut form);
+    apply_overrides(&mut form, &action.params);
+    let (record, observed) = post_token(endpoint, state, "refresh", form, basic, action.auth).await?;
+    remember_tokens(state, &observed, client_index);
+    state.last = Some(observed);
+    Ok(record)
+}
+
+async fn post_token(
+    endpoint: &Endpoint<'_>,
+    state: &mut State,
+    step: &str,
+    form: Vec<(String, String)>,
+    basic: Option<String>,
+    auth: ClientAuth,
+) -> Result<(StepRecord, Observed), String> {
+    let path = &endpoint.profile.endpoints.token;
+    let mut request = endpoint.http.post(format!("{}{path}", endpoint.base)).header("content-type", "application/x-www-form-urlencoded");
+    if let Some(basic) = &basic {
+        request = request.header("authorization", basic);
+    }
+    let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&form).finish();
+    let response = request.body(body).send().await.map_err(|e| transport_problem(&e))?;
+    let (response, observed) = read_json(response, state).await?;
+    let params = form.iter().map(|(k, v)| (k.clone(), state.aliases.field(k, v))).collect();
+    let client_auth = Some(match auth {
+        ClientAuth::Body => "body".to_string(),
+        ClientAuth::Basic => "basic".to_string(),
+    });
+    let request = RequestRecord { method: "POST".into(), endpoint: path.clone(), client_auth, params, ..Default::default() };
+    Ok((StepRecord { step: step.into(), request: Some(request), response: Some(response), ..Default::default() }, observed))
+}
+
+/// Reads a JSON response into a transcript record and the raw observation.
+async fn read_json(response: reqwest::Response, state: &mut State) -> Result<(ResponseRecord, Observed), String> {
+    let status = response.status().as_u16();
+    let bytes = response.bytes().await.map_err(|e| transport_problem(&e))?;
+    let mut observed = Observed { status, ..Default::default() };
+    let mut record = ResponseRecord { status, ..Default::default() };
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(map)) => {
+            observed.error = map.get("error").and_then(Value::as_str).map(str::to_string);
+            observed.error_description = map.get("error_description").and_then(Value::as_str).map(str::to_string);
+            // alias tokens in order of appearance in Google's own field order
+            for (key, value) in &map {
+                if let Value::String(s) = value {
+                    state.aliases.field(key, s);
+                }
+            }
+            if let Value::Object(fields) = canonical(&Value::Object(map.clone()), &mut state.aliases) {
+                record.fields = fields.into_iter().filter(|(k, _)| k != "error" && k != "error_description").collect();
+            }
+            observed.fields = map.into_iter().collect();
+        }
+        Ok(_) | Err(_) if bytes.is_empty() => {}
+        Ok(_) | Err(_) => {
+            let kind = if bytes.starts_with(b"<") { "an HTML body" } else { "a body that is not a JSON object" };
+            record.fields.insert("body".into(), Value::String(kind.into()));
+        }
+    }
+    record.error = observed.error.clone();
+    record.error_description = observed.error_description.as_deref().map(|d| state.aliases.scrub(d));
+    Ok((record, observed))
+}
+
+async fn revoke(action: &RevokeAction, endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
+    let token = match action.token {
+        RevokeToken::RefreshToken => pick(&state.refresh_tokens, action.pick).map(|(t, _)| t),
+        RevokeToken::AccessToken => pick(&state.access_tokens, action.pick),
+    };
+    let Some(token) = token else {
+        let note = "no token to revoke: no earlier step received one".to_string();
+        state.last = Some(Observed::nothing(&note));
+        return Ok(StepRecord { step: "revoke".into(), note: Some(note), ..Default::default() });
+    };
+    let path = &endpoint.profile.endpoints.revoke;
+    let url = format!("{}{path}", endpoint.base);
+    let form = vec![("token".to_string(), token)];
+    let request = match action.method {
+        RevokeMethod::Post => endpoint
+            .http
+            .post(url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&form).finish()),
+        RevokeMethod::Get => endpoint.http.get(url).query(&form),
+    };
+    let response = request.send().await.map_err(|e| transport_problem(&e))?;
+    let (record, observed) = read_json(response, state).await?;
+    state.last = Some(observed);
+    let method = if action.method == RevokeMethod::Get { "GET" } else { "POST" };
+    let params = form.iter().map(|(k, v)| (k.clone(), state.aliases.field(k, v))).collect();
+    let request = RequestRecord { method: method.into(), endpoint: path.clone(), params, ..Default::default() };
+    Ok(StepRecord { step: "revoke".into(), request: Some(request), response: Some(record), ..Default::default() })
+}
+
+async fn userinfo(endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
+    let path = &endpoint.profile.endpoints.userinfo;
+    let token = state.access_tokens.last().cloned().unwrap_or_default();
+    let response = endpoint
+        .http
+        .get(format!("{}{path}", endpoint.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .map_err(|e| transport_problem(&e))?;
+    let (record, observed) = read_json(response, state).await?;
+    state.last = Some(observed);
+    let mut params = BTreeMap::new();
+    params.insert("access_token".to_string(), state.aliases.field("access_token", &token));
+    let request = RequestRecord { method: "GET".into(), endpoint: path.clone(), params, ..Default::default() };
+    Ok(StepRecord { step: "userinfo".into(), request: Some(request), response: Some(record), ..Default::default() })
+}
+
+async fn discovery(endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
+    let path = &endpoint.profile.endpoints.discovery;
+    let response = endpoint.http.get(format!("{}{path}", endpoint.base)).send().await.map_err(|e| transport_problem(&e))?;
+    let (mut record, observed) = read_json(response, state).await?;
+    // the server's own address varies by run: name it by the path alone
+    for value in record.fields.values_mut() {
+        if let Value::String(s) = value
+            && let Some(rest) = s.strip_prefix(&endpoint.base)
+        {
+            *s = format!("<base>{rest}");
+        }
+    }
+    state.last = Some(observed);
+    let request = RequestRecord { method: "GET".into(), endpoint: path.clone(), ..Default::default() };
+    Ok(StepRecord { step: "discovery".into(), request: Some(request), response: Some(record), ..Default::default() })
+}
+
+async fn advance(seconds: u64, endpoint: &Endpoint<'_>) -> StepResult {
+    let note = Some(format!("virtual clock advanced by {seconds}s"));
+    if !endpoint.admin {
+        return Ok(StepRecord { step: "advance".into(), note: Some("skipped: a live provider's clock cannot be moved".into()), ..Default::default() });
+    }
+    let url = format!("{}{ADMIN_PREFIX}/clock/advance?seconds={seconds}", endpoint.base);
+    let response = endpoint.http.post(url).send().await.map_err(|e| transport_problem(&e))?;
+    if !response.status().is_success() {
+        return Err(format!("the provider refused to advance its clock ({})", response.status()));
+    }
+    Ok(StepRecord { step: "advance".into(), note, ..Default::default() })
+}
+
+/// Describes a transport failure without echoing the URL (it may hold a code or token).
+fn transport_problem(error: &reqwest::Error) -> String {
+    let kind = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "could not connect"
+    } else if error.is_body() || error.is_decode() {
+        "the response body broke off"
+    } else {
+        "the request failed"
+    };
+    let mut source = std::error::Error::source(error);
+    let mut cause = String::new();
+    while let Some(inner) = source {
+        cause = inner.to_string();
+        source = inner.source();
+    }
+    if cause.is_empty() { kind.to_string() } else { format!("{kind}: {cause}") }
+}

@@ -1,0 +1,9 @@
+//! The scenario runner: executes cases against a provider and checks their expectations.
+
+mod execute;
+mod expect;
+mod model;
+
+pub use execute::{CaseRun, Endpoint, run_case};
+pub use expect::{Failure, Observed};
+pub use model::{http_client, profiles_for, run_all_on_model, run_on_model, scenario_clients};

@@ -1,0 +1,88 @@
+//! Running cases against the in-process model: one pooled wiremock server and one fresh
+//! engine per case, all cases at once.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use tokio::task::JoinSet;
+
+use super::execute::{CaseRun, Endpoint, run_case};
+use crate::model::ModelServer;
+use crate::provider::{ClientConfig, ClientKind, Engine, Profile, ProfileError, Registry, random_token};
+use crate::scenario::{Case, Scenario, slugify};
+
+/// The clients a scenario declares, with ids and fresh secrets (one `web` client by default).
+pub fn scenario_clients(scenario: &Scenario) -> Vec<(String, ClientConfig)> {
+    let declared: Vec<(String, ClientKind, _, Vec<String>)> = if scenario.file.clients.is_empty() {
+        vec![("web".into(), ClientKind::Web, Default::default(), Vec::new())]
+    } else {
+        scenario.file.clients.iter().map(|(name, c)| (name.clone(), c.kind, c.status, c.redirect_uris.clone())).collect()
+    };
+    declared
+        .into_iter()
+        .map(|(name, kind, status, mut redirect_uris)| {
+            if redirect_uris.is_empty() {
+                redirect_uris.push(match kind {
+                    ClientKind::Web => "https://app.example.com/oauth2/callback".into(),
+                    ClientKind::Installed => "http://127.0.0.1/callback".into(),
+                });
+            }
+            let client = ClientConfig {
+                client_id: format!("{}-drift.apps.googleusercontent.com", slugify(&name)),
+                client_secret: format!("drift-secret-{}", random_token(12)),
+                kind,
+                status,
+                redirect_uris,
+            };
+            (name, client)
+        })
+        .collect()
+}
+
+/// Loads every profile the cases use, once.
+pub fn profiles_for(cases: &[Case], registry: &Registry) -> Result<BTreeMap<String, Arc<Profile>>, ProfileError> {
+    let mut profiles = BTreeMap::new();
+    for case in cases {
+        if !profiles.contains_key(&case.provider) {
+            profiles.insert(case.provider.clone(), Arc::new(registry.load(&case.provider)?));
+        }
+    }
+    Ok(profiles)
+}
+
+/// Runs one case on a fresh in-process model.
+pub async fn run_on_model(case: &Case, profile: Arc<Profile>, http: &reqwest::Client) -> CaseRun {
+    let clients = scenario_clients(&case.scenario);
+    let engine = Engine::new(Arc::clone(&profile), clients.iter().map(|(_, c)| c.clone()));
+    let server = ModelServer::start(engine).await;
+    let endpoint = Endpoint { http, base: server.uri(), profile: &profile, clients: &clients, admin: true };
+    run_case(case, &endpoint).await
+}
+
+/// Runs all cases concurrently, each on its own model; results come back in case order.
+pub async fn run_all_on_model(cases: &[Case], profiles: &BTreeMap<String, Arc<Profile>>) -> Vec<CaseRun> {
+    let http = http_client();
+    let mut tasks = JoinSet::new();
+    for (index, case) in cases.iter().enumerate() {
+        let (case, http) = (case.clone(), http.clone());
+        let profile = Arc::clone(&profiles[&case.provider]);
+        tasks.spawn(async move { (index, run_on_model(&case, profile, &http).await) });
+    }
+    let mut runs: Vec<Option<CaseRun>> = vec![None; cases.len()];
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok((index, run)) => runs[index] = Some(run),
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
+    }
+    runs.into_iter().flatten().collect()
+}
+
+/// The HTTP client the runner uses: no redirects followed (they are what we observe).
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .unwrap_or_default()
+}

@@ -1,0 +1,11 @@
+//! The YAML scenario model: parse, validate with located errors, expand the matrix.
+
+mod load;
+mod schema;
+
+pub use load::{Case, Scenario, ScenarioError, discover, expand, load_file, parse, slugify};
+pub use schema::{
+    Action, AuthorizeAction, AxisValue, ClientAuth, ClientSpec, ConsentChoice, ExchangeAction, ExchangeFault, Expect,
+    Fields, Matrix, ParamValue, Params, PkceMethod, Presence, ProviderRef, RefreshAction, RefreshFault, RevokeAction,
+    RevokeMethod, RevokeToken, ScenarioFile, Shown, Step, TokenPick, parse_duration,
+};

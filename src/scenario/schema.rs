@@ -1,0 +1,818 @@
+//! The scenario file format, v1: strict (unknown keys are errors) and documented in
+//! docs/scenarios.md. Names that refer to other parts of the file (matrix axes, clients,
+//! users, providers) are checked while parsing, so their errors carry a line and column.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::fmt;
+
+use indexmap::IndexMap;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+
+use crate::provider::{ClientKind, PublishingStatus, closest};
+
+/// One scenario file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub provider: Option<ProviderRef>,
+    /// Named clients; the first is the default. None given: one `web` client.
+    #[serde(default)]
+    pub clients: IndexMap<String, ClientSpec>,
+    /// User names; the first is the default. None given: `alice`.
+    #[serde(default)]
+    pub users: Vec<String>,
+    #[serde(default)]
+    pub matrix: Matrix,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientSpec {
+    #[serde(rename = "type", default)]
+    pub kind: ClientKind,
+    #[serde(default)]
+    pub status: PublishingStatus,
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+}
+
+/// A provider profile id, checked against the registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderRef(pub String);
+
+/// Matrix axes in file order; the axis `provider` selects the provider profile.
+#[derive(Debug, Clone, Default)]
+pub struct Matrix(pub Vec<(String, Vec<AxisValue>)>);
+
+/// One value of a matrix axis: a scalar, or a set of authorization parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AxisValue {
+    Scalar(String),
+    Params(Vec<(String, Option<String>)>),
+}
+
+impl AxisValue {
+    /// The value's stable name, used in case names and `when:` (`prompt=consent`).
+    pub fn name(&self) -> String {
+        match self {
+            AxisValue::Scalar(s) => s.clone(),
+            AxisValue::Params(params) => params
+                .iter()
+                .map(|(k, v)| format!("{k}={}", v.as_deref().unwrap_or("~")))
+                .collect::<Vec<_>>()
+                .join("&"),
+        }
+    }
+}
+
+/// A step: exactly one action, plus modifiers.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub action: Action,
+    /// Run this step only in cases whose matrix values match.
+    pub when: Vec<(String, Vec<String>)>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Action {
+    Authorize(AuthorizeAction),
+    Exchange(ExchangeAction),
+    Refresh(RefreshAction),
+    Revoke(RevokeAction),
+    Userinfo,
+    Discovery,
+    Advance(u64),
+    Expect(Expect),
+}
+
+impl Action {
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            Action::Authorize(_) => "authorize",
+            Action::Exchange(_) => "exchange",
+            Action::Refresh(_) => "refresh",
+            Action::Revoke(_) => "revoke",
+            Action::Userinfo => "userinfo",
+            Action::Discovery => "discovery",
+            Action::Advance(_) => "advance",
+            Action::Expect(_) => "expect",
+        }
+    }
+}
+
+/// A raw parameter map: values are strings, `${axis}` refers to a matrix value, `~` removes
+/// a parameter the runner would otherwise send.
+pub type Params = Vec<(String, Option<ParamValue>)>;
+
+#[derive(Debug, Clone)]
+pub struct AuthorizeAction {
+    pub params: Params,
+    /// Matrix axes whose parameter sets are merged into the request.
+    pub with: Vec<String>,
+    pub client: Option<String>,
+    pub user: Option<String>,
+    pub pkce: Option<PkceMethod>,
+    pub on_consent_screen: ConsentChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum PkceMethod {
+    S256,
+    #[serde(rename = "plain")]
+    Plain,
+}
+
+/// What the simulated user does if a consent screen is shown.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum ConsentChoice {
+    #[default]
+    Grant,
+    Deny,
+    GrantOnly(Vec<String>),
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExchangeAction {
+    #[serde(default)]
+    pub fault: Option<ExchangeFault>,
+    #[serde(default)]
+    pub auth: ClientAuth,
+    #[serde(default, deserialize_with = "params")]
+    pub params: Params,
+}
+
+/// Deliberate mistakes a client makes at the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExchangeFault {
+    ReuseCode,
+    GarbledCode,
+    WrongVerifier,
+    MissingVerifier,
+    ExtraVerifier,
+    WrongRedirectUri,
+    MissingRedirectUri,
+    WrongSecret,
+    MissingSecret,
+    UnknownClient,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientAuth {
+    /// `client_id` and `client_secret` in the form body (client_secret_post).
+    #[default]
+    Body,
+    /// HTTP Basic (client_secret_basic).
+    Basic,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshAction {
+    /// Which refresh token: `latest` (default), `first`, or the n-th received (1-based).
+    #[serde(default)]
+    pub token: TokenPick,
+    #[serde(default)]
+    pub fault: Option<RefreshFault>,
+    #[serde(default)]
+    pub auth: ClientAuth,
+    /// Refresh as this client instead of the one that got the token.
+    #[serde(default)]
+    pub client: Option<ClientRef>,
+    #[serde(default, deserialize_with = "params")]
+    pub params: Params,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefreshFault {
+    WrongSecret,
+    MissingToken,
+    GarbledToken,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TokenPick {
+    #[default]
+    Latest,
+    First,
+    Nth(usize),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeAction {
+    pub token: RevokeToken,
+    #[serde(default)]
+    pub method: RevokeMethod,
+    #[serde(default)]
+    pub pick: TokenPick,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevokeToken {
+    RefreshToken,
+    AccessToken,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+pub enum RevokeMethod {
+    #[default]
+    #[serde(rename = "POST")]
+    Post,
+    #[serde(rename = "GET")]
+    Get,
+}
+
+/// Expectations on the response to the previous action.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// An error code, or `none` for a response without an error.
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub error_description: Option<String>,
+    #[serde(default)]
+    pub refresh_token: Option<Presence>,
+    #[serde(default)]
+    pub consent_screen: Option<Shown>,
+    /// The granted scope, compared as a set.
+    #[serde(default)]
+    pub scope: Option<String>,
+    #[serde(default)]
+    pub fields: Fields,
+    #[serde(default)]
+    pub expires_in: Option<u64>,
+    #[serde(default)]
+    pub refresh_token_expires_in: Option<u64>,
+    /// Where the expected behaviour is documented; shown when the expectation fails.
+    #[serde(default)]
+    pub because: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fields {
+    #[serde(default)]
+    pub present: Vec<String>,
+    #[serde(default)]
+    pub absent: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Presence {
+    Present,
+    Absent,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Shown {
+    Shown,
+    Skipped,
+}
+
+/// A client name, checked against `clients:`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientRef(pub String);
+
+/// A parameter value, with `${axis}` references checked against the matrix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamValue(pub String);
+
+// ------------------------------------------------------------------ name checking
+
+/// What the second parsing pass checks references against.
+#[derive(Debug, Default)]
+pub(crate) struct Names {
+    pub providers: Vec<String>,
+    pub axes: BTreeMap<String, Vec<String>>,
+    pub param_axes: Vec<String>,
+    pub clients: Vec<String>,
+    pub users: Vec<String>,
+}
+
+thread_local! {
+    static NAMES: RefCell<Option<Names>> = const { RefCell::new(None) };
+}
+
+/// Parses with reference checking on: `names` is what the references may name.
+pub(crate) fn with_names<T>(names: Names, parse: impl FnOnce() -> T) -> T {
+    NAMES.with(|cell| *cell.borrow_mut() = Some(names));
+    let result = parse();
+    NAMES.with(|cell| *cell.borrow_mut() = None);
+    result
+}
+
+/// Runs `check` against the names, if this is the checking pass.
+fn check_names<E: de::Error>(check: impl FnOnce(&Names) -> Result<(), String>) -> Result<(), E> {
+    NAMES.with(|cell| match cell.borrow().as_ref() {
+        Some(names) => check(names).map_err(E::custom),
+        None => Ok(()),
+    })
+}
+
+fn unknown(kind: &str, name: &str, known: &[String]) -> String {
+    let hint = match closest(name, known.iter().map(String::as_str)) {
+        Some(s) => format!("; did you mean `{s}`?"),
+        None if known.is_empty() => format!("; this file defines no {kind}s"),
+        None => format!("; expected one of: {}", known.join(", ")),
+    };
+    format!("unknown {kind} `{name}`{hint}")
+}
+
+/// Checks every `${name}` in a parameter value.
+fn check_interpolation(value: &str, names: &Names) -> Result<(), String> {
+    let mut rest = value;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            return Err(format!("unclosed `${{` in `{value}`"));
+        };
+        let axis = &after[..end];
+        if !names.axes.contains_key(axis) {
+            let known: Vec<String> = names.axes.keys().cloned().collect();
+            return Err(unknown("matrix variable", axis, &known));
+        }
+        rest = &after[end + 1..];
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------ deserializers
+
+/// A YAML scalar as a string; `null` is `None`.
+struct ScalarVisitor;
+
+impl<'de> Visitor<'de> for ScalarVisitor {
+    type Value = Option<String>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string, number, boolean or ~")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+struct Scalar(Option<String>);
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ScalarVisitor).map(Scalar)
+    }
+}
+
+impl<'de> Deserialize<'de> for ParamValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = String::deserialize(d).or_else(|_| Err(de::Error::custom("expected a string")))?;
+        check_names(|names| check_interpolation(&value, names))?;
+        Ok(ParamValue(value))
+    }
+}
+
+/// A parameter map whose values may be any scalar; `~` means "do not send".
+fn params<'de, D: Deserializer<'de>>(d: D) -> Result<Params, D::Error> {
+    struct ParamsVisitor;
+    impl<'de> Visitor<'de> for ParamsVisitor {
+        type Value = Params;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a map of parameter names to values")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Params, A::Error> {
+            let mut out = Vec::new();
+            while let Some(key) = map.next_key::<String>()? {
+                let Scalar(value) = map.next_value()?;
+                if let Some(value) = &value {
+                    check_names(|names| check_interpolation(value, names))?;
+                }
+                out.push((key, value.map(ParamValue)));
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(ParamsVisitor)
+}
+
+impl<'de> Deserialize<'de> for ProviderRef {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        check_names(|names| match names.providers.contains(&name) {
+            true => Ok(()),
+            false => Err(unknown("provider", &name, &names.providers)),
+        })?;
+        Ok(ProviderRef(name))
+    }
+}
+
+impl<'de> Deserialize<'de> for ClientRef {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        check_names(|names| match names.clients.contains(&name) {
+            true => Ok(()),
+            false => Err(unknown("client", &name, &names.clients)),
+        })?;
+        Ok(ClientRef(name))
+    }
+}
+
+struct UserRef(String);
+
+impl<'de> Deserialize<'de> for UserRef {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        check_names(|names| match names.users.contains(&name) {
+            true => Ok(()),
+            false => Err(unknown("user", &name, &names.users)),
+        })?;
+        Ok(UserRef(name))
+    }
+}
+
+/// A matrix axis name used by `with:`; it must hold parameter sets.
+struct ParamAxisRef(String);
+
+impl<'de> Deserialize<'de> for ParamAxisRef {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        check_names(|names| {
+            if names.param_axes.contains(&name) {
+                Ok(())
+            } else if names.axes.contains_key(&name) {
+                Err(format!("matrix axis `{name}` holds plain values; `with:` takes an axis of parameter maps"))
+            } else {
+                let known: Vec<String> = names.axes.keys().cloned().collect();
+                Err(unknown("matrix variable", &name, &known))
+            }
+        })?;
+        Ok(ParamAxisRef(name))
+    }
+}
+
+/// One value or a list of them.
+enum OneOrMany<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T> OneOrMany<T> {
+    fn into_vec(self) -> Vec<T> {
+        match self {
+            OneOrMany::One(v) => vec![v],
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::IntoDeserializer;
+        struct OneOrManyVisitor<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrManyVisitor<T> {
+            type Value = OneOrMany<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a value or a list of values")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                T::deserialize(v.into_deserializer()).map(OneOrMany::One)
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                T::deserialize(v.to_string().into_deserializer()).map(OneOrMany::One)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                T::deserialize(v.to_string().into_deserializer()).map(OneOrMany::One)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                T::deserialize(v.to_string().into_deserializer()).map(OneOrMany::One)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    out.push(item);
+                }
+                Ok(OneOrMany::Many(out))
+            }
+        }
+        d.deserialize_any(OneOrManyVisitor(std::marker::PhantomData))
+    }
+}
+
+impl<'de> Deserialize<'de> for Matrix {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct MatrixVisitor;
+        impl<'de> Visitor<'de> for MatrixVisitor {
+            type Value = Matrix;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a map of axis names to lists of values")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Matrix, A::Error> {
+                let mut axes = Vec::new();
+                while let Some(axis) = map.next_key::<String>()? {
+                    let values: Vec<AxisValue> = if axis == "provider" {
+                        let providers: Vec<ProviderRef> = map.next_value()?;
+                        providers.into_iter().map(|p| AxisValue::Scalar(p.0)).collect()
+                    } else {
+                        map.next_value()?
+                    };
+                    if values.is_empty() {
+                        return Err(de::Error::custom(format!("matrix axis `{axis}` has no values")));
+                    }
+                    axes.push((axis, values));
+                }
+                Ok(Matrix(axes))
+            }
+        }
+        d.deserialize_map(MatrixVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for AxisValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct AxisValueVisitor;
+        impl<'de> Visitor<'de> for AxisValueVisitor {
+            type Value = AxisValue;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a scalar or a map of authorization parameters")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<AxisValue, E> {
+                Ok(AxisValue::Scalar(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<AxisValue, E> {
+                Ok(AxisValue::Scalar(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<AxisValue, E> {
+                Ok(AxisValue::Scalar(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<AxisValue, E> {
+                Ok(AxisValue::Scalar(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<AxisValue, A::Error> {
+                let mut params = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    let Scalar(value) = map.next_value()?;
+                    params.push((key, value));
+                }
+                Ok(AxisValue::Params(params))
+            }
+        }
+        d.deserialize_any(AxisValueVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for TokenPick {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let Scalar(value) = Scalar::deserialize(d)?;
+        match value.as_deref() {
+            Some("latest") | None => Ok(TokenPick::Latest),
+            Some("first") => Ok(TokenPick::First),
+            Some(n) => match n.parse::<usize>() {
+                Ok(n) if n >= 1 => Ok(TokenPick::Nth(n)),
+                _ => Err(de::Error::custom(format!("expected `latest`, `first` or a number from 1, got `{n}`"))),
+            },
+        }
+    }
+}
+
+/// `advance:` takes seconds or a duration like `90s`, `10m`, `2h`, `7d`.
+fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    let Scalar(value) = Scalar::deserialize(d)?;
+    let Some(text) = value else { return Ok(None) };
+    parse_duration(&text).map(Some).ok_or_else(|| {
+        de::Error::custom(format!("`{text}` is not a duration; write seconds or a number with s, m, h or d (`10m`, `7d`)"))
+    })
+}
+
+pub fn parse_duration(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let n: u64 = number.parse().ok()?;
+    let scale = match unit.trim() {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return None,
+    };
+    n.checked_mul(scale)
+}
+
+/// The `when:` map: axis name → the value names this step runs for.
+fn when<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, Vec<String>)>, D::Error> {
+    struct WhenVisitor;
+    impl<'de> Visitor<'de> for WhenVisitor {
+        type Value = Vec<(String, Vec<String>)>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a map of matrix axes to a value or a list of values")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(axis) = map.next_key::<String>()? {
+                let values: Vec<String> = map.next_value::<OneOrMany<String>>()?.into_vec();
+                check_names(|names| {
+                    let Some(known) = names.axes.get(&axis) else {
+                        let axes: Vec<String> = names.axes.keys().cloned().collect();
+                        return Err(unknown("matrix variable", &axis, &axes));
+                    };
+                    match values.iter().find(|v| !known.contains(v)) {
+                        Some(v) => Err(unknown(&format!("value of matrix axis `{axis}`"), v, known)),
+                        None => Ok(()),
+                    }
+                })?;
+                out.push((axis, values));
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(WhenVisitor)
+}
+
+/// `with:` takes one axis name or a list of them.
+fn with_axes<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(OneOrMany::<ParamAxisRef>::deserialize(d)?.into_vec().into_iter().map(|a| a.0).collect())
+}
+
+/// The step as written: every key optional; `TryFrom` checks that exactly one action is set.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    #[serde(default, deserialize_with = "authorize_params")]
+    authorize: Option<(Params, Vec<String>)>,
+    #[serde(default, deserialize_with = "present")]
+    exchange: Option<ExchangeAction>,
+    #[serde(default, deserialize_with = "present")]
+    refresh: Option<RefreshAction>,
+    #[serde(default)]
+    revoke: Option<RevokeAction>,
+    #[serde(default, deserialize_with = "present")]
+    userinfo: Option<Empty>,
+    #[serde(default, deserialize_with = "present")]
+    discovery: Option<Empty>,
+    #[serde(default, deserialize_with = "duration")]
+    advance: Option<u64>,
+    #[serde(default)]
+    expect: Option<Expect>,
+    #[serde(default)]
+    client: Option<ClientRef>,
+    #[serde(default)]
+    user: Option<UserRef>,
+    #[serde(default)]
+    pkce: Option<PkceMethod>,
+    #[serde(default)]
+    on_consent_screen: Option<ConsentChoice>,
+    #[serde(default, deserialize_with = "when")]
+    when: Vec<(String, Vec<String>)>,
+    /// Shorthand for `because:` inside `expect:`.
+    #[serde(default)]
+    because: Option<String>,
+}
+
+/// A key that is present, even with an empty value (`- exchange:`), is `Some`.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<Option<T>, D::Error> {
+    Ok(Some(Option::<T>::deserialize(d)?.unwrap_or_default()))
+}
+
+/// `{}` or nothing.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Empty {}
+
+/// The `authorize:` map: raw parameters plus the reserved key `with`.
+fn authorize_params<'de, D: Deserializer<'de>>(d: D) -> Result<Option<(Params, Vec<String>)>, D::Error> {
+    struct AuthorizeVisitor;
+    impl<'de> Visitor<'de> for AuthorizeVisitor {
+        type Value = Option<(Params, Vec<String>)>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a map of authorization parameters")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Some((Vec::new(), Vec::new())))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut params = Vec::new();
+            let mut with = Vec::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if key == "with" {
+                    with = map.next_value::<WithAxes>()?.0;
+                    continue;
+                }
+                let Scalar(value) = map.next_value()?;
+                if let Some(value) = &value {
+                    check_names(|names| check_interpolation(value, names))?;
+                }
+                params.push((key, value.map(ParamValue)));
+            }
+            Ok(Some((params, with)))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+            Err(de::Error::custom("`authorize:` takes a map of parameters, not a list"))
+        }
+    }
+    d.deserialize_any(AuthorizeVisitor)
+}
+
+struct WithAxes(Vec<String>);
+
+impl<'de> Deserialize<'de> for WithAxes {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        with_axes(d).map(WithAxes)
+    }
+}
+
+impl<'de> Deserialize<'de> for Step {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = RawStep::deserialize(d)?;
+        Step::try_from(raw).map_err(de::Error::custom)
+    }
+}
+
+const ACTIONS: &str = "authorize, exchange, refresh, revoke, userinfo, discovery, advance, expect";
+
+impl TryFrom<RawStep> for Step {
+    type Error = String;
+
+    fn try_from(raw: RawStep) -> Result<Self, String> {
+        let mut actions = Vec::new();
+        let authorize_modifiers = raw.client.is_some() || raw.user.is_some() || raw.pkce.is_some() || raw.on_consent_screen.is_some();
+        if let Some((params, with)) = raw.authorize {
+            actions.push(Action::Authorize(AuthorizeAction {
+                params,
+                with,
+                client: raw.client.map(|c| c.0),
+                user: raw.user.map(|u| u.0),
+                pkce: raw.pkce,
+                on_consent_screen: raw.on_consent_screen.unwrap_or_default(),
+            }));
+        } else if authorize_modifiers {
+            return Err("`client`, `user`, `pkce` and `on_consent_screen` belong to an `authorize` step".into());
+        }
+        if let Some(exchange) = raw.exchange {
+            actions.push(Action::Exchange(exchange));
+        }
+        if let Some(refresh) = raw.refresh {
+            actions.push(Action::Refresh(refresh));
+        }
+        if let Some(revoke) = raw.revoke {
+            actions.push(Action::Revoke(revoke));
+        }
+        if raw.userinfo.is_some() {
+            actions.push(Action::Userinfo);
+        }
+        if raw.discovery.is_some() {
+            actions.push(Action::Discovery);
+        }
+        if let Some(seconds) = raw.advance {
+            actions.push(Action::Advance(seconds));
+        }
+        match (raw.expect, raw.because) {
+            (Some(mut expect), because) => {
+                expect.because = expect.because.or(because);
+                actions.push(Action::Expect(expect));
+            }
+            (None, Some(_)) => return Err("`because` belongs to an `expect` step".into()),
+            (None, None) => {}
+        }
+        match actions.len() {
+            1 => Ok(Step { action: actions.remove(0), when: raw.when }),
+            0 => Err(format!("a step needs one action: {ACTIONS}")),
+            _ => {
+                let names: Vec<&str> = actions.iter().map(Action::keyword).collect();
+                Err(format!("a step takes one action, this one has {}; split it into separate steps", names.join(" and ")))
+            }
+        }
+    }
+}
