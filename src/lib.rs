@@ -1,7 +1,12 @@
 //! oauth-drift: a diagnostic and regression-test harness for OAuth parameter drift.
 
+pub mod cli;
+pub mod exit;
 pub mod provider;
+pub mod report;
 pub mod runner;
 pub mod model;
 pub mod scenario;
+pub mod snapshot;
+pub mod suite;
 pub mod transcript;

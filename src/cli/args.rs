@@ -1,0 +1,95 @@
+//! Command-line flags (clap). They are turned into library configs in the command modules.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXAMPLES: &str = "\
+Examples:
+  oauth-drift run                                  every scenario under scenarios/ against the model
+  oauth-drift run scenarios/seed.yaml --filter google@2015
+  oauth-drift run --format json > report.json
+  oauth-drift providers
+
+Exit codes: 0 pass, 1 drift or failed expectation, 2 usage or input error, 3 inconclusive.";
+
+/// Diagnostic and regression-test harness for OAuth parameter drift.
+#[derive(Debug, Parser)]
+#[command(name = "oauth-drift", version, about, after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// When to color output (NO_COLOR is honoured under `auto`).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+    /// Only the summary (and errors).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Also show passing cases' details.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// Load an extra provider profile (YAML); its file stem is its name. Repeatable.
+    #[arg(long = "profile-file", value_name = "FILE", global = true)]
+    pub profile_files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run scenarios against the built-in provider model.
+    Run(RunArgs),
+    /// List provider profiles and their eras.
+    Providers(ProvidersArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario files or directories (searched recursively for .yaml/.yml).
+    #[arg(default_value = "scenarios")]
+    pub paths: Vec<PathBuf>,
+    /// Run only cases whose name (or snapshot name) contains TEXT.
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Option<String>,
+    /// Provider profile for scenarios that name none (matrix `provider` axes still apply).
+    #[arg(long, value_name = "NAME[@ERA]")]
+    pub provider: Option<String>,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Also write the JSON report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Where accepted snapshots live.
+    #[arg(long, value_name = "DIR", default_value = "snapshots")]
+    pub snapshots: PathBuf,
+    /// Accept every new or changed transcript as the snapshot.
+    #[arg(long)]
+    pub accept: bool,
+    /// Do not compare with snapshots at all.
+    #[arg(long, conflicts_with = "accept")]
+    pub no_snapshots: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ProvidersArgs {
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}

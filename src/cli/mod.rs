@@ -1,0 +1,67 @@
+//! The command-line edge: parse flags, run a command, print, map to an exit code.
+
+mod args;
+mod providers;
+mod run;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use args::{Cli, ColorChoice, Command, Format, GlobalArgs};
+
+use crate::exit;
+use crate::provider::Registry;
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    set_color(cli.global.color);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(&anyhow::anyhow!(e).context("failed to start the async runtime"), exit::INPUT).into(),
+    };
+    let code = runtime.block_on(dispatch(cli));
+    ExitCode::from(code)
+}
+
+async fn dispatch(cli: Cli) -> u8 {
+    let registry = match registry(&cli.global) {
+        Ok(registry) => registry,
+        Err(e) => return fail(&e, exit::INPUT),
+    };
+    let result = match cli.command {
+        Command::Run(args) => run::run(args, &cli.global, registry).await,
+        Command::Providers(args) => providers::providers(args, &registry),
+    };
+    result.unwrap_or_else(|e| fail(&e, exit::INPUT))
+}
+
+fn registry(global: &GlobalArgs) -> anyhow::Result<Registry> {
+    let mut registry = Registry::builtin();
+    for file in &global.profile_files {
+        registry.add_file(file)?;
+    }
+    Ok(registry)
+}
+
+fn set_color(choice: ColorChoice) {
+    let on = match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    };
+    colored::control::set_override(on);
+}
+
+/// Prints an error with its whole chain on stderr and returns `code`.
+fn fail(error: &anyhow::Error, code: u8) -> u8 {
+    eprintln!("{} {error:#}", colored::Colorize::bold(colored::Colorize::red("error:")));
+    code
+}
+
+/// Whether snapshot files may be written: never when `CI` is set (insta's rule).
+pub fn ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "0" && v != "false")
+}

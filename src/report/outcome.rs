@@ -1,0 +1,117 @@
+//! The result of a run, independent of how it is shown.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::runner::Failure;
+use crate::scenario::ScenarioError;
+use crate::transcript::RefreshSummary;
+
+/// What happened to one case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Pass,
+    /// The transcript differs from the accepted snapshot: the provider (or model) changed.
+    Drift,
+    /// An expectation did not hold.
+    Fail,
+    /// A live probe could not reach a verdict (network, 5xx, 429 after retries).
+    Inconclusive,
+    /// Not run, with a stated reason (e.g. missing credentials).
+    Skipped,
+}
+
+impl Outcome {
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Drift => "drift",
+            Outcome::Fail => "fail",
+            Outcome::Inconclusive => "inconclusive",
+            Outcome::Skipped => "skipped",
+        }
+    }
+}
+
+/// One case as reported.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseReport {
+    pub name: String,
+    /// The scenario file.
+    pub file: String,
+    /// The line to point at: the failing expectation, else the top of the file.
+    pub line: usize,
+    pub provider: String,
+    pub outcome: Outcome,
+    pub message: String,
+    pub refresh_token: RefreshSummary,
+    /// The matrix values of the case, in axis order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub matrix: Vec<(String, String)>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<Failure>,
+    /// A unified diff, accepted snapshot → this run, when the snapshot differs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<String>,
+    /// The scenario's name, for grouping.
+    #[serde(skip)]
+    pub scenario: String,
+}
+
+/// Everything a run produced.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub cases: Vec<CaseReport>,
+    /// Scenario files that could not be used; the other files still ran.
+    pub input_errors: Vec<ScenarioError>,
+    /// Accepted snapshots that no case produces any more.
+    pub orphans: Vec<PathBuf>,
+    /// Notes for the reader (pending snapshots written, CI mode, …).
+    pub notes: Vec<String>,
+}
+
+/// Counts per outcome, as in the JSON report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub total: usize,
+    pub passed: usize,
+    pub drifted: usize,
+    pub failed: usize,
+    pub inconclusive: usize,
+    pub skipped: usize,
+}
+
+impl Report {
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary { total: self.cases.len(), ..Default::default() };
+        for case in &self.cases {
+            match case.outcome {
+                Outcome::Pass => s.passed += 1,
+                Outcome::Drift => s.drifted += 1,
+                Outcome::Fail => s.failed += 1,
+                Outcome::Inconclusive => s.inconclusive += 1,
+                Outcome::Skipped => s.skipped += 1,
+            }
+        }
+        s
+    }
+
+    /// The process exit code, as documented: 2 input error, 1 drift or failure,
+    /// 3 inconclusive, else 0.
+    pub fn exit_code(&self) -> u8 {
+        let s = self.summary();
+        if !self.input_errors.is_empty() {
+            crate::exit::INPUT
+        } else if s.drifted + s.failed > 0 {
+            crate::exit::DRIFT
+        } else if s.inconclusive > 0 {
+            crate::exit::INCONCLUSIVE
+        } else {
+            crate::exit::OK
+        }
+    }
+}

@@ -1,0 +1,209 @@
+//! insta-format `.snap` files: compare a transcript with its accepted snapshot, write a
+//! pending `.snap.new` beside it, accept. `cargo insta review` and `cargo insta accept` work
+//! on the same files, because they are written exactly as insta writes them.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::scenario::slugify;
+
+/// The `source:` insta records for snapshots asserted by the test suite; `run` writes the
+/// same so that a snapshot accepted by either is byte-identical.
+pub const SOURCE: &str = "tests/it/snapshots.rs";
+
+/// The snapshot stem of a scenario file: its path below `scenarios/`, without extension.
+pub fn stem_for(path: &Path) -> String {
+    let without_ext = path.with_extension("");
+    let relative = without_ext.strip_prefix("scenarios").unwrap_or(&without_ext);
+    slugify(&relative.to_string_lossy())
+}
+
+/// Describes a snapshot in its header.
+#[derive(Debug, Clone)]
+pub struct SnapshotMeta {
+    /// The case name.
+    pub description: String,
+    /// The scenario file, relative to the project root.
+    pub input_file: String,
+}
+
+/// How a transcript compares with its accepted snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Comparison {
+    Matches,
+    /// No accepted snapshot exists yet.
+    Missing,
+    /// The accepted snapshot holds something else.
+    Differs { accepted: String },
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("failed to {action} {}", path.display())]
+pub struct SnapshotError {
+    action: &'static str,
+    path: PathBuf,
+    #[source]
+    source: std::io::Error,
+}
+
+/// A directory of snapshots (`snapshots/`, or `snapshots/live/` for live transcripts).
+#[derive(Debug, Clone)]
+pub struct SnapshotStore {
+    dir: PathBuf,
+}
+
+impl SnapshotStore {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn path(&self, slug: &str) -> PathBuf {
+        self.dir.join(format!("{slug}.snap"))
+    }
+
+    pub fn pending_path(&self, slug: &str) -> PathBuf {
+        self.dir.join(format!("{slug}.snap.new"))
+    }
+
+    pub fn compare(&self, slug: &str, body: &str) -> Result<Comparison, SnapshotError> {
+        let path = self.path(slug);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Comparison::Missing),
+            Err(source) => return Err(SnapshotError { action: "read", path, source }),
+        };
+        let accepted = body_of(&text);
+        if accepted.trim_end() == body.trim_end() {
+            Ok(Comparison::Matches)
+        } else {
+            Ok(Comparison::Differs { accepted: accepted.to_string() })
+        }
+    }
+
+    /// Writes `slug.snap.new` for `cargo insta review`.
+    pub fn write_pending(&self, slug: &str, meta: &SnapshotMeta, body: &str) -> Result<PathBuf, SnapshotError> {
+        let path = self.pending_path(slug);
+        write_atomically(&path, &render(meta, body))?;
+        Ok(path)
+    }
+
+    /// Makes `body` the accepted snapshot and drops any pending one.
+    pub fn accept(&self, slug: &str, meta: &SnapshotMeta, body: &str) -> Result<PathBuf, SnapshotError> {
+        let path = self.path(slug);
+        write_atomically(&path, &render(meta, body))?;
+        self.discard_pending(slug)?;
+        Ok(path)
+    }
+
+    /// Removes a leftover `.snap.new` once the snapshot matches again.
+    pub fn discard_pending(&self, slug: &str) -> Result<(), SnapshotError> {
+        let path = self.pending_path(slug);
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(SnapshotError { action: "remove", path, source }),
+        }
+    }
+
+    /// Accepted snapshots whose stem starts with one of `stems` but that no case produced:
+    /// left behind by a renamed or removed case.
+    pub fn orphans<'a>(&self, stems: &[String], produced: impl IntoIterator<Item = &'a str>) -> Vec<PathBuf> {
+        let produced: std::collections::HashSet<&str> = produced.into_iter().collect();
+        let Ok(entries) = std::fs::read_dir(&self.dir) else { return Vec::new() };
+        let mut orphans: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                let Some(name) = p.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".snap")) else {
+                    return false;
+                };
+                let owned = stems.iter().any(|s| name == s || name.starts_with(&format!("{s}__")));
+                owned && !produced.contains(name)
+            })
+            .collect();
+        orphans.sort();
+        orphans
+    }
+}
+
+/// The snapshot text insta would write for this body.
+pub fn render(meta: &SnapshotMeta, body: &str) -> String {
+    format!(
+        "---\nsource: {SOURCE}\ndescription: {}\ninput_file: {}\n---\n{}\n",
+        insta_quote(&meta.description),
+        insta_quote(&meta.input_file),
+        body.trim_end()
+    )
+}
+
+/// A header value quoted the way insta's YAML emitter quotes it (its `need_quotes` rules,
+/// double-quoted with JSON escapes), so both writers produce the same bytes.
+fn insta_quote(value: &str) -> String {
+    const RESERVED: &[&str] = &[
+        "yes", "Yes", "YES", "no", "No", "NO", "True", "TRUE", "true", "False", "FALSE", "false", "on", "On", "ON",
+        "off", "Off", "OFF", "null", "Null", "NULL", "~",
+    ];
+    let needs = value.is_empty()
+        || value.starts_with(' ')
+        || value.ends_with(' ')
+        || value.starts_with(['&', '*', '?', '|', '-', '<', '>', '=', '!', '%', '@', '.'])
+        || value.contains([':', '{', '}', '[', ']', ',', '#', '`', '"', '\'', '\\'])
+        || value.chars().any(|c| c.is_control())
+        || RESERVED.contains(&value)
+        || value.starts_with("0x")
+        || value.parse::<f64>().is_ok();
+    if needs { serde_json::to_string(value).unwrap_or_default() } else { value.to_string() }
+}
+
+/// The body of a snapshot file: everything after the second `---` line.
+pub fn body_of(text: &str) -> &str {
+    let Some(rest) = text.strip_prefix("---\n") else { return text };
+    match rest.find("\n---\n") {
+        Some(end) => &rest[end + "\n---\n".len()..],
+        None => text,
+    }
+}
+
+/// Writes through a temporary file in the same directory, then renames: never half-written.
+pub fn write_atomically(path: &Path, contents: &str) -> Result<(), SnapshotError> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let fail = |action, source| SnapshotError { action, path: path.to_owned(), source };
+    std::fs::create_dir_all(dir).map_err(|e| fail("create the directory of", e))?;
+    let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(|e| fail("create a temporary file for", e))?;
+    temp.write_all(contents.as_bytes()).map_err(|e| fail("write", e))?;
+    temp.persist(path).map_err(|e| fail("replace", e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stems_come_from_the_path_below_scenarios() {
+        assert_eq!(stem_for(Path::new("scenarios/errors/bad prompt.yaml")), "errors-bad-prompt");
+        assert_eq!(stem_for(Path::new("elsewhere/x.yml")), "elsewhere-x");
+    }
+
+    #[test]
+    fn a_rendered_snapshot_reads_back_as_its_body() {
+        let meta = SnapshotMeta { description: "case: [x=1]".into(), input_file: "scenarios/a.yaml".into() };
+        let text = render(&meta, "steps: []\n");
+        assert!(text.starts_with("---\nsource: tests/it/snapshots.rs\ndescription: \"case: [x=1]\"\n"), "{text}");
+        assert_eq!(body_of(&text), "steps: []\n");
+    }
+
+    #[test]
+    fn compare_reports_missing_matching_and_differing_snapshots() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SnapshotStore::new(dir.path());
+        let meta = SnapshotMeta { description: "d".into(), input_file: "f".into() };
+        assert_eq!(store.compare("a", "x: 1").unwrap(), Comparison::Missing);
+        store.accept("a", &meta, "x: 1").unwrap();
+        assert_eq!(store.compare("a", "x: 1\n").unwrap(), Comparison::Matches);
+        assert_eq!(store.compare("a", "x: 2").unwrap(), Comparison::Differs { accepted: "x: 1\n".into() });
+    }
+}

@@ -1,0 +1,186 @@
+//! A run of scenarios against the in-process model: load, filter, run, compare snapshots,
+//! and turn it all into a report. `run`, `compare` and the tests share it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::provider::Registry;
+use crate::report::{CaseReport, Outcome, Report};
+use crate::runner::{self, CaseRun};
+use crate::scenario::{self, Case, ScenarioError};
+use crate::snapshot::{Comparison, SnapshotMeta, SnapshotStore, stem_for};
+
+/// The loaded cases of a set of scenario paths, and the files that failed to load.
+#[derive(Debug, Default)]
+pub struct Suite {
+    pub cases: Vec<Case>,
+    pub errors: Vec<ScenarioError>,
+    /// The snapshot stem of every file that loaded.
+    pub stems: Vec<String>,
+}
+
+/// Why a run could not start at all (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum SuiteError {
+    #[error("no case matches the filter `{0}`")]
+    NoMatch(String),
+    #[error("no scenario files found in {0}")]
+    Empty(String),
+    #[error(transparent)]
+    Input(#[from] ScenarioError),
+    #[error(transparent)]
+    Profile(#[from] crate::provider::ProfileError),
+}
+
+/// Loads every scenario under `paths`; a file that fails is recorded and the rest still load.
+pub fn load(paths: &[PathBuf], registry: &Registry, filter: Option<&str>) -> Result<Suite, SuiteError> {
+    let files = scenario::discover(paths)?;
+    if files.is_empty() {
+        let named: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        return Err(SuiteError::Empty(named.join(", ")));
+    }
+    let mut suite = Suite::default();
+    for file in files {
+        match scenario::load_file(&file, registry) {
+            Ok(loaded) => {
+                let stem = stem_for(&file);
+                suite.cases.extend(scenario::expand(&Arc::new(loaded), &stem));
+                suite.stems.push(stem);
+            }
+            Err(error) => suite.errors.push(error),
+        }
+    }
+    if let Some(filter) = filter {
+        let total = suite.cases.len();
+        suite.cases.retain(|c| c.name.contains(filter) || c.slug.contains(filter));
+        if total > 0 && suite.cases.is_empty() {
+            return Err(SuiteError::NoMatch(filter.to_string()));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    for case in &suite.cases {
+        if !seen.insert(case.slug.clone()) {
+            let path = case.scenario.path.clone();
+            return Err(ScenarioError { path, line: 1, column: 1, message: format!("two cases share the snapshot name `{}`; rename a matrix value", case.slug) }.into());
+        }
+    }
+    Ok(suite)
+}
+
+/// How `run` treats snapshots.
+#[derive(Debug, Clone)]
+pub struct SnapshotPolicy {
+    pub store: SnapshotStore,
+    /// Take every new transcript as the accepted snapshot.
+    pub accept: bool,
+    /// Write files at all (false when `CI` is set: insta's rule).
+    pub write: bool,
+}
+
+/// Runs the suite on the model and builds the report.
+pub async fn run_on_model(suite: &Suite, registry: &Registry, snapshots: Option<&SnapshotPolicy>) -> Result<Report, SuiteError> {
+    let profiles = runner::profiles_for(&suite.cases, registry)?;
+    let runs = runner::run_all_on_model(&suite.cases, &profiles).await;
+    let mut report = Report { input_errors: suite.errors.clone(), ..Default::default() };
+    for (case, run) in suite.cases.iter().zip(&runs) {
+        report.cases.push(judge(case, run, snapshots, &mut report.notes));
+    }
+    if let Some(policy) = snapshots
+        && suite.errors.is_empty()
+    {
+        report.orphans = policy.store.orphans(&suite.stems, suite.cases.iter().map(|c| c.slug.as_str()));
+    }
+    Ok(report)
+}
+
+/// The scenario path as shown in reports: relative to the working directory when possible.
+pub fn display_path(path: &Path) -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    path.strip_prefix(&cwd).unwrap_or(path).display().to_string()
+}
+
+/// Decides a case's outcome from its expectations and its snapshot.
+pub fn judge(case: &Case, run: &CaseRun, snapshots: Option<&SnapshotPolicy>, notes: &mut Vec<String>) -> CaseReport {
+    let file = display_path(&case.scenario.path);
+    let mut report = CaseReport {
+        name: case.name.clone(),
+        file: file.clone(),
+        line: 1,
+        provider: case.provider.clone(),
+        outcome: Outcome::Pass,
+        message: String::new(),
+        refresh_token: run.transcript.refresh_token,
+        matrix: case.bindings.iter().map(|(axis, value)| (axis.clone(), value.name())).collect(),
+        failures: run.failures.clone(),
+        diff: None,
+        snapshot: None,
+        scenario: case.scenario.file.name.clone(),
+    };
+    if let Some(fault) = &run.fault {
+        report.outcome = Outcome::Fail;
+        report.message = fault.clone();
+        return report;
+    }
+    if let Some(first) = run.failures.first() {
+        report.outcome = Outcome::Fail;
+        report.line = first.line;
+        report.message = first.to_string();
+    }
+    let Some(policy) = snapshots else { return report };
+    let body = run.transcript.render();
+    let meta = SnapshotMeta { description: case.name.clone(), input_file: file };
+    let snapshot_path = policy.store.path(&case.slug);
+    report.snapshot = Some(display_path(&snapshot_path));
+    let written = |result: Result<std::path::PathBuf, crate::snapshot::SnapshotError>, notes: &mut Vec<String>| match result {
+        Ok(path) => Some(display_path(&path)),
+        Err(e) => {
+            notes.push(format!("{e:#}"));
+            None
+        }
+    };
+    match policy.store.compare(&case.slug, &body) {
+        Ok(Comparison::Matches) => {
+            if policy.write {
+                let _ = policy.store.discard_pending(&case.slug);
+            }
+        }
+        Ok(Comparison::Missing) => {
+            if policy.write && policy.accept {
+                written(policy.store.accept(&case.slug, &meta, &body), notes);
+            } else if policy.write
+                && let Some(path) = written(policy.store.write_pending(&case.slug, &meta, &body), notes)
+            {
+                notes.push(format!("new snapshot {path} pending: review with `cargo insta review` or rerun with --accept"));
+            } else if !policy.write {
+                notes.push(format!("{} has no accepted snapshot (CI: nothing written)", case.name));
+            }
+        }
+        Ok(Comparison::Differs { accepted }) => {
+            let diff = similar::TextDiff::from_lines(accepted.as_str(), body.as_str())
+                .unified_diff()
+                .context_radius(3)
+                .header("accepted", "this run")
+                .to_string();
+            report.diff = Some(diff);
+            if policy.write && policy.accept {
+                written(policy.store.accept(&case.slug, &meta, &body), notes);
+                if report.outcome == Outcome::Pass {
+                    report.message = "snapshot updated".into();
+                }
+            } else {
+                if policy.write {
+                    written(policy.store.write_pending(&case.slug, &meta, &body), notes);
+                }
+                if report.outcome == Outcome::Pass {
+                    report.outcome = Outcome::Drift;
+                    report.message = format!("transcript differs from the accepted snapshot {}", display_path(&snapshot_path));
+                }
+            }
+        }
+        Err(e) => {
+            report.outcome = Outcome::Fail;
+            report.message = format!("{e:#}");
+        }
+    }
+    report
+}
