@@ -2,10 +2,10 @@
 
 pub mod cli;
 pub mod exit;
+pub mod model;
 pub mod provider;
 pub mod report;
 pub mod runner;
-pub mod model;
 pub mod scenario;
 pub mod snapshot;
 pub mod suite;

@@ -52,7 +52,9 @@ pub fn load(paths: &[PathBuf], registry: &Registry, filter: Option<&str>) -> Res
     }
     if let Some(filter) = filter {
         let total = suite.cases.len();
-        suite.cases.retain(|c| c.name.contains(filter) || c.slug.contains(filter));
+        suite
+            .cases
+            .retain(|c| c.name.contains(filter) || c.slug.contains(filter));
         if total > 0 && suite.cases.is_empty() {
             return Err(SuiteError::NoMatch(filter.to_string()));
         }
@@ -61,7 +63,16 @@ pub fn load(paths: &[PathBuf], registry: &Registry, filter: Option<&str>) -> Res
     for case in &suite.cases {
         if !seen.insert(case.slug.clone()) {
             let path = case.scenario.path.clone();
-            return Err(ScenarioError { path, line: 1, column: 1, message: format!("two cases share the snapshot name `{}`; rename a matrix value", case.slug) }.into());
+            return Err(ScenarioError {
+                path,
+                line: 1,
+                column: 1,
+                message: format!(
+                    "two cases share the snapshot name `{}`; rename a matrix value",
+                    case.slug
+                ),
+            }
+            .into());
         }
     }
     Ok(suite)
@@ -78,17 +89,26 @@ pub struct SnapshotPolicy {
 }
 
 /// Runs the suite on the model and builds the report.
-pub async fn run_on_model(suite: &Suite, registry: &Registry, snapshots: Option<&SnapshotPolicy>) -> Result<Report, SuiteError> {
+pub async fn run_on_model(
+    suite: &Suite,
+    registry: &Registry,
+    snapshots: Option<&SnapshotPolicy>,
+) -> Result<Report, SuiteError> {
     let profiles = runner::profiles_for(&suite.cases, registry)?;
     let runs = runner::run_all_on_model(&suite.cases, &profiles).await;
-    let mut report = Report { input_errors: suite.errors.clone(), ..Default::default() };
+    let mut report = Report {
+        input_errors: suite.errors.clone(),
+        ..Default::default()
+    };
     for (case, run) in suite.cases.iter().zip(&runs) {
         report.cases.push(judge(case, run, snapshots, &mut report.notes));
     }
     if let Some(policy) = snapshots
         && suite.errors.is_empty()
     {
-        report.orphans = policy.store.orphans(&suite.stems, suite.cases.iter().map(|c| c.slug.as_str()));
+        report.orphans = policy
+            .store
+            .orphans(&suite.stems, suite.cases.iter().map(|c| c.slug.as_str()));
     }
     Ok(report)
 }
@@ -110,7 +130,11 @@ pub fn judge(case: &Case, run: &CaseRun, snapshots: Option<&SnapshotPolicy>, not
         outcome: Outcome::Pass,
         message: String::new(),
         refresh_token: run.transcript.refresh_token,
-        matrix: case.bindings.iter().map(|(axis, value)| (axis.clone(), value.name())).collect(),
+        matrix: case
+            .bindings
+            .iter()
+            .map(|(axis, value)| (axis.clone(), value.name()))
+            .collect(),
         failures: run.failures.clone(),
         diff: None,
         snapshot: None,
@@ -128,16 +152,20 @@ pub fn judge(case: &Case, run: &CaseRun, snapshots: Option<&SnapshotPolicy>, not
     }
     let Some(policy) = snapshots else { return report };
     let body = run.transcript.render();
-    let meta = SnapshotMeta { description: case.name.clone(), input_file: file };
+    let meta = SnapshotMeta {
+        description: case.name.clone(),
+        input_file: file,
+    };
     let snapshot_path = policy.store.path(&case.slug);
     report.snapshot = Some(display_path(&snapshot_path));
-    let written = |result: Result<std::path::PathBuf, crate::snapshot::SnapshotError>, notes: &mut Vec<String>| match result {
-        Ok(path) => Some(display_path(&path)),
-        Err(e) => {
-            notes.push(format!("{e:#}"));
-            None
-        }
-    };
+    let written =
+        |result: Result<std::path::PathBuf, crate::snapshot::SnapshotError>, notes: &mut Vec<String>| match result {
+            Ok(path) => Some(display_path(&path)),
+            Err(e) => {
+                notes.push(format!("{e:#}"));
+                None
+            }
+        };
     match policy.store.compare(&case.slug, &body) {
         Ok(Comparison::Matches) => {
             if policy.write {
@@ -150,7 +178,9 @@ pub fn judge(case: &Case, run: &CaseRun, snapshots: Option<&SnapshotPolicy>, not
             } else if policy.write
                 && let Some(path) = written(policy.store.write_pending(&case.slug, &meta, &body), notes)
             {
-                notes.push(format!("new snapshot {path} pending: review with `cargo insta review` or rerun with --accept"));
+                notes.push(format!(
+                    "new snapshot {path} pending: review with `cargo insta review` or rerun with --accept"
+                ));
             } else if !policy.write {
                 notes.push(format!("{} has no accepted snapshot (CI: nothing written)", case.name));
             }
@@ -173,7 +203,10 @@ pub fn judge(case: &Case, run: &CaseRun, snapshots: Option<&SnapshotPolicy>, not
                 }
                 if report.outcome == Outcome::Pass {
                     report.outcome = Outcome::Drift;
-                    report.message = format!("transcript differs from the accepted snapshot {}", display_path(&snapshot_path));
+                    report.message = format!(
+                        "transcript differs from the accepted snapshot {}",
+                        display_path(&snapshot_path)
+                    );
                 }
             }
         }

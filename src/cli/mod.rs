@@ -20,7 +20,13 @@ pub fn main() -> ExitCode {
     set_color(cli.global.color);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
-        Err(e) => return fail(&anyhow::anyhow!(e).context("failed to start the async runtime"), exit::INPUT).into(),
+        Err(e) => {
+            return fail(
+                &anyhow::anyhow!(e).context("failed to start the async runtime"),
+                exit::INPUT,
+            )
+            .into();
+        }
     };
     let code = runtime.block_on(dispatch(cli));
     ExitCode::from(code)
@@ -50,14 +56,19 @@ fn set_color(choice: ColorChoice) {
     let on = match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
     };
     colored::control::set_override(on);
 }
 
 /// Prints an error with its whole chain on stderr and returns `code`.
 fn fail(error: &anyhow::Error, code: u8) -> u8 {
-    eprintln!("{} {error:#}", colored::Colorize::bold(colored::Colorize::red("error:")));
+    eprintln!(
+        "{} {error:#}",
+        colored::Colorize::bold(colored::Colorize::red("error:"))
+    );
     code
 }
 

@@ -23,8 +23,16 @@ pub fn providers(args: ProvidersArgs, registry: &Registry) -> anyhow::Result<u8>
         Format::Human => {
             for row in &rows {
                 let id = row["id"].as_str().unwrap_or_default();
-                let base = row["extends"].as_str().map(|b| format!(" (extends {b})")).unwrap_or_default();
-                println!("{:<14} {}{}", id.bold(), row["summary"].as_str().unwrap_or_default(), base.dimmed());
+                let base = row["extends"]
+                    .as_str()
+                    .map(|b| format!(" (extends {b})"))
+                    .unwrap_or_default();
+                println!(
+                    "{:<14} {}{}",
+                    id.bold(),
+                    row["summary"].as_str().unwrap_or_default(),
+                    base.dimmed()
+                );
             }
         }
     }

@@ -21,14 +21,21 @@ pub async fn run(args: RunArgs, global: &GlobalArgs, registry: Registry) -> anyh
         }
     }
     let write = !super::ci();
-    let policy = (!args.no_snapshots).then(|| SnapshotPolicy { store: SnapshotStore::new(&args.snapshots), accept: args.accept, write });
+    let policy = (!args.no_snapshots).then(|| SnapshotPolicy {
+        store: SnapshotStore::new(&args.snapshots),
+        accept: args.accept,
+        write,
+    });
     let mut report = suite::run_on_model(&suite, &registry, policy.as_ref()).await?;
     if !write && args.accept {
-        report.notes.push("CI is set: --accept wrote nothing (snapshots are never written on CI)".into());
+        report
+            .notes
+            .push("CI is set: --accept wrote nothing (snapshots are never written on CI)".into());
     }
     let json_text = json::render(&report);
     if let Some(path) = &args.json {
-        write_atomically(path, &json_text).with_context(|| format!("failed to write the JSON report to {}", path.display()))?;
+        write_atomically(path, &json_text)
+            .with_context(|| format!("failed to write the JSON report to {}", path.display()))?;
     }
     match args.format {
         Format::Json => print!("{json_text}"),

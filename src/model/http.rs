@@ -11,7 +11,9 @@ use serde_json::json;
 use wiremock::{Request, Respond, ResponseTemplate};
 
 use super::page;
-use crate::provider::{AuthorizeOutcome, AuthorizeResponse, AuthorizeStep, ClientConfig, ConsentDecision, Engine, JsonResponse};
+use crate::provider::{
+    AuthorizeOutcome, AuthorizeResponse, AuthorizeStep, ClientConfig, ConsentDecision, Engine, JsonResponse,
+};
 
 /// Reserved path prefix of the admin and test-hook endpoints.
 pub const ADMIN_PREFIX: &str = "/_oauth-drift";
@@ -73,7 +75,8 @@ impl Respond for ProviderResponder {
                 json_response(lock(&self.engine).revoke(token))
             }
             ("GET", p) if p == endpoints.userinfo => {
-                let bearer = header(request, "authorization").and_then(|h| h.strip_prefix("Bearer ").map(str::to_string));
+                let bearer =
+                    header(request, "authorization").and_then(|h| h.strip_prefix("Bearer ").map(str::to_string));
                 json_response(lock(&self.engine).userinfo(bearer.as_deref()))
             }
             ("GET", p) if p == endpoints.discovery => {
@@ -87,15 +90,26 @@ impl Respond for ProviderResponder {
 
 impl ProviderResponder {
     fn authorize(&self, request: &Request) -> ResponseTemplate {
-        let params: Vec<(String, String)> = request.url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        let params: Vec<(String, String)> = request
+            .url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
         let user = header(request, USER_HEADER).unwrap_or_default();
         let mut engine = lock(&self.engine);
-        let user = if user.is_empty() && crate::provider::param(&params, "login_hint").is_none() { self.default_user.clone() } else { user };
+        let user = if user.is_empty() && crate::provider::param(&params, "login_hint").is_none() {
+            self.default_user.clone()
+        } else {
+            user
+        };
         match (engine.begin_authorize(&params, &user), self.consent) {
             (AuthorizeStep::Done(outcome), _) => authorize_response(outcome),
             (AuthorizeStep::ConsentScreen(pending), ConsentMode::Page) => {
                 let html = page::consent(&pending, engine.profile());
-                with_consent_header(ResponseTemplate::new(200).set_body_raw(html, "text/html; charset=utf-8"), true)
+                with_consent_header(
+                    ResponseTemplate::new(200).set_body_raw(html, "text/html; charset=utf-8"),
+                    true,
+                )
             }
             (AuthorizeStep::ConsentScreen(pending), ConsentMode::Auto) => {
                 let decision = parse_decision(header(request, CONSENT_HEADER).as_deref());
@@ -107,7 +121,9 @@ impl ProviderResponder {
     fn admin(&self, method: &str, path: &str, request: &Request) -> ResponseTemplate {
         let mut engine = lock(&self.engine);
         match (method, path) {
-            ("GET", "/health") => ResponseTemplate::new(200).set_body_json(json!({"status": "ok", "provider": engine.profile().id})),
+            ("GET", "/health") => {
+                ResponseTemplate::new(200).set_body_json(json!({"status": "ok", "provider": engine.profile().id}))
+            }
             ("POST", "/clock/advance") => {
                 let seconds = request
                     .url
@@ -141,7 +157,11 @@ impl ProviderResponder {
                     return bad_request("this consent request is unknown or was already answered");
                 };
                 let decision = if get("action") == Some("allow") {
-                    let scopes: Vec<String> = form.iter().filter(|(k, _)| k == "scope").map(|(_, v)| v.clone()).collect();
+                    let scopes: Vec<String> = form
+                        .iter()
+                        .filter(|(k, _)| k == "scope")
+                        .map(|(_, v)| v.clone())
+                        .collect();
                     ConsentDecision::GrantOnly(scopes)
                 } else {
                     ConsentDecision::Deny
@@ -157,21 +177,28 @@ impl ProviderResponder {
 pub fn parse_decision(header: Option<&str>) -> ConsentDecision {
     match header.map(str::trim) {
         Some("deny") => ConsentDecision::Deny,
-        Some(other) if other.starts_with("grant_only") => {
-            ConsentDecision::GrantOnly(other["grant_only".len()..].split_whitespace().map(str::to_string).collect())
-        }
+        Some(other) if other.starts_with("grant_only") => ConsentDecision::GrantOnly(
+            other["grant_only".len()..]
+                .split_whitespace()
+                .map(str::to_string)
+                .collect(),
+        ),
         _ => ConsentDecision::GrantAll,
     }
 }
 
 fn authorize_response(outcome: AuthorizeOutcome) -> ResponseTemplate {
     let template = match outcome.response {
-        AuthorizeResponse::Redirect(location) => ResponseTemplate::new(302).insert_header("location", location.as_str()),
+        AuthorizeResponse::Redirect(location) => {
+            ResponseTemplate::new(302).insert_header("location", location.as_str())
+        }
         AuthorizeResponse::ErrorPage(error) => ResponseTemplate::new(error.status)
             .insert_header(ERROR_HEADER, error.error.as_str())
             .insert_header(ERROR_DESCRIPTION_HEADER, error.description.as_str())
             .set_body_raw(page::error(&error), "text/html; charset=utf-8"),
-        AuthorizeResponse::CodePage(code) => ResponseTemplate::new(200).set_body_raw(page::oob_code(&code), "text/html; charset=utf-8"),
+        AuthorizeResponse::CodePage(code) => {
+            ResponseTemplate::new(200).set_body_raw(page::oob_code(&code), "text/html; charset=utf-8")
+        }
     };
     with_consent_header(template, outcome.consent_screen)
 }
@@ -198,7 +225,11 @@ fn not_found() -> ResponseTemplate {
 }
 
 fn header(request: &Request, name: &str) -> Option<String> {
-    request.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+    request
+        .headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 /// The scheme, host and port the client used to reach us.
@@ -211,7 +242,9 @@ fn base_url(request: &Request) -> String {
 
 /// `application/x-www-form-urlencoded` pairs; wiremock has no form matcher.
 pub fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+    url::form_urlencoded::parse(body)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
 }
 
 /// `Authorization: Basic` credentials, URL-decoded as RFC 6749 §2.3.1 requires.
@@ -220,6 +253,10 @@ fn basic_auth(request: &Request) -> Option<(String, String)> {
     let encoded = value.strip_prefix("Basic ")?;
     let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
     let (id, secret) = decoded.split_once(':')?;
-    let unescape = |s: &str| url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned());
+    let unescape = |s: &str| {
+        url::form_urlencoded::parse(format!("x={s}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+    };
     Some((unescape(id)?, unescape(secret)?))
 }

@@ -42,17 +42,28 @@ pub fn oob_code(code: &str) -> String {
 }
 
 pub fn not_found() -> String {
-    document("Error 404 (Not Found)", "<h1>404. That's an error.</h1><p>The requested URL was not found on this server.</p>")
+    document(
+        "Error 404 (Not Found)",
+        "<h1>404. That's an error.</h1><p>The requested URL was not found on this server.</p>",
+    )
 }
 
 /// The consent page: one checkbox per scope, sign-in scopes fixed (D7), Allow and Deny.
 pub fn consent(pending: &PendingConsent, profile: &Profile) -> String {
     let mut rows = String::new();
     for scope in &pending.scopes {
-        let fixed = !pending.granular || pending.sign_in_scopes.iter().any(|s| profile.tokens.scope_aliases.get(s).unwrap_or(s) == scope);
+        let fixed = !pending.granular
+            || pending
+                .sign_in_scopes
+                .iter()
+                .any(|s| profile.tokens.scope_aliases.get(s).unwrap_or(s) == scope);
         let lock = if fixed { " checked disabled" } else { " checked" };
         // a disabled checkbox is not submitted: carry fixed scopes in a hidden field
-        let hidden = if fixed { format!("<input type=\"hidden\" name=\"scope\" value=\"{}\">", attr(scope)) } else { String::new() };
+        let hidden = if fixed {
+            format!("<input type=\"hidden\" name=\"scope\" value=\"{}\">", attr(scope))
+        } else {
+            String::new()
+        };
         rows.push_str(&format!(
             "<label><input type=\"checkbox\" name=\"scope\" value=\"{}\"{lock}> {}</label>{hidden}",
             attr(scope),

@@ -24,14 +24,27 @@ impl ModelServer {
     }
 
     /// A long-running server on `listener` that keeps no request log (what `serve` uses).
-    pub async fn listen(engine: Engine, listener: std::net::TcpListener, consent: ConsentMode, default_user: &str) -> Self {
-        let server = MockServer::builder().listener(listener).disable_request_recording().start().await;
+    pub async fn listen(
+        engine: Engine,
+        listener: std::net::TcpListener,
+        consent: ConsentMode,
+        default_user: &str,
+    ) -> Self {
+        let server = MockServer::builder()
+            .listener(listener)
+            .disable_request_recording()
+            .start()
+            .await;
         Self::mount(server, engine, consent, default_user).await
     }
 
     async fn mount(server: MockServer, engine: Engine, consent: ConsentMode, default_user: &str) -> Self {
         let engine = Arc::new(Mutex::new(engine));
-        let responder = ProviderResponder { engine: Arc::clone(&engine), consent, default_user: default_user.to_string() };
+        let responder = ProviderResponder {
+            engine: Arc::clone(&engine),
+            consent,
+            default_user: default_user.to_string(),
+        };
         Mock::given(any()).respond_with(responder).mount(&server).await;
         Self { server, engine }
     }

@@ -73,7 +73,11 @@ pub struct ProviderError {
 
 impl ProviderError {
     fn new(spec: &ErrorSpec, param: &str, value: &str) -> Self {
-        Self { status: spec.status, error: spec.error.clone(), description: spec.describe(param, value) }
+        Self {
+            status: spec.status,
+            error: spec.error.clone(),
+            description: spec.describe(param, value),
+        }
     }
 
     /// The JSON body a token or revoke endpoint returns.
@@ -133,7 +137,10 @@ impl JsonResponse {
     }
 
     fn error(error: ProviderError) -> Self {
-        Self { status: error.status, body: error.body() }
+        Self {
+            status: error.status,
+            body: error.body(),
+        }
     }
 }
 
@@ -245,7 +252,10 @@ impl Engine {
     /// Seconds since the Unix epoch on the engine's clock.
     pub fn now(&self) -> u64 {
         if self.real_time {
-            let wall = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(EPOCH);
+            let wall = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(EPOCH);
             wall + self.virtual_time
         } else {
             self.virtual_time
@@ -298,7 +308,12 @@ impl Engine {
 
     /// Runs an authorization request for `user` and, if a consent screen is shown, applies
     /// the user's `decision` to it. This is the whole front channel in one call.
-    pub fn authorize(&mut self, params: &[(String, String)], user: &str, decision: &ConsentDecision) -> AuthorizeOutcome {
+    pub fn authorize(
+        &mut self,
+        params: &[(String, String)],
+        user: &str,
+        decision: &ConsentDecision,
+    ) -> AuthorizeOutcome {
         match self.begin_authorize(params, user) {
             AuthorizeStep::Done(outcome) => outcome,
             AuthorizeStep::ConsentScreen(pending) => self.finish(pending, decision),
@@ -309,15 +324,28 @@ impl Engine {
     pub fn begin_authorize(&mut self, params: &[(String, String)], user: &str) -> AuthorizeStep {
         let request = match self.validate_authorize(params, user) {
             Ok(request) => request,
-            Err(response) => return AuthorizeStep::Done(AuthorizeOutcome { consent_screen: false, response }),
+            Err(response) => {
+                return AuthorizeStep::Done(AuthorizeOutcome {
+                    consent_screen: false,
+                    response,
+                });
+            }
         };
         let prompt = tokens(param(params, "prompt").unwrap_or(""));
         let approval_force = param(params, "approval_prompt") == Some("force");
         let rules = &self.profile;
-        let approval_forces = rules.authorize.approval_prompt.as_ref().is_some_and(|a| a.forces_consent);
-        let forced = (rules.consent.forced_by_prompt_consent && prompt.contains("consent")) || (approval_forces && approval_force);
+        let approval_forces = rules
+            .authorize
+            .approval_prompt
+            .as_ref()
+            .is_some_and(|a| a.forces_consent);
+        let forced = (rules.consent.forced_by_prompt_consent && prompt.contains("consent"))
+            || (approval_forces && approval_force);
         let key = (request.user.clone(), request.client_id.clone());
-        let covered = self.grants.get(&key).is_some_and(|g| request.scopes.is_subset(&g.scopes));
+        let covered = self
+            .grants
+            .get(&key)
+            .is_some_and(|g| request.scopes.is_subset(&g.scopes));
         if covered && !forced {
             let outcome = self.complete(&request, request.scopes.clone(), false);
             return AuthorizeStep::Done(outcome);
@@ -325,7 +353,10 @@ impl Engine {
         if prompt.contains("none") {
             let spec = self.profile.errors.consent_required.clone();
             let response = self.error_response(&spec, &request, "", "");
-            return AuthorizeStep::Done(AuthorizeOutcome { consent_screen: false, response });
+            return AuthorizeStep::Done(AuthorizeOutcome {
+                consent_screen: false,
+                response,
+            });
         }
         let pending = PendingConsent {
             id: random_token(16),
@@ -355,8 +386,13 @@ impl Engine {
             ConsentDecision::GrantOnly(_) if !self.profile.consent.granular => request.scopes.clone(),
             ConsentDecision::GrantOnly(chosen) => {
                 let chosen: BTreeSet<String> = chosen.iter().map(|s| self.normalize_scope(s)).collect();
-                let sign_in: BTreeSet<String> =
-                    self.profile.consent.sign_in_scopes.iter().map(|s| self.normalize_scope(s)).collect();
+                let sign_in: BTreeSet<String> = self
+                    .profile
+                    .consent
+                    .sign_in_scopes
+                    .iter()
+                    .map(|s| self.normalize_scope(s))
+                    .collect();
                 request
                     .scopes
                     .iter()
@@ -368,17 +404,30 @@ impl Engine {
         if granted.is_empty() {
             let spec = self.profile.errors.access_denied.clone();
             let response = self.error_response(&spec, &request, "", "");
-            return AuthorizeOutcome { consent_screen: true, response };
+            return AuthorizeOutcome {
+                consent_screen: true,
+                response,
+            };
         }
         self.complete(&request, granted, true)
     }
 
     /// Records the grant and answers with a code (or tokens, for the implicit flow).
-    fn complete(&mut self, request: &ValidRequest, granted: BTreeSet<String>, consent_screen: bool) -> AuthorizeOutcome {
+    fn complete(
+        &mut self,
+        request: &ValidRequest,
+        granted: BTreeSet<String>,
+        consent_screen: bool,
+    ) -> AuthorizeOutcome {
         let key = (request.user.clone(), request.client_id.clone());
         if self.grants.get(&key).is_none() {
             self.seq += 1;
-            let grant = Grant { scopes: BTreeSet::new(), epoch: self.seq, refresh_tokens: Vec::new(), live_refresh_tokens: 0 };
+            let grant = Grant {
+                scopes: BTreeSet::new(),
+                epoch: self.seq,
+                refresh_tokens: Vec::new(),
+                live_refresh_tokens: 0,
+            };
             for (_, evicted) in self.grants.insert(key.clone(), grant) {
                 for token in evicted.refresh_tokens {
                     self.refresh_tokens.remove(&token);
@@ -390,7 +439,11 @@ impl Engine {
         };
         grant.scopes.extend(granted.iter().cloned());
         let epoch = grant.epoch;
-        let scopes = if request.include_granted_scopes { grant.scopes.clone() } else { granted };
+        let scopes = if request.include_granted_scopes {
+            grant.scopes.clone()
+        } else {
+            granted
+        };
         let refresh = request.offline
             && request.response_type.contains("code")
             && (consent_screen || !self.profile.refresh_token.only_when_consent_shown);
@@ -413,9 +466,16 @@ impl Engine {
             self.purge_expired_codes(now);
             self.codes.insert(code.clone(), record);
             if request.oob {
-                return AuthorizeOutcome { consent_screen, response: AuthorizeResponse::CodePage(code) };
+                return AuthorizeOutcome {
+                    consent_screen,
+                    response: AuthorizeResponse::CodePage(code),
+                };
             }
-            let target = if request.response_type.len() > 1 { &mut fragment } else { &mut query };
+            let target = if request.response_type.len() > 1 {
+                &mut fragment
+            } else {
+                &mut query
+            };
             target.push(("code", code));
         }
         if request.response_type.contains("token") {
@@ -434,7 +494,10 @@ impl Engine {
         }
         target.push(("scope", join_scopes(&scopes)));
         let location = build_redirect(&request.redirect_uri, &query, &fragment);
-        AuthorizeOutcome { consent_screen, response: AuthorizeResponse::Redirect(location) }
+        AuthorizeOutcome {
+            consent_screen,
+            response: AuthorizeResponse::Redirect(location),
+        }
     }
 
     fn purge_expired_codes(&mut self, now: u64) {
@@ -463,16 +526,25 @@ impl Engine {
 
     fn validate_authorize(&self, params: &[(String, String)], user: &str) -> Result<ValidRequest, AuthorizeResponse> {
         let p = &self.profile;
-        let page = |spec: &ErrorSpec, param: &str, value: &str| AuthorizeResponse::ErrorPage(ProviderError::new(spec, param, value));
+        let page = |spec: &ErrorSpec, param: &str, value: &str| {
+            AuthorizeResponse::ErrorPage(ProviderError::new(spec, param, value))
+        };
         for name in &p.authorize.required {
             if param(params, name).is_none_or(str::is_empty) {
-                let spec = if name == "response_type" { &p.errors.missing_response_type } else { &p.errors.missing_param };
+                let spec = if name == "response_type" {
+                    &p.errors.missing_response_type
+                } else {
+                    &p.errors.missing_param
+                };
                 return Err(page(spec, name, ""));
             }
         }
         let get = |name: &str| param(params, name).unwrap_or_default();
         let client_id = get("client_id");
-        let client = self.clients.get(client_id).ok_or_else(|| page(&p.errors.unknown_client, "client_id", client_id))?;
+        let client = self
+            .clients
+            .get(client_id)
+            .ok_or_else(|| page(&p.errors.unknown_client, "client_id", client_id))?;
         let redirect_uri = get("redirect_uri");
         let oob = is_oob(redirect_uri);
         if oob && p.authorize.oob_blocked {
@@ -501,7 +573,12 @@ impl Engine {
         if let Some(prompt) = prompt_raw {
             let values: Vec<&str> = prompt.split_whitespace().collect();
             for value in &values {
-                let known = p.authorize.prompt_values.iter().chain(&p.authorize.prompt_tolerated).any(|v| v == value);
+                let known = p
+                    .authorize
+                    .prompt_values
+                    .iter()
+                    .chain(&p.authorize.prompt_tolerated)
+                    .any(|v| v == value);
                 if !known {
                     return Err(page(&p.errors.invalid_prompt, "prompt", value));
                 }
@@ -531,7 +608,10 @@ impl Engine {
             (method.to_string(), c.to_string())
         });
 
-        let mut scopes: BTreeSet<String> = get("scope").split_whitespace().map(|s| self.normalize_scope(s)).collect();
+        let mut scopes: BTreeSet<String> = get("scope")
+            .split_whitespace()
+            .map(|s| self.normalize_scope(s))
+            .collect();
         let offline = match p.refresh_token.requires {
             OfflineRequest::AccessTypeOffline => match access_type {
                 Some(value) => value == "offline",
@@ -566,7 +646,12 @@ impl Engine {
 
     /// The provider's spelling of a scope (`email` → `…/auth/userinfo.email`).
     pub fn normalize_scope(&self, scope: &str) -> String {
-        self.profile.tokens.scope_aliases.get(scope).cloned().unwrap_or_else(|| scope.to_string())
+        self.profile
+            .tokens
+            .scope_aliases
+            .get(scope)
+            .cloned()
+            .unwrap_or_else(|| scope.to_string())
     }
 
     // ---------------------------------------------------------------- token endpoint
@@ -579,7 +664,11 @@ impl Engine {
         }
     }
 
-    fn token_inner(&mut self, form: &[(String, String)], basic: Option<(String, String)>) -> Result<Value, ProviderError> {
+    fn token_inner(
+        &mut self,
+        form: &[(String, String)],
+        basic: Option<(String, String)>,
+    ) -> Result<Value, ProviderError> {
         let errors = self.profile.errors.clone();
         let grant_type = match param(form, "grant_type") {
             None => return Err(ProviderError::new(&errors.token_missing_grant_type, "grant_type", "")),
@@ -594,19 +683,33 @@ impl Engine {
         }
     }
 
-    fn authenticate(&self, form: &[(String, String)], basic: Option<(String, String)>) -> Result<String, ProviderError> {
+    fn authenticate(
+        &self,
+        form: &[(String, String)],
+        basic: Option<(String, String)>,
+    ) -> Result<String, ProviderError> {
         let errors = &self.profile.errors;
         let (id, secret) = match basic {
             Some((id, secret)) => (Some(id), Some(secret)),
-            None => (param(form, "client_id").map(str::to_string), param(form, "client_secret").map(str::to_string)),
+            None => (
+                param(form, "client_id").map(str::to_string),
+                param(form, "client_secret").map(str::to_string),
+            ),
         };
-        let id = id.filter(|s| !s.is_empty()).ok_or_else(|| ProviderError::new(&errors.no_client_id, "", ""))?;
-        let client = self.clients.get(&id).ok_or_else(|| ProviderError::new(&errors.token_unknown_client, "client_id", ""))?;
+        let id = id
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| ProviderError::new(&errors.no_client_id, "", ""))?;
+        let client = self
+            .clients
+            .get(&id)
+            .ok_or_else(|| ProviderError::new(&errors.token_unknown_client, "client_id", ""))?;
         match secret.filter(|s| !s.is_empty()) {
             None if self.profile.tokens.client_secret_required => {
                 Err(ProviderError::new(&errors.missing_client_secret, "client_secret", ""))
             }
-            Some(secret) if secret != client.client_secret => Err(ProviderError::new(&errors.wrong_client_secret, "", "")),
+            Some(secret) if secret != client.client_secret => {
+                Err(ProviderError::new(&errors.wrong_client_secret, "", ""))
+            }
             _ => Ok(id),
         }
     }
@@ -614,9 +717,14 @@ impl Engine {
     fn exchange_code(&mut self, form: &[(String, String)], client_id: &str) -> Result<Value, ProviderError> {
         let errors = self.profile.errors.clone();
         let err = |spec: &ErrorSpec, param: &str| ProviderError::new(spec, param, "");
-        let code = param(form, "code").filter(|c| !c.is_empty()).ok_or_else(|| err(&errors.token_missing_param, "code"))?;
+        let code = param(form, "code")
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| err(&errors.token_missing_param, "code"))?;
         let now = self.now();
-        let record = self.codes.get_mut(&code.to_string()).ok_or_else(|| err(&errors.malformed_code, "code"))?;
+        let record = self
+            .codes
+            .get_mut(&code.to_string())
+            .ok_or_else(|| err(&errors.malformed_code, "code"))?;
         if record.used {
             return Err(err(&errors.code_reused, "code"));
         }
@@ -673,7 +781,11 @@ impl Engine {
     }
 
     fn grants_id_token(&self, scope: &str) -> bool {
-        self.profile.tokens.id_token_scopes.iter().any(|s| self.normalize_scope(s) == scope)
+        self.profile
+            .tokens
+            .id_token_scopes
+            .iter()
+            .any(|s| self.normalize_scope(s) == scope)
     }
 
     fn issue_access_token(&mut self, grant: &GrantKey, epoch: u64, scopes: &BTreeSet<String>) -> String {
@@ -691,17 +803,38 @@ impl Engine {
     }
 
     /// Mints a refresh token, evicting the grant's oldest past the per-client limit.
-    fn issue_refresh_token(&mut self, grant_key: &GrantKey, epoch: u64, scopes: &BTreeSet<String>, client_id: &str) -> (String, Option<u64>) {
+    fn issue_refresh_token(
+        &mut self,
+        grant_key: &GrantKey,
+        epoch: u64,
+        scopes: &BTreeSet<String>,
+        client_id: &str,
+    ) -> (String, Option<u64>) {
         let token = self.next_id("1//");
         let now = self.now();
-        let testing = self.clients.get(client_id).is_some_and(|c| c.status == PublishingStatus::Testing);
-        let sign_in: BTreeSet<String> = self.profile.consent.sign_in_scopes.iter().map(|s| self.normalize_scope(s)).collect();
+        let testing = self
+            .clients
+            .get(client_id)
+            .is_some_and(|c| c.status == PublishingStatus::Testing);
+        let sign_in: BTreeSet<String> = self
+            .profile
+            .consent
+            .sign_in_scopes
+            .iter()
+            .map(|s| self.normalize_scope(s))
+            .collect();
         let only_sign_in = scopes.iter().all(|s| sign_in.contains(s));
         let expires_at = match self.profile.refresh_token.testing_expiry_seconds {
             Some(seconds) if testing && !only_sign_in => Some(now + seconds),
             _ => None,
         };
-        let record = TokenRecord { grant: grant_key.clone(), epoch, scopes: scopes.clone(), last_used: now, expires_at };
+        let record = TokenRecord {
+            grant: grant_key.clone(),
+            epoch,
+            scopes: scopes.clone(),
+            last_used: now,
+            expires_at,
+        };
         self.refresh_tokens.insert(token.clone(), record);
         let limit = self.profile.refresh_token.limit_per_user_client;
         if let Some(grant) = self.grants.get_mut(grant_key) {
@@ -729,7 +862,11 @@ impl Engine {
         }
         let alive = self.grants.get(&record.grant).is_some_and(|g| g.epoch == record.epoch);
         let expired = record.expires_at.is_some_and(|at| now >= at)
-            || self.profile.refresh_token.unused_expiry_seconds.is_some_and(|idle| now >= record.last_used + idle);
+            || self
+                .profile
+                .refresh_token
+                .unused_expiry_seconds
+                .is_some_and(|idle| now >= record.last_used + idle);
         if !alive || expired {
             return Err(invalid());
         }
@@ -776,7 +913,10 @@ impl Engine {
         let grant_alive = |r: &TokenRecord| self.grants.get(&r.grant).is_some_and(|g| g.epoch == r.epoch);
         let record = match self.refresh_tokens.get(token) {
             Some(r) => Some(r).filter(|r| grant_alive(r)),
-            None => self.access_tokens.get(&token.to_string()).filter(|r| grant_alive(r) && r.expires_at.is_none_or(|at| now < at)),
+            None => self
+                .access_tokens
+                .get(&token.to_string())
+                .filter(|r| grant_alive(r) && r.expires_at.is_none_or(|at| now < at)),
         };
         let Some(record) = record.cloned() else {
             return JsonResponse::error(ProviderError::new(&errors.revoke_invalid_token, "", ""));
@@ -880,7 +1020,10 @@ fn join_scopes(scopes: &BTreeSet<String>) -> String {
 
 /// The out-of-band redirect values Google retired (D5).
 pub fn is_oob(redirect_uri: &str) -> bool {
-    matches!(redirect_uri, "urn:ietf:wg:oauth:2.0:oob" | "urn:ietf:wg:oauth:2.0:oob:auto" | "oob")
+    matches!(
+        redirect_uri,
+        "urn:ietf:wg:oauth:2.0:oob" | "urn:ietf:wg:oauth:2.0:oob:auto" | "oob"
+    )
 }
 
 /// Exact match, except that installed clients may use any port on a loopback address (D3).
@@ -891,18 +1034,24 @@ fn redirect_registered(client: &ClientConfig, redirect_uri: &str) -> bool {
     if client.kind != ClientKind::Installed {
         return false;
     }
-    let Ok(url) = url::Url::parse(redirect_uri) else { return false };
+    let Ok(url) = url::Url::parse(redirect_uri) else {
+        return false;
+    };
     let loopback = matches!(url.host_str(), Some("127.0.0.1" | "[::1]" | "localhost"));
     loopback
         && url.scheme() == "http"
-        && client.redirect_uris.iter().filter_map(|r| url::Url::parse(r).ok()).any(|r| {
-            r.host_str() == url.host_str() && r.scheme() == "http" && r.path() == url.path()
-        })
+        && client
+            .redirect_uris
+            .iter()
+            .filter_map(|r| url::Url::parse(r).ok())
+            .any(|r| r.host_str() == url.host_str() && r.scheme() == "http" && r.path() == url.path())
 }
 
 fn build_redirect(base: &str, query: &[(&str, String)], fragment: &[(&str, String)]) -> String {
     let encode = |pairs: &[(&str, String)]| {
-        url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str()))).finish()
+        url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())))
+            .finish()
     };
     let mut location = base.to_string();
     if !query.is_empty() {
@@ -931,7 +1080,9 @@ pub fn s256_challenge(verifier: &str) -> String {
 
 /// A stable numeric subject for a user name, shaped like Google's `sub`.
 fn subject(user: &str) -> String {
-    let hash = user.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    let hash = user.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
     format!("1{:019}", hash % 10_000_000_000_000_000_000)
 }
 

@@ -5,8 +5,8 @@ mod profile;
 mod store;
 
 pub use engine::{
-    AuthorizeOutcome, AuthorizeResponse, AuthorizeStep, ClientConfig, ClientKind, ConsentDecision, Engine, GrantSummary,
-    JsonResponse, PendingConsent, ProviderError, PublishingStatus, is_oob, param, pkce_matches, random_token,
-    s256_challenge,
+    AuthorizeOutcome, AuthorizeResponse, AuthorizeStep, ClientConfig, ClientKind, ConsentDecision, Engine,
+    GrantSummary, JsonResponse, PendingConsent, ProviderError, PublishingStatus, is_oob, param, pkce_matches,
+    random_token, s256_challenge,
 };
 pub use profile::{Delivery, ErrorSpec, OfflineRequest, Profile, ProfileError, Registry, closest};

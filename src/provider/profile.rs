@@ -216,7 +216,10 @@ pub enum ProfileError {
 }
 
 fn did_you_mean(suggestion: &Option<String>) -> String {
-    suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default()
+    suggestion
+        .as_ref()
+        .map(|s| format!("; did you mean `{s}`?"))
+        .unwrap_or_default()
 }
 
 /// The closest of `candidates` to `name`, if it is close enough to be a likely typo.
@@ -238,15 +241,23 @@ pub struct Registry {
 impl Registry {
     /// The profiles bundled with the binary.
     pub fn builtin() -> Self {
-        let sources = BUILTIN.iter().map(|(id, text)| (id.to_string(), text.to_string())).collect();
+        let sources = BUILTIN
+            .iter()
+            .map(|(id, text)| (id.to_string(), text.to_string()))
+            .collect();
         Self { sources }
     }
 
     /// Adds a user profile file; its id is the file stem (`acme@2024.yaml` → `acme@2024`).
     pub fn add_file(&mut self, path: &Path) -> Result<String, ProfileError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ProfileError::Read { path: path.to_owned(), source })?;
-        let id = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let id = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         self.sources.insert(id.clone(), text);
         self.load(&id)?;
         Ok(id)
@@ -264,8 +275,10 @@ impl Registry {
     /// Loads a profile, applying its `extends:` chain.
     pub fn load(&self, id: &str) -> Result<Profile, ProfileError> {
         let merged = self.merged_value(id, &mut Vec::new())?;
-        let mut profile: Profile = serde_yaml::from_value(merged)
-            .map_err(|source| ProfileError::Invalid { id: id.to_string(), source })?;
+        let mut profile: Profile = serde_yaml::from_value(merged).map_err(|source| ProfileError::Invalid {
+            id: id.to_string(),
+            source,
+        })?;
         profile.id = id.to_string();
         Ok(profile)
     }
@@ -276,11 +289,16 @@ impl Registry {
             suggestion: closest(id, self.ids()),
         })?;
         if seen.iter().any(|s| s == id) {
-            return Err(ProfileError::Cycle { id: seen[0].clone(), via: id.to_string() });
+            return Err(ProfileError::Cycle {
+                id: seen[0].clone(),
+                via: id.to_string(),
+            });
         }
         seen.push(id.to_string());
-        let own: serde_yaml::Value = serde_yaml::from_str(text)
-            .map_err(|source| ProfileError::Invalid { id: id.to_string(), source })?;
+        let own: serde_yaml::Value = serde_yaml::from_str(text).map_err(|source| ProfileError::Invalid {
+            id: id.to_string(),
+            source,
+        })?;
         let parent = own.get("extends").and_then(|v| v.as_str()).map(str::to_string);
         match parent {
             None => Ok(own),

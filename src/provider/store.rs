@@ -15,7 +15,12 @@ pub struct BoundedMap<K, V> {
 
 impl<K: Eq + Hash + Clone, V> BoundedMap<K, V> {
     pub fn new(cap: usize) -> Self {
-        Self { map: HashMap::new(), order: VecDeque::new(), inserted: 0, cap: cap.max(1) }
+        Self {
+            map: HashMap::new(),
+            order: VecDeque::new(),
+            inserted: 0,
+            cap: cap.max(1),
+        }
     }
 
     /// Inserts, returning whatever the cap pushed out (oldest first).
@@ -25,7 +30,9 @@ impl<K: Eq + Hash + Clone, V> BoundedMap<K, V> {
         self.order.push_back((key, self.inserted));
         let mut evicted = Vec::new();
         while self.map.len() > self.cap {
-            let Some((oldest, at)) = self.order.pop_front() else { break };
+            let Some((oldest, at)) = self.order.pop_front() else {
+                break;
+            };
             if self.map.get(&oldest).is_some_and(|(live, _)| *live == at)
                 && let Some((_, value)) = self.map.remove(&oldest)
             {
@@ -35,7 +42,8 @@ impl<K: Eq + Hash + Clone, V> BoundedMap<K, V> {
         // entries removed or replaced linger in `order`; drop them before they dominate it
         if self.order.len() > 2 * self.cap {
             let map = &self.map;
-            self.order.retain(|(k, at)| map.get(k).is_some_and(|(live, _)| live == at));
+            self.order
+                .retain(|(k, at)| map.get(k).is_some_and(|(live, _)| live == at));
         }
         evicted
     }

@@ -17,7 +17,12 @@ pub fn render(report: &Report, verbose: bool) -> String {
         render_case(&mut out, case, verbose);
     }
     for orphan in &report.orphans {
-        let _ = writeln!(out, "{} {} is not produced by any case any more; delete it if the case is gone", "warning:".yellow().bold(), orphan.display());
+        let _ = writeln!(
+            out,
+            "{} {} is not produced by any case any more; delete it if the case is gone",
+            "warning:".yellow().bold(),
+            orphan.display()
+        );
     }
     for note in &report.notes {
         let _ = writeln!(out, "{} {note}", "note:".cyan());
@@ -85,38 +90,76 @@ pub fn yes_no(value: Option<bool>) -> &'static str {
     }
 }
 
-/// The refresh_token table: one row per case that reached a grant, grouped by scenario.
+/// The refresh_token table: one row per case that reached a grant, grouped by scenario,
+/// with one aligned column per matrix axis.
 pub fn matrix(report: &Report) -> String {
-    let rows: Vec<&CaseReport> = report.cases.iter().filter(|c| c.refresh_token.first_grant.is_some()).collect();
+    let rows: Vec<&CaseReport> = report
+        .cases
+        .iter()
+        .filter(|c| c.refresh_token.first_grant.is_some())
+        .collect();
     if rows.is_empty() {
         return String::new();
     }
-    let label = |c: &CaseReport| {
-        if c.matrix.is_empty() { c.name.clone() } else { c.matrix.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("  ") }
-    };
-    let width = rows.iter().map(|c| label(c).chars().count()).max().unwrap_or(0).max(4);
     let mut out = String::new();
-    let mut scenario = "";
-    for case in rows {
-        if case.scenario != scenario {
-            scenario = &case.scenario;
-            let _ = writeln!(out, "  {}", scenario.bold());
-        }
-        let cell = |v: Option<bool>| {
-            let text = format!("{:<6}", yes_no(v));
-            match v {
-                Some(true) => text.green().to_string(),
-                Some(false) => text.red().to_string(),
-                None => text.dimmed().to_string(),
-            }
-        };
+    let mut start = 0;
+    while start < rows.len() {
+        let scenario = &rows[start].scenario;
+        let end = start + rows[start..].iter().take_while(|c| &c.scenario == scenario).count();
+        let group = &rows[start..end];
+        let labels: Vec<Vec<String>> = group
+            .iter()
+            .map(|c| {
+                if c.matrix.is_empty() {
+                    vec![String::new()]
+                } else {
+                    c.matrix.iter().map(|(k, v)| format!("{k}={v}")).collect()
+                }
+            })
+            .collect();
+        let columns = labels.iter().map(Vec::len).max().unwrap_or(0);
+        let widths: Vec<usize> = (0..columns)
+            .map(|i| {
+                labels
+                    .iter()
+                    .filter_map(|l| l.get(i))
+                    .map(|s| s.chars().count())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let label_width = widths.iter().sum::<usize>() + 2 * columns.saturating_sub(1);
+        let _ = writeln!(out, "  {}", scenario.bold());
         let _ = writeln!(
             out,
-            "    {:<width$}  {}  {}",
-            label(case),
-            cell(case.refresh_token.first_grant),
-            cell(case.refresh_token.repeat_grant)
+            "    {:<label_width$}  {}  {}",
+            "",
+            "first".dimmed(),
+            "repeat".dimmed()
         );
+        for (case, label) in group.iter().zip(&labels) {
+            let cells: Vec<String> = label
+                .iter()
+                .zip(&widths)
+                .map(|(text, width)| format!("{text:<width$}"))
+                .collect();
+            let cell = |v: Option<bool>| {
+                let text = format!("{:<5}", yes_no(v));
+                match v {
+                    Some(true) => text.green().to_string(),
+                    Some(false) => text.red().to_string(),
+                    None => text.dimmed().to_string(),
+                }
+            };
+            let row = format!(
+                "{:<label_width$}  {}  {}",
+                cells.join("  "),
+                cell(case.refresh_token.first_grant),
+                cell(case.refresh_token.repeat_grant)
+            );
+            let _ = writeln!(out, "    {}", row.trim_end());
+        }
+        start = end;
     }
     out
 }
@@ -137,7 +180,11 @@ pub fn summary_line(report: &Report) -> String {
         parts.push(format!("{} skipped", s.skipped));
     }
     if !report.input_errors.is_empty() {
-        parts.push(format!("{} file(s) with errors", report.input_errors.len()).red().to_string());
+        parts.push(
+            format!("{} file(s) with errors", report.input_errors.len())
+                .red()
+                .to_string(),
+        );
     }
     format!("{} cases: {}", s.total, parts.join(", "))
 }

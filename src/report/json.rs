@@ -19,7 +19,9 @@ pub fn render(report: &Report) -> String {
     let errors = report
         .input_errors
         .iter()
-        .map(|e| json!({"file": e.path.display().to_string(), "line": e.line, "column": e.column, "message": e.message}))
+        .map(
+            |e| json!({"file": e.path.display().to_string(), "line": e.line, "column": e.column, "message": e.message}),
+        )
         .collect();
     let document = JsonReport {
         version: 1,

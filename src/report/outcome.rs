@@ -87,7 +87,10 @@ pub struct Summary {
 
 impl Report {
     pub fn summary(&self) -> Summary {
-        let mut s = Summary { total: self.cases.len(), ..Default::default() };
+        let mut s = Summary {
+            total: self.cases.len(),
+            ..Default::default()
+        };
         for case in &self.cases {
             match case.outcome {
                 Outcome::Pass => s.passed += 1,

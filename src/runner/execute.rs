@@ -8,11 +8,13 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 
 use super::expect::{self, Failure, Observed};
-use crate::model::{ADMIN_PREFIX, CONSENT_HEADER, CONSENT_SCREEN_HEADER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER, USER_HEADER};
+use crate::model::{
+    ADMIN_PREFIX, CONSENT_HEADER, CONSENT_SCREEN_HEADER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER, USER_HEADER,
+};
 use crate::provider::{ClientConfig, Profile, random_token, s256_challenge};
 use crate::scenario::{
-    Action, AuthorizeAction, AxisValue, Case, ClientAuth, ConsentChoice, ExchangeAction, ExchangeFault, Params, PkceMethod,
-    RefreshAction, RefreshFault, RevokeAction, RevokeMethod, RevokeToken, TokenPick,
+    Action, AuthorizeAction, AxisValue, Case, ClientAuth, ConsentChoice, ExchangeAction, ExchangeFault, Params,
+    PkceMethod, RefreshAction, RefreshFault, RevokeAction, RevokeMethod, RevokeToken, TokenPick,
 };
 use crate::transcript::{Aliases, RefreshSummary, RequestRecord, ResponseRecord, StepRecord, Transcript, canonical};
 
@@ -64,7 +66,9 @@ pub async fn run_case(case: &Case, endpoint: &Endpoint<'_>) -> CaseRun {
     let mut state = State::default();
     for (name, client) in endpoint.clients {
         state.aliases.name(&client.client_id, format!("<client_id:{name}>"));
-        state.aliases.name(&client.client_secret, format!("<client_secret:{name}>"));
+        state
+            .aliases
+            .name(&client.client_secret, format!("<client_secret:{name}>"));
     }
     let mut steps = Vec::new();
     let mut failures = Vec::new();
@@ -77,7 +81,12 @@ pub async fn run_case(case: &Case, endpoint: &Endpoint<'_>) -> CaseRun {
         let line = scenario.step_lines.get(index).copied().unwrap_or(1);
         let result = match &step.action {
             Action::Expect(expectation) => {
-                failures.extend(expect::check(expectation, state.last.as_ref(), state.consent_screen, line));
+                failures.extend(expect::check(
+                    expectation,
+                    state.last.as_ref(),
+                    state.consent_screen,
+                    line,
+                ));
                 continue;
             }
             Action::Authorize(action) => authorize(action, case, endpoint, &mut state).await,
@@ -91,7 +100,11 @@ pub async fn run_case(case: &Case, endpoint: &Endpoint<'_>) -> CaseRun {
         match result {
             Ok(record) => steps.push(record),
             Err(problem) => {
-                steps.push(StepRecord { step: step.action.keyword().into(), note: Some(problem.clone()), ..Default::default() });
+                steps.push(StepRecord {
+                    step: step.action.keyword().into(),
+                    note: Some(problem.clone()),
+                    ..Default::default()
+                });
                 fault = Some(format!("step at line {line}: {problem}"));
                 break;
             }
@@ -101,12 +114,22 @@ pub async fn run_case(case: &Case, endpoint: &Endpoint<'_>) -> CaseRun {
         first_grant: state.grants.first().copied().flatten(),
         repeat_grant: state.grants.get(1).copied().flatten(),
     };
-    let transcript = Transcript { case: case.name.clone(), provider: case.provider.clone(), refresh_token, steps };
-    CaseRun { transcript, failures, fault }
+    let transcript = Transcript {
+        case: case.name.clone(),
+        provider: case.provider.clone(),
+        refresh_token,
+        steps,
+    };
+    CaseRun {
+        transcript,
+        failures,
+        fault,
+    }
 }
 
 fn applies(when: &[(String, Vec<String>)], case: &Case) -> bool {
-    when.iter().all(|(axis, values)| case.binding(axis).is_some_and(|v| values.contains(&v.name())))
+    when.iter()
+        .all(|(axis, values)| case.binding(axis).is_some_and(|v| values.contains(&v.name())))
 }
 
 type StepResult = Result<StepRecord, String>;
@@ -148,7 +171,11 @@ fn interpolate(text: &str, case: &Case) -> String {
 fn client_index(endpoint: &Endpoint, name: Option<&str>) -> Result<usize, String> {
     match name {
         None => Ok(0),
-        Some(name) => endpoint.clients.iter().position(|(n, _)| n == name).ok_or_else(|| format!("unknown client `{name}`")),
+        Some(name) => endpoint
+            .clients
+            .iter()
+            .position(|(n, _)| n == name)
+            .ok_or_else(|| format!("unknown client `{name}`")),
     }
 }
 
@@ -167,7 +194,14 @@ async fn authorize(action: &AuthorizeAction, case: &Case, endpoint: &Endpoint<'_
         verifier
     });
     let sent: Vec<(String, String)> = params.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect();
-    let user = action.user.clone().unwrap_or_else(|| case.scenario.file.users.first().cloned().unwrap_or_else(|| "alice".into()));
+    let user = action.user.clone().unwrap_or_else(|| {
+        case.scenario
+            .file
+            .users
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "alice".into())
+    });
     let decision = match &action.on_consent_screen {
         ConsentChoice::Grant => "grant".to_string(),
         ConsentChoice::Deny => "deny".to_string(),
@@ -186,16 +220,32 @@ async fn authorize(action: &AuthorizeAction, case: &Case, endpoint: &Endpoint<'_
         .map_err(|e| transport_problem(&e))?;
 
     let status = response.status().as_u16();
-    let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
     let consent_screen = header(CONSENT_SCREEN_HEADER).map(|v| v == "shown");
     let location = header("location");
     let page_error = header(ERROR_HEADER);
     let page_description = header(ERROR_DESCRIPTION_HEADER);
     let body = response.text().await.map_err(|e| transport_problem(&e))?;
 
-    let mut observed = Observed { status, ..Default::default() };
-    let mut record = ResponseRecord { status, ..Default::default() };
-    let redirect_uri = sent.iter().find(|(k, _)| k == "redirect_uri").map(|(_, v)| v.clone()).unwrap_or_default();
+    let mut observed = Observed {
+        status,
+        ..Default::default()
+    };
+    let mut record = ResponseRecord {
+        status,
+        ..Default::default()
+    };
+    let redirect_uri = sent
+        .iter()
+        .find(|(k, _)| k == "redirect_uri")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
     let mut code = None;
     if let Some(location) = location {
         let (target, pairs) = split_redirect(&location);
@@ -208,15 +258,23 @@ async fn authorize(action: &AuthorizeAction, case: &Case, endpoint: &Endpoint<'_
                 state.access_tokens.push(value.clone());
             }
             observed.fields.insert(key.clone(), Value::String(value.clone()));
-            record.fields.insert(key.clone(), Value::String(state.aliases.field(&key, &value)));
+            record
+                .fields
+                .insert(key.clone(), Value::String(state.aliases.field(&key, &value)));
         }
         observed.error = observed.fields.get("error").and_then(Value::as_str).map(str::to_string);
-        observed.error_description = observed.fields.get("error_description").and_then(Value::as_str).map(str::to_string);
+        observed.error_description = observed
+            .fields
+            .get("error_description")
+            .and_then(Value::as_str)
+            .map(str::to_string);
         record.fields.retain(|k, _| k != "error" && k != "error_description");
     } else if let Some(found) = oob_code(&body) {
         code = Some(found.clone());
         observed.fields.insert("code".into(), Value::String(found.clone()));
-        record.fields.insert("code".into(), Value::String(state.aliases.field("code", &found)));
+        record
+            .fields
+            .insert("code".into(), Value::String(state.aliases.field("code", &found)));
     } else if status >= 400 {
         record.error_page = Some(true);
         observed.error = Some(page_error.unwrap_or_else(|| "unknown".into()));
@@ -225,17 +283,28 @@ async fn authorize(action: &AuthorizeAction, case: &Case, endpoint: &Endpoint<'_
     record.error = observed.error.clone();
     record.error_description = observed.error_description.as_deref().map(|d| state.aliases.scrub(d));
 
-    let wants_code = sent.iter().any(|(k, v)| k == "response_type" && v.split_whitespace().any(|t| t == "code"));
+    let wants_code = sent
+        .iter()
+        .any(|(k, v)| k == "response_type" && v.split_whitespace().any(|t| t == "code"));
     let grant = state.grants.len();
     if wants_code {
         // a grant that ends before a token exchange yields no refresh token
         state.grants.push(if code.is_some() { None } else { Some(false) });
     }
     state.consent_screen = consent_screen;
-    state.authorization = Some(Authorization { client: client_index, redirect_uri, verifier, code, grant });
+    state.authorization = Some(Authorization {
+        client: client_index,
+        redirect_uri,
+        verifier,
+        code,
+        grant,
+    });
     state.last = Some(observed);
 
-    let params = sent.iter().map(|(k, v)| (k.clone(), state.aliases.field(k, v))).collect();
+    let params = sent
+        .iter()
+        .map(|(k, v)| (k.clone(), state.aliases.field(k, v)))
+        .collect();
     let request = RequestRecord {
         method: "GET".into(),
         endpoint: path.clone(),
@@ -244,15 +313,31 @@ async fn authorize(action: &AuthorizeAction, case: &Case, endpoint: &Endpoint<'_
         params,
         ..Default::default()
     };
-    let consent_screen = consent_screen.map(|shown| if shown { "shown".to_string() } else { "skipped".to_string() });
-    Ok(StepRecord { step: "authorize".into(), request: Some(request), consent_screen, response: Some(record), note: None })
+    let consent_screen = consent_screen.map(|shown| {
+        if shown {
+            "shown".to_string()
+        } else {
+            "skipped".to_string()
+        }
+    });
+    Ok(StepRecord {
+        step: "authorize".into(),
+        request: Some(request),
+        consent_screen,
+        response: Some(record),
+        note: None,
+    })
 }
 
 /// Splits a redirect into its target and its query and fragment parameters.
 fn split_redirect(location: &str) -> (String, Vec<(String, String)>) {
     let (before_fragment, fragment) = location.split_once('#').unwrap_or((location, ""));
     let (target, query) = before_fragment.split_once('?').unwrap_or((before_fragment, ""));
-    let parse = |s: &str| url::form_urlencoded::parse(s.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect::<Vec<_>>();
+    let parse = |s: &str| {
+        url::form_urlencoded::parse(s.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect::<Vec<_>>()
+    };
     let mut pairs = parse(query);
     pairs.extend(parse(fragment));
     (target.to_string(), pairs)
@@ -276,7 +361,12 @@ fn apply_overrides(form: &mut Vec<(String, String)>, overrides: &Params) {
 }
 
 /// Client credentials: in the body, or as HTTP Basic (RFC 6749 §2.3.1).
-fn credentials(client: &ClientConfig, auth: ClientAuth, secret: Option<&str>, form: &mut Vec<(String, String)>) -> Option<String> {
+fn credentials(
+    client: &ClientConfig,
+    auth: ClientAuth,
+    secret: Option<&str>,
+    form: &mut Vec<(String, String)>,
+) -> Option<String> {
     match auth {
         ClientAuth::Body => {
             form.push(("client_id".into(), client.client_id.clone()));
@@ -302,7 +392,11 @@ async fn exchange(action: &ExchangeAction, endpoint: &Endpoint<'_>, state: &mut 
     let Some(authorization) = source.filter(|a| a.code.is_some()) else {
         let note = "no authorization code to exchange: the authorization request did not return one".to_string();
         state.last = Some(Observed::nothing(&note));
-        return Ok(StepRecord { step: "exchange".into(), note: Some(note), ..Default::default() });
+        return Ok(StepRecord {
+            step: "exchange".into(),
+            note: Some(note),
+            ..Default::default()
+        });
     };
     let mut client = endpoint.clients[authorization.client].1.clone();
     let mut code = authorization.code.clone().unwrap_or_default();
@@ -321,7 +415,10 @@ async fn exchange(action: &ExchangeAction, endpoint: &Endpoint<'_>, state: &mut 
         Some(ExchangeFault::UnknownClient) => client.client_id = "unknown-client.apps.googleusercontent.com".into(),
         Some(ExchangeFault::ReuseCode) | None => {}
     }
-    let mut form = vec![("grant_type".to_string(), "authorization_code".to_string()), ("code".into(), code)];
+    let mut form = vec![
+        ("grant_type".to_string(), "authorization_code".to_string()),
+        ("code".into(), code),
+    ];
     if let Some(uri) = redirect_uri {
         form.push(("redirect_uri".into(), uri));
     }
@@ -371,7 +468,11 @@ async fn refresh(action: &RefreshAction, endpoint: &Endpoint<'_>, state: &mut St
     let Some((mut token, owner)) = pick(&state.refresh_tokens, action.token) else {
         let note = "no refresh token to refresh with: no earlier step received one".to_string();
         state.last = Some(Observed::nothing(&note));
-        return Ok(StepRecord { step: "refresh".into(), note: Some(note), ..Default::default() });
+        return Ok(StepRecord {
+            step: "refresh".into(),
+            note: Some(note),
+            ..Default::default()
+        });
     };
     let client_index = match &action.client {
         Some(name) => client_index(endpoint, Some(&name.0))?,
@@ -406,28 +507,56 @@ async fn post_token(
     auth: ClientAuth,
 ) -> Result<(StepRecord, Observed), String> {
     let path = &endpoint.profile.endpoints.token;
-    let mut request = endpoint.http.post(format!("{}{path}", endpoint.base)).header("content-type", "application/x-www-form-urlencoded");
+    let mut request = endpoint
+        .http
+        .post(format!("{}{path}", endpoint.base))
+        .header("content-type", "application/x-www-form-urlencoded");
     if let Some(basic) = &basic {
         request = request.header("authorization", basic);
     }
-    let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&form).finish();
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&form)
+        .finish();
     let response = request.body(body).send().await.map_err(|e| transport_problem(&e))?;
     let (response, observed) = read_json(response, state).await?;
-    let params = form.iter().map(|(k, v)| (k.clone(), state.aliases.field(k, v))).collect();
+    let params = form
+        .iter()
+        .map(|(k, v)| (k.clone(), state.aliases.field(k, v)))
+        .collect();
     let client_auth = Some(match auth {
         ClientAuth::Body => "body".to_string(),
         ClientAuth::Basic => "basic".to_string(),
     });
-    let request = RequestRecord { method: "POST".into(), endpoint: path.clone(), client_auth, params, ..Default::default() };
-    Ok((StepRecord { step: step.into(), request: Some(request), response: Some(response), ..Default::default() }, observed))
+    let request = RequestRecord {
+        method: "POST".into(),
+        endpoint: path.clone(),
+        client_auth,
+        params,
+        ..Default::default()
+    };
+    Ok((
+        StepRecord {
+            step: step.into(),
+            request: Some(request),
+            response: Some(response),
+            ..Default::default()
+        },
+        observed,
+    ))
 }
 
 /// Reads a JSON response into a transcript record and the raw observation.
 async fn read_json(response: reqwest::Response, state: &mut State) -> Result<(ResponseRecord, Observed), String> {
     let status = response.status().as_u16();
     let bytes = response.bytes().await.map_err(|e| transport_problem(&e))?;
-    let mut observed = Observed { status, ..Default::default() };
-    let mut record = ResponseRecord { status, ..Default::default() };
+    let mut observed = Observed {
+        status,
+        ..Default::default()
+    };
+    let mut record = ResponseRecord {
+        status,
+        ..Default::default()
+    };
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(Value::Object(map)) => {
             observed.error = map.get("error").and_then(Value::as_str).map(str::to_string);
@@ -439,13 +568,20 @@ async fn read_json(response: reqwest::Response, state: &mut State) -> Result<(Re
                 }
             }
             if let Value::Object(fields) = canonical(&Value::Object(map.clone()), &mut state.aliases) {
-                record.fields = fields.into_iter().filter(|(k, _)| k != "error" && k != "error_description").collect();
+                record.fields = fields
+                    .into_iter()
+                    .filter(|(k, _)| k != "error" && k != "error_description")
+                    .collect();
             }
             observed.fields = map.into_iter().collect();
         }
         Ok(_) | Err(_) if bytes.is_empty() => {}
         Ok(_) | Err(_) => {
-            let kind = if bytes.starts_with(b"<") { "an HTML body" } else { "a body that is not a JSON object" };
+            let kind = if bytes.starts_with(b"<") {
+                "an HTML body"
+            } else {
+                "a body that is not a JSON object"
+            };
             record.fields.insert("body".into(), Value::String(kind.into()));
         }
     }
@@ -462,7 +598,11 @@ async fn revoke(action: &RevokeAction, endpoint: &Endpoint<'_>, state: &mut Stat
     let Some(token) = token else {
         let note = "no token to revoke: no earlier step received one".to_string();
         state.last = Some(Observed::nothing(&note));
-        return Ok(StepRecord { step: "revoke".into(), note: Some(note), ..Default::default() });
+        return Ok(StepRecord {
+            step: "revoke".into(),
+            note: Some(note),
+            ..Default::default()
+        });
     };
     let path = &endpoint.profile.endpoints.revoke;
     let url = format!("{}{path}", endpoint.base);
@@ -472,16 +612,37 @@ async fn revoke(action: &RevokeAction, endpoint: &Endpoint<'_>, state: &mut Stat
             .http
             .post(url)
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&form).finish()),
+            .body(
+                url::form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(&form)
+                    .finish(),
+            ),
         RevokeMethod::Get => endpoint.http.get(url).query(&form),
     };
     let response = request.send().await.map_err(|e| transport_problem(&e))?;
     let (record, observed) = read_json(response, state).await?;
     state.last = Some(observed);
-    let method = if action.method == RevokeMethod::Get { "GET" } else { "POST" };
-    let params = form.iter().map(|(k, v)| (k.clone(), state.aliases.field(k, v))).collect();
-    let request = RequestRecord { method: method.into(), endpoint: path.clone(), params, ..Default::default() };
-    Ok(StepRecord { step: "revoke".into(), request: Some(request), response: Some(record), ..Default::default() })
+    let method = if action.method == RevokeMethod::Get {
+        "GET"
+    } else {
+        "POST"
+    };
+    let params = form
+        .iter()
+        .map(|(k, v)| (k.clone(), state.aliases.field(k, v)))
+        .collect();
+    let request = RequestRecord {
+        method: method.into(),
+        endpoint: path.clone(),
+        params,
+        ..Default::default()
+    };
+    Ok(StepRecord {
+        step: "revoke".into(),
+        request: Some(request),
+        response: Some(record),
+        ..Default::default()
+    })
 }
 
 async fn userinfo(endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
@@ -498,13 +659,28 @@ async fn userinfo(endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
     state.last = Some(observed);
     let mut params = BTreeMap::new();
     params.insert("access_token".to_string(), state.aliases.field("access_token", &token));
-    let request = RequestRecord { method: "GET".into(), endpoint: path.clone(), params, ..Default::default() };
-    Ok(StepRecord { step: "userinfo".into(), request: Some(request), response: Some(record), ..Default::default() })
+    let request = RequestRecord {
+        method: "GET".into(),
+        endpoint: path.clone(),
+        params,
+        ..Default::default()
+    };
+    Ok(StepRecord {
+        step: "userinfo".into(),
+        request: Some(request),
+        response: Some(record),
+        ..Default::default()
+    })
 }
 
 async fn discovery(endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
     let path = &endpoint.profile.endpoints.discovery;
-    let response = endpoint.http.get(format!("{}{path}", endpoint.base)).send().await.map_err(|e| transport_problem(&e))?;
+    let response = endpoint
+        .http
+        .get(format!("{}{path}", endpoint.base))
+        .send()
+        .await
+        .map_err(|e| transport_problem(&e))?;
     let (mut record, observed) = read_json(response, state).await?;
     // the server's own address varies by run: name it by the path alone
     for value in record.fields.values_mut() {
@@ -515,21 +691,46 @@ async fn discovery(endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
         }
     }
     state.last = Some(observed);
-    let request = RequestRecord { method: "GET".into(), endpoint: path.clone(), ..Default::default() };
-    Ok(StepRecord { step: "discovery".into(), request: Some(request), response: Some(record), ..Default::default() })
+    let request = RequestRecord {
+        method: "GET".into(),
+        endpoint: path.clone(),
+        ..Default::default()
+    };
+    Ok(StepRecord {
+        step: "discovery".into(),
+        request: Some(request),
+        response: Some(record),
+        ..Default::default()
+    })
 }
 
 async fn advance(seconds: u64, endpoint: &Endpoint<'_>) -> StepResult {
     let note = Some(format!("virtual clock advanced by {seconds}s"));
     if !endpoint.admin {
-        return Ok(StepRecord { step: "advance".into(), note: Some("skipped: a live provider's clock cannot be moved".into()), ..Default::default() });
+        return Ok(StepRecord {
+            step: "advance".into(),
+            note: Some("skipped: a live provider's clock cannot be moved".into()),
+            ..Default::default()
+        });
     }
     let url = format!("{}{ADMIN_PREFIX}/clock/advance?seconds={seconds}", endpoint.base);
-    let response = endpoint.http.post(url).send().await.map_err(|e| transport_problem(&e))?;
+    let response = endpoint
+        .http
+        .post(url)
+        .send()
+        .await
+        .map_err(|e| transport_problem(&e))?;
     if !response.status().is_success() {
-        return Err(format!("the provider refused to advance its clock ({})", response.status()));
+        return Err(format!(
+            "the provider refused to advance its clock ({})",
+            response.status()
+        ));
     }
-    Ok(StepRecord { step: "advance".into(), note, ..Default::default() })
+    Ok(StepRecord {
+        step: "advance".into(),
+        note,
+        ..Default::default()
+    })
 }
 
 /// Describes a transport failure without echoing the URL (it may hold a code or token).
@@ -549,5 +750,9 @@ fn transport_problem(error: &reqwest::Error) -> String {
         cause = inner.to_string();
         source = inner.source();
     }
-    if cause.is_empty() { kind.to_string() } else { format!("{kind}: {cause}") }
+    if cause.is_empty() {
+        kind.to_string()
+    } else {
+        format!("{kind}: {cause}")
+    }
 }

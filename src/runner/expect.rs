@@ -21,7 +21,10 @@ pub struct Observed {
 
 impl Observed {
     pub fn nothing(reason: &str) -> Self {
-        Self { skipped: Some(reason.to_string()), ..Default::default() }
+        Self {
+            skipped: Some(reason.to_string()),
+            ..Default::default()
+        }
     }
 }
 
@@ -39,7 +42,11 @@ pub struct Failure {
 
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line {}: expected {} {}, got {}", self.line, self.expectation, self.expected, self.actual)?;
+        write!(
+            f,
+            "line {}: expected {} {}, got {}",
+            self.line, self.expectation, self.expected, self.actual
+        )?;
         if let Some(because) = &self.because {
             write!(f, " (because: {because})")?;
         }
@@ -51,7 +58,13 @@ impl std::fmt::Display for Failure {
 pub fn check(expect: &Expect, last: Option<&Observed>, consent_screen: Option<bool>, line: usize) -> Vec<Failure> {
     let mut failures = Vec::new();
     let mut fail = |expectation: &str, expected: String, actual: String| {
-        failures.push(Failure { line, expectation: expectation.into(), expected, actual, because: expect.because.clone() });
+        failures.push(Failure {
+            line,
+            expectation: expectation.into(),
+            expected,
+            actual,
+            because: expect.because.clone(),
+        });
     };
     let nothing = Observed::nothing("no earlier step sent a request");
     let last = last.unwrap_or(&nothing);
@@ -73,13 +86,21 @@ pub fn check(expect: &Expect, last: Option<&Observed>, consent_screen: Option<bo
     if let Some(description) = &expect.error_description {
         let actual = last.error_description.clone().unwrap_or_default();
         if *description != actual {
-            fail("error_description", format!("{description:?}"), actual_or_skip(format!("{actual:?}")));
+            fail(
+                "error_description",
+                format!("{description:?}"),
+                actual_or_skip(format!("{actual:?}")),
+            );
         }
     }
     if let Some(presence) = expect.refresh_token {
         let present = last.fields.contains_key("refresh_token");
         if present != (presence == Presence::Present) {
-            fail("refresh_token", presence_word(presence == Presence::Present), actual_or_skip(presence_word(present)));
+            fail(
+                "refresh_token",
+                presence_word(presence == Presence::Present),
+                actual_or_skip(presence_word(present)),
+            );
         }
     }
     if let Some(shown) = expect.consent_screen {
@@ -87,7 +108,11 @@ pub fn check(expect: &Expect, last: Option<&Observed>, consent_screen: Option<bo
         match consent_screen {
             Some(actual) if actual == want => {}
             Some(actual) => fail("consent_screen", shown_word(want), shown_word(actual)),
-            None => fail("consent_screen", shown_word(want), "unknown (the provider does not say)".into()),
+            None => fail(
+                "consent_screen",
+                shown_word(want),
+                "unknown (the provider does not say)".into(),
+            ),
         }
     }
     if let Some(scope) = &expect.scope {
@@ -99,7 +124,11 @@ pub fn check(expect: &Expect, last: Option<&Observed>, consent_screen: Option<bo
     }
     for field in &expect.fields.present {
         if !last.fields.contains_key(field) {
-            fail(&format!("field {field}"), "present".into(), actual_or_skip("absent".into()));
+            fail(
+                &format!("field {field}"),
+                "present".into(),
+                actual_or_skip("absent".into()),
+            );
         }
     }
     for field in &expect.fields.absent {
@@ -107,7 +136,10 @@ pub fn check(expect: &Expect, last: Option<&Observed>, consent_screen: Option<bo
             fail(&format!("field {field}"), "absent".into(), "present".into());
         }
     }
-    for (name, want) in [("expires_in", expect.expires_in), ("refresh_token_expires_in", expect.refresh_token_expires_in)] {
+    for (name, want) in [
+        ("expires_in", expect.expires_in),
+        ("refresh_token_expires_in", expect.refresh_token_expires_in),
+    ] {
         if let Some(want) = want {
             let actual = last.fields.get(name).and_then(number);
             if actual != Some(want) {

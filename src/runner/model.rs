@@ -16,7 +16,12 @@ pub fn scenario_clients(scenario: &Scenario) -> Vec<(String, ClientConfig)> {
     let declared: Vec<(String, ClientKind, _, Vec<String>)> = if scenario.file.clients.is_empty() {
         vec![("web".into(), ClientKind::Web, Default::default(), Vec::new())]
     } else {
-        scenario.file.clients.iter().map(|(name, c)| (name.clone(), c.kind, c.status, c.redirect_uris.clone())).collect()
+        scenario
+            .file
+            .clients
+            .iter()
+            .map(|(name, c)| (name.clone(), c.kind, c.status, c.redirect_uris.clone()))
+            .collect()
     };
     declared
         .into_iter()
@@ -55,7 +60,13 @@ pub async fn run_on_model(case: &Case, profile: Arc<Profile>, http: &reqwest::Cl
     let clients = scenario_clients(&case.scenario);
     let engine = Engine::new(Arc::clone(&profile), clients.iter().map(|(_, c)| c.clone()));
     let server = ModelServer::start(engine).await;
-    let endpoint = Endpoint { http, base: server.uri(), profile: &profile, clients: &clients, admin: true };
+    let endpoint = Endpoint {
+        http,
+        base: server.uri(),
+        profile: &profile,
+        clients: &clients,
+        admin: true,
+    };
     run_case(case, &endpoint).await
 }
 

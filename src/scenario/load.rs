@@ -47,7 +47,12 @@ pub struct ScenarioError {
 
 impl ScenarioError {
     fn at(path: &Path, line: usize, column: usize, message: impl Into<String>) -> Self {
-        Self { path: path.to_owned(), line, column, message: message.into() }
+        Self {
+            path: path.to_owned(),
+            line,
+            column,
+            message: message.into(),
+        }
     }
 
     fn from_yaml(path: &Path, err: &serde_yaml::Error) -> Self {
@@ -60,15 +65,25 @@ impl ScenarioError {
 
 /// Turns serde's "unknown field `x`, expected one of `a`, `b`" into a "did you mean" hint.
 fn suggest(message: &str) -> String {
-    let Some(start) = message.find("unknown field `").or_else(|| message.find("unknown variant `")) else {
+    let Some(start) = message
+        .find("unknown field `")
+        .or_else(|| message.find("unknown variant `"))
+    else {
         return message.to_string();
     };
     let after = &message[start..];
-    let Some(name) = after.split('`').nth(1) else { return message.to_string() };
-    let Some(expected) = after.find("expected ").map(|i| &after[i..]) else { return message.to_string() };
+    let Some(name) = after.split('`').nth(1) else {
+        return message.to_string();
+    };
+    let Some(expected) = after.find("expected ").map(|i| &after[i..]) else {
+        return message.to_string();
+    };
     let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
     match closest(name, candidates.iter().copied()) {
-        Some(best) => format!("{}; did you mean `{best}`?", &message[..start + after.find(',').unwrap_or(after.len())]),
+        Some(best) => format!(
+            "{}; did you mean `{best}`?",
+            &message[..start + after.find(',').unwrap_or(after.len())]
+        ),
         None => message.to_string(),
     }
 }
@@ -104,7 +119,8 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 
 /// Reads and parses one scenario file.
 pub fn load_file(path: &Path, registry: &Registry) -> Result<Scenario, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::at(path, 1, 1, format!("cannot read file: {e}")))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| ScenarioError::at(path, 1, 1, format!("cannot read file: {e}")))?;
     parse(path, &text, registry)
 }
 
@@ -116,12 +132,22 @@ pub fn parse(path: &Path, text: &str, registry: &Registry) -> Result<Scenario, S
         !l.is_empty() && !l.starts_with('#') && l != "---"
     });
     if !meaningful {
-        return Err(ScenarioError::at(path, 1, 1, "the file is empty; a scenario needs at least `name:` and `steps:`"));
+        return Err(ScenarioError::at(
+            path,
+            1,
+            1,
+            "the file is empty; a scenario needs at least `name:` and `steps:`",
+        ));
     }
     let first: ScenarioFile = serde_yaml::from_str(text).map_err(|e| ScenarioError::from_yaml(path, &e))?;
     let names = Names {
         providers: registry.ids().map(str::to_string).collect(),
-        axes: first.matrix.0.iter().map(|(axis, values)| (axis.clone(), values.iter().map(AxisValue::name).collect())).collect(),
+        axes: first
+            .matrix
+            .0
+            .iter()
+            .map(|(axis, values)| (axis.clone(), values.iter().map(AxisValue::name).collect()))
+            .collect(),
         param_axes: first
             .matrix
             .0
@@ -129,16 +155,33 @@ pub fn parse(path: &Path, text: &str, registry: &Registry) -> Result<Scenario, S
             .filter(|(_, values)| values.iter().all(|v| matches!(v, AxisValue::Params(_))))
             .map(|(axis, _)| axis.clone())
             .collect(),
-        clients: if first.clients.is_empty() { vec!["web".into()] } else { first.clients.keys().cloned().collect() },
-        users: if first.users.is_empty() { vec!["alice".into()] } else { first.users.clone() },
+        clients: if first.clients.is_empty() {
+            vec!["web".into()]
+        } else {
+            first.clients.keys().cloned().collect()
+        },
+        users: if first.users.is_empty() {
+            vec!["alice".into()]
+        } else {
+            first.users.clone()
+        },
     };
     let file: ScenarioFile =
         with_names(names, || serde_yaml::from_str(text)).map_err(|e| ScenarioError::from_yaml(path, &e))?;
     let step_lines = step_lines(text, file.steps.len());
     if file.steps.is_empty() {
-        return Err(ScenarioError::at(path, step_lines[0].max(1), 1, "`steps:` is empty; a scenario needs at least one step"));
+        return Err(ScenarioError::at(
+            path,
+            step_lines[0].max(1),
+            1,
+            "`steps:` is empty; a scenario needs at least one step",
+        ));
     }
-    Ok(Scenario { path: path.to_owned(), file, step_lines })
+    Ok(Scenario {
+        path: path.to_owned(),
+        file,
+        step_lines,
+    })
 }
 
 /// The line of each item of the top-level `steps:` list (block style); the `steps:` line
@@ -167,7 +210,9 @@ fn step_lines(text: &str, count: usize) -> Vec<usize> {
         }
     }
     let fallback = steps_at + 1;
-    (0..count.max(1)).map(|i| found.get(i).copied().unwrap_or(fallback)).collect()
+    (0..count.max(1))
+        .map(|i| found.get(i).copied().unwrap_or(fallback))
+        .collect()
 }
 
 /// Expands a scenario's matrix into cases, in file order.
@@ -186,7 +231,11 @@ pub fn expand(scenario: &Arc<Scenario>, root_stem: &str) -> Vec<Case> {
             })
             .collect();
     }
-    let default_provider = file.provider.as_ref().map(|p| p.0.clone()).unwrap_or_else(|| "google".into());
+    let default_provider = file
+        .provider
+        .as_ref()
+        .map(|p| p.0.clone())
+        .unwrap_or_else(|| "google".into());
     combos
         .into_iter()
         .map(|bindings| {
@@ -195,14 +244,27 @@ pub fn expand(scenario: &Arc<Scenario>, root_stem: &str) -> Vec<Case> {
                 .find(|(axis, _)| axis == "provider")
                 .map(|(_, v)| v.name())
                 .unwrap_or_else(|| default_provider.clone());
-            let label: Vec<String> = bindings.iter().map(|(axis, v)| format!("{axis}={}", v.name())).collect();
-            let name = if label.is_empty() { file.name.clone() } else { format!("{} [{}]", file.name, label.join(", ")) };
+            let label: Vec<String> = bindings
+                .iter()
+                .map(|(axis, v)| format!("{axis}={}", v.name()))
+                .collect();
+            let name = if label.is_empty() {
+                file.name.clone()
+            } else {
+                format!("{} [{}]", file.name, label.join(", "))
+            };
             let mut slug = slugify(root_stem);
             for (axis, value) in &bindings {
                 slug.push_str("__");
                 slug.push_str(&slugify(&format!("{axis}-{}", value.name())));
             }
-            Case { scenario: Arc::clone(scenario), name, slug, provider, bindings }
+            Case {
+                scenario: Arc::clone(scenario),
+                name,
+                slug,
+                provider,
+                bindings,
+            }
         })
         .collect()
 }
@@ -237,10 +299,15 @@ mod tests {
 
     #[test]
     fn an_undefined_matrix_variable_points_at_its_use() {
-        let text = "name: x\nmatrix:\n  force: [{prompt: consent}]\nsteps:\n  - authorize: {scope: email, with: forse}\n";
+        let text =
+            "name: x\nmatrix:\n  force: [{prompt: consent}]\nsteps:\n  - authorize: {scope: email, with: forse}\n";
         let err = parse_text(text).unwrap_err();
         assert_eq!(err.line, 5, "{err}");
-        assert!(err.message.contains("unknown matrix variable `forse`; did you mean `force`?"), "{err}");
+        assert!(
+            err.message
+                .contains("unknown matrix variable `forse`; did you mean `force`?"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -259,7 +326,8 @@ mod tests {
 
     #[test]
     fn empty_values_mean_an_action_with_defaults() {
-        let scenario = parse_text("name: x\nsteps:\n  - authorize: {scope: email}\n  - exchange:\n  - userinfo:\n").unwrap();
+        let scenario =
+            parse_text("name: x\nsteps:\n  - authorize: {scope: email}\n  - exchange:\n  - userinfo:\n").unwrap();
         assert_eq!(scenario.file.steps.len(), 3);
         assert_eq!(scenario.step_lines, vec![3, 4, 5]);
     }

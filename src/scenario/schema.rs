@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use indexmap::IndexMap;
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::provider::{ClientKind, PublishingStatus, closest};
 
@@ -320,9 +320,9 @@ pub(crate) fn with_names<T>(names: Names, parse: impl FnOnce() -> T) -> T {
 }
 
 /// Runs `check` against the names, if this is the checking pass.
-fn check_names<E: de::Error>(check: impl FnOnce(&Names) -> Result<(), String>) -> Result<(), E> {
+fn check_names(check: impl FnOnce(&Names) -> Result<(), String>) -> Result<(), String> {
     NAMES.with(|cell| match cell.borrow().as_ref() {
-        Some(names) => check(names).map_err(E::custom),
+        Some(names) => check(names),
         None => Ok(()),
     })
 }
@@ -337,47 +337,55 @@ fn unknown(kind: &str, name: &str, known: &[String]) -> String {
 }
 
 /// Checks every `${name}` in a parameter value.
-fn check_interpolation(value: &str, names: &Names) -> Result<(), String> {
-    let mut rest = value;
-    while let Some(start) = rest.find("${") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else {
-            return Err(format!("unclosed `${{` in `{value}`"));
-        };
-        let axis = &after[..end];
-        if !names.axes.contains_key(axis) {
-            let known: Vec<String> = names.axes.keys().cloned().collect();
-            return Err(unknown("matrix variable", axis, &known));
+fn check_interpolation(value: &str) -> Result<(), String> {
+    check_names(|names| {
+        let mut rest = value;
+        while let Some(start) = rest.find("${") {
+            let after = &rest[start + 2..];
+            let Some(end) = after.find('}') else {
+                return Err(format!("unclosed `${{` in `{value}`"));
+            };
+            let axis = &after[..end];
+            if !names.axes.contains_key(axis) {
+                let known: Vec<String> = names.axes.keys().cloned().collect();
+                return Err(unknown("matrix variable", axis, &known));
+            }
+            rest = &after[end + 1..];
         }
-        rest = &after[end + 1..];
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 // ------------------------------------------------------------------ deserializers
+//
+// Checks run inside `visit_*`, so that serde_yaml attaches the offending scalar's own line
+// and column to the error (an error raised after the visit would point at the parent map).
 
-/// A YAML scalar as a string; `null` is `None`.
-struct ScalarVisitor;
+/// A YAML scalar as text, checked while it is visited; `null` is `None`.
+struct TextVisitor<F> {
+    check: F,
+}
 
-impl<'de> Visitor<'de> for ScalarVisitor {
+impl<'de, F: FnOnce(&str) -> Result<(), String>> Visitor<'de> for TextVisitor<F> {
     type Value = Option<String>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a string, number, boolean or ~")
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        (self.check)(v).map_err(E::custom)?;
         Ok(Some(v.to_string()))
     }
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(Some(v.to_string()))
+        self.visit_str(&v.to_string())
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Some(v.to_string()))
+        self.visit_str(&v.to_string())
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Some(v.to_string()))
+        self.visit_str(&v.to_string())
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Some(v.to_string()))
+        self.visit_str(&v.to_string())
     }
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
         Ok(None)
@@ -387,19 +395,40 @@ impl<'de> Visitor<'de> for ScalarVisitor {
     }
 }
 
+/// A scalar as text (or `None` for `~`), with `check` run on it.
+fn text<'de, D: Deserializer<'de>>(
+    d: D,
+    check: impl FnOnce(&str) -> Result<(), String>,
+) -> Result<Option<String>, D::Error> {
+    d.deserialize_any(TextVisitor { check })
+}
+
+/// A scalar that must be present (not `~`).
+fn required_text<'de, D: Deserializer<'de>>(
+    d: D,
+    check: impl FnOnce(&str) -> Result<(), String>,
+) -> Result<String, D::Error> {
+    text(d, check)?.ok_or_else(|| de::Error::custom("expected a value, found ~"))
+}
+
+fn no_check(_: &str) -> Result<(), String> {
+    Ok(())
+}
+
 struct Scalar(Option<String>);
 
 impl<'de> Deserialize<'de> for Scalar {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(ScalarVisitor).map(Scalar)
+        text(d, no_check).map(Scalar)
     }
 }
 
-impl<'de> Deserialize<'de> for ParamValue {
+/// A parameter value: `${axis}` references must name a matrix axis; `~` means "do not send".
+struct ParamScalar(Option<String>);
+
+impl<'de> Deserialize<'de> for ParamScalar {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = String::deserialize(d).or_else(|_| Err(de::Error::custom("expected a string")))?;
-        check_names(|names| check_interpolation(&value, names))?;
-        Ok(ParamValue(value))
+        text(d, check_interpolation).map(ParamScalar)
     }
 }
 
@@ -414,10 +443,7 @@ fn params<'de, D: Deserializer<'de>>(d: D) -> Result<Params, D::Error> {
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Params, A::Error> {
             let mut out = Vec::new();
             while let Some(key) = map.next_key::<String>()? {
-                let Scalar(value) = map.next_value()?;
-                if let Some(value) = &value {
-                    check_names(|names| check_interpolation(value, names))?;
-                }
+                let ParamScalar(value) = map.next_value()?;
                 out.push((key, value.map(ParamValue)));
             }
             Ok(out)
@@ -426,25 +452,25 @@ fn params<'de, D: Deserializer<'de>>(d: D) -> Result<Params, D::Error> {
     d.deserialize_map(ParamsVisitor)
 }
 
+/// A name checked against one list of the names the file defines.
+fn name_in<'de, D: Deserializer<'de>>(d: D, kind: &str, list: fn(&Names) -> &Vec<String>) -> Result<String, D::Error> {
+    required_text(d, |name| {
+        check_names(|names| match list(names).iter().any(|n| n == name) {
+            true => Ok(()),
+            false => Err(unknown(kind, name, list(names))),
+        })
+    })
+}
+
 impl<'de> Deserialize<'de> for ProviderRef {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let name = String::deserialize(d)?;
-        check_names(|names| match names.providers.contains(&name) {
-            true => Ok(()),
-            false => Err(unknown("provider", &name, &names.providers)),
-        })?;
-        Ok(ProviderRef(name))
+        name_in(d, "provider", |n| &n.providers).map(ProviderRef)
     }
 }
 
 impl<'de> Deserialize<'de> for ClientRef {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let name = String::deserialize(d)?;
-        check_names(|names| match names.clients.contains(&name) {
-            true => Ok(()),
-            false => Err(unknown("client", &name, &names.clients)),
-        })?;
-        Ok(ClientRef(name))
+        name_in(d, "client", |n| &n.clients).map(ClientRef)
     }
 }
 
@@ -452,12 +478,7 @@ struct UserRef(String);
 
 impl<'de> Deserialize<'de> for UserRef {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let name = String::deserialize(d)?;
-        check_names(|names| match names.users.contains(&name) {
-            true => Ok(()),
-            false => Err(unknown("user", &name, &names.users)),
-        })?;
-        Ok(UserRef(name))
+        name_in(d, "user", |n| &n.users).map(UserRef)
     }
 }
 
@@ -466,16 +487,19 @@ struct ParamAxisRef(String);
 
 impl<'de> Deserialize<'de> for ParamAxisRef {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let name = String::deserialize(d)?;
-        check_names(|names| {
-            if names.param_axes.contains(&name) {
-                Ok(())
-            } else if names.axes.contains_key(&name) {
-                Err(format!("matrix axis `{name}` holds plain values; `with:` takes an axis of parameter maps"))
-            } else {
-                let known: Vec<String> = names.axes.keys().cloned().collect();
-                Err(unknown("matrix variable", &name, &known))
-            }
+        let name = required_text(d, |name| {
+            check_names(|names| {
+                if names.param_axes.iter().any(|a| a == name) {
+                    Ok(())
+                } else if names.axes.contains_key(name) {
+                    Err(format!(
+                        "matrix axis `{name}` holds plain values; `with:` takes an axis of parameter maps"
+                    ))
+                } else {
+                    let known: Vec<String> = names.axes.keys().cloned().collect();
+                    Err(unknown("matrix variable", name, &known))
+                }
+            })
         })?;
         Ok(ParamAxisRef(name))
     }
@@ -593,25 +617,28 @@ impl<'de> Deserialize<'de> for AxisValue {
 
 impl<'de> Deserialize<'de> for TokenPick {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let Scalar(value) = Scalar::deserialize(d)?;
-        match value.as_deref() {
-            Some("latest") | None => Ok(TokenPick::Latest),
-            Some("first") => Ok(TokenPick::First),
-            Some(n) => match n.parse::<usize>() {
-                Ok(n) if n >= 1 => Ok(TokenPick::Nth(n)),
-                _ => Err(de::Error::custom(format!("expected `latest`, `first` or a number from 1, got `{n}`"))),
-            },
-        }
+        let value = text(d, |v| match v {
+            "latest" | "first" => Ok(()),
+            n if n.parse::<usize>().is_ok_and(|n| n >= 1) => Ok(()),
+            other => Err(format!("expected `latest`, `first` or a number from 1, got `{other}`")),
+        })?;
+        Ok(match value.as_deref() {
+            None | Some("latest") => TokenPick::Latest,
+            Some("first") => TokenPick::First,
+            Some(n) => TokenPick::Nth(n.parse().unwrap_or(1)),
+        })
     }
 }
 
 /// `advance:` takes seconds or a duration like `90s`, `10m`, `2h`, `7d`.
 fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    let Scalar(value) = Scalar::deserialize(d)?;
-    let Some(text) = value else { return Ok(None) };
-    parse_duration(&text).map(Some).ok_or_else(|| {
-        de::Error::custom(format!("`{text}` is not a duration; write seconds or a number with s, m, h or d (`10m`, `7d`)"))
-    })
+    let value = required_text(d, |text| match parse_duration(text) {
+        Some(_) => Ok(()),
+        None => Err(format!(
+            "`{text}` is not a duration; write seconds or a number with s, m, h or d (`10m`, `7d`)"
+        )),
+    })?;
+    Ok(parse_duration(&value))
 }
 
 pub fn parse_duration(text: &str) -> Option<u64> {
@@ -641,18 +668,8 @@ fn when<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, Vec<String>)>, D
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
             let mut out = Vec::new();
-            while let Some(axis) = map.next_key::<String>()? {
-                let values: Vec<String> = map.next_value::<OneOrMany<String>>()?.into_vec();
-                check_names(|names| {
-                    let Some(known) = names.axes.get(&axis) else {
-                        let axes: Vec<String> = names.axes.keys().cloned().collect();
-                        return Err(unknown("matrix variable", &axis, &axes));
-                    };
-                    match values.iter().find(|v| !known.contains(v)) {
-                        Some(v) => Err(unknown(&format!("value of matrix axis `{axis}`"), v, known)),
-                        None => Ok(()),
-                    }
-                })?;
+            while let Some(axis) = map.next_key_seed(AxisNameSeed)? {
+                let values = map.next_value_seed(AxisValuesSeed(&axis))?;
                 out.push((axis, values));
             }
             Ok(out)
@@ -661,9 +678,86 @@ fn when<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, Vec<String>)>, D
     d.deserialize_map(WhenVisitor)
 }
 
+/// A matrix axis name (a `when:` key).
+struct AxisNameSeed;
+
+impl<'de> DeserializeSeed<'de> for AxisNameSeed {
+    type Value = String;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
+        required_text(d, |axis| {
+            check_names(|names| match names.axes.contains_key(axis) {
+                true => Ok(()),
+                false => Err(unknown(
+                    "matrix variable",
+                    axis,
+                    &names.axes.keys().cloned().collect::<Vec<_>>(),
+                )),
+            })
+        })
+    }
+}
+
+/// One value name of `axis`, or a list of them.
+struct AxisValuesSeed<'a>(&'a str);
+
+impl<'de> DeserializeSeed<'de> for AxisValuesSeed<'_> {
+    type Value = Vec<String>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<String>, D::Error> {
+        struct ValuesVisitor<'a>(&'a str);
+        impl<'de> Visitor<'de> for ValuesVisitor<'_> {
+            type Value = Vec<String>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a matrix value or a list of them")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Vec<String>, E> {
+                check_axis_value(self.0, v).map_err(E::custom)?;
+                Ok(vec![v.to_string()])
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Vec<String>, E> {
+                self.visit_str(&v.to_string())
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Vec<String>, E> {
+                self.visit_str(&v.to_string())
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Vec<String>, E> {
+                self.visit_str(&v.to_string())
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<String>, A::Error> {
+                let mut out = Vec::new();
+                while let Some(value) = seq.next_element_seed(AxisValueSeed(self.0))? {
+                    out.push(value);
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_any(ValuesVisitor(self.0))
+    }
+}
+
+struct AxisValueSeed<'a>(&'a str);
+
+impl<'de> DeserializeSeed<'de> for AxisValueSeed<'_> {
+    type Value = String;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
+        required_text(d, |v| check_axis_value(self.0, v))
+    }
+}
+
+fn check_axis_value(axis: &str, value: &str) -> Result<(), String> {
+    check_names(|names| match names.axes.get(axis) {
+        Some(known) if known.iter().any(|k| k == value) => Ok(()),
+        Some(known) => Err(unknown(&format!("value of matrix axis `{axis}`"), value, known)),
+        None => Ok(()),
+    })
+}
+
 /// `with:` takes one axis name or a list of them.
 fn with_axes<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    Ok(OneOrMany::<ParamAxisRef>::deserialize(d)?.into_vec().into_iter().map(|a| a.0).collect())
+    Ok(OneOrMany::<ParamAxisRef>::deserialize(d)?
+        .into_vec()
+        .into_iter()
+        .map(|a| a.0)
+        .collect())
 }
 
 /// The step as written: every key optional; `TryFrom` checks that exactly one action is set.
@@ -730,10 +824,7 @@ fn authorize_params<'de, D: Deserializer<'de>>(d: D) -> Result<Option<(Params, V
                     with = map.next_value::<WithAxes>()?.0;
                     continue;
                 }
-                let Scalar(value) = map.next_value()?;
-                if let Some(value) = &value {
-                    check_names(|names| check_interpolation(value, names))?;
-                }
+                let ParamScalar(value) = map.next_value()?;
                 params.push((key, value.map(ParamValue)));
             }
             Ok(Some((params, with)))
@@ -767,7 +858,8 @@ impl TryFrom<RawStep> for Step {
 
     fn try_from(raw: RawStep) -> Result<Self, String> {
         let mut actions = Vec::new();
-        let authorize_modifiers = raw.client.is_some() || raw.user.is_some() || raw.pkce.is_some() || raw.on_consent_screen.is_some();
+        let authorize_modifiers =
+            raw.client.is_some() || raw.user.is_some() || raw.pkce.is_some() || raw.on_consent_screen.is_some();
         if let Some((params, with)) = raw.authorize {
             actions.push(Action::Authorize(AuthorizeAction {
                 params,
@@ -807,11 +899,17 @@ impl TryFrom<RawStep> for Step {
             (None, None) => {}
         }
         match actions.len() {
-            1 => Ok(Step { action: actions.remove(0), when: raw.when }),
+            1 => Ok(Step {
+                action: actions.remove(0),
+                when: raw.when,
+            }),
             0 => Err(format!("a step needs one action: {ACTIONS}")),
             _ => {
                 let names: Vec<&str> = actions.iter().map(Action::keyword).collect();
-                Err(format!("a step takes one action, this one has {}; split it into separate steps", names.join(" and ")))
+                Err(format!(
+                    "a step takes one action, this one has {}; split it into separate steps",
+                    names.join(" and ")
+                ))
             }
         }
     }

@@ -34,7 +34,9 @@ pub enum Comparison {
     /// No accepted snapshot exists yet.
     Missing,
     /// The accepted snapshot holds something else.
-    Differs { accepted: String },
+    Differs {
+        accepted: String,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -74,13 +76,21 @@ impl SnapshotStore {
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Comparison::Missing),
-            Err(source) => return Err(SnapshotError { action: "read", path, source }),
+            Err(source) => {
+                return Err(SnapshotError {
+                    action: "read",
+                    path,
+                    source,
+                });
+            }
         };
         let accepted = body_of(&text);
         if accepted.trim_end() == body.trim_end() {
             Ok(Comparison::Matches)
         } else {
-            Ok(Comparison::Differs { accepted: accepted.to_string() })
+            Ok(Comparison::Differs {
+                accepted: accepted.to_string(),
+            })
         }
     }
 
@@ -105,7 +115,11 @@ impl SnapshotStore {
         match std::fs::remove_file(&path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(source) => Err(SnapshotError { action: "remove", path, source }),
+            Err(source) => Err(SnapshotError {
+                action: "remove",
+                path,
+                source,
+            }),
         }
     }
 
@@ -113,11 +127,17 @@ impl SnapshotStore {
     /// left behind by a renamed or removed case.
     pub fn orphans<'a>(&self, stems: &[String], produced: impl IntoIterator<Item = &'a str>) -> Vec<PathBuf> {
         let produced: std::collections::HashSet<&str> = produced.into_iter().collect();
-        let Ok(entries) = std::fs::read_dir(&self.dir) else { return Vec::new() };
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
         let mut orphans: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| {
-                let Some(name) = p.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".snap")) else {
+                let Some(name) = p
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .and_then(|n| n.strip_suffix(".snap"))
+                else {
                     return false;
                 };
                 let owned = stems.iter().any(|s| name == s || name.starts_with(&format!("{s}__")));
@@ -155,12 +175,18 @@ fn insta_quote(value: &str) -> String {
         || RESERVED.contains(&value)
         || value.starts_with("0x")
         || value.parse::<f64>().is_ok();
-    if needs { serde_json::to_string(value).unwrap_or_default() } else { value.to_string() }
+    if needs {
+        serde_json::to_string(value).unwrap_or_default()
+    } else {
+        value.to_string()
+    }
 }
 
 /// The body of a snapshot file: everything after the second `---` line.
 pub fn body_of(text: &str) -> &str {
-    let Some(rest) = text.strip_prefix("---\n") else { return text };
+    let Some(rest) = text.strip_prefix("---\n") else {
+        return text;
+    };
     match rest.find("\n---\n") {
         Some(end) => &rest[end + "\n---\n".len()..],
         None => text,
@@ -169,8 +195,15 @@ pub fn body_of(text: &str) -> &str {
 
 /// Writes through a temporary file in the same directory, then renames: never half-written.
 pub fn write_atomically(path: &Path, contents: &str) -> Result<(), SnapshotError> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let fail = |action, source| SnapshotError { action, path: path.to_owned(), source };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let fail = |action, source| SnapshotError {
+        action,
+        path: path.to_owned(),
+        source,
+    };
     std::fs::create_dir_all(dir).map_err(|e| fail("create the directory of", e))?;
     let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(|e| fail("create a temporary file for", e))?;
     temp.write_all(contents.as_bytes()).map_err(|e| fail("write", e))?;
@@ -184,15 +217,24 @@ mod tests {
 
     #[test]
     fn stems_come_from_the_path_below_scenarios() {
-        assert_eq!(stem_for(Path::new("scenarios/errors/bad prompt.yaml")), "errors-bad-prompt");
+        assert_eq!(
+            stem_for(Path::new("scenarios/errors/bad prompt.yaml")),
+            "errors-bad-prompt"
+        );
         assert_eq!(stem_for(Path::new("elsewhere/x.yml")), "elsewhere-x");
     }
 
     #[test]
     fn a_rendered_snapshot_reads_back_as_its_body() {
-        let meta = SnapshotMeta { description: "case: [x=1]".into(), input_file: "scenarios/a.yaml".into() };
+        let meta = SnapshotMeta {
+            description: "case: [x=1]".into(),
+            input_file: "scenarios/a.yaml".into(),
+        };
         let text = render(&meta, "steps: []\n");
-        assert!(text.starts_with("---\nsource: tests/it/snapshots.rs\ndescription: \"case: [x=1]\"\n"), "{text}");
+        assert!(
+            text.starts_with("---\nsource: tests/it/snapshots.rs\ndescription: \"case: [x=1]\"\n"),
+            "{text}"
+        );
         assert_eq!(body_of(&text), "steps: []\n");
     }
 
@@ -200,10 +242,18 @@ mod tests {
     fn compare_reports_missing_matching_and_differing_snapshots() {
         let dir = tempfile::tempdir().unwrap();
         let store = SnapshotStore::new(dir.path());
-        let meta = SnapshotMeta { description: "d".into(), input_file: "f".into() };
+        let meta = SnapshotMeta {
+            description: "d".into(),
+            input_file: "f".into(),
+        };
         assert_eq!(store.compare("a", "x: 1").unwrap(), Comparison::Missing);
         store.accept("a", &meta, "x: 1").unwrap();
         assert_eq!(store.compare("a", "x: 1\n").unwrap(), Comparison::Matches);
-        assert_eq!(store.compare("a", "x: 2").unwrap(), Comparison::Differs { accepted: "x: 1\n".into() });
+        assert_eq!(
+            store.compare("a", "x: 2").unwrap(),
+            Comparison::Differs {
+                accepted: "x: 1\n".into()
+            }
+        );
     }
 }

@@ -93,7 +93,10 @@ mod tests {
     fn known_secrets_are_scrubbed_from_free_text() {
         let mut aliases = Aliases::default();
         aliases.name("s3cr3t-value", "<client_secret:web>".into());
-        assert_eq!(aliases.scrub("bad secret s3cr3t-value here"), "bad secret <client_secret:web> here");
+        assert_eq!(
+            aliases.scrub("bad secret s3cr3t-value here"),
+            "bad secret <client_secret:web> here"
+        );
         assert_eq!(aliases.field("scope", "email"), "email");
     }
 }
