@@ -1,6 +1,8 @@
 //! Provider profiles (data) and the behaviour engine that runs them.
 
 mod engine;
+#[cfg(test)]
+mod engine_tests;
 mod profile;
 mod store;
 

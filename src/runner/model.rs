@@ -81,10 +81,9 @@ pub async fn run_all_on_model(cases: &[Case], profiles: &BTreeMap<String, Arc<Pr
     }
     let mut runs: Vec<Option<CaseRun>> = vec![None; cases.len()];
     while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok((index, run)) => runs[index] = Some(run),
-            Err(e) => std::panic::resume_unwind(e.into_panic()),
-        }
+        // a task only fails by panicking, which is a bug: surface it, do not hide it
+        let (index, run) = joined.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+        runs[index] = Some(run);
     }
     runs.into_iter().flatten().collect()
 }

@@ -1,0 +1,238 @@
+//! The engine's core rules, tested through its public API without HTTP.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::{AuthorizeResponse, ClientConfig, ClientKind, ConsentDecision, Engine, PublishingStatus, Registry};
+
+const REDIRECT: &str = "https://app.example.com/cb";
+
+fn engine(profile: &str) -> Engine {
+    let profile = Arc::new(Registry::builtin().load(profile).unwrap());
+    let client = ClientConfig {
+        client_id: "app".into(),
+        client_secret: "secret".into(),
+        kind: ClientKind::Web,
+        status: PublishingStatus::Production,
+        redirect_uris: vec![REDIRECT.into()],
+    };
+    Engine::new(profile, [client])
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+/// Authorizes with `extra` parameters and exchanges the code; returns (consent shown, token body).
+fn grant(engine: &mut Engine, extra: &[(&str, &str)]) -> (bool, Value) {
+    let mut params = pairs(&[
+        ("client_id", "app"),
+        ("redirect_uri", REDIRECT),
+        ("response_type", "code"),
+        ("scope", "openid email"),
+    ]);
+    params.retain(|(k, _)| !extra.iter().any(|(name, _)| name == k));
+    params.extend(pairs(extra));
+    let outcome = engine.authorize(&params, "alice", &ConsentDecision::GrantAll);
+    let AuthorizeResponse::Redirect(location) = outcome.response else {
+        panic!("no redirect: {outcome:?}")
+    };
+    let url = url::Url::parse(&location).unwrap();
+    let code = url
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .expect("a code");
+    let form = pairs(&[
+        ("grant_type", "authorization_code"),
+        ("code", &code),
+        ("redirect_uri", REDIRECT),
+        ("client_id", "app"),
+        ("client_secret", "secret"),
+    ]);
+    let response = engine.token(&form, None);
+    assert_eq!(response.status, 200, "{}", response.body);
+    (outcome.consent_screen, response.body)
+}
+
+fn refresh(engine: &mut Engine, token: &str) -> (u16, Value) {
+    let form = pairs(&[
+        ("grant_type", "refresh_token"),
+        ("refresh_token", token),
+        ("client_id", "app"),
+        ("client_secret", "secret"),
+    ]);
+    let response = engine.token(&form, None);
+    (response.status, response.body)
+}
+
+#[test]
+fn only_a_grant_with_a_consent_screen_returns_a_refresh_token() {
+    let mut google = engine("google");
+    let (shown, first) = grant(&mut google, &[("access_type", "offline")]);
+    assert!(shown && first.get("refresh_token").is_some());
+    let (shown, repeat) = grant(&mut google, &[("access_type", "offline")]);
+    assert!(!shown && repeat.get("refresh_token").is_none());
+    let (shown, forced) = grant(&mut google, &[("access_type", "offline"), ("prompt", "consent")]);
+    assert!(shown && forced.get("refresh_token").is_some());
+}
+
+#[test]
+fn approval_prompt_force_forces_consent_only_in_the_2015_era() {
+    for (era, expect_token) in [("google@2015", true), ("google", false)] {
+        let mut engine = engine(era);
+        grant(&mut engine, &[("access_type", "offline")]);
+        let (shown, repeat) = grant(&mut engine, &[("access_type", "offline"), ("approval_prompt", "force")]);
+        assert_eq!(
+            (shown, repeat.get("refresh_token").is_some()),
+            (expect_token, expect_token),
+            "{era}"
+        );
+    }
+}
+
+#[test]
+fn the_per_client_limit_silently_invalidates_the_oldest_refresh_token() {
+    let mut google = engine("google");
+    let limit = google.profile().refresh_token.limit_per_user_client;
+    let tokens: Vec<String> = (0..=limit)
+        .map(|_| {
+            grant(&mut google, &[("access_type", "offline"), ("prompt", "consent")]).1["refresh_token"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let (status, body) = refresh(&mut google, &tokens[0]);
+    assert_eq!(
+        (status, body["error_description"].as_str()),
+        (400, Some("Token has been expired or revoked."))
+    );
+    assert_eq!(refresh(&mut google, &tokens[1]).0, 200);
+    assert_eq!(refresh(&mut google, &tokens[limit]).0, 200);
+}
+
+#[test]
+fn refreshing_does_not_rotate_on_google_but_does_on_a_rotating_provider() {
+    let mut google = engine("google");
+    let token = grant(&mut google, &[("access_type", "offline")]).1["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, body) = refresh(&mut google, &token);
+    assert_eq!(status, 200);
+    assert!(body.get("refresh_token").is_none());
+    assert!(body.get("id_token").is_some(), "openid was granted");
+    assert_eq!(refresh(&mut google, &token).0, 200, "the same token keeps working");
+
+    let mut oidc = engine("oidc");
+    let offline = [("scope", "openid offline_access"), ("prompt", "consent")];
+    let token = grant(&mut oidc, &offline).1["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, body) = refresh(&mut oidc, &token);
+    let rotated = body["refresh_token"]
+        .as_str()
+        .expect("a rotating provider returns a new refresh token");
+    assert_ne!((status, rotated), (200, token.as_str()));
+    assert_eq!(refresh(&mut oidc, &token).0, 400, "the old one is spent");
+}
+
+#[test]
+fn oidc_ignores_offline_access_without_prompt_consent() {
+    let mut oidc = engine("oidc");
+    let (_, body) = grant(&mut oidc, &[("scope", "openid offline_access")]);
+    assert!(body.get("refresh_token").is_none());
+    assert_eq!(body["scope"], "openid", "the ignored scope is dropped from the grant");
+}
+
+#[test]
+fn revoking_the_access_token_revokes_the_grant_and_its_refresh_token() {
+    let mut google = engine("google");
+    let body = grant(&mut google, &[("access_type", "offline")]).1;
+    let access = body["access_token"].as_str().unwrap();
+    let refresh_token = body["refresh_token"].as_str().unwrap().to_string();
+    assert_eq!(google.revoke(Some(access)).status, 200);
+    assert_eq!(refresh(&mut google, &refresh_token).0, 400);
+    let again = google.revoke(Some(access));
+    assert_eq!(
+        (again.status, again.body["error"].as_str()),
+        (400, Some("invalid_token"))
+    );
+    let (shown, next) = grant(&mut google, &[("access_type", "offline")]);
+    assert!(
+        shown && next.get("refresh_token").is_some(),
+        "after revocation the consent screen is back"
+    );
+}
+
+#[test]
+fn codes_are_single_use_and_expire_after_ten_minutes() {
+    let mut google = engine("google");
+    let params = pairs(&[
+        ("client_id", "app"),
+        ("redirect_uri", REDIRECT),
+        ("response_type", "code"),
+        ("scope", "email"),
+    ]);
+    let code_of = |engine: &mut Engine| {
+        let AuthorizeResponse::Redirect(location) =
+            engine.authorize(&params, "alice", &ConsentDecision::GrantAll).response
+        else {
+            panic!()
+        };
+        url::Url::parse(&location)
+            .unwrap()
+            .query_pairs()
+            .find(|(k, _)| k == "code")
+            .unwrap()
+            .1
+            .into_owned()
+    };
+    let exchange = |engine: &mut Engine, code: &str| {
+        let form = pairs(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", REDIRECT),
+            ("client_id", "app"),
+            ("client_secret", "secret"),
+        ]);
+        engine.token(&form, None)
+    };
+    let code = code_of(&mut google);
+    assert_eq!(exchange(&mut google, &code).status, 200);
+    assert_eq!(exchange(&mut google, &code).body["error"], "invalid_grant");
+    let code = code_of(&mut google);
+    google.advance(601);
+    assert_eq!(exchange(&mut google, &code).body["error"], "invalid_grant");
+}
+
+#[test]
+fn the_testing_status_refresh_token_lives_seven_days_unless_only_sign_in_scopes() {
+    let profile = Arc::new(Registry::builtin().load("google").unwrap());
+    let client = ClientConfig {
+        client_id: "app".into(),
+        client_secret: "secret".into(),
+        kind: ClientKind::Web,
+        status: PublishingStatus::Testing,
+        redirect_uris: vec![REDIRECT.into()],
+    };
+    let mut engine = Engine::new(profile, [client]);
+    let (_, sign_in_only) = grant(&mut engine, &[("access_type", "offline")]);
+    assert!(sign_in_only.get("refresh_token_expires_in").is_none());
+    let (_, body) = grant(
+        &mut engine,
+        &[
+            ("access_type", "offline"),
+            ("scope", "openid https://www.googleapis.com/auth/drive.file"),
+        ],
+    );
+    assert_eq!(body["refresh_token_expires_in"], 604_799);
+    let token = body["refresh_token"].as_str().unwrap().to_string();
+    engine.advance(604_798);
+    assert_eq!(refresh(&mut engine, &token).0, 200);
+    engine.advance(1);
+    assert_eq!(refresh(&mut engine, &token).0, 400);
+}
