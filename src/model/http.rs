@@ -12,7 +12,7 @@ use wiremock::{Request, Respond, ResponseTemplate};
 
 use super::page;
 use crate::provider::{
-    AuthorizeOutcome, AuthorizeResponse, AuthorizeStep, ClientConfig, ConsentDecision, Engine, JsonResponse,
+    AuthorizeOutcome, AuthorizeResponse, AuthorizeStep, ClientConfig, ConsentDecision, Engine, JsonResponse, Profile,
 };
 
 /// Reserved path prefix of the admin and test-hook endpoints.
@@ -49,6 +49,8 @@ pub fn lock(engine: &SharedEngine) -> MutexGuard<'_, Engine> {
 #[derive(Debug, Clone)]
 pub struct ProviderResponder {
     pub engine: SharedEngine,
+    /// The engine's profile, shared so that routing needs no lock.
+    pub profile: Arc<Profile>,
     pub consent: ConsentMode,
     pub default_user: String,
 }
@@ -57,7 +59,7 @@ impl Respond for ProviderResponder {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let path = request.url.path();
         let method = request.method.as_str();
-        let endpoints = lock(&self.engine).profile().endpoints.clone();
+        let endpoints = &self.profile.endpoints;
         if let Some(admin) = path.strip_prefix(ADMIN_PREFIX) {
             return self.admin(method, admin, request);
         }
@@ -106,6 +108,7 @@ impl ProviderResponder {
             (AuthorizeStep::Done(outcome), _) => authorize_response(outcome),
             (AuthorizeStep::ConsentScreen(pending), ConsentMode::Page) => {
                 let html = page::consent(&pending, engine.profile());
+                engine.hold_pending(pending);
                 with_consent_header(
                     ResponseTemplate::new(200).set_body_raw(html, "text/html; charset=utf-8"),
                     true,

@@ -39,9 +39,11 @@ impl ModelServer {
     }
 
     async fn mount(server: MockServer, engine: Engine, consent: ConsentMode, default_user: &str) -> Self {
+        let profile = engine.shared_profile();
         let engine = Arc::new(Mutex::new(engine));
         let responder = ProviderResponder {
             engine: Arc::clone(&engine),
+            profile,
             consent,
             default_user: default_user.to_string(),
         };

@@ -249,6 +249,10 @@ impl Engine {
         &self.profile
     }
 
+    pub fn shared_profile(&self) -> Arc<Profile> {
+        Arc::clone(&self.profile)
+    }
+
     /// Seconds since the Unix epoch on the engine's clock.
     pub fn now(&self) -> u64 {
         if self.real_time {
@@ -351,8 +355,8 @@ impl Engine {
             return AuthorizeStep::Done(outcome);
         }
         if prompt.contains("none") {
-            let spec = self.profile.errors.consent_required.clone();
-            let response = self.error_response(&spec, &request, "", "");
+            let profile = Arc::clone(&self.profile);
+            let response = self.error_response(&profile.errors.consent_required, &request, "", "");
             return AuthorizeStep::Done(AuthorizeOutcome {
                 consent_screen: false,
                 response,
@@ -367,8 +371,12 @@ impl Engine {
             sign_in_scopes: self.profile.consent.sign_in_scopes.clone(),
             request: Box::new(request),
         };
-        self.pending.insert(pending.id.clone(), pending.clone());
         AuthorizeStep::ConsentScreen(pending)
+    }
+
+    /// Keeps a consent screen until the user answers it (serve's HTML consent page).
+    pub fn hold_pending(&mut self, pending: PendingConsent) {
+        self.pending.insert(pending.id.clone(), pending);
     }
 
     /// A consent screen shown earlier by `begin_authorize`, by id (serve's consent page).
@@ -378,7 +386,6 @@ impl Engine {
 
     /// Applies the user's decision on a consent screen.
     pub fn finish(&mut self, pending: PendingConsent, decision: &ConsentDecision) -> AuthorizeOutcome {
-        self.pending.remove(&pending.id);
         let request = *pending.request;
         let granted: BTreeSet<String> = match decision {
             ConsentDecision::Deny => BTreeSet::new(),
@@ -402,8 +409,8 @@ impl Engine {
             }
         };
         if granted.is_empty() {
-            let spec = self.profile.errors.access_denied.clone();
-            let response = self.error_response(&spec, &request, "", "");
+            let profile = Arc::clone(&self.profile);
+            let response = self.error_response(&profile.errors.access_denied, &request, "", "");
             return AuthorizeOutcome {
                 consent_screen: true,
                 response,
@@ -669,7 +676,8 @@ impl Engine {
         form: &[(String, String)],
         basic: Option<(String, String)>,
     ) -> Result<Value, ProviderError> {
-        let errors = self.profile.errors.clone();
+        let profile = Arc::clone(&self.profile);
+        let errors = &profile.errors;
         let grant_type = match param(form, "grant_type") {
             None => return Err(ProviderError::new(&errors.token_missing_grant_type, "grant_type", "")),
             Some(g @ ("authorization_code" | "refresh_token")) => g.to_string(),
@@ -715,7 +723,8 @@ impl Engine {
     }
 
     fn exchange_code(&mut self, form: &[(String, String)], client_id: &str) -> Result<Value, ProviderError> {
-        let errors = self.profile.errors.clone();
+        let profile = Arc::clone(&self.profile);
+        let errors = &profile.errors;
         let err = |spec: &ErrorSpec, param: &str| ProviderError::new(spec, param, "");
         let code = param(form, "code")
             .filter(|c| !c.is_empty())
@@ -849,7 +858,8 @@ impl Engine {
     }
 
     fn refresh(&mut self, form: &[(String, String)], client_id: &str) -> Result<Value, ProviderError> {
-        let errors = self.profile.errors.clone();
+        let profile = Arc::clone(&self.profile);
+        let errors = &profile.errors;
         let token = param(form, "refresh_token")
             .filter(|t| !t.is_empty())
             .ok_or_else(|| ProviderError::new(&errors.token_missing_param, "refresh_token", ""))?
@@ -905,7 +915,8 @@ impl Engine {
     /// Revokes an access or refresh token; either ends the whole grant (D4: "Revocation
     /// removes all OAuth 2.0 scopes previously granted").
     pub fn revoke(&mut self, token: Option<&str>) -> JsonResponse {
-        let errors = self.profile.errors.clone();
+        let profile = Arc::clone(&self.profile);
+        let errors = &profile.errors;
         let Some(token) = token.filter(|t| !t.is_empty()) else {
             return JsonResponse::error(ProviderError::new(&errors.revoke_missing_token, "token", ""));
         };
@@ -1088,6 +1099,7 @@ fn subject(user: &str) -> String {
 
 /// A random URL-safe token of `bytes` random bytes.
 pub fn random_token(bytes: usize) -> String {
-    let buf: Vec<u8> = (0..bytes).map(|_| rand::random::<u8>()).collect();
+    let mut buf = vec![0u8; bytes];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut buf);
     URL_SAFE_NO_PAD.encode(buf)
 }
