@@ -258,9 +258,21 @@ impl Registry {
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        self.sources.insert(id.clone(), text);
-        self.load(&id)?;
+        self.add_text(&id, text)?;
         Ok(id)
+    }
+
+    /// Adds a profile from its YAML text; it must load (including its `extends:` chain).
+    pub fn add_text(&mut self, id: &str, text: String) -> Result<(), ProfileError> {
+        let previous = self.sources.insert(id.to_string(), text);
+        if let Err(e) = self.load(id) {
+            match previous {
+                Some(text) => self.sources.insert(id.to_string(), text),
+                None => self.sources.remove(id),
+            };
+            return Err(e);
+        }
+        Ok(())
     }
 
     /// Every profile id, sorted.

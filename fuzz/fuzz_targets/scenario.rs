@@ -1,0 +1,15 @@
+//! The scenario parser: any text gives a scenario or a located error, never a panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use oauth_drift::provider::Registry;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let registry = Registry::builtin();
+        if let Ok(scenario) = oauth_drift::scenario::parse(std::path::Path::new("fuzz.yaml"), text, &registry) {
+            let scenario = std::sync::Arc::new(scenario);
+            let _ = oauth_drift::scenario::expand(&scenario, "fuzz");
+        }
+    }
+});
