@@ -775,8 +775,13 @@ mod tests {
     fn token_endpoint_overrides_fill_in_matrix_values_and_drop_tildes() {
         let text = "name: x\nmatrix:\n  grant: [password, client_credentials]\nsteps:\n  - exchange: {params: {grant_type: \"${grant}\", redirect_uri: ~}}\n";
         let cases = cases(text);
-        let Action::Exchange(action) = &cases[1].scenario.file.steps[0].action else { panic!("an exchange step") };
-        let mut form = vec![("grant_type".to_string(), "authorization_code".to_string()), ("redirect_uri".into(), "https://a".into())];
+        let Action::Exchange(action) = &cases[1].scenario.file.steps[0].action else {
+            panic!("an exchange step")
+        };
+        let mut form = vec![
+            ("grant_type".to_string(), "authorization_code".to_string()),
+            ("redirect_uri".into(), "https://a".into()),
+        ];
         apply_overrides(&mut form, &action.params, &cases[1]);
         assert_eq!(form, vec![("grant_type".to_string(), "client_credentials".to_string())]);
     }

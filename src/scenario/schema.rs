@@ -622,10 +622,16 @@ impl ConsentChoice {
         match name {
             "grant" => Ok(ConsentChoice::Grant),
             "deny" => Ok(ConsentChoice::Deny),
-            "grant_only" => Err(E::custom("`grant_only` needs the scopes the user ticks: `{grant_only: [scope, …]}`")),
+            "grant_only" => Err(E::custom(
+                "`grant_only` needs the scopes the user ticks: `{grant_only: [scope, …]}`",
+            )),
             other => {
-                let hint = closest(other, ["grant", "deny", "grant_only"]).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
-                Err(E::custom(format!("unknown consent choice `{other}`{hint}; expected {CONSENT_CHOICES}")))
+                let hint = closest(other, ["grant", "deny", "grant_only"])
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                Err(E::custom(format!(
+                    "unknown consent choice `{other}`{hint}; expected {CONSENT_CHOICES}"
+                )))
             }
         }
     }
@@ -644,17 +650,29 @@ impl<'de> Deserialize<'de> for ConsentChoice {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ConsentChoice, A::Error> {
                 let Some(key) = map.next_key::<String>()? else {
-                    return Err(de::Error::custom(format!("an empty map is no consent choice; expected {CONSENT_CHOICES}")));
+                    return Err(de::Error::custom(format!(
+                        "an empty map is no consent choice; expected {CONSENT_CHOICES}"
+                    )));
                 };
                 if key != "grant_only" {
-                    let hint = closest(&key, ["grant_only"]).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
-                    return Err(de::Error::custom(format!("unknown consent choice `{key}`{hint}; expected {CONSENT_CHOICES}")));
+                    let hint = closest(&key, ["grant_only"])
+                        .map(|s| format!("; did you mean `{s}`?"))
+                        .unwrap_or_default();
+                    return Err(de::Error::custom(format!(
+                        "unknown consent choice `{key}`{hint}; expected {CONSENT_CHOICES}"
+                    )));
                 }
                 let scopes = map.next_value::<OneOrMany<String>>()?.into_vec();
                 if map.next_key::<String>()?.is_some() {
                     return Err(de::Error::custom("`grant_only` takes no other keys beside it"));
                 }
-                Ok(ConsentChoice::GrantOnly(scopes.iter().flat_map(|s| s.split_whitespace()).map(str::to_string).collect()))
+                Ok(ConsentChoice::GrantOnly(
+                    scopes
+                        .iter()
+                        .flat_map(|s| s.split_whitespace())
+                        .map(str::to_string)
+                        .collect(),
+                ))
             }
             fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<ConsentChoice, A::Error> {
                 use de::VariantAccess;
@@ -989,13 +1007,19 @@ mod tests {
         assert_eq!(choice(&format!("{{grant_only: [{drive}]}}")), want);
         assert_eq!(choice(&format!("grant_only:\n  - {drive}\n")), want);
         assert_eq!(choice(&format!("!grant_only [{drive}]")), want);
-        assert_eq!(choice("{grant_only: \"a b\"}"), Ok(ConsentChoice::GrantOnly(vec!["a".into(), "b".into()])));
+        assert_eq!(
+            choice("{grant_only: \"a b\"}"),
+            Ok(ConsentChoice::GrantOnly(vec!["a".into(), "b".into()]))
+        );
     }
 
     #[test]
     fn a_misspelt_consent_choice_suggests_the_closest() {
         let err = choice("dny").unwrap_err();
-        assert!(err.contains("unknown consent choice `dny`; did you mean `deny`?"), "{err}");
+        assert!(
+            err.contains("unknown consent choice `dny`; did you mean `deny`?"),
+            "{err}"
+        );
         let err = choice("{grant_onyl: [email]}").unwrap_err();
         assert!(err.contains("did you mean `grant_only`?"), "{err}");
         assert!(choice("grant_only").unwrap_err().contains("needs the scopes"));
