@@ -361,8 +361,17 @@ mod tests {
         assert!(!now.authorize.approval_prompt.unwrap().forces_consent);
         assert!(old.authorize.approval_prompt.unwrap().forces_consent);
         assert_eq!(old.endpoints.authorize, "/o/oauth2/auth");
+        // the legacy accounts.google.com paths of the same era
+        assert_eq!(
+            (old.endpoints.token.as_str(), old.endpoints.revoke.as_str()),
+            ("/o/oauth2/token", "/o/oauth2/revoke")
+        );
+        assert_eq!(
+            (now.endpoints.token.as_str(), now.endpoints.revoke.as_str()),
+            ("/token", "/revoke")
+        );
         // inherited unchanged
-        assert_eq!(old.endpoints.token, now.endpoints.token);
+        assert_eq!(old.endpoints.userinfo, now.endpoints.userinfo);
         assert_eq!(old.errors.code_reused.description, "Code was already redeemed.");
         assert_eq!(old.refresh_token.testing_expiry_seconds, None);
     }

@@ -90,8 +90,8 @@ pub async fn run_case(case: &Case, endpoint: &Endpoint<'_>) -> CaseRun {
                 continue;
             }
             Action::Authorize(action) => authorize(action, case, endpoint, &mut state).await,
-            Action::Exchange(action) => exchange(action, endpoint, &mut state).await,
-            Action::Refresh(action) => refresh(action, endpoint, &mut state).await,
+            Action::Exchange(action) => exchange(action, case, endpoint, &mut state).await,
+            Action::Refresh(action) => refresh(action, case, endpoint, &mut state).await,
             Action::Revoke(action) => revoke(action, endpoint, &mut state).await,
             Action::Userinfo => userinfo(endpoint, &mut state).await,
             Action::Discovery => discovery(endpoint, &mut state).await,
@@ -350,12 +350,12 @@ fn oob_code(body: &str) -> Option<String> {
     Some(html_escape::decode_html_entities(&body[start..start + end]).into_owned())
 }
 
-/// Applies `params:` overrides to a form: `~` removes, anything else sets.
-fn apply_overrides(form: &mut Vec<(String, String)>, overrides: &Params) {
+/// Applies `params:` overrides to a form: `~` removes, anything else sets (`${axis}` filled in).
+fn apply_overrides(form: &mut Vec<(String, String)>, overrides: &Params, case: &Case) {
     for (name, value) in overrides {
         form.retain(|(k, _)| k != name);
         if let Some(value) = value {
-            form.push((name.clone(), value.0.clone()));
+            form.push((name.clone(), interpolate(&value.0, case)));
         }
     }
 }
@@ -383,7 +383,7 @@ fn credentials(
     }
 }
 
-async fn exchange(action: &ExchangeAction, endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
+async fn exchange(action: &ExchangeAction, case: &Case, endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
     let fault = action.fault;
     let source = match fault {
         Some(ExchangeFault::ReuseCode) => state.exchanged.clone().or_else(|| state.authorization.clone()),
@@ -426,7 +426,7 @@ async fn exchange(action: &ExchangeAction, endpoint: &Endpoint<'_>, state: &mut 
         form.push(("code_verifier".into(), verifier));
     }
     let basic = credentials(&client, action.auth, secret.as_deref(), &mut form);
-    apply_overrides(&mut form, &action.params);
+    apply_overrides(&mut form, &action.params, case);
     let (record, observed) = post_token(endpoint, state, "exchange", form, basic, action.auth).await?;
     if observed.status == 200
         && state.exchanged.as_ref().is_none_or(|e| e.code != authorization.code)
@@ -464,7 +464,7 @@ fn pick<T: Clone>(items: &[T], which: TokenPick) -> Option<T> {
     }
 }
 
-async fn refresh(action: &RefreshAction, endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
+async fn refresh(action: &RefreshAction, case: &Case, endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
     let Some((mut token, owner)) = pick(&state.refresh_tokens, action.token) else {
         let note = "no refresh token to refresh with: no earlier step received one".to_string();
         state.last = Some(Observed::nothing(&note));
@@ -491,7 +491,7 @@ async fn refresh(action: &RefreshAction, endpoint: &Endpoint<'_>, state: &mut St
         form.push(("refresh_token".into(), token));
     }
     let basic = credentials(client, action.auth, secret.as_deref(), &mut form);
-    apply_overrides(&mut form, &action.params);
+    apply_overrides(&mut form, &action.params, case);
     let (record, observed) = post_token(endpoint, state, "refresh", form, basic, action.auth).await?;
     remember_tokens(state, &observed, client_index);
     state.last = Some(observed);
@@ -754,5 +754,35 @@ fn transport_problem(error: &reqwest::Error) -> String {
         kind.to_string()
     } else {
         format!("{kind}: {cause}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::provider::Registry;
+    use crate::scenario::{expand, parse};
+
+    fn cases(text: &str) -> Vec<Case> {
+        let scenario = parse(Path::new("t.yaml"), text, &Registry::builtin()).unwrap();
+        expand(&Arc::new(scenario), "t")
+    }
+
+    #[test]
+    fn token_endpoint_overrides_fill_in_matrix_values_and_drop_tildes() {
+        let text = "name: x\nmatrix:\n  grant: [password, client_credentials]\nsteps:\n  - exchange: {params: {grant_type: \"${grant}\", redirect_uri: ~}}\n";
+        let cases = cases(text);
+        let Action::Exchange(action) = &cases[1].scenario.file.steps[0].action else {
+            panic!("an exchange step")
+        };
+        let mut form = vec![
+            ("grant_type".to_string(), "authorization_code".to_string()),
+            ("redirect_uri".into(), "https://a".into()),
+        ];
+        apply_overrides(&mut form, &action.params, &cases[1]);
+        assert_eq!(form, vec![("grant_type".to_string(), "client_credentials".to_string())]);
     }
 }

@@ -129,9 +129,9 @@ pub enum PkceMethod {
     Plain,
 }
 
-/// What the simulated user does if a consent screen is shown.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
+/// What the simulated user does if a consent screen is shown: `grant`, `deny`, or
+/// `{grant_only: [scopes]}` (also written `!grant_only [scopes]`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum ConsentChoice {
     #[default]
     Grant,
@@ -615,6 +615,81 @@ impl<'de> Deserialize<'de> for AxisValue {
     }
 }
 
+const CONSENT_CHOICES: &str = "`grant`, `deny` or `{grant_only: [scopes]}`";
+
+impl ConsentChoice {
+    fn named<E: de::Error>(name: &str) -> Result<Self, E> {
+        match name {
+            "grant" => Ok(ConsentChoice::Grant),
+            "deny" => Ok(ConsentChoice::Deny),
+            "grant_only" => Err(E::custom(
+                "`grant_only` needs the scopes the user ticks: `{grant_only: [scope, …]}`",
+            )),
+            other => {
+                let hint = closest(other, ["grant", "deny", "grant_only"])
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                Err(E::custom(format!(
+                    "unknown consent choice `{other}`{hint}; expected {CONSENT_CHOICES}"
+                )))
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ConsentChoice {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ChoiceVisitor;
+        impl<'de> Visitor<'de> for ChoiceVisitor {
+            type Value = ConsentChoice;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(CONSENT_CHOICES)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ConsentChoice, E> {
+                ConsentChoice::named(v)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ConsentChoice, A::Error> {
+                let Some(key) = map.next_key::<String>()? else {
+                    return Err(de::Error::custom(format!(
+                        "an empty map is no consent choice; expected {CONSENT_CHOICES}"
+                    )));
+                };
+                if key != "grant_only" {
+                    let hint = closest(&key, ["grant_only"])
+                        .map(|s| format!("; did you mean `{s}`?"))
+                        .unwrap_or_default();
+                    return Err(de::Error::custom(format!(
+                        "unknown consent choice `{key}`{hint}; expected {CONSENT_CHOICES}"
+                    )));
+                }
+                let scopes = map.next_value::<OneOrMany<String>>()?.into_vec();
+                if map.next_key::<String>()?.is_some() {
+                    return Err(de::Error::custom("`grant_only` takes no other keys beside it"));
+                }
+                Ok(ConsentChoice::GrantOnly(
+                    scopes
+                        .iter()
+                        .flat_map(|s| s.split_whitespace())
+                        .map(str::to_string)
+                        .collect(),
+                ))
+            }
+            fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<ConsentChoice, A::Error> {
+                use de::VariantAccess;
+                let (name, variant) = data.variant::<String>()?;
+                match name.as_str() {
+                    "grant_only" => Ok(ConsentChoice::GrantOnly(variant.newtype_variant::<Vec<String>>()?)),
+                    other => {
+                        variant.unit_variant()?;
+                        ConsentChoice::named(other)
+                    }
+                }
+            }
+        }
+        d.deserialize_any(ChoiceVisitor)
+    }
+}
+
 impl<'de> Deserialize<'de> for TokenPick {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let value = text(d, |v| match v {
@@ -912,5 +987,41 @@ impl TryFrom<RawStep> for Step {
                 ))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn choice(text: &str) -> Result<ConsentChoice, String> {
+        serde_yaml::from_str::<ConsentChoice>(text).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn consent_choices_read_as_words_maps_and_tags() {
+        assert_eq!(choice("grant"), Ok(ConsentChoice::Grant));
+        assert_eq!(choice("deny"), Ok(ConsentChoice::Deny));
+        let drive = "https://www.googleapis.com/auth/drive.file";
+        let want = Ok(ConsentChoice::GrantOnly(vec![drive.into()]));
+        assert_eq!(choice(&format!("{{grant_only: [{drive}]}}")), want);
+        assert_eq!(choice(&format!("grant_only:\n  - {drive}\n")), want);
+        assert_eq!(choice(&format!("!grant_only [{drive}]")), want);
+        assert_eq!(
+            choice("{grant_only: \"a b\"}"),
+            Ok(ConsentChoice::GrantOnly(vec!["a".into(), "b".into()]))
+        );
+    }
+
+    #[test]
+    fn a_misspelt_consent_choice_suggests_the_closest() {
+        let err = choice("dny").unwrap_err();
+        assert!(
+            err.contains("unknown consent choice `dny`; did you mean `deny`?"),
+            "{err}"
+        );
+        let err = choice("{grant_onyl: [email]}").unwrap_err();
+        assert!(err.contains("did you mean `grant_only`?"), "{err}");
+        assert!(choice("grant_only").unwrap_err().contains("needs the scopes"));
     }
 }
