@@ -17,6 +17,8 @@ pub struct Suite {
     pub errors: Vec<ScenarioError>,
     /// The snapshot stem of every file that loaded.
     pub stems: Vec<String>,
+    /// Whether `--filter` left cases out (then unproduced snapshots are not orphans).
+    pub filtered: bool,
 }
 
 /// Why a run could not start at all (exit 2).
@@ -55,6 +57,7 @@ pub fn load(paths: &[PathBuf], registry: &Registry, filter: Option<&str>) -> Res
         suite
             .cases
             .retain(|c| c.name.contains(filter) || c.slug.contains(filter));
+        suite.filtered = suite.cases.len() < total;
         if total > 0 && suite.cases.is_empty() {
             return Err(SuiteError::NoMatch(filter.to_string()));
         }
@@ -105,6 +108,7 @@ pub async fn run_on_model(
     }
     if let Some(policy) = snapshots
         && suite.errors.is_empty()
+        && !suite.filtered
     {
         report.orphans = policy
             .store

@@ -207,6 +207,15 @@ pub fn write_atomically(path: &Path, contents: &str) -> Result<(), SnapshotError
     std::fs::create_dir_all(dir).map_err(|e| fail("create the directory of", e))?;
     let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(|e| fail("create a temporary file for", e))?;
     temp.write_all(contents.as_bytes()).map_err(|e| fail("write", e))?;
+    // a temporary file is private (0600); the result is an ordinary project file
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).map(|m| m.permissions().mode()).unwrap_or(0o644);
+        temp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))
+            .map_err(|e| fail("set permissions of", e))?;
+    }
     temp.persist(path).map_err(|e| fail("replace", e.error))?;
     Ok(())
 }

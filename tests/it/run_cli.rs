@@ -191,3 +191,22 @@ fn color_is_off_when_not_a_terminal_and_on_when_forced() {
     let (_, colored, _) = run(oauth_drift(dir.path(), &["run", "--color", "always"]).env_remove("NO_COLOR"));
     assert!(colored.contains('\u{1b}'));
 }
+
+#[test]
+fn a_filtered_run_reports_no_orphans_and_written_snapshots_are_readable() {
+    let dir = scratch_with_seed();
+    let (code, stdout, _) = run(&mut oauth_drift(dir.path(), &["run", "--filter", "google@2015"]));
+    assert_eq!(code, 0);
+    assert!(!stdout.contains("not produced by any case"), "{stdout}");
+    let snap = dir
+        .path()
+        .join("snapshots/approval_prompt_vs_prompt_consent__provider-google__force-prompt-consent.snap");
+    std::fs::remove_file(&snap).unwrap();
+    let (code, _, _) = run(&mut oauth_drift(dir.path(), &["run", "--accept"]));
+    assert_eq!(code, 0);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&snap).unwrap().permissions().mode() & 0o777, 0o644);
+    }
+}
