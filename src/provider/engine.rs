@@ -427,27 +427,29 @@ impl Engine {
         consent_screen: bool,
     ) -> AuthorizeOutcome {
         let key = (request.user.clone(), request.client_id.clone());
-        if self.grants.get(&key).is_none() {
-            self.seq += 1;
-            let grant = Grant {
-                scopes: BTreeSet::new(),
-                epoch: self.seq,
-                refresh_tokens: Vec::new(),
-                live_refresh_tokens: 0,
-            };
-            for (_, evicted) in self.grants.insert(key.clone(), grant) {
-                for token in evicted.refresh_tokens {
-                    self.refresh_tokens.remove(&token);
-                }
+        let (epoch, all_granted) = match self.grants.get_mut(&key) {
+            Some(grant) => {
+                grant.scopes.extend(granted.iter().cloned());
+                (grant.epoch, grant.scopes.clone())
             }
-        }
-        let Some(grant) = self.grants.get_mut(&key) else {
-            unreachable!("grant inserted above")
+            None => {
+                self.seq += 1;
+                let grant = Grant {
+                    scopes: granted.clone(),
+                    epoch: self.seq,
+                    refresh_tokens: Vec::new(),
+                    live_refresh_tokens: 0,
+                };
+                for (_, evicted) in self.grants.insert(key.clone(), grant) {
+                    for token in evicted.refresh_tokens {
+                        self.refresh_tokens.remove(&token);
+                    }
+                }
+                (self.seq, granted.clone())
+            }
         };
-        grant.scopes.extend(granted.iter().cloned());
-        let epoch = grant.epoch;
         let scopes = if request.include_granted_scopes {
-            grant.scopes.clone()
+            all_granted
         } else {
             granted
         };
