@@ -1,7 +1,9 @@
 //! oauth-drift: a diagnostic and regression-test harness for OAuth parameter drift.
 
 pub mod cli;
+pub mod compare;
 pub mod exit;
+pub mod ledger;
 pub mod model;
 pub mod provider;
 pub mod report;

@@ -1,11 +1,13 @@
 //! A run of scenarios against the in-process model: load, filter, run, compare snapshots,
-//! and turn it all into a report. `run`, `compare` and the tests share it.
+//! and turn it all into a report, and apply the known-drift ledger. `run`, `compare`, `probe`
+//! and the tests share it.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::ledger::Ledger;
 use crate::provider::Registry;
-use crate::report::{CaseReport, Outcome, Report};
+use crate::report::{CaseReport, KnownDrift, LedgerStatus, Outcome, Report};
 use crate::runner::{self, CaseRun};
 use crate::scenario::{self, Case, ScenarioError};
 use crate::snapshot::{Comparison, SnapshotMeta, SnapshotStore, stem_for};
@@ -143,6 +145,8 @@ pub fn judge(case: &Case, run: &CaseRun, snapshots: Option<&SnapshotPolicy>, not
         diff: None,
         snapshot: None,
         scenario: case.scenario.file.name.clone(),
+        slug: case.slug.clone(),
+        known_drift: None,
     };
     if let Some(fault) = &run.fault {
         report.outcome = Outcome::Fail;
@@ -220,4 +224,143 @@ pub fn judge(case: &Case, run: &CaseRun, snapshots: Option<&SnapshotPolicy>, not
         }
     }
     report
+}
+
+/// Applies the known-drift ledger to a judged report (`run` and `probe` share this).
+///
+/// A listed case that drifted or failed as described passes with a note; one that did not
+/// drift, or whose entry expired, fails; one that drifted differently stays as it was. An
+/// entry that matches no case in the run is noted (a `--filter` or a path selection may
+/// leave it out).
+pub fn apply_ledger(report: &mut Report, ledger: &Ledger, today: jiff::civil::Date) {
+    let ledger_file = display_path(&ledger.path);
+    let mut used = vec![false; ledger.entries.len()];
+    for case in &mut report.cases {
+        let Some(index) = ledger
+            .entries
+            .iter()
+            .position(|e| e.case == case.name || (!case.slug.is_empty() && e.case == case.slug))
+        else {
+            continue;
+        };
+        used[index] = true;
+        let entry = &ledger.entries[index];
+        let at = format!("{ledger_file}:{}", entry.line);
+        let drifted = match case.outcome {
+            Outcome::Drift => true,
+            // a failed expectation or a changed snapshot is a drift; a fault (no verdict) is not
+            Outcome::Fail => !case.failures.is_empty() || case.diff.is_some(),
+            Outcome::Pass => false,
+            Outcome::Inconclusive | Outcome::Skipped => {
+                case.known_drift = Some(known(entry, &ledger_file, LedgerStatus::Unchecked));
+                case.message = join(
+                    &case.message,
+                    &format!("known drift at {at} not checked: the case reached no verdict"),
+                );
+                continue;
+            }
+        };
+        let fault = case.outcome == Outcome::Fail && !drifted;
+        let expired = entry.expired(today);
+        let status = if fault {
+            continue;
+        } else if !drifted {
+            case.outcome = Outcome::Fail;
+            let mut message = format!(
+                "known drift no longer happens: the ledger says \"{}\" ({at}); the provider may have reverted it: check, then remove the entry",
+                entry.observed
+            );
+            if expired {
+                message.push_str(&format!(" (the entry also expired on {})", entry.expires));
+            }
+            case.message = message;
+            if expired {
+                LedgerStatus::Expired
+            } else {
+                LedgerStatus::Vanished
+            }
+        } else if let Some(mismatch) = mismatch(entry, case) {
+            case.message = join(
+                &case.message,
+                &format!("a known drift is listed at {at}, but it does not describe this one: {mismatch}"),
+            );
+            LedgerStatus::Mismatch
+        } else if expired {
+            case.outcome = Outcome::Fail;
+            case.message = format!(
+                "known drift entry expired on {} ({at}): the drift still happens; re-check it and renew the entry, or fix the case",
+                entry.expires
+            );
+            LedgerStatus::Expired
+        } else {
+            case.outcome = Outcome::Pass;
+            case.message = format!(
+                "known drift: {} — {} ({}; until {})",
+                entry.observed, entry.reason, entry.link, entry.expires
+            );
+            LedgerStatus::Known
+        };
+        if status.is_ledger_problem() {
+            case.line = entry.line;
+        }
+        case.known_drift = Some(known(entry, &ledger_file, status));
+    }
+    for (entry, used) in ledger.entries.iter().zip(used) {
+        if !used {
+            let names = report.cases.iter().flat_map(|c| [c.name.as_str(), c.slug.as_str()]);
+            let hint = crate::provider::closest(&entry.case, names)
+                .map(|c| format!("; did you mean `{c}`?"))
+                .unwrap_or_default();
+            report.notes.push(format!(
+                "{ledger_file}:{}: known drift `{}` matches no case in this run{hint}",
+                entry.line, entry.case
+            ));
+        }
+    }
+}
+
+fn known(entry: &crate::ledger::Entry, ledger_file: &str, status: LedgerStatus) -> KnownDrift {
+    KnownDrift {
+        status,
+        ledger: ledger_file.to_string(),
+        line: entry.line,
+        observed: entry.observed.clone(),
+        reason: entry.reason.clone(),
+        link: entry.link.clone(),
+        expires: entry.expires.to_string(),
+    }
+}
+
+/// How the case differs from the entry's refresh_token check, if it does.
+fn mismatch(entry: &crate::ledger::Entry, case: &CaseReport) -> Option<String> {
+    let check = entry.refresh_token?;
+    let word = |v: Option<bool>| match v {
+        Some(true) => "present",
+        Some(false) => "absent",
+        None => "not observed",
+    };
+    let mut differences = Vec::new();
+    for (grant, want, got) in [
+        ("first", check.first_grant, case.refresh_token.first_grant),
+        ("repeat", check.repeat_grant, case.refresh_token.repeat_grant),
+    ] {
+        if let Some(want) = want
+            && got != Some(want)
+        {
+            differences.push(format!(
+                "refresh_token on the {grant} grant is {} (the entry says {})",
+                word(got),
+                word(Some(want))
+            ));
+        }
+    }
+    (!differences.is_empty()).then(|| differences.join(", "))
+}
+
+fn join(first: &str, second: &str) -> String {
+    if first.is_empty() {
+        second.to_string()
+    } else {
+        format!("{first}; {second}")
+    }
 }

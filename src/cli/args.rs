@@ -9,6 +9,8 @@ Examples:
   oauth-drift run                                  every scenario under scenarios/ against the model
   oauth-drift run scenarios/seed.yaml --filter google@2015
   oauth-drift run --format json > report.json
+  oauth-drift run --junit junit.xml --json report.json --ledger known-drift.yaml
+  oauth-drift compare google@2015 google --format markdown
   oauth-drift providers
 
 Exit codes: 0 pass, 1 drift or failed expectation, 2 usage or input error, 3 inconclusive.";
@@ -52,10 +54,49 @@ pub enum Format {
     Json,
 }
 
+/// How a report is written on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Human,
+    Json,
+    Junit,
+    Markdown,
+}
+
+/// The report flags `run` and `probe` share.
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+    /// Also write the JSON report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Also write a JUnit XML report to FILE (one testsuite per scenario file).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Also write the Markdown summary to FILE (for an issue or PR comment).
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// Known-drift ledger (YAML) [default: known-drift.yaml if it exists].
+    #[arg(long, value_name = "FILE")]
+    pub ledger: Option<PathBuf>,
+}
+
+/// How `compare` writes its table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompareFormat {
+    Human,
+    Json,
+    Markdown,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run scenarios against the built-in provider model.
     Run(RunArgs),
+    /// Behaviour differences between two provider profiles (e.g. google@2015 google).
+    Compare(CompareArgs),
     /// List provider profiles and their eras.
     Providers(ProvidersArgs),
 }
@@ -71,12 +112,8 @@ pub struct RunArgs {
     /// Provider profile for scenarios that name none (matrix `provider` axes still apply).
     #[arg(long, value_name = "NAME[@ERA]")]
     pub provider: Option<String>,
-    /// Output format on stdout.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
-    /// Also write the JSON report to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportArgs,
     /// Where accepted snapshots live.
     #[arg(long, value_name = "DIR", default_value = "snapshots")]
     pub snapshots: PathBuf,
@@ -86,6 +123,25 @@ pub struct RunArgs {
     /// Do not compare with snapshots at all.
     #[arg(long, conflicts_with = "accept")]
     pub no_snapshots: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The profile to compare from (e.g. google@2015).
+    #[arg(value_name = "A")]
+    pub a: String,
+    /// The profile to compare to (e.g. google).
+    #[arg(value_name = "B")]
+    pub b: String,
+    /// Scenario files or directories.
+    #[arg(default_value = "scenarios")]
+    pub paths: Vec<PathBuf>,
+    /// Compare only cases whose name (or snapshot name) contains TEXT.
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Option<String>,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = CompareFormat::Human)]
+    pub format: CompareFormat,
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,8 @@
 //! The command-line edge: parse flags, run a command, print, map to an exit code.
 
 mod args;
+mod compare;
+mod output;
 mod providers;
 mod run;
 
@@ -9,7 +11,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-pub use args::{Cli, ColorChoice, Command, Format, GlobalArgs};
+pub use args::{Cli, ColorChoice, Command, CompareFormat, Format, GlobalArgs, ReportArgs, ReportFormat};
 
 use crate::exit;
 use crate::provider::Registry;
@@ -39,6 +41,7 @@ async fn dispatch(cli: Cli) -> u8 {
     };
     let result = match cli.command {
         Command::Run(args) => run::run(args, &cli.global, registry).await,
+        Command::Compare(args) => compare::compare(args, &cli.global, registry).await,
         Command::Providers(args) => providers::providers(args, &registry),
     };
     result.unwrap_or_else(|e| fail(&e, exit::INPUT))
@@ -72,7 +75,14 @@ fn fail(error: &anyhow::Error, code: u8) -> u8 {
     code
 }
 
-/// Whether snapshot files may be written: never when `CI` is set (insta's rule).
+/// Whether snapshot writes are off. As in insta: off when `CI` is set, unless `INSTA_UPDATE`
+/// asks for files (`new`, `unseen`, `always`: a CI job that uploads pending `.snap.new` files);
+/// `INSTA_UPDATE=no` turns them off anywhere.
 pub fn ci() -> bool {
+    match std::env::var("INSTA_UPDATE").as_deref() {
+        Ok("no" | "0") => return true,
+        Ok("new" | "unseen" | "always" | "1") => return false,
+        _ => {}
+    }
     std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "0" && v != "false")
 }

@@ -1,17 +1,16 @@
 //! `oauth-drift run`: scenarios against the built-in model.
 
-use anyhow::Context;
-
-use super::args::{Format, GlobalArgs, RunArgs};
+use super::args::{GlobalArgs, RunArgs};
+use super::output;
 use crate::provider::Registry;
-use crate::report::{human, json};
-use crate::snapshot::{SnapshotStore, write_atomically};
+use crate::snapshot::SnapshotStore;
 use crate::suite::{self, SnapshotPolicy};
 
 pub async fn run(args: RunArgs, global: &GlobalArgs, registry: Registry) -> anyhow::Result<u8> {
     if let Some(provider) = &args.provider {
         registry.load(provider)?;
     }
+    let ledger = output::load_ledger(&args.report)?;
     let mut suite = suite::load(&args.paths, &registry, args.filter.as_deref())?;
     if let Some(provider) = &args.provider {
         for case in &mut suite.cases {
@@ -30,22 +29,11 @@ pub async fn run(args: RunArgs, global: &GlobalArgs, registry: Registry) -> anyh
     if !write && args.accept {
         report
             .notes
-            .push("CI is set: --accept wrote nothing (snapshots are never written on CI)".into());
+            .push("snapshot writes are off (CI is set, or INSTA_UPDATE=no): --accept wrote nothing".into());
     }
-    let json_text = json::render(&report);
-    if let Some(path) = &args.json {
-        write_atomically(path, &json_text)
-            .with_context(|| format!("failed to write the JSON report to {}", path.display()))?;
+    if let Some(ledger) = &ledger {
+        suite::apply_ledger(&mut report, ledger, crate::ledger::today());
     }
-    match args.format {
-        Format::Json => print!("{json_text}"),
-        Format::Human if global.quiet => {
-            for error in &report.input_errors {
-                eprintln!("error: {error}");
-            }
-            println!("{}", human::summary_line(&report));
-        }
-        Format::Human => print!("{}", human::render(&report, global.verbose)),
-    }
+    output::emit(&report, &args.report, global, "oauth-drift run")?;
     Ok(report.exit_code())
 }

@@ -49,6 +49,9 @@ fn badge(outcome: Outcome) -> colored::ColoredString {
 fn render_case(out: &mut String, case: &CaseReport, verbose: bool) {
     let _ = writeln!(out, "{} {}", badge(case.outcome), case.name);
     if case.outcome == Outcome::Pass && !verbose {
+        if case.known_drift.is_some() {
+            let _ = writeln!(out, "       {}", case.message.dimmed());
+        }
         return;
     }
     for failure in &case.failures {

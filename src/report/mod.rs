@@ -1,7 +1,12 @@
-//! Reports: human (colored), JSON, and the outcome model they share.
+//! Reports: human (colored), JSON, JUnit, Markdown, GitHub annotations and step summary, the
+//! `compare` table, and the outcome model they share.
 
+pub mod compare;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod markdown;
 mod outcome;
 
-pub use outcome::{CaseReport, Outcome, Report, Summary};
+pub use outcome::{CaseReport, KnownDrift, LedgerStatus, Outcome, Report, Summary};

@@ -60,6 +60,49 @@ pub struct CaseReport {
     /// The scenario's name, for grouping.
     #[serde(skip)]
     pub scenario: String,
+    /// The case's stable snapshot name (also accepted by `--filter` and the known-drift ledger).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub slug: String,
+    /// The known-drift ledger entry that applied to this case, and what it decided.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub known_drift: Option<KnownDrift>,
+}
+
+/// What the known-drift ledger decided for a case (see `crate::ledger`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KnownDrift {
+    pub status: LedgerStatus,
+    /// The ledger file and the line of the entry.
+    pub ledger: String,
+    pub line: usize,
+    pub observed: String,
+    pub reason: String,
+    pub link: String,
+    /// `YYYY-MM-DD`: the last day the entry holds.
+    pub expires: String,
+}
+
+/// How a ledger entry relates to what the case did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LedgerStatus {
+    /// The listed drift happened, as described: the case passes with a note.
+    Known,
+    /// The listed drift did not happen: the provider may have reverted the change.
+    Vanished,
+    /// The entry is past its expiry date.
+    Expired,
+    /// The case drifted, but not as the entry describes it.
+    Mismatch,
+    /// The case did not run to a verdict (skipped or inconclusive), so the entry was not checked.
+    Unchecked,
+}
+
+impl LedgerStatus {
+    /// Whether this status points the reader at the ledger rather than the scenario.
+    pub fn is_ledger_problem(self) -> bool {
+        matches!(self, LedgerStatus::Vanished | LedgerStatus::Expired)
+    }
 }
 
 /// Everything a run produced.

@@ -55,7 +55,8 @@ impl ScenarioError {
         }
     }
 
-    fn from_yaml(path: &Path, err: &serde_yaml::Error) -> Self {
+    /// A YAML or shape error, located, with a "did you mean" hint for unknown names.
+    pub(crate) fn from_yaml(path: &Path, err: &serde_yaml::Error) -> Self {
         let (line, column) = err.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
         let text = err.to_string();
         let text = text.rfind(" at line ").map(|i| &text[..i]).unwrap_or(&text);
@@ -168,7 +169,7 @@ pub fn parse(path: &Path, text: &str, registry: &Registry) -> Result<Scenario, S
     };
     let file: ScenarioFile =
         with_names(names, || serde_yaml::from_str(text)).map_err(|e| ScenarioError::from_yaml(path, &e))?;
-    let step_lines = step_lines(text, file.steps.len());
+    let step_lines = item_lines(text, "steps:", file.steps.len());
     if file.steps.is_empty() {
         return Err(ScenarioError::at(
             path,
@@ -184,11 +185,11 @@ pub fn parse(path: &Path, text: &str, registry: &Registry) -> Result<Scenario, S
     })
 }
 
-/// The line of each item of the top-level `steps:` list (block style); the `steps:` line
-/// itself where the list is written another way.
-fn step_lines(text: &str, count: usize) -> Vec<usize> {
+/// The line of each item of the top-level list under `key` (`steps:`), block style; the
+/// `key` line itself where the list is written another way.
+pub(crate) fn item_lines(text: &str, key: &str, count: usize) -> Vec<usize> {
     let lines: Vec<&str> = text.lines().collect();
-    let Some(steps_at) = lines.iter().position(|l| l.starts_with("steps:")) else {
+    let Some(steps_at) = lines.iter().position(|l| l.starts_with(key)) else {
         return vec![1; count.max(1)];
     };
     let mut found = Vec::new();

@@ -3,6 +3,7 @@
 mod load;
 mod schema;
 
+pub(crate) use load::item_lines;
 pub use load::{Case, Scenario, ScenarioError, discover, expand, load_file, parse, slugify};
 pub use schema::{
     Action, AuthorizeAction, AxisValue, ClientAuth, ClientSpec, ConsentChoice, ExchangeAction, ExchangeFault, Expect,

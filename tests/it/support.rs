@@ -1,7 +1,9 @@
 //! Helpers shared by the integration tests: run the built binary in a scratch directory.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -65,4 +67,157 @@ pub fn files_below(dir: &Path) -> Vec<String> {
     }
     out.sort();
     out
+}
+
+pub const SCENARIO: &str = "scenarios/approval_prompt_vs_prompt_consent.yaml";
+
+/// A scratch project (the seed scenario and its snapshots) that tests may edit freely.
+pub struct Project {
+    dir: tempfile::TempDir,
+}
+
+/// What a run of the binary produced.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Project {
+    pub fn copy() -> Self {
+        Self {
+            dir: scratch_with_seed(),
+        }
+    }
+
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.dir.path().join(relative)
+    }
+
+    pub fn read(&self, relative: &str) -> String {
+        std::fs::read_to_string(self.path(relative)).unwrap_or_else(|e| panic!("{relative}: {e}"))
+    }
+
+    pub fn write(&self, relative: &str, text: &str) {
+        let path = self.path(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    /// Replaces `from` (which must occur) with `to` in a file.
+    pub fn edit(&self, relative: &str, from: &str, to: &str) {
+        let text = self.read(relative);
+        assert!(text.contains(from), "{relative} does not contain {from:?}");
+        self.write(relative, &text.replacen(from, to, 1));
+    }
+
+    /// Makes the google / approval_prompt=force case fail an expectation: it now expects the
+    /// 2015 behaviour. Returns the line of the changed `expect`.
+    pub fn break_expectation(&self) -> usize {
+        let from = "  - expect: {consent_screen: skipped, refresh_token: absent}\n    when: {provider: google, force: approval_prompt=force}";
+        let to = "  - expect: {consent_screen: shown, refresh_token: present}\n    when: {provider: google, force: approval_prompt=force}";
+        self.edit(SCENARIO, from, to);
+        line_of(
+            &self.read(SCENARIO),
+            "  - expect: {consent_screen: shown, refresh_token: present}\n    when: {provider: google,",
+        )
+    }
+
+    /// Makes the google / prompt=consent case drift: its accepted snapshot now says the repeat
+    /// grant had no refresh_token.
+    pub fn drift_snapshot(&self) -> &'static str {
+        let slug = "approval_prompt_vs_prompt_consent__provider-google__force-prompt-consent";
+        self.edit(
+            &format!("snapshots/{slug}.snap"),
+            "repeat_grant: true",
+            "repeat_grant: false",
+        );
+        slug
+    }
+
+    /// Runs the binary here with a clean environment (no CI, not on GitHub Actions).
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with(args, &[])
+    }
+
+    pub fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut command = oauth_drift(self.dir.path(), args);
+        for var in ["GITHUB_STEP_SUMMARY", "INSTA_UPDATE"] {
+            command.env_remove(var);
+        }
+        command.envs(env.iter().copied());
+        output_within(command, Duration::from_secs(120))
+    }
+}
+
+/// The 1-based line at which `needle` starts in `text`.
+pub fn line_of(text: &str, needle: &str) -> usize {
+    let at = text.find(needle).unwrap_or_else(|| panic!("{needle:?} not found"));
+    text[..at].matches('\n').count() + 1
+}
+
+/// Runs `command`, killing it if it takes longer than `limit`.
+pub fn output_within(mut command: Command, limit: Duration) -> Run {
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("the binary starts");
+    let pipe = |stream: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut stream) = stream {
+                let _ = stream.read_to_string(&mut text);
+            }
+            text
+        })
+    };
+    let stdout = pipe(child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>));
+    let stderr = pipe(child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>));
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for the binary") {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            panic!("the binary did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    }
+}
+
+/// A Python interpreter with `xmlschema`, as installed by scripts/test; `None` (with a note)
+/// outside CI when there is none, so that a bare `cargo test` still runs everything else.
+pub fn python_with(module: &str) -> Option<PathBuf> {
+    let candidates: Vec<PathBuf> = std::env::var_os("OAUTH_DRIFT_PYTHON")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain([
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("target/py/bin/python"),
+            PathBuf::from("python3"),
+        ])
+        .collect();
+    for python in candidates {
+        let ok = Command::new(&python)
+            .args(["-c", &format!("import {module}")])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if ok {
+            return Some(python);
+        }
+    }
+    let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0");
+    assert!(
+        !ci,
+        "CI is set but no Python with `{module}` was found: scripts/test installs it (or set OAUTH_DRIFT_PYTHON)"
+    );
+    eprintln!("note: no Python with `{module}`; run scripts/test to install it. Skipping the schema check.");
+    None
 }

@@ -1,0 +1,27 @@
+//! `oauth-drift compare A B`: behaviour differences between two provider profiles.
+
+use super::args::{CompareArgs, CompareFormat, GlobalArgs};
+use crate::provider::Registry;
+use crate::report::compare as render;
+use crate::{exit, suite};
+
+pub async fn compare(args: CompareArgs, global: &GlobalArgs, registry: Registry) -> anyhow::Result<u8> {
+    registry.load(&args.a)?;
+    registry.load(&args.b)?;
+    let suite = suite::load(&args.paths, &registry, args.filter.as_deref())?;
+    if !suite.errors.is_empty() {
+        let errors: Vec<String> = suite.errors.iter().map(ToString::to_string).collect();
+        anyhow::bail!(
+            "{} scenario file(s) cannot be used:\n{}",
+            errors.len(),
+            errors.join("\n")
+        );
+    }
+    let comparison = crate::compare::compare(&suite, &registry, &args.a, &args.b).await?;
+    match args.format {
+        CompareFormat::Human => print!("{}", render::human(&comparison, global.verbose)),
+        CompareFormat::Markdown => print!("{}", render::markdown(&comparison)),
+        CompareFormat::Json => print!("{}", render::json(&comparison)),
+    }
+    Ok(if comparison.differs() { exit::DRIFT } else { exit::OK })
+}

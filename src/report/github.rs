@@ -1,0 +1,128 @@
+//! GitHub Actions output: `::error`/`::warning` workflow commands that annotate the scenario
+//! (or ledger) line behind each problem, and the Markdown step summary.
+
+use std::fmt::Write;
+
+use super::markdown::location;
+use super::outcome::{Outcome, Report};
+
+/// Whether we run as a GitHub Actions step (`GITHUB_ACTIONS=true`).
+pub fn active() -> bool {
+    std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
+}
+
+/// The workflow commands for a report, one per line: an error per failed expectation, per
+/// drift and per input error; a warning per inconclusive case; a notice per known drift.
+pub fn annotations(report: &Report) -> String {
+    let mut out = String::new();
+    for error in &report.input_errors {
+        let file = error.path.display().to_string();
+        command(
+            &mut out,
+            "error",
+            &file,
+            error.line,
+            Some(error.column),
+            "oauth-drift: input error",
+            &error.message,
+        );
+    }
+    for case in &report.cases {
+        let ledger_problem = case.known_drift.as_ref().is_some_and(|k| k.status.is_ledger_problem());
+        match case.outcome {
+            Outcome::Fail if !case.failures.is_empty() && !ledger_problem => {
+                for failure in &case.failures {
+                    let title = format!("{}: expected {} {}", case.name, failure.expectation, failure.expected);
+                    let mut message = format!(
+                        "expected {} {}, got {}",
+                        failure.expectation, failure.expected, failure.actual
+                    );
+                    if let Some(because) = &failure.because {
+                        message.push_str(&format!("\nbecause: {because}"));
+                    }
+                    command(&mut out, "error", &case.file, failure.line, None, &title, &message);
+                }
+            }
+            Outcome::Fail | Outcome::Drift => {
+                let (file, line) = location(case);
+                let title = format!(
+                    "{} {}",
+                    if case.outcome == Outcome::Drift {
+                        "drift:"
+                    } else {
+                        "failed:"
+                    },
+                    case.name
+                );
+                command(&mut out, "error", file, line, None, &title, &case.message);
+            }
+            Outcome::Inconclusive => command(
+                &mut out,
+                "warning",
+                &case.file,
+                case.line,
+                None,
+                &format!("inconclusive: {}", case.name),
+                &case.message,
+            ),
+            Outcome::Pass if case.known_drift.is_some() => command(
+                &mut out,
+                "notice",
+                &case.file,
+                case.line,
+                None,
+                &format!("known drift: {}", case.name),
+                &case.message,
+            ),
+            Outcome::Pass | Outcome::Skipped => {}
+        }
+    }
+    out
+}
+
+fn command(out: &mut String, level: &str, file: &str, line: usize, column: Option<usize>, title: &str, message: &str) {
+    let column = column.map(|c| format!(",col={c}")).unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "::{level} file={},line={line}{column},title={}::{}",
+        property(file),
+        property(title),
+        data(message)
+    );
+}
+
+/// Escapes a workflow command's message (`%`, CR and LF).
+pub fn data(value: &str) -> String {
+    value.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// Escapes a workflow command property value (as `data`, plus `:` and `,`).
+pub fn property(value: &str) -> String {
+    data(value).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// Appends `markdown` to the file named by `GITHUB_STEP_SUMMARY`, if set; returns its path.
+pub fn append_step_summary(markdown: &str) -> std::io::Result<Option<std::path::PathBuf>> {
+    use std::io::Write as _;
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return Ok(None);
+    };
+    let path = std::path::PathBuf::from(path);
+    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&path)?;
+    file.write_all(markdown.as_bytes())?;
+    if !markdown.ends_with('\n') {
+        file.write_all(b"\n")?;
+    }
+    Ok(Some(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn properties_escape_the_characters_the_runner_splits_on() {
+        assert_eq!(property("a: b, 100%\nc"), "a%3A b%2C 100%25%0Ac");
+        assert_eq!(data("a: b, 100%\r\nc"), "a: b, 100%25%0D%0Ac");
+    }
+}
