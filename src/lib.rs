@@ -9,6 +9,7 @@ pub mod provider;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod serve;
 pub mod snapshot;
 pub mod suite;
 pub mod transcript;

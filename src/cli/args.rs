@@ -12,6 +12,7 @@ Examples:
   oauth-drift run --junit junit.xml --json report.json --ledger known-drift.yaml
   oauth-drift compare google@2015 google --format markdown
   oauth-drift providers
+  oauth-drift serve --write-client-secrets client_secret.json   a fake Google on loopback
 
 Exit codes: 0 pass, 1 drift or failed expectation, 2 usage or input error, 3 inconclusive.";
 
@@ -99,6 +100,8 @@ pub enum Command {
     Compare(CompareArgs),
     /// List provider profiles and their eras.
     Providers(ProvidersArgs),
+    /// Run a provider model as a standalone fake provider on loopback.
+    Serve(ServeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -148,4 +151,80 @@ pub struct CompareArgs {
 pub struct ProvidersArgs {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+}
+
+/// `oauth-drift serve`. Client secrets come from the environment or a file, never from argv.
+#[derive(Debug, Args)]
+#[command(after_help = SERVE_EXAMPLES)]
+pub struct ServeArgs {
+    /// Provider profile to serve, at its own endpoint paths.
+    #[arg(long, value_name = "NAME[@ERA]", default_value = "google")]
+    pub provider: String,
+    /// Port to listen on; 0 picks a free one. The base URL is stdout's first line.
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Listen on every interface instead of 127.0.0.1 only.
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// How a consent screen is answered: `auto` (the simulated user grants what is asked,
+    /// or what the x-oauth-drift-consent header says) or `page` (a real HTML page).
+    #[arg(long, value_enum, default_value_t = ConsentArg::Auto)]
+    pub consent: ConsentArg,
+    /// The simulated user when a request names none (x-oauth-drift-user header, else login_hint).
+    #[arg(long, value_name = "NAME", default_value = "alice")]
+    pub user: String,
+    /// Client id of the command-line client (default: a generated one). Its secret comes from
+    /// $OAUTH_DRIFT_SERVE_CLIENT_SECRET or --client-secret-file (default: a generated one).
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// File whose first line is the command-line client's secret.
+    #[arg(long, value_name = "FILE")]
+    pub client_secret_file: Option<PathBuf>,
+    /// Kind of the command-line client, and so the client-secrets variant written.
+    #[arg(long, value_enum, default_value_t = ClientType::Installed)]
+    pub client_type: ClientType,
+    /// Redirect URI of the command-line client (repeatable; default: http://localhost for
+    /// installed, which matches any loopback port, http://localhost:8080/oauth2callback for web).
+    #[arg(long = "redirect-uri", value_name = "URI")]
+    pub redirect_uris: Vec<String>,
+    /// Publishing status of the command-line client (`testing`: refresh tokens expire in 7 days).
+    #[arg(long, value_enum, default_value_t = PublishingArg::Production)]
+    pub publishing_status: PublishingArg,
+    /// Clients file: a YAML or JSON list of clients, or a client-secrets JSON. With it, no
+    /// command-line client is made unless --client-id is given.
+    #[arg(long, value_name = "FILE")]
+    pub clients: Option<PathBuf>,
+    /// Write the first client's client-secrets JSON (the Cloud Console's download format,
+    /// pointing at this server) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub write_client_secrets: Option<PathBuf>,
+}
+
+const SERVE_EXAMPLES: &str = "\
+Examples:
+  oauth-drift serve --write-client-secrets client_secret.json
+  oauth-drift serve --provider google@2015 --port 8765 --consent page
+  OAUTH_DRIFT_SERVE_CLIENT_SECRET=s3cr3t oauth-drift serve --client-id my-app --client-type web \\
+      --redirect-uri http://localhost:3000/auth/callback
+
+stdout's first line is the base URL; the access log (secrets redacted) goes to stderr.
+Admin endpoints: /_oauth-drift/{health,clock,clock/advance?seconds=N,clock/freeze,clock/resume,reset,grants,clients}.
+SIGINT or SIGTERM stops the server.";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConsentArg {
+    Auto,
+    Page,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClientType {
+    Installed,
+    Web,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PublishingArg {
+    Production,
+    Testing,
 }

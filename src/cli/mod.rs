@@ -5,6 +5,7 @@ mod compare;
 mod output;
 mod providers;
 mod run;
+mod serve;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -43,6 +44,7 @@ async fn dispatch(cli: Cli) -> u8 {
         Command::Run(args) => run::run(args, &cli.global, registry).await,
         Command::Compare(args) => compare::compare(args, &cli.global, registry).await,
         Command::Providers(args) => providers::providers(args, &registry),
+        Command::Serve(args) => serve::serve(args, &cli.global, &registry).await,
     };
     result.unwrap_or_else(|e| fail(&e, exit::INPUT))
 }

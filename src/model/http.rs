@@ -3,7 +3,9 @@
 //! The same responder serves the in-process model of `run` (one pooled wiremock server per
 //! case) and the standalone `serve` (a wiremock server on a chosen listener).
 
+use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -13,6 +15,7 @@ use wiremock::{Request, Respond, ResponseTemplate};
 use super::page;
 use crate::provider::{
     AuthorizeOutcome, AuthorizeResponse, AuthorizeStep, ClientConfig, ConsentDecision, Engine, JsonResponse, Profile,
+    ProviderError,
 };
 
 /// Reserved path prefix of the admin and test-hook endpoints.
@@ -45,6 +48,29 @@ pub fn lock(engine: &SharedEngine) -> MutexGuard<'_, Engine> {
     engine.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// One answered request, as an access log sees it.
+#[derive(Debug)]
+pub struct Served<'a> {
+    /// The request as it came in: its query and body hold secrets, so redact before showing.
+    pub request: &'a Request,
+    pub status: u16,
+    /// What the answer meant, with no secret in it: `consent=shown redirect=code`,
+    /// `error=invalid_grant`, `fields=access_token,expires_in,scope,token_type`.
+    pub outcome: String,
+    /// Time spent answering (not counting the network).
+    pub elapsed: Duration,
+}
+
+/// Called once per answered request (serve's access log).
+#[derive(Clone)]
+pub struct AccessHook(pub Arc<dyn Fn(&Served<'_>) + Send + Sync>);
+
+impl fmt::Debug for AccessHook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AccessHook")
+    }
+}
+
 /// The wiremock responder that answers as the provider.
 #[derive(Debug, Clone)]
 pub struct ProviderResponder {
@@ -53,10 +79,48 @@ pub struct ProviderResponder {
     pub profile: Arc<Profile>,
     pub consent: ConsentMode,
     pub default_user: String,
+    pub access_hook: Option<AccessHook>,
+}
+
+/// A response with the status and meaning an access log needs (wiremock hides the status).
+struct Reply {
+    status: u16,
+    outcome: String,
+    template: ResponseTemplate,
+}
+
+impl Reply {
+    fn new(status: u16, outcome: impl Into<String>, template: ResponseTemplate) -> Self {
+        Self {
+            status,
+            outcome: outcome.into(),
+            template,
+        }
+    }
+
+    fn json(status: u16, outcome: impl Into<String>, body: &serde_json::Value) -> Self {
+        Self::new(status, outcome, ResponseTemplate::new(status).set_body_json(body))
+    }
 }
 
 impl Respond for ProviderResponder {
     fn respond(&self, request: &Request) -> ResponseTemplate {
+        let started = Instant::now();
+        let reply = self.answer(request);
+        if let Some(AccessHook(hook)) = &self.access_hook {
+            hook(&Served {
+                request,
+                status: reply.status,
+                outcome: reply.outcome,
+                elapsed: started.elapsed(),
+            });
+        }
+        reply.template
+    }
+}
+
+impl ProviderResponder {
+    fn answer(&self, request: &Request) -> Reply {
         let path = request.url.path();
         let method = request.method.as_str();
         let endpoints = &self.profile.endpoints;
@@ -83,15 +147,13 @@ impl Respond for ProviderResponder {
             }
             ("GET", p) if p == endpoints.discovery => {
                 let base = base_url(request);
-                ResponseTemplate::new(200).set_body_json(lock(&self.engine).discovery(&base))
+                Reply::json(200, "discovery", &lock(&self.engine).discovery(&base))
             }
             _ => not_found(),
         }
     }
-}
 
-impl ProviderResponder {
-    fn authorize(&self, request: &Request) -> ResponseTemplate {
+    fn authorize(&self, request: &Request) -> Reply {
         let params: Vec<(String, String)> = request
             .url
             .query_pairs()
@@ -109,10 +171,8 @@ impl ProviderResponder {
             (AuthorizeStep::ConsentScreen(pending), ConsentMode::Page) => {
                 let html = page::consent(&pending, engine.profile());
                 engine.hold_pending(pending);
-                with_consent_header(
-                    ResponseTemplate::new(200).set_body_raw(html, "text/html; charset=utf-8"),
-                    true,
-                )
+                let template = ResponseTemplate::new(200).set_body_raw(html, "text/html; charset=utf-8");
+                Reply::new(200, "consent=shown page", with_consent_header(template, true))
             }
             (AuthorizeStep::ConsentScreen(pending), ConsentMode::Auto) => {
                 let decision = parse_decision(header(request, CONSENT_HEADER).as_deref());
@@ -121,43 +181,74 @@ impl ProviderResponder {
         }
     }
 
-    fn admin(&self, method: &str, path: &str, request: &Request) -> ResponseTemplate {
+    fn admin(&self, method: &str, path: &str, request: &Request) -> Reply {
         let mut engine = lock(&self.engine);
+        let query = |name: &str| {
+            request
+                .url
+                .query_pairs()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.into_owned())
+        };
         match (method, path) {
-            ("GET", "/health") => {
-                ResponseTemplate::new(200).set_body_json(json!({"status": "ok", "provider": engine.profile().id}))
-            }
-            ("POST", "/clock/advance") => {
-                let seconds = request
-                    .url
-                    .query_pairs()
-                    .find(|(k, _)| k == "seconds")
-                    .and_then(|(_, v)| v.parse::<u64>().ok());
-                match seconds {
-                    Some(seconds) => {
-                        engine.advance(seconds);
-                        ResponseTemplate::new(200).set_body_json(json!({"now": engine.now()}))
-                    }
-                    None => bad_request("seconds=N is required"),
+            ("GET", "/health") => Reply::json(200, "ok", &json!({"status": "ok", "provider": engine.profile().id})),
+            ("GET", "/clock") => Reply::json(200, "ok", &clock(&engine)),
+            ("POST", "/clock/advance") => match query("seconds").and_then(|v| v.parse::<u64>().ok()) {
+                Some(seconds) => {
+                    engine.advance(seconds);
+                    Reply::json(200, "ok", &clock(&engine))
                 }
+                None => bad_request("seconds=N is required"),
+            },
+            ("POST", "/clock/freeze") => {
+                engine.freeze_clock();
+                Reply::json(200, "ok", &clock(&engine))
+            }
+            ("POST", "/clock/resume") => {
+                engine.resume_clock();
+                Reply::json(200, "ok", &clock(&engine))
             }
             ("POST", "/reset") => {
                 engine.reset();
-                ResponseTemplate::new(200).set_body_json(json!({"reset": true}))
+                Reply::json(200, "ok", &json!({"reset": true}))
             }
-            ("GET", "/grants") => ResponseTemplate::new(200).set_body_json(json!({"grants": engine.grants()})),
+            ("GET", "/grants") => Reply::json(200, "ok", &json!({"grants": engine.grants()})),
+            ("GET", "/clients") => {
+                // client ids and settings only: the secrets stay where they were configured
+                let mut clients: Vec<_> = engine
+                    .clients()
+                    .map(|c| json!({"client_id": c.client_id, "kind": c.kind, "status": c.status, "redirect_uris": c.redirect_uris}))
+                    .collect();
+                clients.sort_by(|a, b| a["client_id"].as_str().cmp(&b["client_id"].as_str()));
+                Reply::json(200, "ok", &json!({"clients": clients}))
+            }
             ("POST", "/clients") => match serde_json::from_slice::<ClientConfig>(&request.body) {
                 Ok(client) => {
                     engine.register_client(client);
-                    ResponseTemplate::new(201).set_body_json(json!({"registered": true}))
+                    Reply::json(201, "registered", &json!({"registered": true}))
                 }
-                Err(e) => bad_request(&format!("invalid client: {e}")),
+                // serde's message may quote the body, and the body holds a secret
+                Err(e) => bad_request(&format!(
+                    "invalid client (line {}, column {}): expected client_id, client_secret, redirect_uris and optionally kind and status",
+                    e.line(),
+                    e.column()
+                )),
             },
             ("POST", "/consent") => {
                 let form = form_pairs(&request.body);
                 let get = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
                 let Some(pending) = get("request").and_then(|id| engine.take_pending(id)) else {
-                    return bad_request("this consent request is unknown or was already answered");
+                    // a browser posts here (the back button, a second tab): answer with a page
+                    let error = ProviderError {
+                        status: 400,
+                        error: "invalid_request".into(),
+                        description:
+                            "This consent request is unknown or was already answered. Start again from the app.".into(),
+                    };
+                    let template = ResponseTemplate::new(400)
+                        .insert_header(ERROR_HEADER, error.error.as_str())
+                        .set_body_raw(page::error(&error), "text/html; charset=utf-8");
+                    return Reply::new(400, "error_page=invalid_request", template);
                 };
                 let decision = if get("action") == Some("allow") {
                     let scopes: Vec<String> = form
@@ -176,6 +267,10 @@ impl ProviderResponder {
     }
 }
 
+fn clock(engine: &Engine) -> serde_json::Value {
+    json!({"now": engine.now(), "frozen": engine.clock_frozen()})
+}
+
 /// Turns the consent header into a decision; anything unreadable grants all.
 pub fn parse_decision(header: Option<&str>) -> ConsentDecision {
     match header.map(str::trim) {
@@ -190,41 +285,99 @@ pub fn parse_decision(header: Option<&str>) -> ConsentDecision {
     }
 }
 
-fn authorize_response(outcome: AuthorizeOutcome) -> ResponseTemplate {
-    let template = match outcome.response {
-        AuthorizeResponse::Redirect(location) => {
-            ResponseTemplate::new(302).insert_header("location", location.as_str())
-        }
-        AuthorizeResponse::ErrorPage(error) => ResponseTemplate::new(error.status)
-            .insert_header(ERROR_HEADER, error.error.as_str())
-            .insert_header(ERROR_DESCRIPTION_HEADER, error.description.as_str())
-            .set_body_raw(page::error(&error), "text/html; charset=utf-8"),
-        AuthorizeResponse::CodePage(code) => {
-            ResponseTemplate::new(200).set_body_raw(page::oob_code(&code), "text/html; charset=utf-8")
-        }
+fn authorize_response(outcome: AuthorizeOutcome) -> Reply {
+    let consent = if outcome.consent_screen {
+        "consent=shown"
+    } else {
+        "consent=skipped"
     };
-    with_consent_header(template, outcome.consent_screen)
+    let (status, what, template) = match outcome.response {
+        AuthorizeResponse::Redirect(location) => {
+            let what = redirect_outcome(&location);
+            (
+                302,
+                what,
+                ResponseTemplate::new(302).insert_header("location", location.as_str()),
+            )
+        }
+        AuthorizeResponse::ErrorPage(error) => {
+            let what = format!("error_page={}", error.error);
+            let template = ResponseTemplate::new(error.status)
+                .insert_header(ERROR_HEADER, error.error.as_str())
+                .insert_header(ERROR_DESCRIPTION_HEADER, error.description.as_str())
+                .set_body_raw(page::error(&error), "text/html; charset=utf-8");
+            (error.status, what, template)
+        }
+        AuthorizeResponse::CodePage(code) => (
+            200,
+            "code_page".into(),
+            ResponseTemplate::new(200).set_body_raw(page::oob_code(&code), "text/html; charset=utf-8"),
+        ),
+    };
+    Reply::new(
+        status,
+        format!("{consent} {what}"),
+        with_consent_header(template, outcome.consent_screen),
+    )
+}
+
+/// What a redirect to the app carries, by parameter name (values are secrets or the app's).
+fn redirect_outcome(location: &str) -> String {
+    let (before_fragment, fragment) = location.split_once('#').unwrap_or((location, ""));
+    let query = before_fragment.split_once('?').map(|(_, q)| q).unwrap_or("");
+    let pairs: Vec<(String, String)> = form_pairs(query.as_bytes())
+        .into_iter()
+        .chain(form_pairs(fragment.as_bytes()))
+        .collect();
+    if let Some((_, error)) = pairs.iter().find(|(k, _)| k == "error") {
+        return format!("redirect error={error}");
+    }
+    let carried: Vec<&str> = pairs
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .filter(|k| matches!(*k, "code" | "access_token" | "id_token"))
+        .collect();
+    format!("redirect={}", carried.join(","))
 }
 
 fn with_consent_header(template: ResponseTemplate, shown: bool) -> ResponseTemplate {
     template.insert_header(CONSENT_SCREEN_HEADER, if shown { "shown" } else { "skipped" })
 }
 
-fn json_response(response: JsonResponse) -> ResponseTemplate {
+fn json_response(response: JsonResponse) -> Reply {
+    let outcome = match response.body.get("error").and_then(serde_json::Value::as_str) {
+        Some(error) => format!("error={error}"),
+        None => match response.body.as_object() {
+            Some(fields) if !fields.is_empty() => format!(
+                "fields={}",
+                fields.keys().map(String::as_str).collect::<Vec<_>>().join(",")
+            ),
+            _ => "empty".into(),
+        },
+    };
     // Google answers JSON errors with the charset parameter (OBS apache/opendal #3901)
     let body = serde_json::to_vec(&response.body).unwrap_or_default();
-    ResponseTemplate::new(response.status)
+    let template = ResponseTemplate::new(response.status)
         .set_body_raw(body, "application/json; charset=utf-8")
-        .insert_header("cache-control", "no-cache, no-store, max-age=0, must-revalidate")
+        .insert_header("cache-control", "no-cache, no-store, max-age=0, must-revalidate");
+    Reply::new(response.status, outcome, template)
 }
 
-fn bad_request(message: &str) -> ResponseTemplate {
-    ResponseTemplate::new(400).set_body_json(json!({"error": "invalid_request", "error_description": message}))
+fn bad_request(message: &str) -> Reply {
+    Reply::json(
+        400,
+        "error=invalid_request",
+        &json!({"error": "invalid_request", "error_description": message}),
+    )
 }
 
 /// Google's bare 404 page (GET on /revoke answers this: OBS oauth2client #750).
-fn not_found() -> ResponseTemplate {
-    ResponseTemplate::new(404).set_body_raw(page::not_found(), "text/html; charset=utf-8")
+fn not_found() -> Reply {
+    Reply::new(
+        404,
+        "not_found",
+        ResponseTemplate::new(404).set_body_raw(page::not_found(), "text/html; charset=utf-8"),
+    )
 }
 
 fn header(request: &Request, name: &str) -> Option<String> {

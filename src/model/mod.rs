@@ -5,7 +5,7 @@ mod page;
 mod server;
 
 pub use http::{
-    ADMIN_PREFIX, CONSENT_HEADER, CONSENT_SCREEN_HEADER, ConsentMode, ERROR_DESCRIPTION_HEADER, ERROR_HEADER,
-    ProviderResponder, SharedEngine, USER_HEADER, form_pairs, lock, parse_decision,
+    ADMIN_PREFIX, AccessHook, CONSENT_HEADER, CONSENT_SCREEN_HEADER, ConsentMode, ERROR_DESCRIPTION_HEADER,
+    ERROR_HEADER, ProviderResponder, Served, SharedEngine, USER_HEADER, form_pairs, lock, parse_decision,
 };
-pub use server::ModelServer;
+pub use server::{DEFAULT_USER, ModelServer};

@@ -11,11 +11,7 @@ h1{font-size:1.4rem}.code{font-family:monospace;background:#f1f3f4;padding:.2rem
 label{display:block;margin:.4rem 0}button{margin-right:.6rem;padding:.4rem 1.2rem}";
 
 fn document(title: &str, body: &str) -> String {
-    format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head>\
-         <body>{body}</body></html>\n",
-        text(title)
-    )
+    document_with_style(title, body, "")
 }
 
 /// The error page: "Access blocked: Authorization Error" + "Error 400: invalid_request"
@@ -48,15 +44,89 @@ pub fn not_found() -> String {
     )
 }
 
-/// The consent page: one checkbox per scope, sign-in scopes fixed (D7), Allow and Deny.
+/// What Google's consent screen says for well-known scopes; others show the scope alone.
+const SCOPE_TEXT: &[(&str, &str)] = &[
+    ("openid", "Associate you with your personal info on Google"),
+    ("email", "See your primary Google Account email address"),
+    (
+        "https://www.googleapis.com/auth/userinfo.email",
+        "See your primary Google Account email address",
+    ),
+    (
+        "profile",
+        "See your personal info, including any personal info you've made publicly available",
+    ),
+    (
+        "https://www.googleapis.com/auth/userinfo.profile",
+        "See your personal info, including any personal info you've made publicly available",
+    ),
+    (
+        "https://www.googleapis.com/auth/drive.file",
+        "See, edit, create, and delete only the specific Google Drive files you use with this app",
+    ),
+    (
+        "https://www.googleapis.com/auth/drive",
+        "See, edit, create, and delete all of your Google Drive files",
+    ),
+    (
+        "https://www.googleapis.com/auth/drive.readonly",
+        "See and download all your Google Drive files",
+    ),
+    (
+        "https://www.googleapis.com/auth/gmail.send",
+        "Send email on your behalf",
+    ),
+    (
+        "https://www.googleapis.com/auth/gmail.readonly",
+        "View your email messages and settings",
+    ),
+    (
+        "https://www.googleapis.com/auth/calendar",
+        "See, edit, share, and permanently delete all the calendars you can access using Google Calendar",
+    ),
+    (
+        "https://www.googleapis.com/auth/calendar.readonly",
+        "See and download any calendar you can access using your Google Calendar",
+    ),
+    (
+        "offline_access",
+        "Keep access to this data while you are not using the app",
+    ),
+];
+
+const CONSENT_STYLE: &str = "\
+.card{border:1px solid #dadce0;border-radius:8px;padding:2rem 2.2rem}\
+.brand{font-size:.8rem;color:#5f6368;letter-spacing:.02em}\
+.account{display:inline-block;border:1px solid #dadce0;border-radius:1rem;padding:.2rem .8rem;font-size:.9rem}\
+ul.scopes{list-style:none;padding:0;margin:1rem 0;border-top:1px solid #e8eaed}\
+ul.scopes li{border-bottom:1px solid #e8eaed}\
+ul.scopes label{display:flex;gap:.8rem;align-items:flex-start;padding:.7rem 0;margin:0;cursor:pointer}\
+ul.scopes input{margin-top:.2rem;width:1.1rem;height:1.1rem;flex:none}\
+.scope{display:block;font-family:monospace;font-size:.75rem;color:#5f6368;word-break:break-all}\
+.fixed{font-size:.75rem;color:#5f6368}\
+.note{font-size:.85rem;color:#5f6368}\
+.actions{display:flex;justify-content:flex-end;gap:.6rem;margin-top:1.4rem}\
+.actions button{border-radius:4px;font-size:.9rem;padding:.5rem 1.4rem;cursor:pointer}\
+#deny{background:#fff;color:#1a73e8;border:1px solid #dadce0}\
+#allow{background:#1a73e8;color:#fff;border:1px solid #1a73e8}\
+footer{margin-top:1.2rem;font-size:.75rem;color:#5f6368}";
+
+/// The consent page: one checkbox per scope, sign-in scopes fixed (D7), Cancel and Continue.
+/// It posts to the admin consent endpoint, which answers with the redirect to the app.
 pub fn consent(pending: &PendingConsent, profile: &Profile) -> String {
-    let mut rows = String::new();
-    for scope in &pending.scopes {
-        let fixed = !pending.granular
+    let is_fixed = |scope: &String| {
+        !pending.granular
             || pending
                 .sign_in_scopes
                 .iter()
-                .any(|s| profile.tokens.scope_aliases.get(s).unwrap_or(s) == scope);
+                .any(|s| profile.tokens.scope_aliases.get(s).unwrap_or(s) == scope)
+    };
+    // sign-in scopes first, as on Google's screen; the rest in request order
+    let mut scopes: Vec<&String> = pending.scopes.iter().collect();
+    scopes.sort_by_key(|scope| !is_fixed(scope));
+    let mut rows = String::new();
+    for scope in scopes {
+        let fixed = is_fixed(scope);
         let lock = if fixed { " checked disabled" } else { " checked" };
         // a disabled checkbox is not submitted: carry fixed scopes in a hidden field
         let hidden = if fixed {
@@ -64,22 +134,52 @@ pub fn consent(pending: &PendingConsent, profile: &Profile) -> String {
         } else {
             String::new()
         };
+        let description = SCOPE_TEXT
+            .iter()
+            .find(|(s, _)| s == scope)
+            .map(|(_, d)| *d)
+            .unwrap_or(scope);
+        let note = if fixed && pending.granular {
+            "<span class=\"fixed\">Needed to sign in</span>"
+        } else {
+            ""
+        };
         rows.push_str(&format!(
-            "<label><input type=\"checkbox\" name=\"scope\" value=\"{}\"{lock}> {}</label>{hidden}",
-            attr(scope),
-            text(scope)
+            "<li><label><input type=\"checkbox\" name=\"scope\" value=\"{value}\"{lock}>\
+             <span>{description}<span class=\"scope\">{scope}</span>{note}</span></label>{hidden}</li>",
+            value = attr(scope),
+            description = text(description),
+            scope = text(scope),
         ));
     }
+    let client = text(&pending.client_id);
+    let lead = if pending.granular {
+        format!("<p>Select what <b>{client}</b> can access</p>")
+    } else {
+        format!("<p>This will allow <b>{client}</b> to:</p>")
+    };
     let body = format!(
-        "<h1>{user}@example.com wants to give access to {client}</h1>\
-         <p>Choose what this app can access:</p>\
+        "<main class=\"card\"><div class=\"brand\">oauth-drift &middot; simulated {provider}</div>\
+         <h1>{client} wants access to your Google Account</h1>\
+         <p class=\"account\" id=\"account\">{user}@example.com</p>{lead}\
          <form method=\"post\" action=\"{ADMIN_PREFIX}/consent\">\
-         <input type=\"hidden\" name=\"request\" value=\"{id}\">{rows}\
-         <p><button type=\"submit\" name=\"action\" value=\"deny\" id=\"deny\">Cancel</button>\
-         <button type=\"submit\" name=\"action\" value=\"allow\" id=\"allow\">Continue</button></p></form>",
+         <input type=\"hidden\" name=\"request\" value=\"{id}\"><ul class=\"scopes\">{rows}</ul>\
+         <p class=\"note\">Make sure that you trust {client}. You can always see or remove access in your Google Account.</p>\
+         <div class=\"actions\"><button type=\"submit\" name=\"action\" value=\"deny\" id=\"deny\">Cancel</button>\
+         <button type=\"submit\" name=\"action\" value=\"allow\" id=\"allow\">Continue</button></div></form>\
+         <footer>A fake consent screen served by <code>oauth-drift serve</code>; no real account is involved.</footer></main>",
+        provider = text(&profile.id),
         user = text(&pending.user),
-        client = text(&pending.client_id),
         id = attr(&pending.id),
     );
-    document("Sign in - Google Accounts", &body)
+    document_with_style("Sign in - Google Accounts", &body, CONSENT_STYLE)
+}
+
+fn document_with_style(title: &str, body: &str, extra_style: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title>\
+         <style>{STYLE}{extra_style}</style></head><body>{body}</body></html>\n",
+        text(title)
+    )
 }

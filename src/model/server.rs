@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer};
 
-use super::http::{ConsentMode, ProviderResponder, SharedEngine};
+use super::http::{AccessHook, ConsentMode, ProviderResponder, SharedEngine};
 use crate::provider::Engine;
 
 /// The user a request stands for when it names none.
@@ -20,7 +20,7 @@ pub struct ModelServer {
 impl ModelServer {
     /// A pooled in-process server (fast to start; what `run` uses, one per case).
     pub async fn start(engine: Engine) -> Self {
-        Self::mount(MockServer::start().await, engine, ConsentMode::Auto, DEFAULT_USER).await
+        Self::mount(MockServer::start().await, engine, ConsentMode::Auto, DEFAULT_USER, None).await
     }
 
     /// A long-running server on `listener` that keeps no request log (what `serve` uses).
@@ -30,15 +30,32 @@ impl ModelServer {
         consent: ConsentMode,
         default_user: &str,
     ) -> Self {
+        Self::listen_with_hook(engine, listener, consent, default_user, None).await
+    }
+
+    /// Like `listen`, calling `hook` once per answered request (serve's access log).
+    pub async fn listen_with_hook(
+        engine: Engine,
+        listener: std::net::TcpListener,
+        consent: ConsentMode,
+        default_user: &str,
+        hook: Option<AccessHook>,
+    ) -> Self {
         let server = MockServer::builder()
             .listener(listener)
             .disable_request_recording()
             .start()
             .await;
-        Self::mount(server, engine, consent, default_user).await
+        Self::mount(server, engine, consent, default_user, hook).await
     }
 
-    async fn mount(server: MockServer, engine: Engine, consent: ConsentMode, default_user: &str) -> Self {
+    async fn mount(
+        server: MockServer,
+        engine: Engine,
+        consent: ConsentMode,
+        default_user: &str,
+        hook: Option<AccessHook>,
+    ) -> Self {
         let profile = engine.shared_profile();
         let engine = Arc::new(Mutex::new(engine));
         let responder = ProviderResponder {
@@ -46,6 +63,7 @@ impl ModelServer {
             profile,
             consent,
             default_user: default_user.to_string(),
+            access_hook: hook,
         };
         Mock::given(any()).respond_with(responder).mount(&server).await;
         Self { server, engine }

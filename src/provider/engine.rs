@@ -211,6 +211,8 @@ pub struct Engine {
     clients: HashMap<String, ClientConfig>,
     virtual_time: u64,
     real_time: bool,
+    /// While a wall-clock engine is frozen: its offset before freezing and the frozen time.
+    frozen: Option<(u64, u64)>,
     salt: String,
     seq: u64,
     grants: BoundedMap<GrantKey, Grant>,
@@ -228,6 +230,7 @@ impl Engine {
             clients: clients.into_iter().map(|c| (c.client_id.clone(), c)).collect(),
             virtual_time: EPOCH,
             real_time: false,
+            frozen: None,
             salt: random_token(12),
             seq: 0,
             grants: BoundedMap::new(STORE_CAP),
@@ -268,6 +271,32 @@ impl Engine {
 
     pub fn advance(&mut self, seconds: u64) {
         self.virtual_time = self.virtual_time.saturating_add(seconds);
+    }
+
+    /// Stops a wall-clock engine's clock where it is, so only `advance` moves it (serve's
+    /// admin clock: tests that must not depend on how long a request takes). A virtual clock
+    /// is always frozen; this leaves it alone.
+    pub fn freeze_clock(&mut self) {
+        if self.real_time {
+            let now = self.now();
+            self.frozen = Some((self.virtual_time, now));
+            self.virtual_time = now;
+            self.real_time = false;
+        }
+    }
+
+    /// Lets a frozen wall-clock engine follow wall time again, keeping what `advance` added
+    /// while it was frozen.
+    pub fn resume_clock(&mut self) {
+        if let Some((offset, frozen_at)) = self.frozen.take() {
+            self.virtual_time = offset.saturating_add(self.virtual_time.saturating_sub(frozen_at));
+            self.real_time = true;
+        }
+    }
+
+    /// Whether the clock moves only when told to.
+    pub fn clock_frozen(&self) -> bool {
+        !self.real_time
     }
 
     pub fn register_client(&mut self, client: ClientConfig) {

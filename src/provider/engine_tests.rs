@@ -236,3 +236,46 @@ fn the_testing_status_refresh_token_lives_seven_days_unless_only_sign_in_scopes(
     engine.advance(1);
     assert_eq!(refresh(&mut engine, &token).0, 400);
 }
+
+fn wall_clock_engine() -> Engine {
+    engine("google").with_real_time()
+}
+
+#[test]
+fn a_frozen_wall_clock_moves_only_when_advanced() {
+    let mut engine = wall_clock_engine();
+    assert!(!engine.clock_frozen());
+    engine.freeze_clock();
+    assert!(engine.clock_frozen());
+    let frozen = engine.now();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    assert_eq!(engine.now(), frozen);
+    engine.advance(600);
+    assert_eq!(engine.now(), frozen + 600);
+}
+
+#[test]
+fn a_resumed_clock_follows_wall_time_and_keeps_its_advances() {
+    let mut engine = wall_clock_engine();
+    engine.advance(1000);
+    engine.freeze_clock();
+    engine.advance(500);
+    engine.resume_clock();
+    assert!(!engine.clock_frozen());
+    let wall = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let skew = engine.now() - wall;
+    assert!((1499..=1501).contains(&skew), "skew {skew}");
+}
+
+#[test]
+fn freezing_a_virtual_clock_changes_nothing() {
+    let mut engine = engine("google");
+    let before = engine.now();
+    engine.freeze_clock();
+    engine.resume_clock();
+    assert!(engine.clock_frozen());
+    assert_eq!(engine.now(), before);
+}

@@ -1,0 +1,78 @@
+//! Binding and starting a `serve` server.
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::sync::Arc;
+
+use crate::model::{AccessHook, ConsentMode, ModelServer, SharedEngine};
+use crate::provider::{ClientConfig, Engine, Profile};
+
+/// What a `serve` runs.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub profile: Arc<Profile>,
+    /// 0 picks any free port.
+    pub port: u16,
+    /// Listen on every interface instead of 127.0.0.1 only.
+    pub allow_remote: bool,
+    pub consent: ConsentMode,
+    /// The simulated user when a request names none (no header, no `login_hint`).
+    pub default_user: String,
+    pub clients: Vec<ClientConfig>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("failed to listen on {addr}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A running fake provider; dropping it stops the server.
+pub struct Serve {
+    server: ModelServer,
+    base_url: String,
+    address: SocketAddr,
+}
+
+impl Serve {
+    /// Binds the listener and starts answering. The engine follows wall time (the admin
+    /// clock can advance or freeze it).
+    pub async fn start(config: ServeConfig, hook: Option<AccessHook>) -> Result<Self, ServeError> {
+        let ip = if config.allow_remote {
+            Ipv4Addr::UNSPECIFIED
+        } else {
+            Ipv4Addr::LOCALHOST
+        };
+        let addr = SocketAddr::from((ip, config.port));
+        let bind_error = |source| ServeError::Bind { addr, source };
+        let listener = TcpListener::bind(addr).map_err(bind_error)?;
+        let address = listener.local_addr().map_err(bind_error)?;
+        let engine = Engine::new(Arc::clone(&config.profile), config.clients).with_real_time();
+        let server = ModelServer::listen_with_hook(engine, listener, config.consent, &config.default_user, hook).await;
+        // a remote listener is still reached as 127.0.0.1 from here; the discovery document
+        // follows each request's Host header, so remote clients see their own address
+        let base_url = format!("http://127.0.0.1:{}", address.port());
+        Ok(Self {
+            server,
+            base_url,
+            address,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`, the base every endpoint path is under.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The address the listener is bound to.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn engine(&self) -> &SharedEngine {
+        self.server.engine()
+    }
+}
