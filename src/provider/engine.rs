@@ -218,7 +218,7 @@ pub struct Engine {
     grants: BoundedMap<GrantKey, Grant>,
     codes: BoundedMap<String, CodeRecord>,
     access_tokens: BoundedMap<String, TokenRecord>,
-    refresh_tokens: HashMap<String, TokenRecord>,
+    refresh_tokens: BoundedMap<String, TokenRecord>,
     pending: BoundedMap<String, PendingConsent>,
 }
 
@@ -236,7 +236,7 @@ impl Engine {
             grants: BoundedMap::new(STORE_CAP),
             codes: BoundedMap::new(STORE_CAP),
             access_tokens: BoundedMap::new(STORE_CAP),
-            refresh_tokens: HashMap::new(),
+            refresh_tokens: BoundedMap::new(STORE_CAP),
             pending: BoundedMap::new(10_000),
         }
     }
@@ -245,6 +245,16 @@ impl Engine {
     pub fn with_real_time(mut self) -> Self {
         self.real_time = true;
         self.virtual_time = 0;
+        self
+    }
+
+    /// An engine whose stores hold at most `cap` entries each (tests of the caps).
+    #[cfg(test)]
+    pub(crate) fn with_store_cap(mut self, cap: usize) -> Self {
+        self.grants = BoundedMap::new(cap);
+        self.codes = BoundedMap::new(cap);
+        self.access_tokens = BoundedMap::new(cap);
+        self.refresh_tokens = BoundedMap::new(cap);
         self
     }
 
@@ -875,7 +885,14 @@ impl Engine {
             last_used: now,
             expires_at,
         };
-        self.refresh_tokens.insert(token.clone(), record);
+        // past the store's cap the oldest token is forgotten, as if it had expired; its grant
+        // must forget it too, or the grant's list would name a token that no longer exists
+        for (evicted, record) in self.refresh_tokens.insert(token.clone(), record) {
+            if let Some(grant) = self.grants.get_mut(&record.grant) {
+                grant.refresh_tokens.retain(|t| *t != evicted);
+                grant.live_refresh_tokens = grant.refresh_tokens.len();
+            }
+        }
         let limit = self.profile.refresh_token.limit_per_user_client;
         if let Some(grant) = self.grants.get_mut(grant_key) {
             grant.refresh_tokens.push(token.clone());

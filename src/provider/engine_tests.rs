@@ -279,3 +279,24 @@ fn freezing_a_virtual_clock_changes_nothing() {
     assert!(engine.clock_frozen());
     assert_eq!(engine.now(), before);
 }
+
+#[test]
+fn the_refresh_token_store_is_capped_and_its_grant_forgets_evicted_tokens() {
+    let mut google = engine("google").with_store_cap(3);
+    let tokens: Vec<String> = (0..5)
+        .map(|_| {
+            grant(&mut google, &[("access_type", "offline"), ("prompt", "consent")]).1["refresh_token"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        google.grants()[0].live_refresh_tokens,
+        3,
+        "the grant lists only tokens that still exist"
+    );
+    assert_eq!(refresh(&mut google, &tokens[1]).0, 400, "evicted past the cap");
+    assert_eq!(refresh(&mut google, &tokens[2]).0, 200);
+    assert_eq!(refresh(&mut google, &tokens[4]).0, 200);
+}
