@@ -29,6 +29,7 @@ pub async fn serve(args: ServeArgs, global: &GlobalArgs, registry: &Registry) ->
         consent,
         default_user: args.user.clone(),
         clients: clients.clone(),
+        store_cap: args.store_cap.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
     };
     // listen for signals before anyone can learn the URL, so an early SIGTERM is still clean
     let shutdown = Shutdown::listen().context("failed to listen for SIGINT/SIGTERM")?;

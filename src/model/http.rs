@@ -82,29 +82,90 @@ pub struct ProviderResponder {
     pub access_hook: Option<AccessHook>,
 }
 
-/// A response with the status and meaning an access log needs (wiremock hides the status).
+/// An HTTP response independent of the server that sends it: wiremock for the in-process
+/// model, a plain hyper server for `serve` (wiremock keeps every matched request in memory,
+/// which a long-running server cannot afford).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn new(status: u16) -> Self {
+        Self {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// Sets a header, replacing any earlier value.
+    pub fn insert_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.retain(|(n, _)| *n != name);
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    pub fn set_body_raw(self, body: impl Into<Vec<u8>>, mime: &str) -> Self {
+        let mut answer = self.insert_header("content-type", mime);
+        answer.body = body.into();
+        answer
+    }
+
+    pub fn set_body_json(self, body: &serde_json::Value) -> Self {
+        self.set_body_raw(serde_json::to_vec(body).unwrap_or_default(), "application/json")
+    }
+
+    /// The same response as wiremock sends it.
+    pub fn into_template(self) -> ResponseTemplate {
+        let mut template = ResponseTemplate::new(self.status);
+        let mut mime = None;
+        for (name, value) in self.headers {
+            if name == "content-type" {
+                mime = Some(value);
+            } else {
+                template = template.insert_header(name, value.as_str());
+            }
+        }
+        match mime {
+            Some(mime) => template.set_body_raw(self.body, &mime),
+            None => template,
+        }
+    }
+}
+
+/// A response with the status and meaning an access log needs.
 struct Reply {
     status: u16,
     outcome: String,
-    template: ResponseTemplate,
+    answer: Answer,
 }
 
 impl Reply {
-    fn new(status: u16, outcome: impl Into<String>, template: ResponseTemplate) -> Self {
+    fn new(status: u16, outcome: impl Into<String>, answer: Answer) -> Self {
         Self {
             status,
             outcome: outcome.into(),
-            template,
+            answer,
         }
     }
 
     fn json(status: u16, outcome: impl Into<String>, body: &serde_json::Value) -> Self {
-        Self::new(status, outcome, ResponseTemplate::new(status).set_body_json(body))
+        Self::new(status, outcome, Answer::new(status).set_body_json(body))
     }
 }
 
 impl Respond for ProviderResponder {
     fn respond(&self, request: &Request) -> ResponseTemplate {
+        self.handle(request).into_template()
+    }
+}
+
+impl ProviderResponder {
+    /// Answers one request as the provider, and tells the access hook.
+    pub fn handle(&self, request: &Request) -> Answer {
         let started = Instant::now();
         let reply = self.answer(request);
         if let Some(AccessHook(hook)) = &self.access_hook {
@@ -115,11 +176,9 @@ impl Respond for ProviderResponder {
                 elapsed: started.elapsed(),
             });
         }
-        reply.template
+        reply.answer
     }
-}
 
-impl ProviderResponder {
     fn answer(&self, request: &Request) -> Reply {
         let path = request.url.path();
         let method = request.method.as_str();
@@ -171,7 +230,7 @@ impl ProviderResponder {
             (AuthorizeStep::ConsentScreen(pending), ConsentMode::Page) => {
                 let html = page::consent(&pending, engine.profile());
                 engine.hold_pending(pending);
-                let template = ResponseTemplate::new(200).set_body_raw(html, "text/html; charset=utf-8");
+                let template = Answer::new(200).set_body_raw(html, "text/html; charset=utf-8");
                 Reply::new(200, "consent=shown page", with_consent_header(template, true))
             }
             (AuthorizeStep::ConsentScreen(pending), ConsentMode::Auto) => {
@@ -245,7 +304,7 @@ impl ProviderResponder {
                         description:
                             "This consent request is unknown or was already answered. Start again from the app.".into(),
                     };
-                    let template = ResponseTemplate::new(400)
+                    let template = Answer::new(400)
                         .insert_header(ERROR_HEADER, error.error.as_str())
                         .set_body_raw(page::error(&error), "text/html; charset=utf-8");
                     return Reply::new(400, "error_page=invalid_request", template);
@@ -294,15 +353,11 @@ fn authorize_response(outcome: AuthorizeOutcome) -> Reply {
     let (status, what, template) = match outcome.response {
         AuthorizeResponse::Redirect(location) => {
             let what = redirect_outcome(&location);
-            (
-                302,
-                what,
-                ResponseTemplate::new(302).insert_header("location", location.as_str()),
-            )
+            (302, what, Answer::new(302).insert_header("location", location.as_str()))
         }
         AuthorizeResponse::ErrorPage(error) => {
             let what = format!("error_page={}", error.error);
-            let template = ResponseTemplate::new(error.status)
+            let template = Answer::new(error.status)
                 .insert_header(ERROR_HEADER, error.error.as_str())
                 .insert_header(ERROR_DESCRIPTION_HEADER, error.description.as_str())
                 .set_body_raw(page::error(&error), "text/html; charset=utf-8");
@@ -311,7 +366,7 @@ fn authorize_response(outcome: AuthorizeOutcome) -> Reply {
         AuthorizeResponse::CodePage(code) => (
             200,
             "code_page".into(),
-            ResponseTemplate::new(200).set_body_raw(page::oob_code(&code), "text/html; charset=utf-8"),
+            Answer::new(200).set_body_raw(page::oob_code(&code), "text/html; charset=utf-8"),
         ),
     };
     Reply::new(
@@ -340,7 +395,7 @@ fn redirect_outcome(location: &str) -> String {
     format!("redirect={}", carried.join(","))
 }
 
-fn with_consent_header(template: ResponseTemplate, shown: bool) -> ResponseTemplate {
+fn with_consent_header(template: Answer, shown: bool) -> Answer {
     template.insert_header(CONSENT_SCREEN_HEADER, if shown { "shown" } else { "skipped" })
 }
 
@@ -357,7 +412,7 @@ fn json_response(response: JsonResponse) -> Reply {
     };
     // Google answers JSON errors with the charset parameter (OBS apache/opendal #3901)
     let body = serde_json::to_vec(&response.body).unwrap_or_default();
-    let template = ResponseTemplate::new(response.status)
+    let template = Answer::new(response.status)
         .set_body_raw(body, "application/json; charset=utf-8")
         .insert_header("cache-control", "no-cache, no-store, max-age=0, must-revalidate");
     Reply::new(response.status, outcome, template)
@@ -376,7 +431,7 @@ fn not_found() -> Reply {
     Reply::new(
         404,
         "not_found",
-        ResponseTemplate::new(404).set_body_raw(page::not_found(), "text/html; charset=utf-8"),
+        Answer::new(404).set_body_raw(page::not_found(), "text/html; charset=utf-8"),
     )
 }
 

@@ -1,4 +1,4 @@
-//! A running model: a wiremock server whose every request the provider responder answers.
+//! A running model: an HTTP server whose every request the provider responder answers.
 
 use std::sync::{Arc, Mutex};
 
@@ -6,6 +6,7 @@ use wiremock::matchers::any;
 use wiremock::{Mock, MockServer};
 
 use super::http::{AccessHook, ConsentMode, ProviderResponder, SharedEngine};
+use super::standalone::Standalone;
 use crate::provider::Engine;
 
 /// The user a request stands for when it names none.
@@ -13,23 +14,37 @@ pub const DEFAULT_USER: &str = "alice";
 
 /// A provider engine answering HTTP on loopback.
 pub struct ModelServer {
-    server: MockServer,
+    server: Transport,
     engine: SharedEngine,
 }
 
+enum Transport {
+    /// Short-lived and pooled: one per case of `run`.
+    Wiremock(MockServer),
+    /// Long-running and memory-flat: `serve`.
+    Standalone(Standalone),
+}
+
 impl ModelServer {
-    /// A pooled in-process server (fast to start; what `run` uses, one per case).
+    /// A pooled in-process wiremock server (fast to start; what `run` uses, one per case).
     pub async fn start(engine: Engine) -> Self {
-        Self::mount(MockServer::start().await, engine, ConsentMode::Auto, DEFAULT_USER, None).await
+        let engine = Arc::new(Mutex::new(engine));
+        let responder = responder(&engine, ConsentMode::Auto, DEFAULT_USER, None);
+        let server = MockServer::start().await;
+        Mock::given(any()).respond_with(responder).mount(&server).await;
+        Self {
+            server: Transport::Wiremock(server),
+            engine,
+        }
     }
 
-    /// A long-running server on `listener` that keeps no request log (what `serve` uses).
+    /// A long-running server on `listener` that keeps nothing per request (what `serve` uses).
     pub async fn listen(
         engine: Engine,
         listener: std::net::TcpListener,
         consent: ConsentMode,
         default_user: &str,
-    ) -> Self {
+    ) -> std::io::Result<Self> {
         Self::listen_with_hook(engine, listener, consent, default_user, None).await
     }
 
@@ -40,41 +55,40 @@ impl ModelServer {
         consent: ConsentMode,
         default_user: &str,
         hook: Option<AccessHook>,
-    ) -> Self {
-        let server = MockServer::builder()
-            .listener(listener)
-            .disable_request_recording()
-            .start()
-            .await;
-        Self::mount(server, engine, consent, default_user, hook).await
-    }
-
-    async fn mount(
-        server: MockServer,
-        engine: Engine,
-        consent: ConsentMode,
-        default_user: &str,
-        hook: Option<AccessHook>,
-    ) -> Self {
-        let profile = engine.shared_profile();
+    ) -> std::io::Result<Self> {
         let engine = Arc::new(Mutex::new(engine));
-        let responder = ProviderResponder {
-            engine: Arc::clone(&engine),
-            profile,
-            consent,
-            default_user: default_user.to_string(),
-            access_hook: hook,
-        };
-        Mock::given(any()).respond_with(responder).mount(&server).await;
-        Self { server, engine }
+        let server = Standalone::start(listener, responder(&engine, consent, default_user, hook))?;
+        Ok(Self {
+            server: Transport::Standalone(server),
+            engine,
+        })
     }
 
     /// `http://127.0.0.1:PORT`
     pub fn uri(&self) -> String {
-        self.server.uri()
+        match &self.server {
+            Transport::Wiremock(server) => server.uri(),
+            Transport::Standalone(server) => format!("http://{}", server.address()),
+        }
     }
 
     pub fn engine(&self) -> &SharedEngine {
         &self.engine
+    }
+}
+
+fn responder(
+    engine: &SharedEngine,
+    consent: ConsentMode,
+    default_user: &str,
+    hook: Option<AccessHook>,
+) -> ProviderResponder {
+    let profile = super::lock(engine).shared_profile();
+    ProviderResponder {
+        engine: Arc::clone(engine),
+        profile,
+        consent,
+        default_user: default_user.to_string(),
+        access_hook: hook,
     }
 }

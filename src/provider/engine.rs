@@ -248,9 +248,9 @@ impl Engine {
         self
     }
 
-    /// An engine whose stores hold at most `cap` entries each (tests of the caps).
-    #[cfg(test)]
-    pub(crate) fn with_store_cap(mut self, cap: usize) -> Self {
+    /// An engine whose grant, code and token stores hold at most `cap` entries each (oldest
+    /// forgotten first), instead of the default 200,000.
+    pub fn with_store_cap(mut self, cap: usize) -> Self {
         self.grants = BoundedMap::new(cap);
         self.codes = BoundedMap::new(cap);
         self.access_tokens = BoundedMap::new(cap);

@@ -18,6 +18,8 @@ pub struct ServeConfig {
     /// The simulated user when a request names none (no header, no `login_hint`).
     pub default_user: String,
     pub clients: Vec<ClientConfig>,
+    /// Most grants, codes, access tokens and refresh tokens kept, each (default: the engine's).
+    pub store_cap: Option<usize>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -50,8 +52,13 @@ impl Serve {
         let bind_error = |source| ServeError::Bind { addr, source };
         let listener = TcpListener::bind(addr).map_err(bind_error)?;
         let address = listener.local_addr().map_err(bind_error)?;
-        let engine = Engine::new(Arc::clone(&config.profile), config.clients).with_real_time();
-        let server = ModelServer::listen_with_hook(engine, listener, config.consent, &config.default_user, hook).await;
+        let mut engine = Engine::new(Arc::clone(&config.profile), config.clients).with_real_time();
+        if let Some(cap) = config.store_cap {
+            engine = engine.with_store_cap(cap);
+        }
+        let server = ModelServer::listen_with_hook(engine, listener, config.consent, &config.default_user, hook)
+            .await
+            .map_err(bind_error)?;
         // a remote listener is still reached as 127.0.0.1 from here; the discovery document
         // follows each request's Host header, so remote clients see their own address
         let base_url = format!("http://127.0.0.1:{}", address.port());

@@ -469,3 +469,76 @@ async fn a_consent_page_answers_once_and_a_stale_one_gets_an_error_page() {
         "the consent request id is a capability: never logged"
     );
 }
+
+/// Resident memory of a process in KiB (Linux).
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc is readable");
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).expect("a VmRSS line");
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// Runs `flows` authorize + exchange flows, each for a new user, eight at a time.
+async fn run_flows(base: &str, flows: usize, offset: usize) {
+    let mut tasks = tokio::task::JoinSet::new();
+    for worker in 0..8 {
+        let base = base.to_string();
+        tasks.spawn(async move {
+            let http = http();
+            for i in (worker..flows).step_by(8) {
+                let user = format!("user{}", offset + i);
+                let auth = [
+                    ("client_id", "soak"),
+                    ("redirect_uri", "https://app.example/cb"),
+                    ("response_type", "code"),
+                    ("scope", "openid email"),
+                    ("access_type", "offline"),
+                    ("login_hint", user.as_str()),
+                ];
+                let (status, redirect, _) = authorize(&http, &base, "/o/oauth2/v2/auth", &auth).await;
+                assert_eq!(status, 302);
+                let form = [
+                    ("grant_type", "authorization_code"),
+                    ("code", redirect["code"].as_str()),
+                    ("redirect_uri", "https://app.example/cb"),
+                    ("client_id", "soak"),
+                    ("client_secret", "soak-secret"),
+                ];
+                let (status, body) = token(&http, &format!("{base}/token"), &form).await;
+                assert_eq!(status, 200, "{body}");
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn serve_memory_stays_flat_past_its_store_cap() {
+    // regression: on wiremock every matched request stayed in memory (~8 KiB a flow)
+    let mut server = ServeProcess::start_with_env(
+        &[
+            "--quiet",
+            "--store-cap",
+            "100",
+            "--client-id",
+            "soak",
+            "--client-type",
+            "web",
+            "--redirect-uri",
+            "https://app.example/cb",
+        ],
+        &[("OAUTH_DRIFT_SERVE_CLIENT_SECRET", "soak-secret")],
+    );
+    run_flows(&server.base, 1000, 0).await;
+    let warm = rss_kib(server.pid());
+    run_flows(&server.base, 4000, 1000).await;
+    let after = rss_kib(server.pid());
+    let grants = get_json(&http(), &format!("{}/_oauth-drift/grants", server.base)).await;
+    assert_eq!(grants["grants"].as_array().unwrap().len(), 100, "grants are capped");
+    assert!(
+        after < warm + 10 * 1024,
+        "4000 more flows grew serve from {warm} KiB to {after} KiB"
+    );
+    assert!(server.terminate().success());
+}
