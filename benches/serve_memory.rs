@@ -14,19 +14,36 @@ const REDIRECT: &str = "https://app.example.com/cb";
 
 fn arg(flag: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+    args.iter()
+        .position(|a| a == flag)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// Starts `oauth-drift serve` and reads its base URL from stdout's first line.
 fn start_serve() -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_oauth-drift"))
-        .args(["serve", "--port", "0", "--quiet", "--client-id", "bench", "--client-type", "web", "--redirect-uri", REDIRECT])
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--quiet",
+            "--client-id",
+            "bench",
+            "--client-type",
+            "web",
+            "--redirect-uri",
+            REDIRECT,
+        ])
         .env("OAUTH_DRIFT_SERVE_CLIENT_SECRET", "bench-secret")
         .stdout(Stdio::piped())
         .spawn()
         .expect("serve starts");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("a first line");
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("a first line");
     (child, line.trim().to_string())
 }
 
@@ -34,7 +51,12 @@ fn start_serve() -> (Child, String) {
 fn memory_kib(pid: u32) -> (u64, u64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let field = |name: &str| {
-        status.lines().find(|l| l.starts_with(name)).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()).unwrap_or(0)
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
     };
     (field("VmHWM:"), field("VmRSS:"))
 }
@@ -45,14 +67,52 @@ async fn flow(http: &reqwest::Client, base: &str, user: u64) {
         url::form_urlencoded::byte_serialize(REDIRECT.as_bytes()).collect::<String>()
     );
     let response = http.get(authorize).send().await.expect("authorize answers");
-    let location = response.headers().get("location").and_then(|v| v.to_str().ok()).expect("a redirect").to_string();
-    let code = url::Url::parse(&location).unwrap().query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned()).expect("a code");
-    let form = [("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", REDIRECT), ("client_id", "bench"), ("client_secret", "bench-secret")];
-    let bytes = http.post(format!("{base}/token")).form(&form).send().await.unwrap().bytes().await.unwrap();
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("a redirect")
+        .to_string();
+    let code = url::Url::parse(&location)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .expect("a code");
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", &code),
+        ("redirect_uri", REDIRECT),
+        ("client_id", "bench"),
+        ("client_secret", "bench-secret"),
+    ];
+    let bytes = http
+        .post(format!("{base}/token"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
     let body: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON");
-    let refresh_token = body["refresh_token"].as_str().expect("a refresh token on a first grant").to_string();
-    let form = [("grant_type", "refresh_token"), ("refresh_token", &refresh_token), ("client_id", "bench"), ("client_secret", "bench-secret")];
-    let status = http.post(format!("{base}/token")).form(&form).send().await.unwrap().status();
+    let refresh_token = body["refresh_token"]
+        .as_str()
+        .expect("a refresh token on a first grant")
+        .to_string();
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", &refresh_token),
+        ("client_id", "bench"),
+        ("client_secret", "bench-secret"),
+    ];
+    let status = http
+        .post(format!("{base}/token"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+        .status();
     assert_eq!(status, 200);
 }
 
@@ -63,7 +123,10 @@ async fn main() {
     let concurrency = arg("--concurrency", 32);
     let (mut child, base) = start_serve();
     let pid = child.id();
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let next = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     println!("flows, seconds, VmHWM KiB, VmRSS KiB");
@@ -98,7 +161,10 @@ async fn main() {
     }
     let (final_hwm, _) = memory_kib(pid);
     if let Some(first) = at_checkpoint {
-        println!("peak RSS growth from {checkpoint} to {done} flows: {:+.1} %", (final_hwm as f64 / first as f64 - 1.0) * 100.0);
+        println!(
+            "peak RSS growth from {checkpoint} to {done} flows: {:+.1} %",
+            (final_hwm as f64 / first as f64 - 1.0) * 100.0
+        );
     }
     let _ = child.kill();
     let _ = child.wait();
