@@ -22,6 +22,23 @@ const SCOPES: &str =
     "openid email https://www.googleapis.com/auth/drive.file https://www.googleapis.com/auth/calendar.readonly";
 const SECRET: &str = "browser-test-secret";
 
+/// Whether Chromium and its driver are installed: in CI they must be (scripts/test installs
+/// them); elsewhere the test notes their absence and skips, so a bare `cargo test` still runs.
+fn browser_installed() -> bool {
+    let installed = std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists();
+    if !installed {
+        let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0");
+        assert!(
+            !ci,
+            "CI is set but {CHROMIUM} or {CHROMEDRIVER} is missing: scripts/test installs them"
+        );
+        eprintln!(
+            "note: no {CHROMIUM} or {CHROMEDRIVER}; run scripts/test to install them. Skipping the browser test."
+        );
+    }
+    installed
+}
+
 /// A chromedriver process; killed when dropped.
 struct Driver {
     child: Child,
@@ -31,10 +48,6 @@ struct Driver {
 
 impl Driver {
     async fn start() -> Self {
-        assert!(
-            std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists(),
-            "{CHROMIUM} or {CHROMEDRIVER} is missing: run scripts/test, which installs chromium and chromium-driver"
-        );
         // chromedriver wants a port number: take a free one from the kernel
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = Command::new(CHROMEDRIVER)
@@ -215,6 +228,9 @@ fn authorization_url(base: &str, redirect_uri: &str, state: &str, extra: &[(&str
 
 #[tokio::test]
 async fn the_consent_page_grants_the_ticked_scopes_and_denies_in_a_real_browser() {
+    if !browser_installed() {
+        return;
+    }
     let server = ServeProcess::start_with_env(
         &[
             "--consent",

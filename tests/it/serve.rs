@@ -1,8 +1,8 @@
 //! `oauth-drift serve` end to end: a real process of the built binary, over real HTTP.
 
 use std::collections::BTreeMap;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -354,26 +354,10 @@ async fn a_clients_file_registers_its_clients() {
 
 /// Runs the binary to its end (bounded) and returns exit code and stderr.
 fn run_to_end(args: &[&str]) -> (i32, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_oauth-drift"))
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("oauth-drift {args:?} did not exit within 20s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let output = child.wait_with_output().unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    let mut command = Command::new(env!("CARGO_BIN_EXE_oauth-drift"));
+    command.args(args);
+    let run = crate::support::output_within(command, Duration::from_secs(20));
+    (run.code, run.stderr)
 }
 
 #[test]
