@@ -21,7 +21,12 @@ pub async fn serve(args: ServeArgs, global: &GlobalArgs, registry: &Registry) ->
         ConsentArg::Auto => ConsentMode::Auto,
         ConsentArg::Page => ConsentMode::Page,
     };
-    let hook = (!global.quiet).then(|| AccessHook(Arc::new(|served| eprintln!("{}", serve::access_line(served)))));
+    // a closed stderr must not take the server down (eprintln! would panic): drop the line
+    let hook = (!global.quiet).then(|| {
+        AccessHook(Arc::new(|served| {
+            let _ = writeln!(std::io::stderr().lock(), "{}", serve::access_line(served));
+        }))
+    });
     let config = ServeConfig {
         profile: Arc::clone(&profile),
         port: args.port,
