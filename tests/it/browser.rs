@@ -44,6 +44,8 @@ struct Driver {
     child: Child,
     url: String,
     http: reqwest::Client,
+    /// Open sessions, closed on drop: killing chromedriver alone would orphan the browsers.
+    sessions: std::sync::Mutex<Vec<String>>,
 }
 
 impl Driver {
@@ -61,6 +63,7 @@ impl Driver {
             child,
             url: format!("http://127.0.0.1:{port}"),
             http: http(),
+            sessions: std::sync::Mutex::new(Vec::new()),
         };
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
@@ -111,12 +114,27 @@ impl Driver {
         }}});
         let value = self.call(reqwest::Method::POST, "/session", Some(capabilities)).await;
         let id = value["sessionId"].as_str().expect("a session id").to_string();
+        self.sessions.lock().unwrap().push(id.clone());
         Session { driver: self, id }
     }
 }
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        // also after a failed assertion: a plain blocking DELETE per session, bounded
+        let address = self.url.trim_start_matches("http://").to_string();
+        for id in self.sessions.lock().map(|s| s.clone()).unwrap_or_default() {
+            if let Ok(mut stream) = std::net::TcpStream::connect(&address) {
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+                let request = format!(
+                    "DELETE /session/{id} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                );
+                // chromedriver answers once the browser has quit; the status line is enough
+                if stream.write_all(request.as_bytes()).is_ok() {
+                    let _ = BufReader::new(stream).read_line(&mut String::new());
+                }
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -180,6 +198,7 @@ impl Session<'_> {
         self.driver
             .call(reqwest::Method::DELETE, &format!("/session/{}", self.id), None)
             .await;
+        self.driver.sessions.lock().unwrap().retain(|id| *id != self.id);
     }
 }
 
