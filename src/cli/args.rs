@@ -195,7 +195,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FILE")]
     pub clients: Option<PathBuf>,
     /// Keep at most N grants, codes, access tokens and refresh tokens (each; oldest forgotten
-    /// first, as if expired). Default 200000.
+    /// first, as if expired). Default 50000.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub store_cap: Option<u64>,
     /// Write the first client's client-secrets JSON (the Cloud Console's download format,

@@ -20,7 +20,7 @@ use super::store::BoundedMap;
 /// The virtual clock starts here, so ids and expiries are the same on every run.
 const EPOCH: u64 = 1_700_000_000;
 /// How many codes, access tokens and grants a long-running server keeps at most.
-const STORE_CAP: usize = 200_000;
+const STORE_CAP: usize = 50_000;
 
 /// What kind of OAuth client: it changes redirect rules and the default access type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -249,7 +249,7 @@ impl Engine {
     }
 
     /// An engine whose grant, code and token stores hold at most `cap` entries each (oldest
-    /// forgotten first), instead of the default 200,000.
+    /// forgotten first), instead of the default 50,000.
     pub fn with_store_cap(mut self, cap: usize) -> Self {
         self.grants = BoundedMap::new(cap);
         self.codes = BoundedMap::new(cap);
