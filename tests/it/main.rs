@@ -3,6 +3,7 @@
 mod bad_input;
 mod browser;
 mod compare;
+mod concurrency;
 mod github;
 mod google_client;
 mod ledger;
