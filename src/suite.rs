@@ -147,6 +147,7 @@ pub fn judge(case: &Case, run: &CaseRun, snapshots: Option<&SnapshotPolicy>, not
         scenario: case.scenario.file.name.clone(),
         slug: case.slug.clone(),
         known_drift: None,
+        live: None,
     };
     if let Some(fault) = &run.fault {
         report.outcome = Outcome::Fail;
@@ -164,7 +165,22 @@ pub fn judge(case: &Case, run: &CaseRun, snapshots: Option<&SnapshotPolicy>, not
         description: case.name.clone(),
         input_file: file,
     };
-    let snapshot_path = policy.store.path(&case.slug);
+    judge_snapshot(&case.slug, &meta, &body, policy, &mut report, notes);
+    report
+}
+
+/// Compares `body` with the accepted snapshot `slug` and folds the result into `report`:
+/// a difference is drift with a diff; new and changed transcripts are written as pending
+/// `.snap.new` files or accepted, as `policy` says. `run` and `probe` share it.
+pub fn judge_snapshot(
+    slug: &str,
+    meta: &SnapshotMeta,
+    body: &str,
+    policy: &SnapshotPolicy,
+    report: &mut CaseReport,
+    notes: &mut Vec<String>,
+) {
+    let snapshot_path = policy.store.path(slug);
     report.snapshot = Some(display_path(&snapshot_path));
     let written =
         |result: Result<std::path::PathBuf, crate::snapshot::SnapshotError>, notes: &mut Vec<String>| match result {
@@ -174,40 +190,43 @@ pub fn judge(case: &Case, run: &CaseRun, snapshots: Option<&SnapshotPolicy>, not
                 None
             }
         };
-    match policy.store.compare(&case.slug, &body) {
+    match policy.store.compare(slug, body) {
         Ok(Comparison::Matches) => {
             if policy.write {
-                let _ = policy.store.discard_pending(&case.slug);
+                let _ = policy.store.discard_pending(slug);
             }
         }
         Ok(Comparison::Missing) => {
             if policy.write && policy.accept {
-                written(policy.store.accept(&case.slug, &meta, &body), notes);
+                written(policy.store.accept(slug, meta, body), notes);
             } else if policy.write
-                && let Some(path) = written(policy.store.write_pending(&case.slug, &meta, &body), notes)
+                && let Some(path) = written(policy.store.write_pending(slug, meta, body), notes)
             {
                 notes.push(format!(
                     "new snapshot {path} pending: review with `cargo insta review` or rerun with --accept"
                 ));
             } else if !policy.write {
-                notes.push(format!("{} has no accepted snapshot (CI: nothing written)", case.name));
+                notes.push(format!(
+                    "{} has no accepted snapshot (CI: nothing written)",
+                    meta.description
+                ));
             }
         }
         Ok(Comparison::Differs { accepted }) => {
-            let diff = similar::TextDiff::from_lines(accepted.as_str(), body.as_str())
+            let diff = similar::TextDiff::from_lines(accepted.as_str(), body)
                 .unified_diff()
                 .context_radius(3)
                 .header("accepted", "this run")
                 .to_string();
             report.diff = Some(diff);
             if policy.write && policy.accept {
-                written(policy.store.accept(&case.slug, &meta, &body), notes);
+                written(policy.store.accept(slug, meta, body), notes);
                 if report.outcome == Outcome::Pass {
                     report.message = "snapshot updated".into();
                 }
             } else {
                 if policy.write {
-                    written(policy.store.write_pending(&case.slug, &meta, &body), notes);
+                    written(policy.store.write_pending(slug, meta, body), notes);
                 }
                 if report.outcome == Outcome::Pass {
                     report.outcome = Outcome::Drift;
@@ -223,7 +242,6 @@ pub fn judge(case: &Case, run: &CaseRun, snapshots: Option<&SnapshotPolicy>, not
             report.message = format!("{e:#}");
         }
     }
-    report
 }
 
 /// Applies the known-drift ledger to a judged report (`run` and `probe` share this).

@@ -72,15 +72,34 @@ fn render_case(out: &mut String, case: &CaseReport, verbose: bool) {
         let _ = writeln!(out, "       {}", case.message);
     }
     if let Some(diff) = &case.diff {
-        for line in diff.lines() {
-            let line = match line.chars().next() {
-                Some('+') if !line.starts_with("+++") => line.green().to_string(),
-                Some('-') if !line.starts_with("---") => line.red().to_string(),
-                Some('@') => line.cyan().to_string(),
-                _ => line.dimmed().to_string(),
-            };
-            let _ = writeln!(out, "       {line}");
+        render_diff(out, diff);
+    }
+    if let Some(model) = case
+        .live
+        .as_ref()
+        .and_then(|live| live.model.as_ref())
+        .filter(|m| m.stale)
+    {
+        let _ = writeln!(
+            out,
+            "       {} the live answer differs from the model's prediction (- model, + live)",
+            "model is stale:".yellow().bold()
+        );
+        if let Some(diff) = &model.diff {
+            render_diff(out, diff);
         }
+    }
+}
+
+fn render_diff(out: &mut String, diff: &str) {
+    for line in diff.lines() {
+        let line = match line.chars().next() {
+            Some('+') if !line.starts_with("+++") => line.green().to_string(),
+            Some('-') if !line.starts_with("---") => line.red().to_string(),
+            Some('@') => line.cyan().to_string(),
+            _ => line.dimmed().to_string(),
+        };
+        let _ = writeln!(out, "       {line}");
     }
 }
 

@@ -9,4 +9,4 @@ pub mod junit;
 pub mod markdown;
 mod outcome;
 
-pub use outcome::{CaseReport, KnownDrift, LedgerStatus, Outcome, Report, Summary};
+pub use outcome::{CaseReport, KnownDrift, LedgerStatus, LiveInfo, ModelParity, Outcome, Report, Summary};

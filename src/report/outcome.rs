@@ -66,6 +66,9 @@ pub struct CaseReport {
     /// The known-drift ledger entry that applied to this case, and what it decided.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub known_drift: Option<KnownDrift>,
+    /// What a live probe adds (`oauth-drift probe` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live: Option<LiveInfo>,
 }
 
 /// What the known-drift ledger decided for a case (see `crate::ledger`).
@@ -103,6 +106,32 @@ impl LedgerStatus {
     pub fn is_ledger_problem(self) -> bool {
         matches!(self, LedgerStatus::Vanished | LedgerStatus::Expired)
     }
+}
+
+/// The live-probe part of a case: what was probed, why no verdict was reached, and whether
+/// the model predicted what the live provider answered.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LiveInfo {
+    /// `discovery`, `authorize-params`, `refresh` or `consent`.
+    pub kind: String,
+    /// The provider probed: `google`, an issuer's host, or the `--target` name.
+    pub target: String,
+    /// Why the probe reached no verdict (outcome `inconclusive`) or did not run (`skipped`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+    /// The model's prediction for the same request, compared with the live answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelParity>,
+}
+
+/// Whether the model still predicts the live provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ModelParity {
+    /// The live answer differs from the model's prediction: the model is stale.
+    pub stale: bool,
+    /// A unified diff, model prediction → live answer, when they differ.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
 }
 
 /// Everything a run produced.

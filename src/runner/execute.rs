@@ -14,7 +14,7 @@ use crate::model::{
 use crate::provider::{ClientConfig, Profile, random_token, s256_challenge};
 use crate::scenario::{
     Action, AuthorizeAction, AxisValue, Case, ClientAuth, ConsentChoice, ExchangeAction, ExchangeFault, Params,
-    PkceMethod, RefreshAction, RefreshFault, RevokeAction, RevokeMethod, RevokeToken, TokenPick,
+    PkceMethod, RefreshAction, RefreshFault, RevokeAction, RevokeMethod, RevokeToken, Step, TokenPick,
 };
 use crate::transcript::{Aliases, RefreshSummary, RequestRecord, ResponseRecord, StepRecord, Transcript, canonical};
 
@@ -61,8 +61,80 @@ struct State {
     grants: Vec<Option<bool>>,
 }
 
+/// What the authorization endpoint answered, as the runner reads it (it holds codes: no Debug).
+#[derive(Clone, Default)]
+pub struct FrontAnswer {
+    pub status: u16,
+    /// The `Location` of a redirect: the app's redirect URI with the response parameters.
+    pub location: Option<String>,
+    /// Whether a consent screen was shown, when the provider says (model and `serve` do).
+    pub consent_screen: Option<bool>,
+    /// An error page's error code and description.
+    pub page_error: Option<String>,
+    pub page_description: Option<String>,
+    pub body: String,
+}
+
+/// How an authorization request reaches the provider. The model and `serve` answer one GET
+/// carrying the simulated user's headers ([`DirectFront`]); a live provider needs a browser
+/// and a redirect listener (`live::consent`).
+pub trait FrontChannel: Sync {
+    /// Sends the authorization request `url` for `user`, whose consent decision is `decision`
+    /// (`grant`, `deny`, `grant_only SCOPES`); the error is a transport problem.
+    fn authorize(
+        &self,
+        url: url::Url,
+        user: &str,
+        decision: &str,
+    ) -> impl Future<Output = Result<FrontAnswer, String>> + Send;
+}
+
+/// The front channel of the model and `serve`: one GET with the test-hook headers.
+pub struct DirectFront<'a> {
+    pub http: &'a reqwest::Client,
+}
+
+impl FrontChannel for DirectFront<'_> {
+    async fn authorize(&self, url: url::Url, user: &str, decision: &str) -> Result<FrontAnswer, String> {
+        let response = self
+            .http
+            .get(url)
+            .header(USER_HEADER, user)
+            .header(CONSENT_HEADER, decision)
+            .send()
+            .await
+            .map_err(|e| transport_problem(&e))?;
+        let status = response.status().as_u16();
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let consent_screen = header(CONSENT_SCREEN_HEADER).map(|v| v == "shown");
+        let location = header("location");
+        let page_error = header(ERROR_HEADER);
+        let page_description = header(ERROR_DESCRIPTION_HEADER);
+        let body = response.text().await.map_err(|e| transport_problem(&e))?;
+        Ok(FrontAnswer {
+            status,
+            location,
+            consent_screen,
+            page_error,
+            page_description,
+            body,
+        })
+    }
+}
+
 /// Runs every step of `case` that applies to it.
 pub async fn run_case(case: &Case, endpoint: &Endpoint<'_>) -> CaseRun {
+    run_case_with(case, endpoint, &DirectFront { http: endpoint.http }).await
+}
+
+/// Runs every step of `case` that applies to it, sending authorization requests through `front`.
+pub async fn run_case_with<F: FrontChannel>(case: &Case, endpoint: &Endpoint<'_>, front: &F) -> CaseRun {
     let mut state = State::default();
     for (name, client) in endpoint.clients {
         state.aliases.name(&client.client_id, format!("<client_id:{name}>"));
@@ -75,7 +147,7 @@ pub async fn run_case(case: &Case, endpoint: &Endpoint<'_>) -> CaseRun {
     let mut fault = None;
     let scenario = &case.scenario;
     for (index, step) in scenario.file.steps.iter().enumerate() {
-        if !applies(&step.when, case) {
+        if !step_applies(step, case) {
             continue;
         }
         let line = scenario.step_lines.get(index).copied().unwrap_or(1);
@@ -89,7 +161,7 @@ pub async fn run_case(case: &Case, endpoint: &Endpoint<'_>) -> CaseRun {
                 ));
                 continue;
             }
-            Action::Authorize(action) => authorize(action, case, endpoint, &mut state).await,
+            Action::Authorize(action) => authorize(action, case, endpoint, &mut state, front).await,
             Action::Exchange(action) => exchange(action, case, endpoint, &mut state).await,
             Action::Refresh(action) => refresh(action, case, endpoint, &mut state).await,
             Action::Revoke(action) => revoke(action, endpoint, &mut state).await,
@@ -127,8 +199,10 @@ pub async fn run_case(case: &Case, endpoint: &Endpoint<'_>) -> CaseRun {
     }
 }
 
-fn applies(when: &[(String, Vec<String>)], case: &Case) -> bool {
-    when.iter()
+/// Whether a step runs in `case` (its `when:` matches the case's matrix values).
+pub fn step_applies(step: &Step, case: &Case) -> bool {
+    step.when
+        .iter()
         .all(|(axis, values)| case.binding(axis).is_some_and(|v| values.contains(&v.name())))
 }
 
@@ -179,9 +253,13 @@ fn client_index(endpoint: &Endpoint, name: Option<&str>) -> Result<usize, String
     }
 }
 
-async fn authorize(action: &AuthorizeAction, case: &Case, endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
-    let client_index = client_index(endpoint, action.client.as_deref())?;
-    let client = &endpoint.clients[client_index].1;
+/// The query an authorize step sends with `client`, and the PKCE verifier kept for the
+/// exchange. Live probes send exactly what a model run sends.
+pub fn authorize_query(
+    action: &AuthorizeAction,
+    case: &Case,
+    client: &ClientConfig,
+) -> (Vec<(String, String)>, Option<String>) {
     let mut params = authorize_params(action, case, client);
     let verifier = action.pkce.map(|method| {
         let verifier = random_token(32);
@@ -193,7 +271,22 @@ async fn authorize(action: &AuthorizeAction, case: &Case, endpoint: &Endpoint<'_
         params.push(("code_challenge_method".into(), Some(method.into())));
         verifier
     });
-    let sent: Vec<(String, String)> = params.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect();
+    (
+        params.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect(),
+        verifier,
+    )
+}
+
+async fn authorize<F: FrontChannel>(
+    action: &AuthorizeAction,
+    case: &Case,
+    endpoint: &Endpoint<'_>,
+    state: &mut State,
+    front: &F,
+) -> StepResult {
+    let client_index = client_index(endpoint, action.client.as_deref())?;
+    let client = &endpoint.clients[client_index].1;
+    let (sent, verifier) = authorize_query(action, case, client);
     let user = action.user.clone().unwrap_or_else(|| {
         case.scenario
             .file
@@ -210,28 +303,14 @@ async fn authorize(action: &AuthorizeAction, case: &Case, endpoint: &Endpoint<'_
     let path = &endpoint.profile.endpoints.authorize;
     let mut url = url::Url::parse(&format!("{}{path}", endpoint.base)).map_err(|e| format!("bad endpoint URL: {e}"))?;
     url.query_pairs_mut().extend_pairs(&sent);
-    let response = endpoint
-        .http
-        .get(url)
-        .header(USER_HEADER, &user)
-        .header(CONSENT_HEADER, &decision)
-        .send()
-        .await
-        .map_err(|e| transport_problem(&e))?;
-
-    let status = response.status().as_u16();
-    let header = |name: &str| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-    };
-    let consent_screen = header(CONSENT_SCREEN_HEADER).map(|v| v == "shown");
-    let location = header("location");
-    let page_error = header(ERROR_HEADER);
-    let page_description = header(ERROR_DESCRIPTION_HEADER);
-    let body = response.text().await.map_err(|e| transport_problem(&e))?;
+    let FrontAnswer {
+        status,
+        location,
+        consent_screen,
+        page_error,
+        page_description,
+        body,
+    } = front.authorize(url, &user, &decision).await?;
 
     let mut observed = Observed {
         status,
