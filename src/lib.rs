@@ -4,6 +4,7 @@ pub mod cli;
 pub mod compare;
 pub mod exit;
 pub mod ledger;
+pub mod live;
 pub mod model;
 pub mod provider;
 pub mod report;

@@ -13,6 +13,8 @@ Examples:
   oauth-drift compare google@2015 google --format markdown
   oauth-drift providers
   oauth-drift serve --write-client-secrets client_secret.json   a fake Google on loopback
+  oauth-drift probe                                Google's live endpoints: discovery, authorize-params, refresh
+  oauth-drift probe --kind consent --revoke        interactive grants for real, through a browser
 
 Exit codes: 0 pass, 1 drift or failed expectation, 2 usage or input error, 3 inconclusive.";
 
@@ -102,6 +104,12 @@ pub enum Command {
     Providers(ProvidersArgs),
     /// Run a provider model as a standalone fake provider on loopback.
     Serve(ServeArgs),
+    /// Probe a live provider (Google by default) and compare with live snapshots and the model.
+    ///
+    /// Credentials come only from environment variables (or the files they name):
+    /// OAUTH_DRIFT_CLIENT_ID, OAUTH_DRIFT_CLIENT_SECRET[_FILE], OAUTH_DRIFT_CLIENT_SECRETS_FILE,
+    /// OAUTH_DRIFT_REFRESH_TOKEN[_FILE]. A probe whose credentials are missing is skipped.
+    Probe(Box<ProbeArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -145,6 +153,102 @@ pub struct CompareArgs {
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = CompareFormat::Human)]
     pub format: CompareFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// Scenario files or directories for authorize-params and consent probes.
+    #[arg(default_value = "scenarios")]
+    pub paths: Vec<PathBuf>,
+    /// Probe kinds, comma-separated or repeated [default: discovery,authorize-params,refresh].
+    #[arg(long = "kind", value_enum, value_delimiter = ',', value_name = "KIND")]
+    pub kinds: Vec<crate::live::Kind>,
+    /// Probe only cases whose name (or snapshot name) contains TEXT.
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Option<String>,
+    /// The profile live answers are compared with [default: google, or oidc with --issuer].
+    #[arg(long, value_name = "NAME[@ERA]")]
+    pub provider: Option<String>,
+    /// Any OpenID provider, found through its discovery document (or `serve`'s base URL).
+    #[arg(long, value_name = "URL")]
+    pub issuer: Option<url::Url>,
+    /// Authorization endpoint URL (overrides defaults and discovery).
+    #[arg(long, value_name = "URL")]
+    pub authorize_url: Option<url::Url>,
+    /// Token endpoint URL.
+    #[arg(long, value_name = "URL")]
+    pub token_url: Option<url::Url>,
+    /// Revocation endpoint URL.
+    #[arg(long, value_name = "URL")]
+    pub revoke_url: Option<url::Url>,
+    /// Userinfo endpoint URL.
+    #[arg(long, value_name = "URL")]
+    pub userinfo_url: Option<url::Url>,
+    /// Discovery document URL.
+    #[arg(long, value_name = "URL")]
+    pub discovery_url: Option<url::Url>,
+    /// Name of the target's live snapshot directory [default: google, or the issuer's host].
+    #[arg(long, value_name = "NAME")]
+    pub target: Option<String>,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Where accepted live snapshots live (one subdirectory per target).
+    #[arg(long, value_name = "DIR", default_value = "snapshots/live")]
+    pub snapshots: PathBuf,
+    /// Accept every new or changed live transcript as the snapshot.
+    #[arg(long)]
+    pub accept: bool,
+    /// Do not compare with live snapshots at all.
+    #[arg(long, conflicts_with = "accept")]
+    pub no_snapshots: bool,
+    /// Budget of one probe request, retries included (e.g. 60s, 2m).
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = duration)]
+    pub deadline: std::time::Duration,
+    /// The longest one attempt may take.
+    #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = duration)]
+    pub attempt_timeout: std::time::Duration,
+    /// consent: hand each authorization URL to CMD (the URL is its last argument) instead of
+    /// the system browser; CMD gets OAUTH_DRIFT_USER and OAUTH_DRIFT_CONSENT.
+    #[arg(long, value_name = "CMD")]
+    pub open_with: Option<String>,
+    /// consent: how long to wait for each authorization response.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = duration)]
+    pub consent_timeout: std::time::Duration,
+    /// consent: revoke each case's grant at the end (probing then does not eat the
+    /// provider's per-client refresh-token limit, and the next run starts from no grant).
+    #[arg(long)]
+    pub revoke: bool,
+    /// consent: port of the loopback redirect listener (0: random; a web client needs its
+    /// registered one).
+    #[arg(long, value_name = "PORT", default_value_t = 0)]
+    pub callback_port: u16,
+    /// authorize-params: a redirect URI registered for the client [default: from the
+    /// client-secrets file, else http://127.0.0.1/callback for an installed client].
+    #[arg(long, value_name = "URI")]
+    pub redirect_uri: Option<String>,
+    /// The live client's type, for the model's prediction [default: from the client-secrets
+    /// file, else installed].
+    #[arg(long, value_enum, value_name = "TYPE")]
+    pub client_type: Option<ClientType>,
+    /// The publishing status of the live client's consent screen, for the model's prediction.
+    #[arg(long, value_enum, value_name = "STATUS", default_value_t = PublishingArg::Production)]
+    pub client_status: PublishingArg,
+    /// Refused: secrets are never taken from the command line.
+    #[arg(long, hide = true, num_args = 0..=1, value_name = "SECRET")]
+    pub client_secret: Option<String>,
+    /// Refused: secrets are never taken from the command line.
+    #[arg(long, hide = true, num_args = 0..=1, value_name = "SECRET")]
+    pub refresh_token: Option<String>,
+    /// Refused: credentials are never taken from the command line.
+    #[arg(long, hide = true, num_args = 0..=1, value_name = "ID")]
+    pub client_id: Option<String>,
+}
+
+/// `30`, `30s`, `5m`, `1h` (the scenario duration syntax).
+fn duration(text: &str) -> Result<std::time::Duration, String> {
+    crate::scenario::parse_duration(text)
+        .map(std::time::Duration::from_secs)
+        .ok_or_else(|| format!("`{text}` is not a duration (30, 30s, 5m, 1h)"))
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 mod args;
 mod compare;
 mod output;
+mod probe;
 mod providers;
 mod run;
 mod serve;
@@ -45,6 +46,7 @@ async fn dispatch(cli: Cli) -> u8 {
         Command::Compare(args) => compare::compare(args, &cli.global, registry).await,
         Command::Providers(args) => providers::providers(args, &registry),
         Command::Serve(args) => serve::serve(args, &cli.global, &registry).await,
+        Command::Probe(args) => probe::probe(*args, &cli.global, registry).await,
     };
     result.unwrap_or_else(|e| fail(&e, exit::INPUT))
 }

@@ -147,6 +147,7 @@ fn case(name: &str, outcome: Outcome, message: &str) -> CaseReport {
         scenario: "live".into(),
         slug: String::new(),
         known_drift: None,
+        live: None,
     }
 }
 

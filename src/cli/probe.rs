@@ -1,0 +1,138 @@
+//! `oauth-drift probe`: live probes against a real provider (or `serve`).
+
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+
+use super::args::{ClientType, GlobalArgs, ProbeArgs, PublishingArg};
+use super::output;
+use crate::live::{
+    self, ClientShape, ConsentOptions, Credentials, Kind, Opener, Overrides, ProbeOptions, RetryPolicy, TargetSpec,
+};
+use crate::provider::{ClientKind, PublishingStatus, Registry};
+use crate::snapshot::SnapshotStore;
+use crate::suite::{self, SnapshotPolicy};
+
+pub async fn probe(args: ProbeArgs, global: &GlobalArgs, registry: Registry) -> anyhow::Result<u8> {
+    refuse_secrets_on_argv(&args)?;
+    let provider = args.provider.clone().unwrap_or_else(|| {
+        if args.issuer.is_some() {
+            "oidc".into()
+        } else {
+            "google".into()
+        }
+    });
+    registry.load(&provider)?;
+    let kinds = if args.kinds.is_empty() {
+        Kind::UNATTENDED.to_vec()
+    } else {
+        args.kinds.clone()
+    };
+    let credentials = Credentials::from_env().context("failed to read the probe credentials")?;
+    let ledger = output::load_ledger(&args.report)?;
+
+    let mut cases = Vec::new();
+    let mut input_errors = Vec::new();
+    if kinds.iter().any(|k| matches!(k, Kind::AuthorizeParams | Kind::Consent)) {
+        let suite = suite::load(&args.paths, &registry, args.filter.as_deref())?;
+        input_errors = suite.errors;
+        cases = suite.cases;
+        for case in &mut cases {
+            if case.binding("provider").is_none() {
+                case.provider = provider.clone();
+            }
+        }
+    }
+    let opener = match &args.open_with {
+        None => Opener::System,
+        Some(command) => match shlex::split(command) {
+            Some(argv) if !argv.is_empty() => Opener::Command(argv),
+            _ => bail!("--open-with `{command}` is not a command line"),
+        },
+    };
+    let write = !super::ci();
+    let options = ProbeOptions {
+        kinds,
+        provider,
+        target: TargetSpec {
+            issuer: args.issuer.clone(),
+            overrides: Overrides {
+                authorize: args.authorize_url.clone(),
+                token: args.token_url.clone(),
+                revoke: args.revoke_url.clone(),
+                userinfo: args.userinfo_url.clone(),
+                discovery: args.discovery_url.clone(),
+            },
+            name: args.target.clone(),
+        },
+        policy: RetryPolicy {
+            deadline: args.deadline,
+            attempt_timeout: args.attempt_timeout.min(args.deadline),
+            ..RetryPolicy::default()
+        },
+        snapshots: (!args.no_snapshots).then(|| SnapshotPolicy {
+            store: SnapshotStore::new(&args.snapshots),
+            accept: args.accept,
+            write,
+        }),
+        client: ClientShape {
+            kind: args.client_type.map(|t| match t {
+                ClientType::Installed => ClientKind::Installed,
+                ClientType::Web => ClientKind::Web,
+            }),
+            status: match args.client_status {
+                PublishingArg::Production => PublishingStatus::Production,
+                PublishingArg::Testing => PublishingStatus::Testing,
+            },
+            redirect_uri: args.redirect_uri.clone(),
+        },
+        consent: ConsentOptions {
+            opener,
+            timeout: args.consent_timeout,
+            revoke: args.revoke,
+            callback_port: args.callback_port,
+        },
+        notify: Arc::new(|line: &str| eprintln!("{line}")),
+    };
+    let mut report = live::run(&options, &credentials, &cases, &registry).await?;
+    report.input_errors = input_errors;
+    if !write && args.accept {
+        report
+            .notes
+            .push("snapshot writes are off (CI is set, or INSTA_UPDATE=no): --accept wrote nothing".into());
+    }
+    if let Some(ledger) = &ledger {
+        suite::apply_ledger(&mut report, ledger, crate::ledger::today());
+    }
+    output::emit(&report, &args.report, global, "oauth-drift probe")?;
+    Ok(report.exit_code())
+}
+
+/// Secrets on argv end up in shell history and process lists: refuse them, without echoing.
+fn refuse_secrets_on_argv(args: &ProbeArgs) -> anyhow::Result<()> {
+    let given = [
+        (
+            args.client_secret.is_some(),
+            "--client-secret",
+            "OAUTH_DRIFT_CLIENT_SECRET or OAUTH_DRIFT_CLIENT_SECRET_FILE",
+        ),
+        (
+            args.refresh_token.is_some(),
+            "--refresh-token",
+            "OAUTH_DRIFT_REFRESH_TOKEN or OAUTH_DRIFT_REFRESH_TOKEN_FILE",
+        ),
+        (
+            args.client_id.is_some(),
+            "--client-id",
+            "OAUTH_DRIFT_CLIENT_ID or OAUTH_DRIFT_CLIENT_SECRETS_FILE",
+        ),
+    ];
+    for (set, flag, instead) in given {
+        if set {
+            bail!(
+                "{flag} is not accepted: credentials are never taken from the command line (they would leak into shell history and process lists); set {instead}"
+            );
+        }
+    }
+    Ok(())
+}

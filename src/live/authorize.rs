@@ -1,0 +1,424 @@
+//! The authorize-params probe: each parameter combination a scenario sends to the
+//! authorization endpoint, requested without a user session, and classified as accepted (the
+//! provider goes on to sign-in or consent) or rejected (with the error text). It needs only a
+//! client id, so it runs unattended, and it catches changes like approval_prompt's.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use url::Url;
+
+use super::http::{Body, Cause, Inconclusive, LiveClient, LiveRequest, LiveResponse};
+use super::normalise::{normalise_ports, sort_scope};
+use super::pages::{decode_auth_error, scrape_error_page};
+use crate::model::{CONSENT_HEADER, CONSENT_SCREEN_HEADER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER};
+use crate::provider::ClientConfig;
+use crate::runner::{authorize_query, step_applies};
+use crate::scenario::{Action, Case};
+use crate::transcript::Aliases;
+
+/// How the provider answered an authorization request made without a session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The request is valid: the provider goes on to sign-in or consent.
+    Accepted,
+    /// The provider refused it, on its own error page or by an error redirect to the app.
+    Rejected,
+}
+
+/// What carried the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Via {
+    /// A redirect to the provider's sign-in or account chooser.
+    SignIn,
+    /// A consent screen (`serve` and the model say so in a header).
+    ConsentScreen,
+    /// A redirect back to the app with a code or tokens (a standing grant on a model).
+    CodeRedirect,
+    /// The provider's own error page.
+    ErrorPage,
+    /// A redirect to Google's error page carrying an `authError`.
+    AuthError,
+    /// A redirect back to the app with `error=`.
+    ErrorRedirect,
+}
+
+/// One classified answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Answer {
+    pub verdict: Verdict,
+    pub via: Via,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_description: Option<String>,
+    /// The HTTP status of an error page (inferred as 400, or 401 for `invalid_client`, when the
+    /// page sits behind an `authError` redirect).
+    #[serde(skip)]
+    pub page_status: u16,
+}
+
+impl Answer {
+    fn accepted(via: Via) -> Self {
+        Self {
+            verdict: Verdict::Accepted,
+            via,
+            error: None,
+            error_description: None,
+            page_status: 0,
+        }
+    }
+
+    fn rejected(via: Via, error: String, description: Option<String>, page_status: u16) -> Self {
+        Self {
+            verdict: Verdict::Rejected,
+            via,
+            error: Some(error),
+            error_description: description,
+            page_status,
+        }
+    }
+
+    /// Whether a browser sent to this request would be stuck on the provider's error page.
+    pub fn is_error_page(&self) -> bool {
+        matches!(self.via, Via::ErrorPage | Via::AuthError)
+    }
+}
+
+/// Classifies the answer to a session-less authorization request whose redirect URI is
+/// `redirect_uri`. The probe sends `x-oauth-drift-consent: deny`, so a model or `serve` stops at
+/// its consent screen and says so, and no grant is recorded.
+pub fn classify(response: &LiveResponse, request_url: &Url, redirect_uri: &str) -> Result<Answer, Cause> {
+    if response.header(CONSENT_SCREEN_HEADER) == Some("shown") {
+        return Ok(Answer::accepted(Via::ConsentScreen));
+    }
+    let status = response.status;
+    if (300..400).contains(&status) {
+        let location = response
+            .header("location")
+            .ok_or_else(|| Cause::Unrecognised(format!("a {status} redirect without a Location")))?;
+        let target = request_url
+            .join(location)
+            .map_err(|_| Cause::Unrecognised(format!("a {status} redirect to an unreadable Location")))?;
+        if let Some((_, value)) = target.query_pairs().find(|(k, _)| k == "authError") {
+            let error = decode_auth_error(&value);
+            let (code, description) = match error {
+                Some(e) => (e.error, e.description),
+                None => (
+                    "unknown".to_string(),
+                    Some("the authError parameter could not be decoded".to_string()),
+                ),
+            };
+            let page_status = if code == "invalid_client" { 401 } else { 400 };
+            return Ok(Answer::rejected(Via::AuthError, code, description, page_status));
+        }
+        if same_endpoint(&target, redirect_uri) {
+            let mut pairs: Vec<(String, String)> = target
+                .query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            if let Some(fragment) = target.fragment() {
+                pairs.extend(
+                    url::form_urlencoded::parse(fragment.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())),
+                );
+            }
+            let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+            return Ok(match get("error") {
+                Some(error) => Answer::rejected(Via::ErrorRedirect, error, get("error_description"), 0),
+                None => Answer::accepted(Via::CodeRedirect),
+            });
+        }
+        return Ok(Answer::accepted(Via::SignIn));
+    }
+    let body = String::from_utf8_lossy(&response.body);
+    let header_error = response.header(ERROR_HEADER).map(str::to_string);
+    let header_description = response.header(ERROR_DESCRIPTION_HEADER).map(str::to_string);
+    let page = scrape_error_page(&body);
+    if status >= 400 {
+        let error = header_error
+            .or_else(|| page.as_ref().map(|p| p.error.clone()))
+            .unwrap_or_else(|| "unknown".into());
+        let description = header_description.or_else(|| page.and_then(|p| p.description));
+        return Ok(Answer::rejected(Via::ErrorPage, error, description, status));
+    }
+    if status == 200 {
+        if let Some(error) = header_error.or_else(|| page.as_ref().map(|p| p.error.clone())) {
+            return Ok(Answer::rejected(
+                Via::ErrorPage,
+                error,
+                header_description.or_else(|| page.and_then(|p| p.description)),
+                400,
+            ));
+        }
+        if body.trim_start().starts_with('<') {
+            return Ok(Answer::accepted(Via::SignIn));
+        }
+    }
+    Err(Cause::Unrecognised(format!(
+        "status {status} that is neither a redirect nor a page"
+    )))
+}
+
+/// Whether `target` is the redirect URI (scheme, host, port and path; loopback ports aside,
+/// since installed clients may use any port).
+fn same_endpoint(target: &Url, redirect_uri: &str) -> bool {
+    let Ok(redirect) = Url::parse(redirect_uri) else {
+        return false;
+    };
+    let loopback = matches!(redirect.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+    target.scheme() == redirect.scheme()
+        && target.host_str() == redirect.host_str()
+        && (loopback || target.port_or_known_default() == redirect.port_or_known_default())
+        && target.path().trim_end_matches('/') == redirect.path().trim_end_matches('/')
+}
+
+/// One probed request: the parameters sent (secrets aliased) and the answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProbedRequest {
+    /// The scenario line of the authorize step.
+    pub line: usize,
+    pub params: BTreeMap<String, String>,
+    #[serde(flatten)]
+    pub answer: Answer,
+}
+
+/// Every authorization request of one case, as the live snapshot holds it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ParamsTranscript {
+    pub case: String,
+    pub provider: String,
+    pub requests: Vec<ProbedRequest>,
+}
+
+impl ParamsTranscript {
+    pub fn render(&self) -> String {
+        serde_yaml::to_string(self).unwrap_or_default()
+    }
+
+    /// What the model can be held to: the verdicts and errors, not what carried them (a real
+    /// provider sends a person to sign-in where the model shows its consent screen).
+    pub fn comparable(&self) -> String {
+        #[derive(Serialize)]
+        struct View<'a> {
+            line: usize,
+            params: &'a BTreeMap<String, String>,
+            verdict: &'a Verdict,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            error: &'a Option<String>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            error_description: &'a Option<String>,
+        }
+        let views: Vec<View> = self
+            .requests
+            .iter()
+            .map(|r| View {
+                line: r.line,
+                params: &r.params,
+                verdict: &r.answer.verdict,
+                error: &r.answer.error,
+                error_description: &r.answer.error_description,
+            })
+            .collect();
+        serde_yaml::to_string(&views).unwrap_or_default()
+    }
+}
+
+/// The authorization requests of `case` sent as `client` (named `client_name` in the scenario)
+/// to `authorize`, in step order. Steps for another client are not sent.
+pub async fn probe_case(
+    case: &Case,
+    http: &LiveClient,
+    authorize: &Url,
+    client_name: &str,
+    client: &ClientConfig,
+) -> Result<ParamsTranscript, Inconclusive> {
+    let mut aliases = Aliases::default();
+    aliases.name(&client.client_id, format!("<client_id:{client_name}>"));
+    let mut requests = Vec::new();
+    for (index, step) in case.scenario.file.steps.iter().enumerate() {
+        let Action::Authorize(action) = &step.action else {
+            continue;
+        };
+        if !step_applies(step, case) || action.client.as_deref().is_some_and(|name| name != client_name) {
+            continue;
+        }
+        let (query, _verifier) = authorize_query(action, case, client);
+        let mut url = authorize.clone();
+        url.query_pairs_mut().extend_pairs(&query);
+        let redirect_uri = query
+            .iter()
+            .find(|(k, _)| k == "redirect_uri")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        let request = LiveRequest::get(url.clone()).header(CONSENT_HEADER, "deny");
+        let response = http.send(&request, Body::Any).await?;
+        let answer = classify(&response, &url, &redirect_uri).map_err(|cause| Inconclusive {
+            cause,
+            attempts: response.attempts,
+            elapsed: Default::default(),
+            note: None,
+        })?;
+        let params = query
+            .iter()
+            .map(|(k, v)| {
+                let value = aliases.field(k, v);
+                let value = if k == "scope" {
+                    sort_scope(&value)
+                } else {
+                    normalise_ports(&value)
+                };
+                (k.clone(), value)
+            })
+            .collect();
+        let answer = Answer {
+            error_description: answer
+                .error_description
+                .as_deref()
+                .map(|d| normalise_ports(&aliases.scrub(d))),
+            ..answer
+        };
+        let line = case.scenario.step_lines.get(index).copied().unwrap_or(1);
+        requests.push(ProbedRequest { line, params, answer });
+    }
+    Ok(ParamsTranscript {
+        case: case.name.clone(),
+        provider: case.provider.clone(),
+        requests,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(status: u16, headers: &[(&'static str, &str)], body: &str) -> LiveResponse {
+        let mut map = reqwest::header::HeaderMap::new();
+        for (name, value) in headers {
+            map.insert(*name, value.parse().unwrap());
+        }
+        LiveResponse {
+            status,
+            headers: map,
+            body: body.as_bytes().to_vec(),
+            json: None,
+            attempts: 1,
+        }
+    }
+
+    fn google_request() -> Url {
+        Url::parse("https://accounts.google.com/o/oauth2/v2/auth?client_id=x").unwrap()
+    }
+
+    const REDIRECT: &str = "http://127.0.0.1/callback";
+
+    #[test]
+    fn a_redirect_to_sign_in_is_accepted() {
+        let r = response(
+            302,
+            &[(
+                "location",
+                "https://accounts.google.com/v3/signin/identifier?continue=x",
+            )],
+            "",
+        );
+        assert_eq!(
+            classify(&r, &google_request(), REDIRECT).unwrap(),
+            Answer::accepted(Via::SignIn)
+        );
+    }
+
+    #[test]
+    fn an_auth_error_redirect_is_rejected_with_the_decoded_text() {
+        // field 1 "invalid_request", field 2 "Conflict params: approval_prompt and prompt"
+        let mut bytes = vec![0x0a, 15];
+        bytes.extend_from_slice(b"invalid_request");
+        let text = b"Conflict params: approval_prompt and prompt";
+        bytes.push(0x12);
+        bytes.push(text.len() as u8);
+        bytes.extend_from_slice(text);
+        let encoded = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &bytes);
+        let location = format!(
+            "/signin/oauth/error?authError={}&client_id=x",
+            url::form_urlencoded::byte_serialize(encoded.as_bytes()).collect::<String>()
+        );
+        let answer = classify(
+            &response(302, &[("location", &location)], ""),
+            &google_request(),
+            REDIRECT,
+        )
+        .unwrap();
+        assert_eq!(answer.verdict, Verdict::Rejected);
+        assert_eq!(answer.via, Via::AuthError);
+        assert_eq!(answer.error.as_deref(), Some("invalid_request"));
+        assert_eq!(
+            answer.error_description.as_deref(),
+            Some("Conflict params: approval_prompt and prompt")
+        );
+        assert!(answer.is_error_page());
+    }
+
+    #[test]
+    fn redirects_to_the_app_are_codes_or_errors() {
+        let code = response(302, &[("location", "http://127.0.0.1:9/callback?code=4/x&state=s")], "");
+        assert_eq!(
+            classify(&code, &google_request(), REDIRECT).unwrap(),
+            Answer::accepted(Via::CodeRedirect)
+        );
+        let error = response(
+            302,
+            &[("location", "http://127.0.0.1/callback?error=consent_required&state=s")],
+            "",
+        );
+        let answer = classify(&error, &google_request(), REDIRECT).unwrap();
+        assert_eq!(
+            (answer.via, answer.error.as_deref()),
+            (Via::ErrorRedirect, Some("consent_required"))
+        );
+    }
+
+    #[test]
+    fn model_error_pages_and_consent_screens_are_read_from_their_headers() {
+        let page = response(
+            400,
+            &[
+                (ERROR_HEADER, "invalid_request"),
+                (ERROR_DESCRIPTION_HEADER, "Missing required parameter: scope"),
+            ],
+            "<html>",
+        );
+        let answer = classify(&page, &google_request(), REDIRECT).unwrap();
+        assert_eq!((answer.via, answer.page_status), (Via::ErrorPage, 400));
+        assert_eq!(
+            answer.error_description.as_deref(),
+            Some("Missing required parameter: scope")
+        );
+        let denied = response(
+            302,
+            &[
+                (CONSENT_SCREEN_HEADER, "shown"),
+                ("location", "http://127.0.0.1/callback?error=access_denied"),
+            ],
+            "",
+        );
+        assert_eq!(
+            classify(&denied, &google_request(), REDIRECT).unwrap(),
+            Answer::accepted(Via::ConsentScreen)
+        );
+    }
+
+    #[test]
+    fn an_answer_no_rule_knows_is_unrecognised() {
+        let odd = response(200, &[("content-type", "application/json")], "{}");
+        assert_eq!(
+            classify(&odd, &google_request(), REDIRECT).unwrap_err().kind(),
+            "unrecognised"
+        );
+        let bare = response(302, &[], "");
+        assert_eq!(
+            classify(&bare, &google_request(), REDIRECT).unwrap_err().kind(),
+            "unrecognised"
+        );
+    }
+}

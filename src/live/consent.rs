@@ -1,0 +1,368 @@
+//! The interactive consent probe: a scenario's authorize and exchange steps against the real
+//! provider. Each authorization request goes to a browser (the system's, or `--open-with CMD`)
+//! with a loopback redirect listener on 127.0.0.1 and a random port, a random `state` that the
+//! callback must carry back, and PKCE S256; the code is exchanged by the scenario runner.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use url::Url;
+
+use super::authorize::classify;
+use super::credentials::SECRET_VARIABLES;
+use super::http::{Body, LiveClient, LiveRequest};
+use crate::model::CONSENT_HEADER;
+use crate::provider::{ClientConfig, param};
+use crate::runner::{FrontAnswer, FrontChannel, authorize_query, step_applies};
+use crate::scenario::{Action, Case, PkceMethod, RevokeAction, RevokeMethod, RevokeToken, Scenario, Step, TokenPick};
+
+/// Where progress for a person goes (the CLI prints it on stderr; the library never prints).
+pub type Notify = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// The path of the redirect listener.
+const CALLBACK_PATH: &str = "/callback";
+/// The most bytes of a request head the listener reads.
+const MAX_HEAD: usize = 16 * 1024;
+
+enum Callback {
+    /// The authorization response for the awaited `state`: the full callback URL.
+    Matched(String),
+    /// A callback with another (or no) `state`: answered 400 and ignored.
+    Mismatched,
+}
+
+/// The loopback redirect listener. It accepts only the authorization response whose `state`
+/// is the one awaited; anything else is answered and ignored.
+pub struct CallbackListener {
+    uri: String,
+    expected: Arc<Mutex<Option<String>>>,
+    events: tokio::sync::Mutex<mpsc::UnboundedReceiver<Callback>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl CallbackListener {
+    /// Listens on 127.0.0.1 at `port` (0: a random free port).
+    pub async fn bind(port: u16) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+        let base = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
+        let expected = Arc::new(Mutex::new(None::<String>));
+        let (sender, events) = mpsc::unbounded_channel();
+        let task = tokio::spawn(accept_loop(listener, base.clone(), Arc::clone(&expected), sender));
+        Ok(Self {
+            uri: format!("{base}{CALLBACK_PATH}"),
+            expected,
+            events: tokio::sync::Mutex::new(events),
+            task,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT/callback`: the redirect URI of the probe.
+    pub fn uri(&self) -> &str {
+        &self.uri
+    }
+
+    /// Waits for the callback carrying `state`, for at most `timeout`.
+    async fn wait(&self, state: &str, timeout: Duration) -> Result<String, String> {
+        *self.expected.lock().unwrap_or_else(|p| p.into_inner()) = Some(state.to_string());
+        let mut events = self.events.lock().await;
+        while events.try_recv().is_ok() {}
+        let mut mismatched = 0;
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            match tokio::time::timeout_at(deadline, events.recv()).await {
+                Ok(Some(Callback::Matched(url))) => return Ok(url),
+                Ok(Some(Callback::Mismatched)) => mismatched += 1,
+                Ok(None) => return Err("the redirect listener stopped".into()),
+                Err(_) => {
+                    let extra = if mismatched > 0 {
+                        format!("; {mismatched} callback(s) with another state were refused")
+                    } else {
+                        String::new()
+                    };
+                    return Err(format!(
+                        "no authorization response reached the loopback listener within {}s{extra}",
+                        timeout.as_secs()
+                    ));
+                }
+            }
+        }
+    }
+}
+
+impl Drop for CallbackListener {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    base: String,
+    expected: Arc<Mutex<Option<String>>>,
+    sender: mpsc::UnboundedSender<Callback>,
+) {
+    while let Ok((stream, _)) = listener.accept().await {
+        let (base, expected, sender) = (base.clone(), Arc::clone(&expected), sender.clone());
+        tokio::spawn(async move {
+            let _ = tokio::time::timeout(Duration::from_secs(10), answer(stream, &base, &expected, &sender)).await;
+        });
+    }
+}
+
+async fn answer(
+    mut stream: TcpStream,
+    base: &str,
+    expected: &Mutex<Option<String>>,
+    sender: &mpsc::UnboundedSender<Callback>,
+) -> std::io::Result<()> {
+    let mut head = Vec::new();
+    let mut buffer = [0u8; 2048];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < MAX_HEAD {
+        let read = stream.read(&mut buffer).await?;
+        if read == 0 {
+            break;
+        }
+        head.extend_from_slice(&buffer[..read]);
+    }
+    let head = String::from_utf8_lossy(&head);
+    let mut parts = head.lines().next().unwrap_or_default().split_whitespace();
+    let (method, target) = (parts.next().unwrap_or_default(), parts.next().unwrap_or_default());
+    let path = target.split('?').next().unwrap_or_default();
+    let (status, body) = if method != "GET" || path != CALLBACK_PATH {
+        ("404 Not Found", "Not found.")
+    } else {
+        let url = format!("{base}{target}");
+        let state = Url::parse(&url)
+            .ok()
+            .and_then(|u| u.query_pairs().find(|(k, _)| k == "state").map(|(_, v)| v.into_owned()));
+        let awaited = expected.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if state.is_some() && state == awaited {
+            let _ = sender.send(Callback::Matched(url));
+            (
+                "200 OK",
+                "oauth-drift received the authorization response. You can close this window.",
+            )
+        } else {
+            let _ = sender.send(Callback::Mismatched);
+            (
+                "400 Bad Request",
+                "This authorization response does not belong to the pending request (state does not match); it was ignored.",
+            )
+        }
+    };
+    let page = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>oauth-drift</title></head><body><p>{body}</p></body></html>\n"
+    );
+    let response = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n{page}",
+        page.len()
+    );
+    stream.write_all(response.as_bytes()).await?;
+    stream.shutdown().await
+}
+
+/// What opens an authorization URL.
+#[derive(Debug, Clone)]
+pub enum Opener {
+    /// The system browser (`xdg-open`, `open`, `start`); the URL is also shown for copying.
+    System,
+    /// `--open-with CMD`: the program and its arguments; the URL is appended. It runs with
+    /// `OAUTH_DRIFT_USER` and `OAUTH_DRIFT_CONSENT` set (the scenario's user and decision) and
+    /// without any credential variable.
+    Command(Vec<String>),
+}
+
+impl Opener {
+    fn spawn(&self, url: &str, user: &str, decision: &str) -> Result<std::process::Child, String> {
+        let argv: Vec<String> = match self {
+            Opener::Command(argv) => argv.iter().cloned().chain([url.to_string()]).collect(),
+            Opener::System if cfg!(target_os = "macos") => vec!["open".into(), url.into()],
+            Opener::System if cfg!(windows) => {
+                vec!["cmd".into(), "/C".into(), "start".into(), String::new(), url.into()]
+            }
+            Opener::System => vec!["xdg-open".into(), url.into()],
+        };
+        let (program, args) = argv.split_first().ok_or("--open-with names no program")?;
+        let mut command = std::process::Command::new(program);
+        command
+            .args(args)
+            .env("OAUTH_DRIFT_USER", user)
+            .env("OAUTH_DRIFT_CONSENT", decision)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null());
+        for variable in SECRET_VARIABLES {
+            command.env_remove(variable);
+        }
+        command.spawn().map_err(|e| format!("could not start `{program}`: {e}"))
+    }
+}
+
+/// The front channel of a live consent run: a pre-flight request without a session (an
+/// error page ends the step there, as no browser could get past it), then the browser and the
+/// loopback listener.
+pub struct BrowserFront {
+    pub http: LiveClient,
+    pub listener: CallbackListener,
+    pub opener: Opener,
+    pub timeout: Duration,
+    pub notify: Notify,
+    children: Mutex<Vec<std::process::Child>>,
+}
+
+impl BrowserFront {
+    pub fn new(
+        http: LiveClient,
+        listener: CallbackListener,
+        opener: Opener,
+        timeout: Duration,
+        notify: Notify,
+    ) -> Self {
+        Self {
+            http,
+            listener,
+            opener,
+            timeout,
+            notify,
+            children: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+impl Drop for BrowserFront {
+    fn drop(&mut self) {
+        let children = self.children.get_mut().unwrap_or_else(|p| p.into_inner());
+        for child in children.iter_mut() {
+            if matches!(child.try_wait(), Ok(None)) {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
+    }
+}
+
+impl FrontChannel for BrowserFront {
+    async fn authorize(&self, url: Url, user: &str, decision: &str) -> Result<FrontAnswer, String> {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let redirect_uri = param(&pairs, "redirect_uri").unwrap_or_default().to_string();
+        let state = param(&pairs, "state")
+            .ok_or("the authorization request carries no state")?
+            .to_string();
+        let preflight = LiveRequest::get(url.clone()).header(CONSENT_HEADER, "deny");
+        let response = self.http.send(&preflight, Body::Any).await.map_err(|e| e.to_string())?;
+        let answer = classify(&response, &url, &redirect_uri).map_err(|cause| cause.to_string())?;
+        if answer.is_error_page() {
+            return Ok(FrontAnswer {
+                status: answer.page_status,
+                page_error: answer.error,
+                page_description: answer.error_description,
+                ..Default::default()
+            });
+        }
+        let child = self.opener.spawn(url.as_str(), user, decision);
+        match (&self.opener, &child) {
+            (Opener::System, _) => (self.notify)(&format!(
+                "consent: sign in as the probe's test user and answer the consent screen ({decision}) in the browser; \
+                 if none opened, open this URL (waiting up to {}s):\n  {url}",
+                self.timeout.as_secs()
+            )),
+            (Opener::Command(_), Ok(_)) => (self.notify)(&format!(
+                "consent: authorization URL handed to --open-with (user {user}, {decision})"
+            )),
+            (Opener::Command(_), Err(e)) => return Err(e.clone()),
+        }
+        if let Ok(child) = child {
+            self.children.lock().unwrap_or_else(|p| p.into_inner()).push(child);
+        }
+        let callback = self.listener.wait(&state, self.timeout).await?;
+        Ok(FrontAnswer {
+            status: 302,
+            location: Some(callback),
+            ..Default::default()
+        })
+    }
+}
+
+/// Why a case cannot run live, if it cannot.
+pub fn live_blocker(case: &Case, client: &ClientConfig) -> Option<String> {
+    let file = &case.scenario.file;
+    if file.clients.len() > 1 {
+        return Some(format!(
+            "the scenario uses {} clients; a live probe has one",
+            file.clients.len()
+        ));
+    }
+    let mut users: Vec<String> = Vec::new();
+    for step in file.steps.iter().filter(|s| step_applies(s, case)) {
+        let Action::Authorize(action) = &step.action else {
+            continue;
+        };
+        let user = action
+            .user
+            .clone()
+            .or_else(|| file.users.first().cloned())
+            .unwrap_or_else(|| "alice".into());
+        if !users.contains(&user) {
+            users.push(user);
+        }
+        let (query, _) = authorize_query(action, case, client);
+        let get = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        if get("redirect_uri") != client.redirect_uris.first().map(String::as_str) {
+            return Some(
+                "an authorize step sets its own redirect_uri; the answer would not reach the loopback listener".into(),
+            );
+        }
+        if get("response_type") != Some("code") {
+            return Some(
+                "an authorize step asks for a response in the URL fragment, which a loopback listener never sees"
+                    .into(),
+            );
+        }
+    }
+    (users.len() > 1).then(|| {
+        format!(
+            "the case needs {} users ({}); a live probe signs in one",
+            users.len(),
+            users.join(", ")
+        )
+    })
+}
+
+/// The case as a live run executes it: PKCE S256 on every authorization request that has no
+/// PKCE, no `consent_screen` expectations (a real provider does not say), and with `revoke` a
+/// final revocation that ends the grant so probing does not eat the per-client token limit.
+pub fn live_case(case: &Case, revoke: bool) -> Case {
+    let mut file = case.scenario.file.clone();
+    for step in &mut file.steps {
+        match &mut step.action {
+            Action::Authorize(action) if action.pkce.is_none() => action.pkce = Some(PkceMethod::S256),
+            Action::Expect(expect) => expect.consent_screen = None,
+            _ => {}
+        }
+    }
+    if revoke {
+        let action = RevokeAction {
+            token: RevokeToken::RefreshToken,
+            method: RevokeMethod::Post,
+            pick: TokenPick::Latest,
+        };
+        file.steps.push(Step {
+            action: Action::Revoke(action),
+            when: Vec::new(),
+        });
+    }
+    let scenario = Scenario {
+        path: case.scenario.path.clone(),
+        file,
+        step_lines: case.scenario.step_lines.clone(),
+    };
+    Case {
+        scenario: Arc::new(scenario),
+        ..case.clone()
+    }
+}

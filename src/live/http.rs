@@ -1,0 +1,466 @@
+//! The HTTP client of live probes. A verdict comes only from a complete, well-formed answer;
+//! timeouts, refused or reset connections, 5xx, 429 and bodies that are not what was asked for
+//! are retried with backoff within a deadline, then reported as [`Inconclusive`] with the cause.
+
+use std::fmt;
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::{Map, Value};
+
+/// How hard a probe request tries before it gives up.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// The whole budget of one request, retries and waits included.
+    pub deadline: Duration,
+    /// The longest one attempt may take (connect, send, read).
+    pub attempt_timeout: Duration,
+    /// The wait before the first retry; doubled for each further retry.
+    pub first_backoff: Duration,
+    pub max_backoff: Duration,
+    /// The most bytes read of a body; memory stays bounded whatever a server sends.
+    pub max_body: usize,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            deadline: Duration::from_secs(60),
+            attempt_timeout: Duration::from_secs(15),
+            first_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(8),
+            max_body: 1024 * 1024,
+        }
+    }
+}
+
+/// Why a request reached no verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cause {
+    /// No complete answer within the attempt timeout or the deadline.
+    Timeout,
+    /// Nothing listens there.
+    Refused,
+    /// Connecting failed otherwise (name resolution, TLS).
+    Connect(String),
+    /// The connection closed or was reset before the answer was complete.
+    Reset(String),
+    /// A 5xx answer.
+    ServerError(u16),
+    /// A 429 answer; `retry_after` is what the server asked for, in seconds.
+    RateLimited { retry_after: Option<u64> },
+    /// An HTML page where JSON was expected (a proxy, a captive portal, an outage page).
+    Html { status: u16 },
+    /// JSON was expected and the body broke off inside it.
+    TruncatedJson { status: u16 },
+    /// JSON was expected and the body is something else.
+    NotJson { status: u16 },
+    /// The body is longer than the probe reads.
+    TooLarge { limit: usize },
+    /// An answer no rule recognises (an authorization endpoint answering 200 with JSON, say).
+    Unrecognised(String),
+}
+
+impl Cause {
+    /// A short stable name: `timeout`, `refused`, `reset`, `5xx`, `429`, `html`, …
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Cause::Timeout => "timeout",
+            Cause::Refused => "refused",
+            Cause::Connect(_) => "connect",
+            Cause::Reset(_) => "reset",
+            Cause::ServerError(_) => "5xx",
+            Cause::RateLimited { .. } => "429",
+            Cause::Html { .. } => "html",
+            Cause::TruncatedJson { .. } => "truncated-json",
+            Cause::NotJson { .. } => "not-json",
+            Cause::TooLarge { .. } => "too-large",
+            Cause::Unrecognised(_) => "unrecognised",
+        }
+    }
+
+    /// Whether trying again may help (a body over the limit will be over it again).
+    fn retriable(&self) -> bool {
+        !matches!(self, Cause::TooLarge { .. } | Cause::Unrecognised(_))
+    }
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cause::Timeout => write!(f, "timed out"),
+            Cause::Refused => write!(f, "connection refused"),
+            Cause::Connect(detail) => write!(f, "could not connect: {detail}"),
+            Cause::Reset(detail) => write!(f, "the connection broke off before the answer was complete: {detail}"),
+            Cause::ServerError(status) => write!(f, "server error {status}"),
+            Cause::RateLimited {
+                retry_after: Some(seconds),
+            } => write!(f, "rate limited (429, Retry-After {seconds}s)"),
+            Cause::RateLimited { retry_after: None } => write!(f, "rate limited (429)"),
+            Cause::Html { status } => write!(f, "an HTML page where JSON was expected (status {status})"),
+            Cause::TruncatedJson { status } => write!(f, "a JSON body that breaks off (status {status})"),
+            Cause::NotJson { status } => write!(
+                f,
+                "a body that is not a JSON object where one was expected (status {status})"
+            ),
+            Cause::TooLarge { limit } => write!(f, "a body larger than {limit} bytes"),
+            Cause::Unrecognised(what) => write!(f, "an answer no rule recognises: {what}"),
+        }
+    }
+}
+
+/// A probe request that reached no verdict, and how hard it tried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inconclusive {
+    pub cause: Cause,
+    pub attempts: u32,
+    pub elapsed: Duration,
+    /// Why the retries stopped early (a Retry-After past the deadline).
+    pub note: Option<String>,
+}
+
+impl fmt::Display for Inconclusive {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plural = if self.attempts == 1 { "" } else { "s" };
+        write!(
+            f,
+            "{} ({} attempt{plural} in {:.1}s",
+            self.cause,
+            self.attempts,
+            self.elapsed.as_secs_f64()
+        )?;
+        if let Some(note) = &self.note {
+            write!(f, "; {note}")?;
+        }
+        write!(f, ")")
+    }
+}
+
+impl std::error::Error for Inconclusive {}
+
+/// What the body of an answer must be for it to count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Body {
+    /// A JSON object (token endpoint, discovery).
+    Json,
+    /// A JSON object or nothing (revocation answers 200 with an empty body).
+    JsonOrEmpty,
+    /// Anything: a redirect or a page (authorization endpoint).
+    Any,
+}
+
+/// One probe request. It may carry secrets in its form, so it has no `Debug`.
+pub struct LiveRequest {
+    method: reqwest::Method,
+    url: url::Url,
+    form: Option<Vec<(String, String)>>,
+    headers: Vec<(&'static str, String)>,
+}
+
+impl LiveRequest {
+    pub fn get(url: url::Url) -> Self {
+        Self {
+            method: reqwest::Method::GET,
+            url,
+            form: None,
+            headers: Vec::new(),
+        }
+    }
+
+    /// A form POST (`application/x-www-form-urlencoded`).
+    pub fn post_form(url: url::Url, form: Vec<(String, String)>) -> Self {
+        Self {
+            method: reqwest::Method::POST,
+            url,
+            form: Some(form),
+            headers: Vec::new(),
+        }
+    }
+
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    pub fn url(&self) -> &url::Url {
+        &self.url
+    }
+}
+
+/// A complete answer: a verdict can be drawn from it.
+pub struct LiveResponse {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+    /// The body as a JSON object, when it is one.
+    pub json: Option<Map<String, Value>>,
+    pub attempts: u32,
+}
+
+impl LiveResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// The client all live probes share: no redirects followed (they are what is observed), no
+/// cookies (authorization requests are probed without a session).
+#[derive(Clone)]
+pub struct LiveClient {
+    http: reqwest::Client,
+    policy: RetryPolicy,
+}
+
+impl LiveClient {
+    pub fn new(policy: RetryPolicy) -> Self {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("oauth-drift/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_default();
+        Self { http, policy }
+    }
+
+    pub fn policy(&self) -> &RetryPolicy {
+        &self.policy
+    }
+
+    /// Sends `request` until an answer counts or the deadline passes.
+    pub async fn send(&self, request: &LiveRequest, body: Body) -> Result<LiveResponse, Inconclusive> {
+        let started = Instant::now();
+        let deadline = started + self.policy.deadline;
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let budget = remaining.min(self.policy.attempt_timeout);
+            let outcome = match tokio::time::timeout(budget, self.attempt(request, body)).await {
+                Ok(outcome) => outcome,
+                Err(_) => Err(Cause::Timeout),
+            };
+            let cause = match outcome {
+                Ok(mut response) => {
+                    response.attempts = attempts;
+                    return Ok(response);
+                }
+                Err(cause) => cause,
+            };
+            let give_up = |note: Option<String>| Inconclusive {
+                cause: cause.clone(),
+                attempts,
+                elapsed: started.elapsed(),
+                note,
+            };
+            if !cause.retriable() {
+                return Err(give_up(None));
+            }
+            let wait = match &cause {
+                Cause::RateLimited {
+                    retry_after: Some(seconds),
+                } => Duration::from_secs(*seconds),
+                _ => self.backoff(attempts),
+            };
+            if Instant::now() + wait >= deadline {
+                let note = match &cause {
+                    Cause::RateLimited {
+                        retry_after: Some(seconds),
+                    } if Duration::from_secs(*seconds) >= remaining => {
+                        Some(format!("Retry-After {seconds}s reaches past the deadline"))
+                    }
+                    _ => None,
+                };
+                return Err(give_up(note));
+            }
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Exponential backoff with ±25 % jitter, so parallel canaries do not retry in step.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let base = self
+            .policy
+            .first_backoff
+            .saturating_mul(1 << attempt.saturating_sub(1).min(16))
+            .min(self.policy.max_backoff);
+        let jitter = 0.75 + rand::random::<f64>() * 0.5;
+        base.mul_f64(jitter)
+    }
+
+    async fn attempt(&self, request: &LiveRequest, body: Body) -> Result<LiveResponse, Cause> {
+        let mut builder = self.http.request(request.method.clone(), request.url.clone());
+        for (name, value) in &request.headers {
+            builder = builder.header(*name, value);
+        }
+        if let Some(form) = &request.form {
+            let encoded = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(form)
+                .finish();
+            builder = builder
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(encoded);
+        }
+        let response = builder.send().await.map_err(|e| transport_cause(&e))?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        if status == 429 {
+            return Err(Cause::RateLimited {
+                retry_after: retry_after(&headers),
+            });
+        }
+        if status >= 500 {
+            return Err(Cause::ServerError(status));
+        }
+        let bytes = read_capped(response, self.policy.max_body).await?;
+        let json = match body {
+            Body::Any => json_object(&bytes).ok(),
+            Body::JsonOrEmpty if bytes.iter().all(u8::is_ascii_whitespace) => None,
+            Body::Json | Body::JsonOrEmpty => {
+                Some(json_object(&bytes).map_err(|kind| kind.cause(status, &bytes, &headers))?)
+            }
+        };
+        Ok(LiveResponse {
+            status,
+            headers,
+            body: bytes,
+            json,
+            attempts: 0,
+        })
+    }
+}
+
+enum NotAnObject {
+    Eof,
+    Other,
+}
+
+impl NotAnObject {
+    fn cause(self, status: u16, bytes: &[u8], headers: &reqwest::header::HeaderMap) -> Cause {
+        let html_type = headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.contains("html"));
+        let starts_with_tag = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
+        match self {
+            _ if html_type || starts_with_tag => Cause::Html { status },
+            NotAnObject::Eof => Cause::TruncatedJson { status },
+            NotAnObject::Other => Cause::NotJson { status },
+        }
+    }
+}
+
+fn json_object(bytes: &[u8]) -> Result<Map<String, Value>, NotAnObject> {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(NotAnObject::Other),
+        Err(e) if e.is_eof() => Err(NotAnObject::Eof),
+        Err(_) => Err(NotAnObject::Other),
+    }
+}
+
+/// Reads at most `limit` bytes; a longer body is refused as soon as it is known to be longer.
+async fn read_capped(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, Cause> {
+    if response.content_length().is_some_and(|length| length > limit as u64) {
+        return Err(Cause::TooLarge { limit });
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| transport_cause(&e))? {
+        if body.len() + chunk.len() > limit {
+            return Err(Cause::TooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// `Retry-After` as seconds from now: delta-seconds or an HTTP date (RFC 9110 §10.2.3).
+pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<u64> {
+    let value = headers.get("retry-after")?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(seconds);
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(when.duration_since(SystemTime::now()).map(|d| d.as_secs()).unwrap_or(0))
+}
+
+/// Classifies a transport failure without its URL (a URL may carry a code).
+fn transport_cause(error: &reqwest::Error) -> Cause {
+    if error.is_timeout() {
+        return Cause::Timeout;
+    }
+    let mut innermost = String::new();
+    let mut refused = false;
+    let mut source = std::error::Error::source(error);
+    while let Some(inner) = source {
+        if let Some(io) = inner.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::ConnectionRefused
+        {
+            refused = true;
+        }
+        innermost = inner.to_string();
+        source = inner.source();
+    }
+    if error.is_connect() {
+        if refused {
+            Cause::Refused
+        } else {
+            Cause::Connect(innermost)
+        }
+    } else {
+        Cause::Reset(if innermost.is_empty() {
+            "the request failed".into()
+        } else {
+            innermost
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_takes_seconds_and_http_dates() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("retry-after", "7".parse().unwrap());
+        assert_eq!(retry_after(&headers), Some(7));
+        let later = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(120));
+        headers.insert("retry-after", later.parse().unwrap());
+        assert!(
+            matches!(retry_after(&headers), Some(118..=120)),
+            "{:?}",
+            retry_after(&headers)
+        );
+        headers.insert("retry-after", "soon".parse().unwrap());
+        assert_eq!(retry_after(&headers), None);
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let policy = RetryPolicy {
+            first_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(350),
+            ..Default::default()
+        };
+        let client = LiveClient::new(policy);
+        let first = client.backoff(1);
+        assert!(
+            first >= Duration::from_millis(75) && first <= Duration::from_millis(125),
+            "{first:?}"
+        );
+        let third = client.backoff(3);
+        assert!(
+            third >= Duration::from_millis(262) && third <= Duration::from_millis(438),
+            "{third:?}"
+        );
+    }
+
+    #[test]
+    fn inconclusive_reads_as_cause_then_effort() {
+        let inconclusive = Inconclusive {
+            cause: Cause::ServerError(503),
+            attempts: 3,
+            elapsed: Duration::from_millis(2500),
+            note: None,
+        };
+        assert_eq!(inconclusive.to_string(), "server error 503 (3 attempts in 2.5s)");
+    }
+}

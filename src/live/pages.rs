@@ -1,0 +1,203 @@
+//! Reading a provider's answers meant for a person: Google's `authError` redirect parameter
+//! and error pages.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// An authorization error as a provider shows it to the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageError {
+    pub error: String,
+    pub description: Option<String>,
+}
+
+/// Decodes Google's `authError` parameter (`/signin/oauth/error?authError=…`): base64 of a
+/// protocol-buffer message whose field 1 is the error code and field 2 the text the error
+/// page shows (OBS, google-oauth.md §4: `prompt=bogus` decodes to `invalid_request` /
+/// "Invalid parameter value for prompt: Invalid prompt: bogus").
+///
+/// ```
+/// use oauth_drift::live::decode_auth_error;
+/// let error = decode_auth_error("Cg9pbnZhbGlkX3JlcXVlc3QSBWJvZ3Vz").unwrap();
+/// assert_eq!((error.error.as_str(), error.description.as_deref()), ("invalid_request", Some("bogus")));
+/// ```
+pub fn decode_auth_error(value: &str) -> Option<PageError> {
+    let normalised: String = value
+        .trim()
+        .trim_end_matches('=')
+        .chars()
+        .map(|c| match c {
+            '+' => '-',
+            '/' => '_',
+            other => other,
+        })
+        .collect();
+    let bytes = URL_SAFE_NO_PAD.decode(normalised).ok()?;
+    let fields = protobuf_strings(&bytes);
+    let error = fields
+        .iter()
+        .find(|(field, _)| *field == 1)
+        .map(|(_, text)| text.clone())?;
+    let description = fields
+        .iter()
+        .find(|(field, _)| *field == 2)
+        .map(|(_, text)| text.clone());
+    let plausible = !error.is_empty() && error.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+    plausible.then_some(PageError { error, description })
+}
+
+/// The length-delimited UTF-8 fields of a protocol-buffer message, by field number; parsing
+/// stops at the first malformed byte.
+fn protobuf_strings(bytes: &[u8]) -> Vec<(u64, String)> {
+    let mut fields = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let Some(key) = varint(bytes, &mut at) else { break };
+        let (field, wire) = (key >> 3, key & 7);
+        match wire {
+            0 => {
+                if varint(bytes, &mut at).is_none() {
+                    break;
+                }
+            }
+            1 => at += 8,
+            5 => at += 4,
+            2 => {
+                let Some(length) = varint(bytes, &mut at).and_then(|l| usize::try_from(l).ok()) else {
+                    break;
+                };
+                let Some(slice) = at.checked_add(length).and_then(|end| bytes.get(at..end)) else {
+                    break;
+                };
+                if let Ok(text) = std::str::from_utf8(slice) {
+                    fields.push((field, text.to_string()));
+                }
+                at += length;
+            }
+            _ => break,
+        }
+    }
+    fields
+}
+
+fn varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
+    let mut value = 0u64;
+    for shift in (0..64).step_by(7) {
+        let byte = *bytes.get(*at)?;
+        *at += 1;
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return Some(value);
+        }
+    }
+    None
+}
+
+/// The error on an error page: "Error 400: invalid_request" (Google since ≈2021) or
+/// "Error: invalid_request" (before), and the model's `id="error-description"` paragraph.
+pub fn scrape_error_page(html: &str) -> Option<PageError> {
+    let error = error_code_after(html, "Error ")?;
+    let description = between(html, "id=\"error-description\">", "</p>")
+        .map(|d| html_escape::decode_html_entities(d).trim().to_string());
+    Some(PageError { error, description })
+}
+
+/// Finds `Error NNN: code` or `Error: code` (tags in between are skipped) and returns `code`.
+fn error_code_after(html: &str, marker: &str) -> Option<String> {
+    let text = strip_tags(html);
+    let mut rest = text.as_str();
+    while let Some(found) = rest.find(marker) {
+        let after = &rest[found + marker.len()..];
+        let after = after.trim_start_matches(|c: char| c.is_ascii_digit());
+        if let Some(code) = after.strip_prefix(':') {
+            let code: String = code
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                .collect();
+            if !code.is_empty() {
+                return Some(code);
+            }
+        }
+        rest = &rest[found + marker.len()..];
+    }
+    None
+}
+
+fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let from = text.find(start)? + start.len();
+    let to = text[from..].find(end)?;
+    Some(&text[from..from + to])
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::engine::general_purpose::STANDARD;
+
+    use super::*;
+
+    fn message(error: &str, description: &str) -> Vec<u8> {
+        let mut bytes = vec![0x0a, error.len() as u8];
+        bytes.extend_from_slice(error.as_bytes());
+        bytes.push(0x12);
+        let mut length = description.len();
+        while length >= 0x80 {
+            bytes.push((length as u8 & 0x7f) | 0x80);
+            length >>= 7;
+        }
+        bytes.push(length as u8);
+        bytes.extend_from_slice(description.as_bytes());
+        bytes.extend_from_slice(&[0x18, 0x01]);
+        bytes
+    }
+
+    #[test]
+    fn auth_errors_decode_in_either_base64_alphabet_with_long_descriptions() {
+        let description = format!(
+            "Invalid parameter value for prompt: Invalid prompt: bogus {}",
+            "x".repeat(200)
+        );
+        let bytes = message("invalid_request", &description);
+        for encoded in [STANDARD.encode(&bytes), URL_SAFE_NO_PAD.encode(&bytes)] {
+            let decoded = decode_auth_error(&encoded).unwrap();
+            assert_eq!(decoded.error, "invalid_request");
+            assert_eq!(decoded.description.as_deref(), Some(description.as_str()));
+        }
+    }
+
+    #[test]
+    fn garbage_is_not_an_auth_error() {
+        assert_eq!(decode_auth_error("not base64 at all!"), None);
+        assert_eq!(decode_auth_error(&STANDARD.encode(b"\xff\xff\xff")), None);
+        assert_eq!(decode_auth_error(&STANDARD.encode(b"\x0a\x03A B")), None);
+    }
+
+    #[test]
+    fn error_pages_old_and_new_give_their_code() {
+        let new = "<h1>Access blocked: Authorization Error</h1><p id=\"error-description\">Conflict params: approval_prompt and prompt</p>\
+                   <p>Error <span>400</span>: <span class=\"code\">invalid_request</span></p>";
+        let found = scrape_error_page(new).unwrap();
+        assert_eq!(found.error, "invalid_request");
+        assert_eq!(
+            found.description.as_deref(),
+            Some("Conflict params: approval_prompt and prompt")
+        );
+        let old = "<p><b>400.</b> <ins>That’s an error.</ins></p><p>Error: invalid_request</p><p>Missing required parameter: client_id</p>";
+        assert_eq!(scrape_error_page(old).unwrap().error, "invalid_request");
+        assert_eq!(scrape_error_page("<p>Choose an account</p>"), None);
+    }
+}

@@ -1,0 +1,718 @@
+//! Running live probes: resolve the target, run each kind, compare every answer with its live
+//! snapshot and with the model's prediction for the same request, and build the report.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::authorize::{self, ParamsTranscript};
+use super::consent::{BrowserFront, CallbackListener, Notify, Opener, live_blocker, live_case};
+use super::credentials::{Credentials, Need};
+use super::discovery::{DiscoveryFacts, disagreement_diff};
+use super::http::{Body, Inconclusive, LiveClient, LiveRequest, RetryPolicy};
+use super::normalise::{comparable, model_diff, normalise_ports, normalise_transcript};
+use super::refresh;
+use super::secret::Secret;
+use super::target::{Target, TargetError, TargetSpec};
+use crate::model::ModelServer;
+use crate::provider::{
+    ClientConfig, ClientKind, ConsentDecision, Engine, OfflineRequest, Profile, ProfileError, PublishingStatus,
+    Registry, random_token,
+};
+use crate::report::{CaseReport, LiveInfo, ModelParity, Outcome, Report};
+use crate::runner::{Endpoint, http_client, run_case, run_case_with};
+use crate::scenario::Case;
+use crate::snapshot::{SnapshotMeta, SnapshotStore, write_atomically};
+use crate::suite::{SnapshotPolicy, display_path, judge_snapshot};
+use crate::transcript::{RefreshSummary, Transcript};
+
+/// The kinds of live probe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
+pub enum Kind {
+    /// The discovery document's fields that matter.
+    Discovery,
+    /// Each authorization parameter combination of the scenarios, without a session.
+    AuthorizeParams,
+    /// Refresh a stored refresh token.
+    Refresh,
+    /// Interactive: a scenario's grants for real, through a browser.
+    Consent,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Discovery => "discovery",
+            Kind::AuthorizeParams => "authorize-params",
+            Kind::Refresh => "refresh",
+            Kind::Consent => "consent",
+        }
+    }
+
+    /// The kinds that run unattended: the default of `probe`.
+    pub const UNATTENDED: [Kind; 3] = [Kind::Discovery, Kind::AuthorizeParams, Kind::Refresh];
+}
+
+/// The live OAuth client as the model should register it for its predictions.
+#[derive(Debug, Clone)]
+pub struct ClientShape {
+    /// `installed` (a Desktop app client: any loopback port) or `web`.
+    pub kind: Option<ClientKind>,
+    pub status: PublishingStatus,
+    /// The redirect URI authorize-params sends (a registered one).
+    pub redirect_uri: Option<String>,
+}
+
+/// The interactive consent probe's settings.
+#[derive(Debug, Clone)]
+pub struct ConsentOptions {
+    pub opener: Opener,
+    /// How long to wait for each authorization response.
+    pub timeout: Duration,
+    /// Revoke the grant at the end of each case.
+    pub revoke: bool,
+    /// The redirect listener's port (0: random; a web client needs its registered one).
+    pub callback_port: u16,
+}
+
+/// Everything a probe run needs besides credentials and scenarios.
+pub struct ProbeOptions {
+    pub kinds: Vec<Kind>,
+    /// The profile the live answers are compared with (`google`, `oidc`, …).
+    pub provider: String,
+    pub target: TargetSpec,
+    pub policy: RetryPolicy,
+    /// Live snapshots: the store's directory gets one subdirectory per target.
+    pub snapshots: Option<SnapshotPolicy>,
+    pub client: ClientShape,
+    pub consent: ConsentOptions,
+    pub notify: Notify,
+}
+
+/// Why a probe run could not start (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum ProbeError {
+    #[error(transparent)]
+    Target(#[from] TargetError),
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+}
+
+/// The scenario client name live probes stand in for.
+const CLIENT_NAME: &str = "web";
+
+/// The discovery document as fetched: its status and fields, or why it could not be.
+type Fetched = Result<(u16, serde_json::Map<String, serde_json::Value>), Inconclusive>;
+
+struct Run<'a> {
+    options: &'a ProbeOptions,
+    credentials: &'a Credentials,
+    target: Target,
+    http: LiveClient,
+    snapshots: Option<SnapshotPolicy>,
+    /// Endpoints could not be discovered: kinds that need them are inconclusive.
+    endpoint_fault: Option<String>,
+    report: Report,
+}
+
+/// Runs the probes of `options` against the live target, for `cases` (the scenario cases
+/// whose provider is the target's profile; the others are counted in a note).
+pub async fn run(
+    options: &ProbeOptions,
+    credentials: &Credentials,
+    cases: &[Case],
+    registry: &Registry,
+) -> Result<Report, ProbeError> {
+    let profile = Arc::new(registry.load(&options.provider)?);
+    let target = Target::resolve(&options.target, Arc::clone(&profile))?;
+    let snapshots = options.snapshots.as_ref().map(|p| SnapshotPolicy {
+        store: SnapshotStore::new(p.store.dir().join(&target.name)),
+        accept: p.accept,
+        write: p.write,
+    });
+    let mut run = Run {
+        options,
+        credentials,
+        target,
+        http: LiveClient::new(options.policy),
+        snapshots,
+        endpoint_fault: None,
+        report: Report::default(),
+    };
+    let (matching, other): (Vec<&Case>, Vec<&Case>) = cases.iter().partition(|c| c.provider == profile.id);
+    let needs_cases = options
+        .kinds
+        .iter()
+        .any(|k| matches!(k, Kind::AuthorizeParams | Kind::Consent));
+    if needs_cases && !other.is_empty() {
+        let mut providers: Vec<&str> = other.iter().map(|c| c.provider.as_str()).collect();
+        providers.sort_unstable();
+        providers.dedup();
+        run.report.notes.push(format!(
+            "{} case(s) are for {} and were not probed: the live target is compared with `{}`",
+            other.len(),
+            providers.join(", "),
+            profile.id
+        ));
+    }
+
+    let discovery = run.discover().await;
+    let mut kinds = options.kinds.clone();
+    kinds.sort();
+    kinds.dedup();
+    for kind in kinds {
+        match kind {
+            Kind::Discovery => run.discovery_probe(discovery.as_ref()),
+            Kind::AuthorizeParams => {
+                for case in &matching {
+                    run.authorize_params_probe(case).await;
+                }
+            }
+            Kind::Refresh => run.refresh_probe().await,
+            Kind::Consent => {
+                for case in &matching {
+                    run.consent_probe(case).await;
+                }
+            }
+        }
+    }
+    Ok(run.report)
+}
+
+#[derive(Serialize)]
+struct DiscoveryTranscript<'a> {
+    provider: &'a str,
+    url: String,
+    status: u16,
+    #[serde(flatten)]
+    facts: &'a DiscoveryFacts,
+}
+
+impl Run<'_> {
+    fn profile(&self) -> &Profile {
+        &self.target.profile
+    }
+
+    /// A passing case report of `kind`; `slug` names its live snapshot (and ledger entries).
+    fn case_report(&self, kind: Kind, name: String, file: String, line: usize, slug: String) -> CaseReport {
+        CaseReport {
+            name,
+            file,
+            line,
+            provider: self.profile().id.clone(),
+            outcome: Outcome::Pass,
+            message: String::new(),
+            refresh_token: RefreshSummary::default(),
+            matrix: Vec::new(),
+            failures: Vec::new(),
+            diff: None,
+            snapshot: None,
+            scenario: String::new(),
+            slug,
+            known_drift: None,
+            live: Some(LiveInfo {
+                kind: kind.name().into(),
+                target: self.target.name.clone(),
+                cause: None,
+                model: None,
+            }),
+        }
+    }
+
+    fn for_case(&self, kind: Kind, case: &Case) -> CaseReport {
+        let mut report = self.case_report(
+            kind,
+            format!("{}: {}", kind.name(), case.name),
+            display_path(&case.scenario.path),
+            1,
+            format!("{}__{}", kind.name(), case.slug),
+        );
+        report.matrix = case
+            .bindings
+            .iter()
+            .map(|(axis, value)| (axis.clone(), value.name()))
+            .collect();
+        report.scenario = format!("{}: {}", kind.name(), case.scenario.file.name);
+        report
+    }
+
+    fn skip(&mut self, mut report: CaseReport, reason: String) {
+        report.outcome = Outcome::Skipped;
+        report.message = reason.clone();
+        if let Some(live) = &mut report.live {
+            live.cause = Some(reason);
+        }
+        self.report.cases.push(report);
+    }
+
+    fn inconclusive(&mut self, mut report: CaseReport, cause: String) {
+        report.outcome = Outcome::Inconclusive;
+        report.message = format!("inconclusive: {cause}");
+        if let Some(live) = &mut report.live {
+            live.cause = Some(cause);
+        }
+        self.report.cases.push(report);
+    }
+
+    /// Judges an observed answer: its live snapshot, then the model's prediction.
+    fn conclude(&mut self, mut report: CaseReport, body: &str, model: Option<Option<String>>) {
+        let slug = report.slug.clone();
+        if let Some(policy) = &self.snapshots {
+            let meta = SnapshotMeta {
+                description: report.name.clone(),
+                input_file: report.file.clone(),
+            };
+            judge_snapshot(&slug, &meta, body, policy, &mut report, &mut self.report.notes);
+        }
+        if let Some(diff) = model {
+            let stale = diff.is_some();
+            if stale {
+                let text = "model is stale: the live provider answers differently from the model's prediction";
+                match report.outcome {
+                    Outcome::Pass => {
+                        report.outcome = Outcome::Drift;
+                        report.message = text.into();
+                    }
+                    _ if report.message.is_empty() => report.message = text.into(),
+                    _ => report.message = format!("{}; {text}", report.message),
+                }
+            }
+            if let Some(live) = &mut report.live {
+                live.model = Some(ModelParity { stale, diff });
+            }
+        }
+        self.report.cases.push(report);
+    }
+
+    /// Fetches the discovery document when a probe or the endpoint resolution needs it.
+    async fn discover(&mut self) -> Option<Fetched> {
+        let url = self.target.discovery.clone()?;
+        if !self.options.kinds.contains(&Kind::Discovery) && !self.target.discover_endpoints {
+            return None;
+        }
+        let result = self
+            .http
+            .send(&LiveRequest::get(url), Body::Json)
+            .await
+            .map(|r| (r.status, r.json.unwrap_or_default()));
+        if self.target.discover_endpoints {
+            match &result {
+                Ok((200, document)) => self.target.apply_discovery(document, &self.options.target.overrides),
+                Ok((status, _)) => {
+                    self.endpoint_fault = Some(format!("the discovery document answered {status}; endpoints unknown"))
+                }
+                Err(e) => self.endpoint_fault = Some(format!("the discovery document could not be fetched: {e}")),
+            }
+        }
+        Some(result)
+    }
+
+    fn discovery_probe(&mut self, fetched: Option<&Fetched>) {
+        let report = self.case_report(
+            Kind::Discovery,
+            format!("discovery: {}", self.target.name),
+            String::new(),
+            0,
+            "discovery".into(),
+        );
+        let (Some(url), Some(fetched)) = (self.target.discovery.clone(), fetched) else {
+            return self.skip(
+                report,
+                "no discovery document URL: give --issuer or --discovery-url".into(),
+            );
+        };
+        let (status, document) = match fetched {
+            Err(e) => return self.inconclusive(report, e.to_string()),
+            Ok(found) => found,
+        };
+        let facts = DiscoveryFacts::from_document(document);
+        let transcript = DiscoveryTranscript {
+            provider: &self.profile().id,
+            url: normalise_ports(url.as_str()),
+            status: *status,
+            facts: &facts,
+        };
+        let body = serde_yaml::to_string(&transcript).unwrap_or_default();
+        let model = disagreement_diff(&facts.disagreements(self.profile()));
+        let mut report = report;
+        if *status != 200 {
+            report.outcome = Outcome::Fail;
+            report.message = format!("the discovery document answered {status}");
+        }
+        self.conclude(report, &body, Some(model));
+    }
+
+    /// The live client's redirect URI for session-less authorization requests.
+    fn redirect_uri(&self) -> Result<String, String> {
+        if let Some(uri) = self
+            .options
+            .client
+            .redirect_uri
+            .clone()
+            .or_else(|| self.credentials.redirect_uris.first().cloned())
+        {
+            return Ok(uri);
+        }
+        match self.client_kind() {
+            ClientKind::Installed => Ok("http://127.0.0.1/callback".into()),
+            ClientKind::Web => Err("a web client needs one of its registered redirect URIs: give --redirect-uri, or use a client-secrets file that lists them".into()),
+        }
+    }
+
+    fn client_kind(&self) -> ClientKind {
+        self.options
+            .client
+            .kind
+            .or(self.credentials.client_kind)
+            .unwrap_or(ClientKind::Installed)
+    }
+
+    fn client_config(&self, client_id: &str, secret: &str, redirect_uri: &str) -> ClientConfig {
+        ClientConfig {
+            client_id: client_id.to_string(),
+            client_secret: secret.to_string(),
+            kind: self.client_kind(),
+            status: self.options.client.status,
+            redirect_uris: vec![redirect_uri.to_string()],
+        }
+    }
+
+    fn secret_needs(&self) -> Vec<Need> {
+        if self.profile().tokens.client_secret_required {
+            vec![Need::ClientId, Need::ClientSecret]
+        } else {
+            vec![Need::ClientId]
+        }
+    }
+
+    async fn authorize_params_probe(&mut self, case: &Case) {
+        let report = self.for_case(Kind::AuthorizeParams, case);
+        if let Some(reason) = self.credentials.missing(&[Need::ClientId]) {
+            return self.skip(report, reason);
+        }
+        if let Some(fault) = self.endpoint_fault.clone() {
+            return self.inconclusive(report, fault);
+        }
+        let Some(authorize) = self.target.authorize.clone() else {
+            return self.skip(
+                report,
+                "no authorization endpoint: give --authorize-url or --issuer".into(),
+            );
+        };
+        let redirect_uri = match self.redirect_uri() {
+            Ok(uri) => uri,
+            Err(reason) => return self.skip(report, reason),
+        };
+        let client_id = self.credentials.client_id.clone().unwrap_or_default();
+        let client = self.client_config(&client_id, "", &redirect_uri);
+        let live = match authorize::probe_case(case, &self.http, &authorize, CLIENT_NAME, &client).await {
+            Ok(live) => live,
+            Err(e) => return self.inconclusive(report, e.to_string()),
+        };
+        if live.requests.is_empty() {
+            return self.skip(report, "the case sends no authorization request".into());
+        }
+        let model = self.model_authorize_params(case, &client).await;
+        let body = live.render();
+        let model = model.map(|m| model_diff(&m.comparable(), &live.comparable()));
+        self.conclude(report, &body, model);
+    }
+
+    /// The same requests against the in-process model, which knows the live client.
+    async fn model_authorize_params(&self, case: &Case, client: &ClientConfig) -> Option<ParamsTranscript> {
+        let model_client = ClientConfig {
+            client_secret: format!("model-{}", random_token(8)),
+            ..client.clone()
+        };
+        let engine = Engine::new(Arc::clone(&self.target.profile), [model_client.clone()]);
+        let server = ModelServer::start(engine).await;
+        let url = url::Url::parse(&format!("{}{}", server.uri(), self.profile().endpoints.authorize)).ok()?;
+        let model_http = LiveClient::new(RetryPolicy {
+            deadline: Duration::from_secs(10),
+            ..RetryPolicy::default()
+        });
+        authorize::probe_case(case, &model_http, &url, CLIENT_NAME, &model_client)
+            .await
+            .ok()
+    }
+
+    async fn refresh_probe(&mut self) {
+        let report = self.case_report(
+            Kind::Refresh,
+            format!("refresh: {}", self.target.name),
+            String::new(),
+            0,
+            "refresh".into(),
+        );
+        let mut needs = self.secret_needs();
+        needs.push(Need::RefreshToken);
+        if let Some(reason) = self.credentials.missing(&needs) {
+            return self.skip(report, reason);
+        }
+        if let Some(fault) = self.endpoint_fault.clone() {
+            return self.inconclusive(report, fault);
+        }
+        let Some(token_url) = self.target.token.clone() else {
+            return self.skip(report, "no token endpoint: give --token-url or --issuer".into());
+        };
+        let (Some(client_id), Some(refresh_token)) = (
+            self.credentials.client_id.clone(),
+            self.credentials.refresh_token.clone(),
+        ) else {
+            return self.skip(report, "missing credentials".into());
+        };
+        let secret = self.credentials.client_secret.clone();
+        let provider = self.profile().id.clone();
+        let live = match refresh::refresh(
+            &self.http,
+            &token_url,
+            &provider,
+            CLIENT_NAME,
+            &client_id,
+            secret.as_ref(),
+            &refresh_token,
+        )
+        .await
+        {
+            Ok(live) => live,
+            Err(e) => return self.inconclusive(report, e.to_string()),
+        };
+        if let Some(new_token) = &live.rotated_to {
+            self.keep_rotated_token(new_token);
+        }
+        let t = &live.transcript;
+        if t.status != 200 {
+            let mut report = report;
+            report.outcome = Outcome::Fail;
+            report.message = format!(
+                "the provider refused the stored refresh token ({} {}: {}); if it expired or was revoked, create a new one (README: Probe the real provider)",
+                t.status,
+                t.error.as_deref().unwrap_or("no error code"),
+                t.error_description.as_deref().unwrap_or("")
+            );
+            self.report.cases.push(report);
+            return;
+        }
+        let model = match &live.scope {
+            Some(scope) => self
+                .model_refresh(&client_id, scope)
+                .await
+                .map(|m| model_diff(&comparable_refresh(&m), &comparable_refresh(t))),
+            None => None,
+        };
+        self.conclude(report, &t.render(), model);
+    }
+
+    fn keep_rotated_token(&mut self, new_token: &Secret) {
+        let note = match &self.credentials.refresh_token_file {
+            Some(path) => match write_atomically(path, &format!("{}\n", new_token.expose())) {
+                Ok(()) => format!("the provider rotated the refresh token; the new one is stored in {}", path.display()),
+                Err(e) => format!("the provider rotated the refresh token, and storing the new one failed: {e}"),
+            },
+            None => "the provider rotated the refresh token; the stored one may no longer work (use OAUTH_DRIFT_REFRESH_TOKEN_FILE so probe can keep the new one)".into(),
+        };
+        self.report.notes.push(note);
+    }
+
+    /// The model's answer to the same refresh: the same client gets a grant for the same
+    /// scope on the in-process model, and that refresh token is refreshed the same way.
+    async fn model_refresh(&self, client_id: &str, scope: &str) -> Option<refresh::RefreshTranscript> {
+        let redirect_uri = "http://127.0.0.1/callback";
+        let secret = Secret::new(format!("model-{}", random_token(8)));
+        let client = self.client_config(client_id, secret.expose(), redirect_uri);
+        let engine = Engine::new(Arc::clone(&self.target.profile), [client]);
+        let server = ModelServer::start(engine).await;
+        let model_token = {
+            let mut engine = crate::model::lock(server.engine());
+            let mut params: Vec<(String, String)> = vec![
+                ("client_id".into(), client_id.into()),
+                ("redirect_uri".into(), redirect_uri.into()),
+                ("response_type".into(), "code".into()),
+                ("scope".into(), scope.into()),
+            ];
+            match self.profile().refresh_token.requires {
+                OfflineRequest::AccessTypeOffline => params.push(("access_type".into(), "offline".into())),
+                OfflineRequest::OfflineAccessScope => {
+                    params[3].1 = format!("{scope} offline_access");
+                    params.push(("prompt".into(), "consent".into()));
+                }
+            }
+            let outcome = engine.authorize(&params, "alice", &ConsentDecision::GrantAll);
+            let crate::provider::AuthorizeResponse::Redirect(location) = outcome.response else {
+                return None;
+            };
+            let code = url::Url::parse(&location)
+                .ok()?
+                .query_pairs()
+                .find(|(k, _)| k == "code")?
+                .1
+                .into_owned();
+            let form: Vec<(String, String)> = [
+                ("grant_type", "authorization_code"),
+                ("code", code.as_str()),
+                ("redirect_uri", redirect_uri),
+                ("client_id", client_id),
+                ("client_secret", secret.expose()),
+            ]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+            let answer = engine.token(&form, None);
+            Secret::new(answer.body.get("refresh_token")?.as_str()?.to_string())
+        };
+        let url = url::Url::parse(&format!("{}{}", server.uri(), self.profile().endpoints.token)).ok()?;
+        let http = LiveClient::new(RetryPolicy {
+            deadline: Duration::from_secs(10),
+            ..RetryPolicy::default()
+        });
+        let provider = self.profile().id.clone();
+        refresh::refresh(
+            &http,
+            &url,
+            &provider,
+            CLIENT_NAME,
+            client_id,
+            Some(&secret),
+            &model_token,
+        )
+        .await
+        .ok()
+        .map(|r| r.transcript)
+    }
+
+    async fn consent_probe(&mut self, case: &Case) {
+        let mut report = self.for_case(Kind::Consent, case);
+        if let Some(reason) = self.credentials.missing(&self.secret_needs()) {
+            return self.skip(report, reason);
+        }
+        if let Some(fault) = self.endpoint_fault.clone() {
+            return self.inconclusive(report, fault);
+        }
+        if self.target.authorize.is_none() || self.target.token.is_none() {
+            return self.skip(
+                report,
+                "the consent probe needs the authorization and token endpoints: give --issuer or their URLs".into(),
+            );
+        }
+        let options = &self.options.consent;
+        let listener = match CallbackListener::bind(options.callback_port).await {
+            Ok(listener) => listener,
+            Err(e) => {
+                return self.inconclusive(
+                    report,
+                    format!("could not listen on 127.0.0.1:{}: {e}", options.callback_port),
+                );
+            }
+        };
+        let client_id = self.credentials.client_id.clone().unwrap_or_default();
+        let secret = self
+            .credentials
+            .client_secret
+            .as_ref()
+            .map(|s| s.expose().to_string())
+            .unwrap_or_default();
+        let client = self.client_config(&client_id, &secret, listener.uri());
+        if let Some(reason) = live_blocker(case, &client) {
+            return self.skip(report, reason);
+        }
+        let profile = self.target.runner_profile();
+        let clients = [(CLIENT_NAME.to_string(), client)];
+        let http = http_client();
+        let endpoint = Endpoint {
+            http: &http,
+            base: String::new(),
+            profile: &profile,
+            clients: &clients,
+            admin: false,
+        };
+        let front = BrowserFront::new(
+            self.http.clone(),
+            listener,
+            options.opener.clone(),
+            options.timeout,
+            Arc::clone(&self.options.notify),
+        );
+        let mut run = run_case_with(&live_case(case, options.revoke), &endpoint, &front).await;
+        drop(front);
+        if options.revoke && run.fault.is_none() {
+            if let Some(step) = run.transcript.steps.pop() {
+                let outcome = match (&step.response, &step.note) {
+                    (Some(r), _) if r.status == 200 => "revoked the grant".to_string(),
+                    (Some(r), _) => format!("revocation answered {} {}", r.status, r.error.as_deref().unwrap_or("")),
+                    (None, Some(note)) => note.clone(),
+                    (None, None) => "nothing revoked".into(),
+                };
+                self.report.notes.push(format!("{}: {}", case.name, outcome.trim_end()));
+            }
+        } else if options.revoke {
+            self.report
+                .notes
+                .push(format!("{}: not revoked (the case stopped early)", case.name));
+        }
+        normalise_transcript(&mut run.transcript);
+        report.refresh_token = run.transcript.refresh_token;
+        if let Some(fault) = run.fault.clone().or_else(|| transcript_fault(&run.transcript)) {
+            return self.inconclusive(report, fault);
+        }
+        if let Some(first) = run.failures.first() {
+            report.outcome = Outcome::Fail;
+            report.line = first.line;
+            report.message = first.to_string();
+            report.failures = run.failures.clone();
+        }
+        let model = self
+            .model_consent(case)
+            .await
+            .map(|m| model_diff(&comparable(&m).render(), &comparable(&run.transcript).render()));
+        self.conclude(report, &run.transcript.render(), model);
+    }
+
+    /// The model's transcript of the same live case (same client shape, PKCE, no revocation).
+    async fn model_consent(&self, case: &Case) -> Option<Transcript> {
+        let client_id = self.credentials.client_id.clone()?;
+        let client = self.client_config(
+            &client_id,
+            &format!("model-{}", random_token(8)),
+            "http://127.0.0.1:1/callback",
+        );
+        let engine = Engine::new(Arc::clone(&self.target.profile), [client.clone()]);
+        let server = ModelServer::start(engine).await;
+        let http = http_client();
+        let clients = [(CLIENT_NAME.to_string(), client)];
+        let endpoint = Endpoint {
+            http: &http,
+            base: server.uri(),
+            profile: &self.target.profile,
+            clients: &clients,
+            admin: true,
+        };
+        let run = run_case(&live_case(case, false), &endpoint).await;
+        run.fault.is_none().then_some(run.transcript)
+    }
+}
+
+/// A refresh transcript without what the model cannot share (its own endpoint's host).
+fn comparable_refresh(transcript: &refresh::RefreshTranscript) -> String {
+    transcript.render()
+}
+
+/// A response in a live transcript that is a fault, not a verdict: 429, 5xx, or a body that
+/// is not JSON where the token endpoint promises JSON.
+fn transcript_fault(transcript: &Transcript) -> Option<String> {
+    transcript.steps.iter().find_map(|step| {
+        let response = step.response.as_ref()?;
+        let endpoint = step.request.as_ref().map(|r| r.endpoint.clone()).unwrap_or_default();
+        if response.status == 429 {
+            return Some(format!("rate limited (429) at {endpoint}"));
+        }
+        if response.status >= 500 {
+            return Some(format!("server error {} at {endpoint}", response.status));
+        }
+        let body = response.fields.get("body").and_then(serde_json::Value::as_str)?;
+        Some(format!(
+            "{body} where JSON was expected at {endpoint} (status {})",
+            response.status
+        ))
+    })
+}

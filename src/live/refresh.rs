@@ -1,0 +1,117 @@
+//! The refresh probe: refresh a stored refresh token and record what came back — a new
+//! refresh_token (rotation), scope, id_token, expires_in, refresh_token_expires_in.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value;
+use url::Url;
+
+use super::http::{Body, Inconclusive, LiveClient, LiveRequest};
+use super::normalise::{endpoint_path, normalise_ports};
+use super::secret::Secret;
+use crate::transcript::{Aliases, canonical};
+
+/// What a refresh returned, secrets aliased: the live snapshot of the probe.
+#[derive(Debug, Clone, Serialize)]
+pub struct RefreshTranscript {
+    pub provider: String,
+    pub request: RefreshRequest,
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_description: Option<String>,
+    /// The response fields, sorted, secrets aliased, numbers as sent.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, Value>,
+    /// A refresh_token different from the one sent came back.
+    pub rotated: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RefreshRequest {
+    pub method: String,
+    pub endpoint: String,
+    pub params: BTreeMap<String, String>,
+}
+
+impl RefreshTranscript {
+    pub fn render(&self) -> String {
+        serde_yaml::to_string(self).unwrap_or_default()
+    }
+}
+
+/// A refresh's result: the transcript, and what the caller needs unredacted.
+pub struct Refreshed {
+    pub transcript: RefreshTranscript,
+    /// The new refresh token, when the provider rotated it.
+    pub rotated_to: Option<Secret>,
+    /// The granted scope, to ask the model for the same grant.
+    pub scope: Option<String>,
+}
+
+/// Refreshes `refresh_token` at `token_url` as `client_id` (with `secret` in the form body,
+/// client_secret_post, as Google documents it). `client_name` names the client in aliases.
+pub async fn refresh(
+    http: &LiveClient,
+    token_url: &Url,
+    provider: &str,
+    client_name: &str,
+    client_id: &str,
+    secret: Option<&Secret>,
+    refresh_token: &Secret,
+) -> Result<Refreshed, Inconclusive> {
+    let mut aliases = Aliases::default();
+    aliases.name(client_id, format!("<client_id:{client_name}>"));
+    if let Some(secret) = secret {
+        aliases.name(secret.expose(), format!("<client_secret:{client_name}>"));
+    }
+    let mut form = vec![
+        ("grant_type".to_string(), "refresh_token".to_string()),
+        ("refresh_token".to_string(), refresh_token.expose().to_string()),
+        ("client_id".to_string(), client_id.to_string()),
+    ];
+    if let Some(secret) = secret {
+        form.push(("client_secret".into(), secret.expose().to_string()));
+    }
+    let params = form.iter().map(|(k, v)| (k.clone(), aliases.field(k, v))).collect();
+    let response = http
+        .send(&LiveRequest::post_form(token_url.clone(), form), Body::Json)
+        .await?;
+    let map = response.json.unwrap_or_default();
+    let text = |name: &str| map.get(name).and_then(Value::as_str).map(str::to_string);
+    let new_token = text("refresh_token").filter(|t| t != refresh_token.expose());
+    let scope = text("scope");
+    let mut fields = BTreeMap::new();
+    if let Value::Object(sorted) = canonical(&Value::Object(map.clone()), &mut aliases) {
+        for (key, value) in sorted {
+            if key == "error" || key == "error_description" {
+                continue;
+            }
+            let value = match (key.as_str(), value) {
+                ("scope", Value::String(s)) => Value::String(super::normalise::sort_scope(&s)),
+                (_, other) => other,
+            };
+            fields.insert(key, value);
+        }
+    }
+    let transcript = RefreshTranscript {
+        provider: provider.to_string(),
+        request: RefreshRequest {
+            method: "POST".into(),
+            endpoint: endpoint_path(token_url.as_str()),
+            params,
+        },
+        status: response.status,
+        error: text("error"),
+        error_description: text("error_description").map(|d| normalise_ports(&aliases.scrub(&d))),
+        fields,
+        rotated: new_token.is_some(),
+    };
+    Ok(Refreshed {
+        transcript,
+        rotated_to: new_token.map(Secret::new),
+        scope,
+    })
+}

@@ -1,0 +1,254 @@
+//! Where live probes go: Google's published endpoints, an OpenID provider's discovery
+//! document, explicit overrides (for `serve` or a staging provider), or a mix.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+use url::Url;
+
+use crate::provider::Profile;
+use crate::scenario::slugify;
+
+/// Google's issuer; a profile with this issuer is probed at Google's published endpoints.
+pub const GOOGLE_ISSUER: &str = "https://accounts.google.com";
+/// Hosts of Google's published endpoints (google-oauth.md §4; discovery document).
+const GOOGLE_TOKEN_ORIGIN: &str = "https://oauth2.googleapis.com";
+const GOOGLE_USERINFO_ORIGIN: &str = "https://openidconnect.googleapis.com";
+
+/// Endpoint URLs given on the command line; each wins over discovery and defaults.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub authorize: Option<Url>,
+    pub token: Option<Url>,
+    pub revoke: Option<Url>,
+    pub userinfo: Option<Url>,
+    pub discovery: Option<Url>,
+}
+
+/// What the user asked to probe.
+#[derive(Debug, Clone)]
+pub struct TargetSpec {
+    /// `--issuer`: an OpenID provider found through its discovery document.
+    pub issuer: Option<Url>,
+    pub overrides: Overrides,
+    /// `--target`: the name live snapshots are kept under.
+    pub name: Option<String>,
+}
+
+/// The live provider, resolved: its endpoints and the profile its answers are compared with.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub name: String,
+    pub profile: Arc<Profile>,
+    pub discovery: Option<Url>,
+    pub authorize: Option<Url>,
+    pub token: Option<Url>,
+    pub revoke: Option<Url>,
+    pub userinfo: Option<Url>,
+    /// Whether endpoints come from the discovery document (`--issuer`).
+    pub discover_endpoints: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    #[error(
+        "no live endpoints for provider `{0}`: give --issuer URL, or endpoint URLs (--authorize-url, --token-url, …)"
+    )]
+    NoEndpoints(String),
+    #[error("the endpoint {0} is not a valid URL")]
+    BadUrl(String),
+}
+
+impl Target {
+    /// Resolves everything that does not need the network.
+    pub fn resolve(spec: &TargetSpec, profile: Arc<Profile>) -> Result<Self, TargetError> {
+        let join = |origin: &str, path: &str| {
+            Url::parse(&format!("{}{path}", origin.trim_end_matches('/')))
+                .map_err(|_| TargetError::BadUrl(format!("{origin}{path}")))
+        };
+        let e = &profile.endpoints;
+        let google = profile.issuer == GOOGLE_ISSUER && spec.issuer.is_none();
+        let mut target = Target {
+            name: String::new(),
+            profile: Arc::clone(&profile),
+            discovery: None,
+            authorize: None,
+            token: None,
+            revoke: None,
+            userinfo: None,
+            discover_endpoints: false,
+        };
+        if google {
+            target.discovery = Some(join(GOOGLE_ISSUER, &e.discovery)?);
+            target.authorize = Some(join(GOOGLE_ISSUER, &e.authorize)?);
+            target.token = Some(join(GOOGLE_TOKEN_ORIGIN, &e.token)?);
+            target.revoke = Some(join(GOOGLE_TOKEN_ORIGIN, &e.revoke)?);
+            target.userinfo = Some(join(GOOGLE_USERINFO_ORIGIN, &e.userinfo)?);
+        }
+        if let Some(issuer) = &spec.issuer {
+            // OpenID Connect Discovery §4: the issuer with /.well-known/openid-configuration appended
+            target.discovery = Some(join(issuer.as_str(), &e.discovery)?);
+            target.discover_endpoints = true;
+        }
+        let o = &spec.overrides;
+        for (slot, value) in [
+            (&mut target.discovery, &o.discovery),
+            (&mut target.authorize, &o.authorize),
+            (&mut target.token, &o.token),
+            (&mut target.revoke, &o.revoke),
+            (&mut target.userinfo, &o.userinfo),
+        ] {
+            if let Some(url) = value {
+                *slot = Some(url.clone());
+            }
+        }
+        let any = [
+            &target.discovery,
+            &target.authorize,
+            &target.token,
+            &target.revoke,
+            &target.userinfo,
+        ]
+        .iter()
+        .any(|u| u.is_some());
+        if !any {
+            return Err(TargetError::NoEndpoints(profile.id.clone()));
+        }
+        target.name = match &spec.name {
+            Some(name) => slugify(name),
+            None if google && spec.overrides.authorize.is_none() && spec.overrides.token.is_none() => "google".into(),
+            None => {
+                let host = [&spec.issuer, &o.discovery, &o.authorize, &o.token]
+                    .into_iter()
+                    .flatten()
+                    .find_map(|u| u.host_str().map(str::to_string));
+                slugify(&host.unwrap_or_else(|| profile.id.clone()))
+            }
+        };
+        Ok(target)
+    }
+
+    /// Fills the endpoints the discovery document names, except those given explicitly.
+    pub fn apply_discovery(&mut self, document: &Map<String, Value>, overrides: &Overrides) {
+        let url = |field: &str| {
+            document
+                .get(field)
+                .and_then(Value::as_str)
+                .and_then(|s| Url::parse(s).ok())
+        };
+        for (slot, field, explicit) in [
+            (
+                &mut self.authorize,
+                "authorization_endpoint",
+                overrides.authorize.is_some(),
+            ),
+            (&mut self.token, "token_endpoint", overrides.token.is_some()),
+            (&mut self.revoke, "revocation_endpoint", overrides.revoke.is_some()),
+            (&mut self.userinfo, "userinfo_endpoint", overrides.userinfo.is_some()),
+        ] {
+            if !explicit && let Some(found) = url(field) {
+                *slot = Some(found);
+            }
+        }
+    }
+
+    /// The profile with its endpoint paths replaced by the target's full URLs, so the scenario
+    /// runner (which joins a base and a path) reaches endpoints on different hosts with an
+    /// empty base. A missing endpoint stays a path that no request can reach.
+    pub fn runner_profile(&self) -> Profile {
+        let mut profile = (*self.profile).clone();
+        let e = &mut profile.endpoints;
+        for (path, url) in [
+            (&mut e.authorize, &self.authorize),
+            (&mut e.token, &self.token),
+            (&mut e.revoke, &self.revoke),
+            (&mut e.userinfo, &self.userinfo),
+            (&mut e.discovery, &self.discovery),
+        ] {
+            *path = match url {
+                Some(url) => url.to_string(),
+                None => format!("unknown-endpoint:{path}"),
+            };
+        }
+        profile
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::Registry;
+
+    fn profile(id: &str) -> Arc<Profile> {
+        Arc::new(Registry::builtin().load(id).unwrap())
+    }
+
+    fn spec() -> TargetSpec {
+        TargetSpec {
+            issuer: None,
+            overrides: Overrides::default(),
+            name: None,
+        }
+    }
+
+    #[test]
+    fn google_profiles_use_the_published_endpoints() {
+        let target = Target::resolve(&spec(), profile("google")).unwrap();
+        assert_eq!(target.name, "google");
+        assert_eq!(
+            target.authorize.unwrap().as_str(),
+            "https://accounts.google.com/o/oauth2/v2/auth"
+        );
+        assert_eq!(target.token.unwrap().as_str(), "https://oauth2.googleapis.com/token");
+        assert_eq!(target.revoke.unwrap().as_str(), "https://oauth2.googleapis.com/revoke");
+        assert_eq!(
+            target.userinfo.unwrap().as_str(),
+            "https://openidconnect.googleapis.com/v1/userinfo"
+        );
+        assert_eq!(
+            target.discovery.unwrap().as_str(),
+            "https://accounts.google.com/.well-known/openid-configuration"
+        );
+        let old = Target::resolve(&spec(), profile("google@2015")).unwrap();
+        assert_eq!(
+            old.authorize.unwrap().as_str(),
+            "https://accounts.google.com/o/oauth2/auth"
+        );
+    }
+
+    #[test]
+    fn an_issuer_is_discovered_and_overrides_win() {
+        let mut spec = spec();
+        spec.issuer = Some(Url::parse("http://127.0.0.1:4444").unwrap());
+        spec.overrides.token = Some(Url::parse("http://127.0.0.1:5555/t").unwrap());
+        let mut target = Target::resolve(&spec, profile("oidc")).unwrap();
+        assert_eq!(target.name, "127-0-0-1");
+        assert_eq!(
+            target.discovery.as_ref().unwrap().as_str(),
+            "http://127.0.0.1:4444/.well-known/openid-configuration"
+        );
+        let document = serde_json::json!({"authorization_endpoint": "http://127.0.0.1:4444/auth", "token_endpoint": "http://127.0.0.1:4444/token"});
+        target.apply_discovery(document.as_object().unwrap(), &spec.overrides);
+        assert_eq!(
+            target.authorize.as_ref().unwrap().as_str(),
+            "http://127.0.0.1:4444/auth"
+        );
+        assert_eq!(target.token.as_ref().unwrap().as_str(), "http://127.0.0.1:5555/t");
+        assert!(
+            target
+                .runner_profile()
+                .endpoints
+                .revoke
+                .starts_with("unknown-endpoint:")
+        );
+    }
+
+    #[test]
+    fn a_generic_profile_without_endpoints_is_an_input_error() {
+        let err = Target::resolve(&spec(), profile("oidc")).unwrap_err();
+        assert!(
+            err.to_string().starts_with("no live endpoints for provider `oidc`"),
+            "{err}"
+        );
+    }
+}
