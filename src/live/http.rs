@@ -229,12 +229,17 @@ impl LiveClient {
         let started = Instant::now();
         let deadline = started + self.policy.deadline;
         let mut attempts = 0;
+        let mut previous: Option<Cause> = None;
         loop {
             attempts += 1;
             let remaining = deadline.saturating_duration_since(Instant::now());
             let budget = remaining.min(self.policy.attempt_timeout);
             let outcome = match tokio::time::timeout(budget, self.attempt(request, body)).await {
                 Ok(outcome) => outcome,
+                // cut short by the deadline, not by its own timeout: the fault seen so far is the news
+                Err(_) if budget < self.policy.attempt_timeout && previous.is_some() => {
+                    Err(previous.clone().unwrap_or(Cause::Timeout))
+                }
                 Err(_) => Err(Cause::Timeout),
             };
             let cause = match outcome {
@@ -244,6 +249,7 @@ impl LiveClient {
                 }
                 Err(cause) => cause,
             };
+            previous = Some(cause.clone());
             let give_up = |note: Option<String>| Inconclusive {
                 cause: cause.clone(),
                 attempts,

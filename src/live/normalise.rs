@@ -39,10 +39,12 @@ pub fn normalise_ports(text: &str) -> String {
 /// The path of an endpoint URL (`https://oauth2.googleapis.com/token` → `/token`); anything
 /// else unchanged. Transcripts name endpoints by path, as the model's do.
 pub fn endpoint_path(endpoint: &str) -> String {
-    match url::Url::parse(endpoint) {
-        Ok(url) if url.has_host() => url.path().to_string(),
-        _ => endpoint.to_string(),
-    }
+    // by hand, not url::Url: a normalised `127.0.0.1:<port>` no longer parses as a URL
+    let Some((_, rest)) = endpoint.split_once("://") else {
+        return endpoint.to_string();
+    };
+    let path = rest.find('/').map_or("/", |at| &rest[at..]);
+    path.split(['?', '#']).next().unwrap_or(path).to_string()
 }
 
 /// Space-separated scopes in sorted order: providers do not promise an order.
@@ -138,6 +140,11 @@ mod tests {
     fn endpoints_become_paths_and_scopes_sort() {
         assert_eq!(endpoint_path("https://oauth2.googleapis.com/token"), "/token");
         assert_eq!(endpoint_path("/token"), "/token");
+        assert_eq!(
+            endpoint_path("http://127.0.0.1:<port>/o/oauth2/v2/auth?x=1"),
+            "/o/oauth2/v2/auth"
+        );
+        assert_eq!(endpoint_path("https://op.example"), "/");
         assert_eq!(sort_scope("openid https://a/b email"), "email https://a/b openid");
     }
 }

@@ -96,7 +96,7 @@ fn varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
 /// The error on an error page: "Error 400: invalid_request" (Google since ≈2021) or
 /// "Error: invalid_request" (before), and the model's `id="error-description"` paragraph.
 pub fn scrape_error_page(html: &str) -> Option<PageError> {
-    let error = error_code_after(html, "Error ")?;
+    let error = error_code_after(html, "Error")?;
     let description = between(html, "id=\"error-description\">", "</p>")
         .map(|d| html_escape::decode_html_entities(d).trim().to_string());
     Some(PageError { error, description })
@@ -107,8 +107,8 @@ fn error_code_after(html: &str, marker: &str) -> Option<String> {
     let text = strip_tags(html);
     let mut rest = text.as_str();
     while let Some(found) = rest.find(marker) {
-        let after = &rest[found + marker.len()..];
-        let after = after.trim_start_matches(|c: char| c.is_ascii_digit());
+        let after = rest[found + marker.len()..].trim_start();
+        let after = after.trim_start_matches(|c: char| c.is_ascii_digit()).trim_start();
         if let Some(code) = after.strip_prefix(':') {
             let code: String = code
                 .trim_start()
