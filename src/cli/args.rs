@@ -233,6 +233,20 @@ pub struct ProbeArgs {
     /// The publishing status of the live client's consent screen, for the model's prediction.
     #[arg(long, value_enum, value_name = "STATUS", default_value_t = PublishingArg::Production)]
     pub client_status: PublishingArg,
+    /// Instead of probing: one interactive grant (browser or --open-with, consent forced)
+    /// whose refresh token is written to FILE, for OAUTH_DRIFT_REFRESH_TOKEN_FILE. The token
+    /// is never printed.
+    #[arg(long, value_name = "FILE")]
+    pub get_refresh_token: Option<PathBuf>,
+    /// --get-refresh-token: the scopes to ask for (sign-in scopes only keep a Testing app's
+    /// refresh token from expiring after 7 days).
+    #[arg(
+        long,
+        value_name = "SCOPES",
+        default_value = "openid email",
+        requires = "get_refresh_token"
+    )]
+    pub scope: String,
     /// Refused: secrets are never taken from the command line.
     #[arg(long, hide = true, num_args = 0..=1, value_name = "SECRET")]
     pub client_secret: Option<String>,

@@ -7,10 +7,11 @@ use anyhow::{Context, bail};
 use super::args::{ClientType, GlobalArgs, ProbeArgs, PublishingArg};
 use super::output;
 use crate::live::{
-    self, ClientShape, ConsentOptions, Credentials, Kind, Opener, Overrides, ProbeOptions, RetryPolicy, TargetSpec,
+    self, ClientShape, ConsentOptions, Credentials, Kind, LoginError, LoginOptions, Opener, Overrides, ProbeOptions,
+    RetryPolicy, TargetSpec,
 };
 use crate::provider::{ClientKind, PublishingStatus, Registry};
-use crate::snapshot::SnapshotStore;
+use crate::snapshot::{SnapshotStore, write_atomically};
 use crate::suite::{self, SnapshotPolicy};
 
 pub async fn probe(args: ProbeArgs, global: &GlobalArgs, registry: Registry) -> anyhow::Result<u8> {
@@ -31,6 +32,58 @@ pub async fn probe(args: ProbeArgs, global: &GlobalArgs, registry: Registry) -> 
     let credentials = Credentials::from_env().context("failed to read the probe credentials")?;
     let ledger = output::load_ledger(&args.report)?;
 
+    let opener = match &args.open_with {
+        None => Opener::System,
+        Some(command) => match shlex::split(command) {
+            Some(argv) if !argv.is_empty() => Opener::Command(argv),
+            _ => bail!("--open-with `{command}` is not a command line"),
+        },
+    };
+    let target = TargetSpec {
+        issuer: args.issuer.clone(),
+        overrides: Overrides {
+            authorize: args.authorize_url.clone(),
+            token: args.token_url.clone(),
+            revoke: args.revoke_url.clone(),
+            userinfo: args.userinfo_url.clone(),
+            discovery: args.discovery_url.clone(),
+        },
+        name: args.target.clone(),
+    };
+    let policy = RetryPolicy {
+        deadline: args.deadline,
+        attempt_timeout: args.attempt_timeout.min(args.deadline),
+        ..RetryPolicy::default()
+    };
+    let notify: live::Notify = Arc::new(|line: &str| eprintln!("{line}"));
+    if let Some(file) = &args.get_refresh_token {
+        let options = LoginOptions {
+            provider,
+            target,
+            policy,
+            scope: args.scope.clone(),
+            opener,
+            timeout: args.consent_timeout,
+            callback_port: args.callback_port,
+            notify,
+        };
+        return match live::obtain_refresh_token(&options, &credentials, &registry).await {
+            Ok((token, scope)) => {
+                write_atomically(file, &format!("{}\n", token.expose()))
+                    .with_context(|| format!("failed to store the refresh token in {}", file.display()))?;
+                eprintln!(
+                    "stored a refresh token (scope: {scope}) in {}; point OAUTH_DRIFT_REFRESH_TOKEN_FILE at it",
+                    file.display()
+                );
+                Ok(crate::exit::OK)
+            }
+            Err(e @ (LoginError::Credentials(_) | LoginError::Target(_) | LoginError::Profile(_))) => Err(e.into()),
+            Err(e) => {
+                eprintln!("error: no refresh token: {e}");
+                Ok(crate::exit::DRIFT)
+            }
+        };
+    }
     let mut cases = Vec::new();
     let mut input_errors = Vec::new();
     if kinds.iter().any(|k| matches!(k, Kind::AuthorizeParams | Kind::Consent)) {
@@ -43,33 +96,12 @@ pub async fn probe(args: ProbeArgs, global: &GlobalArgs, registry: Registry) -> 
             }
         }
     }
-    let opener = match &args.open_with {
-        None => Opener::System,
-        Some(command) => match shlex::split(command) {
-            Some(argv) if !argv.is_empty() => Opener::Command(argv),
-            _ => bail!("--open-with `{command}` is not a command line"),
-        },
-    };
     let write = !super::ci();
     let options = ProbeOptions {
         kinds,
         provider,
-        target: TargetSpec {
-            issuer: args.issuer.clone(),
-            overrides: Overrides {
-                authorize: args.authorize_url.clone(),
-                token: args.token_url.clone(),
-                revoke: args.revoke_url.clone(),
-                userinfo: args.userinfo_url.clone(),
-                discovery: args.discovery_url.clone(),
-            },
-            name: args.target.clone(),
-        },
-        policy: RetryPolicy {
-            deadline: args.deadline,
-            attempt_timeout: args.attempt_timeout.min(args.deadline),
-            ..RetryPolicy::default()
-        },
+        target,
+        policy,
         snapshots: (!args.no_snapshots).then(|| SnapshotPolicy {
             store: SnapshotStore::new(&args.snapshots),
             accept: args.accept,
@@ -92,7 +124,7 @@ pub async fn probe(args: ProbeArgs, global: &GlobalArgs, registry: Registry) -> 
             revoke: args.revoke,
             callback_port: args.callback_port,
         },
-        notify: Arc::new(|line: &str| eprintln!("{line}")),
+        notify,
     };
     let mut report = live::run(&options, &credentials, &cases, &registry).await?;
     report.input_errors = input_errors;

@@ -288,6 +288,9 @@ impl FrontChannel for BrowserFront {
     }
 }
 
+/// The revocations `live_case` appends with `revoke`, in order.
+pub const REVOKED: [RevokeToken; 2] = [RevokeToken::RefreshToken, RevokeToken::AccessToken];
+
 /// Why a case cannot run live, if it cannot.
 pub fn live_blocker(case: &Case, client: &ClientConfig) -> Option<String> {
     let file = &case.scenario.file;
@@ -346,15 +349,19 @@ pub fn live_case(case: &Case, revoke: bool) -> Case {
         }
     }
     if revoke {
-        let action = RevokeAction {
-            token: RevokeToken::RefreshToken,
-            method: RevokeMethod::Post,
-            pick: TokenPick::Latest,
-        };
-        file.steps.push(Step {
-            action: Action::Revoke(action),
-            when: Vec::new(),
-        });
+        // the refresh token ends the grant (Google, RFC 7009 servers); the access token ends it
+        // where no refresh token came back (Google: "the refresh token will also be revoked")
+        for token in REVOKED {
+            let action = RevokeAction {
+                token,
+                method: RevokeMethod::Post,
+                pick: TokenPick::Latest,
+            };
+            file.steps.push(Step {
+                action: Action::Revoke(action),
+                when: Vec::new(),
+            });
+        }
     }
     let scenario = Scenario {
         path: case.scenario.path.clone(),

@@ -7,6 +7,7 @@ mod consent;
 mod credentials;
 mod discovery;
 mod http;
+mod login;
 mod normalise;
 mod pages;
 mod probe;
@@ -22,6 +23,7 @@ pub use credentials::{
 };
 pub use discovery::DiscoveryFacts;
 pub use http::{Body, Cause, Inconclusive, LiveClient, LiveRequest, LiveResponse, RetryPolicy};
+pub use login::{LoginError, LoginOptions, obtain_refresh_token};
 pub use normalise::{comparable, endpoint_path, normalise_ports, normalise_transcript};
 pub use pages::{PageError, decode_auth_error, scrape_error_page};
 pub use probe::{ClientShape, ConsentOptions, Kind, ProbeError, ProbeOptions, run};

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::authorize::{self, ParamsTranscript};
-use super::consent::{BrowserFront, CallbackListener, Notify, Opener, live_blocker, live_case};
+use super::consent::{BrowserFront, CallbackListener, Notify, Opener, REVOKED, live_blocker, live_case};
 use super::credentials::{Credentials, Need};
 use super::discovery::{DiscoveryFacts, disagreement_diff};
 use super::http::{Body, Inconclusive, LiveClient, LiveRequest, RetryPolicy};
@@ -636,15 +636,28 @@ impl Run<'_> {
         let mut run = run_case_with(&live_case(case, options.revoke), &endpoint, &front).await;
         drop(front);
         if options.revoke && run.fault.is_none() {
-            if let Some(step) = run.transcript.steps.pop() {
-                let outcome = match (&step.response, &step.note) {
-                    (Some(r), _) if r.status == 200 => "revoked the grant".to_string(),
-                    (Some(r), _) => format!("revocation answered {} {}", r.status, r.error.as_deref().unwrap_or("")),
-                    (None, Some(note)) => note.clone(),
-                    (None, None) => "nothing revoked".into(),
-                };
-                self.report.notes.push(format!("{}: {}", case.name, outcome.trim_end()));
-            }
+            let at = run.transcript.steps.len().saturating_sub(REVOKED.len());
+            let revocations = run.transcript.steps.split_off(at);
+            let answered: Vec<String> = revocations
+                .iter()
+                .filter_map(|step| step.response.as_ref())
+                .map(|r| {
+                    format!("{} {}", r.status, r.error.as_deref().unwrap_or(""))
+                        .trim_end()
+                        .to_string()
+                })
+                .collect();
+            let outcome = if revocations
+                .iter()
+                .any(|s| s.response.as_ref().is_some_and(|r| r.status == 200))
+            {
+                "revoked the grant".to_string()
+            } else if answered.is_empty() {
+                "nothing to revoke: no token came back".to_string()
+            } else {
+                format!("revocation answered {}", answered.join(", "))
+            };
+            self.report.notes.push(format!("{}: {outcome}", case.name));
         } else if options.revoke {
             self.report
                 .notes

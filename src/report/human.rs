@@ -80,11 +80,14 @@ fn render_case(out: &mut String, case: &CaseReport, verbose: bool) {
         .and_then(|live| live.model.as_ref())
         .filter(|m| m.stale)
     {
-        let _ = writeln!(
-            out,
-            "       {} the live answer differs from the model's prediction (- model, + live)",
-            "model is stale:".yellow().bold()
-        );
+        // the message says so, unless the failures were shown in its place
+        if !case.failures.is_empty() {
+            let _ = writeln!(
+                out,
+                "       {} the live answer differs from the model's prediction",
+                "model is stale:".yellow().bold()
+            );
+        }
         if let Some(diff) = &model.diff {
             render_diff(out, diff);
         }

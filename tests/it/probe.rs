@@ -374,3 +374,89 @@ async fn credentials_on_the_command_line_are_refused_without_being_echoed() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_generic_openid_provider_is_probed_through_its_discovery_document() {
+    let provider = provider("oidc", ConsentMode::Auto).await;
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("refresh_token");
+    std::fs::write(&token_file, "unused").unwrap();
+    // no --provider: an --issuer is compared with the generic `oidc` profile
+    let list = args(&[
+        "probe",
+        "scenarios/oidc_offline_access.yaml",
+        "--issuer",
+        &provider.base,
+        "--kind",
+        "discovery,authorize-params,consent",
+        "--open-with",
+        "curl -s -o /dev/null -L",
+        "--revoke",
+        "--no-snapshots",
+        "--format",
+        "json",
+        "--consent-timeout",
+        "20s",
+    ]);
+    let ran = oauth_drift(list, credentials(&token_file), LIMIT).await;
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let report = ran.json();
+    assert_eq!(report["summary"]["passed"], 7, "{report:#}");
+    let list = cases(&report);
+    assert_eq!(case(&list, "discovery: 127-0-0-1")["live"]["model"]["stale"], false);
+    let honoured = case(
+        &list,
+        "consent: offline_access needs prompt=consent [prompt=prompt=consent]",
+    );
+    assert_eq!(honoured["refresh_token"]["first_grant"], true);
+    let ignored = case(
+        &list,
+        "consent: offline_access needs prompt=consent [prompt=prompt=login]",
+    );
+    assert_eq!(ignored["refresh_token"]["first_grant"], false);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_refresh_token_stores_one_the_refresh_probe_can_use_and_prints_none() {
+    let provider = provider("google", ConsentMode::Auto).await;
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("stored");
+    let env = vec![
+        ("OAUTH_DRIFT_CLIENT_ID".to_string(), CLIENT_ID.to_string()),
+        ("OAUTH_DRIFT_CLIENT_SECRET".to_string(), PLANTED_SECRET.to_string()),
+    ];
+    let list = args(&[
+        "probe",
+        "--issuer",
+        &provider.base,
+        "--provider",
+        "google",
+        "--get-refresh-token",
+        &token_file.display().to_string(),
+        "--open-with",
+        "curl -s -o /dev/null -L",
+        "--consent-timeout",
+        "20s",
+    ]);
+    let ran = oauth_drift(list, env, LIMIT).await;
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let token = std::fs::read_to_string(&token_file).unwrap().trim().to_string();
+    assert!(token.starts_with("1//"), "{token}");
+    assert!(!ran.stdout.contains(&token) && !ran.stderr.contains(&token));
+    assert!(
+        ran.stderr
+            .contains("stored a refresh token (scope: https://www.googleapis.com/auth/userinfo.email openid)"),
+        "{}",
+        ran.stderr
+    );
+
+    let list = probe_args(
+        &provider.base,
+        &dir.path().join("live"),
+        &["--kind", "refresh", "--no-snapshots", "--format", "json"],
+    );
+    let ran = oauth_drift(list, credentials(&token_file), LIMIT).await;
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let list = cases(&ran.json());
+    assert_eq!(outcome(case(&list, "refresh: model")), "pass");
+}
