@@ -223,12 +223,20 @@ mod tests {
     fn the_2015_profile_is_stale_against_todays_endpoint_and_oidc_differs_on_offline_access() {
         let old = Registry::builtin().load("google@2015").unwrap();
         let found = facts(GOOGLE).disagreements(&old);
+        let paths: Vec<(&str, &str)> = found.iter().map(|(m, l)| (m.as_str(), l.as_str())).collect();
         assert_eq!(
-            found,
-            [(
-                "authorization_endpoint path: /o/oauth2/auth".to_string(),
-                "authorization_endpoint path: /o/oauth2/v2/auth".to_string()
-            )]
+            paths,
+            [
+                (
+                    "authorization_endpoint path: /o/oauth2/auth",
+                    "authorization_endpoint path: /o/oauth2/v2/auth"
+                ),
+                ("token_endpoint path: /o/oauth2/token", "token_endpoint path: /token"),
+                (
+                    "revocation_endpoint path: /o/oauth2/revoke",
+                    "revocation_endpoint path: /revoke"
+                ),
+            ]
         );
         let oidc = Registry::builtin().load("oidc").unwrap();
         let found = facts(GOOGLE).disagreements(&oidc);

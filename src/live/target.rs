@@ -15,6 +15,16 @@ pub const GOOGLE_ISSUER: &str = "https://accounts.google.com";
 const GOOGLE_TOKEN_ORIGIN: &str = "https://oauth2.googleapis.com";
 const GOOGLE_USERINFO_ORIGIN: &str = "https://openidconnect.googleapis.com";
 
+/// The host of a Google endpoint path: the legacy `/o/oauth2/…` endpoints (token and revoke
+/// included) live on accounts.google.com (oauth2client v1.4.12), the current ones elsewhere.
+fn google_origin<'a>(path: &str, current: &'a str) -> &'a str {
+    if path.starts_with("/o/oauth2/") {
+        GOOGLE_ISSUER
+    } else {
+        current
+    }
+}
+
 /// Endpoint URLs given on the command line; each wins over discovery and defaults.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
@@ -81,8 +91,8 @@ impl Target {
         if google {
             target.discovery = Some(join(GOOGLE_ISSUER, &e.discovery)?);
             target.authorize = Some(join(GOOGLE_ISSUER, &e.authorize)?);
-            target.token = Some(join(GOOGLE_TOKEN_ORIGIN, &e.token)?);
-            target.revoke = Some(join(GOOGLE_TOKEN_ORIGIN, &e.revoke)?);
+            target.token = Some(join(google_origin(&e.token, GOOGLE_TOKEN_ORIGIN), &e.token)?);
+            target.revoke = Some(join(google_origin(&e.revoke, GOOGLE_TOKEN_ORIGIN), &e.revoke)?);
             target.userinfo = Some(join(GOOGLE_USERINFO_ORIGIN, &e.userinfo)?);
         }
         if let Some(issuer) = &spec.issuer {

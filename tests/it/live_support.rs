@@ -41,7 +41,9 @@ pub async fn provider(profile: &str, consent: ConsentMode) -> Provider {
         redirect_uris: vec!["http://127.0.0.1/callback".into()],
     };
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let server = ModelServer::listen(Engine::new(profile, [client]), listener, consent, "alice").await;
+    let server = ModelServer::listen(Engine::new(profile, [client]), listener, consent, "alice")
+        .await
+        .unwrap();
     let base = server.uri();
     Provider { server, base }
 }

@@ -241,7 +241,7 @@ steps:
     on_consent_screen: deny
   - expect: {error: access_denied}
   - authorize: {access_type: offline, scope: "openid email https://www.googleapis.com/auth/drive.file"}
-    on_consent_screen: !grant_only [openid, email]
+    on_consent_screen: {grant_only: [openid, email]}
   - exchange:
   - expect: {refresh_token: present, scope: "openid https://www.googleapis.com/auth/userinfo.email"}
 "#,
@@ -384,7 +384,7 @@ async fn a_generic_openid_provider_is_probed_through_its_discovery_document() {
     // no --provider: an --issuer is compared with the generic `oidc` profile
     let list = args(&[
         "probe",
-        "scenarios/oidc_offline_access.yaml",
+        "scenarios/oidc/offline_access_rules.yaml",
         "--issuer",
         &provider.base,
         "--kind",
@@ -401,19 +401,34 @@ async fn a_generic_openid_provider_is_probed_through_its_discovery_document() {
     let ran = oauth_drift(list, credentials(&token_file), LIMIT).await;
     assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
     let report = ran.json();
-    assert_eq!(report["summary"]["passed"], 7, "{report:#}");
+    assert_eq!(report["summary"]["passed"], 6, "{report:#}");
+    assert_eq!(report["summary"]["skipped"], 1, "{report:#}");
     let list = cases(&report);
     assert_eq!(case(&list, "discovery: 127-0-0-1")["live"]["model"]["stale"], false);
     let honoured = case(
         &list,
-        "consent: offline_access needs prompt=consent [prompt=prompt=consent]",
+        "consent: OIDC offline_access needs prompt=consent and a code [request=prompt=consent]",
     );
     assert_eq!(honoured["refresh_token"]["first_grant"], true);
     let ignored = case(
         &list,
-        "consent: offline_access needs prompt=consent [prompt=prompt=login]",
+        "consent: OIDC offline_access needs prompt=consent and a code [request=prompt=~]",
     );
     assert_eq!(ignored["refresh_token"]["first_grant"], false);
+    let implicit = case(
+        &list,
+        "consent: OIDC offline_access needs prompt=consent and a code [request=prompt=consent&response_type=id_token token]",
+    );
+    assert_eq!(outcome(implicit), "skipped");
+    assert!(
+        implicit["message"].as_str().unwrap().contains("fragment"),
+        "{implicit:#}"
+    );
+    let rejected = case(
+        &list,
+        "authorize-params: OIDC offline_access needs prompt=consent and a code [request=prompt=consent&response_type=id_token token]",
+    );
+    assert_eq!(outcome(rejected), "pass", "{rejected:#}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -459,4 +474,65 @@ async fn get_refresh_token_stores_one_the_refresh_probe_can_use_and_prints_none(
     assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
     let list = cases(&ran.json());
     assert_eq!(outcome(case(&list, "refresh: model")), "pass");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_probe_kind_runs_against_oauth_drift_serve_through_its_client_secrets_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = dir.path().join("client_secret.json");
+    let secrets_arg = secrets.display().to_string();
+    let serve = super::serve_process::ServeProcess::start_with_env(
+        &[
+            "--write-client-secrets",
+            &secrets_arg,
+            "--redirect-uri",
+            "http://localhost",
+            "--redirect-uri",
+            "http://127.0.0.1/callback",
+        ],
+        &[("OAUTH_DRIFT_SERVE_CLIENT_SECRET", PLANTED_SECRET)],
+    );
+    let env = vec![("OAUTH_DRIFT_CLIENT_SECRETS_FILE".to_string(), secrets_arg.clone())];
+    let token_file = dir.path().join("refresh_token");
+    let login = args(&[
+        "probe",
+        "--issuer",
+        &serve.base,
+        "--provider",
+        "google",
+        "--get-refresh-token",
+        &token_file.display().to_string(),
+        "--open-with",
+        "curl -s -o /dev/null -L",
+    ]);
+    let ran = oauth_drift(login, env.clone(), LIMIT).await;
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+
+    let mut env = env;
+    env.push((
+        "OAUTH_DRIFT_REFRESH_TOKEN_FILE".into(),
+        token_file.display().to_string(),
+    ));
+    let list = probe_args(
+        &serve.base,
+        &dir.path().join("live"),
+        &[
+            "--kind",
+            ALL_KINDS,
+            "--open-with",
+            "curl -s -o /dev/null -L",
+            "--revoke",
+            "--format",
+            "json",
+            "--accept",
+        ],
+    );
+    let ran = oauth_drift(list, env, LIMIT).await;
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let report = ran.json();
+    assert_eq!(report["summary"]["passed"], 8, "{report:#}");
+    for case in cases(&report) {
+        assert_eq!(case["live"]["model"]["stale"], false, "{case:#}");
+    }
+    assert!(!serve.stderr().contains(PLANTED_SECRET), "serve's log holds the secret");
 }
