@@ -107,8 +107,8 @@ pub enum Command {
     /// Probe a live provider (Google by default) and compare with live snapshots and the model.
     ///
     /// Credentials come only from environment variables (or the files they name):
-    /// OAUTH_DRIFT_CLIENT_ID, OAUTH_DRIFT_CLIENT_SECRET[_FILE], OAUTH_DRIFT_CLIENT_SECRETS_FILE,
-    /// OAUTH_DRIFT_REFRESH_TOKEN[_FILE]. A probe whose credentials are missing is skipped.
+    /// OAUTH_DRIFT_CLIENT_ID, OAUTH_DRIFT_CLIENT_SECRET (or its _FILE), OAUTH_DRIFT_CLIENT_SECRETS_FILE,
+    /// OAUTH_DRIFT_REFRESH_TOKEN (or its _FILE). A probe whose credentials are missing is skipped.
     Probe(Box<ProbeArgs>),
 }
 

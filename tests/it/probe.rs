@@ -247,7 +247,9 @@ steps:
 "#,
     )
     .unwrap();
-    let browser = format!("python3 {}", root().join("tests/fixtures/browser.py").display());
+    // any Python 3 will do (the browser uses the standard library only)
+    let python = std::env::var("OAUTH_DRIFT_PYTHON").unwrap_or_else(|_| "python3".into());
+    let browser = format!("{python} {}", root().join("tests/fixtures/browser.py").display());
     let mut list = probe_args(
         &provider.base,
         &dir.path().join("live"),
