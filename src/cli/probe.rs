@@ -90,8 +90,10 @@ pub async fn probe(args: ProbeArgs, global: &GlobalArgs, registry: Registry) -> 
         let suite = suite::load(&args.paths, &registry, args.filter.as_deref())?;
         input_errors = suite.errors;
         cases = suite.cases;
+        // a scenario that names its provider (or has a provider axis) keeps it: such cases are
+        // probed only when that provider is the one compared with
         for case in &mut cases {
-            if case.binding("provider").is_none() {
+            if case.binding("provider").is_none() && case.scenario.file.provider.is_none() {
                 case.provider = provider.clone();
             }
         }

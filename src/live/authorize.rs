@@ -225,8 +225,9 @@ impl ParamsTranscript {
     }
 }
 
-/// The authorization requests of `case` sent as `client` (named `client_name` in the scenario)
-/// to `authorize`, in step order. Steps for another client are not sent.
+/// The authorization requests of `case` sent as `client` to `authorize`, in step order. The live
+/// client stands for every client of the scenario (the question is which parameters the
+/// provider accepts, and a live probe has one client); it is named after the first.
 pub async fn probe_case(
     case: &Case,
     http: &LiveClient,
@@ -241,7 +242,7 @@ pub async fn probe_case(
         let Action::Authorize(action) = &step.action else {
             continue;
         };
-        if !step_applies(step, case) || action.client.as_deref().is_some_and(|name| name != client_name) {
+        if !step_applies(step, case) {
             continue;
         }
         let (query, _verifier) = authorize_query(action, case, client);

@@ -17,7 +17,9 @@ use super::http::{Body, LiveClient, LiveRequest};
 use crate::model::CONSENT_HEADER;
 use crate::provider::{ClientConfig, param};
 use crate::runner::{FrontAnswer, FrontChannel, authorize_query, step_applies};
-use crate::scenario::{Action, Case, PkceMethod, RevokeAction, RevokeMethod, RevokeToken, Scenario, Step, TokenPick};
+use crate::scenario::{
+    Action, Case, ExchangeFault, PkceMethod, RevokeAction, RevokeMethod, RevokeToken, Scenario, Step, TokenPick,
+};
 
 /// Where progress for a person goes (the CLI prints it on stderr; the library never prints).
 pub type Notify = Arc<dyn Fn(&str) + Send + Sync>;
@@ -300,6 +302,13 @@ pub fn live_blocker(case: &Case, client: &ClientConfig) -> Option<String> {
             file.clients.len()
         ));
     }
+    if file
+        .steps
+        .iter()
+        .any(|s| step_applies(s, case) && matches!(s.action, Action::Advance(_)))
+    {
+        return Some("the case moves the provider's clock, which a live provider's cannot be".into());
+    }
     let mut users: Vec<String> = Vec::new();
     for step in file.steps.iter().filter(|s| step_applies(s, case)) {
         let Action::Authorize(action) = &step.action else {
@@ -336,14 +345,33 @@ pub fn live_blocker(case: &Case, client: &ClientConfig) -> Option<String> {
     })
 }
 
-/// The case as a live run executes it: PKCE S256 on every authorization request that has no
-/// PKCE, no `consent_screen` expectations (a real provider does not say), and with `revoke` a
-/// final revocation that ends the grant so probing does not eat the per-client token limit.
+/// Whether a scenario deals with PKCE itself (a `pkce:`, its own `code_challenge`, or a
+/// verifier fault): then it runs as written.
+fn handles_pkce(file: &crate::scenario::ScenarioFile) -> bool {
+    file.steps.iter().any(|step| match &step.action {
+        Action::Authorize(action) => {
+            action.pkce.is_some() || action.params.iter().any(|(name, _)| name.starts_with("code_challenge"))
+        }
+        Action::Exchange(action) => {
+            matches!(
+                action.fault,
+                Some(ExchangeFault::WrongVerifier | ExchangeFault::MissingVerifier | ExchangeFault::ExtraVerifier)
+            ) || action.params.iter().any(|(name, _)| name == "code_verifier")
+        }
+        _ => false,
+    })
+}
+
+/// The case as a live run executes it: PKCE S256 on every authorization request (unless the
+/// scenario deals with PKCE itself), no `consent_screen` expectations (a real provider does
+/// not say), and with `revoke` a final revocation that ends the grant so probing does not eat
+/// the per-client token limit.
 pub fn live_case(case: &Case, revoke: bool) -> Case {
     let mut file = case.scenario.file.clone();
+    let add_pkce = !handles_pkce(&file);
     for step in &mut file.steps {
         match &mut step.action {
-            Action::Authorize(action) if action.pkce.is_none() => action.pkce = Some(PkceMethod::S256),
+            Action::Authorize(action) if add_pkce => action.pkce = Some(PkceMethod::S256),
             Action::Expect(expect) => expect.consent_screen = None,
             _ => {}
         }
@@ -371,5 +399,64 @@ pub fn live_case(case: &Case, revoke: bool) -> Case {
     Case {
         scenario: Arc::new(scenario),
         ..case.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::provider::Registry;
+    use crate::scenario::{expand, parse};
+
+    fn case(text: &str) -> Case {
+        let scenario = Arc::new(parse(Path::new("t.yaml"), text, &Registry::builtin()).unwrap());
+        expand(&scenario, "t").remove(0)
+    }
+
+    fn pkce_of(case: &Case) -> Vec<Option<PkceMethod>> {
+        case.scenario
+            .file
+            .steps
+            .iter()
+            .filter_map(|s| match &s.action {
+                Action::Authorize(a) => Some(a.pkce),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_live_case_gets_pkce_s256_no_consent_screen_expectations_and_revocations() {
+        let plain = case(
+            "name: x\nsteps:\n  - authorize: {scope: email}\n  - expect: {consent_screen: shown}\n  - exchange:\n",
+        );
+        let live = live_case(&plain, true);
+        assert_eq!(pkce_of(&live), [Some(PkceMethod::S256)]);
+        assert!(
+            live.scenario
+                .file
+                .steps
+                .iter()
+                .all(|s| !matches!(&s.action, Action::Expect(e) if e.consent_screen.is_some()))
+        );
+        let revokes: Vec<_> = live
+            .scenario
+            .file
+            .steps
+            .iter()
+            .filter(|s| matches!(s.action, Action::Revoke(_)))
+            .collect();
+        assert_eq!(revokes.len(), REVOKED.len());
+        assert_eq!(live_case(&plain, false).scenario.file.steps.len(), 3);
+    }
+
+    #[test]
+    fn a_scenario_that_tests_pkce_itself_runs_as_written() {
+        let extra = case("name: x\nsteps:\n  - authorize: {scope: email}\n  - exchange: {fault: extra_verifier}\n");
+        assert_eq!(pkce_of(&live_case(&extra, false)), [None]);
+        let manual = case("name: x\nsteps:\n  - authorize: {scope: email, code_challenge: abc}\n  - exchange:\n");
+        assert_eq!(pkce_of(&live_case(&manual, false)), [None]);
     }
 }

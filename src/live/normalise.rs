@@ -96,6 +96,31 @@ fn normalise_step(step: &mut StepRecord) {
     step.note = step.note.as_deref().map(text);
 }
 
+/// Replaces the live provider's own origins (`https://oauth2.googleapis.com`) with `<base>` in
+/// response values, as the model's runner names its own address, so a discovery step reads the
+/// same from both.
+pub fn replace_origins(transcript: &mut Transcript, origins: &[String]) {
+    fn value(v: &mut Value, origins: &[String]) {
+        match v {
+            Value::String(s) => *s = replaced(s, origins),
+            Value::Array(items) => items.iter_mut().for_each(|i| value(i, origins)),
+            Value::Object(map) => map.values_mut().for_each(|i| value(i, origins)),
+            _ => {}
+        }
+    }
+    fn replaced(text: &str, origins: &[String]) -> String {
+        origins.iter().fold(text.to_string(), |t, origin| {
+            t.replace(&format!("{origin}/"), "<base>/")
+        })
+    }
+    for step in &mut transcript.steps {
+        if let Some(response) = &mut step.response {
+            response.fields.values_mut().for_each(|v| value(v, origins));
+            response.error_description = response.error_description.as_deref().map(|d| replaced(d, origins));
+        }
+    }
+}
+
 /// What both the model and a live provider can observe: without the simulated user, their
 /// consent decision and whether a consent screen was shown (a real provider does not say).
 pub fn comparable(transcript: &Transcript) -> Transcript {

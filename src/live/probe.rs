@@ -11,7 +11,7 @@ use super::consent::{BrowserFront, CallbackListener, Notify, Opener, REVOKED, li
 use super::credentials::{Credentials, Need};
 use super::discovery::{DiscoveryFacts, disagreement_diff};
 use super::http::{Body, Inconclusive, LiveClient, LiveRequest, RetryPolicy};
-use super::normalise::{comparable, model_diff, normalise_ports, normalise_transcript};
+use super::normalise::{comparable, model_diff, normalise_ports, normalise_transcript, replace_origins};
 use super::refresh;
 use super::secret::Secret;
 use super::target::{Target, TargetError, TargetSpec};
@@ -99,8 +99,19 @@ pub enum ProbeError {
     Profile(#[from] ProfileError),
 }
 
-/// The scenario client name live probes stand in for.
+/// The client name of probes that run no scenario (the runner's default client).
 const CLIENT_NAME: &str = "web";
+
+/// The name of a scenario's first client, which the live client stands in for.
+fn first_client(case: &Case) -> String {
+    case.scenario
+        .file
+        .clients
+        .keys()
+        .next()
+        .cloned()
+        .unwrap_or_else(|| CLIENT_NAME.to_string())
+}
 
 /// The discovery document as fetched: its status and fields, or why it could not be.
 type Fetched = Result<(u16, serde_json::Map<String, serde_json::Value>), Inconclusive>;
@@ -368,13 +379,21 @@ impl Run<'_> {
             .unwrap_or(ClientKind::Installed)
     }
 
+    /// The live client as a scenario runs it (`redirect_uri` first: requests use the first) and
+    /// as the model registers it (with every redirect URI the client-secrets file lists too).
     fn client_config(&self, client_id: &str, secret: &str, redirect_uri: &str) -> ClientConfig {
+        let mut redirect_uris = vec![redirect_uri.to_string()];
+        for uri in &self.credentials.redirect_uris {
+            if !redirect_uris.contains(uri) {
+                redirect_uris.push(uri.clone());
+            }
+        }
         ClientConfig {
             client_id: client_id.to_string(),
             client_secret: secret.to_string(),
             kind: self.client_kind(),
             status: self.options.client.status,
-            redirect_uris: vec![redirect_uri.to_string()],
+            redirect_uris,
         }
     }
 
@@ -406,7 +425,7 @@ impl Run<'_> {
         };
         let client_id = self.credentials.client_id.clone().unwrap_or_default();
         let client = self.client_config(&client_id, "", &redirect_uri);
-        let live = match authorize::probe_case(case, &self.http, &authorize, CLIENT_NAME, &client).await {
+        let live = match authorize::probe_case(case, &self.http, &authorize, &first_client(case), &client).await {
             Ok(live) => live,
             Err(e) => return self.inconclusive(report, e.to_string()),
         };
@@ -432,7 +451,7 @@ impl Run<'_> {
             deadline: Duration::from_secs(10),
             ..RetryPolicy::default()
         });
-        authorize::probe_case(case, &model_http, &url, CLIENT_NAME, &model_client)
+        authorize::probe_case(case, &model_http, &url, &first_client(case), &model_client)
             .await
             .ok()
     }
@@ -617,7 +636,7 @@ impl Run<'_> {
             return self.skip(report, reason);
         }
         let profile = self.target.runner_profile();
-        let clients = [(CLIENT_NAME.to_string(), client)];
+        let clients = [(first_client(case), client)];
         let http = http_client();
         let endpoint = Endpoint {
             http: &http,
@@ -652,6 +671,11 @@ impl Run<'_> {
                 .any(|s| s.response.as_ref().is_some_and(|r| r.status == 200))
             {
                 "revoked the grant".to_string()
+            } else if answered.is_empty() && granted_without_token(&run.transcript) {
+                "consent was granted but no token came back to revoke it: the provider remembers the grant, \
+                 so later cases' first grants may skip the consent screen (remove the app's access in the \
+                 account's settings to start over)"
+                    .to_string()
             } else if answered.is_empty() {
                 "nothing to revoke: no token came back".to_string()
             } else {
@@ -663,9 +687,15 @@ impl Run<'_> {
                 .notes
                 .push(format!("{}: not revoked (the case stopped early)", case.name));
         }
+        replace_origins(&mut run.transcript, &self.target.origins());
         normalise_transcript(&mut run.transcript);
         report.refresh_token = run.transcript.refresh_token;
-        if let Some(fault) = run.fault.clone().or_else(|| transcript_fault(&run.transcript)) {
+        let model = self.model_consent(case).await;
+        if let Some(fault) = run
+            .fault
+            .clone()
+            .or_else(|| transcript_fault(&run.transcript, model.as_ref()))
+        {
             return self.inconclusive(report, fault);
         }
         if let Some(first) = run.failures.first() {
@@ -674,10 +704,7 @@ impl Run<'_> {
             report.message = first.to_string();
             report.failures = run.failures.clone();
         }
-        let model = self
-            .model_consent(case)
-            .await
-            .map(|m| model_diff(&comparable(&m).render(), &comparable(&run.transcript).render()));
+        let model = model.map(|m| model_diff(&comparable(&m).render(), &comparable(&run.transcript).render()));
         self.conclude(report, &run.transcript.render(), model);
     }
 
@@ -692,7 +719,7 @@ impl Run<'_> {
         let engine = Engine::new(Arc::clone(&self.target.profile), [client.clone()]);
         let server = ModelServer::start(engine).await;
         let http = http_client();
-        let clients = [(CLIENT_NAME.to_string(), client)];
+        let clients = [(first_client(case), client)];
         let endpoint = Endpoint {
             http: &http,
             base: server.uri(),
@@ -710,10 +737,19 @@ fn comparable_refresh(transcript: &refresh::RefreshTranscript) -> String {
     transcript.render()
 }
 
-/// A response in a live transcript that is a fault, not a verdict: 429, 5xx, or a body that
-/// is not JSON where the token endpoint promises JSON.
-fn transcript_fault(transcript: &Transcript) -> Option<String> {
-    transcript.steps.iter().find_map(|step| {
+/// Whether an authorization request returned a code (so the provider recorded a grant).
+fn granted_without_token(transcript: &Transcript) -> bool {
+    transcript
+        .steps
+        .iter()
+        .any(|s| s.step == "authorize" && s.response.as_ref().is_some_and(|r| r.fields.contains_key("code")))
+}
+
+/// A response in a live transcript that is a fault, not a verdict: 429, 5xx, or a body that is
+/// not JSON where the model's transcript of the same step has JSON (a 404 page is an answer
+/// where the model answers with a page too).
+fn transcript_fault(transcript: &Transcript, model: Option<&Transcript>) -> Option<String> {
+    transcript.steps.iter().enumerate().find_map(|(index, step)| {
         let response = step.response.as_ref()?;
         let endpoint = step.request.as_ref().map(|r| r.endpoint.clone()).unwrap_or_default();
         if response.status == 429 {
@@ -723,9 +759,13 @@ fn transcript_fault(transcript: &Transcript) -> Option<String> {
             return Some(format!("server error {} at {endpoint}", response.status));
         }
         let body = response.fields.get("body").and_then(serde_json::Value::as_str)?;
-        Some(format!(
-            "{body} where JSON was expected at {endpoint} (status {})",
-            response.status
-        ))
+        let predicted = model.and_then(|m| m.steps.get(index)).and_then(|s| s.response.as_ref());
+        let page_expected = predicted.is_some_and(|p| p.status == response.status && p.fields.contains_key("body"));
+        (!page_expected).then(|| {
+            format!(
+                "{body} where JSON was expected at {endpoint} (status {})",
+                response.status
+            )
+        })
     })
 }

@@ -162,6 +162,24 @@ impl Target {
         }
     }
 
+    /// The origins of the target's endpoints (`https://accounts.google.com`, …), sorted.
+    pub fn origins(&self) -> Vec<String> {
+        let mut origins: Vec<String> = [
+            &self.discovery,
+            &self.authorize,
+            &self.token,
+            &self.revoke,
+            &self.userinfo,
+        ]
+        .into_iter()
+        .flatten()
+        .map(|url| url.origin().ascii_serialization())
+        .collect();
+        origins.sort();
+        origins.dedup();
+        origins
+    }
+
     /// The profile with its endpoint paths replaced by the target's full URLs, so the scenario
     /// runner (which joins a base and a path) reaches endpoints on different hosts with an
     /// empty base. A missing endpoint stays a path that no request can reach.

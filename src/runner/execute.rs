@@ -764,6 +764,7 @@ async fn discovery(endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
     // the server's own address varies by run: name it by the path alone
     for value in record.fields.values_mut() {
         if let Value::String(s) = value
+            && !endpoint.base.is_empty()
             && let Some(rest) = s.strip_prefix(&endpoint.base)
         {
             *s = format!("<base>{rest}");
