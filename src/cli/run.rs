@@ -14,7 +14,7 @@ pub async fn run(args: RunArgs, global: &GlobalArgs, registry: Registry) -> anyh
     let mut suite = suite::load(&args.paths, &registry, args.filter.as_deref())?;
     if let Some(provider) = &args.provider {
         for case in &mut suite.cases {
-            if case.binding("provider").is_none() {
+            if case.binding("provider").is_none() && case.scenario.file.provider.is_none() {
                 case.provider = provider.clone();
             }
         }

@@ -210,3 +210,35 @@ fn a_filtered_run_reports_no_orphans_and_written_snapshots_are_readable() {
         assert_eq!(std::fs::metadata(&snap).unwrap().permissions().mode() & 0o777, 0o644);
     }
 }
+
+#[test]
+fn provider_flag_applies_only_to_scenarios_that_name_none() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("named.yaml"),
+        "name: named\nprovider: google\nsteps:\n  - discovery:\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("unnamed.yaml"),
+        "name: unnamed\nsteps:\n  - discovery:\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = run(&mut oauth_drift(
+        dir.path(),
+        &["run", ".", "--provider", "oidc", "--no-snapshots", "--format", "json"],
+    ));
+    assert_eq!(code, 0, "{stdout}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let provider = |name: &str| {
+        json["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap()["provider"]
+            .clone()
+    };
+    assert_eq!(provider("named"), "google");
+    assert_eq!(provider("unnamed"), "oidc");
+}
