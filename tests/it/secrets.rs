@@ -1,5 +1,6 @@
-//! Planted secrets appear in no output, snapshot, report or log of a probe run, even when a
-//! provider echoes them back in an error.
+//! Planted secrets appear in no output, snapshot, report or log — probe's stdout, stderr,
+//! snapshots, pending snapshots, JSON, JUnit and GitHub step summary, and serve's access
+//! log — even when a provider echoes them back in an error.
 
 use std::time::Duration;
 
@@ -44,6 +45,11 @@ async fn planted_secrets_appear_in_no_output_snapshot_report_or_log() {
     ];
     let snapshots = dir.path().join("live");
     let report_file = dir.path().join("report.json");
+    let junit_file = dir.path().join("report.xml");
+    let summary_file = dir.path().join("step-summary.md");
+    let mut env = env;
+    env.push(("GITHUB_ACTIONS".to_string(), "true".to_string()));
+    env.push(("GITHUB_STEP_SUMMARY".to_string(), summary_file.display().to_string()));
     let mut places = Vec::new();
     // human and JSON, verbose, pending snapshots written, a JSON report file, every kind
     for format in ["human", "json"] {
@@ -66,6 +72,8 @@ async fn planted_secrets_appear_in_no_output_snapshot_report_or_log() {
             &snapshots.display().to_string(),
             "--json",
             &report_file.display().to_string(),
+            "--junit",
+            &junit_file.display().to_string(),
             "--format",
             format,
             "--deadline",
@@ -81,7 +89,17 @@ async fn planted_secrets_appear_in_no_output_snapshot_report_or_log() {
             format!("report file ({format})"),
             std::fs::read_to_string(&report_file).unwrap(),
         ));
+        places.push((
+            format!("JUnit ({format})"),
+            std::fs::read_to_string(&junit_file).unwrap(),
+        ));
     }
+    let summary = std::fs::read_to_string(&summary_file).unwrap();
+    assert!(
+        summary.contains("oauth-drift probe"),
+        "the step summary was written: {summary}"
+    );
+    places.push(("step summary".to_string(), summary));
     let written = files_under(&snapshots);
     assert!(
         written.iter().any(|(p, _)| p.extension().is_some_and(|e| e == "new")),
@@ -158,4 +176,99 @@ async fn a_provider_echoing_the_secrets_in_an_error_is_redacted() {
         places.push((format!("stderr ({format})"), ran.stderr));
     }
     assert_nowhere(&[PLANTED_SECRET, planted_token], &places);
+}
+
+/// serve's access log names every request without its secrets: the client secret, the code,
+/// the tokens, the PKCE verifier and `state` all pass through it.
+#[tokio::test]
+async fn serve_logs_no_planted_secret() {
+    const SECRET: &str = "planted-serve-secret-8Hd2";
+    let serve = super::serve_process::ServeProcess::start_with_env(
+        &[
+            "--client-id",
+            "planted",
+            "--client-type",
+            "web",
+            "--redirect-uri",
+            "https://app.example.com/cb",
+        ],
+        &[("OAUTH_DRIFT_SERVE_CLIENT_SECRET", SECRET)],
+    );
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let verifier = "planted-verifier-0123456789-abcdefghijklmnopqrstuv";
+    let state = "planted-state-77Xq";
+    let authorize = format!(
+        "{}/o/oauth2/v2/auth?client_id=planted&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&response_type=code&scope=openid&access_type=offline&state={state}&code_challenge={verifier}&code_challenge_method=plain",
+        serve.base
+    );
+    let location = http.get(authorize).send().await.unwrap().headers()["location"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let code = url::Url::parse(&location)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", "https://app.example.com/cb"),
+        ("client_id", "planted"),
+        ("client_secret", SECRET),
+        ("code_verifier", verifier),
+    ];
+    let body: serde_json::Value = serde_json::from_slice(
+        &http
+            .post(format!("{}/token", serve.base))
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let access = body["access_token"].as_str().unwrap().to_string();
+    let refresh = body["refresh_token"].as_str().unwrap().to_string();
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh.as_str()),
+        ("client_id", "planted"),
+        ("client_secret", SECRET),
+    ];
+    assert_eq!(
+        http.post(format!("{}/token", serve.base))
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        http.post(format!("{}/revoke", serve.base))
+            .form(&[("token", access.as_str())])
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let log = serve.stderr();
+    assert!(
+        log.contains("/token") && log.contains("/revoke"),
+        "the requests were logged: {log}"
+    );
+    assert_nowhere(
+        &[SECRET, verifier, state, &code, &access, &refresh],
+        &[("serve's access log".to_string(), log)],
+    );
 }
