@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod compare;
+pub mod diagnose;
 pub mod exit;
 pub mod ledger;
 pub mod live;

@@ -15,6 +15,9 @@ Examples:
   oauth-drift serve --write-client-secrets client_secret.json   a fake Google on loopback
   oauth-drift probe                                Google's live endpoints: discovery, authorize-params, refresh
   oauth-drift probe --kind consent --revoke        interactive grants for real, through a browser
+  oauth-drift diagnose 'https://accounts.google.com/o/oauth2/v2/auth?client_id=…&access_type=offline'
+  oauth-drift diagnose --har sign-in.har --emit-scenario scenarios/regressions/no-refresh-token.yaml
+  oauth-drift explain OD103
 
 Exit codes: 0 pass, 1 drift or failed expectation, 2 usage or input error, 3 inconclusive.";
 
@@ -110,6 +113,10 @@ pub enum Command {
     /// OAUTH_DRIFT_CLIENT_ID, OAUTH_DRIFT_CLIENT_SECRET (or its _FILE), OAUTH_DRIFT_CLIENT_SECRETS_FILE,
     /// OAUTH_DRIFT_REFRESH_TOKEN (or its _FILE). A probe whose credentials are missing is skipped.
     Probe(Box<ProbeArgs>),
+    /// Explain whether and why a refresh_token comes back for an authorization URL or HAR.
+    Diagnose(DiagnoseArgs),
+    /// The long explanation of a diagnose finding, with history and sources.
+    Explain(ExplainArgs),
 }
 
 #[derive(Debug, Args)]
@@ -349,4 +356,45 @@ pub enum ClientType {
 pub enum PublishingArg {
     Production,
     Testing,
+}
+
+#[derive(Debug, Args)]
+pub struct DiagnoseArgs {
+    /// The authorization URL as pasted (surrounding text is fine); `-` reads it from stdin.
+    #[arg(value_name = "URL")]
+    pub url: Option<String>,
+    /// A HAR file exported from the browser's dev tools (Network panel, "Save all as HAR").
+    #[arg(long, value_name = "FILE")]
+    pub har: Option<PathBuf>,
+    /// A token endpoint response (JSON) to explain.
+    #[arg(long = "token-response", value_name = "FILE")]
+    pub token_response: Option<PathBuf>,
+    /// The client type (default: inferred from the redirect_uri).
+    #[arg(long = "client-type", value_enum, value_name = "TYPE")]
+    pub client_type: Option<ClientType>,
+    /// The consent screen's publishing status (default: production, or testing when a token
+    /// response shows the 7-day lifetime).
+    #[arg(long = "publishing-status", value_enum, value_name = "STATUS")]
+    pub publishing_status: Option<PublishingArg>,
+    /// Provider profile and era to predict with.
+    #[arg(long, value_name = "NAME[@ERA]", default_value = "google")]
+    pub provider: String,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Also write a scenario that reproduces the request as a regression case.
+    #[arg(long = "emit-scenario", value_name = "FILE")]
+    pub emit_scenario: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A finding code (OD103) or name (approval-prompt-ignored).
+    #[arg(value_name = "CODE", required_unless_present = "list")]
+    pub code: Option<String>,
+    /// List every finding code.
+    #[arg(long, conflicts_with = "code")]
+    pub list: bool,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
 }

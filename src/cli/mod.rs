@@ -2,6 +2,8 @@
 
 mod args;
 mod compare;
+mod diagnose;
+mod explain;
 mod output;
 mod probe;
 mod providers;
@@ -47,6 +49,8 @@ async fn dispatch(cli: Cli) -> u8 {
         Command::Providers(args) => providers::providers(args, &registry),
         Command::Serve(args) => serve::serve(args, &cli.global, &registry).await,
         Command::Probe(args) => probe::probe(*args, &cli.global, registry).await,
+        Command::Diagnose(args) => diagnose::diagnose(args, &registry).await,
+        Command::Explain(args) => explain::explain(args),
     };
     result.unwrap_or_else(|e| fail(&e, exit::INPUT))
 }

@@ -1,0 +1,17 @@
+//! `oauth-drift explain CODE`: the long explanation of a diagnose finding.
+
+use super::args::{ExplainArgs, Format};
+use crate::diagnose::{lookup, render};
+
+pub fn explain(args: ExplainArgs) -> anyhow::Result<u8> {
+    if args.list {
+        print!("{}", render::list());
+        return Ok(crate::exit::OK);
+    }
+    let entry = lookup(args.code.as_deref().unwrap_or_default())?;
+    match args.format {
+        Format::Json => print!("{}", render::explain_json(entry)),
+        Format::Human => print!("{}", render::explain(entry)),
+    }
+    Ok(crate::exit::OK)
+}

@@ -1,0 +1,659 @@
+//! The catalogue of diagnose findings: stable codes, severities, fixes, sources and the long
+//! explanations `oauth-drift explain` prints. docs/diagnose.md is generated from this table
+//! (a test keeps the two equal).
+//!
+//! Source keys: D1..D7 are Google's documentation pages listed in docs/diagnose.md, OBS is
+//! behaviour reported in a public issue, 3P a third-party write-up.
+
+use serde::Serialize;
+
+/// How much a finding matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// The provider rejects the request, or a refresh token is lost for certain.
+    Error,
+    /// Works today but breaks refresh tokens in a common situation, or relies on undocumented behaviour.
+    Warning,
+    /// Worth knowing; nothing is broken.
+    Info,
+}
+
+impl Severity {
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// One finding kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Entry {
+    /// Stable code (`OD103`); never reused for another meaning.
+    pub code: &'static str,
+    /// Stable readable name (`approval-prompt-ignored`); `explain` accepts either.
+    pub name: &'static str,
+    pub severity: Severity,
+    /// One line: what is wrong.
+    pub title: &'static str,
+    /// The default fix; a finding may say it more precisely for the request at hand.
+    pub fix: &'static str,
+    pub sources: &'static [&'static str],
+    /// The long explanation, plain text, paragraphs separated by blank lines.
+    pub explanation: &'static str,
+    /// Dated events, oldest first.
+    pub history: &'static [(&'static str, &'static str)],
+}
+
+impl Entry {
+    /// The sources as one line, as the JSON `source` field carries them.
+    pub fn source_line(&self) -> String {
+        self.sources.join("; ")
+    }
+}
+
+/// Why `explain` could not find a code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown finding code `{given}`{}", hint(.suggestion))]
+pub struct UnknownCode {
+    pub given: String,
+    pub suggestion: Option<String>,
+}
+
+fn hint(suggestion: &Option<String>) -> String {
+    match suggestion {
+        Some(s) => format!("; did you mean `{s}`?"),
+        None => "; `oauth-drift explain --list` lists every code".to_string(),
+    }
+}
+
+/// Looks a finding up by code (`OD103`, any case) or by name (`approval-prompt-ignored`).
+pub fn lookup(given: &str) -> Result<&'static Entry, UnknownCode> {
+    let wanted = given.trim();
+    if let Some(entry) = CATALOGUE.iter().find(|e| e.code.eq_ignore_ascii_case(wanted) || e.name.eq_ignore_ascii_case(wanted)) {
+        return Ok(entry);
+    }
+    let upper = wanted.to_ascii_uppercase();
+    let lower = wanted.to_ascii_lowercase();
+    let best = CATALOGUE
+        .iter()
+        .flat_map(|e| [(strsim::jaro_winkler(&upper, e.code), e.code), (strsim::jaro_winkler(&lower, e.name), e.name)])
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, name)| name.to_string());
+    Err(UnknownCode { given: wanted.to_string(), suggestion: best })
+}
+
+/// The entry for a code this module defines; codes used by the rules are checked by a test.
+pub fn entry(code: &str) -> &'static Entry {
+    CATALOGUE.iter().find(|e| e.code == code).unwrap_or(&UNKNOWN)
+}
+
+const UNKNOWN: Entry = Entry {
+    code: "OD000",
+    name: "unknown",
+    severity: Severity::Info,
+    title: "unknown finding",
+    fix: "",
+    sources: &[],
+    explanation: "",
+    history: &[],
+};
+
+/// Every finding, in code order.
+pub static CATALOGUE: &[Entry] = &[
+    Entry {
+        code: "OD101",
+        name: "approval-prompt-conflict",
+        severity: Severity::Error,
+        title: "approval_prompt and prompt sent together: Google answers 400 \"Conflict params: approval_prompt and prompt\"",
+        fix: "Remove approval_prompt; keep prompt=consent.",
+        sources: &[
+            "OBS thephpleague/oauth2-google #42 (2017)",
+            "OBS googleapis/signet #22 (2013): prompt is mutually exclusive with approval_prompt",
+        ],
+        explanation: "approval_prompt is the pre-2014 spelling of prompt. Google treats the two as mutually \
+exclusive: a request that carries both never reaches the consent screen; the user sees \"Access blocked: \
+Authorization Error\" with \"Error 400: invalid_request - Conflict params: approval_prompt and prompt\", and the \
+app never gets a code, let alone a refresh token.\n\nThis usually happens when a library still sends \
+approval_prompt=force by default (or from an old option) and the application adds prompt=consent on top, \
+following current advice. The wording is not in Google's documentation; it is quoted from public reports.",
+        history: &[
+            ("2013-07", "signet #22: prompt accepted and described as mutually exclusive with approval_prompt"),
+            ("2017-07-20", "thephpleague/oauth2-google #42: first public report of \"Conflict params\""),
+        ],
+    },
+    Entry {
+        code: "OD102",
+        name: "approval-prompt-invalid",
+        severity: Severity::Error,
+        title: "approval_prompt has a value Google rejects (only `force` is accepted today)",
+        fix: "Remove approval_prompt; to force the consent screen send prompt=consent.",
+        sources: &[
+            "OBS googleapis/google-api-php-client #1821 (2020-04-21)",
+            "OBS thephpleague/oauth2-client #831, python-social-auth/social-app-django #248, hwi/HWIOAuthBundle #1622",
+        ],
+        explanation: "approval_prompt once took `force` or `auto` (auto meaning: show the consent screen only if \
+needed). On 2020-04-21 Google started to reject every value but `force` with \"Error 400: invalid_request / \
+Invalid parameter value for approval_prompt: 'auto' is not valid\" (also for 'true'). Half a dozen libraries \
+broke the same day. Whether `auto` was later accepted again is unconfirmed; the model rejects it.\n\n\
+`auto` is the default behaviour anyway: leaving the parameter out is the same request without the error.",
+        history: &[
+            ("≤2013", "approval_prompt=force|auto documented (google-api-nodejs-client #124 quoting the docs)"),
+            ("2020-04-21", "Google rejects approval_prompt=auto (google-api-php-client #1821 and ~6 linked issues)"),
+        ],
+    },
+    Entry {
+        code: "OD103",
+        name: "approval-prompt-ignored",
+        severity: Severity::Warning,
+        title: "approval_prompt=force no longer forces the consent screen: repeat grants come back without a refresh_token",
+        fix: "Replace approval_prompt=force with prompt=consent.",
+        sources: &[
+            "OBS googleapis/oauth2client #453 (2016)",
+            "OBS googleapis/google-api-php-client #2361 (2022)",
+            "D2 prompt parameter",
+        ],
+        explanation: "On the 2015 endpoint (/o/oauth2/auth), approval_prompt=force showed the consent screen on \
+every request, and because Google issues a refresh token whenever the user consents to an offline request, \
+every grant returned a refresh_token. On /o/oauth2/v2/auth the parameter is still accepted but ignored: a user \
+who already consented is sent straight back to the app, and the code exchange returns no refresh_token.\n\n\
+Apps broke silently: the first login still returned a refresh token, tests passed, and the failure showed up \
+weeks later for returning users, or when a token store was reset. The replacement is prompt=consent \
+(D2: \"consent: Prompt the user for consent\"); oauth2client 2.0.1 rewrote approval_prompt=force to \
+prompt=consent for this reason. Do not send both (OD101).",
+        history: &[
+            ("≤2013", "approval_prompt=force documented to re-prompt for consent"),
+            ("2014-02", "prompt documented (accounts/docs/OAuth2Login#prompt)"),
+            ("2016-03-10", "oauth2client 2.0.0 moves to /o/oauth2/v2/auth; approval_prompt=force stops working (#453)"),
+            ("2022-12", "google-api-php-client moves to the v2 URL; setApprovalPrompt('force') stops returning refresh tokens (#2361)"),
+        ],
+    },
+    Entry {
+        code: "OD104",
+        name: "approval-prompt-deprecated",
+        severity: Severity::Info,
+        title: "approval_prompt=force works on this era's endpoint but is deprecated; it stops working on /o/oauth2/v2/auth",
+        fix: "Send prompt=consent instead of approval_prompt=force.",
+        sources: &["OBS googleapis/oauth2client #453 (2016)", "OBS googleapis/google-api-php-client PR #106 (2014)"],
+        explanation: "In the selected provider era approval_prompt=force still re-shows the consent screen, so \
+this request gets a refresh token on every grant. The same request on Google's current endpoint does not \
+(see OD103): prompt=consent is the spelling that works in both eras.",
+        history: &[
+            ("2014", "google-api-php-client PR #106 maps approval_prompt=force to prompt=consent"),
+            ("2016-03-10", "/o/oauth2/v2/auth ignores approval_prompt=force (oauth2client #453)"),
+        ],
+    },
+    Entry {
+        code: "OD105",
+        name: "prompt-invalid",
+        severity: Severity::Error,
+        title: "prompt holds a value Google does not accept: 400 \"Invalid parameter value for prompt\"",
+        fix: "Send prompt as a space-separated list of none, consent, select_account (case-sensitive).",
+        sources: &[
+            "D2 prompt: \"A space-delimited, case-sensitive list of prompts\"",
+            "OBS googleapis/google-api-php-client #2444 (2023): \"Invalid prompt: consent;\"",
+        ],
+        explanation: "Google splits prompt on whitespace and checks every value against none, consent and \
+select_account (login is tolerated, see OD107). Anything else stops the flow on Google's error page: \"Error 400: \
+invalid_request - Invalid parameter value for prompt: Invalid prompt: <value>\". Typical causes are a stray \
+separator (`consent;`, `consent,select_account`), a capital letter (`Consent`), a line break that was pasted \
+into the code (`con\\nsent`), or a value from another provider.",
+        history: &[("2023-05-26", "google-api-php-client #2444: \"Invalid prompt: consent;\"")],
+    },
+    Entry {
+        code: "OD106",
+        name: "prompt-none-combined",
+        severity: Severity::Error,
+        title: "prompt=none is combined with other values, which Google forbids",
+        fix: "Send prompt=none alone (silent re-authentication) or drop none.",
+        sources: &["D2 prompt: \"none ... Must not be specified with other values\""],
+        explanation: "prompt=none asks for no screen at all; combining it with consent or select_account \
+contradicts it, and Google rejects the request (D2). The exact error wording for this case is unconfirmed; \
+the model answers like an invalid prompt value.",
+        history: &[],
+    },
+    Entry {
+        code: "OD107",
+        name: "prompt-login",
+        severity: Severity::Warning,
+        title: "prompt=login is not a Google prompt value: accepted, but it does not force the consent screen",
+        fix: "Use prompt=consent to force consent (add select_account to force the account chooser).",
+        sources: &[
+            "3P Google DevRel, \"Google OIDC and Prompt Login\" (dev.to/googleworkspace)",
+            "OBS curl 2026-09: prompt=login is not rejected",
+        ],
+        explanation: "OpenID Connect defines prompt=login (re-authenticate the user). Google documents only none, \
+consent and select_account; its developer relations team says Google does not support login. Google does not \
+reject it either, so nothing looks wrong, but it does not re-show the consent screen: a returning user gets no \
+refresh_token.",
+        history: &[],
+    },
+    Entry {
+        code: "OD108",
+        name: "prompt-none",
+        severity: Severity::Warning,
+        title: "prompt=none never shows a consent screen, so it can never mint a refresh token",
+        fix: "Use prompt=none only to refresh a session silently; to get a refresh token send prompt=consent.",
+        sources: &["D2 prompt: \"none: Don't display any authentication or consent screens\"", "OIDC Core §3.1.2.6"],
+        explanation: "With prompt=none the provider either answers at once (the user already consented: no \
+consent screen, hence no refresh token) or fails with an error such as consent_required or interaction_required \
+when it would have to show a screen. Either way no new refresh token is issued. It is meant for silent \
+re-authentication of a signed-in user, not for obtaining offline access.",
+        history: &[],
+    },
+    Entry {
+        code: "OD109",
+        name: "prompt-select-account-only",
+        severity: Severity::Warning,
+        title: "prompt=select_account alone does not re-show the consent screen: repeat grants get no refresh_token",
+        fix: "Send prompt=\"select_account consent\".",
+        sources: &["OBS civicrm/civicrm-core PR #26531 (2023)", "OBS thephpleague/oauth2-google #42"],
+        explanation: "select_account shows the account chooser, not the consent screen. A user who already \
+consented picks an account and goes straight back to the app; the code exchange returns no refresh_token. \
+\"select_account consent\" (both, space-separated) shows both screens and is widely used.",
+        history: &[("2023-06-15", "civicrm-core PR #26531 switches to \"select_account consent\"")],
+    },
+    Entry {
+        code: "OD110",
+        name: "offline-not-requested",
+        severity: Severity::Warning,
+        title: "offline access is not requested, so no refresh_token is ever returned",
+        fix: "Send access_type=offline.",
+        sources: &[
+            "D2 access_type: \"online, which is the default value, and offline\"",
+            "D2 Step 5: \"the refresh token is only returned if your application set the access_type parameter to offline\"",
+        ],
+        explanation: "Google returns a refresh token only for offline requests. access_type defaults to online \
+for web clients (installed clients are treated as offline, D3), so a request without access_type=offline gets an \
+access token that expires in about an hour and nothing to renew it with. For OpenID Connect providers the \
+equivalent is the offline_access scope (OIDC Core §11).",
+        history: &[],
+    },
+    Entry {
+        code: "OD111",
+        name: "access-type-invalid",
+        severity: Severity::Error,
+        title: "access_type has a value other than online or offline: 400 \"Invalid parameter value for access_type\"",
+        fix: "Send access_type=offline (exactly, lowercase).",
+        sources: &["D2 access_type valid values", "OBS public chat log: \"Invalid parameter value for access_type: '<value>' is not valid\""],
+        explanation: "access_type takes exactly online or offline. Typos (offine), booleans (true) and other \
+providers' values (offline_access) stop the flow on Google's error page with invalid_request.",
+        history: &[],
+    },
+    Entry {
+        code: "OD112",
+        name: "no-forced-consent",
+        severity: Severity::Warning,
+        title: "offline access without prompt=consent: only the first grant returns a refresh_token",
+        fix: "Send prompt=consent whenever you need a new refresh token (e.g. when none is stored for the user).",
+        sources: &[
+            "D2 (Node tab): \"The refresh_token is only returned on the first authorization\"",
+            "OBS authomatic/authomatic PR #243",
+            "3P usefulangle.com: \"No consent screen means no refresh token\"",
+        ],
+        explanation: "Google mints a refresh token when the user sees the consent screen. Without prompt=consent \
+the screen is shown only the first time a user authorizes the client; every later login skips it and the code \
+exchange returns an access token without refresh_token. Apps that store the refresh token per login overwrite \
+the good one with nothing, or fail when the token store is reset, or when the user logs in on a second device.\n\n\
+Two correct designs: keep the refresh token from the first grant (it does not rotate, see OD160) and only send \
+prompt=consent when you have none stored; or send prompt=consent every time and accept that every login mints a \
+new token that counts against the per-client limit (OD113).",
+        history: &[("2016-03-10", "approval_prompt=force stops forcing consent; prompt=consent becomes the only way (oauth2client #453)")],
+    },
+    Entry {
+        code: "OD113",
+        name: "refresh-token-limit",
+        severity: Severity::Info,
+        title: "every grant mints a new refresh token; past the per-client limit the oldest is revoked without warning",
+        fix: "Store the latest refresh token per user and reuse it; send prompt=consent only when none is stored.",
+        sources: &[
+            "D1: \"There is currently a limit of 100 refresh tokens per Google Account per OAuth 2.0 client ID\"",
+            "OBS jennybc/googlesheets #101 (2015, limit 25)",
+            "OBS google/site-kit-wp #1115 (2020, limit 50)",
+        ],
+        explanation: "When the consent screen is forced on every login, every login returns a new refresh token, \
+and all of them stay valid until the limit is reached. Then \"creating a new refresh token automatically \
+invalidates the oldest refresh token without warning\" (D1). The model reproduces this: after limit + 1 forced \
+grants, the first refresh token is rejected with invalid_grant. There is also a larger limit across all clients \
+of an account. Service accounts are exempt.",
+        history: &[
+            ("2015", "limit 25 per user per client (jennybc/googlesheets #101, dexidp/dex #60)"),
+            ("2018–2020", "limit documented as 50 (CartoDB PR #14254, site-kit-wp #1115)"),
+            ("by 2024-11-13", "limit documented as 100 (D1)"),
+        ],
+    },
+    Entry {
+        code: "OD114",
+        name: "offline-access-scope-google",
+        severity: Severity::Warning,
+        title: "the offline_access scope is an OpenID Connect convention Google does not implement",
+        fix: "Remove offline_access from scope and send access_type=offline.",
+        sources: &[
+            "Google discovery document: offline_access is not in scopes_supported",
+            "OIDC Core §11",
+        ],
+        explanation: "Microsoft, Auth0, Okta and OpenID Connect providers grant refresh tokens for the \
+offline_access scope. Google does not list it in its discovery document; offline access is requested with \
+access_type=offline. Configuration copied from another provider often carries the scope and lacks access_type.",
+        history: &[],
+    },
+    Entry {
+        code: "OD115",
+        name: "offline-access-needs-consent",
+        severity: Severity::Warning,
+        title: "offline_access is ignored unless prompt contains consent (OpenID Connect Core §11)",
+        fix: "Send prompt=consent together with the offline_access scope.",
+        sources: &["OIDC Core §11", "panva/node-oidc-provider lib/actions/authorization/check_scope.js"],
+        explanation: "OpenID Connect Core §11: the provider \"MUST ensure that the prompt parameter contains \
+consent unless other conditions for processing the request permitting offline access are in place; unless one or \
+both of these conditions are fulfilled, then it MUST ignore the offline_access request\". node-oidc-provider drops \
+the scope silently, so the request succeeds and no refresh token comes back, even on the first grant.",
+        history: &[],
+    },
+    Entry {
+        code: "OD120",
+        name: "implicit-flow",
+        severity: Severity::Warning,
+        title: "response_type has no `code`: the implicit flow never returns a refresh_token",
+        fix: "Use response_type=code (with PKCE for public clients) and exchange the code at the token endpoint.",
+        sources: &["RFC 6749 §4.2.2: \"The authorization server MUST NOT issue a refresh token\"", "D2"],
+        explanation: "With response_type=token (or id_token) the tokens come back in the redirect fragment and \
+there is no code exchange, so there is nowhere a refresh token could be returned; RFC 6749 forbids it. \
+access_type=offline on such a request has no effect (whether Google rejects or ignores it is unconfirmed; the \
+model ignores it).",
+        history: &[],
+    },
+    Entry {
+        code: "OD121",
+        name: "missing-parameter",
+        severity: Severity::Error,
+        title: "a required parameter is missing: Google answers 400 invalid_request",
+        fix: "Send client_id, redirect_uri, response_type and scope.",
+        sources: &[
+            "D2 required parameters",
+            "OBS googleads/googleads-php-lib #268, awesomemotive/Google-Analytics-Dashboard-for-WP #65, Kong/insomnia #5062",
+        ],
+        explanation: "client_id, redirect_uri, response_type and scope are required. A missing one stops the flow \
+on Google's error page: \"Missing required parameter: scope\" (for response_type: \"Required parameter is missing: \
+response_type\").",
+        history: &[],
+    },
+    Entry {
+        code: "OD122",
+        name: "include-granted-scopes-installed",
+        severity: Severity::Warning,
+        title: "include_granted_scopes is not supported for installed (desktop/mobile) clients",
+        fix: "Drop include_granted_scopes for installed clients; request every scope you need in one grant.",
+        sources: &["D3: \"incremental authorization with installed apps is not supported\""],
+        explanation: "Incremental authorization combines the new grant with everything the user granted before. \
+D3: \"incremental authorization with installed apps is not supported due to the fact that the client cannot keep \
+the client_secret confidential.\" Do not rely on it for desktop or mobile clients.",
+        history: &[],
+    },
+    Entry {
+        code: "OD130",
+        name: "pkce-method-invalid",
+        severity: Severity::Error,
+        title: "code_challenge_method is not S256 or plain: 400 invalid_request",
+        fix: "Send code_challenge_method=S256 (exact case) with an S256 code_challenge.",
+        sources: &["D3: \"The only supported values for this parameter are S256 or plain\""],
+        explanation: "PKCE methods are case-sensitive: s256, sha256 and SHA-256 are rejected. Google accepts \
+S256 and plain; S256 is the one to use.",
+        history: &[],
+    },
+    Entry {
+        code: "OD131",
+        name: "pkce-plain",
+        severity: Severity::Warning,
+        title: "PKCE with the plain method (explicit, or by default when code_challenge_method is missing)",
+        fix: "Send code_challenge_method=S256 with code_challenge = BASE64URL(SHA256(code_verifier)).",
+        sources: &["D3: code_challenge_method \"defaults to plain if not present\"", "RFC 7636 §4.2"],
+        explanation: "With plain the code challenge is the verifier itself, so anyone who sees the authorization \
+request can redeem an intercepted code. Google defaults to plain when code_challenge_method is left out, so a \
+request that computes an S256 challenge but forgets the method fails at the token endpoint with \"Invalid code \
+verifier.\"",
+        history: &[("2020", "google-api-java-client #1479: invalid_grant \"Invalid code verifier.\"")],
+    },
+    Entry {
+        code: "OD132",
+        name: "pkce-method-without-challenge",
+        severity: Severity::Error,
+        title: "code_challenge_method is sent without code_challenge",
+        fix: "Send the code_challenge too, or drop code_challenge_method.",
+        sources: &["D3 PKCE parameters"],
+        explanation: "A PKCE method without a challenge is an incomplete PKCE request; the model rejects it with \
+invalid_request (the exact wording is unconfirmed).",
+        history: &[],
+    },
+    Entry {
+        code: "OD140",
+        name: "redirect-oob",
+        severity: Severity::Error,
+        title: "out-of-band redirect (urn:ietf:wg:oauth:2.0:oob): blocked by Google for every client since 2023-01-31",
+        fix: "Use a loopback redirect (http://127.0.0.1:PORT) for desktop apps, or a custom scheme / app link on mobile.",
+        sources: &["D5 OOB migration guide"],
+        explanation: "The out-of-band flow showed the code on a Google page for the user to copy into the app. \
+It was phased out in 2022 and blocked for all clients on 2023-01-31; requests end on an error page saying the \
+OOB flow has been blocked. The values are urn:ietf:wg:oauth:2.0:oob, urn:ietf:wg:oauth:2.0:oob:auto and oob.",
+        history: &[
+            ("2022-02-28", "OOB blocked for new clients"),
+            ("2022-10-03", "OOB deprecated for clients created before 2022-02-28"),
+            ("2023-01-31", "OOB blocked for all existing clients"),
+        ],
+    },
+    Entry {
+        code: "OD141",
+        name: "redirect-loopback",
+        severity: Severity::Warning,
+        title: "loopback redirect: fine for desktop clients, blocked for iOS, Android and Chrome app clients",
+        fix: "Keep loopback for desktop clients; on iOS/Android/Chrome use a custom URI scheme or app links.",
+        sources: &["D6 loopback migration guide", "D3 loopback IP address"],
+        explanation: "Desktop (installed) clients may redirect to http://127.0.0.1:PORT or http://[::1]:PORT on a \
+random free port. For iOS, Android and Chrome app clients Google blocked loopback redirects in 2022; such a \
+client gets invalid_request. The model does not know mobile client types, so it predicts the desktop behaviour.",
+        history: &[
+            ("2022-03-14", "loopback blocked for new iOS/Android/Chrome clients"),
+            ("2022-08-31", "blocked for existing mobile/Chrome clients"),
+            ("2022-10-21", "blocked for all of them, including exempted ones; desktop loopback still supported"),
+        ],
+    },
+    Entry {
+        code: "OD142",
+        name: "redirect-uri-invalid",
+        severity: Severity::Error,
+        title: "the redirect_uri breaks Google's redirect URI rules, so it cannot be registered: redirect_uri_mismatch",
+        fix: "Use an https URI (http only for localhost) without fragment, userinfo, wildcard or path traversal.",
+        sources: &["D2 redirect URI validation rules"],
+        explanation: "Google only lets a client register redirect URIs that are HTTPS (plain http only for \
+localhost), have no raw IP host except loopback, no fragment, no userinfo, no `/..` path traversal, no `*`, no \
+invalid percent-encodings and are not on googleusercontent.com. A URI it cannot register can never match, so the \
+request ends with Error 400: redirect_uri_mismatch. The model registers nothing for such a URI and predicts that \
+error.",
+        history: &[],
+    },
+    Entry {
+        code: "OD143",
+        name: "redirect-uri-double-encoded",
+        severity: Severity::Error,
+        title: "redirect_uri is percent-encoded twice: it no longer equals the registered URI (redirect_uri_mismatch)",
+        fix: "Encode redirect_uri exactly once.",
+        sources: &["D2: redirect_uri \"must exactly match one of the authorized redirect URIs\"", "OBS PackRat-AI/PackRat #511"],
+        explanation: "After decoding, the provider sees https%3A%2F%2F… instead of https://…, which matches no \
+registered URI. This happens when a URL is built with an encoding helper and then encoded again by a query-string \
+builder. The model registers the once-decoded URI (what you registered in the console) and predicts the mismatch.",
+        history: &[],
+    },
+    Entry {
+        code: "OD150",
+        name: "legacy-endpoint",
+        severity: Severity::Warning,
+        title: "a legacy Google endpoint is used",
+        fix: "Use https://accounts.google.com/o/oauth2/v2/auth, https://oauth2.googleapis.com/token and https://oauth2.googleapis.com/revoke.",
+        sources: &["googleapis/oauth2client __init__.py (v1.4.12) and CHANGELOG v4.1.3 (#742)", "D2 endpoints"],
+        explanation: "accounts.google.com/o/oauth2/auth, accounts.google.com/o/oauth2/token, \
+www.googleapis.com/oauth2/v3/token and …/v4/token and accounts.google.com/o/oauth2/revoke still appear in \
+client-secret files and old libraries. They behave differently in places: approval_prompt=force was honoured on \
+/o/oauth2/auth after v2 stopped honouring it (google-api-php-client #2361, 2022), and the legacy revoke URL \
+accepted GET. The model predicts today's behaviour of the current endpoints; whether the legacy authorization \
+endpoint still honours approval_prompt=force today is unconfirmed.",
+        history: &[
+            ("2016-03-10", "oauth2client 2.0.0 moves to /o/oauth2/v2/auth"),
+            ("2019-02", "client libraries switch to oauth2.googleapis.com (oauth2client #742/#750)"),
+        ],
+    },
+    Entry {
+        code: "OD151",
+        name: "revoke-get",
+        severity: Severity::Error,
+        title: "GET on https://oauth2.googleapis.com/revoke: answered 404, the token stays valid",
+        fix: "POST the token (token=…, form-encoded) to https://oauth2.googleapis.com/revoke.",
+        sources: &["OBS googleapis/oauth2client #750 (2019-02-15)", "D2 revoking a token"],
+        explanation: "The legacy accounts.google.com/o/oauth2/revoke accepted GET with ?token=. The current \
+endpoint only accepts POST; GET answers 404 Not Found, so a \"logout\" that revokes with GET leaves the refresh \
+token alive. The query string also puts the token into server logs.",
+        history: &[("2019-02-15", "oauth2client #750: GET on oauth2.googleapis.com/revoke returns 404")],
+    },
+    Entry {
+        code: "OD160",
+        name: "expects-rotation",
+        severity: Severity::Warning,
+        title: "refresh responses carry no refresh_token on Google (no rotation): keep the one you have",
+        fix: "Keep the stored refresh token when a refresh response has none; never overwrite it with an empty value.",
+        sources: &["D2 refresh sample (no refresh_token field)", "OBS dnplus/streamlit-oauth #40 (2024)"],
+        explanation: "Google does not rotate refresh tokens: a refresh response has access_token, expires_in, \
+scope, token_type and maybe id_token, but no refresh_token. Code written for rotating providers (Auth0, Okta, \
+Xero, Slack) stores `response.refresh_token` after each refresh and so replaces a good token with undefined. \
+For providers that do rotate, the opposite holds: store the new token from every refresh response.",
+        history: &[],
+    },
+    Entry {
+        code: "OD170",
+        name: "testing-7-day-expiry",
+        severity: Severity::Info,
+        title: "the client is in Testing status: its refresh tokens for these scopes expire after 7 days",
+        fix: "Publish the app (In production), or request only openid/email/profile while testing.",
+        sources: &[
+            "D1: a Testing-status External app \"is issued a refresh token expiring in 7 days\"",
+            "OBS refresh_token_expires_in: 604799 in token responses",
+        ],
+        explanation: "A Google Cloud project whose OAuth consent screen is External and in Testing gets refresh \
+tokens that expire seven days after consent, unless the only scopes are name, email and profile (openid, email, \
+profile and their userinfo.* spellings). Google signals it in the token response as refresh_token_expires_in: \
+604799. After seven days refresh fails with invalid_grant \"Token has been expired or revoked.\"",
+        history: &[("by 2024-11-13", "the 7-day rule and its scope exemption are documented (D1)")],
+    },
+    Entry {
+        code: "OD180",
+        name: "no-refresh-token-explained",
+        severity: Severity::Error,
+        title: "a token response has no refresh_token; the request that produced it explains why",
+        fix: "Apply the fix of the finding this one points to, then authorize again.",
+        sources: &["D2 Step 5", "the provider model"],
+        explanation: "diagnose follows a token response without refresh_token back to the code it exchanged, the \
+callback that delivered the code and the authorization request that started the flow, then asks the provider \
+model what that request returns on a first and on a repeat grant. The usual answers: the request never asks for \
+offline access (OD110), the user had already consented and nothing forced the consent screen (OD112, OD103, \
+OD109), or the response is a refresh response, which on Google never has a refresh_token (OD160).",
+        history: &[],
+    },
+    Entry {
+        code: "OD190",
+        name: "url-encoded-whole",
+        severity: Severity::Info,
+        title: "the pasted URL was percent-encoded as a whole; it was decoded before diagnosis",
+        fix: "Nothing to fix if the app sends the decoded URL; make sure the browser is sent the decoded form.",
+        sources: &["RFC 3986 §2.4"],
+        explanation: "URLs copied out of another URL's parameter (a continue= or redirect= value) or out of a \
+log that encodes its fields arrive encoded as a whole (https%3A%2F%2F…). diagnose decodes such a layer and says \
+so, so that what it diagnoses is what the browser would send.",
+        history: &[],
+    },
+    Entry {
+        code: "OD191",
+        name: "duplicate-parameter",
+        severity: Severity::Warning,
+        title: "a parameter is sent more than once; the provider reads only one of them",
+        fix: "Send each parameter once (several prompt values go space-separated in one prompt).",
+        sources: &["D2 prompt: \"A space-delimited ... list\""],
+        explanation: "Two prompt= (or scope=) parameters do not combine: the model reads the first, and which \
+one a real provider reads is not documented. Libraries that both set a default and accept an override produce \
+this.",
+        history: &[],
+    },
+    Entry {
+        code: "OD192",
+        name: "parameter-double-encoded",
+        severity: Severity::Warning,
+        title: "a parameter value is percent-encoded twice; the provider sees the %-escapes literally",
+        fix: "Encode each parameter value exactly once.",
+        sources: &["RFC 3986 §2.4"],
+        explanation: "A value like openid%2520email decodes to openid%20email, a single scope name that does not \
+exist. Encode once, and let the query-string builder do it.",
+        history: &[],
+    },
+    Entry {
+        code: "OD193",
+        name: "line-break-in-value",
+        severity: Severity::Warning,
+        title: "a parameter value contains a line break",
+        fix: "Remove the line break from the value where the URL is built.",
+        sources: &["OBS public README: \"Invalid parameter value for prompt: Invalid prompt: con\\nsent\""],
+        explanation: "A URL wrapped across lines in source code or configuration keeps the line break as %0A. \
+Google splits prompt and scope on whitespace, so `con\\nsent` becomes the two invalid values con and sent.",
+        history: &[],
+    },
+    Entry {
+        code: "OD194",
+        name: "secret-in-url",
+        severity: Severity::Error,
+        title: "the authorization URL carries a secret (client_secret, code or token); it is not shown here",
+        fix: "Never put client_secret or tokens in the authorization URL; they belong in the token request body. Rotate the secret.",
+        sources: &["RFC 6749 §2.3.1: client credentials in the request body, never in the URI", "D2"],
+        explanation: "The authorization URL goes through the user's browser, its history, proxies and referrer \
+headers; anything in it is public. The client secret is only sent from the server to the token endpoint. A secret \
+that has been in such a URL should be rotated. diagnose redacts such values in all output.",
+        history: &[],
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_names_are_unique_and_well_formed() {
+        let mut codes = std::collections::BTreeSet::new();
+        let mut names = std::collections::BTreeSet::new();
+        for entry in CATALOGUE {
+            assert!(codes.insert(entry.code), "duplicate code {}", entry.code);
+            assert!(names.insert(entry.name), "duplicate name {}", entry.name);
+            assert!(entry.code.len() == 5 && entry.code.starts_with("OD"), "{}", entry.code);
+            assert!(entry.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{}", entry.name);
+            assert!(!entry.sources.is_empty(), "{} has no source", entry.code);
+            assert!(!entry.explanation.is_empty() && !entry.fix.is_empty(), "{}", entry.code);
+        }
+        let sorted: Vec<_> = CATALOGUE.iter().map(|e| e.code).collect();
+        let mut again = sorted.clone();
+        again.sort();
+        assert_eq!(sorted, again, "the catalogue is in code order");
+    }
+
+    #[test]
+    fn lookup_takes_codes_and_names_in_any_case() {
+        assert_eq!(lookup("od103").unwrap().code, "OD103");
+        assert_eq!(lookup("Approval-Prompt-Ignored").unwrap().code, "OD103");
+    }
+
+    #[test]
+    fn an_unknown_code_suggests_the_closest() {
+        let err = lookup("OD1O3").unwrap_err();
+        assert_eq!(err.suggestion.as_deref(), Some("OD103"));
+        let err = lookup("approval-promt-ignored").unwrap_err();
+        assert_eq!(err.suggestion.as_deref(), Some("approval-prompt-ignored"));
+        assert_eq!(lookup("zzz").unwrap_err().suggestion, None);
+    }
+}

@@ -1,0 +1,366 @@
+//! The fixed URL: the smallest set of edits to the request that makes the model return a
+//! refresh_token on every grant. Candidate edits come from the request; the model decides
+//! which set works (smallest first, in a fixed order, so the answer is deterministic).
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::input::{AuthRequest, Param};
+use super::predict::{ClientSetup, Depth, Prediction, predict};
+use crate::provider::{OfflineRequest, Profile, is_oob};
+
+/// The redirect URI a desktop app listens on instead of the out-of-band page.
+pub const LOOPBACK_REDIRECT: &str = "http://127.0.0.1";
+
+/// One kind of change to the request, in the order the search tries them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Edit {
+    DropApprovalPrompt,
+    ForceConsent,
+    RequestOffline,
+    ResponseTypeCode,
+    FixChallengeMethod,
+    LoopbackRedirect,
+    DecodeRedirect,
+}
+
+/// One applied change, described for a reader.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    /// The edits this change makes (two when approval_prompt=force becomes prompt=consent).
+    pub edits: Vec<Edit>,
+    pub description: String,
+}
+
+/// The fix and its verification by the model.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fix {
+    /// The fixed URL with secrets redacted; `None` when no edit set works.
+    pub url: Option<String>,
+    pub changes: Vec<Change>,
+    /// What the model returns for the fixed request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verified: Option<Prediction>,
+    /// Why there is no fix.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The fixed request (secrets included), for scenario emission.
+    #[serde(skip)]
+    pub request: Option<AuthRequest>,
+    /// The redirect URI the fixed request needs registered.
+    #[serde(skip)]
+    pub registered_redirect: Option<String>,
+}
+
+impl Fix {
+    pub fn has(&self, edit: Edit) -> bool {
+        self.changes.iter().any(|c| c.edits.contains(&edit))
+    }
+}
+
+/// Searches the smallest set of edits that gives a refresh_token on every grant.
+pub fn find(profile: &Arc<Profile>, setup: &ClientSetup, request: &AuthRequest, original: &Prediction) -> Fix {
+    if original.every_grant() {
+        let verified = predict(profile, setup, &request.pairs(), Depth::Full);
+        return Fix {
+            url: Some(request.display_url()),
+            changes: Vec::new(),
+            verified: Some(verified),
+            reason: None,
+            request: Some(request.clone()),
+            registered_redirect: setup.registered_redirect.clone(),
+        };
+    }
+    let candidates = candidates(profile, request);
+    for size in 1..=candidates.len() {
+        for set in combinations(&candidates, size) {
+            let (fixed, changes) = apply(profile, request, &set);
+            let fixed_setup = setup_for(setup, &set, &fixed);
+            let prediction = predict(profile, &fixed_setup, &fixed.pairs(), Depth::Grants);
+            if prediction.every_grant() && prediction.first_grant.error.is_none() {
+                let verified = predict(profile, &fixed_setup, &fixed.pairs(), Depth::Full);
+                return Fix {
+                    url: Some(fixed.display_url()),
+                    changes,
+                    verified: Some(verified),
+                    reason: None,
+                    registered_redirect: fixed_setup.registered_redirect.clone(),
+                    request: Some(fixed),
+                };
+            }
+        }
+    }
+    Fix {
+        url: None,
+        changes: Vec::new(),
+        verified: None,
+        reason: Some(no_fix_reason(setup, request, original)),
+        request: None,
+        registered_redirect: None,
+    }
+}
+
+fn no_fix_reason(setup: &ClientSetup, request: &AuthRequest, original: &Prediction) -> String {
+    let missing: Vec<&str> =
+        ["client_id", "redirect_uri", "scope"].into_iter().filter(|p| request.get(p).is_none_or(str::is_empty)).collect();
+    if !missing.is_empty() {
+        return format!("the request lacks {}; only you know the right value", missing.join(", "));
+    }
+    if setup.registered_redirect.is_none() {
+        return "the redirect_uri cannot be registered with the provider (see OD142); choose a valid one first".into();
+    }
+    let error = original.first_grant.error_description.clone().or(original.first_grant.error.clone());
+    match error {
+        Some(error) => format!("no change to the refresh-token parameters gets past the provider's error: {error}"),
+        None => "no change to the refresh-token parameters makes the model return a refresh_token on every grant".into(),
+    }
+}
+
+/// The edits that could matter for this request.
+fn candidates(profile: &Profile, request: &AuthRequest) -> Vec<Edit> {
+    let mut edits = Vec::new();
+    if request.has("approval_prompt") {
+        edits.push(Edit::DropApprovalPrompt);
+    }
+    if profile.consent.forced_by_prompt_consent && !forces_consent(profile, request.get("prompt")) {
+        edits.push(Edit::ForceConsent);
+    }
+    let offline_requested = match profile.refresh_token.requires {
+        OfflineRequest::AccessTypeOffline => request.get("access_type") == Some("offline"),
+        OfflineRequest::OfflineAccessScope => scope_has(request, "offline_access"),
+    };
+    if !offline_requested {
+        edits.push(Edit::RequestOffline);
+    }
+    if request.get("response_type") != Some("code") {
+        edits.push(Edit::ResponseTypeCode);
+    }
+    if let Some(method) = request.get("code_challenge_method")
+        && (!profile.authorize.code_challenge_methods.iter().any(|m| m == method) || !request.has("code_challenge"))
+    {
+        edits.push(Edit::FixChallengeMethod);
+    }
+    let redirect = request.get("redirect_uri").unwrap_or_default();
+    if is_oob(redirect) {
+        edits.push(Edit::LoopbackRedirect);
+    }
+    if request.noted(|n| matches!(n, super::input::InputNote::DoubleEncoded { name } if name == "redirect_uri")) {
+        edits.push(Edit::DecodeRedirect);
+    }
+    edits
+}
+
+/// Whether `prompt` is valid and contains `consent` (nothing to change about it).
+pub fn forces_consent(profile: &Profile, prompt: Option<&str>) -> bool {
+    let valid = |t: &str| t != "none" && profile.authorize.prompt_values.iter().chain(&profile.authorize.prompt_tolerated).any(|v| v == t);
+    prompt.is_some_and(|p| p.split_whitespace().any(|t| t == "consent") && p.split_whitespace().all(valid) && !p.contains(['\n', '\r']))
+}
+
+/// The prompt value that forces consent: the valid values kept, `none` dropped, `consent` added.
+fn forced_prompt_value(profile: &Profile, prompt: Option<&str>) -> String {
+    let mut tokens: Vec<&str> = Vec::new();
+    for token in prompt.unwrap_or_default().split_whitespace() {
+        let keep = token != "none"
+            && profile.authorize.prompt_values.iter().chain(&profile.authorize.prompt_tolerated).any(|v| v == token);
+        if keep && !tokens.contains(&token) {
+            tokens.push(token);
+        }
+    }
+    if !tokens.contains(&"consent") {
+        tokens.push("consent");
+    }
+    tokens.join(" ")
+}
+
+fn scope_has(request: &AuthRequest, scope: &str) -> bool {
+    request.get("scope").is_some_and(|s| s.split_whitespace().any(|t| t == scope))
+}
+
+fn combinations(items: &[Edit], size: usize) -> Vec<Vec<Edit>> {
+    if size == 0 {
+        return vec![Vec::new()];
+    }
+    let mut out = Vec::new();
+    for (i, first) in items.iter().enumerate() {
+        for mut rest in combinations(&items[i + 1..], size - 1) {
+            rest.insert(0, *first);
+            out.push(rest);
+        }
+    }
+    out
+}
+
+/// Sets the first `name` to `value` in place (dropping repeats), or appends it.
+fn set(params: &mut Vec<Param>, name: &str, value: &str) {
+    let mut replaced = false;
+    params.retain_mut(|p| {
+        if p.name != name {
+            return true;
+        }
+        if replaced {
+            return false;
+        }
+        *p = Param::new(name, value);
+        replaced = true;
+        true
+    });
+    if !replaced {
+        params.push(Param::new(name, value));
+    }
+}
+
+/// Applies a set of edits; returns the fixed request and what changed.
+pub fn apply(profile: &Profile, request: &AuthRequest, edits: &[Edit]) -> (AuthRequest, Vec<Change>) {
+    let mut params = request.params.clone();
+    let mut changes = Vec::new();
+    let shown = |name: &str| request.get(name).map(str::to_string);
+    // approval_prompt=force → prompt=consent in place: one change, as a person would write it
+    let swap = edits.contains(&Edit::DropApprovalPrompt) && edits.contains(&Edit::ForceConsent) && !request.has("prompt");
+    for edit in edits {
+        let description = match edit {
+            Edit::DropApprovalPrompt if swap => {
+                let value = forced_prompt_value(profile, None);
+                let mut replaced = false;
+                params.retain_mut(|p| {
+                    if p.name != "approval_prompt" {
+                        return true;
+                    }
+                    if replaced {
+                        return false;
+                    }
+                    *p = Param::new("prompt", &value);
+                    replaced = true;
+                    true
+                });
+                changes.push(Change {
+                    edits: vec![Edit::DropApprovalPrompt, Edit::ForceConsent],
+                    description: format!("approval_prompt={} → prompt={value}", shown("approval_prompt").unwrap_or_default()),
+                });
+                continue;
+            }
+            Edit::ForceConsent if swap => continue,
+            Edit::DropApprovalPrompt => {
+                params.retain(|p| p.name != "approval_prompt");
+                format!("remove approval_prompt={}", shown("approval_prompt").unwrap_or_default())
+            }
+            Edit::ForceConsent => {
+                let value = forced_prompt_value(profile, request.get("prompt"));
+                set(&mut params, "prompt", &value);
+                match shown("prompt") {
+                    Some(old) => format!("prompt={} → prompt={value}", old.escape_debug()),
+                    None => format!("add prompt={value}"),
+                }
+            }
+            Edit::RequestOffline => match profile.refresh_token.requires {
+                OfflineRequest::AccessTypeOffline => {
+                    set(&mut params, "access_type", "offline");
+                    match shown("access_type") {
+                        Some(old) => format!("access_type={old} → access_type=offline"),
+                        None => "add access_type=offline".to_string(),
+                    }
+                }
+                OfflineRequest::OfflineAccessScope => {
+                    let scope = shown("scope").unwrap_or_default();
+                    let value = if scope.trim().is_empty() { "offline_access".to_string() } else { format!("{scope} offline_access") };
+                    set(&mut params, "scope", &value);
+                    "add offline_access to scope".to_string()
+                }
+            },
+            Edit::ResponseTypeCode => {
+                set(&mut params, "response_type", "code");
+                match shown("response_type") {
+                    Some(old) => format!("response_type={old} → response_type=code"),
+                    None => "add response_type=code".to_string(),
+                }
+            }
+            Edit::FixChallengeMethod => {
+                let old = shown("code_challenge_method").unwrap_or_default();
+                if request.has("code_challenge") {
+                    let method = if profile.authorize.code_challenge_methods.iter().any(|m| m == "S256") {
+                        "S256".to_string()
+                    } else {
+                        profile.authorize.code_challenge_methods.first().cloned().unwrap_or_default()
+                    };
+                    set(&mut params, "code_challenge_method", &method);
+                    format!("code_challenge_method={old} → code_challenge_method={method} (with a matching code_challenge)")
+                } else {
+                    params.retain(|p| p.name != "code_challenge_method");
+                    format!("remove code_challenge_method={old} (no code_challenge is sent)")
+                }
+            }
+            Edit::LoopbackRedirect => {
+                set(&mut params, "redirect_uri", LOOPBACK_REDIRECT);
+                format!(
+                    "redirect_uri={} → {LOOPBACK_REDIRECT} (listen on a free port, http://127.0.0.1:PORT, and register it)",
+                    shown("redirect_uri").unwrap_or_default()
+                )
+            }
+            Edit::DecodeRedirect => {
+                let value = shown("redirect_uri").unwrap_or_default();
+                let decoded = percent_encoding::percent_decode_str(&value).decode_utf8_lossy().into_owned();
+                set(&mut params, "redirect_uri", &decoded);
+                "redirect_uri: remove the second layer of percent-encoding".to_string()
+            }
+        };
+        changes.push(Change { edits: vec![*edit], description });
+    }
+    (request.with_params(params), changes)
+}
+
+/// The client registration the fixed request needs.
+fn setup_for(setup: &ClientSetup, edits: &[Edit], fixed: &AuthRequest) -> ClientSetup {
+    let mut next = setup.clone();
+    if edits.contains(&Edit::LoopbackRedirect) || edits.contains(&Edit::DecodeRedirect) {
+        next.registered_redirect = fixed.get("redirect_uri").map(str::to_string);
+    }
+    next
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::endpoints::ProviderEndpoints;
+    use crate::provider::{ClientKind, PublishingStatus, Registry};
+
+    fn fix_for(url: &str) -> Fix {
+        let profile = Arc::new(Registry::builtin().load("google").unwrap());
+        let request = AuthRequest::from_pasted(url, &ProviderEndpoints::for_profile(&profile)).unwrap();
+        let setup = ClientSetup {
+            client_id: "c".into(),
+            kind: ClientKind::Web,
+            status: PublishingStatus::Production,
+            registered_redirect: Some("https://a.example/cb".into()),
+        };
+        let original = predict(&profile, &setup, &request.pairs(), Depth::Grants);
+        find(&profile, &setup, &request, &original)
+    }
+
+    #[test]
+    fn approval_prompt_force_is_replaced_by_prompt_consent() {
+        let fix = fix_for("https://accounts.google.com/o/oauth2/v2/auth?client_id=c&redirect_uri=https://a.example/cb&response_type=code&scope=email&access_type=offline&approval_prompt=force");
+        let edits: Vec<Vec<Edit>> = fix.changes.iter().map(|c| c.edits.clone()).collect();
+        assert_eq!(edits, [vec![Edit::DropApprovalPrompt, Edit::ForceConsent]]);
+        assert_eq!(fix.changes[0].description, "approval_prompt=force → prompt=consent");
+        assert_eq!(
+            fix.url.as_deref(),
+            Some("https://accounts.google.com/o/oauth2/v2/auth?client_id=c&redirect_uri=https://a.example/cb&response_type=code&scope=email&access_type=offline&prompt=consent")
+        );
+        assert!(fix.verified.unwrap().every_grant());
+    }
+
+    #[test]
+    fn a_conflict_needs_only_approval_prompt_removed() {
+        let fix = fix_for("https://accounts.google.com/o/oauth2/v2/auth?client_id=c&redirect_uri=https://a.example/cb&response_type=code&scope=email&access_type=offline&prompt=consent&approval_prompt=force");
+        let edits: Vec<Vec<Edit>> = fix.changes.iter().map(|c| c.edits.clone()).collect();
+        assert_eq!(edits, [vec![Edit::DropApprovalPrompt]]);
+    }
+
+    #[test]
+    fn a_missing_client_id_has_no_fix() {
+        let fix = fix_for("https://accounts.google.com/o/oauth2/v2/auth?redirect_uri=https://a.example/cb&response_type=code&scope=email");
+        assert_eq!(fix.url, None);
+        assert!(fix.reason.unwrap().contains("client_id"));
+    }
+}

@@ -1,0 +1,131 @@
+//! A token endpoint response (`--token-response FILE`, or a HAR entry's body): which fields
+//! came back, never their secret values.
+
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::diagnose::error::{InputError, json_error};
+
+/// What a token response says, without its token values.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TokenResponse {
+    pub refresh_token: bool,
+    pub access_token: bool,
+    pub id_token: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token_expires_in: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_description: Option<String>,
+    /// Every field name, sorted.
+    pub fields: Vec<String>,
+}
+
+impl TokenResponse {
+    /// Reads `--token-response FILE`.
+    pub fn read(path: &Path) -> Result<Self, InputError> {
+        let bytes = std::fs::read(path).map_err(|source| InputError::Read { path: path.to_owned(), source })?;
+        Self::parse(path, &String::from_utf8_lossy(&bytes))
+    }
+
+    /// Parses a token response: JSON, optionally after an HTTP status line and headers.
+    pub fn parse(path: &Path, text: &str) -> Result<Self, InputError> {
+        let mut body = text.trim_start_matches('\u{feff}').trim();
+        if body.is_empty() {
+            return Err(InputError::EmptyFile { path: path.to_owned() });
+        }
+        if body.starts_with("HTTP/") {
+            // a response copied with its headers: the body follows the first blank line
+            let split = body.find("\r\n\r\n").map(|i| i + 4).or_else(|| body.find("\n\n").map(|i| i + 2));
+            body = split.map(|i| body[i..].trim()).unwrap_or("");
+        }
+        if body.starts_with('<') {
+            return Err(InputError::Html {
+                path: path.to_owned(),
+                expected: "a token response (JSON)".into(),
+                hint: "; an HTML page from the token endpoint usually means a wrong URL or method (405/404)".into(),
+            });
+        }
+        let value: Value = serde_json::from_str(body).map_err(|e| json_error(path, &e))?;
+        let Value::Object(map) = value else {
+            return Err(InputError::NotTokenResponse { path: path.to_owned(), reason: "the JSON is not an object".into() });
+        };
+        let response = Self::from_map(&map);
+        if !response.access_token && !response.refresh_token && response.error.is_none() {
+            return Err(InputError::NotTokenResponse {
+                path: path.to_owned(),
+                reason: "it has no access_token, refresh_token or error field".into(),
+            });
+        }
+        Ok(response)
+    }
+
+    /// The shape of a JSON object from the token endpoint.
+    pub fn from_map(map: &Map<String, Value>) -> Self {
+        let text = |name: &str| map.get(name).and_then(Value::as_str).map(str::to_string);
+        let number = |name: &str| map.get(name).and_then(|v| v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok())));
+        let present = |name: &str| map.get(name).is_some_and(|v| !v.is_null() && v.as_str() != Some(""));
+        let secrets: Vec<String> = ["access_token", "refresh_token", "id_token"].iter().filter_map(|n| text(n)).collect();
+        let mut fields: Vec<String> = map.keys().cloned().collect();
+        fields.sort();
+        Self {
+            refresh_token: present("refresh_token"),
+            access_token: present("access_token"),
+            id_token: present("id_token"),
+            expires_in: number("expires_in"),
+            refresh_token_expires_in: number("refresh_token_expires_in"),
+            scope: text("scope"),
+            error: text("error"),
+            error_description: text("error_description").map(|d| scrub(&d, &secrets)),
+            fields,
+        }
+    }
+}
+
+fn scrub(text: &str, secrets: &[String]) -> String {
+    let mut out = text.to_string();
+    for secret in secrets.iter().filter(|s| s.len() >= 8) {
+        out = out.replace(secret.as_str(), "[redacted]");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<TokenResponse, InputError> {
+        TokenResponse::parse(Path::new("t.json"), text)
+    }
+
+    #[test]
+    fn a_response_without_refresh_token_is_read_without_its_values() {
+        let response =
+            parse(r#"{"access_token":"ya29.secret","expires_in":3599,"scope":"email","token_type":"Bearer"}"#).unwrap();
+        assert!(!response.refresh_token && response.access_token);
+        assert_eq!(response.expires_in, Some(3599));
+        assert!(!format!("{response:?}").contains("ya29.secret"));
+    }
+
+    #[test]
+    fn headers_before_the_body_are_skipped() {
+        let response = parse("HTTP/1.1 200 OK\ncontent-type: application/json\n\n{\"access_token\":\"a\",\"refresh_token\":\"r\",\"refresh_token_expires_in\":604799}").unwrap();
+        assert_eq!(response.refresh_token_expires_in, Some(604799));
+    }
+
+    #[test]
+    fn html_truncated_and_foreign_json_are_input_errors() {
+        assert!(matches!(parse("<!doctype html><h1>404</h1>"), Err(InputError::Html { .. })));
+        assert!(matches!(parse("{\"access_token\": \"ya29"), Err(InputError::Truncated { .. })));
+        assert!(matches!(parse("[1,2]"), Err(InputError::NotTokenResponse { .. })));
+        assert!(matches!(parse("{\"hello\": 1}"), Err(InputError::NotTokenResponse { .. })));
+        assert!(matches!(parse("   "), Err(InputError::EmptyFile { .. })));
+    }
+}

@@ -1,0 +1,86 @@
+//! Google's rules for redirect URIs a client may register (D2 "Redirect URI validation
+//! rules", D3 custom schemes). A URI that breaks them cannot be registered, so no request
+//! with it can match: the prediction registers nothing and the model answers mismatch.
+
+use crate::diagnose::endpoints::is_loopback;
+use crate::provider::is_oob;
+
+/// Why Google would not let a client register `uri`, if it would not.
+pub fn registration_problem(uri: &str) -> Option<String> {
+    if uri.is_empty() || is_oob(uri) {
+        return None;
+    }
+    if uri.contains('*') {
+        return Some("it contains a wildcard `*`".into());
+    }
+    if uri.contains("%00") || uri.to_ascii_uppercase().contains("%C0%80") {
+        return Some("it contains an encoded NUL".into());
+    }
+    if uri.chars().any(|c| c.is_control()) {
+        return Some("it contains a non-printable character".into());
+    }
+    let Ok(url) = url::Url::parse(uri) else {
+        return Some("it is not an absolute URI".into());
+    };
+    if !matches!(url.scheme(), "http" | "https") {
+        // D3: custom schemes are reverse-DNS names such as com.example.app
+        return (!url.scheme().contains('.'))
+            .then(|| format!("the custom scheme `{}:` is not a reverse domain name (it must contain a period)", url.scheme()));
+    }
+    let host = url.host_str().unwrap_or_default();
+    let loopback = is_loopback(host);
+    if url.scheme() == "http" && !loopback {
+        return Some("plain http is only allowed for localhost".into());
+    }
+    if matches!(url.host(), Some(url::Host::Ipv4(_) | url::Host::Ipv6(_))) && !loopback {
+        return Some("a raw IP address is only allowed for loopback".into());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Some("it contains userinfo (user@host)".into());
+    }
+    if url.fragment().is_some() {
+        return Some("it contains a #fragment".into());
+    }
+    if uri.contains("/..") || uri.contains("\\..") {
+        return Some("it contains path traversal (`/..`)".into());
+    }
+    if host.ends_with("googleusercontent.com") {
+        return Some("googleusercontent.com hosts are not allowed".into());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn valid_redirects_pass() {
+        for uri in [
+            "https://app.example.com/oauth2/callback",
+            "http://localhost:3000/auth/callback",
+            "http://127.0.0.1:8765/",
+            "http://[::1]:8080",
+            "com.example.app:/oauth2redirect",
+            "urn:ietf:wg:oauth:2.0:oob",
+        ] {
+            assert_eq!(registration_problem(uri), None, "{uri}");
+        }
+    }
+
+    #[test]
+    fn invalid_redirects_say_why() {
+        for (uri, why) in [
+            ("http://app.example.com/cb", "plain http"),
+            ("https://203.0.113.7/cb", "raw IP"),
+            ("https://app.example.com/cb#x", "fragment"),
+            ("https://user@app.example.com/cb", "userinfo"),
+            ("https://app.example.com/a/../cb", "traversal"),
+            ("https://*.example.com/cb", "wildcard"),
+            ("myapp://callback", "reverse domain"),
+        ] {
+            let problem = registration_problem(uri).unwrap_or_default();
+            assert!(problem.contains(why), "{uri}: {problem}");
+        }
+    }
+}
