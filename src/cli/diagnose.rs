@@ -32,7 +32,11 @@ pub async fn diagnose(args: DiagnoseArgs, registry: &Registry) -> anyhow::Result
             PublishingArg::Production => PublishingStatus::Production,
         }),
     };
-    let input = Input { pasted, har, token_response };
+    let input = Input {
+        pasted,
+        har,
+        token_response,
+    };
     let diagnosis = diagnose::diagnose(&input, &options, registry)?;
     if let Some(path) = &args.emit_scenario {
         diagnose::write_scenario(path, &diagnosis, registry)
@@ -41,10 +45,23 @@ pub async fn diagnose(args: DiagnoseArgs, registry: &Registry) -> anyhow::Result
         let loaded = suite::load(std::slice::from_ref(path), registry, None)?;
         let report = suite::run_on_model(&loaded, registry, None).await?;
         if report.exit_code() == crate::exit::OK {
-            eprintln!("wrote {} (passes on the model: `oauth-drift run {}`)", path.display(), path.display());
+            eprintln!(
+                "wrote {} (passes on the model: `oauth-drift run {}`)",
+                path.display(),
+                path.display()
+            );
         } else {
-            let failures: Vec<String> = report.cases.iter().filter(|c| !c.message.is_empty()).map(|c| c.message.clone()).collect();
-            eprintln!("warning: wrote {}, but it does not pass on the model: {}", path.display(), failures.join("; "));
+            let failures: Vec<String> = report
+                .cases
+                .iter()
+                .filter(|c| !c.message.is_empty())
+                .map(|c| c.message.clone())
+                .collect();
+            eprintln!(
+                "warning: wrote {}, but it does not pass on the model: {}",
+                path.display(),
+                failures.join("; ")
+            );
         }
     }
     match args.format {
@@ -56,6 +73,9 @@ pub async fn diagnose(args: DiagnoseArgs, registry: &Registry) -> anyhow::Result
 
 fn read_stdin() -> anyhow::Result<String> {
     let mut bytes = Vec::new();
-    std::io::stdin().take(16 * 1024 * 1024).read_to_end(&mut bytes).context("failed to read the URL from stdin")?;
+    std::io::stdin()
+        .take(16 * 1024 * 1024)
+        .read_to_end(&mut bytes)
+        .context("failed to read the URL from stdin")?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }

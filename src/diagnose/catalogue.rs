@@ -73,18 +73,40 @@ fn hint(suggestion: &Option<String>) -> String {
 /// Looks a finding up by code (`OD103`, any case) or by name (`approval-prompt-ignored`).
 pub fn lookup(given: &str) -> Result<&'static Entry, UnknownCode> {
     let wanted = given.trim();
-    if let Some(entry) = CATALOGUE.iter().find(|e| e.code.eq_ignore_ascii_case(wanted) || e.name.eq_ignore_ascii_case(wanted)) {
+    if let Some(entry) = CATALOGUE
+        .iter()
+        .find(|e| e.code.eq_ignore_ascii_case(wanted) || e.name.eq_ignore_ascii_case(wanted))
+    {
         return Ok(entry);
     }
-    let upper = wanted.to_ascii_uppercase();
+    // the letters people type for digits in a code: OD1O3, ODl03
+    let upper: String = wanted
+        .to_ascii_uppercase()
+        .char_indices()
+        .map(|(i, c)| match c {
+            'O' if i >= 2 => '0',
+            'I' | 'L' if i >= 2 => '1',
+            c => c,
+        })
+        .collect();
     let lower = wanted.to_ascii_lowercase();
-    let best = CATALOGUE
-        .iter()
-        .flat_map(|e| [(strsim::jaro_winkler(&upper, e.code), e.code), (strsim::jaro_winkler(&lower, e.name), e.name)])
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, name)| name.to_string());
-    Err(UnknownCode { given: wanted.to_string(), suggestion: best })
+    let mut best: Option<(f64, &str)> = None;
+    for e in CATALOGUE {
+        for (score, name) in [
+            (strsim::jaro_winkler(&upper, e.code), e.code),
+            (strsim::jaro_winkler(&lower, e.name), e.name),
+        ] {
+            // strictly better only: on a tie the earlier code wins
+            if score > 0.8 && best.is_none_or(|(b, _)| score > b) {
+                best = Some((score, name));
+            }
+        }
+    }
+    let best = best.map(|(_, name)| name.to_string());
+    Err(UnknownCode {
+        given: wanted.to_string(),
+        suggestion: best,
+    })
 }
 
 /// The entry for a code this module defines; codes used by the rules are checked by a test.
@@ -122,8 +144,14 @@ app never gets a code, let alone a refresh token.\n\nThis usually happens when a
 approval_prompt=force by default (or from an old option) and the application adds prompt=consent on top, \
 following current advice. The wording is not in Google's documentation; it is quoted from public reports.",
         history: &[
-            ("2013-07", "signet #22: prompt accepted and described as mutually exclusive with approval_prompt"),
-            ("2017-07-20", "thephpleague/oauth2-google #42: first public report of \"Conflict params\""),
+            (
+                "2013-07",
+                "signet #22: prompt accepted and described as mutually exclusive with approval_prompt",
+            ),
+            (
+                "2017-07-20",
+                "thephpleague/oauth2-google #42: first public report of \"Conflict params\"",
+            ),
         ],
     },
     Entry {
@@ -142,8 +170,14 @@ Invalid parameter value for approval_prompt: 'auto' is not valid\" (also for 'tr
 broke the same day. Whether `auto` was later accepted again is unconfirmed; the model rejects it.\n\n\
 `auto` is the default behaviour anyway: leaving the parameter out is the same request without the error.",
         history: &[
-            ("≤2013", "approval_prompt=force|auto documented (google-api-nodejs-client #124 quoting the docs)"),
-            ("2020-04-21", "Google rejects approval_prompt=auto (google-api-php-client #1821 and ~6 linked issues)"),
+            (
+                "≤2013",
+                "approval_prompt=force|auto documented (google-api-nodejs-client #124 quoting the docs)",
+            ),
+            (
+                "2020-04-21",
+                "Google rejects approval_prompt=auto (google-api-php-client #1821 and ~6 linked issues)",
+            ),
         ],
     },
     Entry {
@@ -168,8 +202,14 @@ prompt=consent for this reason. Do not send both (OD101).",
         history: &[
             ("≤2013", "approval_prompt=force documented to re-prompt for consent"),
             ("2014-02", "prompt documented (accounts/docs/OAuth2Login#prompt)"),
-            ("2016-03-10", "oauth2client 2.0.0 moves to /o/oauth2/v2/auth; approval_prompt=force stops working (#453)"),
-            ("2022-12", "google-api-php-client moves to the v2 URL; setApprovalPrompt('force') stops returning refresh tokens (#2361)"),
+            (
+                "2016-03-10",
+                "oauth2client 2.0.0 moves to /o/oauth2/v2/auth; approval_prompt=force stops working (#453)",
+            ),
+            (
+                "2022-12",
+                "google-api-php-client moves to the v2 URL; setApprovalPrompt('force') stops returning refresh tokens (#2361)",
+            ),
         ],
     },
     Entry {
@@ -178,13 +218,22 @@ prompt=consent for this reason. Do not send both (OD101).",
         severity: Severity::Info,
         title: "approval_prompt=force works on this era's endpoint but is deprecated; it stops working on /o/oauth2/v2/auth",
         fix: "Send prompt=consent instead of approval_prompt=force.",
-        sources: &["OBS googleapis/oauth2client #453 (2016)", "OBS googleapis/google-api-php-client PR #106 (2014)"],
+        sources: &[
+            "OBS googleapis/oauth2client #453 (2016)",
+            "OBS googleapis/google-api-php-client PR #106 (2014)",
+        ],
         explanation: "In the selected provider era approval_prompt=force still re-shows the consent screen, so \
 this request gets a refresh token on every grant. The same request on Google's current endpoint does not \
 (see OD103): prompt=consent is the spelling that works in both eras.",
         history: &[
-            ("2014", "google-api-php-client PR #106 maps approval_prompt=force to prompt=consent"),
-            ("2016-03-10", "/o/oauth2/v2/auth ignores approval_prompt=force (oauth2client #453)"),
+            (
+                "2014",
+                "google-api-php-client PR #106 maps approval_prompt=force to prompt=consent",
+            ),
+            (
+                "2016-03-10",
+                "/o/oauth2/v2/auth ignores approval_prompt=force (oauth2client #453)",
+            ),
         ],
     },
     Entry {
@@ -202,7 +251,10 @@ select_account (login is tolerated, see OD107). Anything else stops the flow on 
 invalid_request - Invalid parameter value for prompt: Invalid prompt: <value>\". Typical causes are a stray \
 separator (`consent;`, `consent,select_account`), a capital letter (`Consent`), a line break that was pasted \
 into the code (`con\\nsent`), or a value from another provider.",
-        history: &[("2023-05-26", "google-api-php-client #2444: \"Invalid prompt: consent;\"")],
+        history: &[(
+            "2023-05-26",
+            "google-api-php-client #2444: \"Invalid prompt: consent;\"",
+        )],
     },
     Entry {
         code: "OD106",
@@ -238,7 +290,10 @@ refresh_token.",
         severity: Severity::Warning,
         title: "prompt=none never shows a consent screen, so it can never mint a refresh token",
         fix: "Use prompt=none only to refresh a session silently; to get a refresh token send prompt=consent.",
-        sources: &["D2 prompt: \"none: Don't display any authentication or consent screens\"", "OIDC Core §3.1.2.6"],
+        sources: &[
+            "D2 prompt: \"none: Don't display any authentication or consent screens\"",
+            "OIDC Core §3.1.2.6",
+        ],
         explanation: "With prompt=none the provider either answers at once (the user already consented: no \
 consent screen, hence no refresh token) or fails with an error such as consent_required or interaction_required \
 when it would have to show a screen. Either way no new refresh token is issued. It is meant for silent \
@@ -251,11 +306,17 @@ re-authentication of a signed-in user, not for obtaining offline access.",
         severity: Severity::Warning,
         title: "prompt=select_account alone does not re-show the consent screen: repeat grants get no refresh_token",
         fix: "Send prompt=\"select_account consent\".",
-        sources: &["OBS civicrm/civicrm-core PR #26531 (2023)", "OBS thephpleague/oauth2-google #42"],
+        sources: &[
+            "OBS civicrm/civicrm-core PR #26531 (2023)",
+            "OBS thephpleague/oauth2-google #42",
+        ],
         explanation: "select_account shows the account chooser, not the consent screen. A user who already \
 consented picks an account and goes straight back to the app; the code exchange returns no refresh_token. \
 \"select_account consent\" (both, space-separated) shows both screens and is widely used.",
-        history: &[("2023-06-15", "civicrm-core PR #26531 switches to \"select_account consent\"")],
+        history: &[(
+            "2023-06-15",
+            "civicrm-core PR #26531 switches to \"select_account consent\"",
+        )],
     },
     Entry {
         code: "OD110",
@@ -279,7 +340,10 @@ equivalent is the offline_access scope (OIDC Core §11).",
         severity: Severity::Error,
         title: "access_type has a value other than online or offline: 400 \"Invalid parameter value for access_type\"",
         fix: "Send access_type=offline (exactly, lowercase).",
-        sources: &["D2 access_type valid values", "OBS public chat log: \"Invalid parameter value for access_type: '<value>' is not valid\""],
+        sources: &[
+            "D2 access_type valid values",
+            "OBS public chat log: \"Invalid parameter value for access_type: '<value>' is not valid\"",
+        ],
         explanation: "access_type takes exactly online or offline. Typos (offine), booleans (true) and other \
 providers' values (offline_access) stop the flow on Google's error page with invalid_request.",
         history: &[],
@@ -302,7 +366,10 @@ the good one with nothing, or fail when the token store is reset, or when the us
 Two correct designs: keep the refresh token from the first grant (it does not rotate, see OD160) and only send \
 prompt=consent when you have none stored; or send prompt=consent every time and accept that every login mints a \
 new token that counts against the per-client limit (OD113).",
-        history: &[("2016-03-10", "approval_prompt=force stops forcing consent; prompt=consent becomes the only way (oauth2client #453)")],
+        history: &[(
+            "2016-03-10",
+            "approval_prompt=force stops forcing consent; prompt=consent becomes the only way (oauth2client #453)",
+        )],
     },
     Entry {
         code: "OD113",
@@ -321,8 +388,14 @@ invalidates the oldest refresh token without warning\" (D1). The model reproduce
 grants, the first refresh token is rejected with invalid_grant. There is also a larger limit across all clients \
 of an account. Service accounts are exempt.",
         history: &[
-            ("2015", "limit 25 per user per client (jennybc/googlesheets #101, dexidp/dex #60)"),
-            ("2018–2020", "limit documented as 50 (CartoDB PR #14254, site-kit-wp #1115)"),
+            (
+                "2015",
+                "limit 25 per user per client (jennybc/googlesheets #101, dexidp/dex #60)",
+            ),
+            (
+                "2018–2020",
+                "limit documented as 50 (CartoDB PR #14254, site-kit-wp #1115)",
+            ),
             ("by 2024-11-13", "limit documented as 100 (D1)"),
         ],
     },
@@ -347,7 +420,10 @@ access_type=offline. Configuration copied from another provider often carries th
         severity: Severity::Warning,
         title: "offline_access is ignored unless prompt contains consent (OpenID Connect Core §11)",
         fix: "Send prompt=consent together with the offline_access scope.",
-        sources: &["OIDC Core §11", "panva/node-oidc-provider lib/actions/authorization/check_scope.js"],
+        sources: &[
+            "OIDC Core §11",
+            "panva/node-oidc-provider lib/actions/authorization/check_scope.js",
+        ],
         explanation: "OpenID Connect Core §11: the provider \"MUST ensure that the prompt parameter contains \
 consent unless other conditions for processing the request permitting offline access are in place; unless one or \
 both of these conditions are fulfilled, then it MUST ignore the offline_access request\". node-oidc-provider drops \
@@ -360,7 +436,10 @@ the scope silently, so the request succeeds and no refresh token comes back, eve
         severity: Severity::Warning,
         title: "response_type has no `code`: the implicit flow never returns a refresh_token",
         fix: "Use response_type=code (with PKCE for public clients) and exchange the code at the token endpoint.",
-        sources: &["RFC 6749 §4.2.2: \"The authorization server MUST NOT issue a refresh token\"", "D2"],
+        sources: &[
+            "RFC 6749 §4.2.2: \"The authorization server MUST NOT issue a refresh token\"",
+            "D2",
+        ],
         explanation: "With response_type=token (or id_token) the tokens come back in the redirect fragment and \
 there is no code exchange, so there is nowhere a refresh token could be returned; RFC 6749 forbids it. \
 access_type=offline on such a request has no effect (whether Google rejects or ignores it is unconfirmed; the \
@@ -411,12 +490,18 @@ S256 and plain; S256 is the one to use.",
         severity: Severity::Warning,
         title: "PKCE with the plain method (explicit, or by default when code_challenge_method is missing)",
         fix: "Send code_challenge_method=S256 with code_challenge = BASE64URL(SHA256(code_verifier)).",
-        sources: &["D3: code_challenge_method \"defaults to plain if not present\"", "RFC 7636 §4.2"],
+        sources: &[
+            "D3: code_challenge_method \"defaults to plain if not present\"",
+            "RFC 7636 §4.2",
+        ],
         explanation: "With plain the code challenge is the verifier itself, so anyone who sees the authorization \
 request can redeem an intercepted code. Google defaults to plain when code_challenge_method is left out, so a \
 request that computes an S256 challenge but forgets the method fails at the token endpoint with \"Invalid code \
 verifier.\"",
-        history: &[("2020", "google-api-java-client #1479: invalid_grant \"Invalid code verifier.\"")],
+        history: &[(
+            "2020",
+            "google-api-java-client #1479: invalid_grant \"Invalid code verifier.\"",
+        )],
     },
     Entry {
         code: "OD132",
@@ -458,7 +543,10 @@ client gets invalid_request. The model does not know mobile client types, so it 
         history: &[
             ("2022-03-14", "loopback blocked for new iOS/Android/Chrome clients"),
             ("2022-08-31", "blocked for existing mobile/Chrome clients"),
-            ("2022-10-21", "blocked for all of them, including exempted ones; desktop loopback still supported"),
+            (
+                "2022-10-21",
+                "blocked for all of them, including exempted ones; desktop loopback still supported",
+            ),
         ],
     },
     Entry {
@@ -481,7 +569,10 @@ error.",
         severity: Severity::Error,
         title: "redirect_uri is percent-encoded twice: it no longer equals the registered URI (redirect_uri_mismatch)",
         fix: "Encode redirect_uri exactly once.",
-        sources: &["D2: redirect_uri \"must exactly match one of the authorized redirect URIs\"", "OBS PackRat-AI/PackRat #511"],
+        sources: &[
+            "D2: redirect_uri \"must exactly match one of the authorized redirect URIs\"",
+            "OBS PackRat-AI/PackRat #511",
+        ],
         explanation: "After decoding, the provider sees https%3A%2F%2F… instead of https://…, which matches no \
 registered URI. This happens when a URL is built with an encoding helper and then encoded again by a query-string \
 builder. The model registers the once-decoded URI (what you registered in the console) and predicts the mismatch.",
@@ -493,7 +584,10 @@ builder. The model registers the once-decoded URI (what you registered in the co
         severity: Severity::Warning,
         title: "a legacy Google endpoint is used",
         fix: "Use https://accounts.google.com/o/oauth2/v2/auth, https://oauth2.googleapis.com/token and https://oauth2.googleapis.com/revoke.",
-        sources: &["googleapis/oauth2client __init__.py (v1.4.12) and CHANGELOG v4.1.3 (#742)", "D2 endpoints"],
+        sources: &[
+            "googleapis/oauth2client __init__.py (v1.4.12) and CHANGELOG v4.1.3 (#742)",
+            "D2 endpoints",
+        ],
         explanation: "accounts.google.com/o/oauth2/auth, accounts.google.com/o/oauth2/token, \
 www.googleapis.com/oauth2/v3/token and …/v4/token and accounts.google.com/o/oauth2/revoke still appear in \
 client-secret files and old libraries. They behave differently in places: approval_prompt=force was honoured on \
@@ -502,7 +596,10 @@ accepted GET. The model predicts today's behaviour of the current endpoints; whe
 endpoint still honours approval_prompt=force today is unconfirmed.",
         history: &[
             ("2016-03-10", "oauth2client 2.0.0 moves to /o/oauth2/v2/auth"),
-            ("2019-02", "client libraries switch to oauth2.googleapis.com (oauth2client #742/#750)"),
+            (
+                "2019-02",
+                "client libraries switch to oauth2.googleapis.com (oauth2client #742/#750)",
+            ),
         ],
     },
     Entry {
@@ -515,7 +612,10 @@ endpoint still honours approval_prompt=force today is unconfirmed.",
         explanation: "The legacy accounts.google.com/o/oauth2/revoke accepted GET with ?token=. The current \
 endpoint only accepts POST; GET answers 404 Not Found, so a \"logout\" that revokes with GET leaves the refresh \
 token alive. The query string also puts the token into server logs.",
-        history: &[("2019-02-15", "oauth2client #750: GET on oauth2.googleapis.com/revoke returns 404")],
+        history: &[(
+            "2019-02-15",
+            "oauth2client #750: GET on oauth2.googleapis.com/revoke returns 404",
+        )],
     },
     Entry {
         code: "OD160",
@@ -523,7 +623,10 @@ token alive. The query string also puts the token into server logs.",
         severity: Severity::Warning,
         title: "refresh responses carry no refresh_token on Google (no rotation): keep the one you have",
         fix: "Keep the stored refresh token when a refresh response has none; never overwrite it with an empty value.",
-        sources: &["D2 refresh sample (no refresh_token field)", "OBS dnplus/streamlit-oauth #40 (2024)"],
+        sources: &[
+            "D2 refresh sample (no refresh_token field)",
+            "OBS dnplus/streamlit-oauth #40 (2024)",
+        ],
         explanation: "Google does not rotate refresh tokens: a refresh response has access_token, expires_in, \
 scope, token_type and maybe id_token, but no refresh_token. Code written for rotating providers (Auth0, Okta, \
 Xero, Slack) stores `response.refresh_token` after each refresh and so replaces a good token with undefined. \
@@ -544,7 +647,10 @@ For providers that do rotate, the opposite holds: store the new token from every
 tokens that expire seven days after consent, unless the only scopes are name, email and profile (openid, email, \
 profile and their userinfo.* spellings). Google signals it in the token response as refresh_token_expires_in: \
 604799. After seven days refresh fails with invalid_grant \"Token has been expired or revoked.\"",
-        history: &[("by 2024-11-13", "the 7-day rule and its scope exemption are documented (D1)")],
+        history: &[(
+            "by 2024-11-13",
+            "the 7-day rule and its scope exemption are documented (D1)",
+        )],
     },
     Entry {
         code: "OD180",
@@ -612,7 +718,10 @@ Google splits prompt and scope on whitespace, so `con\\nsent` becomes the two in
         severity: Severity::Error,
         title: "the authorization URL carries a secret (client_secret, code or token); it is not shown here",
         fix: "Never put client_secret or tokens in the authorization URL; they belong in the token request body. Rotate the secret.",
-        sources: &["RFC 6749 §2.3.1: client credentials in the request body, never in the URI", "D2"],
+        sources: &[
+            "RFC 6749 §2.3.1: client credentials in the request body, never in the URI",
+            "D2",
+        ],
         explanation: "The authorization URL goes through the user's browser, its history, proxies and referrer \
 headers; anything in it is public. The client secret is only sent from the server to the token endpoint. A secret \
 that has been in such a URL should be rotated. diagnose redacts such values in all output.",
@@ -632,7 +741,14 @@ mod tests {
             assert!(codes.insert(entry.code), "duplicate code {}", entry.code);
             assert!(names.insert(entry.name), "duplicate name {}", entry.name);
             assert!(entry.code.len() == 5 && entry.code.starts_with("OD"), "{}", entry.code);
-            assert!(entry.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{}", entry.name);
+            assert!(
+                entry
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "{}",
+                entry.name
+            );
             assert!(!entry.sources.is_empty(), "{} has no source", entry.code);
             assert!(!entry.explanation.is_empty() && !entry.fix.is_empty(), "{}", entry.code);
         }

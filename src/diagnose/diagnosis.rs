@@ -34,7 +34,11 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self { provider: "google".into(), client_kind: None, status: None }
+        Self {
+            provider: "google".into(),
+            client_kind: None,
+            status: None,
+        }
     }
 }
 
@@ -68,7 +72,11 @@ impl Diagnosis {
 
     /// 0 when a refresh_token comes back on every grant, 1 when not.
     pub fn exit_code(&self) -> u8 {
-        if self.every_grant() { crate::exit::OK } else { crate::exit::DRIFT }
+        if self.every_grant() {
+            crate::exit::OK
+        } else {
+            crate::exit::DRIFT
+        }
     }
 }
 
@@ -86,20 +94,31 @@ pub fn diagnose(input: &Input, options: &Options, registry: &Registry) -> Result
                     path: (*path).clone(),
                     provider: profile.id.clone(),
                     entries: observation.entries,
-                    hint: format!("record the HAR from before the app opens {} (enable \"Preserve log\")", endpoints.authorize_url),
+                    hint: format!(
+                        "record the HAR from before the app opens {} (enable \"Preserve log\")",
+                        endpoints.authorize_url
+                    ),
                 }
                 .into());
             }
         },
         (None, None) => return Err(DiagnoseError::NothingToDiagnose),
     };
-    let observed = Observed { har: har.map(|(_, o)| o), token_response: input.token_response.clone() };
+    let observed = Observed {
+        har: har.map(|(_, o)| o),
+        token_response: input.token_response.clone(),
+    };
 
     let client_kind = match options.client_kind {
         Some(kind) => kind,
         None => {
             let (kind, from) = infer_client_kind(&request);
-            let client_type = if kind == ClientKind::Installed { "installed" } else { "web" }.to_string();
+            let client_type = if kind == ClientKind::Installed {
+                "installed"
+            } else {
+                "web"
+            }
+            .to_string();
             request.notes.push(InputNote::InferredClientType { client_type, from });
             kind
         }
@@ -153,7 +172,9 @@ fn infer_client_kind(request: &AuthRequest) -> (ClientKind, String) {
         return (ClientKind::Installed, "the out-of-band redirect_uri".into());
     }
     match url::Url::parse(redirect) {
-        Ok(url) if !matches!(url.scheme(), "http" | "https") => (ClientKind::Installed, "the custom-scheme redirect_uri".into()),
+        Ok(url) if !matches!(url.scheme(), "http" | "https") => {
+            (ClientKind::Installed, "the custom-scheme redirect_uri".into())
+        }
         Ok(url) if url.host_str().is_some_and(|h| is_loopback(h) && h != "localhost") => {
             (ClientKind::Installed, "the loopback-IP redirect_uri".into())
         }
@@ -164,7 +185,11 @@ fn infer_client_kind(request: &AuthRequest) -> (ClientKind, String) {
 /// A token response whose refresh_token_expires_in is the Testing-status lifetime.
 fn testing_evidence(profile: &Profile, observed: &Observed) -> Option<String> {
     let testing = profile.refresh_token.testing_expiry_seconds?;
-    if observed.token_response.as_ref().is_some_and(|r| r.refresh_token_expires_in == Some(testing)) {
+    if observed
+        .token_response
+        .as_ref()
+        .is_some_and(|r| r.refresh_token_expires_in == Some(testing))
+    {
         return Some(format!("refresh_token_expires_in: {testing} in the token response"));
     }
     let har = observed.har.as_ref()?;
@@ -182,7 +207,11 @@ fn registered_redirect(request: &AuthRequest) -> Option<String> {
     let redirect = request.get("redirect_uri").filter(|r| !r.is_empty())?;
     let double = request.noted(|n| matches!(n, InputNote::DoubleEncoded { name } if name == "redirect_uri"));
     if double {
-        return Some(percent_encoding::percent_decode_str(redirect).decode_utf8_lossy().into_owned());
+        return Some(
+            percent_encoding::percent_decode_str(redirect)
+                .decode_utf8_lossy()
+                .into_owned(),
+        );
     }
     registration_problem(redirect).is_none().then(|| redirect.to_string())
 }

@@ -76,7 +76,11 @@ pub struct ProviderEndpoints {
 impl ProviderEndpoints {
     pub fn for_profile(profile: &Profile) -> Self {
         let issuer = url::Url::parse(&profile.issuer).ok();
-        let issuer_host = issuer.as_ref().and_then(|u| u.host_str()).unwrap_or_default().to_string();
+        let issuer_host = issuer
+            .as_ref()
+            .and_then(|u| u.host_str())
+            .unwrap_or_default()
+            .to_string();
         let google = profile.issuer.trim_end_matches('/') == GOOGLE_ISSUER;
         let mut hosts = vec![issuer_host.clone()];
         if google {
@@ -85,7 +89,11 @@ impl ProviderEndpoints {
         let any_host = issuer_host == "example" || issuer_host.ends_with(".example");
         Self {
             provider: profile.id.clone(),
-            authorize_url: format!("{}{}", profile.issuer.trim_end_matches('/'), profile.endpoints.authorize),
+            authorize_url: format!(
+                "{}{}",
+                profile.issuer.trim_end_matches('/'),
+                profile.endpoints.authorize
+            ),
             issuer_host,
             hosts,
             any_host,
@@ -108,6 +116,11 @@ impl ProviderEndpoints {
 
     pub fn is_google(&self) -> bool {
         self.google
+    }
+
+    /// Whether this profile stands for any provider (its paths are placeholders too).
+    pub fn is_generic(&self) -> bool {
+        self.any_host
     }
 
     /// What kind of provider endpoint `host` + `path` is, if any.
@@ -184,11 +197,20 @@ mod tests {
     #[test]
     fn legacy_endpoints_are_legacy_only_against_a_newer_profile() {
         let now = google();
-        assert_eq!(now.legacy("accounts.google.com", "/o/oauth2/auth").map(|l| l.kind), Some(EndpointKind::Authorize));
-        assert_eq!(now.classify("www.googleapis.com", "/oauth2/v4/token"), Some(EndpointKind::Token));
+        assert_eq!(
+            now.legacy("accounts.google.com", "/o/oauth2/auth").map(|l| l.kind),
+            Some(EndpointKind::Authorize)
+        );
+        assert_eq!(
+            now.classify("www.googleapis.com", "/oauth2/v4/token"),
+            Some(EndpointKind::Token)
+        );
         let old = ProviderEndpoints::for_profile(&Registry::builtin().load("google@2015").unwrap());
         assert_eq!(old.legacy("accounts.google.com", "/o/oauth2/auth"), None);
-        assert_eq!(old.classify("accounts.google.com", "/o/oauth2/auth"), Some(EndpointKind::Authorize));
+        assert_eq!(
+            old.classify("accounts.google.com", "/o/oauth2/auth"),
+            Some(EndpointKind::Authorize)
+        );
     }
 
     #[test]

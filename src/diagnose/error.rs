@@ -14,8 +14,14 @@ pub enum InputError {
     NoUrl,
     #[error("the input is not a usable URL: {reason}")]
     NotUrl { reason: String },
-    #[error("{host} is not a host of the provider `{provider}` (expected {expected}); pass --provider to diagnose another provider")]
-    WrongHost { host: String, provider: String, expected: String },
+    #[error(
+        "{host} is not a host of the provider `{provider}` (expected {expected}); pass --provider to diagnose another provider"
+    )]
+    WrongHost {
+        host: String,
+        provider: String,
+        expected: String,
+    },
     #[error(
         "this is the redirect back to the app (it carries {what}, not shown here), not the authorization request; \
          paste the URL the app sent the browser to (it starts with {authorize_url})"
@@ -27,7 +33,12 @@ pub enum InputError {
     )]
     ErrorPageUrl,
     #[error("{path} on {host} is not an authorization endpoint of `{provider}` (expected {expected})")]
-    NotAuthorize { host: String, path: String, provider: String, expected: String },
+    NotAuthorize {
+        host: String,
+        path: String,
+        provider: String,
+        expected: String,
+    },
     #[error("the authorization URL has no parameters; paste it whole, including everything after `?`")]
     NoParameters,
     #[error("failed to read {}", path.display())]
@@ -39,7 +50,11 @@ pub enum InputError {
     #[error("{} is empty", path.display())]
     EmptyFile { path: PathBuf },
     #[error("{} is an HTML page, not {expected}{hint}", path.display())]
-    Html { path: PathBuf, expected: String, hint: String },
+    Html {
+        path: PathBuf,
+        expected: String,
+        hint: String,
+    },
     #[error(
         "{} is truncated: its JSON ends at line {line}, column {column} before the document is complete \
          (was the export interrupted?)",
@@ -47,11 +62,21 @@ pub enum InputError {
     )]
     Truncated { path: PathBuf, line: usize, column: usize },
     #[error("{} is not valid JSON: {message} at line {line}, column {column}", path.display())]
-    Json { path: PathBuf, line: usize, column: usize, message: String },
+    Json {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
     #[error("{} is not a HAR file: {reason}", path.display())]
     NotHar { path: PathBuf, reason: String },
     #[error("{} has no authorization request to `{provider}` ({entries} entries); {hint}", path.display())]
-    NoAuthorization { path: PathBuf, provider: String, entries: usize, hint: String },
+    NoAuthorization {
+        path: PathBuf,
+        provider: String,
+        entries: usize,
+        hint: String,
+    },
     #[error("{} is not a token response: {reason}", path.display())]
     NotTokenResponse { path: PathBuf, reason: String },
 }
@@ -72,15 +97,27 @@ pub(crate) fn json_error(path: &std::path::Path, error: &serde_json::Error) -> I
     use serde_json::error::Category;
     let (line, column) = (error.line(), error.column());
     match error.classify() {
-        Category::Eof => InputError::Truncated { path: path.to_owned(), line, column },
+        Category::Eof => InputError::Truncated {
+            path: path.to_owned(),
+            line,
+            column,
+        },
         Category::Syntax => {
             // serde_json's syntax messages name the expected token, never the input's content
             let text = error.to_string();
             let message = text.rfind(" at line ").map(|i| text[..i].to_string()).unwrap_or(text);
-            InputError::Json { path: path.to_owned(), line, column, message }
+            InputError::Json {
+                path: path.to_owned(),
+                line,
+                column,
+                message,
+            }
         }
-        Category::Data | Category::Io => {
-            InputError::Json { path: path.to_owned(), line, column, message: "unexpected value or shape".into() }
-        }
+        Category::Data | Category::Io => InputError::Json {
+            path: path.to_owned(),
+            line,
+            column,
+            message: "unexpected value or shape".into(),
+        },
     }
 }

@@ -60,7 +60,15 @@ struct Draft {
 
 impl Draft {
     fn new(code: &'static str, message: String) -> Self {
-        Self { code, message, fix: None, edits: Vec::new(), explains: None, cause: false, entry: None }
+        Self {
+            code,
+            message,
+            fix: None,
+            edits: Vec::new(),
+            explains: None,
+            cause: false,
+            entry: None,
+        }
     }
     fn fix(mut self, fix: String) -> Self {
         self.fix = Some(fix);
@@ -97,7 +105,15 @@ pub fn evaluate(facts: &Facts) -> Vec<Finding> {
     redirect_rules(facts, &mut drafts);
     endpoint_rules(facts, &mut drafts);
     token_rules(facts, &mut drafts);
-    observed_rules(facts, &drafts.iter().filter(|d| is_cause(d, facts)).map(|d| d.code).collect::<Vec<_>>(), &mut drafts);
+    observed_rules(
+        facts,
+        &drafts
+            .iter()
+            .filter(|d| is_cause(d, facts))
+            .map(|d| d.code)
+            .collect::<Vec<_>>(),
+        &mut drafts,
+    );
     let mut findings: Vec<Finding> = drafts.into_iter().map(|d| finish(d, facts)).collect();
     findings.sort_by(|a, b| (!a.cause, a.severity, a.code).cmp(&(!b.cause, b.severity, b.code)));
     findings
@@ -106,10 +122,12 @@ pub fn evaluate(facts: &Facts) -> Vec<Finding> {
 fn is_cause(draft: &Draft, facts: &Facts) -> bool {
     let by_edit = draft.edits.iter().any(|e| facts.fix.has(*e));
     let by_error = draft.explains.as_ref().is_some_and(|(error, description)| {
-        [&facts.prediction.first_grant, &facts.prediction.repeat_grant].iter().any(|g| {
-            g.error.as_deref() == Some(error.as_str())
-                && (description.is_empty() || g.error_description.as_deref().unwrap_or_default() == description)
-        })
+        [&facts.prediction.first_grant, &facts.prediction.repeat_grant]
+            .iter()
+            .any(|g| {
+                g.error.as_deref() == Some(error.as_str())
+                    && (description.is_empty() || g.error_description.as_deref().unwrap_or_default() == description)
+            })
     });
     draft.cause || by_edit || by_error
 }
@@ -130,15 +148,22 @@ fn finish(draft: Draft, facts: &Facts) -> Finding {
 }
 
 fn prompt_tokens(request: &AuthRequest) -> Vec<&str> {
-    request.get("prompt").map(|p| p.split_whitespace().collect()).unwrap_or_default()
+    request
+        .get("prompt")
+        .map(|p| p.split_whitespace().collect())
+        .unwrap_or_default()
 }
 
 fn scope_has(request: &AuthRequest, scope: &str) -> bool {
-    request.get("scope").is_some_and(|s| s.split_whitespace().any(|t| t == scope))
+    request
+        .get("scope")
+        .is_some_and(|s| s.split_whitespace().any(|t| t == scope))
 }
 
 fn response_type_has_code(request: &AuthRequest) -> bool {
-    request.get("response_type").is_none_or(|t| t.split_whitespace().any(|v| v == "code"))
+    request
+        .get("response_type")
+        .is_none_or(|t| t.split_whitespace().any(|v| v == "code"))
 }
 
 /// Whether the request asks for offline access in the profile's terms (installed default included).
@@ -156,7 +181,12 @@ fn offline_requested(facts: &Facts) -> bool {
 fn approval_prompt_forces(facts: &Facts) -> bool {
     facts.request.get("approval_prompt") == Some("force")
         && !facts.request.has("prompt")
-        && facts.profile.authorize.approval_prompt.as_ref().is_some_and(|a| a.forces_consent)
+        && facts
+            .profile
+            .authorize
+            .approval_prompt
+            .as_ref()
+            .is_some_and(|a| a.forces_consent)
 }
 
 fn input_rules(facts: &Facts, out: &mut Vec<Draft>) {
@@ -165,24 +195,38 @@ fn input_rules(facts: &Facts, out: &mut Vec<Draft>) {
         let draft = match note {
             InputNote::Secret { name } => Draft::new(
                 "OD194",
-                format!("`{name}` is in the authorization URL, which passes through the browser; its value is redacted here"),
+                format!(
+                    "`{name}` is in the authorization URL, which passes through the browser; its value is redacted here"
+                ),
             ),
             InputNote::DecodedWhole { times } => Draft::new(
                 "OD190",
                 format!("the pasted URL was percent-encoded as a whole ({times}×); diagnosed the decoded URL"),
             ),
-            InputNote::DecodedQuery => Draft::new("OD190", "the query string was percent-encoded as a whole; diagnosed it decoded".into()),
+            InputNote::DecodedQuery => Draft::new(
+                "OD190",
+                "the query string was percent-encoded as a whole; diagnosed it decoded".into(),
+            ),
             InputNote::Duplicate { name } => Draft::new(
                 "OD191",
-                format!("`{name}` is sent more than once; the model reads the first ({name}={})", facts.request.get(name).unwrap_or_default()),
+                format!(
+                    "`{name}` is sent more than once; the model reads the first ({name}={})",
+                    facts.request.get(name).unwrap_or_default()
+                ),
             ),
             InputNote::DoubleEncoded { name } if name != "redirect_uri" => Draft::new(
                 "OD192",
-                format!("`{name}` still holds %-escapes after decoding ({}): it was encoded twice", facts.request.get(name).unwrap_or_default()),
+                format!(
+                    "`{name}` still holds %-escapes after decoding ({}): it was encoded twice",
+                    facts.request.get(name).unwrap_or_default()
+                ),
             ),
             InputNote::LineBreak { name } => Draft::new(
                 "OD193",
-                format!("`{name}` holds a line break ({:?}): the URL was wrapped where it was built", facts.request.get(name).unwrap_or_default()),
+                format!(
+                    "`{name}` holds a line break ({:?}): the URL was wrapped where it was built",
+                    facts.request.get(name).unwrap_or_default()
+                ),
             )
             .edits(&[Edit::ForceConsent]),
             _ => continue,
@@ -197,12 +241,25 @@ fn required_rules(facts: &Facts, out: &mut Vec<Draft>) {
     let errors = &facts.profile.errors;
     for name in &facts.profile.authorize.required {
         if facts.request.get(name).is_none_or(str::is_empty) {
-            let spec = if name == "response_type" { &errors.missing_response_type } else { &errors.missing_param };
-            let mut draft = Draft::new("OD121", format!("`{name}` is missing: {} answers \"{}\"", facts.endpoints.provider, spec.describe(name, "")))
-                .fix(format!("Send {name}."))
-                .explains(&spec.error, spec.describe(name, ""));
+            let spec = if name == "response_type" {
+                &errors.missing_response_type
+            } else {
+                &errors.missing_param
+            };
+            let mut draft = Draft::new(
+                "OD121",
+                format!(
+                    "`{name}` is missing: {} answers \"{}\"",
+                    facts.endpoints.provider,
+                    spec.describe(name, "")
+                ),
+            )
+            .fix(format!("Send {name}."))
+            .explains(&spec.error, spec.describe(name, ""));
             if name == "response_type" {
-                draft = draft.edits(&[Edit::ResponseTypeCode]).fix("Send response_type=code.".into());
+                draft = draft
+                    .edits(&[Edit::ResponseTypeCode])
+                    .fix("Send response_type=code.".into());
             }
             out.push(draft);
         }
@@ -210,12 +267,20 @@ fn required_rules(facts: &Facts, out: &mut Vec<Draft>) {
 }
 
 fn approval_prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
-    let Some(value) = facts.request.get("approval_prompt") else { return };
+    let Some(value) = facts.request.get("approval_prompt") else {
+        return;
+    };
     let errors = &facts.profile.errors;
     let Some(rules) = &facts.profile.authorize.approval_prompt else {
         out.push(
-            Draft::new("OD103", format!("approval_prompt={value} is not a parameter of `{}`: it is ignored and forces nothing", facts.endpoints.provider))
-                .edits(&[Edit::DropApprovalPrompt, Edit::ForceConsent]),
+            Draft::new(
+                "OD103",
+                format!(
+                    "approval_prompt={value} is not a parameter of `{}`: it is ignored and forces nothing",
+                    facts.endpoints.provider
+                ),
+            )
+            .edits(&[Edit::DropApprovalPrompt, Edit::ForceConsent]),
         );
         return;
     };
@@ -242,16 +307,22 @@ fn approval_prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
     if !rules.accepted.iter().any(|v| v == value) {
         let description = errors.invalid_value.describe("approval_prompt", value);
         out.push(
-            Draft::new("OD102", format!("approval_prompt={value} is rejected: \"{description}\""))
-                .edits(&[Edit::DropApprovalPrompt])
-                .explains(&errors.invalid_value.error, description),
+            Draft::new(
+                "OD102",
+                format!("approval_prompt={value} is rejected: \"{description}\""),
+            )
+            .edits(&[Edit::DropApprovalPrompt])
+            .explains(&errors.invalid_value.error, description),
         );
         return;
     }
     if value == "force" && rules.forces_consent {
         out.push(Draft::new(
             "OD104",
-            format!("approval_prompt=force still forces consent on `{}`, but not on today's /o/oauth2/v2/auth", facts.endpoints.provider),
+            format!(
+                "approval_prompt=force still forces consent on `{}`, but not on today's /o/oauth2/v2/auth",
+                facts.endpoints.provider
+            ),
         ));
     } else if value == "force" {
         out.push(
@@ -269,15 +340,27 @@ fn approval_prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
 }
 
 fn prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
-    let Some(prompt) = facts.request.get("prompt") else { return };
+    let Some(prompt) = facts.request.get("prompt") else {
+        return;
+    };
     let authorize = &facts.profile.authorize;
     let errors = &facts.profile.errors;
     let tokens = prompt_tokens(facts.request);
-    let known = |t: &&str| authorize.prompt_values.iter().chain(&authorize.prompt_tolerated).any(|v| v == t);
+    let known = |t: &&str| {
+        authorize
+            .prompt_values
+            .iter()
+            .chain(&authorize.prompt_tolerated)
+            .any(|v| v == t)
+    };
     let invalid: Vec<&str> = tokens.iter().copied().filter(|t| !known(t)).collect();
     if let Some(first) = invalid.first() {
         let description = errors.invalid_prompt.describe("prompt", first);
-        let line_break = if prompt.contains(['\n', '\r']) { " (a line break split it)" } else { "" };
+        let line_break = if prompt.contains(['\n', '\r']) {
+            " (a line break split it)"
+        } else {
+            ""
+        };
         out.push(
             Draft::new(
                 "OD105",
@@ -288,7 +371,10 @@ fn prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
                     facts.endpoints.provider
                 ),
             )
-            .fix(format!("Send prompt={:?} (space-separated, case-sensitive).", fixed_prompt_hint(facts)))
+            .fix(format!(
+                "Send prompt={:?} (space-separated, case-sensitive).",
+                fixed_prompt_hint(facts)
+            ))
             .edits(&[Edit::ForceConsent])
             .explains(&errors.invalid_prompt.error, description),
         );
@@ -297,27 +383,36 @@ fn prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
     if tokens.len() > 1 && tokens.contains(&"none") {
         let description = errors.prompt_none_combined.describe("prompt", prompt);
         out.push(
-            Draft::new("OD106", format!("prompt={prompt:?} combines none with other values: \"{description}\""))
-                .edits(&[Edit::ForceConsent])
-                .explains(&errors.prompt_none_combined.error, description),
+            Draft::new(
+                "OD106",
+                format!("prompt={prompt:?} combines none with other values: \"{description}\""),
+            )
+            .edits(&[Edit::ForceConsent])
+            .explains(&errors.prompt_none_combined.error, description),
         );
         return;
     }
     let consent = tokens.contains(&"consent");
     if tokens.contains(&"login") && authorize.prompt_tolerated.iter().any(|t| t == "login") {
         let message = if consent {
-            "prompt=login is not a documented Google value; the consent value in the same prompt is what forces consent".to_string()
+            "prompt=login is not a documented Google value; the consent value in the same prompt is what forces consent"
+                .to_string()
         } else {
-            "prompt=login is accepted but does not force the consent screen: a returning user gets no refresh_token".to_string()
+            "prompt=login is accepted but does not force the consent screen: a returning user gets no refresh_token"
+                .to_string()
         };
         out.push(Draft::new("OD107", message).edits(if consent { &[] } else { &[Edit::ForceConsent] }));
         return;
     }
     if tokens == ["none"] {
         out.push(
-            Draft::new("OD108", "prompt=none shows no consent screen: a new user gets an error, a returning one no refresh_token".into())
-                .edits(&[Edit::ForceConsent])
-                .explains(&errors.consent_required.error, errors.consent_required.describe("", "")),
+            Draft::new(
+                "OD108",
+                "prompt=none shows no consent screen: a new user gets an error, a returning one no refresh_token"
+                    .into(),
+            )
+            .edits(&[Edit::ForceConsent])
+            .explains(&errors.consent_required.error, errors.consent_required.describe("", "")),
         );
         return;
     }
@@ -331,7 +426,13 @@ fn prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
 }
 
 fn fixed_prompt_hint(facts: &Facts) -> String {
-    facts.fix.request.as_ref().and_then(|r| r.get("prompt")).unwrap_or("consent").to_string()
+    facts
+        .fix
+        .request
+        .as_ref()
+        .and_then(|r| r.get("prompt"))
+        .unwrap_or("consent")
+        .to_string()
 }
 
 fn offline_rules(facts: &Facts, out: &mut Vec<Draft>) {
@@ -354,7 +455,10 @@ fn offline_rules(facts: &Facts, out: &mut Vec<Draft>) {
                     Some(value) => format!("access_type={value}"),
                     None => "access_type is missing (online is the default for web clients)".into(),
                 };
-                out.push(Draft::new("OD110", format!("{what}: no grant returns a refresh_token")).edits(&[Edit::RequestOffline]));
+                out.push(
+                    Draft::new("OD110", format!("{what}: no grant returns a refresh_token"))
+                        .edits(&[Edit::RequestOffline]),
+                );
             }
             if scope_has(request, "offline_access") {
                 out.push(
@@ -364,22 +468,35 @@ fn offline_rules(facts: &Facts, out: &mut Vec<Draft>) {
             }
         }
         OfflineRequest::OfflineAccessScope => {
+            let needs_consent = profile.refresh_token.offline_access_needs_prompt_consent
+                && !prompt_tokens(request).contains(&"consent");
             if !offline {
                 out.push(
-                    Draft::new("OD110", "the offline_access scope is missing: no grant returns a refresh_token".into())
-                        .fix("Add offline_access to scope.".into())
-                        .edits(&[Edit::RequestOffline]),
+                    Draft::new(
+                        "OD110",
+                        "the offline_access scope is missing: no grant returns a refresh_token".into(),
+                    )
+                    .fix("Add offline_access to scope.".into())
+                    .edits(&[Edit::RequestOffline]),
                 );
-            } else if profile.refresh_token.offline_access_needs_prompt_consent && !prompt_tokens(request).contains(&"consent") {
-                out.push(
-                    Draft::new("OD115", "offline_access without prompt=consent is dropped silently: no grant returns a refresh_token".into())
-                        .edits(&[Edit::ForceConsent]),
-                );
+            }
+            if needs_consent {
+                let message = if offline {
+                    "offline_access without prompt=consent is dropped silently: no grant returns a refresh_token"
+                } else {
+                    "once offline_access is requested, it also needs prompt=consent, or it is dropped silently"
+                };
+                out.push(Draft::new("OD115", message.into()).edits(&[Edit::ForceConsent]));
             }
         }
     }
     // the generic "nothing forces consent" rule, when no more specific prompt finding said it
-    let specific = out.iter().any(|d| matches!(d.code, "OD101" | "OD103" | "OD105" | "OD106" | "OD107" | "OD108" | "OD109" | "OD115"));
+    let specific = out.iter().any(|d| {
+        matches!(
+            d.code,
+            "OD101" | "OD103" | "OD105" | "OD106" | "OD107" | "OD108" | "OD109" | "OD115"
+        )
+    });
     let forced = forces_consent(profile, request.get("prompt")) || approval_prompt_forces(facts);
     if profile.refresh_token.only_when_consent_shown && !forced && !specific && response_type_has_code(request) {
         let message = if offline && request.get("access_type") == Some("offline") {
@@ -398,16 +515,26 @@ fn flow_rules(facts: &Facts, out: &mut Vec<Draft>) {
     if let Some(response_type) = request.get("response_type").filter(|t| !t.is_empty())
         && !response_type.split_whitespace().any(|t| t == "code")
     {
-        let offline = if request.get("access_type") == Some("offline") { " (access_type=offline has no effect)" } else { "" };
+        let offline = if request.get("access_type") == Some("offline") {
+            " (access_type=offline has no effect)"
+        } else {
+            ""
+        };
         out.push(
-            Draft::new("OD120", format!("response_type={response_type} returns tokens in the redirect, never a refresh_token{offline}"))
-                .edits(&[Edit::ResponseTypeCode]),
+            Draft::new(
+                "OD120",
+                format!("response_type={response_type} returns tokens in the redirect, never a refresh_token{offline}"),
+            )
+            .edits(&[Edit::ResponseTypeCode]),
         );
     }
     if facts.client_kind == ClientKind::Installed && request.has("include_granted_scopes") {
         out.push(Draft::new(
             "OD122",
-            format!("include_granted_scopes={} on an installed client, where incremental authorization is not supported", request.get("include_granted_scopes").unwrap_or_default()),
+            format!(
+                "include_granted_scopes={} on an installed client, where incremental authorization is not supported",
+                request.get("include_granted_scopes").unwrap_or_default()
+            ),
         ));
     }
 }
@@ -422,18 +549,27 @@ fn pkce_rules(facts: &Facts, out: &mut Vec<Draft>) {
         if !authorize.code_challenge_methods.iter().any(|m| m == method) {
             let description = errors.invalid_value.describe("code_challenge_method", method);
             out.push(
-                Draft::new("OD130", format!("code_challenge_method={method} is rejected (methods: {}): \"{description}\"", authorize.code_challenge_methods.join(", ")))
-                    .edits(&[Edit::FixChallengeMethod])
-                    .explains(&errors.invalid_value.error, description),
+                Draft::new(
+                    "OD130",
+                    format!(
+                        "code_challenge_method={method} is rejected (methods: {}): \"{description}\"",
+                        authorize.code_challenge_methods.join(", ")
+                    ),
+                )
+                .edits(&[Edit::FixChallengeMethod])
+                .explains(&errors.invalid_value.error, description),
             );
             return;
         }
         if challenge.is_none() {
             let description = errors.missing_code_challenge.describe("code_challenge", "");
             out.push(
-                Draft::new("OD132", format!("code_challenge_method={method} without code_challenge: \"{description}\""))
-                    .edits(&[Edit::FixChallengeMethod])
-                    .explains(&errors.missing_code_challenge.error, description),
+                Draft::new(
+                    "OD132",
+                    format!("code_challenge_method={method} without code_challenge: \"{description}\""),
+                )
+                .edits(&[Edit::FixChallengeMethod])
+                .explains(&errors.missing_code_challenge.error, description),
             );
             return;
         }
@@ -441,8 +577,15 @@ fn pkce_rules(facts: &Facts, out: &mut Vec<Draft>) {
     if challenge.is_some() {
         let effective = method.unwrap_or(&authorize.default_code_challenge_method);
         if effective == "plain" {
-            let how = if method.is_some() { "code_challenge_method=plain".to_string() } else { "no code_challenge_method (plain by default)".to_string() };
-            out.push(Draft::new("OD131", format!("PKCE with {how}: the challenge is the verifier itself")));
+            let how = if method.is_some() {
+                "code_challenge_method=plain".to_string()
+            } else {
+                "no code_challenge_method (plain by default)".to_string()
+            };
+            out.push(Draft::new(
+                "OD131",
+                format!("PKCE with {how}: the challenge is the verifier itself"),
+            ));
         }
     }
 }
@@ -450,14 +593,19 @@ fn pkce_rules(facts: &Facts, out: &mut Vec<Draft>) {
 fn redirect_rules(facts: &Facts, out: &mut Vec<Draft>) {
     let request = facts.request;
     let errors = &facts.profile.errors;
-    let Some(redirect) = request.get("redirect_uri").filter(|r| !r.is_empty()) else { return };
+    let Some(redirect) = request.get("redirect_uri").filter(|r| !r.is_empty()) else {
+        return;
+    };
     if is_oob(redirect) {
         if facts.profile.authorize.oob_blocked {
             let description = errors.oob_blocked.describe("redirect_uri", redirect);
             out.push(
-                Draft::new("OD140", format!("redirect_uri={redirect} is the retired out-of-band flow: \"{description}\""))
-                    .edits(&[Edit::LoopbackRedirect])
-                    .explains(&errors.oob_blocked.error, description),
+                Draft::new(
+                    "OD140",
+                    format!("redirect_uri={redirect} is the retired out-of-band flow: \"{description}\""),
+                )
+                .edits(&[Edit::LoopbackRedirect])
+                .explains(&errors.oob_blocked.error, description),
             );
         }
         return;
@@ -465,9 +613,12 @@ fn redirect_rules(facts: &Facts, out: &mut Vec<Draft>) {
     if request.noted(|n| matches!(n, InputNote::DoubleEncoded { name } if name == "redirect_uri")) {
         let description = errors.redirect_uri_mismatch.describe("redirect_uri", redirect);
         out.push(
-            Draft::new("OD143", format!("redirect_uri is encoded twice: the provider sees {redirect}, which matches no registered URI"))
-                .edits(&[Edit::DecodeRedirect])
-                .explains(&errors.redirect_uri_mismatch.error, description),
+            Draft::new(
+                "OD143",
+                format!("redirect_uri is encoded twice: the provider sees {redirect}, which matches no registered URI"),
+            )
+            .edits(&[Edit::DecodeRedirect])
+            .explains(&errors.redirect_uri_mismatch.error, description),
         );
         return;
     }
@@ -479,7 +630,10 @@ fn redirect_rules(facts: &Facts, out: &mut Vec<Draft>) {
         );
         return;
     }
-    let host = url::Url::parse(redirect).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
+    let host = url::Url::parse(redirect)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_default();
     if facts.client_kind == ClientKind::Installed && is_loopback(&host) {
         out.push(Draft::new(
             "OD141",
@@ -497,7 +651,10 @@ fn endpoint_rules(facts: &Facts, out: &mut Vec<Draft>) {
         out.push(
             Draft::new(
                 "OD150",
-                format!("{} is the legacy authorization endpoint; the model predicts today's {}", request.endpoint, legacy.replacement),
+                format!(
+                    "{} is the legacy authorization endpoint; the model predicts today's {}",
+                    request.endpoint, legacy.replacement
+                ),
             )
             .fix(format!("Use {}.", legacy.replacement)),
         );
@@ -506,9 +663,12 @@ fn endpoint_rules(facts: &Facts, out: &mut Vec<Draft>) {
     for used in &har.legacy {
         if named.insert(used.legacy.path) {
             out.push(
-                Draft::new("OD150", format!("HAR entry #{} calls the legacy endpoint {}", used.entry, used.endpoint))
-                    .fix(format!("Use {}.", used.legacy.replacement))
-                    .entry(used.entry),
+                Draft::new(
+                    "OD150",
+                    format!("HAR entry #{} calls the legacy endpoint {}", used.entry, used.endpoint),
+                )
+                .fix(format!("Use {}.", used.legacy.replacement))
+                .entry(used.entry),
             );
         }
     }
@@ -519,7 +679,10 @@ fn endpoint_rules(facts: &Facts, out: &mut Vec<Draft>) {
             out.push(
                 Draft::new(
                     "OD151",
-                    format!("HAR entry #{} revokes with GET {} (answered {}); the token was not revoked", revoke.entry, revoke.endpoint, revoke.status),
+                    format!(
+                        "HAR entry #{} revokes with GET {} (answered {}); the token was not revoked",
+                        revoke.entry, revoke.endpoint, revoke.status
+                    ),
                 )
                 .entry(revoke.entry),
             );
@@ -549,7 +712,8 @@ fn token_rules(facts: &Facts, out: &mut Vec<Draft>) {
         ));
     }
     let expires = |g: &GrantPrediction| g.refresh_token_expires_in;
-    let testing_expiry = expires(&facts.prediction.first_grant).or_else(|| verified.and_then(|v| expires(&v.first_grant)));
+    let testing_expiry =
+        expires(&facts.prediction.first_grant).or_else(|| verified.and_then(|v| expires(&v.first_grant)));
     if facts.status == PublishingStatus::Testing
         && let Some(seconds) = testing_expiry
     {
@@ -558,11 +722,23 @@ fn token_rules(facts: &Facts, out: &mut Vec<Draft>) {
             format!("the client is in Testing status: refresh tokens for these scopes expire {seconds} s (7 days) after consent"),
         ));
     }
-    let refreshes: Vec<usize> = facts.observed.har.iter().flat_map(|h| h.refreshes.iter().map(|r| r.entry)).collect();
+    let refreshes: Vec<usize> = facts
+        .observed
+        .har
+        .iter()
+        .flat_map(|h| h.refreshes.iter().map(|r| r.entry))
+        .collect();
     if let Some(first) = refreshes.first() {
-        let rotates = facts.prediction.refresh.or(verified.and_then(|v| v.refresh)).map(|r| r.rotates);
+        let rotates = facts
+            .prediction
+            .refresh
+            .or(verified.and_then(|v| v.refresh))
+            .map(|r| r.rotates);
         let message = match rotates {
-            Some(true) => format!("HAR entry #{first} refreshes: `{}` rotates refresh tokens, store the new one from every refresh response", facts.endpoints.provider),
+            Some(true) => format!(
+                "HAR entry #{first} refreshes: `{}` rotates refresh tokens, store the new one from every refresh response",
+                facts.endpoints.provider
+            ),
             _ => format!(
                 "HAR entry #{first} refreshes: the response has no refresh_token and that is normal (`{}` does not rotate); keep the stored one",
                 facts.endpoints.provider
@@ -581,9 +757,17 @@ fn token_rules(facts: &Facts, out: &mut Vec<Draft>) {
 fn observed_rules(facts: &Facts, causes: &[&'static str], out: &mut Vec<Draft>) {
     let prediction = facts.prediction;
     let because = |consent: Option<bool>, repeat_in_file: Option<usize>| -> String {
-        let pointers = if causes.is_empty() { String::new() } else { format!(" (see {})", causes.join(", ")) };
+        let pointers = if causes.is_empty() {
+            String::new()
+        } else {
+            format!(" (see {})", causes.join(", "))
+        };
         if !prediction.first_grant.refresh_token {
-            let error = prediction.first_grant.error_description.as_deref().or(prediction.first_grant.error.as_deref());
+            let error = prediction
+                .first_grant
+                .error_description
+                .as_deref()
+                .or(prediction.first_grant.error.as_deref());
             return match error {
                 Some(error) => format!("the model answers this request with an error (\"{error}\"){pointers}"),
                 None => format!("the model returns no refresh_token for this request on any grant{pointers}"),
@@ -595,14 +779,20 @@ fn observed_rules(facts: &Facts, causes: &[&'static str], out: &mut Vec<Draft>) 
                 (None, Some(false)) => "a repeat grant (no consent screen was shown)".to_string(),
                 _ => "most likely a repeat grant: the user had authorized this client before".to_string(),
             };
-            return format!("the model returns a refresh_token only when the consent screen is shown; this was {which}{pointers}");
+            return format!(
+                "the model returns a refresh_token only when the consent screen is shown; this was {which}{pointers}"
+            );
         }
         "the model returns a refresh_token on every grant of this request; a response without one is a refresh response (see OD160) or came from another request".to_string()
     };
     if let Some(har) = &facts.observed.har {
         for (index, flow) in har.flows.iter().enumerate() {
             let Some(call) = &flow.exchange else { continue };
-            if !call.response.as_ref().is_some_and(|r| r.access_token && !r.refresh_token) {
+            if !call
+                .response
+                .as_ref()
+                .is_some_and(|r| r.access_token && !r.refresh_token)
+            {
                 continue;
             }
             let earlier = har.flows[..index]
@@ -611,7 +801,10 @@ fn observed_rules(facts: &Facts, causes: &[&'static str], out: &mut Vec<Draft>) 
                 .filter(|f| f.exchange.as_ref().is_some_and(|t| t.status == 200))
                 .map(|f| f.authorize_entry)
                 .next_back();
-            let via = flow.callback_entry.map(|c| format!(", delivered by the callback in entry #{c}")).unwrap_or_default();
+            let via = flow
+                .callback_entry
+                .map(|c| format!(", delivered by the callback in entry #{c}"))
+                .unwrap_or_default();
             out.push(
                 Draft::new(
                     "OD180",
@@ -634,9 +827,15 @@ fn observed_rules(facts: &Facts, causes: &[&'static str], out: &mut Vec<Draft>) 
         && response.error.is_none()
     {
         out.push(
-            Draft::new("OD180", format!("the given token response has no refresh_token; for the diagnosed request {}", because(None, None)))
-                .fix(fix_pointer(facts))
-                .cause(),
+            Draft::new(
+                "OD180",
+                format!(
+                    "the given token response has no refresh_token; for the diagnosed request {}",
+                    because(None, None)
+                ),
+            )
+            .fix(fix_pointer(facts))
+            .cause(),
         );
     }
 }

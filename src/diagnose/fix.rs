@@ -17,9 +17,9 @@ pub const LOOPBACK_REDIRECT: &str = "http://127.0.0.1";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Edit {
+    RequestOffline,
     DropApprovalPrompt,
     ForceConsent,
-    RequestOffline,
     ResponseTypeCode,
     FixChallengeMethod,
     LoopbackRedirect,
@@ -103,18 +103,29 @@ pub fn find(profile: &Arc<Profile>, setup: &ClientSetup, request: &AuthRequest, 
 }
 
 fn no_fix_reason(setup: &ClientSetup, request: &AuthRequest, original: &Prediction) -> String {
-    let missing: Vec<&str> =
-        ["client_id", "redirect_uri", "scope"].into_iter().filter(|p| request.get(p).is_none_or(str::is_empty)).collect();
+    let missing: Vec<&str> = ["client_id", "redirect_uri", "scope"]
+        .into_iter()
+        .filter(|p| request.get(p).is_none_or(str::is_empty))
+        .collect();
     if !missing.is_empty() {
-        return format!("the request lacks {}; only you know the right value", missing.join(", "));
+        return format!(
+            "the request lacks {}; only you know the right value",
+            missing.join(", ")
+        );
     }
     if setup.registered_redirect.is_none() {
         return "the redirect_uri cannot be registered with the provider (see OD142); choose a valid one first".into();
     }
-    let error = original.first_grant.error_description.clone().or(original.first_grant.error.clone());
+    let error = original
+        .first_grant
+        .error_description
+        .clone()
+        .or(original.first_grant.error.clone());
     match error {
         Some(error) => format!("no change to the refresh-token parameters gets past the provider's error: {error}"),
-        None => "no change to the refresh-token parameters makes the model return a refresh_token on every grant".into(),
+        None => {
+            "no change to the refresh-token parameters makes the model return a refresh_token on every grant".into()
+        }
     }
 }
 
@@ -149,13 +160,24 @@ fn candidates(profile: &Profile, request: &AuthRequest) -> Vec<Edit> {
     if request.noted(|n| matches!(n, super::input::InputNote::DoubleEncoded { name } if name == "redirect_uri")) {
         edits.push(Edit::DecodeRedirect);
     }
+    edits.sort();
     edits
 }
 
 /// Whether `prompt` is valid and contains `consent` (nothing to change about it).
 pub fn forces_consent(profile: &Profile, prompt: Option<&str>) -> bool {
-    let valid = |t: &str| t != "none" && profile.authorize.prompt_values.iter().chain(&profile.authorize.prompt_tolerated).any(|v| v == t);
-    prompt.is_some_and(|p| p.split_whitespace().any(|t| t == "consent") && p.split_whitespace().all(valid) && !p.contains(['\n', '\r']))
+    let valid = |t: &str| {
+        t != "none"
+            && profile
+                .authorize
+                .prompt_values
+                .iter()
+                .chain(&profile.authorize.prompt_tolerated)
+                .any(|v| v == t)
+    };
+    prompt.is_some_and(|p| {
+        p.split_whitespace().any(|t| t == "consent") && p.split_whitespace().all(valid) && !p.contains(['\n', '\r'])
+    })
 }
 
 /// The prompt value that forces consent: the valid values kept, `none` dropped, `consent` added.
@@ -163,7 +185,12 @@ fn forced_prompt_value(profile: &Profile, prompt: Option<&str>) -> String {
     let mut tokens: Vec<&str> = Vec::new();
     for token in prompt.unwrap_or_default().split_whitespace() {
         let keep = token != "none"
-            && profile.authorize.prompt_values.iter().chain(&profile.authorize.prompt_tolerated).any(|v| v == token);
+            && profile
+                .authorize
+                .prompt_values
+                .iter()
+                .chain(&profile.authorize.prompt_tolerated)
+                .any(|v| v == token);
         if keep && !tokens.contains(&token) {
             tokens.push(token);
         }
@@ -175,7 +202,9 @@ fn forced_prompt_value(profile: &Profile, prompt: Option<&str>) -> String {
 }
 
 fn scope_has(request: &AuthRequest, scope: &str) -> bool {
-    request.get("scope").is_some_and(|s| s.split_whitespace().any(|t| t == scope))
+    request
+        .get("scope")
+        .is_some_and(|s| s.split_whitespace().any(|t| t == scope))
 }
 
 fn combinations(items: &[Edit], size: usize) -> Vec<Vec<Edit>> {
@@ -217,7 +246,8 @@ pub fn apply(profile: &Profile, request: &AuthRequest, edits: &[Edit]) -> (AuthR
     let mut changes = Vec::new();
     let shown = |name: &str| request.get(name).map(str::to_string);
     // approval_prompt=force → prompt=consent in place: one change, as a person would write it
-    let swap = edits.contains(&Edit::DropApprovalPrompt) && edits.contains(&Edit::ForceConsent) && !request.has("prompt");
+    let swap =
+        edits.contains(&Edit::DropApprovalPrompt) && edits.contains(&Edit::ForceConsent) && !request.has("prompt");
     for edit in edits {
         let description = match edit {
             Edit::DropApprovalPrompt if swap => {
@@ -236,14 +266,20 @@ pub fn apply(profile: &Profile, request: &AuthRequest, edits: &[Edit]) -> (AuthR
                 });
                 changes.push(Change {
                     edits: vec![Edit::DropApprovalPrompt, Edit::ForceConsent],
-                    description: format!("approval_prompt={} → prompt={value}", shown("approval_prompt").unwrap_or_default()),
+                    description: format!(
+                        "approval_prompt={} → prompt={value}",
+                        shown("approval_prompt").unwrap_or_default()
+                    ),
                 });
                 continue;
             }
             Edit::ForceConsent if swap => continue,
             Edit::DropApprovalPrompt => {
                 params.retain(|p| p.name != "approval_prompt");
-                format!("remove approval_prompt={}", shown("approval_prompt").unwrap_or_default())
+                format!(
+                    "remove approval_prompt={}",
+                    shown("approval_prompt").unwrap_or_default()
+                )
             }
             Edit::ForceConsent => {
                 let value = forced_prompt_value(profile, request.get("prompt"));
@@ -263,7 +299,11 @@ pub fn apply(profile: &Profile, request: &AuthRequest, edits: &[Edit]) -> (AuthR
                 }
                 OfflineRequest::OfflineAccessScope => {
                     let scope = shown("scope").unwrap_or_default();
-                    let value = if scope.trim().is_empty() { "offline_access".to_string() } else { format!("{scope} offline_access") };
+                    let value = if scope.trim().is_empty() {
+                        "offline_access".to_string()
+                    } else {
+                        format!("{scope} offline_access")
+                    };
                     set(&mut params, "scope", &value);
                     "add offline_access to scope".to_string()
                 }
@@ -281,10 +321,17 @@ pub fn apply(profile: &Profile, request: &AuthRequest, edits: &[Edit]) -> (AuthR
                     let method = if profile.authorize.code_challenge_methods.iter().any(|m| m == "S256") {
                         "S256".to_string()
                     } else {
-                        profile.authorize.code_challenge_methods.first().cloned().unwrap_or_default()
+                        profile
+                            .authorize
+                            .code_challenge_methods
+                            .first()
+                            .cloned()
+                            .unwrap_or_default()
                     };
                     set(&mut params, "code_challenge_method", &method);
-                    format!("code_challenge_method={old} → code_challenge_method={method} (with a matching code_challenge)")
+                    format!(
+                        "code_challenge_method={old} → code_challenge_method={method} (with a matching code_challenge)"
+                    )
                 } else {
                     params.retain(|p| p.name != "code_challenge_method");
                     format!("remove code_challenge_method={old} (no code_challenge is sent)")
@@ -299,12 +346,17 @@ pub fn apply(profile: &Profile, request: &AuthRequest, edits: &[Edit]) -> (AuthR
             }
             Edit::DecodeRedirect => {
                 let value = shown("redirect_uri").unwrap_or_default();
-                let decoded = percent_encoding::percent_decode_str(&value).decode_utf8_lossy().into_owned();
+                let decoded = percent_encoding::percent_decode_str(&value)
+                    .decode_utf8_lossy()
+                    .into_owned();
                 set(&mut params, "redirect_uri", &decoded);
                 "redirect_uri: remove the second layer of percent-encoding".to_string()
             }
         };
-        changes.push(Change { edits: vec![*edit], description });
+        changes.push(Change {
+            edits: vec![*edit],
+            description,
+        });
     }
     (request.with_params(params), changes)
 }
@@ -339,27 +391,35 @@ mod tests {
 
     #[test]
     fn approval_prompt_force_is_replaced_by_prompt_consent() {
-        let fix = fix_for("https://accounts.google.com/o/oauth2/v2/auth?client_id=c&redirect_uri=https://a.example/cb&response_type=code&scope=email&access_type=offline&approval_prompt=force");
+        let fix = fix_for(
+            "https://accounts.google.com/o/oauth2/v2/auth?client_id=c&redirect_uri=https://a.example/cb&response_type=code&scope=email&access_type=offline&approval_prompt=force",
+        );
         let edits: Vec<Vec<Edit>> = fix.changes.iter().map(|c| c.edits.clone()).collect();
         assert_eq!(edits, [vec![Edit::DropApprovalPrompt, Edit::ForceConsent]]);
         assert_eq!(fix.changes[0].description, "approval_prompt=force → prompt=consent");
         assert_eq!(
             fix.url.as_deref(),
-            Some("https://accounts.google.com/o/oauth2/v2/auth?client_id=c&redirect_uri=https://a.example/cb&response_type=code&scope=email&access_type=offline&prompt=consent")
+            Some(
+                "https://accounts.google.com/o/oauth2/v2/auth?client_id=c&redirect_uri=https://a.example/cb&response_type=code&scope=email&access_type=offline&prompt=consent"
+            )
         );
         assert!(fix.verified.unwrap().every_grant());
     }
 
     #[test]
     fn a_conflict_needs_only_approval_prompt_removed() {
-        let fix = fix_for("https://accounts.google.com/o/oauth2/v2/auth?client_id=c&redirect_uri=https://a.example/cb&response_type=code&scope=email&access_type=offline&prompt=consent&approval_prompt=force");
+        let fix = fix_for(
+            "https://accounts.google.com/o/oauth2/v2/auth?client_id=c&redirect_uri=https://a.example/cb&response_type=code&scope=email&access_type=offline&prompt=consent&approval_prompt=force",
+        );
         let edits: Vec<Vec<Edit>> = fix.changes.iter().map(|c| c.edits.clone()).collect();
         assert_eq!(edits, [vec![Edit::DropApprovalPrompt]]);
     }
 
     #[test]
     fn a_missing_client_id_has_no_fix() {
-        let fix = fix_for("https://accounts.google.com/o/oauth2/v2/auth?redirect_uri=https://a.example/cb&response_type=code&scope=email");
+        let fix = fix_for(
+            "https://accounts.google.com/o/oauth2/v2/auth?redirect_uri=https://a.example/cb&response_type=code&scope=email",
+        );
         assert_eq!(fix.url, None);
         assert!(fix.reason.unwrap().contains("client_id"));
     }

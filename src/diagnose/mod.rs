@@ -40,7 +40,7 @@ pub use error::{DiagnoseError, InputError};
 pub use findings::Finding;
 pub use fix::{Change, Edit, Fix};
 pub use input::{
-    AuthRequest, Flow, Har, HarObservation, InputNote, LegacyUse, Param, REDACTED, RevokeCall, SECRET_PARAMS, TokenCall,
-    TokenResponse,
+    AuthRequest, Flow, Har, HarObservation, InputNote, LegacyUse, Param, REDACTED, RevokeCall, SECRET_PARAMS,
+    TokenCall, TokenResponse,
 };
 pub use predict::{GrantPrediction, LimitPrediction, Prediction, RefreshPrediction, Stage};

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::provider::{
-    AuthorizeResponse, ClientConfig, ClientKind, ConsentDecision, Engine, JsonResponse, Profile, PublishingStatus, param,
-    s256_challenge,
+    AuthorizeResponse, ClientConfig, ClientKind, ConsentDecision, Engine, JsonResponse, Profile, PublishingStatus,
+    param, s256_challenge,
 };
 
 /// The simulated user of a prediction.
@@ -131,7 +131,12 @@ pub fn predict(profile: &Arc<Profile>, setup: &ClientSetup, params: &[(String, S
     let mut engine = Engine::new(Arc::clone(profile), [client(setup)]);
     let (first_grant, first_token) = grant(&mut engine, &params);
     let (repeat_grant, _) = grant(&mut engine, &params);
-    let mut prediction = Prediction { first_grant, repeat_grant, refresh: None, limit: None };
+    let mut prediction = Prediction {
+        first_grant,
+        repeat_grant,
+        refresh: None,
+        limit: None,
+    };
     if depth == Depth::Full {
         if let Some(token) = first_token {
             let response = engine.token(&refresh_form(&setup.client_id, &token), None);
@@ -160,7 +165,9 @@ fn client(setup: &ClientSetup) -> ClientConfig {
 /// Replaces the app's code challenge with one for a verifier we know, keeping the method,
 /// so the code exchange can succeed exactly when the app's would.
 pub fn with_known_verifier(profile: &Profile, params: &[(String, String)]) -> Vec<(String, String)> {
-    let method = param(params, "code_challenge_method").unwrap_or(&profile.authorize.default_code_challenge_method).to_string();
+    let method = param(params, "code_challenge_method")
+        .unwrap_or(&profile.authorize.default_code_challenge_method)
+        .to_string();
     params
         .iter()
         .map(|(k, v)| match (k.as_str(), method.as_str()) {
@@ -181,7 +188,10 @@ fn grant(engine: &mut Engine, params: &[(String, String)]) -> (GrantPrediction, 
     let consent = outcome.consent_screen;
     let code = match outcome.response {
         AuthorizeResponse::ErrorPage(e) => {
-            return (GrantPrediction::failed(Stage::Authorize, e.status, &e.error, &e.description, consent), None);
+            return (
+                GrantPrediction::failed(Stage::Authorize, e.status, &e.error, &e.description, consent),
+                None,
+            );
         }
         AuthorizeResponse::CodePage(code) => code,
         AuthorizeResponse::Redirect(location) => {
@@ -189,7 +199,10 @@ fn grant(engine: &mut Engine, params: &[(String, String)]) -> (GrantPrediction, 
             let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
             if let Some(error) = get("error") {
                 let description = get("error_description").unwrap_or_default();
-                return (GrantPrediction::failed(Stage::Authorize, 302, &error, &description, consent), None);
+                return (
+                    GrantPrediction::failed(Stage::Authorize, 302, &error, &description, consent),
+                    None,
+                );
             }
             match get("code") {
                 Some(code) => code,
@@ -215,7 +228,10 @@ fn grant(engine: &mut Engine, params: &[(String, String)]) -> (GrantPrediction, 
     let mut form = vec![
         ("grant_type".to_string(), "authorization_code".to_string()),
         ("code".to_string(), code),
-        ("redirect_uri".to_string(), param(params, "redirect_uri").unwrap_or_default().to_string()),
+        (
+            "redirect_uri".to_string(),
+            param(params, "redirect_uri").unwrap_or_default().to_string(),
+        ),
         ("client_id".to_string(), client_id),
         ("client_secret".to_string(), SECRET.to_string()),
     ];
@@ -224,11 +240,34 @@ fn grant(engine: &mut Engine, params: &[(String, String)]) -> (GrantPrediction, 
     }
     let response = engine.token(&form, None);
     if response.status != 200 {
-        let text = |name: &str| response.body.get(name).and_then(|v| v.as_str()).unwrap_or_default().to_string();
-        let prediction = GrantPrediction::failed(Stage::Token, response.status, &text("error"), &text("error_description"), consent);
-        return (GrantPrediction { exchanged: true, ..prediction }, None);
+        let text = |name: &str| {
+            response
+                .body
+                .get(name)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let prediction = GrantPrediction::failed(
+            Stage::Token,
+            response.status,
+            &text("error"),
+            &text("error_description"),
+            consent,
+        );
+        return (
+            GrantPrediction {
+                exchanged: true,
+                ..prediction
+            },
+            None,
+        );
     }
-    let token = response.body.get("refresh_token").and_then(|v| v.as_str()).map(str::to_string);
+    let token = response
+        .body
+        .get("refresh_token")
+        .and_then(|v| v.as_str())
+        .map(str::to_string);
     let prediction = GrantPrediction {
         refresh_token: token.is_some(),
         consent_screen: consent,
@@ -247,7 +286,11 @@ fn grant(engine: &mut Engine, params: &[(String, String)]) -> (GrantPrediction, 
 fn redirect_pairs(location: &str) -> Vec<(String, String)> {
     let (before, fragment) = location.split_once('#').unwrap_or((location, ""));
     let query = before.split_once('?').map(|(_, q)| q).unwrap_or("");
-    let parse = |s: &str| url::form_urlencoded::parse(s.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect::<Vec<_>>();
+    let parse = |s: &str| {
+        url::form_urlencoded::parse(s.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect::<Vec<_>>()
+    };
     let mut pairs = parse(query);
     pairs.extend(parse(fragment));
     pairs
@@ -274,7 +317,10 @@ fn limit(profile: &Arc<Profile>, setup: &ClientSetup, params: &[(String, String)
         }
     }
     let revoked = first.is_some_and(|token| engine.token(&refresh_form(&setup.client_id, &token), None).status != 200);
-    LimitPrediction { limit, first_token_revoked: revoked }
+    LimitPrediction {
+        limit,
+        first_token_revoked: revoked,
+    }
 }
 
 #[cfg(test)]
@@ -283,7 +329,9 @@ mod tests {
     use crate::provider::Registry;
 
     fn pairs(query: &str) -> Vec<(String, String)> {
-        url::form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+        url::form_urlencoded::parse(query.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
     }
 
     fn setup() -> ClientSetup {
@@ -298,27 +346,45 @@ mod tests {
     #[test]
     fn approval_prompt_force_returns_a_refresh_token_only_on_the_first_grant_today() {
         let profile = Arc::new(Registry::builtin().load("google").unwrap());
-        let params = pairs("client_id=c&redirect_uri=https://a.example/cb&response_type=code&scope=email&access_type=offline&approval_prompt=force");
+        let params = pairs(
+            "client_id=c&redirect_uri=https://a.example/cb&response_type=code&scope=email&access_type=offline&approval_prompt=force",
+        );
         let prediction = predict(&profile, &setup(), &params, Depth::Full);
         assert!(prediction.first_grant.refresh_token && prediction.first_grant.consent_screen);
         assert!(!prediction.repeat_grant.refresh_token && !prediction.repeat_grant.consent_screen);
-        assert_eq!(prediction.refresh, Some(RefreshPrediction { ok: true, rotates: false }));
+        assert_eq!(
+            prediction.refresh,
+            Some(RefreshPrediction {
+                ok: true,
+                rotates: false
+            })
+        );
         assert_eq!(prediction.limit, None);
     }
 
     #[test]
     fn forced_consent_hits_the_per_client_limit() {
         let profile = Arc::new(Registry::builtin().load("google").unwrap());
-        let params = pairs("client_id=c&redirect_uri=https://a.example/cb&response_type=code&scope=email&access_type=offline&prompt=consent");
+        let params = pairs(
+            "client_id=c&redirect_uri=https://a.example/cb&response_type=code&scope=email&access_type=offline&prompt=consent",
+        );
         let prediction = predict(&profile, &setup(), &params, Depth::Full);
         assert!(prediction.every_grant());
-        assert_eq!(prediction.limit, Some(LimitPrediction { limit: 100, first_token_revoked: true }));
+        assert_eq!(
+            prediction.limit,
+            Some(LimitPrediction {
+                limit: 100,
+                first_token_revoked: true
+            })
+        );
     }
 
     #[test]
     fn an_s256_challenge_is_exchanged_with_the_known_verifier() {
         let profile = Arc::new(Registry::builtin().load("google").unwrap());
-        let params = pairs("client_id=c&redirect_uri=https://a.example/cb&response_type=code&scope=email&access_type=offline&prompt=consent&code_challenge=abc&code_challenge_method=S256");
+        let params = pairs(
+            "client_id=c&redirect_uri=https://a.example/cb&response_type=code&scope=email&access_type=offline&prompt=consent&code_challenge=abc&code_challenge_method=S256",
+        );
         let prediction = predict(&profile, &setup(), &params, Depth::Grants);
         assert!(prediction.every_grant(), "{prediction:?}");
     }

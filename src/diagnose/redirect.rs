@@ -24,8 +24,12 @@ pub fn registration_problem(uri: &str) -> Option<String> {
     };
     if !matches!(url.scheme(), "http" | "https") {
         // D3: custom schemes are reverse-DNS names such as com.example.app
-        return (!url.scheme().contains('.'))
-            .then(|| format!("the custom scheme `{}:` is not a reverse domain name (it must contain a period)", url.scheme()));
+        return (!url.scheme().contains('.')).then(|| {
+            format!(
+                "the custom scheme `{}:` is not a reverse domain name (it must contain a period)",
+                url.scheme()
+            )
+        });
     }
     let host = url.host_str().unwrap_or_default();
     let loopback = is_loopback(host);

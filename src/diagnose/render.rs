@@ -39,7 +39,11 @@ struct JsonDiagnosis<'a> {
 /// The diagnose JSON of DESIGN.md (fields only added, never renamed).
 pub fn json(diagnosis: &Diagnosis) -> String {
     let request = &diagnosis.request;
-    let params: Vec<Value> = request.params.iter().map(|p| json!({"name": p.name, "value": p.shown_value()})).collect();
+    let params: Vec<Value> = request
+        .params
+        .iter()
+        .map(|p| json!({"name": p.name, "value": p.shown_value()}))
+        .collect();
     let document = JsonDiagnosis {
         provider: &diagnosis.provider,
         first_grant: &diagnosis.prediction.first_grant,
@@ -137,13 +141,13 @@ pub fn human(diagnosis: &Diagnosis) -> String {
     let request = &diagnosis.request;
     let _ = writeln!(
         out,
-        "{} provider {} · {} client · {}",
-        "diagnose".bold(),
+        "{} · provider {} · {} client · {}",
+        "oauth-drift diagnose".bold(),
         diagnosis.provider.bold(),
         kind_label(diagnosis.client_kind),
         status_label(diagnosis.status)
     );
-    let _ = writeln!(out, "\n{} GET {}", "Request".bold(), request.endpoint);
+    let _ = writeln!(out, "\n{}  GET {}", "Request".bold(), request.endpoint);
     let width = request.params.iter().map(|p| p.name.chars().count()).max().unwrap_or(0);
     for param in &request.params {
         let _ = writeln!(out, "  {:<width$}  {}", param.name, param.shown_value().escape_debug());
@@ -154,26 +158,56 @@ pub fn human(diagnosis: &Diagnosis) -> String {
 
     observed(&mut out, diagnosis);
 
-    let _ = writeln!(out, "\n{} the {} model, a first grant and a repeat grant by the same user", "Prediction".bold(), diagnosis.provider);
-    let _ = writeln!(out, "  {:<14}{:<16}{:<15}{}", "", "consent screen", "refresh_token", "error");
-    for (label, grant) in [("first grant", &diagnosis.prediction.first_grant), ("repeat grant", &diagnosis.prediction.repeat_grant)] {
+    let _ = writeln!(
+        out,
+        "\n{}  provider model `{}`: a first grant, then a repeat grant by the same user",
+        "Prediction".bold(),
+        diagnosis.provider
+    );
+    let _ = writeln!(out, "  {:<14}{:<16}{:<15}error", "", "consent screen", "refresh_token");
+    for (label, grant) in [
+        ("first grant", &diagnosis.prediction.first_grant),
+        ("repeat grant", &diagnosis.prediction.repeat_grant),
+    ] {
         let consent = if grant.consent_screen { "shown" } else { "skipped" };
         let error = match (&grant.error, &grant.error_description, grant.status) {
             (Some(e), Some(d), Some(s)) => format!("{s} {e}: {d}").red().to_string(),
             (Some(e), None, Some(s)) => format!("{s} {e}").red().to_string(),
             _ => "—".dimmed().to_string(),
         };
-        let token = if grant.tokens_in_redirect { format!("{} (tokens in the redirect)", yes_no(grant.refresh_token)) } else { yes_no(grant.refresh_token).to_string() };
-        let _ = writeln!(out, "  {:<14}{:<16}{:<15}{}", label, consent, pad_colored(&token, 13), error);
+        let token = if grant.tokens_in_redirect {
+            format!("{} (tokens in the redirect)", yes_no(grant.refresh_token))
+        } else {
+            yes_no(grant.refresh_token).to_string()
+        };
+        let _ = writeln!(
+            out,
+            "  {:<14}{:<16}{:<15}{}",
+            label,
+            consent,
+            pad_colored(&token, 13),
+            error
+        );
     }
 
-    let _ = writeln!(out, "\n{}", "Findings".bold());
+    let _ = writeln!(out, "\n{}  {}", "Findings".bold(), "ranked, causes first".dimmed());
     if diagnosis.findings.is_empty() {
         let _ = writeln!(out, "  none");
     }
     for (i, finding) in diagnosis.findings.iter().enumerate() {
-        let cause = if finding.cause { " cause".magenta().to_string() } else { String::new() };
-        let _ = writeln!(out, "  {:>2}. {} {} {}{cause}", i + 1, severity_label(finding.severity), finding.code.bold(), finding.name.dimmed());
+        let cause = if finding.cause {
+            " [cause]".magenta().to_string()
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "  {:>2}. {} {} {}{cause}",
+            i + 1,
+            severity_label(finding.severity),
+            finding.code.bold(),
+            finding.name.dimmed()
+        );
         for line in wrap(&finding.message, WIDTH - 8) {
             let _ = writeln!(out, "      {line}");
         }
@@ -191,32 +225,54 @@ pub fn human(diagnosis: &Diagnosis) -> String {
     match (&fix.url, fix.changes.is_empty()) {
         (Some(url), false) => {
             let verified = fix.verified.as_ref().is_some_and(|v| v.every_grant());
-            let check = if verified { "verified with the model: a refresh_token on the first and the repeat grant".green().to_string() } else { String::new() };
-            let _ = writeln!(out, "\n{} {check}", "Fixed URL".bold());
+            let check = if verified {
+                "verified with the model: a refresh_token on the first and the repeat grant"
+                    .green()
+                    .to_string()
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "\n{}  {check}", "Fixed URL".bold());
             let _ = writeln!(out, "  {url}");
             for change in &fix.changes {
                 let _ = writeln!(out, "  - {}", change.description);
             }
         }
         (Some(_), true) => {
-            let _ = writeln!(out, "\n{} nothing to change: the request already returns a refresh_token on every grant", "Fixed URL".bold());
+            let _ = writeln!(
+                out,
+                "\n{}  nothing to change: the request already returns a refresh_token on every grant",
+                "Fixed URL".bold()
+            );
         }
         (None, _) => {
-            let _ = writeln!(out, "\n{} none: {}", "Fixed URL".bold(), fix.reason.as_deref().unwrap_or_default());
+            let _ = writeln!(
+                out,
+                "\n{}  none: {}",
+                "Fixed URL".bold(),
+                fix.reason.as_deref().unwrap_or_default()
+            );
         }
     }
 
     let _ = writeln!(out);
     let verdict = if diagnosis.every_grant() {
-        "a refresh_token comes back on every grant (exit 0)".green().bold().to_string()
+        "a refresh_token comes back on every grant (exit 0)"
+            .green()
+            .bold()
+            .to_string()
     } else if diagnosis.prediction.first_grant.refresh_token {
         "no refresh_token on the repeat grant (exit 1)".red().bold().to_string()
     } else {
         "no refresh_token on any grant (exit 1)".red().bold().to_string()
     };
-    let _ = writeln!(out, "{} {verdict}", "Verdict".bold());
+    let _ = writeln!(out, "{}  {verdict}", "Verdict".bold());
     if let Some(top) = diagnosis.findings.first() {
-        let _ = writeln!(out, "  `oauth-drift explain {}` for the history and sources of the first finding", top.code);
+        let _ = writeln!(
+            out,
+            "  `oauth-drift explain {}` for the history and sources of the first finding",
+            top.code
+        );
     }
     out
 }
@@ -246,7 +302,7 @@ fn strip_ansi(text: &str) -> String {
 
 fn observed(out: &mut String, diagnosis: &Diagnosis) {
     if let Some(har) = &diagnosis.observed.har {
-        let _ = writeln!(out, "\n{} HAR with {} entries", "Observed".bold(), har.entries);
+        let _ = writeln!(out, "\n{}  HAR with {} entries", "Observed".bold(), har.entries);
         for (i, flow) in har.flows.iter().enumerate() {
             let mut line = format!("  flow {}: authorize #{}", i + 1, flow.authorize_entry);
             if let Some(c) = flow.callback_entry {
@@ -273,17 +329,29 @@ fn observed(out: &mut String, diagnosis: &Diagnosis) {
             let _ = writeln!(out, "  refresh #{} ({})", refresh.entry, refresh.status);
         }
         for revoke in &har.revokes {
-            let _ = writeln!(out, "  revoke #{}: {} {} ({})", revoke.entry, revoke.method, revoke.endpoint, revoke.status);
+            let _ = writeln!(
+                out,
+                "  revoke #{}: {} {} ({})",
+                revoke.entry, revoke.method, revoke.endpoint, revoke.status
+            );
         }
     }
     if let Some(response) = &diagnosis.observed.token_response {
-        let _ = writeln!(out, "\n{} token response: {}", "Observed".bold(), token_summary(response));
+        let _ = writeln!(
+            out,
+            "\n{}  token response: {}",
+            "Observed".bold(),
+            token_summary(response)
+        );
     }
 }
 
 fn token_summary(response: &TokenResponse) -> String {
     if let Some(error) = &response.error {
-        return format!("error {error}: {}", response.error_description.as_deref().unwrap_or_default());
+        return format!(
+            "error {error}: {}",
+            response.error_description.as_deref().unwrap_or_default()
+        );
     }
     let mut parts = vec![format!("refresh_token {}", yes_no(response.refresh_token))];
     if let Some(seconds) = response.refresh_token_expires_in {
@@ -317,7 +385,13 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 /// `oauth-drift explain CODE` as text.
 pub fn explain(entry: &Entry) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{} {} {}", entry.code.bold(), entry.name, format!("({})", entry.severity.label()).dimmed());
+    let _ = writeln!(
+        out,
+        "{} {} {}",
+        entry.code.bold(),
+        entry.name,
+        format!("({})", entry.severity.label()).dimmed()
+    );
     for line in wrap(entry.title, WIDTH) {
         let _ = writeln!(out, "{}", line.bold());
     }
@@ -346,7 +420,11 @@ pub fn explain(entry: &Entry) -> String {
 
 /// `oauth-drift explain CODE --format json`.
 pub fn explain_json(entry: &Entry) -> String {
-    let history: Vec<Value> = entry.history.iter().map(|(date, event)| json!({"date": date, "event": event})).collect();
+    let history: Vec<Value> = entry
+        .history
+        .iter()
+        .map(|(date, event)| json!({"date": date, "event": event}))
+        .collect();
     let value = json!({
         "code": entry.code,
         "name": entry.name,
@@ -366,7 +444,14 @@ pub fn explain_json(entry: &Entry) -> String {
 pub fn list() -> String {
     let mut out = String::new();
     for entry in CATALOGUE {
-        let _ = writeln!(out, "{} {} {:<34} {}", entry.code.bold(), severity_label(entry.severity), entry.name, entry.title);
+        let _ = writeln!(
+            out,
+            "{} {} {:<34} {}",
+            entry.code.bold(),
+            severity_label(entry.severity),
+            entry.name,
+            entry.title
+        );
     }
     out
 }
@@ -376,10 +461,25 @@ pub fn catalogue_markdown() -> String {
     let mut out = String::new();
     out.push_str("| code | name | severity | what |\n|---|---|---|---|\n");
     for entry in CATALOGUE {
-        let _ = writeln!(out, "| [{}](#{}) | `{}` | {} | {} |", entry.code, entry.code.to_ascii_lowercase(), entry.name, entry.severity.label(), entry.title.replace('|', "\\|"));
+        let _ = writeln!(
+            out,
+            "| [{}](#{}) | `{}` | {} | {} |",
+            entry.code,
+            entry.code.to_ascii_lowercase(),
+            entry.name,
+            entry.severity.label(),
+            entry.title.replace('|', "\\|")
+        );
     }
     for entry in CATALOGUE {
-        let _ = writeln!(out, "\n### {}\n\n`{}` · {}\n\n**{}**\n", entry.code, entry.name, entry.severity.label(), entry.title);
+        let _ = writeln!(
+            out,
+            "\n### {}\n\n`{}` · {}\n\n**{}**\n",
+            entry.code,
+            entry.name,
+            entry.severity.label(),
+            entry.title
+        );
         for paragraph in entry.explanation.split("\n\n") {
             let _ = writeln!(out, "{paragraph}\n");
         }

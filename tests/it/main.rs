@@ -5,6 +5,7 @@ mod browser;
 mod compare;
 mod concurrency;
 mod faults;
+mod diagnose;
 mod github;
 mod google_client;
 mod ledger;

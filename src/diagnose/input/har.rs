@@ -94,12 +94,17 @@ pub struct HarEntry {
 
 impl HarEntry {
     fn header(&self, name: &str) -> Option<&str> {
-        self.response_headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.response_headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// Where the response redirects to.
     fn location(&self) -> Option<&str> {
-        self.header("location").or(self.redirect_url.as_deref()).filter(|l| !l.is_empty())
+        self.header("location")
+            .or(self.redirect_url.as_deref())
+            .filter(|l| !l.is_empty())
     }
 }
 
@@ -111,7 +116,10 @@ pub struct Har {
 
 impl Har {
     pub fn read(path: &Path) -> Result<Self, InputError> {
-        let bytes = std::fs::read(path).map_err(|source| InputError::Read { path: path.to_owned(), source })?;
+        let bytes = std::fs::read(path).map_err(|source| InputError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
         Self::parse(path, &String::from_utf8_lossy(&bytes))
     }
 
@@ -128,7 +136,10 @@ impl Har {
             });
         }
         let file: HarFile = serde_json::from_str(text).map_err(|e| json_error(path, &e))?;
-        let not_har = |reason: &str| InputError::NotHar { path: path.to_owned(), reason: reason.into() };
+        let not_har = |reason: &str| InputError::NotHar {
+            path: path.to_owned(),
+            reason: reason.into(),
+        };
         let log = file.log.ok_or_else(|| not_har("it has no `log` object"))?;
         let raw = log.entries.ok_or_else(|| not_har("its `log` has no `entries`"))?;
         let entries = raw
@@ -145,7 +156,10 @@ impl Har {
                     })
                 });
                 let response_body = match (e.response.content.text, e.response.content.encoding.as_deref()) {
-                    (Some(text), Some("base64")) => STANDARD.decode(text.trim()).ok().map(|b| String::from_utf8_lossy(&b).into_owned()),
+                    (Some(text), Some("base64")) => STANDARD
+                        .decode(text.trim())
+                        .ok()
+                        .map(|b| String::from_utf8_lossy(&b).into_owned()),
                     (text, _) => text,
                 };
                 HarEntry {
@@ -227,25 +241,38 @@ impl HarObservation {
         self.flows
             .iter()
             .rev()
-            .find(|f| f.exchange.as_ref().and_then(|t| t.response.as_ref()).is_some_and(|r| r.access_token && !r.refresh_token))
+            .find(|f| {
+                f.exchange
+                    .as_ref()
+                    .and_then(|t| t.response.as_ref())
+                    .is_some_and(|r| r.access_token && !r.refresh_token)
+            })
             .or(self.flows.last())
     }
 }
 
 /// Walks the HAR in order and links each flow's steps.
 pub fn observe(har: &Har, endpoints: &ProviderEndpoints) -> HarObservation {
-    let mut seen = HarObservation { entries: har.entries.len(), ..Default::default() };
+    let mut seen = HarObservation {
+        entries: har.entries.len(),
+        ..Default::default()
+    };
     for entry in &har.entries {
         let Ok(url) = url::Url::parse(&entry.url) else { continue };
         let host = url.host_str().unwrap_or_default().to_string();
         let path = url.path().to_string();
         let endpoint = format!("{}{}", url.origin().ascii_serialization(), path);
         if let Some(legacy) = endpoints.legacy(&host, &path) {
-            seen.legacy.push(LegacyUse { entry: entry.index, endpoint: endpoint.clone(), legacy });
+            seen.legacy.push(LegacyUse {
+                entry: entry.index,
+                endpoint: endpoint.clone(),
+                legacy,
+            });
         }
         match endpoints.classify(&host, &path) {
             Some(EndpointKind::Authorize) if entry.method == "GET" => {
-                let Ok(request) = AuthRequest::from_url(&entry.url, endpoints, vec![InputNote::FromHar { entry: entry.index }])
+                let Ok(request) =
+                    AuthRequest::from_url(&entry.url, endpoints, vec![InputNote::FromHar { entry: entry.index }])
                 else {
                     continue;
                 };
@@ -267,7 +294,11 @@ pub fn observe(har: &Har, endpoints: &ProviderEndpoints) -> HarObservation {
                 let form: Vec<(String, String)> = entry
                     .body
                     .as_deref()
-                    .map(|b| url::form_urlencoded::parse(b.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
+                    .map(|b| {
+                        url::form_urlencoded::parse(b.as_bytes())
+                            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 let get = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
                 let response = entry
@@ -286,7 +317,12 @@ pub fn observe(har: &Har, endpoints: &ProviderEndpoints) -> HarObservation {
                 link_token_call(&mut seen, call);
             }
             Some(EndpointKind::Revoke) => {
-                seen.revokes.push(RevokeCall { entry: entry.index, method: entry.method.clone(), endpoint, status: entry.status });
+                seen.revokes.push(RevokeCall {
+                    entry: entry.index,
+                    method: entry.method.clone(),
+                    endpoint,
+                    status: entry.status,
+                });
             }
             _ => {
                 if endpoints.is_google() && endpoints.owns_host(&host) && path.contains("consent") {
@@ -312,7 +348,10 @@ pub fn observe(har: &Har, endpoints: &ProviderEndpoints) -> HarObservation {
 /// Reads the code or error a redirect to the app carries.
 fn read_callback(flow: &mut Flow, location: &str) {
     let Ok(url) = url::Url::parse(location) else { return };
-    let mut pairs: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let mut pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
     if let Some(fragment) = url.fragment() {
         pairs.extend(url::form_urlencoded::parse(fragment.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())));
     }
@@ -333,7 +372,9 @@ fn link_token_call(seen: &mut HarObservation, call: TokenCall) {
                 .as_ref()
                 .and_then(|code| seen.flows.iter().rposition(|f| f.code.as_ref() == Some(code)));
             let slot = by_code.or_else(|| {
-                (call.code.is_none()).then(|| seen.flows.iter().rposition(|f| f.exchange.is_none())).flatten()
+                (call.code.is_none())
+                    .then(|| seen.flows.iter().rposition(|f| f.exchange.is_none()))
+                    .flatten()
             });
             match slot {
                 Some(i) if seen.flows[i].exchange.is_none() => seen.flows[i].exchange = Some(call),
@@ -352,10 +393,19 @@ mod tests {
     #[test]
     fn html_truncated_json_and_json_without_entries_are_input_errors() {
         let p = Path::new("x.har");
-        assert!(matches!(Har::parse(p, "<html><body>Sign in</body></html>"), Err(InputError::Html { .. })));
-        assert!(matches!(Har::parse(p, "{\"log\": {\"entries\": [{\"request\": {"), Err(InputError::Truncated { .. })));
+        assert!(matches!(
+            Har::parse(p, "<html><body>Sign in</body></html>"),
+            Err(InputError::Html { .. })
+        ));
+        assert!(matches!(
+            Har::parse(p, "{\"log\": {\"entries\": [{\"request\": {"),
+            Err(InputError::Truncated { .. })
+        ));
         assert!(matches!(Har::parse(p, "{\"log\": {}}"), Err(InputError::NotHar { .. })));
-        assert!(matches!(Har::parse(p, "{\"access_token\": \"x\"}"), Err(InputError::NotHar { .. })));
+        assert!(matches!(
+            Har::parse(p, "{\"access_token\": \"x\"}"),
+            Err(InputError::NotHar { .. })
+        ));
         assert!(matches!(Har::parse(p, ""), Err(InputError::EmptyFile { .. })));
     }
 

@@ -50,26 +50,42 @@ impl InputNote {
     pub fn describe(&self) -> String {
         match self {
             InputNote::Unescaped { escape } => format!("turned the escape `{escape}` back into its character"),
-            InputNote::JoinedLines { count } => format!("joined {count} line break(s) inside the URL (a wrapped paste)"),
+            InputNote::JoinedLines { count } => {
+                format!("joined {count} line break(s) inside the URL (a wrapped paste)")
+            }
             InputNote::TrimmedPunctuation { character } => format!("dropped a trailing `{character}` after the URL"),
-            InputNote::DecodedWhole { times } => format!("the whole URL was percent-encoded {times} time(s) too many; decoded"),
+            InputNote::DecodedWhole { times } => {
+                format!("the whole URL was percent-encoded {times} time(s) too many; decoded")
+            }
             InputNote::DecodedQuery => "the query string was percent-encoded as a whole; decoded".into(),
             InputNote::AssumedScheme => "the URL had no scheme; assumed https".into(),
-            InputNote::AssumedEndpoint => "only a query string was given; assumed the provider's authorization endpoint".into(),
-            InputNote::PickedUrl { position, of } => format!("the text holds {of} URLs; used #{position}, the one on the provider's host"),
-            InputNote::SignInPage { path } => format!("{path} is a Google sign-in page; used the OAuth parameters it carries"),
+            InputNote::AssumedEndpoint => {
+                "only a query string was given; assumed the provider's authorization endpoint".into()
+            }
+            InputNote::PickedUrl { position, of } => {
+                format!("the text holds {of} URLs; used #{position}, the one on the provider's host")
+            }
+            InputNote::SignInPage { path } => {
+                format!("{path} is a Google sign-in page; used the OAuth parameters it carries")
+            }
             InputNote::FollowedContinue => "used the authorization URL in the page's continue= parameter".into(),
-            InputNote::DroppedInternal { names } => format!("left out parameters Google's sign-in pages add: {}", names.join(", ")),
+            InputNote::DroppedInternal { names } => {
+                format!("left out parameters Google's sign-in pages add: {}", names.join(", "))
+            }
             InputNote::DroppedFragment => "dropped the #fragment (it never reaches the server)".into(),
             InputNote::Duplicate { name } => format!("`{name}` appears more than once"),
-            InputNote::DoubleEncoded { name } => format!("`{name}` still holds %-escapes after decoding (encoded twice)"),
+            InputNote::DoubleEncoded { name } => {
+                format!("`{name}` still holds %-escapes after decoding (encoded twice)")
+            }
             InputNote::LineBreak { name } => format!("`{name}` holds a line break"),
             InputNote::Secret { name } => format!("`{name}` holds a secret; its value is redacted"),
             InputNote::FromHar { entry } => format!("authorization request from HAR entry #{entry}"),
             InputNote::InferredClientType { client_type, from } => {
                 format!("client type {client_type} inferred from {from} (pass --client-type to set it)")
             }
-            InputNote::InferredStatus { from } => format!("publishing status inferred from {from} (pass --publishing-status to set it)"),
+            InputNote::InferredStatus { from } => {
+                format!("publishing status inferred from {from} (pass --publishing-status to set it)")
+            }
         }
     }
 }

@@ -33,7 +33,11 @@ pub fn extract(text: &str, hosts: &[String]) -> Vec<Pasted> {
         let mut all = shared.clone();
         all.append(&mut notes);
         let url = decode_whole(url, &mut all);
-        found.push(Pasted { text: url, query_only: false, notes: all });
+        found.push(Pasted {
+            text: url,
+            query_only: false,
+            notes: all,
+        });
     }
     if !found.is_empty() {
         return found;
@@ -44,18 +48,29 @@ pub fn extract(text: &str, hosts: &[String]) -> Vec<Pasted> {
             let mut all = shared.clone();
             all.append(&mut notes);
             all.push(InputNote::AssumedScheme);
-            found.push(Pasted { text: format!("https://{url}"), query_only: false, notes: all });
+            found.push(Pasted {
+                text: format!("https://{url}"),
+                query_only: false,
+                notes: all,
+            });
             return found;
         }
     }
     if let Some(at) = lower.find("client_id=").or_else(|| lower.find("client_id%3d")) {
-        let start = text[..at].rfind(|c: char| c.is_whitespace() || "\"'<>`(".contains(c)).map(|i| i + 1).unwrap_or(0);
+        let start = text[..at]
+            .rfind(|c: char| c.is_whitespace() || "\"'<>`(".contains(c))
+            .map(|i| i + 1)
+            .unwrap_or(0);
         let (query, _, mut notes) = read_url(&text, start);
         let mut all = shared.clone();
         all.append(&mut notes);
         all.push(InputNote::AssumedEndpoint);
         let query = query.trim_start_matches('?').to_string();
-        found.push(Pasted { text: query, query_only: true, notes: all });
+        found.push(Pasted {
+            text: query,
+            query_only: true,
+            notes: all,
+        });
     }
     found
 }
@@ -77,7 +92,9 @@ fn unescape(text: &str, notes: &mut Vec<InputNote>) -> String {
     for (escape, plain) in ESCAPES {
         if out.contains(escape) {
             out = out.replace(escape, plain);
-            notes.push(InputNote::Unescaped { escape: (*escape).to_string() });
+            notes.push(InputNote::Unescaped {
+                escape: (*escape).to_string(),
+            });
         }
     }
     out
@@ -148,8 +165,8 @@ fn continuation(text: &str, after_break: usize, url: &str) -> Option<usize> {
     }
     let looks_like_query = token.contains(['=', '&', '%']);
     let url_cut_mid_pair = url.ends_with(['?', '&', '=', '%', '/']);
-    let alone_on_line = token.len() == line.trim_end().len() && !token.ends_with([':', '.', '!', ','])
-        && url.contains('?');
+    let alone_on_line =
+        token.len() == line.trim_end().len() && !token.ends_with([':', '.', '!', ',']) && url.contains('?');
     (looks_like_query || url_cut_mid_pair || alone_on_line).then_some(line_start)
 }
 
@@ -163,7 +180,9 @@ fn decode_whole(mut url: String, notes: &mut Vec<InputNote>) -> String {
         if !scheme_encoded && !query_encoded {
             break;
         }
-        url = percent_encoding::percent_decode_str(&url).decode_utf8_lossy().into_owned();
+        url = percent_encoding::percent_decode_str(&url)
+            .decode_utf8_lossy()
+            .into_owned();
         times += 1;
     }
     if times > 0 {
@@ -184,8 +203,12 @@ mod tests {
 
     #[test]
     fn a_url_in_prose_ends_at_whitespace_and_loses_trailing_punctuation() {
-        let pasted = one("I open https://accounts.google.com/o/oauth2/v2/auth?scope=email&prompt=consent. Then nothing.");
-        assert_eq!(pasted.text, "https://accounts.google.com/o/oauth2/v2/auth?scope=email&prompt=consent");
+        let pasted =
+            one("I open https://accounts.google.com/o/oauth2/v2/auth?scope=email&prompt=consent. Then nothing.");
+        assert_eq!(
+            pasted.text,
+            "https://accounts.google.com/o/oauth2/v2/auth?scope=email&prompt=consent"
+        );
         assert_eq!(pasted.notes, vec![InputNote::TrimmedPunctuation { character: '.' }]);
     }
 
@@ -199,32 +222,48 @@ mod tests {
     fn a_url_wrapped_across_lines_is_joined() {
         let text = "url: https://accounts.google.com/o/oauth2/v2/auth?client_id=x&prompt=con\nsent&access_type=offline\nError 400";
         let pasted = one(text);
-        assert_eq!(pasted.text, "https://accounts.google.com/o/oauth2/v2/auth?client_id=x&prompt=consent&access_type=offline");
+        assert_eq!(
+            pasted.text,
+            "https://accounts.google.com/o/oauth2/v2/auth?client_id=x&prompt=consent&access_type=offline"
+        );
         assert!(pasted.notes.contains(&InputNote::JoinedLines { count: 1 }));
     }
 
     #[test]
     fn a_following_sentence_is_not_joined() {
-        let pasted = one("https://accounts.google.com/o/oauth2/v2/auth?client_id=x&scope=email\nThen I get no refresh token.");
+        let pasted =
+            one("https://accounts.google.com/o/oauth2/v2/auth?client_id=x&scope=email\nThen I get no refresh token.");
         assert!(pasted.text.ends_with("scope=email"), "{}", pasted.text);
     }
 
     #[test]
     fn json_escapes_are_undone() {
-        let pasted = one(r#"{"url":"https:\/\/accounts.google.com\/o\/oauth2\/v2\/auth?client_id=x\u0026scope=email"}"#);
-        assert_eq!(pasted.text, "https://accounts.google.com/o/oauth2/v2/auth?client_id=x&scope=email");
+        let pasted =
+            one(r#"{"url":"https:\/\/accounts.google.com\/o\/oauth2\/v2\/auth?client_id=x\u0026scope=email"}"#);
+        assert_eq!(
+            pasted.text,
+            "https://accounts.google.com/o/oauth2/v2/auth?client_id=x&scope=email"
+        );
     }
 
     #[test]
     fn a_wholly_encoded_url_is_decoded_once_and_inner_encoding_kept() {
-        let pasted = one("next=https%3A%2F%2Faccounts.google.com%2Fo%2Foauth2%2Fv2%2Fauth%3Fredirect_uri%3Dhttps%253A%252F%252Fapp.example.com%26scope%3Demail");
-        assert_eq!(pasted.text, "https://accounts.google.com/o/oauth2/v2/auth?redirect_uri=https%3A%2F%2Fapp.example.com&scope=email");
+        let pasted = one(
+            "next=https%3A%2F%2Faccounts.google.com%2Fo%2Foauth2%2Fv2%2Fauth%3Fredirect_uri%3Dhttps%253A%252F%252Fapp.example.com%26scope%3Demail",
+        );
+        assert_eq!(
+            pasted.text,
+            "https://accounts.google.com/o/oauth2/v2/auth?redirect_uri=https%3A%2F%2Fapp.example.com&scope=email"
+        );
         assert!(pasted.notes.contains(&InputNote::DecodedWhole { times: 1 }));
     }
 
     #[test]
     fn a_url_without_scheme_and_a_bare_query_are_found() {
-        assert_eq!(one("see accounts.google.com/o/oauth2/auth?client_id=x").text, "https://accounts.google.com/o/oauth2/auth?client_id=x");
+        assert_eq!(
+            one("see accounts.google.com/o/oauth2/auth?client_id=x").text,
+            "https://accounts.google.com/o/oauth2/auth?client_id=x"
+        );
         let query = one("?client_id=x&scope=email&access_type=offline");
         assert!(query.query_only);
         assert_eq!(query.text, "client_id=x&scope=email&access_type=offline");
@@ -232,9 +271,18 @@ mod tests {
 
     #[test]
     fn every_url_is_listed_in_order() {
-        let found = extract("from https://app.example.com/login to https://accounts.google.com/o/oauth2/v2/auth?x=1", &[]);
+        let found = extract(
+            "from https://app.example.com/login to https://accounts.google.com/o/oauth2/v2/auth?x=1",
+            &[],
+        );
         let texts: Vec<&str> = found.iter().map(|p| p.text.as_str()).collect();
-        assert_eq!(texts, ["https://app.example.com/login", "https://accounts.google.com/o/oauth2/v2/auth?x=1"]);
+        assert_eq!(
+            texts,
+            [
+                "https://app.example.com/login",
+                "https://accounts.google.com/o/oauth2/v2/auth?x=1"
+            ]
+        );
     }
 
     #[test]

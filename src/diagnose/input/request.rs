@@ -25,8 +25,27 @@ pub const REDACTED: &str = "[redacted]";
 
 /// Parameters Google's sign-in pages add to their own URLs; the app never sent them.
 const SIGN_IN_INTERNAL: &[&str] = &[
-    "o2v", "service", "flowName", "flowEntry", "dsh", "ddm", "theme", "opparams", "continue", "followup", "authuser",
-    "ifkv", "checkedDomains", "checkConnection", "pstMsg", "TL", "rart", "as", "part", "ifkv", "passive",
+    "o2v",
+    "service",
+    "flowName",
+    "flowEntry",
+    "dsh",
+    "ddm",
+    "theme",
+    "opparams",
+    "continue",
+    "followup",
+    "authuser",
+    "ifkv",
+    "checkedDomains",
+    "checkConnection",
+    "pstMsg",
+    "TL",
+    "rart",
+    "as",
+    "part",
+    "ifkv",
+    "passive",
 ];
 
 /// One parameter: decoded name and value, and the raw `name=value` segment as sent.
@@ -40,8 +59,14 @@ pub struct Param {
 impl Param {
     /// A parameter encoded the way a query-string builder encodes it.
     pub fn new(name: &str, value: &str) -> Self {
-        let raw = url::form_urlencoded::Serializer::new(String::new()).append_pair(name, value).finish();
-        Self { name: name.to_string(), value: value.to_string(), raw }
+        let raw = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair(name, value)
+            .finish();
+        Self {
+            name: name.to_string(),
+            value: value.to_string(),
+            raw,
+        }
     }
 
     fn from_raw(raw: &str) -> Self {
@@ -49,7 +74,11 @@ impl Param {
             .next()
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .unwrap_or_default();
-        Self { name, value, raw: raw.to_string() }
+        Self {
+            name,
+            value,
+            raw: raw.to_string(),
+        }
     }
 
     pub fn is_secret(&self) -> bool {
@@ -84,15 +113,23 @@ impl AuthRequest {
             let url = format!("{}?{}", endpoints.authorize_url, query.text);
             return Self::from_url(&url, endpoints, query.notes.clone());
         }
-        let parsed: Vec<(usize, url::Url)> =
-            candidates.iter().enumerate().filter_map(|(i, c)| url::Url::parse(&c.text).ok().map(|u| (i, u))).collect();
-        let owned = parsed.iter().find(|(_, u)| u.host_str().is_some_and(|h| endpoints.owns_host(h)));
+        let parsed: Vec<(usize, url::Url)> = candidates
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| url::Url::parse(&c.text).ok().map(|u| (i, u)))
+            .collect();
+        let owned = parsed
+            .iter()
+            .find(|(_, u)| u.host_str().is_some_and(|h| endpoints.owns_host(h)));
         match (owned, candidates.first()) {
             (Some((index, _)), _) => {
                 let chosen = &candidates[*index];
                 let mut notes = chosen.notes.clone();
                 if candidates.len() > 1 {
-                    notes.push(InputNote::PickedUrl { position: index + 1, of: candidates.len() });
+                    notes.push(InputNote::PickedUrl {
+                        position: index + 1,
+                        of: candidates.len(),
+                    });
                 }
                 Self::from_url(&chosen.text, endpoints, notes)
             }
@@ -106,16 +143,26 @@ impl AuthRequest {
         Self::parse(text, endpoints, notes, true)
     }
 
-    fn parse(text: &str, endpoints: &ProviderEndpoints, mut notes: Vec<InputNote>, follow: bool) -> Result<Self, InputError> {
+    fn parse(
+        text: &str,
+        endpoints: &ProviderEndpoints,
+        mut notes: Vec<InputNote>,
+        follow: bool,
+    ) -> Result<Self, InputError> {
         let url = url::Url::parse(text).map_err(|e| InputError::NotUrl { reason: e.to_string() })?;
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(InputError::NotUrl { reason: format!("the scheme is `{}`, not https", url.scheme()) });
+            return Err(InputError::NotUrl {
+                reason: format!("the scheme is `{}`, not https", url.scheme()),
+            });
         }
         let host = url.host_str().unwrap_or_default().to_string();
         let path = url.path().to_string();
         if !endpoints.owns_host(&host) {
             if let Some(what) = callback_payload(&url) {
-                return Err(InputError::CallbackUrl { what: what.into(), authorize_url: endpoints.authorize_url.clone() });
+                return Err(InputError::CallbackUrl {
+                    what: what.into(),
+                    authorize_url: endpoints.authorize_url.clone(),
+                });
             }
             return Err(InputError::WrongHost {
                 host,
@@ -135,7 +182,9 @@ impl AuthRequest {
         if url.fragment().is_some_and(|f| !f.is_empty()) {
             notes.push(InputNote::DroppedFragment);
         }
-        let is_authorize = endpoints.authorize_paths().contains(&path.as_str());
+        // a generic profile (any host) takes any path that is not its token or revoke endpoint
+        let is_authorize = endpoints.authorize_paths().contains(&path.as_str())
+            || (endpoints.is_generic() && endpoints.classify(&host, &path).is_none());
         if !is_authorize {
             if endpoints.is_google() && path.starts_with("/signin/oauth/error") {
                 return Err(InputError::ErrorPageUrl);
@@ -152,8 +201,11 @@ impl AuthRequest {
                 return Self::parse(&next, endpoints, notes, false);
             }
             let o2v = params.iter().find(|p| p.name == "o2v").map(|p| p.value.clone());
-            let dropped: Vec<String> =
-                params.iter().filter(|p| SIGN_IN_INTERNAL.contains(&p.name.as_str())).map(|p| p.name.clone()).collect();
+            let dropped: Vec<String> = params
+                .iter()
+                .filter(|p| SIGN_IN_INTERNAL.contains(&p.name.as_str()))
+                .map(|p| p.name.clone())
+                .collect();
             params.retain(|p| !SIGN_IN_INTERNAL.contains(&p.name.as_str()));
             if !params.iter().any(|p| p.name == "client_id") {
                 return Err(not_authorize());
@@ -163,9 +215,16 @@ impl AuthRequest {
                 notes.push(InputNote::DroppedInternal { names: dropped });
             }
             // o2v names the endpoint the app opened: 1 the 2015 one, 2 today's
-            let path_then = if o2v.as_deref() == Some("1") { "/o/oauth2/auth" } else { "/o/oauth2/v2/auth" };
+            let path_then = if o2v.as_deref() == Some("1") {
+                "/o/oauth2/auth"
+            } else {
+                "/o/oauth2/v2/auth"
+            };
             endpoint = format!("{origin}{path_then}");
-        } else if endpoints.classify(&host, &path).is_some_and(|k| k != EndpointKind::Authorize) {
+        } else if endpoints
+            .classify(&host, &path)
+            .is_some_and(|k| k != EndpointKind::Authorize)
+        {
             return Err(not_authorize());
         }
         if params.is_empty() {
@@ -236,14 +295,28 @@ impl AuthRequest {
         let query: Vec<String> = self
             .params
             .iter()
-            .map(|p| if redact && p.is_secret() { format!("{}={REDACTED}", p.name) } else { p.raw.clone() })
+            .map(|p| {
+                if redact && p.is_secret() {
+                    format!("{}={REDACTED}", p.name)
+                } else {
+                    p.raw.clone()
+                }
+            })
             .collect();
-        if query.is_empty() { self.endpoint.clone() } else { format!("{}?{}", self.endpoint, query.join("&")) }
+        if query.is_empty() {
+            self.endpoint.clone()
+        } else {
+            format!("{}?{}", self.endpoint, query.join("&"))
+        }
     }
 
     /// The same request with other parameters (notes about the old ones dropped).
     pub fn with_params(&self, params: Vec<Param>) -> Self {
-        Self { params, notes: Vec::new(), ..self.clone() }
+        Self {
+            params,
+            notes: Vec::new(),
+            ..self.clone()
+        }
     }
 
     /// Whether any note is of this kind for this parameter.
@@ -258,17 +331,26 @@ fn split_query(query: &str, notes: &mut Vec<InputNote>) -> Vec<Param> {
     let decoded;
     let query = if !query.contains('=') && lower.contains("%3d") {
         notes.push(InputNote::DecodedQuery);
-        decoded = percent_encoding::percent_decode_str(query).decode_utf8_lossy().into_owned();
+        decoded = percent_encoding::percent_decode_str(query)
+            .decode_utf8_lossy()
+            .into_owned();
         decoded.as_str()
     } else {
         query
     };
-    query.split('&').filter(|s| !s.is_empty()).map(Param::from_raw).filter(|p| !p.name.is_empty()).collect()
+    query
+        .split('&')
+        .filter(|s| !s.is_empty())
+        .map(Param::from_raw)
+        .filter(|p| !p.name.is_empty())
+        .collect()
 }
 
 fn has_percent_escape(value: &str) -> bool {
     let bytes = value.as_bytes();
-    bytes.windows(3).any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit())
+    bytes
+        .windows(3)
+        .any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit())
 }
 
 fn is_sign_in_page(path: &str) -> bool {
@@ -322,34 +404,52 @@ mod tests {
 
     #[test]
     fn a_double_encoded_value_is_noted() {
-        let request =
-            AuthRequest::from_pasted("https://accounts.google.com/o/oauth2/v2/auth?client_id=x&redirect_uri=https%253A%252F%252Fa.example", &google())
-                .unwrap();
+        let request = AuthRequest::from_pasted(
+            "https://accounts.google.com/o/oauth2/v2/auth?client_id=x&redirect_uri=https%253A%252F%252Fa.example",
+            &google(),
+        )
+        .unwrap();
         assert_eq!(request.get("redirect_uri"), Some("https%3A%2F%2Fa.example"));
-        assert!(request.notes.contains(&InputNote::DoubleEncoded { name: "redirect_uri".into() }));
+        assert!(request.notes.contains(&InputNote::DoubleEncoded {
+            name: "redirect_uri".into()
+        }));
     }
 
     #[test]
     fn secrets_are_redacted_in_the_display_url() {
-        let request =
-            AuthRequest::from_pasted("https://accounts.google.com/o/oauth2/v2/auth?client_id=x&client_secret=GOCSPX-abc", &google()).unwrap();
+        let request = AuthRequest::from_pasted(
+            "https://accounts.google.com/o/oauth2/v2/auth?client_id=x&client_secret=GOCSPX-abc",
+            &google(),
+        )
+        .unwrap();
         assert!(!request.display_url().contains("GOCSPX"));
         assert!(request.url().contains("GOCSPX"));
     }
 
     #[test]
     fn the_wrong_host_and_a_callback_are_refused_without_echoing_the_code() {
-        let err = AuthRequest::from_pasted("https://login.microsoftonline.com/common/oauth2/v2.0/authorize?client_id=x", &google())
-            .unwrap_err();
+        let err = AuthRequest::from_pasted(
+            "https://login.microsoftonline.com/common/oauth2/v2.0/authorize?client_id=x",
+            &google(),
+        )
+        .unwrap_err();
         assert!(matches!(err, InputError::WrongHost { .. }), "{err}");
-        let err = AuthRequest::from_pasted("https://app.example.com/cb?state=s&code=4/0AbCdEfSecret&scope=email", &google()).unwrap_err();
+        let err = AuthRequest::from_pasted(
+            "https://app.example.com/cb?state=s&code=4/0AbCdEfSecret&scope=email",
+            &google(),
+        )
+        .unwrap_err();
         assert!(matches!(err, InputError::CallbackUrl { .. }), "{err}");
         assert!(!err.to_string().contains("0AbCdEfSecret"));
     }
 
     #[test]
     fn the_error_page_and_the_token_endpoint_are_not_authorization_requests() {
-        let err = AuthRequest::from_pasted("https://accounts.google.com/signin/oauth/error?authError=Cg9pbnZhbGlk", &google()).unwrap_err();
+        let err = AuthRequest::from_pasted(
+            "https://accounts.google.com/signin/oauth/error?authError=Cg9pbnZhbGlk",
+            &google(),
+        )
+        .unwrap_err();
         assert!(matches!(err, InputError::ErrorPageUrl), "{err}");
         let err = AuthRequest::from_pasted("https://oauth2.googleapis.com/token?grant_type=x", &google()).unwrap_err();
         assert!(matches!(err, InputError::NotAuthorize { .. }), "{err}");
@@ -364,13 +464,19 @@ mod tests {
         .unwrap();
         assert_eq!(request.endpoint, "https://accounts.google.com/o/oauth2/v2/auth");
         let names: Vec<&str> = request.params.iter().map(|p| p.name.as_str()).collect();
-        assert_eq!(names, ["access_type", "client_id", "redirect_uri", "response_type", "scope"]);
+        assert_eq!(
+            names,
+            ["access_type", "client_id", "redirect_uri", "response_type", "scope"]
+        );
     }
 
     #[test]
     fn a_query_encoded_as_a_whole_is_decoded() {
-        let request =
-            AuthRequest::from_pasted("https://accounts.google.com/o/oauth2/v2/auth?client_id%3Dx%26scope%3Demail", &google()).unwrap();
+        let request = AuthRequest::from_pasted(
+            "https://accounts.google.com/o/oauth2/v2/auth?client_id%3Dx%26scope%3Demail",
+            &google(),
+        )
+        .unwrap();
         assert_eq!(request.get("scope"), Some("email"));
         assert!(request.notes.contains(&InputNote::DecodedQuery));
     }

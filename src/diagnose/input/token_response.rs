@@ -31,7 +31,10 @@ pub struct TokenResponse {
 impl TokenResponse {
     /// Reads `--token-response FILE`.
     pub fn read(path: &Path) -> Result<Self, InputError> {
-        let bytes = std::fs::read(path).map_err(|source| InputError::Read { path: path.to_owned(), source })?;
+        let bytes = std::fs::read(path).map_err(|source| InputError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
         Self::parse(path, &String::from_utf8_lossy(&bytes))
     }
 
@@ -43,7 +46,10 @@ impl TokenResponse {
         }
         if body.starts_with("HTTP/") {
             // a response copied with its headers: the body follows the first blank line
-            let split = body.find("\r\n\r\n").map(|i| i + 4).or_else(|| body.find("\n\n").map(|i| i + 2));
+            let split = body
+                .find("\r\n\r\n")
+                .map(|i| i + 4)
+                .or_else(|| body.find("\n\n").map(|i| i + 2));
             body = split.map(|i| body[i..].trim()).unwrap_or("");
         }
         if body.starts_with('<') {
@@ -55,7 +61,10 @@ impl TokenResponse {
         }
         let value: Value = serde_json::from_str(body).map_err(|e| json_error(path, &e))?;
         let Value::Object(map) = value else {
-            return Err(InputError::NotTokenResponse { path: path.to_owned(), reason: "the JSON is not an object".into() });
+            return Err(InputError::NotTokenResponse {
+                path: path.to_owned(),
+                reason: "the JSON is not an object".into(),
+            });
         };
         let response = Self::from_map(&map);
         if !response.access_token && !response.refresh_token && response.error.is_none() {
@@ -70,9 +79,15 @@ impl TokenResponse {
     /// The shape of a JSON object from the token endpoint.
     pub fn from_map(map: &Map<String, Value>) -> Self {
         let text = |name: &str| map.get(name).and_then(Value::as_str).map(str::to_string);
-        let number = |name: &str| map.get(name).and_then(|v| v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok())));
+        let number = |name: &str| {
+            map.get(name)
+                .and_then(|v| v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
+        };
         let present = |name: &str| map.get(name).is_some_and(|v| !v.is_null() && v.as_str() != Some(""));
-        let secrets: Vec<String> = ["access_token", "refresh_token", "id_token"].iter().filter_map(|n| text(n)).collect();
+        let secrets: Vec<String> = ["access_token", "refresh_token", "id_token"]
+            .iter()
+            .filter_map(|n| text(n))
+            .collect();
         let mut fields: Vec<String> = map.keys().cloned().collect();
         fields.sort();
         Self {
@@ -122,10 +137,19 @@ mod tests {
 
     #[test]
     fn html_truncated_and_foreign_json_are_input_errors() {
-        assert!(matches!(parse("<!doctype html><h1>404</h1>"), Err(InputError::Html { .. })));
-        assert!(matches!(parse("{\"access_token\": \"ya29"), Err(InputError::Truncated { .. })));
+        assert!(matches!(
+            parse("<!doctype html><h1>404</h1>"),
+            Err(InputError::Html { .. })
+        ));
+        assert!(matches!(
+            parse("{\"access_token\": \"ya29"),
+            Err(InputError::Truncated { .. })
+        ));
         assert!(matches!(parse("[1,2]"), Err(InputError::NotTokenResponse { .. })));
-        assert!(matches!(parse("{\"hello\": 1}"), Err(InputError::NotTokenResponse { .. })));
+        assert!(matches!(
+            parse("{\"hello\": 1}"),
+            Err(InputError::NotTokenResponse { .. })
+        ));
         assert!(matches!(parse("   "), Err(InputError::EmptyFile { .. })));
     }
 }

@@ -1,0 +1,11 @@
+//! `diagnose` and `explain`: the URL table, HAR files recorded against the model, bad input,
+//! scenario emission through the binary, and the docs generated from the catalogue.
+
+mod bad_input;
+mod cli;
+mod docs;
+mod emit;
+mod har;
+mod recorder;
+mod support;
+mod table;
