@@ -197,7 +197,7 @@ every grant returned a refresh_token. On /o/oauth2/v2/auth the parameter is stil
 who already consented is sent straight back to the app, and the code exchange returns no refresh_token.\n\n\
 Apps broke silently: the first login still returned a refresh token, tests passed, and the failure showed up \
 weeks later for returning users, or when a token store was reset. The replacement is prompt=consent \
-(D2: \"consent: Prompt the user for consent\"); oauth2client 2.0.1 rewrote approval_prompt=force to \
+(D2: \"consent: Prompt the user for consent\"); oauth2client later rewrote approval_prompt=force to \
 prompt=consent for this reason. Do not send both (OD101).",
         history: &[
             ("≤2013", "approval_prompt=force documented to re-prompt for consent"),
@@ -539,7 +539,7 @@ OOB flow has been blocked. The values are urn:ietf:wg:oauth:2.0:oob, urn:ietf:wg
         sources: &["D6 loopback migration guide", "D3 loopback IP address"],
         explanation: "Desktop (installed) clients may redirect to http://127.0.0.1:PORT or http://[::1]:PORT on a \
 random free port. For iOS, Android and Chrome app clients Google blocked loopback redirects in 2022; such a \
-client gets invalid_request. The model does not know mobile client types, so it predicts the desktop behaviour.",
+request is rejected. The model does not know mobile client types, so it predicts the desktop behaviour.",
         history: &[
             ("2022-03-14", "loopback blocked for new iOS/Android/Chrome clients"),
             ("2022-08-31", "blocked for existing mobile/Chrome clients"),
@@ -590,8 +590,8 @@ builder. The model registers the once-decoded URI (what you registered in the co
         ],
         explanation: "accounts.google.com/o/oauth2/auth, accounts.google.com/o/oauth2/token, \
 www.googleapis.com/oauth2/v3/token and …/v4/token and accounts.google.com/o/oauth2/revoke still appear in \
-client-secret files and old libraries. They behave differently in places: approval_prompt=force was honoured on \
-/o/oauth2/auth after v2 stopped honouring it (google-api-php-client #2361, 2022), and the legacy revoke URL \
+client-secret files and old libraries. They behave differently in places: approval_prompt=force apparently kept working on \
+/o/oauth2/auth for years after v2 stopped honouring it (google-api-php-client #2361, 2022), and the legacy revoke URL \
 accepted GET. The model predicts today's behaviour of the current endpoints; whether the legacy authorization \
 endpoint still honours approval_prompt=force today is unconfirmed.",
         history: &[
@@ -756,6 +756,29 @@ mod tests {
         let mut again = sorted.clone();
         again.sort();
         assert_eq!(sorted, again, "the catalogue is in code order");
+    }
+
+    #[test]
+    fn every_code_the_rules_use_is_in_the_catalogue() {
+        let sources = [
+            include_str!("findings.rs"),
+            include_str!("render.rs"),
+            include_str!("emit.rs"),
+        ];
+        let mut used = 0;
+        for source in sources {
+            for (i, _) in source.match_indices("\"OD") {
+                let code = &source[i + 1..(i + 6).min(source.len())];
+                if code[2..].chars().all(|c| c.is_ascii_digit()) {
+                    assert!(
+                        CATALOGUE.iter().any(|e| e.code == code),
+                        "{code} is used but not in the catalogue"
+                    );
+                    used += 1;
+                }
+            }
+        }
+        assert!(used > 30, "found {used} uses");
     }
 
     #[test]

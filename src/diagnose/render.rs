@@ -267,7 +267,13 @@ pub fn human(diagnosis: &Diagnosis) -> String {
         "no refresh_token on any grant (exit 1)".red().bold().to_string()
     };
     let _ = writeln!(out, "{}  {verdict}", "Verdict".bold());
-    if let Some(top) = diagnosis.findings.first() {
+    // OD180 wraps another finding; point at the finding it explains
+    if let Some(top) = diagnosis
+        .findings
+        .iter()
+        .find(|f| f.code != "OD180")
+        .or(diagnosis.findings.first())
+    {
         let _ = writeln!(
             out,
             "  `oauth-drift explain {}` for the history and sources of the first finding",
