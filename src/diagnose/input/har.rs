@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::note::InputNote;
-use super::request::AuthRequest;
+use super::request::{AuthRequest, SECRET_PARAMS};
 use super::token_response::TokenResponse;
 use crate::diagnose::endpoints::{EndpointKind, Legacy, ProviderEndpoints};
 use crate::diagnose::error::{InputError, json_error};
@@ -301,11 +301,17 @@ pub fn observe(har: &Har, endpoints: &ProviderEndpoints) -> HarObservation {
                     })
                     .unwrap_or_default();
                 let get = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+                let sent: Vec<String> = form
+                    .iter()
+                    .filter(|(k, _)| SECRET_PARAMS.contains(&k.as_str()))
+                    .map(|(_, v)| v.clone())
+                    .collect();
                 let response = entry
                     .response_body
                     .as_deref()
                     .and_then(|b| serde_json::from_str::<Value>(b).ok())
-                    .and_then(|v| v.as_object().map(TokenResponse::from_map));
+                    .and_then(|v| v.as_object().map(TokenResponse::from_map))
+                    .map(|r| r.scrubbed(&sent));
                 let call = TokenCall {
                     entry: entry.index,
                     endpoint,
@@ -407,6 +413,26 @@ mod tests {
             Err(InputError::NotHar { .. })
         ));
         assert!(matches!(Har::parse(p, ""), Err(InputError::EmptyFile { .. })));
+    }
+
+    #[test]
+    fn a_secret_the_provider_echoes_in_an_error_is_scrubbed() {
+        let text = r#"{"log":{"entries":[
+          {"request":{"method":"GET","url":"https://accounts.google.com/o/oauth2/v2/auth?client_id=c&redirect_uri=https://a.example/cb&response_type=code&scope=email"},
+           "response":{"status":302,"headers":[{"name":"Location","value":"https://a.example/cb?code=4/abc-code-value"}]}},
+          {"request":{"method":"POST","url":"https://oauth2.googleapis.com/token","postData":{"text":"grant_type=authorization_code&code=4%2Fabc-code-value&client_id=c&client_secret=GOCSPX-echoed-secret"}},
+           "response":{"status":401,"content":{"text":"{\"error\":\"invalid_client\",\"error_description\":\"bad secret GOCSPX-echoed-secret for 4/abc-code-value\"}"}}}]}}"#;
+        let har = Har::parse(Path::new("x.har"), text).unwrap();
+        let registry = crate::provider::Registry::builtin();
+        let endpoints = ProviderEndpoints::for_profile(&registry.load("google").unwrap());
+        let seen = observe(&har, &endpoints);
+        let response = seen.flows[0]
+            .exchange
+            .as_ref()
+            .and_then(|t| t.response.clone())
+            .unwrap();
+        let description = response.error_description.unwrap();
+        assert_eq!(description, "bad secret [redacted] for [redacted]");
     }
 
     #[test]

@@ -104,6 +104,15 @@ impl TokenResponse {
     }
 }
 
+impl TokenResponse {
+    /// The same response with `secrets` (values from the request: a client secret, a code)
+    /// removed from its error description, in case the provider echoed them.
+    pub fn scrubbed(mut self, secrets: &[String]) -> Self {
+        self.error_description = self.error_description.map(|d| scrub(&d, secrets));
+        self
+    }
+}
+
 fn scrub(text: &str, secrets: &[String]) -> String {
     let mut out = text.to_string();
     for secret in secrets.iter().filter(|s| s.len() >= 8) {
