@@ -20,6 +20,28 @@ pub fn load_ledger(args: &ReportArgs) -> Result<Option<Ledger>, ledger::LedgerEr
     Ledger::load(&path).map(Some)
 }
 
+/// The end of `run` and `probe`: a note when `--accept` could not write, the ledger, the
+/// reports; returns the exit code.
+pub fn conclude(
+    mut report: Report,
+    args: &ReportArgs,
+    ledger: Option<&Ledger>,
+    accept_refused: bool,
+    global: &GlobalArgs,
+    title: &str,
+) -> anyhow::Result<u8> {
+    if accept_refused {
+        report
+            .notes
+            .push("snapshot writes are off (CI is set, or INSTA_UPDATE=no): --accept wrote nothing".into());
+    }
+    if let Some(ledger) = ledger {
+        crate::suite::apply_ledger(&mut report, ledger, ledger::today());
+    }
+    emit(&report, args, global, title)?;
+    Ok(report.exit_code())
+}
+
 /// Writes `report`; `title` names the run in JUnit and Markdown (`oauth-drift run`).
 pub fn emit(report: &Report, args: &ReportArgs, global: &GlobalArgs, title: &str) -> anyhow::Result<()> {
     let json_text = json::render(report);

@@ -130,16 +130,14 @@ pub async fn probe(args: ProbeArgs, global: &GlobalArgs, registry: Registry) -> 
     };
     let mut report = live::run(&options, &credentials, &cases, &registry).await?;
     report.input_errors = input_errors;
-    if !write && args.accept {
-        report
-            .notes
-            .push("snapshot writes are off (CI is set, or INSTA_UPDATE=no): --accept wrote nothing".into());
-    }
-    if let Some(ledger) = &ledger {
-        suite::apply_ledger(&mut report, ledger, crate::ledger::today());
-    }
-    output::emit(&report, &args.report, global, "oauth-drift probe")?;
-    Ok(report.exit_code())
+    output::conclude(
+        report,
+        &args.report,
+        ledger.as_ref(),
+        !write && args.accept,
+        global,
+        "oauth-drift probe",
+    )
 }
 
 /// Secrets on argv end up in shell history and process lists: refuse them, without echoing.

@@ -25,15 +25,13 @@ pub async fn run(args: RunArgs, global: &GlobalArgs, registry: Registry) -> anyh
         accept: args.accept,
         write,
     });
-    let mut report = suite::run_on_model(&suite, &registry, policy.as_ref()).await?;
-    if !write && args.accept {
-        report
-            .notes
-            .push("snapshot writes are off (CI is set, or INSTA_UPDATE=no): --accept wrote nothing".into());
-    }
-    if let Some(ledger) = &ledger {
-        suite::apply_ledger(&mut report, ledger, crate::ledger::today());
-    }
-    output::emit(&report, &args.report, global, "oauth-drift run")?;
-    Ok(report.exit_code())
+    let report = suite::run_on_model(&suite, &registry, policy.as_ref()).await?;
+    output::conclude(
+        report,
+        &args.report,
+        ledger.as_ref(),
+        !write && args.accept,
+        global,
+        "oauth-drift run",
+    )
 }

@@ -195,7 +195,7 @@ fn grant(engine: &mut Engine, params: &[(String, String)]) -> (GrantPrediction, 
         }
         AuthorizeResponse::CodePage(code) => code,
         AuthorizeResponse::Redirect(location) => {
-            let pairs = redirect_pairs(&location);
+            let (_, pairs) = crate::provider::split_redirect(&location);
             let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
             if let Some(error) = get("error") {
                 let description = get("error_description").unwrap_or_default();
@@ -281,19 +281,6 @@ fn grant(engine: &mut Engine, params: &[(String, String)]) -> (GrantPrediction, 
         scope: response.body.get("scope").and_then(|v| v.as_str()).map(str::to_string),
     };
     (prediction, token)
-}
-
-fn redirect_pairs(location: &str) -> Vec<(String, String)> {
-    let (before, fragment) = location.split_once('#').unwrap_or((location, ""));
-    let query = before.split_once('?').map(|(_, q)| q).unwrap_or("");
-    let parse = |s: &str| {
-        url::form_urlencoded::parse(s.as_bytes())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect::<Vec<_>>()
-    };
-    let mut pairs = parse(query);
-    pairs.extend(parse(fragment));
-    pairs
 }
 
 fn refresh_form(client_id: &str, token: &str) -> Vec<(String, String)> {

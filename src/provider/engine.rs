@@ -432,13 +432,7 @@ impl Engine {
             ConsentDecision::GrantOnly(_) if !self.profile.consent.granular => request.scopes.clone(),
             ConsentDecision::GrantOnly(chosen) => {
                 let chosen: BTreeSet<String> = chosen.iter().map(|s| self.normalize_scope(s)).collect();
-                let sign_in: BTreeSet<String> = self
-                    .profile
-                    .consent
-                    .sign_in_scopes
-                    .iter()
-                    .map(|s| self.normalize_scope(s))
-                    .collect();
+                let sign_in = self.sign_in_scopes();
                 request
                     .scopes
                     .iter()
@@ -692,6 +686,16 @@ impl Engine {
         })
     }
 
+    /// The sign-in scopes in the provider's spelling (granted with sign-in, D7).
+    fn sign_in_scopes(&self) -> BTreeSet<String> {
+        self.profile
+            .consent
+            .sign_in_scopes
+            .iter()
+            .map(|s| self.normalize_scope(s))
+            .collect()
+    }
+
     /// The provider's spelling of a scope (`email` → `…/auth/userinfo.email`).
     pub fn normalize_scope(&self, scope: &str) -> String {
         self.profile
@@ -866,13 +870,7 @@ impl Engine {
             .clients
             .get(client_id)
             .is_some_and(|c| c.status == PublishingStatus::Testing);
-        let sign_in: BTreeSet<String> = self
-            .profile
-            .consent
-            .sign_in_scopes
-            .iter()
-            .map(|s| self.normalize_scope(s))
-            .collect();
+        let sign_in = self.sign_in_scopes();
         let only_sign_in = scopes.iter().all(|s| sign_in.contains(s));
         let expires_at = match self.profile.refresh_token.testing_expiry_seconds {
             Some(seconds) if testing && !only_sign_in => Some(now + seconds),
@@ -1122,6 +1120,20 @@ fn build_redirect(base: &str, query: &[(&str, String)], fragment: &[(&str, Strin
         location.push_str(&encode(fragment));
     }
     location
+}
+
+/// Splits a redirect into its target and its query and fragment parameters.
+pub fn split_redirect(location: &str) -> (String, Vec<(String, String)>) {
+    let (before_fragment, fragment) = location.split_once('#').unwrap_or((location, ""));
+    let (target, query) = before_fragment.split_once('?').unwrap_or((before_fragment, ""));
+    let parse = |s: &str| {
+        url::form_urlencoded::parse(s.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect::<Vec<_>>()
+    };
+    let mut pairs = parse(query);
+    pairs.extend(parse(fragment));
+    (target.to_string(), pairs)
 }
 
 /// Whether a PKCE verifier matches its challenge (RFC 7636 §4.6).

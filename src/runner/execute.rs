@@ -11,7 +11,7 @@ use super::expect::{self, Failure, Observed};
 use crate::model::{
     ADMIN_PREFIX, CONSENT_HEADER, CONSENT_SCREEN_HEADER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER, USER_HEADER,
 };
-use crate::provider::{ClientConfig, Profile, random_token, s256_challenge};
+use crate::provider::{ClientConfig, Profile, random_token, s256_challenge, split_redirect};
 use crate::scenario::{
     Action, AuthorizeAction, AxisValue, Case, ClientAuth, ConsentChoice, ExchangeAction, ExchangeFault, Params,
     PkceMethod, RefreshAction, RefreshFault, RevokeAction, RevokeMethod, RevokeToken, Step, TokenPick,
@@ -408,20 +408,6 @@ async fn authorize<F: FrontChannel>(
     })
 }
 
-/// Splits a redirect into its target and its query and fragment parameters.
-fn split_redirect(location: &str) -> (String, Vec<(String, String)>) {
-    let (before_fragment, fragment) = location.split_once('#').unwrap_or((location, ""));
-    let (target, query) = before_fragment.split_once('?').unwrap_or((before_fragment, ""));
-    let parse = |s: &str| {
-        url::form_urlencoded::parse(s.as_bytes())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect::<Vec<_>>()
-    };
-    let mut pairs = parse(query);
-    pairs.extend(parse(fragment));
-    (target.to_string(), pairs)
-}
-
 /// The code on an out-of-band page (`<title>Success code=…</title>`).
 fn oob_code(body: &str) -> Option<String> {
     let start = body.find("<title>Success code=")? + "<title>Success code=".len();
@@ -598,30 +584,23 @@ async fn post_token(
         .finish();
     let response = request.body(body).send().await.map_err(|e| transport_problem(&e))?;
     let (response, observed) = read_json(response, state).await?;
-    let params = form
-        .iter()
-        .map(|(k, v)| (k.clone(), state.aliases.field(k, v)))
-        .collect();
     let client_auth = Some(match auth {
         ClientAuth::Body => "body".to_string(),
         ClientAuth::Basic => "basic".to_string(),
     });
     let request = RequestRecord {
-        method: "POST".into(),
-        endpoint: path.clone(),
         client_auth,
-        params,
-        ..Default::default()
+        ..RequestRecord::new("POST", path, aliased(&form, state))
     };
-    Ok((
-        StepRecord {
-            step: step.into(),
-            request: Some(request),
-            response: Some(response),
-            ..Default::default()
-        },
-        observed,
-    ))
+    Ok((StepRecord::sent(step, request, response), observed))
+}
+
+/// Form or query pairs as a transcript shows them: sorted, secrets aliased.
+fn aliased(pairs: &[(String, String)], state: &mut State) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.clone(), state.aliases.field(k, v)))
+        .collect()
 }
 
 /// Reads a JSON response into a transcript record and the raw observation.
@@ -706,22 +685,8 @@ async fn revoke(action: &RevokeAction, endpoint: &Endpoint<'_>, state: &mut Stat
     } else {
         "POST"
     };
-    let params = form
-        .iter()
-        .map(|(k, v)| (k.clone(), state.aliases.field(k, v)))
-        .collect();
-    let request = RequestRecord {
-        method: method.into(),
-        endpoint: path.clone(),
-        params,
-        ..Default::default()
-    };
-    Ok(StepRecord {
-        step: "revoke".into(),
-        request: Some(request),
-        response: Some(record),
-        ..Default::default()
-    })
+    let request = RequestRecord::new(method, path, aliased(&form, state));
+    Ok(StepRecord::sent("revoke", request, record))
 }
 
 async fn userinfo(endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
@@ -738,18 +703,11 @@ async fn userinfo(endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
     state.last = Some(observed);
     let mut params = BTreeMap::new();
     params.insert("access_token".to_string(), state.aliases.field("access_token", &token));
-    let request = RequestRecord {
-        method: "GET".into(),
-        endpoint: path.clone(),
-        params,
-        ..Default::default()
-    };
-    Ok(StepRecord {
-        step: "userinfo".into(),
-        request: Some(request),
-        response: Some(record),
-        ..Default::default()
-    })
+    Ok(StepRecord::sent(
+        "userinfo",
+        RequestRecord::new("GET", path, params),
+        record,
+    ))
 }
 
 async fn discovery(endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
@@ -771,17 +729,11 @@ async fn discovery(endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
         }
     }
     state.last = Some(observed);
-    let request = RequestRecord {
-        method: "GET".into(),
-        endpoint: path.clone(),
-        ..Default::default()
-    };
-    Ok(StepRecord {
-        step: "discovery".into(),
-        request: Some(request),
-        response: Some(record),
-        ..Default::default()
-    })
+    Ok(StepRecord::sent(
+        "discovery",
+        RequestRecord::new("GET", path, BTreeMap::new()),
+        record,
+    ))
 }
 
 async fn advance(seconds: u64, endpoint: &Endpoint<'_>) -> StepResult {

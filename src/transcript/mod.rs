@@ -49,6 +49,18 @@ pub struct StepRecord {
     pub note: Option<String>,
 }
 
+impl StepRecord {
+    /// A step that sent `request` and got `response`.
+    pub fn sent(step: &str, request: RequestRecord, response: ResponseRecord) -> Self {
+        Self {
+            step: step.into(),
+            request: Some(request),
+            response: Some(response),
+            ..Default::default()
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RequestRecord {
     pub method: String,
@@ -61,6 +73,17 @@ pub struct RequestRecord {
     pub client_auth: Option<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub params: BTreeMap<String, String>,
+}
+
+impl RequestRecord {
+    pub fn new(method: &str, endpoint: &str, params: BTreeMap<String, String>) -> Self {
+        Self {
+            method: method.into(),
+            endpoint: endpoint.into(),
+            params,
+            ..Default::default()
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
