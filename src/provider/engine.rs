@@ -505,7 +505,6 @@ impl Engine {
                 issued_at: now,
                 used: false,
             };
-            self.purge_expired_codes(now);
             self.codes.insert(code.clone(), record);
             if request.oob {
                 return AuthorizeOutcome {
@@ -539,13 +538,6 @@ impl Engine {
         AuthorizeOutcome {
             consent_screen,
             response: AuthorizeResponse::Redirect(location),
-        }
-    }
-
-    fn purge_expired_codes(&mut self, now: u64) {
-        if self.codes.len() >= STORE_CAP / 2 {
-            let lifetime = self.profile.tokens.code_lifetime_seconds;
-            self.codes.retain(|_, code| now <= code.issued_at + lifetime);
         }
     }
 

@@ -70,10 +70,6 @@ impl<K: Eq + Hash + Clone, V> BoundedMap<K, V> {
         self.map.remove(key).map(|(_, v)| v)
     }
 
-    pub fn len(&self) -> usize {
-        self.map.len()
-    }
-
     pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
         self.map.iter().map(|(k, (_, v))| (k, v))
     }
@@ -81,10 +77,6 @@ impl<K: Eq + Hash + Clone, V> BoundedMap<K, V> {
     pub fn clear(&mut self) {
         self.map.clear();
         self.order.clear();
-    }
-
-    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
-        self.map.retain(|k, (_, v)| keep(k, v));
     }
 }
 
@@ -98,7 +90,7 @@ mod tests {
         assert!(map.insert("a", 1).is_empty());
         assert!(map.insert("b", 2).is_empty());
         assert_eq!(map.insert("c", 3), vec![("a", 1)]);
-        assert_eq!(map.len(), 2);
+        assert_eq!(map.map.len(), 2);
         assert!(map.get(&"a").is_none());
     }
 
