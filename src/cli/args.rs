@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 const EXAMPLES: &str = "\
 Examples:
   oauth-drift run                                  every scenario under scenarios/ against the model
-  oauth-drift run scenarios/seed.yaml --filter google@2015
+  oauth-drift run scenarios/approval_prompt_vs_prompt_consent.yaml --filter google@2015
   oauth-drift run --format json > report.json
   oauth-drift run --junit junit.xml --json report.json --ledger known-drift.yaml
   oauth-drift compare google@2015 google --format markdown
