@@ -116,11 +116,7 @@ pub struct Har {
 
 impl Har {
     pub fn read(path: &Path) -> Result<Self, InputError> {
-        let bytes = std::fs::read(path).map_err(|source| InputError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        Self::parse(path, &String::from_utf8_lossy(&bytes))
+        Self::parse(path, &super::read_lossy(path)?)
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Self, InputError> {

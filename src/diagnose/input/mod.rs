@@ -11,3 +11,12 @@ pub use note::InputNote;
 
 pub use request::{AuthRequest, Param, REDACTED, SECRET_PARAMS};
 pub use token_response::TokenResponse;
+
+/// A user's input file as text; bytes that are not UTF-8 become U+FFFD rather than an error.
+fn read_lossy(path: &std::path::Path) -> Result<String, super::InputError> {
+    let bytes = std::fs::read(path).map_err(|source| super::InputError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}

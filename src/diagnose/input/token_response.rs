@@ -31,11 +31,7 @@ pub struct TokenResponse {
 impl TokenResponse {
     /// Reads `--token-response FILE`.
     pub fn read(path: &Path) -> Result<Self, InputError> {
-        let bytes = std::fs::read(path).map_err(|source| InputError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        Self::parse(path, &String::from_utf8_lossy(&bytes))
+        Self::parse(path, &super::read_lossy(path)?)
     }
 
     /// Parses a token response: JSON, optionally after an HTTP status line and headers.
