@@ -968,6 +968,9 @@ impl Engine {
                 .filter(|r| grant_alive(r) && r.expires_at.is_none_or(|at| now < at)),
         };
         let Some(record) = record.cloned() else {
+            if profile.endpoints.revoke_invalid_token_ok {
+                return JsonResponse::ok(json!({}));
+            }
             return JsonResponse::error(ProviderError::new(&errors.revoke_invalid_token, "", ""));
         };
         if let Some(grant) = self.grants.remove(&record.grant) {

@@ -47,6 +47,9 @@ pub struct Endpoints {
     pub userinfo: String,
     pub discovery: String,
     pub revoke_methods: Vec<String>,
+    /// RFC 7009 §2.2: answer 200 for an invalid or already revoked token (Google answers 400).
+    #[serde(default)]
+    pub revoke_invalid_token_ok: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -326,7 +329,8 @@ impl Registry {
 /// Deep-merges `overlay` into `base`: mappings merge key by key, anything else replaces.
 fn merge(base: &mut serde_yaml::Value, overlay: serde_yaml::Value) {
     match (base, overlay) {
-        (serde_yaml::Value::Mapping(base), serde_yaml::Value::Mapping(overlay)) => {
+        // `{}` clears: an era may drop every entry of a map it inherits (oidc's scope aliases)
+        (serde_yaml::Value::Mapping(base), serde_yaml::Value::Mapping(overlay)) if !overlay.is_empty() => {
             for (key, value) in overlay {
                 match base.get_mut(&key) {
                     Some(slot) => merge(slot, value),
@@ -374,6 +378,14 @@ mod tests {
         assert_eq!(old.endpoints.userinfo, now.endpoints.userinfo);
         assert_eq!(old.errors.code_reused.description, "Code was already redeemed.");
         assert_eq!(old.refresh_token.testing_expiry_seconds, None);
+    }
+
+    #[test]
+    fn an_empty_map_in_an_era_clears_the_inherited_one() {
+        let oidc = Registry::builtin().load("oidc").unwrap();
+        assert!(oidc.tokens.scope_aliases.is_empty(), "{:?}", oidc.tokens.scope_aliases);
+        let old = Registry::builtin().load("google@2015").unwrap();
+        assert!(!old.tokens.scope_aliases.is_empty(), "a map not mentioned is inherited");
     }
 
     #[test]
