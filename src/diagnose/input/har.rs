@@ -416,8 +416,8 @@ mod tests {
         let text = r#"{"log":{"entries":[
           {"request":{"method":"GET","url":"https://accounts.google.com/o/oauth2/v2/auth?client_id=c&redirect_uri=https://a.example/cb&response_type=code&scope=email"},
            "response":{"status":302,"headers":[{"name":"Location","value":"https://a.example/cb?code=4/abc-code-value"}]}},
-          {"request":{"method":"POST","url":"https://oauth2.googleapis.com/token","postData":{"text":"grant_type=authorization_code&code=4%2Fabc-code-value&client_id=c&client_secret=GOCSPX-echoed-secret"}},
-           "response":{"status":401,"content":{"text":"{\"error\":\"invalid_client\",\"error_description\":\"bad secret GOCSPX-echoed-secret for 4/abc-code-value\"}"}}}]}}"#;
+          {"request":{"method":"POST","url":"https://oauth2.googleapis.com/token","postData":{"text":"grant_type=authorization_code&code=4%2Fabc-code-value&client_id=c&client_secret=fake-echoed-secret"}},
+           "response":{"status":401,"content":{"text":"{\"error\":\"invalid_client\",\"error_description\":\"bad secret fake-echoed-secret for 4/abc-code-value\"}"}}}]}}"#;
         let har = Har::parse(Path::new("x.har"), text).unwrap();
         let registry = crate::provider::Registry::builtin();
         let endpoints = ProviderEndpoints::for_profile(&registry.load("google").unwrap());

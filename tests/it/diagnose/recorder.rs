@@ -37,7 +37,7 @@ impl Browser {
             .await;
         let client = ClientConfig {
             client_id: "424242-har.apps.googleusercontent.com".into(),
-            client_secret: "GOCSPX-har-fixture-secret-9f8e7d".into(),
+            client_secret: "fake-har-fixture-secret-9f8e7d".into(),
             kind: ClientKind::Web,
             status,
             redirect_uris: vec![format!("{}/oauth2/callback", app.uri())],

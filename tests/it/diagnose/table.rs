@@ -336,7 +336,7 @@ const ROWS: &[Row] = &[
     ),
     row(
         "client_secret pasted into the authorization URL",
-        "https://accounts.google.com/o/oauth2/v2/auth?client_id=25-y.apps.googleusercontent.com&client_secret=GOCSPX-not-a-real-secret-0000&redirect_uri=https://app.example.com/cb&response_type=code&scope=email&access_type=offline&prompt=consent",
+        "https://accounts.google.com/o/oauth2/v2/auth?client_id=25-y.apps.googleusercontent.com&client_secret=fake-not-a-real-secret-0000&redirect_uri=https://app.example.com/cb&response_type=code&scope=email&access_type=offline&prompt=consent",
         ok(true, true),
         ok(true, true),
         &["OD113", "OD194"],
@@ -494,7 +494,7 @@ fn causes_come_first_and_the_top_cause_has_a_fix_that_names_the_change() {
 fn secrets_in_the_pasted_url_never_reach_the_output() {
     let registry = Registry::builtin();
     let url = format!(
-        "{V2}?client_id=1&client_secret=GOCSPX-s3cr3t-value&code=4%2F0AbSecretCode&redirect_uri=https://a.example/cb&response_type=code&scope=email&access_type=offline&prompt=consent"
+        "{V2}?client_id=1&client_secret=fake-s3cr3t-value&code=4%2F0AbSecretCode&redirect_uri=https://a.example/cb&response_type=code&scope=email&access_type=offline&prompt=consent"
     );
     let diagnosis = diagnose(
         &Input {
