@@ -13,7 +13,9 @@ use oauth_drift::provider::{ClientConfig, ClientKind, Engine, PublishingStatus, 
 use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const REDIRECT: &str = "https://app.example.com/cb";
+mod support;
+
+use support::{CLIENT_ID, CLIENT_SECRET, REDIRECT, flow};
 
 struct Options {
     trials: usize,
@@ -65,75 +67,13 @@ async fn bare_server() -> MockServer {
 async fn model_server() -> ModelServer {
     let profile = Arc::new(Registry::builtin().load("google").expect("the google profile loads"));
     let client = ClientConfig {
-        client_id: "bench".into(),
-        client_secret: "bench-secret".into(),
+        client_id: CLIENT_ID.into(),
+        client_secret: CLIENT_SECRET.into(),
         kind: ClientKind::Web,
         status: PublishingStatus::Production,
         redirect_uris: vec![REDIRECT.into()],
     };
     ModelServer::start(Engine::new(profile, [client])).await
-}
-
-/// One authorize → exchange → refresh flow; panics if the server answers wrongly, so a
-/// broken model cannot look fast.
-async fn flow(http: &reqwest::Client, base: &str, user: &str) {
-    let authorize = format!(
-        "{base}/o/oauth2/v2/auth?client_id=bench&redirect_uri={}&response_type=code&scope=openid&access_type=offline&prompt=consent&state=s",
-        url::form_urlencoded::byte_serialize(REDIRECT.as_bytes()).collect::<String>()
-    );
-    let response = http
-        .get(authorize)
-        .header(USER_HEADER, user)
-        .send()
-        .await
-        .expect("authorize answers");
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .expect("a redirect")
-        .to_string();
-    let code = url::Url::parse(&location)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .map(|(_, v)| v.into_owned())
-        .expect("a code");
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", &code),
-        ("redirect_uri", REDIRECT),
-        ("client_id", "bench"),
-        ("client_secret", "bench-secret"),
-    ];
-    let body: serde_json::Value = http
-        .post(format!("{base}/token"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .map(|b| serde_json::from_slice(&b).expect("JSON"))
-        .unwrap();
-    let refresh_token = body["refresh_token"].as_str().expect("a refresh token").to_string();
-    let form = [
-        ("grant_type", "refresh_token"),
-        ("refresh_token", &refresh_token),
-        ("client_id", "bench"),
-        ("client_secret", "bench-secret"),
-    ];
-    let body: serde_json::Value = http
-        .post(format!("{base}/token"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .map(|b| serde_json::from_slice(&b).expect("JSON"))
-        .unwrap();
-    assert!(body["access_token"].is_string());
 }
 
 /// Flows per second over `seconds`, `concurrency` flows in flight.
@@ -151,7 +91,14 @@ async fn measure(base: &str, options: &Options) -> f64 {
         tasks.push(tokio::spawn(async move {
             let mut n = 0usize;
             while !stop.load(Ordering::Relaxed) {
-                flow(&http, &base, &format!("user{}", (worker * 7919 + n) % 1000)).await;
+                let user = format!("user{}", (worker * 7919 + n) % 1000);
+                flow(
+                    &http,
+                    &base,
+                    &[("scope", "openid"), ("prompt", "consent")],
+                    &[(USER_HEADER, &user)],
+                )
+                .await;
                 done.fetch_add(1, Ordering::Relaxed);
                 n += 1;
             }

@@ -10,7 +10,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-const REDIRECT: &str = "https://app.example.com/cb";
+mod support;
+
+use support::{CLIENT_SECRET, REDIRECT, flow};
 
 fn arg(flag: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();
@@ -30,13 +32,13 @@ fn start_serve() -> (Child, String) {
             "0",
             "--quiet",
             "--client-id",
-            "bench",
+            support::CLIENT_ID,
             "--client-type",
             "web",
             "--redirect-uri",
             REDIRECT,
         ])
-        .env("OAUTH_DRIFT_SERVE_CLIENT_SECRET", "bench-secret")
+        .env("OAUTH_DRIFT_SERVE_CLIENT_SECRET", CLIENT_SECRET)
         .stdout(Stdio::piped())
         .spawn()
         .expect("serve starts");
@@ -59,61 +61,6 @@ fn memory_kib(pid: u32) -> (u64, u64) {
             .unwrap_or(0)
     };
     (field("VmHWM:"), field("VmRSS:"))
-}
-
-async fn flow(http: &reqwest::Client, base: &str, user: u64) {
-    let authorize = format!(
-        "{base}/o/oauth2/v2/auth?client_id=bench&redirect_uri={}&response_type=code&scope=openid%20email&access_type=offline&state=s&login_hint=user{user}%40example.com",
-        url::form_urlencoded::byte_serialize(REDIRECT.as_bytes()).collect::<String>()
-    );
-    let response = http.get(authorize).send().await.expect("authorize answers");
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .expect("a redirect")
-        .to_string();
-    let code = url::Url::parse(&location)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .map(|(_, v)| v.into_owned())
-        .expect("a code");
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", &code),
-        ("redirect_uri", REDIRECT),
-        ("client_id", "bench"),
-        ("client_secret", "bench-secret"),
-    ];
-    let bytes = http
-        .post(format!("{base}/token"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    let body: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON");
-    let refresh_token = body["refresh_token"]
-        .as_str()
-        .expect("a refresh token on a first grant")
-        .to_string();
-    let form = [
-        ("grant_type", "refresh_token"),
-        ("refresh_token", &refresh_token),
-        ("client_id", "bench"),
-        ("client_secret", "bench-secret"),
-    ];
-    let status = http
-        .post(format!("{base}/token"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
-        .status();
-    assert_eq!(status, 200);
 }
 
 #[tokio::main]
@@ -144,7 +91,8 @@ async fn main() {
                     if user >= batch_end {
                         break;
                     }
-                    flow(&http, &base, user).await;
+                    let hint = format!("user{user}@example.com");
+                    flow(&http, &base, &[("scope", "openid email"), ("login_hint", &hint)], &[]).await;
                 }
             }));
         }
