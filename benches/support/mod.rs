@@ -29,12 +29,7 @@ pub async fn flow(http: &reqwest::Client, base: &str, extra: &[(&str, &str)], he
         .and_then(|v| v.to_str().ok())
         .expect("a redirect")
         .to_string();
-    let code = url::Url::parse(&location)
-        .expect("a redirect URL")
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .map(|(_, v)| v.into_owned())
-        .expect("a code");
+    let code = oauth_drift::provider::redirect_param(&location, "code").expect("a code");
     let exchange = [
         ("grant_type", "authorization_code"),
         ("code", code.as_str()),

@@ -1131,6 +1131,15 @@ pub fn split_redirect(location: &str) -> (String, Vec<(String, String)>) {
     (target.to_string(), pairs)
 }
 
+/// The first value of parameter `name` in a redirect's query or fragment.
+pub fn redirect_param(location: &str, name: &str) -> Option<String> {
+    split_redirect(location)
+        .1
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
 /// Whether a PKCE verifier matches its challenge (RFC 7636 §4.6).
 pub fn pkce_matches(method: &str, challenge: &str, verifier: &str) -> bool {
     match method {

@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::{AuthorizeResponse, ClientConfig, ClientKind, ConsentDecision, Engine, PublishingStatus, Registry};
+use super::{
+    AuthorizeResponse, ClientConfig, ClientKind, ConsentDecision, Engine, PublishingStatus, Registry, redirect_param,
+};
 
 const REDIRECT: &str = "https://app.example.com/cb";
 
@@ -38,12 +40,7 @@ fn grant(engine: &mut Engine, extra: &[(&str, &str)]) -> (bool, Value) {
     let AuthorizeResponse::Redirect(location) = outcome.response else {
         panic!("no redirect: {outcome:?}")
     };
-    let url = url::Url::parse(&location).unwrap();
-    let code = url
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .map(|(_, v)| v.into_owned())
-        .expect("a code");
+    let code = redirect_param(&location, "code").expect("a code");
     let form = pairs(&[
         ("grant_type", "authorization_code"),
         ("code", &code),
@@ -54,6 +51,16 @@ fn grant(engine: &mut Engine, extra: &[(&str, &str)]) -> (bool, Value) {
     let response = engine.token(&form, None);
     assert_eq!(response.status, 200, "{}", response.body);
     (outcome.consent_screen, response.body)
+}
+
+/// `n` grants that force the consent screen, so each mints a refresh token; returns them.
+fn forced_refresh_tokens(engine: &mut Engine, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|_| {
+            let body = grant(engine, &[("access_type", "offline"), ("prompt", "consent")]).1;
+            body["refresh_token"].as_str().expect("a refresh token").to_string()
+        })
+        .collect()
 }
 
 fn refresh(engine: &mut Engine, token: &str) -> (u16, Value) {
@@ -96,14 +103,7 @@ fn approval_prompt_force_forces_consent_only_in_the_2015_era() {
 fn the_per_client_limit_silently_invalidates_the_oldest_refresh_token() {
     let mut google = engine("google");
     let limit = google.profile().refresh_token.limit_per_user_client;
-    let tokens: Vec<String> = (0..=limit)
-        .map(|_| {
-            grant(&mut google, &[("access_type", "offline"), ("prompt", "consent")]).1["refresh_token"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    let tokens = forced_refresh_tokens(&mut google, limit + 1);
     let (status, body) = refresh(&mut google, &tokens[0]);
     assert_eq!(
         (status, body["error_description"].as_str()),
@@ -183,13 +183,7 @@ fn codes_are_single_use_and_expire_after_ten_minutes() {
         else {
             panic!()
         };
-        url::Url::parse(&location)
-            .unwrap()
-            .query_pairs()
-            .find(|(k, _)| k == "code")
-            .unwrap()
-            .1
-            .into_owned()
+        redirect_param(&location, "code").expect("a code")
     };
     let exchange = |engine: &mut Engine, code: &str| {
         let form = pairs(&[
@@ -283,14 +277,7 @@ fn freezing_a_virtual_clock_changes_nothing() {
 #[test]
 fn the_refresh_token_store_is_capped_and_its_grant_forgets_evicted_tokens() {
     let mut google = engine("google").with_store_cap(3);
-    let tokens: Vec<String> = (0..5)
-        .map(|_| {
-            grant(&mut google, &[("access_type", "offline"), ("prompt", "consent")]).1["refresh_token"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    let tokens = forced_refresh_tokens(&mut google, 5);
     assert_eq!(
         google.grants()[0].live_refresh_tokens,
         3,

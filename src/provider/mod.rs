@@ -9,6 +9,6 @@ mod store;
 pub use engine::{
     AuthorizeOutcome, AuthorizeResponse, AuthorizeStep, ClientConfig, ClientKind, ConsentDecision, Engine,
     GrantSummary, JsonResponse, PendingConsent, ProviderError, PublishingStatus, is_oob, param, pkce_matches,
-    random_token, s256_challenge, split_redirect,
+    random_token, redirect_param, s256_challenge, split_redirect,
 };
 pub use profile::{Delivery, ErrorSpec, OfflineRequest, Profile, ProfileError, Registry, closest};

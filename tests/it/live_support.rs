@@ -67,13 +67,7 @@ impl Provider {
         else {
             panic!("the model did not redirect");
         };
-        let code = url::Url::parse(&location)
-            .unwrap()
-            .query_pairs()
-            .find(|(k, _)| k == "code")
-            .unwrap()
-            .1
-            .into_owned();
+        let code = oauth_drift::provider::redirect_param(&location, "code").expect("a code");
         let form: Vec<(String, String)> = [
             ("grant_type", "authorization_code"),
             ("code", code.as_str()),

@@ -208,13 +208,7 @@ async fn serve_logs_no_planted_secret() {
         .to_str()
         .unwrap()
         .to_string();
-    let code = url::Url::parse(&location)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .unwrap()
-        .1
-        .into_owned();
+    let code = oauth_drift::provider::redirect_param(&location, "code").expect("a code");
     let form = [
         ("grant_type", "authorization_code"),
         ("code", code.as_str()),

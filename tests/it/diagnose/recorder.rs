@@ -76,11 +76,7 @@ impl Browser {
             .await;
         let location = response.location?;
         self.get(&location, &[]).await;
-        let parsed = url::Url::parse(&location).ok()?;
-        parsed
-            .query_pairs()
-            .find(|(k, _)| k == "code")
-            .map(|(_, v)| v.into_owned())
+        oauth_drift::provider::redirect_param(&location, "code")
     }
 
     /// Exchanges a code like a single-page app would (the request is visible in the HAR).
