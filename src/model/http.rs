@@ -443,12 +443,35 @@ fn header(request: &Request, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The scheme, host and port the client used to reach us.
+/// The scheme, host and port the client used to reach us: its Host header when that is a
+/// plain `host[:port]`, else the address the request came in on.
 fn base_url(request: &Request) -> String {
-    match header(request, "host") {
+    match header(request, "host").filter(|host| is_authority(host)) {
         Some(host) => format!("{}://{host}", request.url.scheme()),
         None => request.url.origin().ascii_serialization(),
     }
+}
+
+/// Whether `host` is exactly `host[:port]`: no userinfo, path, query or fragment smuggled in.
+fn is_authority(host: &str) -> bool {
+    let Ok(url) = url::Url::parse(&format!("http://{host}/")) else {
+        return false;
+    };
+    let Some(parsed) = url.host_str() else {
+        return false;
+    };
+    let rebuilt = match url.port() {
+        Some(port) => format!("{parsed}:{port}"),
+        // `host:80` parses to no port (the default); keep the client's spelling
+        None if host.ends_with(":80") => format!("{parsed}:80"),
+        None => parsed.to_string(),
+    };
+    url.username().is_empty()
+        && url.password().is_none()
+        && url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none()
+        && rebuilt.eq_ignore_ascii_case(host)
 }
 
 /// `application/x-www-form-urlencoded` pairs; wiremock has no form matcher.
@@ -470,4 +493,29 @@ fn basic_auth(request: &Request) -> Option<(String, String)> {
             .map(|(_, v)| v.into_owned())
     };
     Some((unescape(id)?, unescape(secret)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_plain_host_and_port_is_an_authority() {
+        for good in ["127.0.0.1:8080", "localhost", "LocalHost:1", "[::1]:9", "app.example:80"] {
+            assert!(is_authority(good), "{good}");
+        }
+        for bad in [
+            "x/_oauth-drift/reset?",
+            "evil@127.0.0.1:1",
+            "a:b@host",
+            "host?x",
+            "host#x",
+            "host:99999",
+            "host:",
+            "",
+            "ho st",
+        ] {
+            assert!(!is_authority(bad), "{bad}");
+        }
+    }
 }

@@ -34,7 +34,7 @@ impl Standalone {
         let address = listener.local_addr()?;
         let listener = tokio::net::TcpListener::from_std(listener)?;
         let (shutdown, stop) = watch::channel(false);
-        tokio::spawn(accept_loop(listener, Arc::new(responder), stop));
+        tokio::spawn(accept_loop(listener, address, Arc::new(responder), stop));
         Ok(Self { address, shutdown })
     }
 
@@ -51,6 +51,7 @@ impl Drop for Standalone {
 
 async fn accept_loop(
     listener: tokio::net::TcpListener,
+    address: SocketAddr,
     responder: Arc<ProviderResponder>,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -72,7 +73,7 @@ async fn accept_loop(
         tokio::spawn(async move {
             let service = service_fn(move |request| {
                 let responder = Arc::clone(&responder);
-                async move { Ok::<_, Infallible>(answer(&responder, request).await) }
+                async move { Ok::<_, Infallible>(answer(&responder, address, request).await) }
             });
             let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
             tokio::pin!(connection);
@@ -87,20 +88,25 @@ async fn accept_loop(
     }
 }
 
-async fn answer(responder: &ProviderResponder, request: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
+async fn answer(
+    responder: &ProviderResponder,
+    address: SocketAddr,
+    request: hyper::Request<Incoming>,
+) -> hyper::Response<Full<Bytes>> {
     let (parts, body) = request.into_parts();
+    // the same shape wiremock gives the responder, an absolute URL, built from the request
+    // target alone: the Host header is the client's to choose and never routes (a Host of
+    // `x/_oauth-drift/reset?` once turned `POST /token` into a reset)
+    let target = match parts.uri.path_and_query() {
+        Some(target) if target.as_str().starts_with('/') => target.as_str(),
+        _ => return to_hyper(Answer::new(400)),
+    };
+    let Ok(url) = url::Url::parse(&format!("http://{address}{target}")) else {
+        return to_hyper(Answer::new(400));
+    };
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes().to_vec(),
         Err(_) => return to_hyper(Answer::new(413)),
-    };
-    // the same shape wiremock gives the responder: an absolute URL
-    let host = parts
-        .headers
-        .get(hyper::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    let Ok(url) = url::Url::parse(&format!("http://{host}{}", parts.uri)) else {
-        return to_hyper(Answer::new(400));
     };
     let request = wiremock::Request {
         url,

@@ -2,6 +2,10 @@
 //! requests, slow connections, cross-site admin calls. Each test is bounded in requests and
 //! in time, and each guards one finding of the security review (issue 9).
 
+use std::time::Duration;
+
+/// How long a test waits for any one answer.
+const BOUND: Duration = Duration::from_secs(20);
 
 use serde_json::Value;
 
@@ -141,4 +145,53 @@ fn longest_common_substring(a: &str, b: &str) -> usize {
         }
     }
     best
+}
+
+/// Sends `request` as raw bytes on a new connection and returns the whole answer (the request
+/// should say `Connection: close`).
+async fn raw(base: &str, request: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(BOUND, stream.read_to_end(&mut answer)).await;
+    assert!(read.is_ok(), "no answer within {BOUND:?}");
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+async fn grant_count(http: &reqwest::Client, base: &str) -> usize {
+    let grants = json(http.get(format!("{base}/_oauth-drift/grants")).send().await.unwrap()).await;
+    grants["grants"].as_array().unwrap().len()
+}
+
+#[tokio::test]
+async fn the_host_header_never_changes_routing_and_discovery_follows_only_a_plain_host() {
+    let mut server = start(&[]);
+    let http = http();
+    flow(&http, &server.base, "kept").await;
+    assert_eq!(grant_count(&http, &server.base).await, 1);
+
+    let forged = "POST /token HTTP/1.1\r\nHost: x/_oauth-drift/reset?\r\n\
+                  Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    let answer = raw(&server.base, forged).await;
+    assert!(answer.contains("Missing required parameter: grant_type"), "the token endpoint answered:\n{answer}");
+    assert_eq!(grant_count(&http, &server.base).await, 1, "the forged Host reset the server");
+
+    let discovery = |host: &str| {
+        format!("GET /.well-known/openid-configuration HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")
+    };
+    let answer = raw(&server.base, &discovery("app.test:8443")).await;
+    assert!(answer.contains("\"token_endpoint\":\"http://app.test:8443/token\""), "{answer}");
+    for forged in ["evil.test/x?", "user@evil.test", "evil.test#"] {
+        let answer = raw(&server.base, &discovery(forged)).await;
+        assert!(
+            answer.contains(&format!("\"token_endpoint\":\"{}/token\"", server.base)),
+            "Host {forged}: {answer}"
+        );
+    }
+    assert!(server.terminate().success());
+    let log = server.stderr();
+    assert!(log.contains("POST /token -> 400"), "the access log names the real path:\n{log}");
+    assert!(!log.contains("/_oauth-drift/reset"), "{log}");
 }
