@@ -141,6 +141,7 @@ pub fn parse(path: &Path, text: &str, registry: &Registry) -> Result<Scenario, S
         ));
     }
     let first: ScenarioFile = serde_yaml::from_str(text).map_err(|e| ScenarioError::from_yaml(path, &e))?;
+    check_case_count(path, text, &first)?;
     let names = Names {
         providers: registry.ids().map(str::to_string).collect(),
         axes: first
@@ -183,6 +184,40 @@ pub fn parse(path: &Path, text: &str, registry: &Registry) -> Result<Scenario, S
         file,
         step_lines,
     })
+}
+
+/// The most cases one scenario file may expand into (docs/scenarios.md). The matrix is a
+/// product: ten axes of ten values are 10^10 cases, which no run finishes and whose names alone
+/// exhaust memory, so a larger product is refused before a single case is built.
+pub const MAX_CASES: u64 = 10_000;
+
+fn check_case_count(path: &Path, text: &str, file: &ScenarioFile) -> Result<(), ScenarioError> {
+    let mut cases: u64 = 1;
+    for (_, values) in &file.matrix.0 {
+        cases = cases.saturating_mul(values.len() as u64);
+    }
+    if cases <= MAX_CASES {
+        return Ok(());
+    }
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("matrix:"))
+        .map_or(1, |i| i + 1);
+    let sizes: Vec<String> = file.matrix.0.iter().map(|(_, v)| v.len().to_string()).collect();
+    let count = if cases == u64::MAX {
+        "more than 18446744073709551615".to_string()
+    } else {
+        cases.to_string()
+    };
+    Err(ScenarioError::at(
+        path,
+        line,
+        1,
+        format!(
+            "the matrix expands into {count} cases ({}); a file may have at most {MAX_CASES}: split it into several files",
+            sizes.join(" × ")
+        ),
+    ))
 }
 
 /// The line of each item of the top-level list under `key` (`steps:`), block style; the

@@ -7,6 +7,7 @@ mod concurrency;
 mod diagnose;
 mod faults;
 mod github;
+mod hostile_input;
 mod google_client;
 mod ledger;
 mod live_support;
