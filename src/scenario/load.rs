@@ -120,8 +120,8 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 
 /// Reads and parses one scenario file.
 pub fn load_file(path: &Path, registry: &Registry) -> Result<Scenario, ScenarioError> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| ScenarioError::at(path, 1, 1, format!("cannot read file: {e}")))?;
+    let text = crate::limits::read_bounded_text(path)
+        .map_err(|e| ScenarioError::at(path, 1, 1, format!("cannot read file: {e}")))?;
     parse(path, &text, registry)
 }
 
@@ -139,6 +139,9 @@ pub fn parse(path: &Path, text: &str, registry: &Registry) -> Result<Scenario, S
             1,
             "the file is empty; a scenario needs at least `name:` and `steps:`",
         ));
+    }
+    if let Err(deep) = crate::limits::check_yaml_depth(text) {
+        return Err(ScenarioError::at(path, deep.line, deep.column, deep.message()));
     }
     let first: ScenarioFile = serde_yaml::from_str(text).map_err(|e| ScenarioError::from_yaml(path, &e))?;
     check_case_count(path, text, &first)?;
@@ -199,10 +202,7 @@ fn check_case_count(path: &Path, text: &str, file: &ScenarioFile) -> Result<(), 
     if cases <= MAX_CASES {
         return Ok(());
     }
-    let line = text
-        .lines()
-        .position(|l| l.starts_with("matrix:"))
-        .map_or(1, |i| i + 1);
+    let line = text.lines().position(|l| l.starts_with("matrix:")).map_or(1, |i| i + 1);
     let sizes: Vec<String> = file.matrix.0.iter().map(|(_, v)| v.len().to_string()).collect();
     let count = if cases == u64::MAX {
         "more than 18446744073709551615".to_string()

@@ -38,3 +38,140 @@ fn a_matrix_within_the_case_cap_still_runs() {
     let ran = output_within(oauth_drift(dir.path(), &["run", "wide.yaml", "--no-snapshots"]), LIMIT);
     assert_eq!(ran.code, 0, "{}{}", ran.stdout, ran.stderr);
 }
+
+/// `n` distinct ledger entries, then the first one again.
+fn ledger_with_a_late_duplicate(n: usize) -> String {
+    let mut text = String::with_capacity(n * 96);
+    text.push_str("drifts:\n");
+    for i in (0..n).chain([0]) {
+        text.push_str(&format!(
+            "  - case: c{i}\n    observed: o\n    reason: r\n    link: https://e.example/\n    expires: 2030-01-01\n"
+        ));
+    }
+    text
+}
+
+#[test]
+fn a_ledger_of_a_hundred_thousand_entries_is_checked_for_duplicates_in_linear_time() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("known-drift.yaml"),
+        ledger_with_a_late_duplicate(100_000),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("a.yaml"), "name: a\nsteps:\n  - discovery:\n").unwrap();
+    let ran = output_within(
+        oauth_drift(
+            dir.path(),
+            &["run", "a.yaml", "--no-snapshots", "--ledger", "known-drift.yaml"],
+        ),
+        LIMIT,
+    );
+    let output = format!("{}{}", ran.stdout, ran.stderr);
+    assert_eq!(ran.code, 2, "{output}");
+    assert!(
+        output.contains("known-drift.yaml:500002:1: case `c0` is already listed at line 2"),
+        "{output}"
+    );
+}
+
+#[test]
+fn yaml_nested_a_hundred_thousand_levels_deep_is_refused_at_once_with_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let deep = format!(
+        "name: deep\nsteps:\n  - authorize: {{scope: {}}}\n",
+        "[".repeat(100_000)
+    );
+    std::fs::write(dir.path().join("deep.yaml"), &deep).unwrap();
+    std::fs::write(
+        dir.path().join("deep-ledger.yaml"),
+        format!("drifts: {}", "{a: ".repeat(100_000)),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("a.yaml"), "name: a\nsteps:\n  - discovery:\n").unwrap();
+    let ran = output_within(oauth_drift(dir.path(), &["run", "deep.yaml", "--no-snapshots"]), LIMIT);
+    let output = format!("{}{}", ran.stdout, ran.stderr);
+    assert_eq!(ran.code, 2, "{output}");
+    assert!(output.contains("deep.yaml:3:"), "{output}");
+    assert!(output.contains("nests more than 64 levels"), "{output}");
+    let ran = output_within(
+        oauth_drift(
+            dir.path(),
+            &["run", "a.yaml", "--no-snapshots", "--ledger", "deep-ledger.yaml"],
+        ),
+        LIMIT,
+    );
+    let output = format!("{}{}", ran.stdout, ran.stderr);
+    assert_eq!(ran.code, 2, "{output}");
+    assert!(
+        output.contains("deep-ledger.yaml:1:") && output.contains("nests more than 64 levels"),
+        "{output}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn endless_inputs_are_read_up_to_the_cap_and_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.yaml"), "name: a\nsteps:\n  - discovery:\n").unwrap();
+    let runs: [&[&str]; 4] = [
+        &["run", "/dev/zero", "--no-snapshots"],
+        &["run", "a.yaml", "--no-snapshots", "--ledger", "/dev/zero"],
+        &["diagnose", "--har", "/dev/zero"],
+        &["diagnose", "--token-response", "/dev/zero"],
+    ];
+    for args in runs {
+        let ran = output_within(oauth_drift(dir.path(), args), LIMIT);
+        let output = format!("{}{}", ran.stdout, ran.stderr);
+        assert_eq!(ran.code, 2, "{args:?}: {output}");
+        assert!(
+            output.contains("not a regular file, and it gave more than 16777216 bytes"),
+            "{args:?}: {output}"
+        );
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_fifo_that_never_ends_is_read_up_to_the_cap_and_refused() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("endless.json");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let writer_path = fifo.clone();
+    // writes until the reader closes its end (the write then fails with a broken pipe)
+    let writer = std::thread::spawn(move || {
+        let mut pipe = std::fs::OpenOptions::new().write(true).open(writer_path).unwrap();
+        let chunk = [b' '; 64 * 1024];
+        let mut written: u64 = 0;
+        while pipe.write_all(&chunk).is_ok() && written < 64 * 1024 * 1024 {
+            written += chunk.len() as u64;
+        }
+        written
+    });
+    let ran = output_within(
+        oauth_drift(dir.path(), &["diagnose", "--token-response", "endless.json"]),
+        LIMIT,
+    );
+    // a writer still blocked in open (the binary never opened the FIFO) is released by a
+    // non-blocking reader that closes at once
+    if !writer.is_finished() {
+        use std::os::unix::fs::OpenOptionsExt;
+        const O_NONBLOCK: i32 = 0o4000;
+        drop(
+            std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(O_NONBLOCK)
+                .open(&fifo),
+        );
+    }
+    let output = format!("{}{}", ran.stdout, ran.stderr);
+    assert_eq!(ran.code, 2, "{output}");
+    assert!(output.contains("not a regular file"), "{output}");
+    let written = writer.join().unwrap();
+    assert!(
+        written < 64 * 1024 * 1024,
+        "the reader stopped at its cap ({written} bytes written)"
+    );
+}
