@@ -175,3 +175,86 @@ fn a_fifo_that_never_ends_is_read_up_to_the_cap_and_refused() {
         "the reader stopped at its cap ({written} bytes written)"
     );
 }
+
+const AUTHORIZE: &str = "https://accounts.google.com/o/oauth2/v2/auth?client_id=9-emit.apps.googleusercontent.com&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&response_type=code&scope=email&access_type=offline";
+
+/// Parameter names and values that break YAML written by hand: line breaks (a comment or a
+/// flow map ended early), `#`, quotes, indicators, and characters YAML reads as line breaks or
+/// refuses raw.
+const HOSTILE_PARAMS: &[(&str, &str)] = &[
+    ("x\n  - discovery:\n  #", "first"),
+    ("x\n  - discovery:\n  #", "second"),
+    ("a#b: [c], {d}", "v\"' # not a comment\n- e: {f}"),
+    ("&anchor *alias !tag |>%@`?", "- ? : , [ ] { } & * ! | > ' \" % @ `"),
+    ("line\u{2028}sep\u{85}nel", "del\u{7f} bom\u{feff} tab\t cr\r"),
+    ("~", "~"),
+    ("null", "true"),
+];
+
+fn hostile_url(params: &[(&str, &str)]) -> String {
+    let mut url = String::from(AUTHORIZE);
+    for (name, value) in params {
+        let name: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
+        let value: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+        url.push_str(&format!("&{name}={value}"));
+    }
+    url
+}
+
+#[test]
+fn an_emitted_scenario_keeps_hostile_parameter_names_and_values_inside_their_scalars() {
+    // a line break alone (it wrote an extra step), then everything at once
+    emit_and_run(&HOSTILE_PARAMS[..2]);
+    emit_and_run(HOSTILE_PARAMS);
+}
+
+fn emit_and_run(params: &[(&str, &str)]) {
+    let dir = tempfile::tempdir().unwrap();
+    let ran = output_within(
+        oauth_drift(
+            dir.path(),
+            &["diagnose", &hostile_url(params), "--emit-scenario", "emitted.yaml"],
+        ),
+        LIMIT,
+    );
+    let text = std::fs::read_to_string(dir.path().join("emitted.yaml"))
+        .unwrap_or_else(|e| panic!("no scenario written ({e}): {}{}", ran.stdout, ran.stderr));
+    let document: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let steps = document["steps"].as_sequence().unwrap();
+    let actions: Vec<String> = steps
+        .iter()
+        .map(|step| {
+            let mut keys: Vec<String> = step
+                .as_mapping()
+                .unwrap()
+                .keys()
+                .map(|k| k.as_str().unwrap().to_string())
+                .collect();
+            keys.sort();
+            keys.join("+")
+        })
+        .collect();
+    for action in &actions {
+        assert!(
+            ["authorize+user", "exchange", "because+expect"].contains(&action.as_str()),
+            "a step oauth-drift did not write: {action}\n{text}"
+        );
+    }
+    let authorize = steps[0]["authorize"].as_mapping().unwrap();
+    for (name, value) in params.iter().filter(|(_, v)| *v != "second") {
+        assert_eq!(
+            authorize.get(*name).and_then(|v| v.as_str()),
+            Some(*value),
+            "{name:?} does not read back as {value:?}:\n{text}"
+        );
+    }
+    let run = output_within(
+        oauth_drift(dir.path(), &["run", "emitted.yaml", "--no-snapshots"]),
+        LIMIT,
+    );
+    assert_eq!(
+        run.code, 0,
+        "the emitted scenario does not pass:\n{text}\n{}{}",
+        run.stdout, run.stderr
+    );
+}
