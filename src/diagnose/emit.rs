@@ -17,6 +17,8 @@ use crate::snapshot::{SnapshotError, write_atomically};
 pub enum EmitError {
     #[error("the generated scenario does not load (a bug in oauth-drift, please report it): {0}")]
     Invalid(String),
+    #[error("{} already exists; pass --force to overwrite it", .0.display())]
+    Exists(std::path::PathBuf),
     #[error(transparent)]
     Write(#[from] SnapshotError),
 }
@@ -311,8 +313,12 @@ fn comment_name(name: &str) -> String {
     }
 }
 
-/// Writes the scenario for `diagnosis` to `path`, after checking that it loads.
-pub fn write(path: &Path, diagnosis: &Diagnosis, registry: &Registry) -> Result<String, EmitError> {
+/// Writes the scenario for `diagnosis` to `path`, after checking that it loads. An existing
+/// file (or a symlink, even a dangling one) is kept unless `force` is set.
+pub fn write(path: &Path, diagnosis: &Diagnosis, registry: &Registry, force: bool) -> Result<String, EmitError> {
+    if !force && std::fs::symlink_metadata(path).is_ok() {
+        return Err(EmitError::Exists(path.to_owned()));
+    }
     let text = scenario(diagnosis);
     crate::scenario::parse(path, &text, registry).map_err(|e| EmitError::Invalid(e.to_string()))?;
     write_atomically(path, &text)?;

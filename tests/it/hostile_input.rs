@@ -258,3 +258,37 @@ fn emit_and_run(params: &[(&str, &str)]) {
         run.stdout, run.stderr
     );
 }
+
+#[test]
+fn emit_scenario_keeps_an_existing_file_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("mine.yaml"), "# my own scenario\n").unwrap();
+    let ran = output_within(
+        oauth_drift(dir.path(), &["diagnose", AUTHORIZE, "--emit-scenario", "mine.yaml"]),
+        LIMIT,
+    );
+    assert_eq!(ran.code, 2, "{}{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.stderr
+            .contains("mine.yaml already exists; pass --force to overwrite it"),
+        "{}",
+        ran.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("mine.yaml")).unwrap(),
+        "# my own scenario\n"
+    );
+    let forced = output_within(
+        oauth_drift(
+            dir.path(),
+            &["diagnose", AUTHORIZE, "--emit-scenario", "mine.yaml", "--force"],
+        ),
+        LIMIT,
+    );
+    assert!(forced.stderr.contains("passes on the model"), "{}", forced.stderr);
+    assert!(
+        std::fs::read_to_string(dir.path().join("mine.yaml"))
+            .unwrap()
+            .contains("steps:")
+    );
+}
