@@ -90,7 +90,7 @@ impl From<ScenarioError> for LedgerError {
 impl Ledger {
     /// Reads and parses a ledger file.
     pub fn load(path: &Path) -> Result<Self, LedgerError> {
-        let text = std::fs::read_to_string(path).map_err(|e| LedgerError {
+        let text = crate::limits::read_bounded_text(path).map_err(|e| LedgerError {
             path: path.to_owned(),
             line: 1,
             column: 1,
@@ -111,6 +111,14 @@ impl Ledger {
                 entries: Vec::new(),
             });
         }
+        if let Err(deep) = crate::limits::check_yaml_depth(text) {
+            return Err(LedgerError {
+                path: path.to_owned(),
+                line: deep.line,
+                column: deep.column,
+                message: deep.message(),
+            });
+        }
         let file: LedgerFile =
             serde_yaml::from_str(text).map_err(|e| LedgerError::from(ScenarioError::from_yaml(path, &e)))?;
         let lines = item_lines(text, "drifts:", file.drifts.len());
@@ -118,15 +126,17 @@ impl Ledger {
         for (entry, line) in entries.iter_mut().zip(lines) {
             entry.line = line;
         }
-        for (index, entry) in entries.iter().enumerate() {
-            if let Some(first) = entries[..index].iter().find(|e| e.case == entry.case) {
+        // one pass with an index: a ledger of 100k entries is checked in linear time
+        let mut first_line: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for entry in &entries {
+            if let Some(first) = first_line.insert(entry.case.as_str(), entry.line) {
                 return Err(LedgerError {
                     path: path.to_owned(),
                     line: entry.line,
                     column: 1,
                     message: format!(
-                        "case `{}` is already listed at line {}; keep one entry per case",
-                        entry.case, first.line
+                        "case `{}` is already listed at line {first}; keep one entry per case",
+                        entry.case
                     ),
                 });
             }

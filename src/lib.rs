@@ -5,6 +5,7 @@ pub mod compare;
 pub mod diagnose;
 pub mod exit;
 pub mod ledger;
+pub mod limits;
 pub mod live;
 pub mod model;
 pub mod provider;

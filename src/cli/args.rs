@@ -385,6 +385,9 @@ pub struct DiagnoseArgs {
     /// Also write a scenario that reproduces the request as a regression case.
     #[arg(long = "emit-scenario", value_name = "FILE")]
     pub emit_scenario: Option<PathBuf>,
+    /// Overwrite the --emit-scenario file when it exists.
+    #[arg(long, requires = "emit_scenario")]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

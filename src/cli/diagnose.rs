@@ -39,7 +39,7 @@ pub async fn diagnose(args: DiagnoseArgs, registry: &Registry) -> anyhow::Result
     };
     let diagnosis = diagnose::diagnose(&input, &options, registry)?;
     if let Some(path) = &args.emit_scenario {
-        diagnose::write_scenario(path, &diagnosis, registry)
+        diagnose::write_scenario(path, &diagnosis, registry, args.force)
             .with_context(|| format!("failed to write the scenario {}", path.display()))?;
         // the scenario is only ready to commit if it passes on the model as written
         let loaded = suite::load(std::slice::from_ref(path), registry, None)?;

@@ -17,6 +17,8 @@ use crate::snapshot::{SnapshotError, write_atomically};
 pub enum EmitError {
     #[error("the generated scenario does not load (a bug in oauth-drift, please report it): {0}")]
     Invalid(String),
+    #[error("{} already exists; pass --force to overwrite it", .0.display())]
+    Exists(std::path::PathBuf),
     #[error(transparent)]
     Write(#[from] SnapshotError),
 }
@@ -117,7 +119,11 @@ pub fn scenario(diagnosis: &Diagnosis) -> String {
 
     if let (Some(fixed), Some(verified)) = (fixed, &diagnosis.fix.verified) {
         let changes: Vec<&str> = diagnosis.fix.changes.iter().map(|c| c.description.as_str()).collect();
-        let _ = writeln!(out, "  # the fix, verified by diagnose: {}", changes.join("; "));
+        let _ = writeln!(
+            out,
+            "  # the fix, verified by diagnose: {}",
+            comment_name(&changes.join("; "))
+        );
         let params = authorize_params(profile, fixed, first_redirect, "bob", &mut out);
         grant_steps(
             &mut out,
@@ -155,7 +161,8 @@ fn authorize_params(
         if seen.contains(&name.as_str()) {
             let _ = writeln!(
                 out,
-                "  # `{name}` was sent more than once; the scenario sends the first value (the one the model reads)"
+                "  # `{}` was sent more than once; the scenario sends the first value (the one the model reads)",
+                comment_name(name)
             );
             continue;
         }
@@ -164,13 +171,18 @@ fn authorize_params(
             continue;
         }
         if param.is_secret() {
-            let _ = writeln!(out, "  # `{name}` was in the URL; left out (it is a secret)");
+            let _ = writeln!(
+                out,
+                "  # `{}` was in the URL; left out (it is a secret)",
+                comment_name(name)
+            );
             continue;
         }
         if name == "with" || value.contains("${") {
             let _ = writeln!(
                 out,
-                "  # `{name}` cannot be written in a scenario (reserved name or `${{`); left out"
+                "  # `{}` cannot be written in a scenario (reserved name or `${{`); left out",
+                comment_name(name)
             );
             continue;
         }
@@ -260,13 +272,53 @@ fn presence(present: bool) -> &'static str {
     if present { "present" } else { "absent" }
 }
 
-/// A YAML double-quoted scalar (JSON string syntax is a subset of it).
+/// A YAML double-quoted scalar that reads back as exactly `text`, on one line: `"` and `\` are
+/// escaped, and so is every character YAML does not allow raw or reads as a line break (C0 and
+/// C1 controls, DEL, U+2028, U+2029, the byte-order mark, non-characters). Whatever a request's
+/// parameter names and values hold, they stay inside their scalar: the emitted file has exactly
+/// the steps and keys oauth-drift wrote.
 fn quote(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            ' '..='~' => out.push(c),
+            c if yaml_printable(c) => out.push(c),
+            c if (c as u32) <= 0xFFFF => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push_str(&format!("\\U{:08X}", c as u32)),
+        }
+    }
+    out.push('"');
+    out
 }
 
-/// Writes the scenario for `diagnosis` to `path`, after checking that it loads.
-pub fn write(path: &Path, diagnosis: &Diagnosis, registry: &Registry) -> Result<String, EmitError> {
+/// Whether YAML (libyaml's reading of YAML 1.1, which serde_yaml uses) takes `c` raw inside a
+/// double-quoted scalar without reading it as a line break.
+fn yaml_printable(c: char) -> bool {
+    matches!(c as u32, 0xA0..=0x2027 | 0x202A..=0xD7FF | 0xE000..=0xFEFE | 0xFF00..=0xFFFD | 0x10000..=0x10FFFF)
+}
+
+/// Text from the request for a `#` comment, which ends at the line's end: as it is when every
+/// character is printable on one line, else quoted (no line break can end the comment early).
+fn comment_name(name: &str) -> String {
+    if name.chars().all(|c| matches!(c, ' '..='~') || yaml_printable(c)) {
+        name.to_string()
+    } else {
+        quote(name)
+    }
+}
+
+/// Writes the scenario for `diagnosis` to `path`, after checking that it loads. An existing
+/// file (or a symlink, even a dangling one) is kept unless `force` is set.
+pub fn write(path: &Path, diagnosis: &Diagnosis, registry: &Registry, force: bool) -> Result<String, EmitError> {
+    if !force && std::fs::symlink_metadata(path).is_ok() {
+        return Err(EmitError::Exists(path.to_owned()));
+    }
     let text = scenario(diagnosis);
     crate::scenario::parse(path, &text, registry).map_err(|e| EmitError::Invalid(e.to_string()))?;
     write_atomically(path, &text)?;

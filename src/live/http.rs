@@ -7,6 +7,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Map, Value};
 
+use super::scrub::Scrubber;
+
 /// How hard a probe request tries before it gives up.
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
@@ -208,6 +210,9 @@ impl LiveResponse {
 pub struct LiveClient {
     http: reqwest::Client,
     policy: RetryPolicy,
+    /// Learns every secret-named value a request sends (`state`, `client_secret`, …), so that
+    /// nothing a provider echoes of them reaches a report.
+    scrubber: Scrubber,
 }
 
 impl LiveClient {
@@ -217,15 +222,28 @@ impl LiveClient {
             .user_agent(concat!("oauth-drift/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_default();
-        Self { http, policy }
+        Self {
+            http,
+            policy,
+            scrubber: Scrubber::default(),
+        }
     }
 
     pub fn policy(&self) -> &RetryPolicy {
         &self.policy
     }
 
+    /// The credentials this client has sent, and what the run added.
+    pub fn scrubber(&self) -> &Scrubber {
+        &self.scrubber
+    }
+
     /// Sends `request` until an answer counts or the deadline passes.
     pub async fn send(&self, request: &LiveRequest, body: Body) -> Result<LiveResponse, Inconclusive> {
+        let query: Vec<(String, String)> = request.url.query_pairs().into_owned().collect();
+        let form = request.form.iter().flatten();
+        self.scrubber
+            .add_params(query.iter().chain(form).map(|(k, v)| (k.as_str(), v.as_str())));
         let started = Instant::now();
         let deadline = started + self.policy.deadline;
         let mut attempts = 0;

@@ -12,6 +12,7 @@ mod normalise;
 mod pages;
 mod probe;
 mod refresh;
+mod scrub;
 mod secret;
 mod target;
 
@@ -27,5 +28,6 @@ pub use login::{LoginError, LoginOptions, obtain_refresh_token};
 pub use normalise::{comparable, endpoint_path, normalise_ports, normalise_transcript};
 pub use pages::{PageError, decode_auth_error, scrape_error_page};
 pub use probe::{ClientShape, ConsentOptions, Kind, ProbeError, ProbeOptions, run};
+pub use scrub::Scrubber;
 pub use secret::Secret;
 pub use target::{GOOGLE_ISSUER, Overrides, Target, TargetError, TargetSpec};

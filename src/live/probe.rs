@@ -13,6 +13,7 @@ use super::discovery::{DiscoveryFacts, disagreement_diff};
 use super::http::{Body, Inconclusive, LiveClient, LiveRequest, RetryPolicy};
 use super::normalise::{comparable, model_diff, normalise_ports, normalise_transcript, replace_origins};
 use super::refresh;
+use super::scrub::Scrubber;
 use super::secret::Secret;
 use super::target::{Target, TargetError, TargetSpec};
 use crate::model::ModelServer;
@@ -124,6 +125,9 @@ struct Run<'a> {
     snapshots: Option<SnapshotPolicy>,
     /// Endpoints could not be discovered: kinds that need them are inconclusive.
     endpoint_fault: Option<String>,
+    /// Every credential the run knows (shared with `http`); all report text and every snapshot
+    /// body passes through it.
+    scrubber: Scrubber,
     report: Report,
 }
 
@@ -142,13 +146,22 @@ pub async fn run(
         accept: p.accept,
         write: p.write,
     });
+    let http = LiveClient::new(options.policy);
+    let scrubber = http.scrubber().clone();
+    if let Some(secret) = &credentials.client_secret {
+        scrubber.add(secret.expose(), "<client_secret>");
+    }
+    if let Some(token) = &credentials.refresh_token {
+        scrubber.add(token.expose(), "<refresh_token>");
+    }
     let mut run = Run {
         options,
         credentials,
         target,
-        http: LiveClient::new(options.policy),
+        http,
         snapshots,
         endpoint_fault: None,
+        scrubber,
         report: Report::default(),
     };
     let (matching, other): (Vec<&Case>, Vec<&Case>) = cases.iter().partition(|c| c.provider == profile.id);
@@ -188,7 +201,36 @@ pub async fn run(
             }
         }
     }
-    Ok(run.report)
+    let mut report = run.report;
+    for note in &mut report.notes {
+        run.scrubber.scrub_in_place(note);
+    }
+    for case in &mut report.cases {
+        scrub_case(&run.scrubber, case);
+    }
+    Ok(report)
+}
+
+/// Scrubs every text of a case report (a provider's words reach messages, failures and diffs).
+fn scrub_case(scrubber: &Scrubber, case: &mut CaseReport) {
+    for text in [&mut case.name, &mut case.message, &mut case.scenario] {
+        scrubber.scrub_in_place(text);
+    }
+    if let Some(diff) = &mut case.diff {
+        scrubber.scrub_in_place(diff);
+    }
+    for failure in &mut case.failures {
+        scrubber.scrub_in_place(&mut failure.expected);
+        scrubber.scrub_in_place(&mut failure.actual);
+    }
+    if let Some(live) = &mut case.live {
+        if let Some(cause) = &mut live.cause {
+            scrubber.scrub_in_place(cause);
+        }
+        if let Some(diff) = live.model.as_mut().and_then(|m| m.diff.as_mut()) {
+            scrubber.scrub_in_place(diff);
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -254,7 +296,7 @@ impl Run<'_> {
         if let Some(live) = &mut report.live {
             live.cause = Some(reason);
         }
-        self.report.cases.push(report);
+        self.push(report);
     }
 
     fn inconclusive(&mut self, mut report: CaseReport, cause: String) {
@@ -263,11 +305,23 @@ impl Run<'_> {
         if let Some(live) = &mut report.live {
             live.cause = Some(cause);
         }
+        self.push(report);
+    }
+
+    /// Adds a case to the report, scrubbed.
+    fn push(&mut self, mut report: CaseReport) {
+        scrub_case(&self.scrubber, &mut report);
         self.report.cases.push(report);
+    }
+
+    /// The text of a live answer as it may be snapshotted, compared or shown.
+    fn scrub(&self, text: &str) -> String {
+        self.scrubber.scrub(text)
     }
 
     /// Judges an observed answer: its live snapshot, then the model's prediction.
     fn conclude(&mut self, mut report: CaseReport, body: &str, model: Option<Option<String>>) {
+        let body = &self.scrub(body);
         let slug = report.slug.clone();
         if let Some(policy) = &self.snapshots {
             let meta = SnapshotMeta {
@@ -293,7 +347,7 @@ impl Run<'_> {
                 live.model = Some(ModelParity { stale, diff });
             }
         }
-        self.report.cases.push(report);
+        self.push(report);
     }
 
     /// Fetches the discovery document when a probe or the endpoint resolution needs it.
@@ -434,7 +488,7 @@ impl Run<'_> {
         }
         let model = self.model_authorize_params(case, &client).await;
         let body = live.render();
-        let model = model.map(|m| model_diff(&m.comparable(), &live.comparable()));
+        let model = model.map(|m| model_diff(&m.comparable(), &self.scrub(&live.comparable())));
         self.conclude(report, &body, model);
     }
 
@@ -510,20 +564,21 @@ impl Run<'_> {
                 t.error.as_deref().unwrap_or("no error code"),
                 t.error_description.as_deref().unwrap_or("")
             );
-            self.report.cases.push(report);
+            self.push(report);
             return;
         }
         let model = match &live.scope {
             Some(scope) => self
                 .model_refresh(&client_id, scope)
                 .await
-                .map(|m| model_diff(&comparable_refresh(&m), &comparable_refresh(t))),
+                .map(|m| model_diff(&comparable_refresh(&m), &self.scrub(&comparable_refresh(t)))),
             None => None,
         };
         self.conclude(report, &t.render(), model);
     }
 
     fn keep_rotated_token(&mut self, new_token: &Secret) {
+        self.scrubber.add(new_token.expose(), "<refresh_token>");
         let note = match &self.credentials.refresh_token_file {
             Some(path) => match write_atomically(path, &format!("{}\n", new_token.expose())) {
                 Ok(()) => format!("the provider rotated the refresh token; the new one is stored in {}", path.display()),
@@ -654,6 +709,7 @@ impl Run<'_> {
         );
         let mut run = run_case_with(&live_case(case, options.revoke), &endpoint, &front).await;
         drop(front);
+        self.scrubber.add_aliases(&run.aliases);
         if options.revoke && run.fault.is_none() {
             let at = run.transcript.steps.len().saturating_sub(REVOKED.len());
             let revocations = run.transcript.steps.split_off(at);
@@ -704,7 +760,12 @@ impl Run<'_> {
             report.message = first.to_string();
             report.failures = run.failures.clone();
         }
-        let model = model.map(|m| model_diff(&comparable(&m).render(), &comparable(&run.transcript).render()));
+        let model = model.map(|m| {
+            model_diff(
+                &comparable(&m).render(),
+                &self.scrub(&comparable(&run.transcript).render()),
+            )
+        });
         self.conclude(report, &run.transcript.render(), model);
     }
 

@@ -37,6 +37,8 @@ pub struct CaseRun {
     pub failures: Vec<Failure>,
     /// A transport problem that stopped the case (only live runs have these).
     pub fault: Option<String>,
+    /// The case's aliases: a live run scrubs every secret they know from what it reports.
+    pub aliases: Aliases,
 }
 
 #[derive(Debug, Clone)]
@@ -196,6 +198,7 @@ pub async fn run_case_with<F: FrontChannel>(case: &Case, endpoint: &Endpoint<'_>
         transcript,
         failures,
         fault,
+        aliases: state.aliases,
     }
 }
 

@@ -120,8 +120,8 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 
 /// Reads and parses one scenario file.
 pub fn load_file(path: &Path, registry: &Registry) -> Result<Scenario, ScenarioError> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| ScenarioError::at(path, 1, 1, format!("cannot read file: {e}")))?;
+    let text = crate::limits::read_bounded_text(path)
+        .map_err(|e| ScenarioError::at(path, 1, 1, format!("cannot read file: {e}")))?;
     parse(path, &text, registry)
 }
 
@@ -140,7 +140,11 @@ pub fn parse(path: &Path, text: &str, registry: &Registry) -> Result<Scenario, S
             "the file is empty; a scenario needs at least `name:` and `steps:`",
         ));
     }
+    if let Err(deep) = crate::limits::check_yaml_depth(text) {
+        return Err(ScenarioError::at(path, deep.line, deep.column, deep.message()));
+    }
     let first: ScenarioFile = serde_yaml::from_str(text).map_err(|e| ScenarioError::from_yaml(path, &e))?;
+    check_case_count(path, text, &first)?;
     let names = Names {
         providers: registry.ids().map(str::to_string).collect(),
         axes: first
@@ -183,6 +187,37 @@ pub fn parse(path: &Path, text: &str, registry: &Registry) -> Result<Scenario, S
         file,
         step_lines,
     })
+}
+
+/// The most cases one scenario file may expand into (docs/scenarios.md). The matrix is a
+/// product: ten axes of ten values are 10^10 cases, which no run finishes and whose names alone
+/// exhaust memory, so a larger product is refused before a single case is built.
+pub const MAX_CASES: u64 = 10_000;
+
+fn check_case_count(path: &Path, text: &str, file: &ScenarioFile) -> Result<(), ScenarioError> {
+    let mut cases: u64 = 1;
+    for (_, values) in &file.matrix.0 {
+        cases = cases.saturating_mul(values.len() as u64);
+    }
+    if cases <= MAX_CASES {
+        return Ok(());
+    }
+    let line = text.lines().position(|l| l.starts_with("matrix:")).map_or(1, |i| i + 1);
+    let sizes: Vec<String> = file.matrix.0.iter().map(|(_, v)| v.len().to_string()).collect();
+    let count = if cases == u64::MAX {
+        "more than 18446744073709551615".to_string()
+    } else {
+        cases.to_string()
+    };
+    Err(ScenarioError::at(
+        path,
+        line,
+        1,
+        format!(
+            "the matrix expands into {count} cases ({}); a file may have at most {MAX_CASES}: split it into several files",
+            sizes.join(" × ")
+        ),
+    ))
 }
 
 /// The line of each item of the top-level list under `key` (`steps:`), block style; the

@@ -4,7 +4,7 @@ mod load;
 mod schema;
 
 pub(crate) use load::item_lines;
-pub use load::{Case, Scenario, ScenarioError, discover, expand, load_file, parse, slugify};
+pub use load::{Case, MAX_CASES, Scenario, ScenarioError, discover, expand, load_file, parse, slugify};
 pub use schema::{
     Action, AuthorizeAction, AxisValue, ClientAuth, ClientSpec, ConsentChoice, ExchangeAction, ExchangeFault, Expect,
     Fields, Matrix, ParamValue, Params, PkceMethod, Presence, ProviderRef, RefreshAction, RefreshFault, RevokeAction,

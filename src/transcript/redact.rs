@@ -22,14 +22,28 @@ const SECRET_FIELDS: &[(&str, &str)] = &[
     ("password", "password"),
 ];
 
-/// The alias table of one case.
-#[derive(Debug, Default, Clone)]
+/// The alias table of one case. It holds the secrets themselves, so its `Debug` shows none.
+#[derive(Default, Clone)]
 pub struct Aliases {
     by_value: HashMap<String, String>,
     counters: HashMap<String, usize>,
 }
 
+impl std::fmt::Debug for Aliases {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Aliases({} values, [redacted])", self.by_value.len())
+    }
+}
+
 impl Aliases {
+    /// Every aliased value that is a secret (all but client ids), with its alias.
+    pub fn secrets(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.by_value
+            .iter()
+            .filter(|(_, alias)| !alias.starts_with("<client_id"))
+            .map(|(value, alias)| (value.as_str(), alias.as_str()))
+    }
+
     /// Names a value in advance (`client_id` → `<client_id:web>`).
     pub fn name(&mut self, value: &str, alias: String) {
         if !value.is_empty() {

@@ -8,6 +8,7 @@ mod diagnose;
 mod faults;
 mod github;
 mod google_client;
+mod hostile_input;
 mod ledger;
 mod live_support;
 mod parity;

@@ -266,3 +266,263 @@ async fn serve_logs_no_planted_secret() {
         &[("serve's access log".to_string(), log)],
     );
 }
+
+/// A refresh token with the characters encodings change (`/`, `+`, `=`).
+const HOSTILE_REFRESH_TOKEN: &str = "1//0planted+refresh/token=Zq9";
+/// The code the hostile provider issues, likewise.
+const HOSTILE_CODE: &str = "4/0planted-code/with+chars=Qx";
+
+/// Every form a hostile or buggy provider may echo `value` in: plain, form-encoded,
+/// percent-encoded (both hex cases), base64 alone and as HTTP Basic's `client_id:value`
+/// (standard and URL-safe), JSON-escaped (`\/`, and every character as `\uXXXX`).
+fn echo_forms(value: &str) -> Vec<String> {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    let percent = percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC).to_string();
+    let json = serde_json::to_string(value).unwrap();
+    vec![
+        value.to_string(),
+        url::form_urlencoded::byte_serialize(value.as_bytes()).collect(),
+        lower_hex(&percent),
+        percent,
+        STANDARD.encode(value),
+        STANDARD.encode(format!("{CLIENT_ID}:{value}")),
+        URL_SAFE_NO_PAD.encode(format!("{CLIENT_ID}:{value}")),
+        json[1..json.len() - 1].replace('/', "\\/"),
+        value.encode_utf16().map(|u| format!("\\u{u:04x}")).collect(),
+    ]
+}
+
+/// `%2f` for `%2F`.
+fn lower_hex(encoded: &str) -> String {
+    let mut out = String::new();
+    let mut after_percent = 0;
+    for c in encoded.chars() {
+        if after_percent > 0 {
+            out.push(c.to_ascii_lowercase());
+            after_percent -= 1;
+        } else {
+            out.push(c);
+            if c == '%' {
+                after_percent = 2;
+            }
+        }
+    }
+    out
+}
+
+/// A provider that echoes every credential it is sent (and the planted ones it "knows") back
+/// in every field and every encoding: `error`, `error_description`, `scope`, unknown JSON
+/// fields (names and values), a header, an HTML page, a discovery document.
+#[derive(Clone, Default)]
+struct Hostile {
+    /// Every secret value it was sent (state, challenge, nonce, verifier).
+    seen: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    /// Bumped between runs so that answers change and pending snapshots are written.
+    generation: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    pages: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Hostile {
+    fn echoes(&self, extra: &[String]) -> Vec<String> {
+        let mut values = vec![PLANTED_SECRET.to_string(), HOSTILE_REFRESH_TOKEN.to_string()];
+        values.extend(extra.iter().cloned());
+        values.iter().flat_map(|v| echo_forms(v)).collect()
+    }
+
+    fn remember(&self, pairs: &[(String, String)]) -> Vec<String> {
+        let values: Vec<String> = pairs
+            .iter()
+            .filter(|(k, _)| ["state", "code_challenge", "code_verifier", "nonce", "code"].contains(&k.as_str()))
+            .map(|(_, v)| v.clone())
+            .collect();
+        self.seen.lock().unwrap().extend(values.iter().cloned());
+        values
+    }
+}
+
+impl wiremock::Respond for Hostile {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let host = request
+            .headers
+            .get("host")
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or_default();
+        let base = format!("http://{host}");
+        let generation = self.generation.load(std::sync::atomic::Ordering::SeqCst);
+        let query: Vec<(String, String)> = request.url.query_pairs().into_owned().collect();
+        let form: Vec<(String, String)> = url::form_urlencoded::parse(&request.body).into_owned().collect();
+        match request.url.path() {
+            "/.well-known/openid-configuration" => {
+                let mut document = serde_json::json!({
+                    "issuer": base,
+                    "authorization_endpoint": format!("{base}/auth"),
+                    "token_endpoint": format!("{base}/token"),
+                    "revocation_endpoint": format!("{base}/revoke"),
+                    "response_types_supported": ["code"],
+                    "scopes_supported": self.echoes(&[]),
+                    "x_generation": generation,
+                });
+                document[PLANTED_SECRET] = serde_json::json!(self.echoes(&[]).join(" "));
+                ResponseTemplate::new(200).set_body_json(document)
+            }
+            "/auth" => {
+                let sent = self.remember(&query);
+                let redirect = query.iter().find(|(k, _)| k == "redirect_uri").map(|(_, v)| v.clone());
+                let redirect = redirect.unwrap_or_default();
+                let state = query.iter().find(|(k, _)| k == "state").map(|(_, v)| v.clone());
+                if url::Url::parse(&redirect).is_ok_and(|u| u.port().is_some()) {
+                    // the consent probe's listener: a code, as a browser would bring it back
+                    let mut location = url::Url::parse(&redirect).unwrap();
+                    location.query_pairs_mut().append_pair("code", HOSTILE_CODE);
+                    if let Some(state) = state {
+                        location.query_pairs_mut().append_pair("state", &state);
+                    }
+                    return ResponseTemplate::new(302).insert_header("location", location.as_str());
+                }
+                let echoes = self.echoes(&sent);
+                if self.pages.fetch_add(1, std::sync::atomic::Ordering::SeqCst) % 2 == 0 {
+                    // in headers
+                    ResponseTemplate::new(400)
+                        .insert_header("x-oauth-drift-error", PLANTED_SECRET)
+                        .insert_header("x-oauth-drift-error-description", echoes.join(" ").as_str())
+                        .insert_header("x-echo", HOSTILE_REFRESH_TOKEN)
+                        .set_body_string("no")
+                } else {
+                    // in an HTML page: escaped for HTML, and JSON-escaped inside it
+                    let text = html_escape::encode_text(&echoes.join(" ")).into_owned();
+                    let page = format!(
+                        "<html><body><h1>Error 400: invalid_request</h1><p id=\"error-description\">{text}</p><script>var s=\"{}\";</script></body></html>",
+                        echoes.join(" ")
+                    );
+                    ResponseTemplate::new(400).set_body_raw(page, "text/html")
+                }
+            }
+            "/token" => {
+                // what this request sent: the code and verifier of an exchange
+                let sent = self.remember(&form);
+                let echoes = self.echoes(&sent);
+                let refresh = form.iter().any(|(k, v)| k == "grant_type" && v == "refresh_token");
+                let mut body = serde_json::json!({
+                    "error_description": echoes.join(" "),
+                    "scope": format!("email {}", echoes.join(" ")),
+                    "x_echo": echoes,
+                    "x_generation": generation,
+                });
+                body[PLANTED_SECRET] = serde_json::json!(HOSTILE_REFRESH_TOKEN);
+                if let Some(code) = sent.first() {
+                    body[code.as_str()] = serde_json::json!(sent.join(" "));
+                }
+                if refresh {
+                    body["access_token"] = serde_json::json!("ya29.hostile-access-token");
+                    body["token_type"] = serde_json::json!("Bearer");
+                    body["expires_in"] = serde_json::json!(3599);
+                    body["error"] = serde_json::json!(HOSTILE_REFRESH_TOKEN);
+                    ResponseTemplate::new(200)
+                        .insert_header("x-echo", PLANTED_SECRET)
+                        .set_body_json(body)
+                } else {
+                    body["error"] = serde_json::json!(HOSTILE_CODE);
+                    ResponseTemplate::new(400).set_body_json(body)
+                }
+            }
+            _ => ResponseTemplate::new(200).set_body_json(serde_json::json!({})),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_echoing_every_credential_in_every_encoding_leaks_none_into_any_output() {
+    let server = MockServer::start().await;
+    let hostile = Hostile::default();
+    Mock::given(wiremock::matchers::any())
+        .respond_with(hostile.clone())
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let snapshots = dir.path().join("live");
+    let files = ["report.json", "report.xml", "summary.md", "step-summary.md"].map(|f| dir.path().join(f));
+    let env = vec![
+        ("OAUTH_DRIFT_CLIENT_ID".to_string(), CLIENT_ID.to_string()),
+        ("OAUTH_DRIFT_CLIENT_SECRET".to_string(), PLANTED_SECRET.to_string()),
+        (
+            "OAUTH_DRIFT_REFRESH_TOKEN".to_string(),
+            HOSTILE_REFRESH_TOKEN.to_string(),
+        ),
+        ("GITHUB_ACTIONS".to_string(), "true".to_string()),
+        ("GITHUB_STEP_SUMMARY".to_string(), files[3].display().to_string()),
+    ];
+    let mut places = Vec::new();
+    for format in ["human", "markdown"] {
+        let list = args(&[
+            "-v",
+            "probe",
+            &scenario(),
+            "--issuer",
+            &server.uri(),
+            "--provider",
+            "google",
+            "--target",
+            "hostile",
+            "--kind",
+            "discovery,authorize-params,refresh,consent",
+            "--open-with",
+            "curl -s -o /dev/null -L",
+            "--snapshots",
+            &snapshots.display().to_string(),
+            "--json",
+            &files[0].display().to_string(),
+            "--junit",
+            &files[1].display().to_string(),
+            "--markdown",
+            &files[2].display().to_string(),
+            "--format",
+            format,
+            "--deadline",
+            "10s",
+            "--consent-timeout",
+            "20s",
+        ]);
+        let ran = oauth_drift(list, env.clone(), LIMIT).await;
+        assert!(
+            ran.stdout.contains("authorize-params") && ran.stdout.contains("consent"),
+            "the probes ran: {}\n{}",
+            ran.stdout,
+            ran.stderr
+        );
+        places.push((format!("stdout ({format})"), ran.stdout));
+        places.push((format!("stderr ({format})"), ran.stderr));
+        for file in &files[..3] {
+            places.push((
+                format!("{} ({format})", file.display()),
+                std::fs::read_to_string(file).unwrap(),
+            ));
+        }
+        hostile.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+    places.push(("step summary".to_string(), std::fs::read_to_string(&files[3]).unwrap()));
+    let written = files_under(&snapshots);
+    assert!(
+        written.iter().any(|(p, _)| p.extension().is_some_and(|e| e == "new")),
+        "a pending snapshot was written: {written:?}"
+    );
+    assert!(
+        written.iter().any(|(_, text)| text.contains("<code_verifier#")),
+        "the consent probe exchanged a code: {written:?}"
+    );
+    places.extend(written.into_iter().map(|(p, text)| (p.display().to_string(), text)));
+    let seen = hostile.seen.lock().unwrap().clone();
+    assert!(
+        seen.len() >= 4,
+        "the provider saw states, challenges and verifiers: {seen:?}"
+    );
+    let mut planted = vec![
+        PLANTED_SECRET.to_string(),
+        HOSTILE_REFRESH_TOKEN.to_string(),
+        HOSTILE_CODE.to_string(),
+    ];
+    planted.extend(seen);
+    let forms: Vec<String> = planted.iter().flat_map(|v| echo_forms(v)).collect();
+    let forms: Vec<&str> = forms.iter().map(String::as_str).collect();
+    assert_nowhere(&forms, &places);
+}

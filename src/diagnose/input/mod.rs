@@ -14,9 +14,9 @@ pub use token_response::TokenResponse;
 
 /// A user's input file as text; bytes that are not UTF-8 become U+FFFD rather than an error.
 fn read_lossy(path: &std::path::Path) -> Result<String, super::InputError> {
-    let bytes = std::fs::read(path).map_err(|source| super::InputError::Read {
+    let bytes = crate::limits::read_bounded(path).map_err(|e| super::InputError::Read {
         path: path.to_owned(),
-        source,
+        source: e.into(),
     })?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }

@@ -44,6 +44,7 @@ fn round_trip(args: &[&str], expected_diagnose_exit: i32) -> String {
     assert!(stdout(&run).contains("1 cases: 1 passed"), "{}", stdout(&run));
 
     // the same input gives the same file: ready to commit, no churn
+    all.push("--force");
     let again = oauth_drift(dir.path(), &all);
     assert_eq!(code(&again), expected_diagnose_exit);
     assert_eq!(
