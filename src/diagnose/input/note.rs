@@ -10,6 +10,11 @@ pub enum InputNote {
     Unescaped { escape: String },
     /// Line breaks inside the URL (a wrapped paste) were removed.
     JoinedLines { count: usize },
+    /// The URL continued on more-indented lines (a string broken over lines in code): the
+    /// line breaks were dropped as a browser drops them, the indentation kept as it is sent.
+    KeptIndentation { count: usize },
+    /// A parameter name or value starts or ends with whitespace.
+    Whitespace { name: String },
     /// Sentence punctuation after the URL was dropped.
     TrimmedPunctuation { character: char },
     /// The whole URL was percent-encoded once more (or several times) and was decoded.
@@ -52,6 +57,12 @@ impl InputNote {
             InputNote::Unescaped { escape } => format!("turned the escape `{escape}` back into its character"),
             InputNote::JoinedLines { count } => {
                 format!("joined {count} line break(s) inside the URL (a wrapped paste)")
+            }
+            InputNote::KeptIndentation { count } => format!(
+                "the URL continues on {count} indented line(s), as in code: the browser drops the line break but sends the indentation; kept it"
+            ),
+            InputNote::Whitespace { name } => {
+                format!("`{}` has whitespace around its name or value", name.escape_debug())
             }
             InputNote::TrimmedPunctuation { character } => format!("dropped a trailing `{character}` after the URL"),
             InputNote::DecodedWhole { times } => {

@@ -18,14 +18,33 @@ pub struct Pasted {
 /// Every URL in `text`, in order of appearance. `hosts` are hosts that may appear without a
 /// scheme (`accounts.google.com/o/oauth2/v2/auth?…`).
 pub fn extract(text: &str, hosts: &[String]) -> Vec<Pasted> {
+    extract_counted(text, hosts).0
+}
+
+/// `extract`, and how many bytes it examined: the work stays linear in the input (every
+/// scheme is searched once over the whole text, every URL byte is read once), which a test
+/// checks on a large input instead of timing it.
+fn extract_counted(text: &str, hosts: &[String]) -> (Vec<Pasted>, usize) {
     let text = text.trim_start_matches('\u{feff}');
     let mut shared = Vec::new();
     let text = unescape(text, &mut shared);
     let lower = text.to_ascii_lowercase();
+    let mut work = 0;
     let mut found = Vec::new();
+    if let Some(request) = schemeless_request(&text, &lower, hosts, &shared) {
+        work += text.len();
+        return (vec![request], work);
+    }
+    let (starts, scanned) = scheme_starts(&lower);
+    work += scanned;
     let mut from = 0;
-    while let Some(start) = next_start(&lower, from) {
-        let (url, end, mut notes) = read_url(&text, start);
+    for start in starts {
+        if start < from {
+            // inside the URL read before (a redirect_uri=https://… value)
+            continue;
+        }
+        let (url, end, mut notes, examined) = read_url_counted(&text, start);
+        work += examined;
         from = end.max(start + 1);
         if url.len() < "http://x".len() {
             continue;
@@ -40,11 +59,13 @@ pub fn extract(text: &str, hosts: &[String]) -> Vec<Pasted> {
         });
     }
     if !found.is_empty() {
-        return found;
+        return (found, work);
     }
     for host in hosts {
+        work += lower.len();
         if let Some(start) = lower.find(&format!("{}/", host.to_ascii_lowercase())) {
-            let (url, _, mut notes) = read_url(&text, start);
+            let (url, end, mut notes) = read_url(&text, start);
+            work += end - start;
             let mut all = shared.clone();
             all.append(&mut notes);
             all.push(InputNote::AssumedScheme);
@@ -53,15 +74,17 @@ pub fn extract(text: &str, hosts: &[String]) -> Vec<Pasted> {
                 query_only: false,
                 notes: all,
             });
-            return found;
+            return (found, work);
         }
     }
+    work += 2 * lower.len();
     if let Some(at) = lower.find("client_id=").or_else(|| lower.find("client_id%3d")) {
         let start = text[..at]
             .rfind(|c: char| c.is_whitespace() || "\"'<>`(".contains(c))
             .map(|i| i + 1)
             .unwrap_or(0);
-        let (query, _, mut notes) = read_url(&text, start);
+        let (query, end, mut notes) = read_url(&text, start);
+        work += end - start;
         let mut all = shared.clone();
         all.append(&mut notes);
         all.push(InputNote::AssumedEndpoint);
@@ -72,7 +95,7 @@ pub fn extract(text: &str, hosts: &[String]) -> Vec<Pasted> {
             notes: all,
         });
     }
-    found
+    (found, work)
 }
 
 /// JSON string escapes and HTML entities that commonly wrap a URL in logs and page sources.
@@ -100,11 +123,58 @@ fn unescape(text: &str, notes: &mut Vec<InputNote>) -> String {
     out
 }
 
-fn next_start(lower: &str, from: usize) -> Option<usize> {
-    ["https://", "http://", "https%3a%2f%2f", "http%3a%2f%2f"]
+/// Where every URL may start, in order, and how many bytes were searched. Each scheme is
+/// searched once over the whole text; searching again from each URL's end (as this once
+/// did) rescans the rest of the text for every URL, quadratic in a paste of many URLs.
+fn scheme_starts(lower: &str) -> (Vec<usize>, usize) {
+    const SCHEMES: [&str; 4] = ["https://", "http://", "https%3a%2f%2f", "http%3a%2f%2f"];
+    let mut starts: Vec<usize> = SCHEMES
         .iter()
-        .filter_map(|scheme| lower.get(from..).and_then(|rest| rest.find(scheme)).map(|i| i + from))
-        .min()
+        .flat_map(|scheme| lower.match_indices(scheme).map(|(i, _)| i))
+        .collect();
+    starts.sort_unstable();
+    starts.dedup();
+    (starts, SCHEMES.len() * lower.len())
+}
+
+/// A request without a scheme around the first `client_id=`: a bare query string
+/// (`client_id=…&redirect_uri=https://…`) or a URL pasted without `https://`. Any URL inside
+/// it is a parameter value (the redirect URI), not the request, so it is not searched for.
+fn schemeless_request(text: &str, lower: &str, hosts: &[String], shared: &[InputNote]) -> Option<Pasted> {
+    let at = lower.find("client_id=")?;
+    let delimiter = |c: char| c.is_whitespace() || "\"'<>`(".contains(c);
+    let start = lower[..at].rfind(delimiter).map(|i| i + 1).unwrap_or(0);
+    let before = &lower[start..at];
+    let has_scheme = ["https:", "http:", "https%3a", "http%3a"]
+        .iter()
+        .any(|s| before.contains(s));
+    if has_scheme {
+        return None;
+    }
+    let (url, _, mut notes) = read_url(text, start);
+    let mut all = shared.to_vec();
+    all.append(&mut notes);
+    let host = hosts
+        .iter()
+        .find(|h| before.contains(&format!("{}/", h.to_ascii_lowercase())));
+    if host.is_some() {
+        all.push(InputNote::AssumedScheme);
+        return Some(Pasted {
+            text: format!("https://{url}"),
+            query_only: false,
+            notes: all,
+        });
+    }
+    if before.contains('/') {
+        // a path on some other host: not a request to the provider
+        return None;
+    }
+    all.push(InputNote::AssumedEndpoint);
+    Some(Pasted {
+        text: url.trim_start_matches('?').to_string(),
+        query_only: true,
+        notes: all,
+    })
 }
 
 /// Characters that end a URL in running text.
@@ -112,11 +182,26 @@ fn stops(c: char) -> bool {
     c.is_whitespace() || "\"'<>`|\\^{}".contains(c)
 }
 
-/// Reads one URL from `start`: up to whitespace or a quote, across line wraps.
+/// Reads one URL from `start`: up to whitespace or a quote, across line wraps. A line that
+/// continues the URL with more indentation than the URL's first line is code (a string
+/// broken over indented lines): its indentation is kept, because the browser drops the line
+/// break but sends the spaces.
 fn read_url(text: &str, start: usize) -> (String, usize, Vec<InputNote>) {
+    let (url, end, notes, _) = read_url_counted(text, start);
+    (url, end, notes)
+}
+
+/// `read_url`, and how many bytes it examined (the URL, and the lines it looked at to decide
+/// whether they continue it).
+fn read_url_counted(text: &str, start: usize) -> (String, usize, Vec<InputNote>, usize) {
+    let own_indent = indentation_before(text.as_bytes(), start);
     let mut url = String::new();
     let mut notes = Vec::new();
     let mut joined = 0;
+    let mut indented = 0;
+    let mut looked_ahead = 0;
+    // what the URL holds so far, tracked so that each character is looked at once
+    let (mut paren, mut bracket, mut question) = (false, false, false);
     let mut i = start;
     while i < text.len() {
         let Some(c) = text[i..].chars().next() else { break };
@@ -127,8 +212,15 @@ fn read_url(text: &str, start: usize) -> (String, usize, Vec<InputNote>) {
         }
         if c == '\r' || c == '\n' {
             let after_break = if text[i..].starts_with("\r\n") { i + 2 } else { i + 1 };
-            if let Some(next) = continuation(text, after_break, &url) {
+            let (next, examined) = continuation(text, after_break, &url, question);
+            looked_ahead += examined;
+            if let Some(next) = next {
                 joined += 1;
+                let indent = &text[after_break..next];
+                if !indent.contains('>') && indent.len() > own_indent {
+                    indented += 1;
+                    url.push_str(indent);
+                }
                 i = next;
                 continue;
             }
@@ -137,9 +229,12 @@ fn read_url(text: &str, start: usize) -> (String, usize, Vec<InputNote>) {
         if stops(c) {
             break;
         }
-        if (c == ')' && !url.contains('(')) || (c == ']' && !url.contains('[')) {
+        if (c == ')' && !paren) || (c == ']' && !bracket) {
             break;
         }
+        paren |= c == '(';
+        bracket |= c == '[';
+        question |= c == '?';
         url.push(c);
         i += c.len_utf8();
     }
@@ -147,27 +242,54 @@ fn read_url(text: &str, start: usize) -> (String, usize, Vec<InputNote>) {
         url.pop();
         notes.push(InputNote::TrimmedPunctuation { character: last });
     }
-    if joined > 0 {
-        notes.push(InputNote::JoinedLines { count: joined });
+    if indented > 0 {
+        notes.push(InputNote::KeptIndentation { count: indented });
     }
-    (url, i, notes)
+    if joined > indented {
+        notes.push(InputNote::JoinedLines {
+            count: joined - indented,
+        });
+    }
+    let examined = i - start + looked_ahead;
+    (url, i, notes, examined)
+}
+
+/// The indentation of the line `at` is on. Looks back a bounded distance, so that many URLs
+/// on one long line stay linear; a longer line counts as unindented.
+fn indentation_before(bytes: &[u8], at: usize) -> usize {
+    const LOOK_BACK: usize = 4096;
+    let from = at.saturating_sub(LOOK_BACK);
+    let line_start = match bytes[from..at].iter().rposition(|&b| b == b'\n') {
+        Some(i) => from + i + 1,
+        None if from == 0 => 0,
+        None => return 0,
+    };
+    bytes[line_start..at]
+        .iter()
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .count()
 }
 
 /// Where the URL continues after a line break, if the next line looks like its wrapped rest.
-fn continuation(text: &str, after_break: usize, url: &str) -> Option<usize> {
+fn continuation(text: &str, after_break: usize, url: &str, has_query: bool) -> (Option<usize>, usize) {
     let rest = &text[after_break..];
     let indent = rest.len() - rest.trim_start_matches([' ', '\t', '>']).len();
     let line_start = after_break + indent;
     let line = text[line_start..].lines().next().unwrap_or("");
+    let examined = indent + line.len();
     let token: &str = line.split(stops).next().unwrap_or("");
-    if token.is_empty() || url.is_empty() {
-        return None;
+    let lower_start = token.get(..8).unwrap_or(token).to_ascii_lowercase();
+    if token.is_empty() || url.is_empty() || lower_start.starts_with("http://") || lower_start.starts_with("https://") {
+        // a URL on the next line is the next URL, not the rest of this one
+        return (None, examined);
     }
     let looks_like_query = token.contains(['=', '&', '%']);
     let url_cut_mid_pair = url.ends_with(['?', '&', '=', '%', '/']);
-    let alone_on_line =
-        token.len() == line.trim_end().len() && !token.ends_with([':', '.', '!', ',']) && url.contains('?');
-    (looks_like_query || url_cut_mid_pair || alone_on_line).then_some(line_start)
+    let alone_on_line = token.len() == line.trim_end().len() && !token.ends_with([':', '.', '!', ',']) && has_query;
+    (
+        (looks_like_query || url_cut_mid_pair || alone_on_line).then_some(line_start),
+        examined,
+    )
 }
 
 /// Decodes a URL that was percent-encoded as a whole (`https%3A%2F%2F…`, or `…/auth%3Fclient_id%3D…`).
@@ -283,6 +405,57 @@ mod tests {
                 "https://accounts.google.com/o/oauth2/v2/auth?x=1"
             ]
         );
+    }
+
+    #[test]
+    fn a_url_broken_over_indented_code_lines_keeps_the_indentation() {
+        let text = "const url = `https://accounts.google.com/o/oauth2/v2/auth?client_id=x&\n        redirect_uri=https://a.example/cb\n        &scope=email`;";
+        let pasted = one(text);
+        assert_eq!(
+            pasted.text,
+            "https://accounts.google.com/o/oauth2/v2/auth?client_id=x&        redirect_uri=https://a.example/cb        &scope=email"
+        );
+        assert!(pasted.notes.contains(&InputNote::KeptIndentation { count: 2 }));
+    }
+
+    #[test]
+    fn a_uniformly_indented_block_is_joined_without_its_indentation() {
+        let text = "    https://accounts.google.com/o/oauth2/v2/auth?client_id=x&scope=em\n    ail&access_type=offline";
+        assert_eq!(
+            one(text).text,
+            "https://accounts.google.com/o/oauth2/v2/auth?client_id=x&scope=email&access_type=offline"
+        );
+    }
+
+    #[test]
+    fn a_bare_query_with_a_redirect_uri_is_taken_as_the_query() {
+        let query = one("client_id=x&redirect_uri=https://app.example.com/cb&scope=email");
+        assert!(query.query_only);
+        assert_eq!(
+            query.text,
+            "client_id=x&redirect_uri=https://app.example.com/cb&scope=email"
+        );
+        let schemeless = one("accounts.google.com/o/oauth2/v2/auth?client_id=x&redirect_uri=https://a.example/cb");
+        assert_eq!(
+            schemeless.text,
+            "https://accounts.google.com/o/oauth2/v2/auth?client_id=x&redirect_uri=https://a.example/cb"
+        );
+    }
+
+    #[test]
+    fn many_urls_are_read_in_linear_work() {
+        // 1.6 MB of URLs: searching every scheme again from each URL's end examined about
+        // (URLs × text length) bytes here, some 10^11; each byte is now looked at a few times
+        let line = "https://accounts.google.com/o/oauth2/v2/auth?client_id=1.apps.googleusercontent.com&redirect_uri=https%3A%2F%2Fa.example%2Fcb&response_type=code&scope=email&access_type=offline\n";
+        let text = line.repeat(1_600_000 / line.len());
+        let (found, work) = extract_counted(&text, &[]);
+        assert_eq!(found.len(), text.len() / line.len());
+        assert!(work <= 8 * text.len(), "examined {work} bytes of {}", text.len());
+        // the same on one line, URLs separated by spaces
+        let text = text.replace('\n', " ");
+        let (found, work) = extract_counted(&text, &[]);
+        assert_eq!(found.len(), text.len() / line.len());
+        assert!(work <= 8 * text.len(), "examined {work} bytes of {}", text.len());
     }
 
     #[test]

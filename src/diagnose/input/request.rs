@@ -243,16 +243,14 @@ impl AuthRequest {
 
     /// Notes about individual parameters: duplicates, double encoding, line breaks, secrets.
     fn with_param_notes(mut self) -> Self {
-        let mut seen: Vec<&str> = Vec::new();
+        // sets, not list scans: a pasted URL may carry many thousands of parameters
+        let mut seen = std::collections::HashSet::new();
+        let mut duplicates = std::collections::HashSet::new();
         let mut notes = Vec::new();
         for param in &self.params {
             let name = param.name.clone();
-            if seen.contains(&param.name.as_str()) {
-                if !notes.contains(&InputNote::Duplicate { name: name.clone() }) {
-                    notes.push(InputNote::Duplicate { name: name.clone() });
-                }
-            } else {
-                seen.push(&param.name);
+            if !seen.insert(param.name.as_str()) && duplicates.insert(param.name.as_str()) {
+                notes.push(InputNote::Duplicate { name: name.clone() });
             }
             if param.is_secret() {
                 notes.push(InputNote::Secret { name: name.clone() });
@@ -260,7 +258,11 @@ impl AuthRequest {
                 notes.push(InputNote::DoubleEncoded { name: name.clone() });
             }
             if param.value.contains(['\n', '\r']) {
-                notes.push(InputNote::LineBreak { name });
+                notes.push(InputNote::LineBreak { name: name.clone() });
+            }
+            let spaced = |t: &str| t.starts_with(char::is_whitespace) || t.ends_with(char::is_whitespace);
+            if spaced(&param.name) || (spaced(&param.value) && !param.value.contains(['\n', '\r'])) {
+                notes.push(InputNote::Whitespace { name });
             }
         }
         self.notes.extend(notes);

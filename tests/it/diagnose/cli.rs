@@ -139,3 +139,22 @@ fn a_token_response_without_refresh_token_is_explained_by_the_url() {
             .any(|f| f["code"] == "OD170")
     );
 }
+
+#[test]
+fn megabytes_of_pasted_urls_are_diagnosed_through_the_binary() {
+    // issue 9 item 5: 400 KB of URLs took 14 s and 1.6 MB did not finish, because the URL
+    // extraction searched the rest of the text again for every URL (the work is counted in
+    // the unit test `many_urls_are_read_in_linear_work`; the speed is in benches/diagnose_input.rs)
+    let dir = tempfile::tempdir().unwrap();
+    let line = format!("{FORCE}\n");
+    let text = line.repeat(1_600_000 / line.len());
+    for text in [text.clone(), text.replace('\n', " ")] {
+        let output = oauth_drift_with_stdin(dir.path(), &["diagnose", "-", "--format", "json"], &text);
+        assert_eq!(code(&output), 1, "{}", stderr(&output));
+        let json: Value = serde_json::from_str(&stdout(&output)).unwrap();
+        assert_eq!(json["findings"][0]["code"], "OD103");
+        let notes = json["request"]["notes"].as_array().unwrap();
+        let picked = notes.iter().find(|n| n["kind"] == "picked_url").unwrap();
+        assert_eq!(picked["of"], text.len() / line.len());
+    }
+}
