@@ -86,9 +86,11 @@ pub async fn probe(args: ProbeArgs, global: &GlobalArgs, registry: Registry) -> 
     }
     let mut cases = Vec::new();
     let mut input_errors = Vec::new();
+    let mut warnings = Vec::new();
     if kinds.iter().any(|k| matches!(k, Kind::AuthorizeParams | Kind::Consent)) {
-        let suite = suite::load(&args.paths, &registry, args.filter.as_deref())?;
+        let suite = suite::load_corpus(&suite::Corpus::choose(&args.paths), &registry, args.filter.as_deref())?;
         input_errors = suite.errors;
+        warnings = suite.warnings;
         cases = suite.cases;
         // a scenario that names its provider (or has a provider axis) keeps it: such cases are
         // probed only when that provider is the one compared with
@@ -130,6 +132,7 @@ pub async fn probe(args: ProbeArgs, global: &GlobalArgs, registry: Registry) -> 
     };
     let mut report = live::run(&options, &credentials, &cases, &registry).await?;
     report.input_errors = input_errors;
+    report.warnings = warnings;
     output::conclude(
         report,
         &args.report,

@@ -66,6 +66,10 @@ pub struct AuthorizeRules {
     pub default_code_challenge_method: String,
     pub oob_blocked: bool,
     pub installed_default_offline: bool,
+    /// Every authorization parameter the provider documents. A scenario that sends another
+    /// one gets a warning with a "did you mean"; empty: the profile does not say, no warning.
+    #[serde(default)]
+    pub parameters: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -200,8 +204,13 @@ pub struct ErrorCatalogue {
 /// Why a profile could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
-    #[error("unknown provider `{name}`{}", did_you_mean(.suggestion))]
-    Unknown { name: String, suggestion: Option<String> },
+    #[error("unknown provider `{name}`{} (known: {})", did_you_mean(.suggestion), .known.join(", "))]
+    Unknown {
+        name: String,
+        suggestion: Option<String>,
+        /// Every profile id the registry holds, sorted.
+        known: Vec<String>,
+    },
     #[error("profile `{id}` is invalid: {source}")]
     Invalid {
         id: String,
@@ -302,6 +311,7 @@ impl Registry {
         let text = self.sources.get(id).ok_or_else(|| ProfileError::Unknown {
             name: id.to_string(),
             suggestion: closest(id, self.ids()),
+            known: self.ids().map(str::to_string).collect(),
         })?;
         if seen.iter().any(|s| s == id) {
             return Err(ProfileError::Cycle {
@@ -391,7 +401,10 @@ mod tests {
     #[test]
     fn unknown_provider_suggests_the_closest_name() {
         let err = Registry::builtin().load("gogle").unwrap_err();
-        assert_eq!(err.to_string(), "unknown provider `gogle`; did you mean `google`?");
+        assert_eq!(
+            err.to_string(),
+            "unknown provider `gogle`; did you mean `google`? (known: google, google@2015, oidc)"
+        );
     }
 
     #[test]
