@@ -90,8 +90,43 @@ pub fn conclude(
     if let Some(ledger) = ledger {
         crate::suite::apply_ledger(&mut report, ledger, ledger::today());
     }
+    if !global.verbose {
+        collapse_pending(&mut report.notes);
+    }
     emit(&report, args, global, title)?;
     Ok(report.exit_code())
+}
+
+/// Many "new snapshot … pending" notes (a first probe of a new target) become one line with
+/// the count and the directory; `-v` keeps them all.
+fn collapse_pending(notes: &mut Vec<String>) {
+    const PREFIX: &str = "new snapshot ";
+    const SUFFIX: &str = " pending: review with `cargo insta review` or rerun with --accept";
+    let pending: Vec<&str> = notes
+        .iter()
+        .filter_map(|n| n.strip_prefix(PREFIX).and_then(|n| n.strip_suffix(SUFFIX)))
+        .collect();
+    if pending.len() <= 3 {
+        return;
+    }
+    let mut dirs: Vec<String> = pending
+        .iter()
+        .map(|p| {
+            Path::new(p)
+                .parent()
+                .map(|d| d.display().to_string())
+                .unwrap_or_default()
+        })
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    let line = format!(
+        "{} pending in {} (-v lists them): review with `cargo insta review` or rerun with --accept",
+        count(pending.len(), "new snapshot"),
+        dirs.join(", ")
+    );
+    notes.retain(|n| !(n.starts_with(PREFIX) && n.ends_with(SUFFIX)));
+    notes.push(line);
 }
 
 /// Writes `report`; `title` names the run in JUnit and Markdown (`oauth-drift run`).

@@ -292,6 +292,24 @@ impl Registry {
         self.sources.keys().map(String::as_str)
     }
 
+    /// The profile a discovery document describes: among the profiles whose `issuer` is
+    /// `issuer`, the one whose authorization endpoint path is `authorize_path` (an era has its
+    /// own path), else the one that extends no other. `None`: no profile has that issuer.
+    pub fn for_issuer(&self, issuer: &str, authorize_path: Option<&str>) -> Option<String> {
+        let same = |a: &str, b: &str| a.trim_end_matches('/') == b.trim_end_matches('/');
+        let candidates: Vec<Profile> = self
+            .ids()
+            .filter_map(|id| self.load(id).ok())
+            .filter(|p| same(&p.issuer, issuer))
+            .collect();
+        candidates
+            .iter()
+            .find(|p| authorize_path.is_some_and(|path| p.endpoints.authorize == path))
+            .or_else(|| candidates.iter().find(|p| p.extends.is_none()))
+            .or_else(|| candidates.first())
+            .map(|p| p.id.clone())
+    }
+
     pub fn contains(&self, id: &str) -> bool {
         self.sources.contains_key(id)
     }
@@ -396,6 +414,26 @@ mod tests {
         assert!(oidc.tokens.scope_aliases.is_empty(), "{:?}", oidc.tokens.scope_aliases);
         let old = Registry::builtin().load("google@2015").unwrap();
         assert!(!old.tokens.scope_aliases.is_empty(), "a map not mentioned is inherited");
+    }
+
+    #[test]
+    fn a_discovery_issuer_names_its_profile_and_the_endpoint_path_its_era() {
+        let registry = Registry::builtin();
+        let google = "https://accounts.google.com";
+        assert_eq!(
+            registry.for_issuer(google, Some("/o/oauth2/v2/auth")).as_deref(),
+            Some("google")
+        );
+        assert_eq!(
+            registry.for_issuer(google, Some("/o/oauth2/auth")).as_deref(),
+            Some("google@2015")
+        );
+        assert_eq!(registry.for_issuer(google, None).as_deref(), Some("google"));
+        assert_eq!(
+            registry.for_issuer("https://op.example/", None).as_deref(),
+            Some("oidc")
+        );
+        assert_eq!(registry.for_issuer("https://login.example.org", None), None);
     }
 
     #[test]
