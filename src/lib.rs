@@ -1,5 +1,6 @@
 //! oauth-drift: a diagnostic and regression-test harness for OAuth parameter drift.
 
+pub mod bundled;
 pub mod cli;
 pub mod compare;
 pub mod diagnose;

@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use crate::ledger::Ledger;
 use crate::provider::Registry;
-use crate::report::{CaseReport, KnownDrift, LedgerStatus, Outcome, Report};
+use crate::report::{Accept, CaseReport, KnownDrift, LedgerStatus, Outcome, Report};
 use crate::runner::{self, CaseRun};
 use crate::scenario::{self, Case, ScenarioError};
-use crate::snapshot::{Comparison, SnapshotMeta, SnapshotStore, stem_for};
+use crate::snapshot::{Comparison, Selection, SnapshotMeta, SnapshotStore, stem_for};
 
 /// The loaded cases of a set of scenario paths, and the files that failed to load.
 #[derive(Debug, Default)]
@@ -19,8 +19,37 @@ pub struct Suite {
     pub errors: Vec<ScenarioError>,
     /// The snapshot stem of every file that loaded.
     pub stems: Vec<String>,
-    /// Whether `--filter` left cases out (then unproduced snapshots are not orphans).
+    /// Whether `--filter` left cases out.
     pub filtered: bool,
+    /// What the run covers: an accepted snapshot in it that no case produces is an orphan.
+    pub selection: Selection,
+    /// Located warnings about the loaded cases (an authorization parameter the provider does
+    /// not know, with a "did you mean").
+    pub warnings: Vec<String>,
+    /// The scenarios are the ones bundled in the binary.
+    pub bundled: bool,
+}
+
+/// Where the scenarios of a run come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Corpus {
+    /// Files and directories named on the command line (or `./scenarios`).
+    Paths(Vec<PathBuf>),
+    /// The corpus bundled in the binary (see [`crate::bundled`]).
+    Bundled,
+}
+
+impl Corpus {
+    /// The paths given; with none, `./scenarios` when it is a directory, else the bundled corpus.
+    pub fn choose(paths: &[PathBuf]) -> Self {
+        if !paths.is_empty() {
+            Corpus::Paths(paths.to_vec())
+        } else if Path::new(crate::bundled::SCENARIO_DIR).is_dir() {
+            Corpus::Paths(vec![PathBuf::from(crate::bundled::SCENARIO_DIR)])
+        } else {
+            Corpus::Bundled
+        }
+    }
 }
 
 /// Why a run could not start at all (exit 2).
@@ -38,14 +67,42 @@ pub enum SuiteError {
 
 /// Loads every scenario under `paths`; a file that fails is recorded and the rest still load.
 pub fn load(paths: &[PathBuf], registry: &Registry, filter: Option<&str>) -> Result<Suite, SuiteError> {
-    let files = scenario::discover(paths)?;
-    if files.is_empty() {
-        let named: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-        return Err(SuiteError::Empty(named.join(", ")));
-    }
+    load_corpus(&Corpus::Paths(paths.to_vec()), registry, filter)
+}
+
+/// Loads the scenarios of `corpus`; a file that fails is recorded and the rest still load.
+pub fn load_corpus(corpus: &Corpus, registry: &Registry, filter: Option<&str>) -> Result<Suite, SuiteError> {
     let mut suite = Suite::default();
-    for file in files {
-        match scenario::load_file(&file, registry) {
+    let loaded: Vec<(PathBuf, Result<scenario::Scenario, ScenarioError>)> = match corpus {
+        Corpus::Paths(paths) => {
+            let files = scenario::discover(paths)?;
+            if files.is_empty() {
+                let named: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+                return Err(SuiteError::Empty(named.join(", ")));
+            }
+            suite.selection.prefixes = paths.iter().map(|p| stem_for(p)).collect();
+            files
+                .into_iter()
+                .map(|file| {
+                    let loaded = scenario::load_file(&file, registry);
+                    (file, loaded)
+                })
+                .collect()
+        }
+        Corpus::Bundled => {
+            suite.bundled = true;
+            suite.selection.prefixes = vec![String::new()];
+            crate::bundled::scenarios()
+                .into_iter()
+                .map(|(path, text)| {
+                    let loaded = scenario::parse(&path, text, registry);
+                    (path, loaded)
+                })
+                .collect()
+        }
+    };
+    for (file, loaded) in loaded {
+        match loaded {
             Ok(loaded) => {
                 let stem = stem_for(&file);
                 suite.cases.extend(scenario::expand(&Arc::new(loaded), &stem));
@@ -60,10 +117,12 @@ pub fn load(paths: &[PathBuf], registry: &Registry, filter: Option<&str>) -> Res
             .cases
             .retain(|c| c.name.contains(filter) || c.slug.contains(filter));
         suite.filtered = suite.cases.len() < total;
+        suite.selection.filter = Some(filter.to_string());
         if total > 0 && suite.cases.is_empty() {
             return Err(SuiteError::NoMatch(filter.to_string()));
         }
     }
+    suite.warnings = parameter_warnings(&suite.cases, registry);
     let mut seen = std::collections::HashSet::new();
     for case in &suite.cases {
         if !seen.insert(case.slug.clone()) {
@@ -81,6 +140,65 @@ pub fn load(paths: &[PathBuf], registry: &Registry, filter: Option<&str>) -> Res
         }
     }
     Ok(suite)
+}
+
+/// One warning per authorize step, parameter and provider where a case sends a parameter its
+/// provider profile does not list (`authorize.parameters`), unless the scenario lists it
+/// under `unknown_parameters:`. A typo such as `acess_type` is otherwise sent silently and
+/// ignored, so offline access is never asked for.
+fn parameter_warnings(cases: &[Case], registry: &Registry) -> Vec<String> {
+    use crate::scenario::{Action, AxisValue};
+    let mut profiles = std::collections::HashMap::new();
+    let mut warnings = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for case in cases {
+        let Some(profile) = profiles
+            .entry(case.provider.clone())
+            .or_insert_with(|| registry.load(&case.provider).ok())
+            .as_ref()
+        else {
+            continue;
+        };
+        let known = &profile.authorize.parameters;
+        if known.is_empty() {
+            continue;
+        }
+        let file = &case.scenario.file;
+        for (index, step) in file.steps.iter().enumerate() {
+            let Action::Authorize(authorize) = &step.action else {
+                continue;
+            };
+            let mut names: Vec<&str> = authorize
+                .params
+                .iter()
+                .filter(|(_, value)| value.is_some())
+                .map(|(name, _)| name.as_str())
+                .collect();
+            for axis in &authorize.with {
+                if let Some(AxisValue::Params(params)) = case.binding(axis) {
+                    names.extend(params.iter().filter(|(_, v)| v.is_some()).map(|(k, _)| k.as_str()));
+                }
+            }
+            for name in names {
+                if known.iter().any(|k| k == name) || file.unknown_parameters.iter().any(|k| k == name) {
+                    continue;
+                }
+                let line = case.scenario.step_lines.get(index).copied().unwrap_or(1);
+                let path = display_path(&case.scenario.path);
+                if !seen.insert((path.clone(), line, name.to_string(), case.provider.clone())) {
+                    continue;
+                }
+                let hint = crate::provider::closest(name, known.iter().map(String::as_str))
+                    .map(|c| format!("; did you mean `{c}`?"))
+                    .unwrap_or_default();
+                warnings.push(format!(
+                    "{path}:{line}: unknown authorization parameter `{name}` for `{}`{hint} (sent as written, and ignored; list it under `unknown_parameters:` to send it on purpose)",
+                    case.provider
+                ));
+            }
+        }
+    }
+    warnings
 }
 
 /// How `run` treats snapshots.
@@ -103,18 +221,19 @@ pub async fn run_on_model(
     let runs = runner::run_all_on_model(&suite.cases, &profiles).await;
     let mut report = Report {
         input_errors: suite.errors.clone(),
+        warnings: suite.warnings.clone(),
         ..Default::default()
     };
     for (case, run) in suite.cases.iter().zip(&runs) {
         report.cases.push(judge(case, run, snapshots, &mut report.notes));
     }
+    // a file that did not load produces nothing: its snapshots are not orphans
     if let Some(policy) = snapshots
         && suite.errors.is_empty()
-        && !suite.filtered
     {
         report.orphans = policy
             .store
-            .orphans(&suite.stems, suite.cases.iter().map(|c| c.slug.as_str()));
+            .orphans(&suite.selection, suite.cases.iter().map(|c| c.slug.as_str()));
     }
     Ok(report)
 }
@@ -148,6 +267,8 @@ pub fn judge(case: &Case, run: &CaseRun, snapshots: Option<&SnapshotPolicy>, not
         slug: case.slug.clone(),
         known_drift: None,
         live: None,
+        transcript: Some(run.transcript.render()),
+        accept: None,
     };
     if let Some(fault) = &run.fault {
         report.outcome = Outcome::Fail;
@@ -190,6 +311,17 @@ pub fn judge_snapshot(
                 None
             }
         };
+    // --accept takes only what passes its expectations: a failing case's transcript is not
+    // the behaviour the scenario asserts, so it stays pending for review
+    let accept = policy.write && policy.accept && report.outcome == Outcome::Pass;
+    let refuse = policy.write && policy.accept && report.outcome != Outcome::Pass;
+    let pending_note = |path: &str| {
+        if refuse {
+            format!("{path} pending, not accepted: the case's expectations fail (fix them, then --accept)")
+        } else {
+            format!("new snapshot {path} pending: review with `cargo insta review` or rerun with --accept")
+        }
+    };
     match policy.store.compare(slug, body) {
         Ok(Comparison::Matches) => {
             if policy.write {
@@ -197,19 +329,24 @@ pub fn judge_snapshot(
             }
         }
         Ok(Comparison::Missing) => {
-            if policy.write && policy.accept {
-                written(policy.store.accept(slug, meta, body), notes);
+            if accept {
+                if written(policy.store.accept(slug, meta, body), notes).is_some() {
+                    report.accept = Some(Accept::Taken);
+                }
             } else if policy.write
                 && let Some(path) = written(policy.store.write_pending(slug, meta, body), notes)
             {
-                notes.push(format!(
-                    "new snapshot {path} pending: review with `cargo insta review` or rerun with --accept"
-                ));
+                if refuse {
+                    report.accept = Some(Accept::Refused);
+                }
+                notes.push(pending_note(&path));
             } else if !policy.write {
-                notes.push(format!(
-                    "{} has no accepted snapshot (CI: nothing written)",
-                    meta.description
-                ));
+                let why = if policy.store.is_bundled() {
+                    "the bundled snapshots are read-only"
+                } else {
+                    "CI: nothing written"
+                };
+                notes.push(format!("{} has no accepted snapshot ({why})", meta.description));
             }
         }
         Ok(Comparison::Differs { accepted }) => {
@@ -219,14 +356,14 @@ pub fn judge_snapshot(
                 .header("accepted", "this run")
                 .to_string();
             report.diff = Some(diff);
-            if policy.write && policy.accept {
-                written(policy.store.accept(slug, meta, body), notes);
-                if report.outcome == Outcome::Pass {
+            if accept {
+                if written(policy.store.accept(slug, meta, body), notes).is_some() {
+                    report.accept = Some(Accept::Taken);
                     report.message = "snapshot updated".into();
                 }
             } else {
-                if policy.write {
-                    written(policy.store.write_pending(slug, meta, body), notes);
+                if policy.write && written(policy.store.write_pending(slug, meta, body), notes).is_some() && refuse {
+                    report.accept = Some(Accept::Refused);
                 }
                 if report.outcome == Outcome::Pass {
                     report.outcome = Outcome::Drift;

@@ -6,44 +6,63 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const EXAMPLES: &str = "\
 Examples:
-  oauth-drift run                                  every scenario under scenarios/ against the model
-  oauth-drift run scenarios/approval_prompt_vs_prompt_consent.yaml --filter google@2015
-  oauth-drift run --format json > report.json
-  oauth-drift run --junit junit.xml --json report.json --ledger known-drift.yaml
-  oauth-drift compare google@2015 google --format markdown
-  oauth-drift providers
-  oauth-drift serve --write-client-secrets client_secret.json   a fake Google on loopback
-  oauth-drift probe                                Google's live endpoints: discovery, authorize-params, refresh
-  oauth-drift probe --kind consent --revoke        interactive grants for real, through a browser
-  oauth-drift diagnose 'https://accounts.google.com/o/oauth2/v2/auth?client_id=…&access_type=offline'
-  oauth-drift diagnose --har sign-in.har --emit-scenario scenarios/regressions/no-refresh-token.yaml
-  oauth-drift explain OD103
+  Every bundled scenario against the model (./scenarios/ if there is one):
+    oauth-drift run
+  One folder, one era; reports for CI:
+    oauth-drift run scenarios/refresh --filter google@2015
+    oauth-drift run --junit junit.xml --json report.json
+  Write the bundled scenarios and snapshots out, to edit and extend:
+    oauth-drift init my-scenarios
+  What changed between two eras:
+    oauth-drift compare google@2015 google --format markdown
+  A fake Google on loopback; the live provider, unattended and through a browser:
+    oauth-drift serve --write-client-secrets client_secret.json
+    oauth-drift probe
+    oauth-drift probe --kind consent --revoke
+  Why no refresh_token, for a pasted authorization URL or a HAR file:
+    oauth-drift diagnose 'https://accounts.google.com/o/oauth2/v2/auth?client_id=…'
+    oauth-drift diagnose --har sign-in.har
+    oauth-drift explain OD103
 
-Exit codes: 0 pass, 1 drift or failed expectation, 2 usage or input error, 3 inconclusive.";
+Exit codes: 0 pass, 1 drift or failed expectation, 2 usage or input error,
+3 inconclusive.";
 
 /// Diagnostic and regression-test harness for OAuth parameter drift.
 #[derive(Debug, Parser)]
 #[command(name = "oauth-drift", version, about, after_help = EXAMPLES)]
 pub struct Cli {
-    #[command(flatten)]
-    pub global: GlobalArgs,
+    /// When to color output (NO_COLOR is honoured under `auto`).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
     #[command(subcommand)]
     pub command: Command,
 }
 
-#[derive(Debug, Args)]
+/// What the command modules read besides their own flags: `-q`/`-v` and the extra profiles,
+/// each taken from the subcommand that has the flag (absent: off).
+#[derive(Debug, Clone, Default)]
 pub struct GlobalArgs {
-    /// When to color output (NO_COLOR is honoured under `auto`).
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
-    pub color: ColorChoice,
-    /// Only the summary (and errors).
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
-    /// Also show passing cases' details.
-    #[arg(short, long, global = true)]
     pub verbose: bool,
+    pub profile_files: Vec<PathBuf>,
+}
+
+/// `-q` and `-v`, on the commands that print a report.
+#[derive(Debug, Clone, Default, Args)]
+pub struct Verbosity {
+    /// Only the summary line (and errors).
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Every case on its own line, passing cases with their transcripts, skipped cases by name.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+/// `--profile-file`, on the commands that load provider profiles.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ProfileFiles {
     /// Load an extra provider profile (YAML); its file stem is its name. Repeatable.
-    #[arg(long = "profile-file", value_name = "FILE", global = true)]
+    #[arg(long = "profile-file", value_name = "FILE")]
     pub profile_files: Vec<PathBuf>,
 }
 
@@ -87,6 +106,10 @@ pub struct ReportArgs {
     /// Known-drift ledger (YAML) [default: known-drift.yaml if it exists].
     #[arg(long, value_name = "FILE")]
     pub ledger: Option<PathBuf>,
+    /// The whole refresh_token table (by default only scenarios whose answer differs across
+    /// the matrix or between first and repeat grant).
+    #[arg(long)]
+    pub matrix: bool,
 }
 
 /// How `compare` writes its table.
@@ -117,12 +140,57 @@ pub enum Command {
     Diagnose(DiagnoseArgs),
     /// The long explanation of a diagnose finding, with history and sources.
     Explain(ExplainArgs),
+    /// Write the bundled scenarios and their snapshots into DIR, to edit and extend.
+    Init(InitArgs),
+}
+
+impl Command {
+    /// The flags every command module may read, from whichever of them this command has.
+    pub fn global(&self) -> GlobalArgs {
+        let (verbosity, profiles) = match self {
+            Command::Run(a) => (Some(a.verbosity.clone()), Some(&a.profiles)),
+            Command::Probe(a) => (Some(a.verbosity.clone()), Some(&a.profiles)),
+            Command::Compare(a) => (
+                Some(Verbosity {
+                    quiet: false,
+                    verbose: a.verbose,
+                }),
+                Some(&a.profiles),
+            ),
+            Command::Serve(a) => (
+                Some(Verbosity {
+                    quiet: a.quiet,
+                    verbose: false,
+                }),
+                Some(&a.profiles),
+            ),
+            Command::Providers(a) => (None, Some(&a.profiles)),
+            Command::Diagnose(a) => (None, Some(&a.profiles)),
+            Command::Explain(_) | Command::Init(_) => (None, None),
+        };
+        let verbosity = verbosity.unwrap_or_default();
+        GlobalArgs {
+            quiet: verbosity.quiet,
+            verbose: verbosity.verbose,
+            profile_files: profiles.map(|p| p.profile_files.clone()).unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write `scenarios/` and `snapshots/`.
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    /// Overwrite files that exist and differ.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Scenario files or directories (searched recursively for .yaml/.yml).
-    #[arg(default_value = "scenarios")]
+    /// Scenario files or directories (searched recursively for .yaml/.yml) [default:
+    /// ./scenarios if it exists, else the scenarios bundled in the binary].
     pub paths: Vec<PathBuf>,
     /// Run only cases whose name (or snapshot name) contains TEXT.
     #[arg(long, value_name = "TEXT")]
@@ -132,15 +200,23 @@ pub struct RunArgs {
     pub provider: Option<String>,
     #[command(flatten)]
     pub report: ReportArgs,
-    /// Where accepted snapshots live.
-    #[arg(long, value_name = "DIR", default_value = "snapshots")]
-    pub snapshots: PathBuf,
-    /// Accept every new or changed transcript as the snapshot.
+    /// Where accepted snapshots live [default: ./snapshots, or the bundled ones with the
+    /// bundled scenarios].
+    #[arg(long, value_name = "DIR")]
+    pub snapshots: Option<PathBuf>,
+    /// Accept the new or changed transcripts of passing cases as their snapshots.
     #[arg(long)]
     pub accept: bool,
+    /// With --accept: also delete the snapshots no case produces any more.
+    #[arg(long, requires = "accept")]
+    pub prune: bool,
     /// Do not compare with snapshots at all.
     #[arg(long, conflicts_with = "accept")]
     pub no_snapshots: bool,
+    #[command(flatten)]
+    pub verbosity: Verbosity,
+    #[command(flatten)]
+    pub profiles: ProfileFiles,
 }
 
 #[derive(Debug, Args)]
@@ -151,8 +227,7 @@ pub struct CompareArgs {
     /// The profile to compare to (e.g. google).
     #[arg(value_name = "B")]
     pub b: String,
-    /// Scenario files or directories.
-    #[arg(default_value = "scenarios")]
+    /// Scenario files or directories [default: ./scenarios if it exists, else the bundled ones].
     pub paths: Vec<PathBuf>,
     /// Compare only cases whose name (or snapshot name) contains TEXT.
     #[arg(long, value_name = "TEXT")]
@@ -160,12 +235,17 @@ pub struct CompareArgs {
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = CompareFormat::Human)]
     pub format: CompareFormat,
+    /// Also list the cases that behave the same under both.
+    #[arg(short, long)]
+    pub verbose: bool,
+    #[command(flatten)]
+    pub profiles: ProfileFiles,
 }
 
 #[derive(Debug, Args)]
 pub struct ProbeArgs {
-    /// Scenario files or directories for authorize-params and consent probes.
-    #[arg(default_value = "scenarios")]
+    /// Scenario files or directories for authorize-params and consent probes [default:
+    /// ./scenarios if it exists, else the bundled ones].
     pub paths: Vec<PathBuf>,
     /// Probe kinds, comma-separated or repeated [default: discovery,authorize-params,refresh].
     #[arg(long = "kind", value_enum, value_delimiter = ',', value_name = "KIND")]
@@ -173,7 +253,8 @@ pub struct ProbeArgs {
     /// Probe only cases whose name (or snapshot name) contains TEXT.
     #[arg(long, value_name = "TEXT")]
     pub filter: Option<String>,
-    /// The profile live answers are compared with [default: google, or oidc with --issuer].
+    /// The profile live answers are compared with [default: google; with --issuer, the
+    /// profile whose `issuer` the discovery document names, else oidc].
     #[arg(long, value_name = "NAME[@ERA]")]
     pub provider: Option<String>,
     /// Any OpenID provider, found through its discovery document (or `serve`'s base URL).
@@ -263,6 +344,10 @@ pub struct ProbeArgs {
     /// Refused: credentials are never taken from the command line.
     #[arg(long, hide = true, num_args = 0..=1, value_name = "ID")]
     pub client_id: Option<String>,
+    #[command(flatten)]
+    pub verbosity: Verbosity,
+    #[command(flatten)]
+    pub profiles: ProfileFiles,
 }
 
 /// `30`, `30s`, `5m`, `1h` (the scenario duration syntax).
@@ -276,6 +361,8 @@ fn duration(text: &str) -> Result<std::time::Duration, String> {
 pub struct ProvidersArgs {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    #[command(flatten)]
+    pub profiles: ProfileFiles,
 }
 
 /// `oauth-drift serve`. Client secrets come from the environment or a file, never from argv.
@@ -327,6 +414,11 @@ pub struct ServeArgs {
     /// pointing at this server) to FILE.
     #[arg(long, value_name = "FILE")]
     pub write_client_secrets: Option<PathBuf>,
+    /// No access log and no banner on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub profiles: ProfileFiles,
 }
 
 const SERVE_EXAMPLES: &str = "\
@@ -388,6 +480,8 @@ pub struct DiagnoseArgs {
     /// Overwrite the --emit-scenario file when it exists.
     #[arg(long, requires = "emit_scenario")]
     pub force: bool,
+    #[command(flatten)]
+    pub profiles: ProfileFiles,
 }
 
 #[derive(Debug, Args)]

@@ -8,20 +8,23 @@ use crate::{exit, suite};
 pub async fn compare(args: CompareArgs, global: &GlobalArgs, registry: Registry) -> anyhow::Result<u8> {
     registry.load(&args.a)?;
     registry.load(&args.b)?;
-    let suite = suite::load(&args.paths, &registry, args.filter.as_deref())?;
+    let suite = suite::load_corpus(&suite::Corpus::choose(&args.paths), &registry, args.filter.as_deref())?;
+    for warning in &suite.warnings {
+        super::stdout::eprint_line(&format!("warning: {warning}"));
+    }
     if !suite.errors.is_empty() {
         let errors: Vec<String> = suite.errors.iter().map(ToString::to_string).collect();
         anyhow::bail!(
-            "{} scenario file(s) cannot be used:\n{}",
-            errors.len(),
+            "{} cannot be used:\n{}",
+            crate::report::count(errors.len(), "scenario file"),
             errors.join("\n")
         );
     }
     let comparison = crate::compare::compare(&suite, &registry, &args.a, &args.b).await?;
     match args.format {
-        CompareFormat::Human => print!("{}", render::human(&comparison, global.verbose)),
-        CompareFormat::Markdown => print!("{}", render::markdown(&comparison)),
-        CompareFormat::Json => print!("{}", render::json(&comparison)),
+        CompareFormat::Human => super::stdout::print(&render::human(&comparison, global.verbose))?,
+        CompareFormat::Markdown => super::stdout::print(&render::markdown(&comparison))?,
+        CompareFormat::Json => super::stdout::print(&render::json(&comparison))?,
     }
     Ok(if comparison.differs() { exit::DRIFT } else { exit::OK })
 }

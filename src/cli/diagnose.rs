@@ -65,8 +65,8 @@ pub async fn diagnose(args: DiagnoseArgs, registry: &Registry) -> anyhow::Result
         }
     }
     match args.format {
-        Format::Json => print!("{}", render::json(&diagnosis)),
-        Format::Human => print!("{}", render::human(&diagnosis)),
+        Format::Json => super::stdout::print(&render::json(&diagnosis))?,
+        Format::Human => super::stdout::print(&render::human(&diagnosis))?,
     }
     Ok(diagnosis.exit_code())
 }

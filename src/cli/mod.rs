@@ -4,11 +4,13 @@ mod args;
 mod compare;
 mod diagnose;
 mod explain;
+mod init;
 mod output;
 mod probe;
 mod providers;
 mod run;
 mod serve;
+mod stdout;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -23,7 +25,7 @@ use crate::provider::Registry;
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    set_color(cli.global.color);
+    set_color(cli.color);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -39,20 +41,27 @@ pub fn main() -> ExitCode {
 }
 
 async fn dispatch(cli: Cli) -> u8 {
-    let registry = match registry(&cli.global) {
+    let global = cli.command.global();
+    let registry = match registry(&global) {
         Ok(registry) => registry,
         Err(e) => return fail(&e, exit::INPUT),
     };
     let result = match cli.command {
-        Command::Run(args) => run::run(args, &cli.global, registry).await,
-        Command::Compare(args) => compare::compare(args, &cli.global, registry).await,
+        Command::Run(args) => run::run(args, &global, registry).await,
+        Command::Compare(args) => compare::compare(args, &global, registry).await,
         Command::Providers(args) => providers::providers(args, &registry),
-        Command::Serve(args) => serve::serve(args, &cli.global, &registry).await,
-        Command::Probe(args) => probe::probe(*args, &cli.global, registry).await,
+        Command::Serve(args) => serve::serve(args, &global, &registry).await,
+        Command::Probe(args) => probe::probe(*args, &global, registry).await,
         Command::Diagnose(args) => diagnose::diagnose(args, &registry).await,
         Command::Explain(args) => explain::explain(args),
+        Command::Init(args) => init::init(&args),
     };
-    result.unwrap_or_else(|e| fail(&e, exit::INPUT))
+    match result {
+        Ok(code) => code,
+        // the reader went away (`| head`): nothing is wrong and nobody is listening
+        Err(e) if stdout::is_closed_pipe(&e) => exit::OK,
+        Err(e) => fail(&e, exit::INPUT),
+    }
 }
 
 fn registry(global: &GlobalArgs) -> anyhow::Result<Registry> {
@@ -76,10 +85,10 @@ fn set_color(choice: ColorChoice) {
 
 /// Prints an error with its whole chain on stderr and returns `code`.
 fn fail(error: &anyhow::Error, code: u8) -> u8 {
-    eprintln!(
+    stdout::eprint_line(&format!(
         "{} {error:#}",
         colored::Colorize::bold(colored::Colorize::red("error:"))
-    );
+    ));
     code
 }
 

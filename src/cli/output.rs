@@ -6,9 +6,11 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use super::args::{GlobalArgs, ReportArgs, ReportFormat};
+use super::stdout::print;
 use crate::ledger::{self, Ledger};
-use crate::report::{Report, github, human, json, junit, markdown};
+use crate::report::{Accept, Outcome, Report, count, github, human, json, junit, markdown};
 use crate::snapshot::write_atomically;
+use crate::suite::SnapshotPolicy;
 
 /// The ledger to apply: `--ledger FILE`, else `known-drift.yaml` when it exists.
 pub fn load_ledger(args: &ReportArgs) -> Result<Option<Ledger>, ledger::LedgerError> {
@@ -18,6 +20,56 @@ pub fn load_ledger(args: &ReportArgs) -> Result<Option<Ledger>, ledger::LedgerEr
         None => return Ok(None),
     };
     Ledger::load(&path).map(Some)
+}
+
+/// Says what `--accept` did (and did not do), removes orphans with `--prune`, and says how to
+/// accept when something drifted. `title` is the command (`oauth-drift run`).
+pub fn accepted(report: &mut Report, policy: &SnapshotPolicy, prune: bool, title: &str) {
+    let taken = report.cases.iter().filter(|c| c.accept == Some(Accept::Taken)).count();
+    let refused: Vec<&str> = report
+        .cases
+        .iter()
+        .filter(|c| c.accept == Some(Accept::Refused))
+        .map(|c| c.name.as_str())
+        .collect();
+    if policy.accept && policy.write {
+        report.notes.push(format!("accepted {}", count(taken, "snapshot")));
+    }
+    if !refused.is_empty() {
+        report.notes.push(format!(
+            "{} not accepted, because their expectations fail (left pending): {}",
+            count(refused.len(), "snapshot"),
+            refused.join("; ")
+        ));
+    }
+    if prune && policy.write {
+        let mut removed = 0;
+        for orphan in std::mem::take(&mut report.orphans) {
+            match policy.store.remove(&orphan) {
+                Ok(()) => removed += 1,
+                Err(e) => {
+                    report.notes.push(format!("{e:#}"));
+                    report.orphans.push(orphan);
+                }
+            }
+        }
+        report
+            .notes
+            .push(format!("removed {} that no case produces", count(removed, "snapshot")));
+    }
+    let drifted = report
+        .cases
+        .iter()
+        .any(|c| c.outcome == Outcome::Drift && c.diff.is_some());
+    if drifted && !policy.accept {
+        report.notes.push(if policy.store.is_bundled() {
+            "the bundled snapshots are read-only: `oauth-drift init` writes them out, then `oauth-drift run --accept` takes the new transcripts".into()
+        } else {
+            format!(
+                "to take the new transcripts as the snapshots: `{title} --accept` (or review each with `cargo insta review`)"
+            )
+        });
+    }
 }
 
 /// The end of `run` and `probe`: a note when `--accept` could not write, the ledger, the
@@ -38,8 +90,43 @@ pub fn conclude(
     if let Some(ledger) = ledger {
         crate::suite::apply_ledger(&mut report, ledger, ledger::today());
     }
+    if !global.verbose {
+        collapse_pending(&mut report.notes);
+    }
     emit(&report, args, global, title)?;
     Ok(report.exit_code())
+}
+
+/// Many "new snapshot … pending" notes (a first probe of a new target) become one line with
+/// the count and the directory; `-v` keeps them all.
+fn collapse_pending(notes: &mut Vec<String>) {
+    const PREFIX: &str = "new snapshot ";
+    const SUFFIX: &str = " pending: review with `cargo insta review` or rerun with --accept";
+    let pending: Vec<&str> = notes
+        .iter()
+        .filter_map(|n| n.strip_prefix(PREFIX).and_then(|n| n.strip_suffix(SUFFIX)))
+        .collect();
+    if pending.len() <= 3 {
+        return;
+    }
+    let mut dirs: Vec<String> = pending
+        .iter()
+        .map(|p| {
+            Path::new(p)
+                .parent()
+                .map(|d| d.display().to_string())
+                .unwrap_or_default()
+        })
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    let line = format!(
+        "{} pending in {} (-v lists them): review with `cargo insta review` or rerun with --accept",
+        count(pending.len(), "new snapshot"),
+        dirs.join(", ")
+    );
+    notes.retain(|n| !(n.starts_with(PREFIX) && n.ends_with(SUFFIX)));
+    notes.push(line);
 }
 
 /// Writes `report`; `title` names the run in JUnit and Markdown (`oauth-drift run`).
@@ -51,16 +138,22 @@ pub fn emit(report: &Report, args: &ReportArgs, global: &GlobalArgs, title: &str
         markdown::render(report, title)
     })?;
     match args.format {
-        ReportFormat::Json => print!("{json_text}"),
-        ReportFormat::Junit => print!("{}", junit::render(report, title)),
-        ReportFormat::Markdown => print!("{}", markdown::render(report, title)),
+        ReportFormat::Json => print(&json_text)?,
+        ReportFormat::Junit => print(&junit::render(report, title))?,
+        ReportFormat::Markdown => print(&markdown::render(report, title))?,
         ReportFormat::Human if global.quiet => {
             for error in &report.input_errors {
                 eprintln!("error: {error}");
             }
-            println!("{}", human::summary_line(report));
+            print(&format!("{}\n", human::summary_line(report)))?;
         }
-        ReportFormat::Human => print!("{}", human::render(report, global.verbose)),
+        ReportFormat::Human => print(&human::render(
+            report,
+            human::Detail {
+                verbose: global.verbose,
+                matrix: args.matrix,
+            },
+        ))?,
     }
     if github::active() {
         // workflow commands are read from stderr too, and stdout may be a data format

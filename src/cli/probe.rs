@@ -16,13 +16,21 @@ use crate::suite::{self, SnapshotPolicy};
 
 pub async fn probe(args: ProbeArgs, global: &GlobalArgs, registry: Registry) -> anyhow::Result<u8> {
     refuse_secrets_on_argv(&args)?;
-    let provider = args.provider.clone().unwrap_or_else(|| {
-        if args.issuer.is_some() {
-            "oidc".into()
-        } else {
-            "google".into()
+    let policy = RetryPolicy {
+        deadline: args.deadline,
+        attempt_timeout: args.attempt_timeout.min(args.deadline),
+        ..RetryPolicy::default()
+    };
+    let mut chosen = None;
+    let provider = match (&args.provider, &args.issuer) {
+        (Some(provider), _) => provider.clone(),
+        (None, Some(issuer)) => {
+            let (provider, note) = profile_for_issuer(issuer, args.discovery_url.as_ref(), &registry, policy).await;
+            chosen = Some(note);
+            provider
         }
-    });
+        (None, None) => "google".into(),
+    };
     registry.load(&provider)?;
     let kinds = if args.kinds.is_empty() {
         Kind::UNATTENDED.to_vec()
@@ -49,11 +57,6 @@ pub async fn probe(args: ProbeArgs, global: &GlobalArgs, registry: Registry) -> 
             discovery: args.discovery_url.clone(),
         },
         name: args.target.clone(),
-    };
-    let policy = RetryPolicy {
-        deadline: args.deadline,
-        attempt_timeout: args.attempt_timeout.min(args.deadline),
-        ..RetryPolicy::default()
     };
     let notify: live::Notify = Arc::new(|line: &str| eprintln!("{line}"));
     if let Some(file) = &args.get_refresh_token {
@@ -86,9 +89,11 @@ pub async fn probe(args: ProbeArgs, global: &GlobalArgs, registry: Registry) -> 
     }
     let mut cases = Vec::new();
     let mut input_errors = Vec::new();
+    let mut warnings = Vec::new();
     if kinds.iter().any(|k| matches!(k, Kind::AuthorizeParams | Kind::Consent)) {
-        let suite = suite::load(&args.paths, &registry, args.filter.as_deref())?;
+        let suite = suite::load_corpus(&suite::Corpus::choose(&args.paths), &registry, args.filter.as_deref())?;
         input_errors = suite.errors;
+        warnings = suite.warnings;
         cases = suite.cases;
         // a scenario that names its provider (or has a provider axis) keeps it: such cases are
         // probed only when that provider is the one compared with
@@ -130,6 +135,8 @@ pub async fn probe(args: ProbeArgs, global: &GlobalArgs, registry: Registry) -> 
     };
     let mut report = live::run(&options, &credentials, &cases, &registry).await?;
     report.input_errors = input_errors;
+    report.notes.extend(chosen);
+    report.warnings = warnings;
     output::conclude(
         report,
         &args.report,
@@ -138,6 +145,58 @@ pub async fn probe(args: ProbeArgs, global: &GlobalArgs, registry: Registry) -> 
         global,
         "oauth-drift probe",
     )
+}
+
+/// The profile to compare an `--issuer` with when `--provider` is not given: the one whose
+/// `issuer` the discovery document names (a running `serve` names the provider it models),
+/// else `oidc`. Returns it with a note that says why.
+async fn profile_for_issuer(
+    issuer: &url::Url,
+    discovery: Option<&url::Url>,
+    registry: &Registry,
+    policy: RetryPolicy,
+) -> (String, String) {
+    let url = match discovery {
+        Some(url) => Ok(url.clone()),
+        // OpenID Connect Discovery §4: the issuer with /.well-known/openid-configuration appended
+        None => url::Url::parse(&format!(
+            "{}/.well-known/openid-configuration",
+            issuer.as_str().trim_end_matches('/')
+        )),
+    };
+    let fallback = |why: String| {
+        (
+            "oidc".to_string(),
+            format!("compared with `oidc`: {why} (--provider NAME chooses)"),
+        )
+    };
+    let Ok(url) = url else {
+        return fallback("the issuer URL has no discovery URL".into());
+    };
+    let document = match live::LiveClient::new(policy)
+        .send(&live::LiveRequest::get(url), live::Body::Json)
+        .await
+    {
+        Ok(response) if response.status == 200 => response.json.unwrap_or_default(),
+        Ok(response) => return fallback(format!("the discovery document answered {}", response.status)),
+        Err(e) => return fallback(format!("the discovery document could not be read ({e})")),
+    };
+    let text = |field: &str| document.get(field).and_then(|v| v.as_str()).map(str::to_string);
+    let Some(named) = text("issuer") else {
+        return fallback("the discovery document names no issuer".into());
+    };
+    let path = text("authorization_endpoint")
+        .and_then(|e| url::Url::parse(&e).ok())
+        .map(|u| u.path().to_string());
+    match registry.for_issuer(&named, path.as_deref()) {
+        Some(id) => {
+            let note = format!(
+                "compared with `{id}`: the discovery document names its issuer {named} (--provider NAME chooses another)"
+            );
+            (id, note)
+        }
+        None => fallback(format!("no profile has the issuer {named}")),
+    }
 }
 
 /// Secrets on argv end up in shell history and process lists: refuse them, without echoing.

@@ -19,21 +19,23 @@ pub fn providers(args: ProvidersArgs, registry: &Registry) -> anyhow::Result<u8>
         }));
     }
     match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+        Format::Json => super::stdout::print(&format!("{}\n", serde_json::to_string_pretty(&rows)?))?,
         Format::Human => {
+            let mut out = String::new();
             for row in &rows {
                 let id = row["id"].as_str().unwrap_or_default();
                 let base = row["extends"]
                     .as_str()
                     .map(|b| format!(" (extends {b})"))
                     .unwrap_or_default();
-                println!(
-                    "{:<14} {}{}",
+                out.push_str(&format!(
+                    "{:<14} {}{}\n",
                     id.bold(),
                     row["summary"].as_str().unwrap_or_default(),
                     base.dimmed()
-                );
+                ));
             }
+            super::stdout::print(&out)?;
         }
     }
     Ok(crate::exit::OK)

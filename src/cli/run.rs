@@ -4,14 +4,15 @@ use super::args::{GlobalArgs, RunArgs};
 use super::output;
 use crate::provider::Registry;
 use crate::snapshot::SnapshotStore;
-use crate::suite::{self, SnapshotPolicy};
+use crate::suite::{self, Corpus, SnapshotPolicy};
 
 pub async fn run(args: RunArgs, global: &GlobalArgs, registry: Registry) -> anyhow::Result<u8> {
     if let Some(provider) = &args.provider {
         registry.load(provider)?;
     }
     let ledger = output::load_ledger(&args.report)?;
-    let mut suite = suite::load(&args.paths, &registry, args.filter.as_deref())?;
+    let corpus = Corpus::choose(&args.paths);
+    let mut suite = suite::load_corpus(&corpus, &registry, args.filter.as_deref())?;
     if let Some(provider) = &args.provider {
         for case in &mut suite.cases {
             if case.binding("provider").is_none() && case.scenario.file.provider.is_none() {
@@ -19,18 +20,37 @@ pub async fn run(args: RunArgs, global: &GlobalArgs, registry: Registry) -> anyh
             }
         }
     }
-    let write = !super::ci();
-    let policy = (!args.no_snapshots).then(|| SnapshotPolicy {
-        store: SnapshotStore::new(&args.snapshots),
+    let store = match (&args.snapshots, &corpus) {
+        (Some(dir), _) => SnapshotStore::new(dir),
+        (None, Corpus::Bundled) => SnapshotStore::bundled(),
+        (None, Corpus::Paths(_)) => SnapshotStore::new(crate::bundled::SNAPSHOT_DIR),
+    };
+    if args.accept && store.is_bundled() {
+        anyhow::bail!(
+            "--accept has nowhere to write: these are the scenarios and snapshots bundled in the binary (no ./scenarios here); `oauth-drift init` writes them out to edit"
+        );
+    }
+    let write = !super::ci() && !store.is_bundled();
+    let policy = (!args.no_snapshots).then_some(SnapshotPolicy {
+        store,
         accept: args.accept,
         write,
     });
-    let report = suite::run_on_model(&suite, &registry, policy.as_ref()).await?;
+    let mut report = suite::run_on_model(&suite, &registry, policy.as_ref()).await?;
+    if suite.bundled {
+        report.notes.push(format!(
+            "ran the {} bundled in the binary (there is no ./scenarios here); `oauth-drift init` writes them out to edit",
+            crate::report::count(crate::bundled::scenarios().len(), "scenario")
+        ));
+    }
+    if let Some(policy) = &policy {
+        output::accepted(&mut report, policy, args.prune, "oauth-drift run");
+    }
     output::conclude(
         report,
         &args.report,
         ledger.as_ref(),
-        !write && args.accept,
+        super::ci() && args.accept,
         global,
         "oauth-drift run",
     )

@@ -174,8 +174,11 @@ pub async fn run(
         providers.sort_unstable();
         providers.dedup();
         run.report.notes.push(format!(
-            "{} case(s) are for {} and were not probed: the live target is compared with `{}`",
-            other.len(),
+            "{} for {} and not probed: the live target is compared with `{}`",
+            match other.len() {
+                1 => "1 case is".to_string(),
+                n => format!("{n} cases are"),
+            },
             providers.join(", "),
             profile.id
         ));
@@ -270,6 +273,8 @@ impl Run<'_> {
                 cause: None,
                 model: None,
             }),
+            transcript: None,
+            accept: None,
         }
     }
 
@@ -322,6 +327,7 @@ impl Run<'_> {
     /// Judges an observed answer: its live snapshot, then the model's prediction.
     fn conclude(&mut self, mut report: CaseReport, body: &str, model: Option<Option<String>>) {
         let body = &self.scrub(body);
+        report.transcript = Some(body.clone());
         let slug = report.slug.clone();
         if let Some(policy) = &self.snapshots {
             let meta = SnapshotMeta {

@@ -66,6 +66,10 @@ pub struct AuthorizeRules {
     pub default_code_challenge_method: String,
     pub oob_blocked: bool,
     pub installed_default_offline: bool,
+    /// Every authorization parameter the provider documents. A scenario that sends another
+    /// one gets a warning with a "did you mean"; empty: the profile does not say, no warning.
+    #[serde(default)]
+    pub parameters: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -200,8 +204,13 @@ pub struct ErrorCatalogue {
 /// Why a profile could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
-    #[error("unknown provider `{name}`{}", did_you_mean(.suggestion))]
-    Unknown { name: String, suggestion: Option<String> },
+    #[error("unknown provider `{name}`{} (known: {})", did_you_mean(.suggestion), .known.join(", "))]
+    Unknown {
+        name: String,
+        suggestion: Option<String>,
+        /// Every profile id the registry holds, sorted.
+        known: Vec<String>,
+    },
     #[error("profile `{id}` is invalid: {source}")]
     Invalid {
         id: String,
@@ -283,6 +292,24 @@ impl Registry {
         self.sources.keys().map(String::as_str)
     }
 
+    /// The profile a discovery document describes: among the profiles whose `issuer` is
+    /// `issuer`, the one whose authorization endpoint path is `authorize_path` (an era has its
+    /// own path), else the one that extends no other. `None`: no profile has that issuer.
+    pub fn for_issuer(&self, issuer: &str, authorize_path: Option<&str>) -> Option<String> {
+        let same = |a: &str, b: &str| a.trim_end_matches('/') == b.trim_end_matches('/');
+        let candidates: Vec<Profile> = self
+            .ids()
+            .filter_map(|id| self.load(id).ok())
+            .filter(|p| same(&p.issuer, issuer))
+            .collect();
+        candidates
+            .iter()
+            .find(|p| authorize_path.is_some_and(|path| p.endpoints.authorize == path))
+            .or_else(|| candidates.iter().find(|p| p.extends.is_none()))
+            .or_else(|| candidates.first())
+            .map(|p| p.id.clone())
+    }
+
     pub fn contains(&self, id: &str) -> bool {
         self.sources.contains_key(id)
     }
@@ -302,6 +329,7 @@ impl Registry {
         let text = self.sources.get(id).ok_or_else(|| ProfileError::Unknown {
             name: id.to_string(),
             suggestion: closest(id, self.ids()),
+            known: self.ids().map(str::to_string).collect(),
         })?;
         if seen.iter().any(|s| s == id) {
             return Err(ProfileError::Cycle {
@@ -389,9 +417,32 @@ mod tests {
     }
 
     #[test]
+    fn a_discovery_issuer_names_its_profile_and_the_endpoint_path_its_era() {
+        let registry = Registry::builtin();
+        let google = "https://accounts.google.com";
+        assert_eq!(
+            registry.for_issuer(google, Some("/o/oauth2/v2/auth")).as_deref(),
+            Some("google")
+        );
+        assert_eq!(
+            registry.for_issuer(google, Some("/o/oauth2/auth")).as_deref(),
+            Some("google@2015")
+        );
+        assert_eq!(registry.for_issuer(google, None).as_deref(), Some("google"));
+        assert_eq!(
+            registry.for_issuer("https://op.example/", None).as_deref(),
+            Some("oidc")
+        );
+        assert_eq!(registry.for_issuer("https://login.example.org", None), None);
+    }
+
+    #[test]
     fn unknown_provider_suggests_the_closest_name() {
         let err = Registry::builtin().load("gogle").unwrap_err();
-        assert_eq!(err.to_string(), "unknown provider `gogle`; did you mean `google`?");
+        assert_eq!(
+            err.to_string(),
+            "unknown provider `gogle`; did you mean `google`? (known: google, google@2015, oidc)"
+        );
     }
 
     #[test]

@@ -57,10 +57,11 @@ fn cells(row: &Row) -> [String; 2] {
 fn headline(comparison: &Comparison) -> String {
     let differing = comparison.rows.iter().filter(|r| !r.differs.is_empty()).count();
     format!(
-        "{} → {}: {differing} of {} case(s) behave differently",
+        "{} → {}: {differing} of {} {} differently",
         comparison.a,
         comparison.b,
-        comparison.rows.len()
+        super::count(comparison.rows.len(), "case"),
+        if differing == 1 { "behaves" } else { "behave" }
     )
 }
 
@@ -138,7 +139,12 @@ pub fn human(comparison: &Comparison, verbose: bool) -> String {
     }
     let same = comparison.rows.len() - comparison.rows.iter().filter(|r| !r.differs.is_empty()).count();
     if same > 0 && !verbose {
-        let _ = writeln!(out, "\n{same} case(s) behave the same under both (-v lists them)");
+        let verb = if same == 1 { "behaves" } else { "behave" };
+        let _ = writeln!(
+            out,
+            "\n{} {verb} the same under both (-v lists them)",
+            super::count(same, "case")
+        );
     }
     out
 }
@@ -191,8 +197,11 @@ pub fn markdown(comparison: &Comparison) -> String {
     if !same.is_empty() {
         let _ = writeln!(
             out,
-            "<details><summary>{} case(s) behave the same</summary>\n",
-            same.len()
+            "<details><summary>{} the same</summary>\n",
+            match same.len() {
+                1 => "1 case behaves".to_string(),
+                n => format!("{n} cases behave"),
+            }
         );
         table(&mut out, &same);
         let _ = writeln!(out, "\n</details>\n");

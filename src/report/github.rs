@@ -81,10 +81,15 @@ pub fn annotations(report: &Report) -> String {
 }
 
 fn command(out: &mut String, level: &str, file: &str, line: usize, column: Option<usize>, title: &str, message: &str) {
-    let column = column.map(|c| format!(",col={c}")).unwrap_or_default();
+    // line 0: the whole file (it could not be read), so no position
+    let position = match column {
+        _ if line == 0 => String::new(),
+        Some(c) => format!(",line={line},col={c}"),
+        None => format!(",line={line}"),
+    };
     let _ = writeln!(
         out,
-        "::{level} file={},line={line}{column},title={}::{}",
+        "::{level} file={}{position},title={}::{}",
         property(file),
         property(title),
         data(message)

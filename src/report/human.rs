@@ -7,19 +7,56 @@ use colored::Colorize;
 
 use super::outcome::{CaseReport, Outcome, Report};
 
+/// What the human report shows beyond the essentials.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Detail {
+    /// Every case on its own line, passing cases with their transcripts, skipped cases by name.
+    pub verbose: bool,
+    /// The whole refresh_token table, not only the scenarios whose answer differs.
+    pub matrix: bool,
+}
+
 /// Renders the whole report as colored text (colors obey `colored`'s global switch).
-pub fn render(report: &Report, verbose: bool) -> String {
+///
+/// Quiet when green: one line per scenario file whose cases all passed, every case that did
+/// not pass with its details, skipped cases grouped by reason, and the refresh_token table of
+/// the scenarios where the answer differs (see [`matrix`]).
+pub fn render(report: &Report, detail: Detail) -> String {
     let mut out = String::new();
     for error in &report.input_errors {
         let _ = writeln!(out, "{} {error}", "error:".red().bold());
     }
-    for case in &report.cases {
-        render_case(&mut out, case, verbose);
+    for warning in &report.warnings {
+        let _ = writeln!(out, "{} {warning}", "warning:".yellow().bold());
     }
+    for group in files(report) {
+        let quiet = group
+            .iter()
+            .all(|c| c.outcome == Outcome::Pass && c.known_drift.is_none());
+        if quiet && !detail.verbose {
+            let file = &group[0].file;
+            if file.is_empty() {
+                let _ = writeln!(out, "{} {}", badge(Outcome::Pass), group[0].name);
+            } else {
+                let _ = writeln!(
+                    out,
+                    "{} {}  {}",
+                    badge(Outcome::Pass),
+                    file,
+                    super::count(group.len(), "case").dimmed()
+                );
+            }
+            continue;
+        }
+        for case in group {
+            render_case(&mut out, case, detail.verbose);
+        }
+    }
+    render_skipped(&mut out, report, detail.verbose);
     for orphan in &report.orphans {
         let _ = writeln!(
             out,
-            "{} {} is not produced by any case any more; delete it if the case is gone",
+            "{} {} is not produced by any case any more (a renamed or removed case): delete it, or run with --accept --prune",
             "warning:".yellow().bold(),
             orphan.display()
         );
@@ -27,13 +64,64 @@ pub fn render(report: &Report, verbose: bool) -> String {
     for note in &report.notes {
         let _ = writeln!(out, "{} {note}", "note:".cyan());
     }
-    let matrix = matrix(report);
-    if !matrix.is_empty() {
-        let _ = writeln!(out, "\n{}", "refresh_token on first / repeat grant".bold());
-        out.push_str(&matrix);
+    let table = matrix(report, detail.matrix);
+    if !table.is_empty() {
+        let heading = if detail.matrix {
+            "refresh_token on first / repeat grant".bold().to_string()
+        } else {
+            format!(
+                "{} {}",
+                "refresh_token on first / repeat grant".bold(),
+                "(scenarios where it differs; --matrix for all)".dimmed()
+            )
+        };
+        let _ = writeln!(out, "\n{heading}");
+        out.push_str(&table);
     }
     let _ = writeln!(out, "\n{}", summary_line(report));
     out
+}
+
+/// The cases that ran (not skipped), grouped by scenario file in report order; a case with no
+/// file (a live discovery or refresh probe) is a group of its own.
+fn files(report: &Report) -> Vec<Vec<&CaseReport>> {
+    let mut groups: Vec<Vec<&CaseReport>> = Vec::new();
+    for case in report.cases.iter().filter(|c| c.outcome != Outcome::Skipped) {
+        match groups.last_mut() {
+            Some(group) if !case.file.is_empty() && group[0].file == case.file => group.push(case),
+            _ => groups.push(vec![case]),
+        }
+    }
+    groups
+}
+
+/// Skipped cases, one line per reason: how many, why, and what to set; `-v` names them.
+fn render_skipped(out: &mut String, report: &Report, verbose: bool) {
+    for (reason, cases) in skipped_by_reason(report) {
+        let _ = writeln!(
+            out,
+            "{} {}: {reason}",
+            badge(Outcome::Skipped),
+            super::count(cases.len(), "case")
+        );
+        if verbose {
+            for case in cases {
+                let _ = writeln!(out, "       {}", case.name.dimmed());
+            }
+        }
+    }
+}
+
+/// Skipped cases grouped by their reason, in order of first appearance.
+pub fn skipped_by_reason(report: &Report) -> Vec<(&str, Vec<&CaseReport>)> {
+    let mut groups: Vec<(&str, Vec<&CaseReport>)> = Vec::new();
+    for case in report.cases.iter().filter(|c| c.outcome == Outcome::Skipped) {
+        match groups.iter_mut().find(|(reason, _)| *reason == case.message) {
+            Some((_, cases)) => cases.push(case),
+            None => groups.push((&case.message, vec![case])),
+        }
+    }
+    groups
 }
 
 fn badge(outcome: Outcome) -> colored::ColoredString {
@@ -48,9 +136,14 @@ fn badge(outcome: Outcome) -> colored::ColoredString {
 
 fn render_case(out: &mut String, case: &CaseReport, verbose: bool) {
     let _ = writeln!(out, "{} {}", badge(case.outcome), case.name);
-    if case.outcome == Outcome::Pass && !verbose {
-        if case.known_drift.is_some() {
+    if case.outcome == Outcome::Pass {
+        if case.known_drift.is_some() || (verbose && !case.message.is_empty()) {
             let _ = writeln!(out, "       {}", case.message.dimmed());
+        }
+        if verbose && let Some(transcript) = &case.transcript {
+            for line in transcript.lines() {
+                let _ = writeln!(out, "       {}", line.dimmed());
+            }
         }
         return;
     }
@@ -115,23 +208,46 @@ pub fn yes_no(value: Option<bool>) -> &'static str {
     }
 }
 
-/// The refresh_token table: one row per case that reached a grant, grouped by scenario,
-/// with one aligned column per matrix axis.
-pub fn matrix(report: &Report) -> String {
-    let rows: Vec<&CaseReport> = report
-        .cases
+/// Whether a scenario's refresh_token answer differs across its matrix: a refresh_token came
+/// back in some of its cases or grants and not in others (a grant that did not happen counts
+/// as none) — era against era, one parameter set against another, first grant against repeat.
+/// This is the README's rule for the table `run` prints.
+pub fn answer_differs(group: &[&CaseReport]) -> bool {
+    let repeats = group.iter().any(|c| c.refresh_token.repeat_grant.is_some());
+    let answers: Vec<bool> = group
         .iter()
-        .filter(|c| c.refresh_token.first_grant.is_some())
+        .flat_map(|c| {
+            let rt = c.refresh_token;
+            let repeat = repeats.then_some(rt.repeat_grant == Some(true));
+            std::iter::once(rt.first_grant == Some(true)).chain(repeat)
+        })
         .collect();
-    if rows.is_empty() {
-        return String::new();
+    answers.contains(&true) && answers.contains(&false)
+}
+
+/// The scenarios of the report in order, each with its cases (skipped ones left out).
+pub fn scenarios(report: &Report) -> Vec<Vec<&CaseReport>> {
+    let mut groups: Vec<Vec<&CaseReport>> = Vec::new();
+    for case in report.cases.iter().filter(|c| c.outcome != Outcome::Skipped) {
+        match groups.last_mut() {
+            Some(group) if group[0].scenario == case.scenario => group.push(case),
+            _ => groups.push(vec![case]),
+        }
     }
+    groups
+}
+
+/// The refresh_token table, grouped by scenario, one aligned column per matrix axis. `all`:
+/// every scenario in which a grant happened; otherwise only those whose answer differs
+/// ([`answer_differs`]). Every case of a shown scenario gets a row (`—`: no such grant).
+pub fn matrix(report: &Report, all: bool) -> String {
     let mut out = String::new();
-    let mut start = 0;
-    while start < rows.len() {
-        let scenario = &rows[start].scenario;
-        let end = start + rows[start..].iter().take_while(|c| &c.scenario == scenario).count();
-        let group = &rows[start..end];
+    for group in scenarios(report) {
+        let granted = group.iter().any(|c| c.refresh_token.first_grant.is_some());
+        if !granted || !(all || answer_differs(&group)) {
+            continue;
+        }
+        let scenario = &group[0].scenario;
         let labels: Vec<Vec<String>> = group
             .iter()
             .map(|c| {
@@ -184,7 +300,6 @@ pub fn matrix(report: &Report) -> String {
             );
             let _ = writeln!(out, "    {}", row.trim_end());
         }
-        start = end;
     }
     out
 }
@@ -206,10 +321,10 @@ pub fn summary_line(report: &Report) -> String {
     }
     if !report.input_errors.is_empty() {
         parts.push(
-            format!("{} file(s) with errors", report.input_errors.len())
+            format!("{} with errors", super::count(report.input_errors.len(), "file"))
                 .red()
                 .to_string(),
         );
     }
-    format!("{} cases: {}", s.total, parts.join(", "))
+    format!("{}: {}", super::count(s.total, "case"), parts.join(", "))
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::human::yes_no;
+use super::human::{answer_differs, scenarios, skipped_by_reason, yes_no};
 use super::outcome::{CaseReport, LedgerStatus, Outcome, Report};
 
 /// Renders the report as GitHub-flavoured Markdown under a `## title` heading.
@@ -71,16 +71,17 @@ pub fn render(report: &Report, title: &str) -> String {
         }
     }
 
-    let unchecked: Vec<&CaseReport> = report
+    let inconclusive: Vec<&CaseReport> = report
         .cases
         .iter()
-        .filter(|c| matches!(c.outcome, Outcome::Inconclusive | Outcome::Skipped))
+        .filter(|c| c.outcome == Outcome::Inconclusive)
         .collect();
-    if !unchecked.is_empty() {
+    let skipped = skipped_by_reason(report);
+    if !inconclusive.is_empty() || !skipped.is_empty() {
         let _ = writeln!(out, "### Not checked\n");
         let _ = writeln!(out, "| outcome | case | why |");
         let _ = writeln!(out, "|---|---|---|");
-        for case in unchecked {
+        for case in inconclusive {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} |",
@@ -88,6 +89,14 @@ pub fn render(report: &Report, title: &str) -> String {
                 cell(&case.name),
                 cell(&case.message)
             );
+        }
+        // one row per reason: a run without credentials skips every case for the same one
+        for (reason, cases) in skipped {
+            let who = match cases.as_slice() {
+                [one] => cell(&one.name),
+                many => super::count(many.len(), "case"),
+            };
+            let _ = writeln!(out, "| {} | {} | {} |", badge(Outcome::Skipped), who, cell(reason));
         }
         out.push('\n');
     }
@@ -117,13 +126,17 @@ pub fn render(report: &Report, title: &str) -> String {
         out.push('\n');
     }
 
-    let rows: Vec<&CaseReport> = report
-        .cases
-        .iter()
-        .filter(|c| c.refresh_token.first_grant.is_some())
+    let rows: Vec<&CaseReport> = scenarios(report)
+        .into_iter()
+        .filter(|group| group.iter().any(|c| c.refresh_token.first_grant.is_some()) && answer_differs(group))
+        .flatten()
         .collect();
     if !rows.is_empty() {
         let _ = writeln!(out, "### refresh_token on first / repeat grant\n");
+        let _ = writeln!(
+            out,
+            "Scenarios whose answer differs across their matrix or between the first and the repeat grant.\n"
+        );
         let _ = writeln!(out, "| scenario | case | first grant | repeat grant |");
         let _ = writeln!(out, "|---|---|:---:|:---:|");
         for case in rows {
@@ -148,10 +161,11 @@ pub fn render(report: &Report, title: &str) -> String {
         out.push('\n');
     }
 
-    let mut notes: Vec<String> = report.notes.clone();
+    let mut notes: Vec<String> = report.warnings.iter().map(|w| format!("warning: {w}")).collect();
+    notes.extend(report.notes.iter().cloned());
     notes.extend(report.orphans.iter().map(|o| {
         format!(
-            "{} is not produced by any case any more; delete it if the case is gone",
+            "{} is not produced by any case any more (a renamed or removed case): delete it, or run with --accept --prune",
             o.display()
         )
     }));

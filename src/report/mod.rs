@@ -9,4 +9,23 @@ pub mod junit;
 pub mod markdown;
 mod outcome;
 
-pub use outcome::{CaseReport, KnownDrift, LedgerStatus, LiveInfo, ModelParity, Outcome, Report, Summary};
+pub use outcome::{Accept, CaseReport, KnownDrift, LedgerStatus, LiveInfo, ModelParity, Outcome, Report, Summary};
+
+/// `1 case`, `2 cases`: a count with its noun in the right number (`noun` takes an `s`).
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn one_case_is_singular_and_the_rest_plural() {
+        assert_eq!(super::count(1, "case"), "1 case");
+        assert_eq!(super::count(0, "case"), "0 cases");
+        assert_eq!(super::count(129, "case"), "129 cases");
+    }
+}

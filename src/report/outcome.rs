@@ -69,6 +69,21 @@ pub struct CaseReport {
     /// What a live probe adds (`oauth-drift probe` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub live: Option<LiveInfo>,
+    /// The case's transcript as snapshotted, for `-v` (not part of the JSON report).
+    #[serde(skip)]
+    pub transcript: Option<String>,
+    /// What `--accept` did with a new or changed snapshot of this case.
+    #[serde(skip)]
+    pub accept: Option<Accept>,
+}
+
+/// What `--accept` did with a case's new or changed transcript.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accept {
+    /// Written as the accepted snapshot.
+    Taken,
+    /// Not taken: the case's expectations fail (left as a pending `.snap.new`).
+    Refused,
 }
 
 /// What the known-drift ledger decided for a case (see `crate::ledger`).
@@ -144,6 +159,8 @@ pub struct Report {
     pub orphans: Vec<PathBuf>,
     /// Notes for the reader (pending snapshots written, CI mode, …).
     pub notes: Vec<String>,
+    /// Located warnings about the input that did not stop the run (an unknown parameter).
+    pub warnings: Vec<String>,
 }
 
 /// Counts per outcome, as in the JSON report.

@@ -35,14 +35,23 @@ impl Case {
     }
 }
 
-/// A problem with a scenario file, located as `path:line:column`.
+/// A problem with a scenario file, located as `path:line:column` (just `path:` when the file
+/// could not be read at all: line 0).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}:{line}:{column}: {message}", path.display())]
+#[error("{}: {message}", located(path, *line, *column))]
 pub struct ScenarioError {
     pub path: PathBuf,
     pub line: usize,
     pub column: usize,
     pub message: String,
+}
+
+fn located(path: &Path, line: usize, column: usize) -> String {
+    if line == 0 {
+        path.display().to_string()
+    } else {
+        format!("{}:{line}:{column}", path.display())
+    }
 }
 
 impl ScenarioError {
@@ -94,11 +103,11 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ScenarioError> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
-            walk(path, &mut files).map_err(|e| ScenarioError::at(path, 1, 1, format!("cannot read directory: {e}")))?;
+            walk(path, &mut files).map_err(|e| ScenarioError::at(path, 0, 0, format!("cannot read directory: {e}")))?;
         } else if path.exists() {
             files.push(path.clone());
         } else {
-            return Err(ScenarioError::at(path, 1, 1, "no such file or directory"));
+            return Err(ScenarioError::at(path, 0, 0, "no such file or directory"));
         }
     }
     files.sort();
@@ -121,7 +130,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 /// Reads and parses one scenario file.
 pub fn load_file(path: &Path, registry: &Registry) -> Result<Scenario, ScenarioError> {
     let text = crate::limits::read_bounded_text(path)
-        .map_err(|e| ScenarioError::at(path, 1, 1, format!("cannot read file: {e}")))?;
+        .map_err(|e| ScenarioError::at(path, 0, 0, format!("cannot read file: {e}")))?;
     parse(path, &text, registry)
 }
 

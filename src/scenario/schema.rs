@@ -29,6 +29,10 @@ pub struct ScenarioFile {
     pub users: Vec<String>,
     #[serde(default)]
     pub matrix: Matrix,
+    /// Authorization parameters sent on purpose although the provider does not know them
+    /// (a typo the scenario is about): no warning for these.
+    #[serde(default)]
+    pub unknown_parameters: Vec<String>,
     pub steps: Vec<Step>,
 }
 
@@ -329,6 +333,8 @@ fn check_names(check: impl FnOnce(&Names) -> Result<(), String>) -> Result<(), S
 
 fn unknown(kind: &str, name: &str, known: &[String]) -> String {
     let hint = match closest(name, known.iter().map(String::as_str)) {
+        // providers come from outside the file: name them all, as the registry does
+        Some(s) if kind == "provider" => format!("; did you mean `{s}`? (known: {})", known.join(", ")),
         Some(s) => format!("; did you mean `{s}`?"),
         None if known.is_empty() => format!("; this file defines no {kind}s"),
         None => format!("; expected one of: {}", known.join(", ")),

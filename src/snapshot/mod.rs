@@ -48,19 +48,70 @@ pub struct SnapshotError {
     source: std::io::Error,
 }
 
-/// A directory of snapshots (`snapshots/`, or `snapshots/live/` for live transcripts).
+/// A directory of snapshots (`snapshots/`, or `snapshots/live/` for live transcripts), or the
+/// snapshots bundled in the binary (read-only).
 #[derive(Debug, Clone)]
 pub struct SnapshotStore {
     dir: PathBuf,
+    bundled: bool,
+}
+
+/// What a run covered, for telling which unproduced snapshots are orphans.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Snapshot-name prefixes of the scenario paths run: a file's stem, or a directory's
+    /// (`""`: the whole scenario directory, so every snapshot).
+    pub prefixes: Vec<String>,
+    /// `--filter`: only snapshots whose name contains it (as given or as a slug).
+    pub filter: Option<String>,
+}
+
+impl Selection {
+    fn covers(&self, name: &str) -> bool {
+        let prefixed = self.prefixes.iter().any(|p| {
+            p.is_empty() || name == p || name.starts_with(&format!("{p}__")) || name.starts_with(&format!("{p}-"))
+        });
+        let filtered = self
+            .filter
+            .as_deref()
+            .is_none_or(|f| name.contains(f) || name.contains(&slugify(f)));
+        prefixed && filtered
+    }
 }
 
 impl SnapshotStore {
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Self { dir: dir.into() }
+        Self {
+            dir: dir.into(),
+            bundled: false,
+        }
+    }
+
+    /// The snapshots bundled in the binary: compared with, never written.
+    pub fn bundled() -> Self {
+        Self {
+            dir: PathBuf::from(crate::bundled::SNAPSHOT_DIR),
+            bundled: true,
+        }
+    }
+
+    pub fn is_bundled(&self) -> bool {
+        self.bundled
     }
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    fn read_only(&self, path: PathBuf) -> SnapshotError {
+        SnapshotError {
+            action: "write",
+            path,
+            source: std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                "the bundled snapshots are read-only; `oauth-drift init` writes them out to edit",
+            ),
+        }
     }
 
     pub fn path(&self, slug: &str) -> PathBuf {
@@ -73,7 +124,14 @@ impl SnapshotStore {
 
     pub fn compare(&self, slug: &str, body: &str) -> Result<Comparison, SnapshotError> {
         let path = self.path(slug);
-        let text = match std::fs::read_to_string(&path) {
+        let read = if self.bundled {
+            crate::bundled::snapshot(&format!("{slug}.snap"))
+                .map(str::to_string)
+                .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
+        } else {
+            std::fs::read_to_string(&path)
+        };
+        let text = match read {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Comparison::Missing),
             Err(source) => {
@@ -97,6 +155,9 @@ impl SnapshotStore {
     /// Writes `slug.snap.new` for `cargo insta review`.
     pub fn write_pending(&self, slug: &str, meta: &SnapshotMeta, body: &str) -> Result<PathBuf, SnapshotError> {
         let path = self.pending_path(slug);
+        if self.bundled {
+            return Err(self.read_only(path));
+        }
         write_atomically(&path, &render(meta, body))?;
         Ok(path)
     }
@@ -104,6 +165,9 @@ impl SnapshotStore {
     /// Makes `body` the accepted snapshot and drops any pending one.
     pub fn accept(&self, slug: &str, meta: &SnapshotMeta, body: &str) -> Result<PathBuf, SnapshotError> {
         let path = self.path(slug);
+        if self.bundled {
+            return Err(self.read_only(path));
+        }
         write_atomically(&path, &render(meta, body))?;
         self.discard_pending(slug)?;
         Ok(path)
@@ -111,41 +175,59 @@ impl SnapshotStore {
 
     /// Removes a leftover `.snap.new` once the snapshot matches again.
     pub fn discard_pending(&self, slug: &str) -> Result<(), SnapshotError> {
-        let path = self.pending_path(slug);
-        match std::fs::remove_file(&path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(source) => Err(SnapshotError {
-                action: "remove",
-                path,
-                source,
-            }),
+        if self.bundled {
+            return Ok(());
         }
+        let path = self.pending_path(slug);
+        remove(&path)
     }
 
-    /// Accepted snapshots whose stem starts with one of `stems` but that no case produced:
-    /// left behind by a renamed or removed case.
-    pub fn orphans<'a>(&self, stems: &[String], produced: impl IntoIterator<Item = &'a str>) -> Vec<PathBuf> {
+    /// Deletes an accepted snapshot (an orphan, with `--accept --prune`).
+    pub fn remove(&self, path: &Path) -> Result<(), SnapshotError> {
+        if self.bundled {
+            return Err(self.read_only(path.to_owned()));
+        }
+        remove(path)
+    }
+
+    /// Accepted snapshots within `selection` that no case produced: left behind by a renamed
+    /// or removed scenario file or case.
+    pub fn orphans<'a>(&self, selection: &Selection, produced: impl IntoIterator<Item = &'a str>) -> Vec<PathBuf> {
         let produced: std::collections::HashSet<&str> = produced.into_iter().collect();
-        let Ok(entries) = std::fs::read_dir(&self.dir) else {
-            return Vec::new();
+        let names: Vec<String> = if self.bundled {
+            crate::bundled::snapshots().map(|(name, _)| name.to_string()).collect()
+        } else {
+            let Ok(entries) = std::fs::read_dir(&self.dir) else {
+                return Vec::new();
+            };
+            entries
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                .collect()
         };
-        let mut orphans: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                let Some(name) = p
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .and_then(|n| n.strip_suffix(".snap"))
-                else {
-                    return false;
-                };
-                let owned = stems.iter().any(|s| name == s || name.starts_with(&format!("{s}__")));
-                owned && !produced.contains(name)
+        let mut orphans: Vec<PathBuf> = names
+            .iter()
+            .filter_map(|file| {
+                let name = file.strip_suffix(".snap")?;
+                (selection.covers(name) && !produced.contains(name)).then(|| self.dir.join(file))
             })
             .collect();
         orphans.sort();
         orphans
+    }
+}
+
+/// Removes a file; one that is already gone is fine.
+fn remove(path: &Path) -> Result<(), SnapshotError> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(SnapshotError {
+            action: "remove",
+            path: path.to_owned(),
+            source,
+        }),
     }
 }
 

@@ -43,7 +43,7 @@ const CASES: &[(&str, &str, &str, &str)] = &[
         "unknown provider",
         "name: x\nprovider: gogle\nsteps:\n  - discovery:\n",
         "2:11",
-        "unknown provider `gogle`; did you mean `google`?",
+        "unknown provider `gogle`; did you mean `google`? (known: google, google@2015, oidc)",
     ),
     (
         "unknown era",
@@ -161,8 +161,8 @@ fn unreadable_paths_and_unknown_flags_are_usage_errors() {
     let (code, _, stderr) = run(&mut oauth_drift(dir.path(), &["run", "missing.yaml"]));
     assert_eq!(code, 2);
     assert!(
-        stderr.contains("missing.yaml:1:1: no such file or directory"),
-        "{stderr}"
+        stderr.contains("error: missing.yaml: no such file or directory"),
+        "a missing file has no line to point at: {stderr}"
     );
     let (code, _, _) = run(&mut oauth_drift(dir.path(), &["run", "--no-such-flag"]));
     assert_eq!(code, 2);

@@ -11,7 +11,7 @@ fn the_google_eras_differ_on_approval_prompt_force_and_nothing_else() {
     assert_eq!(run.code, 1, "differences exit 1:\n{}{}", run.stdout, run.stderr);
     assert!(
         run.stdout
-            .starts_with("google@2015 → google: 1 of 3 case(s) behave differently\n"),
+            .starts_with("google@2015 → google: 1 of 3 cases behaves differently\n"),
         "{}",
         run.stdout
     );
@@ -51,7 +51,7 @@ fn markdown_puts_the_story_in_a_table_for_a_pr_comment() {
     );
     assert!(
         run.stdout
-            .contains("<details><summary>2 case(s) behave the same</summary>"),
+            .contains("<details><summary>2 cases behave the same</summary>"),
         "{}",
         run.stdout
     );
@@ -102,11 +102,7 @@ fn a_profile_compared_with_itself_does_not_differ() {
     let project = Project::copy();
     let run = project.run(&["compare", "google", "google"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(
-        run.stdout.contains("0 of 3 case(s) behave differently"),
-        "{}",
-        run.stdout
-    );
+    assert!(run.stdout.contains("0 of 3 cases behave differently"), "{}", run.stdout);
 }
 
 #[test]

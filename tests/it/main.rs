@@ -6,6 +6,7 @@ mod compare;
 mod concurrency;
 mod diagnose;
 mod faults;
+mod first_hour;
 mod github;
 mod google_client;
 mod hostile_input;

@@ -538,3 +538,59 @@ async fn every_probe_kind_runs_against_oauth_drift_serve_through_its_client_secr
     }
     assert!(!serve.stderr().contains(PLANTED_SECRET), "serve's log holds the secret");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probing_serve_by_its_issuer_alone_compares_with_the_profile_it_serves() {
+    // the README's `oauth-drift probe --issuer http://127.0.0.1:PORT`, with no --provider
+    for (served, format) in [("google", "human"), ("google@2015", "json")] {
+        let dir = tempfile::tempdir().unwrap();
+        let secrets = dir.path().join("client_secret.json").display().to_string();
+        let serve = super::serve_process::ServeProcess::start(&[
+            "--provider",
+            served,
+            "--quiet",
+            "--write-client-secrets",
+            &secrets,
+        ]);
+        let list = args(&[
+            "probe",
+            "--issuer",
+            &serve.base,
+            "--snapshots",
+            &dir.path().join("live").display().to_string(),
+            "--deadline",
+            "10s",
+            "--format",
+            format,
+        ]);
+        let env = vec![("OAUTH_DRIFT_CLIENT_SECRETS_FILE".to_string(), secrets.clone())];
+        let ran = oauth_drift(list, env, LIMIT).await;
+        assert_eq!(ran.code, 0, "{served}: {}\n{}", ran.stdout, ran.stderr);
+        if format == "human" {
+            assert!(
+                ran.stdout.contains(&format!(
+                    "compared with `{served}`: the discovery document names its issuer https://accounts.google.com"
+                )),
+                "{}",
+                ran.stdout
+            );
+            assert!(
+                !ran.stdout.contains(" DRIFT ") && !ran.stdout.contains(" FAIL "),
+                "{}",
+                ran.stdout
+            );
+            continue;
+        }
+        let report = ran.json();
+        let all = cases(&report);
+        assert!(
+            all.iter()
+                .any(|c| c["live"]["kind"] == "authorize-params" && outcome(c) == "pass"),
+            "{report:#}"
+        );
+        for case in all {
+            assert_eq!(case["provider"], served, "{case:#}");
+            assert!(matches!(outcome(&case), "pass" | "skipped"), "{case:#}");
+        }
+    }
+}

@@ -148,6 +148,8 @@ fn case(name: &str, outcome: Outcome, message: &str) -> CaseReport {
         slug: String::new(),
         known_drift: None,
         live: None,
+        transcript: None,
+        accept: None,
     }
 }
 

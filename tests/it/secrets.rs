@@ -54,8 +54,8 @@ async fn planted_secrets_appear_in_no_output_snapshot_report_or_log() {
     // human and JSON, verbose, pending snapshots written, a JSON report file, every kind
     for format in ["human", "json"] {
         let list = args(&[
-            "-v",
             "probe",
+            "-v",
             &scenario(),
             "--issuer",
             &provider.base,

@@ -1,0 +1,365 @@
+//! A newcomer's first hour, through the binary: works from any directory, quiet when green,
+//! clear when something moves (issue 14).
+
+use std::io::Read;
+use std::process::Stdio;
+
+use super::support::{Project, SCENARIO, files_below, oauth_drift, root, run};
+
+/// The number of cases in the repository's scenarios, as the library counts them.
+fn bundled_cases() -> usize {
+    let registry = oauth_drift::provider::Registry::builtin();
+    oauth_drift::suite::load(&[root().join("scenarios")], &registry, None)
+        .unwrap()
+        .cases
+        .len()
+}
+
+#[test]
+fn run_in_a_directory_without_scenarios_uses_the_bundled_corpus_and_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run(&mut oauth_drift(dir.path(), &["run", "--format", "json"]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["summary"]["total"], bundled_cases());
+    assert_eq!(json["summary"]["passed"], bundled_cases());
+    let (code, stdout, _) = run(&mut oauth_drift(dir.path(), &["run"]));
+    assert_eq!(code, 0);
+    assert!(stdout.contains("bundled in the binary"), "{stdout}");
+    assert!(
+        files_below(dir.path()).is_empty(),
+        "nothing is written next to the user"
+    );
+}
+
+#[test]
+fn compare_in_a_directory_without_scenarios_uses_the_bundled_corpus() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run(&mut oauth_drift(
+        dir.path(),
+        &["compare", "google@2015", "google", "--format", "json"],
+    ));
+    assert_eq!(code, 1, "the eras differ: {stdout}{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert!(
+        json.to_string().contains("forcing consent on a repeat grant"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn accept_on_the_bundled_corpus_says_how_to_get_files_to_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = run(&mut oauth_drift(dir.path(), &["run", "--accept"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("`oauth-drift init`"), "{stderr}");
+}
+
+#[test]
+fn init_writes_the_bundled_corpus_which_runs_green_and_is_never_overwritten_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run(&mut oauth_drift(dir.path(), &["init", "corpus"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("cd corpus && oauth-drift run"), "{stdout}");
+    let corpus = dir.path().join("corpus");
+    assert_eq!(
+        std::fs::read_to_string(corpus.join(SCENARIO)).unwrap(),
+        std::fs::read_to_string(root().join(SCENARIO)).unwrap()
+    );
+    let (code, stdout, _) = run(&mut oauth_drift(&corpus, &["run", "--format", "json"]));
+    assert_eq!(code, 0, "{stdout}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["summary"]["passed"], bundled_cases());
+    let before = files_below(&corpus);
+
+    let edited = corpus.join(SCENARIO);
+    std::fs::write(&edited, "name: mine\nsteps:\n  - discovery:\n").unwrap();
+    let (code, _, stderr) = run(&mut oauth_drift(dir.path(), &["init", "corpus"]));
+    assert_eq!(code, 2, "an edited file is not overwritten: {stderr}");
+    assert!(
+        stderr.contains("already there with other contents") && stderr.contains("--force"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&edited).unwrap(),
+        "name: mine\nsteps:\n  - discovery:\n"
+    );
+    let (code, stdout, _) = run(&mut oauth_drift(dir.path(), &["init", "corpus", "--force"]));
+    assert_eq!(code, 0);
+    assert!(stdout.contains("1 file overwritten"), "{stdout}");
+    assert_eq!(
+        std::fs::read_to_string(&edited).unwrap(),
+        std::fs::read_to_string(root().join(SCENARIO)).unwrap()
+    );
+    assert_eq!(files_below(&corpus), before, "no temporary file is left behind");
+}
+
+/// Runs `args` with stdout a pipe whose reader reads `keep` bytes and goes away.
+fn with_a_reader_that_leaves(args: &[&str], keep: usize) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = oauth_drift(dir.path(), args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut head = vec![0; keep];
+    stdout.read_exact(&mut head).unwrap();
+    drop(stdout);
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    let status = child.wait().unwrap();
+    (status.code().unwrap_or(-1), stderr)
+}
+
+#[test]
+fn a_reader_that_goes_away_ends_the_command_quietly() {
+    // `run -v` writes far more than a pipe holds, so the write after the reader left fails
+    let (code, stderr) = with_a_reader_that_leaves(&["run", "-v", "--matrix"], 100);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.is_empty(), "no panic, no error: {stderr}");
+    let (code, stderr) = with_a_reader_that_leaves(&["explain", "--list"], 10);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn a_green_run_prints_one_line_per_file_and_the_totals() {
+    let project = Project::copy();
+    let run = project.run(&["run"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains(" PASS  scenarios/approval_prompt_vs_prompt_consent.yaml  6 cases\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains("PASS  forcing consent"),
+        "no line per passing case: {}",
+        run.stdout
+    );
+    assert!(run.stdout.ends_with("\n6 cases: 6 passed\n"), "{}", run.stdout);
+}
+
+#[test]
+fn verbose_lists_every_case_with_its_transcript() {
+    let project = Project::copy();
+    let run = project.run(&["run", "-v"]);
+    assert_eq!(run.code, 0);
+    let case = "forcing consent on a repeat grant [provider=google, force=approval_prompt=force]";
+    let at = run.stdout.find(&format!(" PASS  {case}\n")).expect("a line per case");
+    let transcript = &run.stdout[at..];
+    assert!(
+        transcript.contains("       case: forcing consent on a repeat grant [provider=google"),
+        "{}",
+        run.stdout
+    );
+    assert!(transcript.contains("approval_prompt: force"), "{}", run.stdout);
+}
+
+#[test]
+fn the_refresh_token_table_shows_scenarios_whose_answer_differs_and_matrix_shows_all() {
+    let project = Project::copy();
+    project.write(
+        "scenarios/steady.yaml",
+        "name: always a refresh token\nmatrix:\n  provider: [google@2015, google]\nsteps:\n  - authorize: {access_type: offline, scope: email, prompt: consent}\n  - exchange:\n  - authorize: {access_type: offline, scope: email, prompt: consent}\n  - exchange:\n",
+    );
+    let run = project.run(&["run", "--no-snapshots"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let table = run
+        .stdout
+        .split("refresh_token on first / repeat grant")
+        .nth(1)
+        .expect("a table");
+    assert!(table.contains("forcing consent on a repeat grant"), "{}", run.stdout);
+    assert!(
+        !table.contains("always a refresh token"),
+        "the same answer everywhere: {}",
+        run.stdout
+    );
+    let all = project.run(&["run", "--no-snapshots", "--matrix"]);
+    let table = all
+        .stdout
+        .split("refresh_token on first / repeat grant")
+        .nth(1)
+        .expect("a table");
+    assert!(table.contains("always a refresh token"), "{}", all.stdout);
+}
+
+#[test]
+fn each_subcommand_help_lists_only_the_flags_it_uses() {
+    let dir = tempfile::tempdir().unwrap();
+    let help = |command: &str| run(&mut oauth_drift(dir.path(), &[command, "--help"])).1;
+    for flag in ["--quiet", "--verbose", "--profile-file", "--matrix", "--prune"] {
+        assert!(help("run").contains(flag), "run --help lacks {flag}");
+    }
+    for (command, absent) in [
+        ("explain", &["--quiet", "--verbose", "--profile-file"][..]),
+        ("init", &["--quiet", "--verbose", "--profile-file"]),
+        ("diagnose", &["--quiet", "--verbose"]),
+        ("providers", &["--quiet", "--verbose"]),
+        ("serve", &["--verbose"]),
+        ("compare", &["--quiet"]),
+    ] {
+        let text = help(command);
+        for flag in absent {
+            assert!(!text.contains(flag), "{command} --help lists {flag}:\n{text}");
+        }
+    }
+}
+
+#[test]
+fn the_top_level_examples_are_whole_commands_that_fit_80_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, help, _) = run(oauth_drift(dir.path(), &["--help"]).env("COLUMNS", "80"));
+    let examples = help.split("Examples:\n").nth(1).expect("examples");
+    let mut commands = 0;
+    for line in examples.lines().take_while(|l| !l.starts_with("Exit codes")) {
+        assert!(line.chars().count() <= 80, "too wide: {line}");
+        if line.starts_with("    ") {
+            assert!(
+                line.trim_start().starts_with("oauth-drift "),
+                "a wrapped command: {line:?}"
+            );
+            commands += 1;
+        }
+    }
+    assert!(commands >= 10, "{help}");
+}
+
+#[test]
+fn a_renamed_scenario_file_leaves_orphans_that_accept_prune_removes() {
+    let project = Project::copy();
+    std::fs::rename(project.path(SCENARIO), project.path("scenarios/renamed.yaml")).unwrap();
+    let old = "approval_prompt_vs_prompt_consent__provider-google__force-prompt-consent.snap";
+
+    let run = project.run(&["run", "--filter", "google@2015"]);
+    let reported = |stdout: &str| stdout.matches("is not produced by any case any more").count();
+    assert_eq!(reported(&run.stdout), 3, "only within the selection: {}", run.stdout);
+
+    let run = project.run(&["run"]);
+    assert_eq!(reported(&run.stdout), 6, "{}", run.stdout);
+    assert!(
+        run.stdout.contains(&format!("snapshots/{old} is not produced")),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("--accept --prune"), "{}", run.stdout);
+
+    let run = project.run(&["run", "--accept", "--prune"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.stdout.contains("accepted 6 snapshots"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("removed 6 snapshots that no case produces"),
+        "{}",
+        run.stdout
+    );
+    assert!(!project.path(&format!("snapshots/{old}")).exists());
+    assert!(
+        project
+            .path("snapshots/renamed__provider-google__force-prompt-consent.snap")
+            .exists()
+    );
+    let run = project.run(&["run"]);
+    assert_eq!(reported(&run.stdout), 0, "{}", run.stdout);
+}
+
+#[test]
+fn accept_says_what_it_took_and_leaves_cases_whose_expectations_fail_pending() {
+    let project = Project::copy();
+    let passing = project.drift_snapshot();
+    let failing = "approval_prompt_vs_prompt_consent__provider-google__force-approval_prompt-force";
+    project.edit(
+        &format!("snapshots/{failing}.snap"),
+        "repeat_grant: false",
+        "repeat_grant: true",
+    );
+    let tampered = project.read(&format!("snapshots/{failing}.snap"));
+    project.break_expectation();
+
+    let run = project.run(&["run"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.contains("`oauth-drift run --accept`"),
+        "drift says how to accept: {}",
+        run.stdout
+    );
+
+    let run = project.run(&["run", "--accept"]);
+    assert_eq!(run.code, 1, "the failing expectation still fails: {}", run.stdout);
+    assert!(run.stdout.contains("note: accepted 1 snapshot\n"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("1 snapshot not accepted, because their expectations fail (left pending): forcing consent on a repeat grant [provider=google, force=approval_prompt=force]"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(project.read(&format!("snapshots/{failing}.snap")), tampered);
+    assert!(project.path(&format!("snapshots/{failing}.snap.new")).exists());
+    assert!(
+        project
+            .read(&format!("snapshots/{passing}.snap"))
+            .contains("repeat_grant: true")
+    );
+}
+
+#[test]
+fn counts_are_singular_for_one() {
+    let project = Project::copy();
+    let run = project.run(&["run", "--filter", "provider=google, force=prompt=consent]"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.stdout.ends_with("\n1 case: 1 passed\n"), "{}", run.stdout);
+}
+
+#[test]
+fn a_typo_in_an_authorize_parameter_is_warned_about_with_a_suggestion() {
+    let project = Project::copy();
+    let text = "name: typo\nsteps:\n  - authorize: {acess_type: offline, scope: email}\n  - exchange:\n";
+    project.write("scenarios/typo.yaml", text);
+    let run = project.run(&["run", "scenarios/typo.yaml", "--no-snapshots"]);
+    assert_eq!(run.code, 0, "a warning, not an error: {}", run.stdout);
+    assert!(
+        run.stdout.contains(
+            "warning: scenarios/typo.yaml:3: unknown authorization parameter `acess_type` for `google`; did you mean `access_type`?"
+        ),
+        "{}",
+        run.stdout
+    );
+    project.write(
+        "scenarios/typo.yaml",
+        &format!("unknown_parameters: [acess_type]\n{text}"),
+    );
+    let run = project.run(&["run", "scenarios/typo.yaml", "--no-snapshots"]);
+    assert!(!run.stdout.contains("warning:"), "listed on purpose: {}", run.stdout);
+}
+
+#[test]
+fn the_readme_known_drift_example_passes_when_pasted() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let block = |first_line: &str| {
+        let start = readme
+            .find(&format!("```yaml\n{first_line}\n"))
+            .unwrap_or_else(|| panic!("README has a ```yaml block starting {first_line}"));
+        let body = &readme[start + "```yaml\n".len()..];
+        body[..body.find("```").unwrap()].to_string()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("scenarios")).unwrap();
+    std::fs::write(
+        dir.path().join("scenarios/my_app.yaml"),
+        block("# scenarios/my_app.yaml"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("known-drift.yaml"), block("# known-drift.yaml")).unwrap();
+    let (code, stdout, stderr) = run(&mut oauth_drift(dir.path(), &["run"]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("known drift: repeat grants skip the consent screen"),
+        "{stdout}"
+    );
+    let (code, stdout, _) = run(&mut oauth_drift(
+        dir.path(),
+        &["run", "--ledger", "/dev/null", "--no-snapshots"],
+    ));
+    assert_eq!(code, 1, "without the ledger the case fails: {stdout}");
+}
