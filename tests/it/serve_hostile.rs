@@ -195,3 +195,158 @@ async fn the_host_header_never_changes_routing_and_discovery_follows_only_a_plai
     assert!(log.contains("POST /token -> 400"), "the access log names the real path:\n{log}");
     assert!(!log.contains("/_oauth-drift/reset"), "{log}");
 }
+
+/// Resident memory of a process in KiB (Linux).
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc is readable");
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).expect("a VmRSS line");
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// The `n`th hostile authorization URL, about 60 KB long: one huge value, in turn in each
+/// parameter the model keeps (and in an unknown one, and in a parameter name).
+fn huge_url(base: &str, n: usize) -> String {
+    let big = |c: char| std::iter::repeat_n(c, 60 * 1024).collect::<String>();
+    let user = format!("user{n}");
+    // (the http crate takes URLs up to 64 KiB: stay just under)
+    let scopes = "ab ".repeat(20_600);
+    let extra: Vec<(String, String)> = match n % 8 {
+        0 => vec![("state".into(), big('s'))],
+        1 => vec![("nonce".into(), big('n'))],
+        2 => vec![("login_hint".into(), big('l'))],
+        3 => vec![("scope".into(), scopes)],
+        4 => vec![("code_challenge".into(), big('c'))],
+        5 => vec![("unknown_param".into(), big('u'))],
+        6 => vec![(big('k'), "v".into())],
+        _ => vec![("state".into(), "s".into()), ("nonce".into(), big('x'))],
+    };
+    let extra: Vec<(&str, &str)> = extra.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut url = authorize_url(base, &user, &[]);
+    // the base URL has a scope already; a second `scope` is not read, so replace it
+    if n % 8 == 3 {
+        url = url.replace("scope=openid+email", "x=y");
+    }
+    let mut url = url::Url::parse(&url).unwrap();
+    url.query_pairs_mut().extend_pairs(extra);
+    url.to_string()
+}
+
+/// Sends the 300 hostile requests, eight at a time; each must be a 400.
+async fn hammer(base: &str) {
+    let mut tasks = tokio::task::JoinSet::new();
+    for worker in 0..8 {
+        let base = base.to_string();
+        tasks.spawn(async move {
+            let http = http();
+            for n in (worker..300).step_by(8) {
+                let url = huge_url(&base, n);
+                assert!(url.len() > 60 * 1024, "{}", url.len());
+                let response = http.get(url).send().await.unwrap();
+                let status = response.status().as_u16();
+                let error = response
+                    .headers()
+                    .get("x-oauth-drift-error-description")
+                    .map(|v| v.to_str().unwrap_or_default().to_string());
+                let body = response.bytes().await.unwrap();
+                assert_eq!(status, 400, "request {n} was taken ({} bytes of answer)", body.len());
+                assert!(body.len() < 4096, "request {n}: the error page echoes the request");
+                let error = error.unwrap_or_default();
+                assert!(error.contains("Invalid parameter value for"), "request {n}: {error}");
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn three_hundred_sixty_kilobyte_authorization_requests_leave_serve_small() {
+    let server = start(&["--quiet"]);
+    let http = http();
+    for n in 0..8 {
+        flow(&http, &server.base, &format!("warm{n}")).await;
+    }
+    let before = rss_kib(server.pid());
+    hammer(&server.base).await;
+    let after = rss_kib(server.pid());
+    assert!(
+        after < before + 50 * 1024,
+        "300 requests of 60 KB grew serve from {before} KiB to {after} KiB"
+    );
+    // and it still serves
+    flow(&http, &server.base, "after").await;
+}
+
+#[tokio::test]
+async fn the_consent_page_stays_small_and_so_does_serve_under_huge_requests() {
+    let server = start(&["--quiet", "--consent", "page"]);
+    let http = http();
+    let before = rss_kib(server.pid());
+    hammer(&server.base).await;
+    // requests at the limits are taken: each answer is a consent page of bounded size
+    let scopes: Vec<String> = (0..49).map(|i| format!("https://www.googleapis.com/auth/s{i}")).collect();
+    let scope = format!("openid {}", scopes.join(" "));
+    let near = std::iter::repeat_n('"', 4000).collect::<String>();
+    let mut largest = 0;
+    for n in 0..50 {
+        let user = format!("page{n}");
+        let mut url = url::Url::parse(&authorize_url(&server.base, &user, &[])).unwrap();
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| {
+                let value = if k == "scope" { scope.clone() } else { v.into_owned() };
+                (k.into_owned(), value)
+            })
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs).append_pair("state", &near).append_pair("nonce", &near);
+        let response = http.get(url).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        let page = response.bytes().await.unwrap();
+        largest = largest.max(page.len());
+    }
+    assert!(largest < 64 * 1024, "a consent page of {largest} bytes");
+    let after = rss_kib(server.pid());
+    assert!(
+        after < before + 50 * 1024,
+        "300 requests of 60 KB and 50 pending consent screens grew serve from {before} KiB to {after} KiB"
+    );
+}
+
+#[tokio::test]
+async fn pkce_challenges_and_verifiers_outside_43_to_128_characters_are_refused() {
+    let server = start(&["--quiet"]);
+    let http = http();
+    let status_of = |challenge: String, method: &'static str| {
+        let url = authorize_url(
+            &server.base,
+            "pkce",
+            &[("code_challenge", challenge.as_str()), ("code_challenge_method", method)],
+        );
+        let http = http.clone();
+        async move {
+            let response = http.get(url).send().await.unwrap();
+            (response.status().as_u16(), response.headers().get("location").cloned())
+        }
+    };
+    assert_eq!(status_of("c".repeat(42), "plain").await.0, 400);
+    assert_eq!(status_of("c".repeat(129), "plain").await.0, 400);
+    assert_eq!(status_of("c".repeat(43), "plain").await.0, 302);
+    // a 200-character verifier hashes to a 43-character challenge: refused at the token endpoint
+    let verifier = "v".repeat(200);
+    let (status, location) = status_of(oauth_drift::provider::s256_challenge(&verifier), "S256").await;
+    assert_eq!(status, 302);
+    let code = oauth_drift::provider::redirect_param(location.unwrap().to_str().unwrap(), "code").unwrap();
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("client_id", CLIENT),
+        ("client_secret", SECRET),
+        ("code_verifier", verifier.as_str()),
+    ];
+    let response = http.post(format!("{}/token", server.base)).form(&form).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    let body = json(response).await;
+    assert_eq!(body["error_description"], "Invalid code verifier.", "{body}");
+}
