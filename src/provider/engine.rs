@@ -1195,6 +1195,41 @@ fn join_scopes(scopes: &BTreeSet<String>) -> String {
     scopes.iter().map(String::as_str).collect::<Vec<_>>().join(" ")
 }
 
+/// Whether a client may be registered: an id, a secret, and redirect URIs that are absolute
+/// URLs without a fragment (RFC 6749 §3.1.2) and never `javascript:`, `data:` or another
+/// scheme that runs or embeds content instead of reaching an app. The answer says why not.
+pub fn check_client(client: &ClientConfig) -> Result<(), String> {
+    if client.client_id.is_empty() || client.client_secret.is_empty() {
+        return Err("client_id and client_secret must not be empty".into());
+    }
+    if client.redirect_uris.is_empty() {
+        return Err("a client needs at least one redirect URI".into());
+    }
+    for (i, uri) in client.redirect_uris.iter().enumerate() {
+        if is_oob(uri) {
+            continue;
+        }
+        let Ok(url) = url::Url::parse(uri) else {
+            return Err(format!("redirect_uris[{i}] is not an absolute URL"));
+        };
+        if matches!(
+            url.scheme(),
+            "javascript" | "data" | "vbscript" | "file" | "blob" | "about"
+        ) {
+            return Err(format!(
+                "redirect_uris[{i}] uses the {}: scheme, which no app can receive a code on",
+                url.scheme()
+            ));
+        }
+        if url.fragment().is_some() {
+            return Err(format!(
+                "redirect_uris[{i}] has a fragment (RFC 6749 §3.1.2: it must not)"
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The out-of-band redirect values Google retired (D5).
 pub fn is_oob(redirect_uri: &str) -> bool {
     matches!(
