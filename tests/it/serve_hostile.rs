@@ -606,3 +606,23 @@ async fn a_web_page_cannot_reach_the_admin_endpoints_even_through_dns_rebinding(
     );
     assert_eq!(grant_count(&http, &server.base).await, 1, "nothing was reset");
 }
+
+#[tokio::test]
+async fn the_access_log_shows_no_client_assertion_and_no_login_hint() {
+    let mut server = start(&[]);
+    let http = http();
+    flow(&http, &server.base, "hint-person-7q").await;
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", "4/0Anope"),
+        ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+        ("client_assertion", "eyJhbGciOi.assertion-body-9z.signature-3x"),
+    ];
+    http.post(format!("{}/token", server.base)).form(&form).send().await.unwrap();
+    assert!(server.terminate().success());
+    let log = server.stderr();
+    for value in ["hint-person-7q", "assertion-body-9z", "signature-3x"] {
+        assert!(!log.contains(value), "the access log shows {value}:\n{log}");
+    }
+    assert!(log.contains("login_hint=[redacted]") && log.contains("client_assertion=[redacted]"), "{log}");
+}
