@@ -40,6 +40,10 @@ pub enum ConsentMode {
     Page,
 }
 
+/// The Content-Security-Policy of every page: nothing loads, nothing runs, nothing frames it.
+/// (No `form-action`: browsers apply it to the consent form's redirect to the app.)
+pub const PAGE_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'";
+
 /// Shared handle to the engine behind a server.
 pub type SharedEngine = Arc<Mutex<Engine>>;
 
@@ -116,6 +120,14 @@ impl Answer {
         let mut answer = self.insert_header("content-type", mime);
         answer.body = body.into();
         answer
+    }
+
+    /// An HTML page that no other site may frame (clickjacking the consent screen) and that
+    /// loads nothing: its only style is inline, it has no script.
+    pub fn set_body_html(self, html: impl Into<Vec<u8>>) -> Self {
+        self.set_body_raw(html, "text/html; charset=utf-8")
+            .insert_header("x-frame-options", "DENY")
+            .insert_header("content-security-policy", PAGE_CSP)
     }
 
     pub fn set_body_json(self, body: &serde_json::Value) -> Self {
@@ -234,7 +246,7 @@ impl ProviderResponder {
             (AuthorizeStep::ConsentScreen(pending), ConsentMode::Page) => {
                 let html = page::consent(&pending, engine.profile());
                 engine.hold_pending(pending);
-                let template = Answer::new(200).set_body_raw(html, "text/html; charset=utf-8");
+                let template = Answer::new(200).set_body_html(html);
                 Reply::new(200, "consent=shown page", with_consent_header(template, true))
             }
             (AuthorizeStep::ConsentScreen(pending), ConsentMode::Auto) => {
@@ -371,7 +383,7 @@ impl ProviderResponder {
                     };
                     let template = Answer::new(400)
                         .insert_header(ERROR_HEADER, error.error.as_str())
-                        .set_body_raw(page::error(&error), "text/html; charset=utf-8");
+                        .set_body_html(page::error(&error));
                     return Reply::new(400, "error_page=invalid_request", template);
                 };
                 let decision = if get("action") == Some("allow") {
@@ -425,13 +437,13 @@ fn authorize_response(outcome: AuthorizeOutcome) -> Reply {
             let template = Answer::new(error.status)
                 .insert_header(ERROR_HEADER, error.error.as_str())
                 .insert_header(ERROR_DESCRIPTION_HEADER, error.description.as_str())
-                .set_body_raw(page::error(&error), "text/html; charset=utf-8");
+                .set_body_html(page::error(&error));
             (error.status, what, template)
         }
         AuthorizeResponse::CodePage(code) => (
             200,
             "code_page".into(),
-            Answer::new(200).set_body_raw(page::oob_code(&code), "text/html; charset=utf-8"),
+            Answer::new(200).set_body_html(page::oob_code(&code)),
         ),
     };
     Reply::new(
@@ -517,7 +529,7 @@ fn not_found() -> Reply {
     Reply::new(
         404,
         "not_found",
-        Answer::new(404).set_body_raw(page::not_found(), "text/html; charset=utf-8"),
+        Answer::new(404).set_body_html(page::not_found()),
     )
 }
 

@@ -338,6 +338,10 @@ async fn the_consent_page_stays_small_and_so_does_serve_under_huge_requests() {
             .append_pair("nonce", &near);
         let response = http.get(url).send().await.unwrap();
         assert_eq!(response.status().as_u16(), 200);
+        let headers = response.headers().clone();
+        assert_eq!(headers["x-frame-options"], "DENY", "the consent page cannot be framed");
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'none'"), "{csp}");
         let page = response.bytes().await.unwrap();
         largest = largest.max(page.len());
     }
