@@ -13,6 +13,8 @@ use crate::serve::{self, Serve, ServeConfig};
 
 /// The environment variable that holds the command-line client's secret.
 pub const SECRET_ENV: &str = "OAUTH_DRIFT_SERVE_CLIENT_SECRET";
+/// The environment variable that sets the admin token (else `--allow-remote` generates one).
+pub const ADMIN_TOKEN_ENV: &str = "OAUTH_DRIFT_ADMIN_TOKEN";
 
 pub async fn serve(args: ServeArgs, global: &GlobalArgs, registry: &Registry) -> anyhow::Result<u8> {
     let profile = Arc::new(registry.load(&args.provider)?);
@@ -27,6 +29,13 @@ pub async fn serve(args: ServeArgs, global: &GlobalArgs, registry: &Registry) ->
             let _ = writeln!(std::io::stderr().lock(), "{}", serve::access_line(served));
         }))
     });
+    // reachable from elsewhere, the admin endpoints need a token: the environment's or a new one
+    let env_token = std::env::var(ADMIN_TOKEN_ENV)
+        .ok()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty());
+    let generated = env_token.is_none() && args.allow_remote;
+    let admin_token = env_token.or_else(|| generated.then(|| crate::provider::random_token(24)));
     let config = ServeConfig {
         profile: Arc::clone(&profile),
         port: args.port,
@@ -35,6 +44,7 @@ pub async fn serve(args: ServeArgs, global: &GlobalArgs, registry: &Registry) ->
         default_user: args.user.clone(),
         clients: clients.clone(),
         store_cap: args.store_cap.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+        admin_token: admin_token.clone(),
     };
     // listen for signals before anyone can learn the URL, so an early SIGTERM is still clean
     let shutdown = Shutdown::listen().context("failed to listen for SIGINT/SIGTERM")?;
@@ -52,6 +62,10 @@ pub async fn serve(args: ServeArgs, global: &GlobalArgs, registry: &Registry) ->
     drop(stdout);
     if !global.quiet {
         eprint!("{}", banner(&server, &profile, &clients, &args));
+    }
+    // the one way to learn a generated token, so printed even with --quiet (stderr, once)
+    if let (true, Some(token)) = (generated, &admin_token) {
+        eprintln!("oauth-drift serve: admin token (Authorization: Bearer): {token}");
     }
     shutdown.wait().await;
     drop(server);

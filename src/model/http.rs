@@ -40,6 +40,10 @@ pub enum ConsentMode {
     Page,
 }
 
+/// The Content-Security-Policy of every page: nothing loads, nothing runs, nothing frames it.
+/// (No `form-action`: browsers apply it to the consent form's redirect to the app.)
+pub const PAGE_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'";
+
 /// Shared handle to the engine behind a server.
 pub type SharedEngine = Arc<Mutex<Engine>>;
 
@@ -80,6 +84,10 @@ pub struct ProviderResponder {
     pub consent: ConsentMode,
     pub default_user: String,
     pub access_hook: Option<AccessHook>,
+    /// When set, every admin endpoint but the consent form needs `Authorization: Bearer`
+    /// with this token (serve `--allow-remote`); when not, admin endpoints answer only
+    /// requests addressed to a loopback host (no DNS rebinding).
+    pub admin_token: Option<String>,
 }
 
 /// An HTTP response independent of the server that sends it: wiremock for the in-process
@@ -112,6 +120,14 @@ impl Answer {
         let mut answer = self.insert_header("content-type", mime);
         answer.body = body.into();
         answer
+    }
+
+    /// An HTML page that no other site may frame (clickjacking the consent screen) and that
+    /// loads nothing: its only style is inline, it has no script.
+    pub fn set_body_html(self, html: impl Into<Vec<u8>>) -> Self {
+        self.set_body_raw(html, "text/html; charset=utf-8")
+            .insert_header("x-frame-options", "DENY")
+            .insert_header("content-security-policy", PAGE_CSP)
     }
 
     pub fn set_body_json(self, body: &serde_json::Value) -> Self {
@@ -230,7 +246,7 @@ impl ProviderResponder {
             (AuthorizeStep::ConsentScreen(pending), ConsentMode::Page) => {
                 let html = page::consent(&pending, engine.profile());
                 engine.hold_pending(pending);
-                let template = Answer::new(200).set_body_raw(html, "text/html; charset=utf-8");
+                let template = Answer::new(200).set_body_html(html);
                 Reply::new(200, "consent=shown page", with_consent_header(template, true))
             }
             (AuthorizeStep::ConsentScreen(pending), ConsentMode::Auto) => {
@@ -240,7 +256,46 @@ impl ProviderResponder {
         }
     }
 
+    /// Who may use the admin endpoints: the consent form is the user's (its request id is the
+    /// capability); the rest is the operator's, never a web page's.
+    fn admin_refusal(&self, path: &str, request: &Request) -> Option<Reply> {
+        if path == "/consent" {
+            return None;
+        }
+        // a browser names the page that sent a request; a script (curl, a test) does not
+        let cross_site = header(request, "origin").is_some()
+            || header(request, "sec-fetch-site").is_some_and(|site| site != "none" && site != "same-origin");
+        if cross_site {
+            return Some(refuse(
+                403,
+                "admin endpoints do not answer web pages (the request has an Origin)",
+            ));
+        }
+        match &self.admin_token {
+            Some(token) => {
+                let given = header(request, "authorization")
+                    .and_then(|h| h.strip_prefix("Bearer ").map(str::to_string))
+                    .unwrap_or_default();
+                (!constant_time_eq(given.as_bytes(), token.as_bytes())).then(|| {
+                    refuse(
+                        401,
+                        "admin endpoints need Authorization: Bearer TOKEN (the token serve printed at start, or OAUTH_DRIFT_ADMIN_TOKEN)",
+                    )
+                })
+            }
+            None => {
+                let host = header(request, "host").unwrap_or_default();
+                let name = host.rsplit_once(':').map_or(host.as_str(), |(name, _)| name);
+                let loopback = matches!(name, "localhost" | "127.0.0.1" | "[::1]");
+                (!loopback).then(|| refuse(403, "admin endpoints answer only requests to a loopback host"))
+            }
+        }
+    }
+
     fn admin(&self, method: &str, path: &str, request: &Request) -> Reply {
+        if let Some(refusal) = self.admin_refusal(path, request) {
+            return refusal;
+        }
         let mut engine = lock(&self.engine);
         let query = |name: &str| {
             request
@@ -281,18 +336,40 @@ impl ProviderResponder {
                 clients.sort_by(|a, b| a["client_id"].as_str().cmp(&b["client_id"].as_str()));
                 Reply::json(200, "ok", &json!({"clients": clients}))
             }
-            ("POST", "/clients") => match serde_json::from_slice::<ClientConfig>(&request.body) {
-                Ok(client) => {
-                    engine.register_client(client);
-                    Reply::json(201, "registered", &json!({"registered": true}))
+            ("POST", "/clients") => {
+                // JSON only: a web page can POST text/plain or a form without asking first (CSRF)
+                let json = header(request, "content-type").is_some_and(|v| {
+                    v.split(';')
+                        .next()
+                        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+                });
+                if !json {
+                    return refuse(415, "register a client with Content-Type: application/json");
                 }
-                // serde's message may quote the body, and the body holds a secret
-                Err(e) => bad_request(&format!(
-                    "invalid client (line {}, column {}): expected client_id, client_secret, redirect_uris and optionally kind and status",
-                    e.line(),
-                    e.column()
-                )),
-            },
+                let client = match serde_json::from_slice::<ClientConfig>(&request.body) {
+                    Ok(client) => client,
+                    // serde's message may quote the body, and the body holds a secret
+                    Err(e) => {
+                        return bad_request(&format!(
+                            "invalid client (line {}, column {}): expected client_id, client_secret, redirect_uris and optionally kind and status",
+                            e.line(),
+                            e.column()
+                        ));
+                    }
+                };
+                if let Err(problem) = crate::provider::check_client(&client) {
+                    return bad_request(&problem);
+                }
+                let replace = query("replace").is_some_and(|v| v == "true");
+                if !replace && engine.clients().any(|c| c.client_id == client.client_id) {
+                    return refuse(
+                        409,
+                        "a client with this client_id exists; add ?replace=true to replace it",
+                    );
+                }
+                engine.register_client(client);
+                Reply::json(201, "registered", &json!({"registered": true}))
+            }
             ("POST", "/consent") => {
                 let form = form_pairs(&request.body);
                 let get = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
@@ -306,7 +383,7 @@ impl ProviderResponder {
                     };
                     let template = Answer::new(400)
                         .insert_header(ERROR_HEADER, error.error.as_str())
-                        .set_body_raw(page::error(&error), "text/html; charset=utf-8");
+                        .set_body_html(page::error(&error));
                     return Reply::new(400, "error_page=invalid_request", template);
                 };
                 let decision = if get("action") == Some("allow") {
@@ -360,13 +437,13 @@ fn authorize_response(outcome: AuthorizeOutcome) -> Reply {
             let template = Answer::new(error.status)
                 .insert_header(ERROR_HEADER, error.error.as_str())
                 .insert_header(ERROR_DESCRIPTION_HEADER, error.description.as_str())
-                .set_body_raw(page::error(&error), "text/html; charset=utf-8");
+                .set_body_html(page::error(&error));
             (error.status, what, template)
         }
         AuthorizeResponse::CodePage(code) => (
             200,
             "code_page".into(),
-            Answer::new(200).set_body_raw(page::oob_code(&code), "text/html; charset=utf-8"),
+            Answer::new(200).set_body_html(page::oob_code(&code)),
         ),
     };
     Reply::new(
@@ -418,6 +495,27 @@ fn json_response(response: JsonResponse) -> Reply {
     Reply::new(response.status, outcome, template)
 }
 
+/// An admin refusal: `status` with an OAuth-style JSON error.
+fn refuse(status: u16, message: &str) -> Reply {
+    let error = match status {
+        401 => "unauthorized",
+        403 => "forbidden",
+        409 => "conflict",
+        415 => "unsupported_media_type",
+        _ => "invalid_request",
+    };
+    Reply::json(
+        status,
+        format!("error={error}"),
+        &json!({"error": error, "error_description": message}),
+    )
+}
+
+/// Compares secrets without an early exit, so timing does not reveal a prefix.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 fn bad_request(message: &str) -> Reply {
     Reply::json(
         400,
@@ -431,7 +529,7 @@ fn not_found() -> Reply {
     Reply::new(
         404,
         "not_found",
-        Answer::new(404).set_body_raw(page::not_found(), "text/html; charset=utf-8"),
+        Answer::new(404).set_body_html(page::not_found()),
     )
 }
 
@@ -501,7 +599,13 @@ mod tests {
 
     #[test]
     fn only_a_plain_host_and_port_is_an_authority() {
-        for good in ["127.0.0.1:8080", "localhost", "LocalHost:1", "[::1]:9", "app.example:80"] {
+        for good in [
+            "127.0.0.1:8080",
+            "localhost",
+            "LocalHost:1",
+            "[::1]:9",
+            "app.example:80",
+        ] {
             assert!(is_authority(good), "{good}");
         }
         for bad in [

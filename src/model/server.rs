@@ -29,7 +29,7 @@ impl ModelServer {
     /// A pooled in-process wiremock server (fast to start; what `run` uses, one per case).
     pub async fn start(engine: Engine) -> Self {
         let engine = Arc::new(Mutex::new(engine));
-        let responder = responder(&engine, ConsentMode::Auto, DEFAULT_USER, None);
+        let responder = responder(&engine, ConsentMode::Auto, DEFAULT_USER, None, None);
         let server = MockServer::start().await;
         Mock::given(any()).respond_with(responder).mount(&server).await;
         Self {
@@ -45,19 +45,22 @@ impl ModelServer {
         consent: ConsentMode,
         default_user: &str,
     ) -> std::io::Result<Self> {
-        Self::listen_with_hook(engine, listener, consent, default_user, None).await
+        Self::listen_with_hook(engine, listener, consent, default_user, None, None).await
     }
 
-    /// Like `listen`, calling `hook` once per answered request (serve's access log).
+    /// Like `listen`, calling `hook` once per answered request (serve's access log), and
+    /// answering admin endpoints only to requests that carry `admin_token` when one is given.
     pub async fn listen_with_hook(
         engine: Engine,
         listener: std::net::TcpListener,
         consent: ConsentMode,
         default_user: &str,
         hook: Option<AccessHook>,
+        admin_token: Option<String>,
     ) -> std::io::Result<Self> {
         let engine = Arc::new(Mutex::new(engine));
-        let server = Standalone::start(listener, responder(&engine, consent, default_user, hook))?;
+        let responder = responder(&engine, consent, default_user, hook, admin_token);
+        let server = Standalone::start(listener, responder)?;
         Ok(Self {
             server: Transport::Standalone(server),
             engine,
@@ -82,6 +85,7 @@ fn responder(
     consent: ConsentMode,
     default_user: &str,
     hook: Option<AccessHook>,
+    admin_token: Option<String>,
 ) -> ProviderResponder {
     let profile = super::lock(engine).shared_profile();
     ProviderResponder {
@@ -90,5 +94,6 @@ fn responder(
         consent,
         default_user: default_user.to_string(),
         access_hook: hook,
+        admin_token,
     }
 }

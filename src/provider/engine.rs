@@ -15,12 +15,17 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::profile::{Delivery, ErrorSpec, OfflineRequest, Profile};
-use super::store::BoundedMap;
+use super::store::{BoundedMap, Footprint};
 
 /// The virtual clock starts here, so ids and expiries are the same on every run.
 const EPOCH: u64 = 1_700_000_000;
 /// How many codes, access tokens and grants a long-running server keeps at most.
 const STORE_CAP: usize = 50_000;
+/// How many bytes (by `Footprint`) each of those stores, and the pending consent screens,
+/// hold at most; past it the oldest entries are forgotten first.
+pub const STORE_BYTES: usize = 32 << 20;
+/// How many consent screens wait for an answer at most.
+const PENDING_CAP: usize = 10_000;
 
 /// A minted value's fixed prefix and how many random bytes follow it (base64url-encoded).
 type TokenShape = (&'static str, usize);
@@ -213,6 +218,55 @@ struct TokenRecord {
     expires_at: Option<u64>,
 }
 
+impl Footprint for ValidRequest {
+    fn footprint(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.client_id.footprint()
+            + self.user.footprint()
+            + self.redirect_uri.footprint()
+            + self.response_type.footprint()
+            + self.state.footprint()
+            + self.scopes.footprint()
+            + self.code_challenge.footprint()
+            + self.nonce.footprint()
+    }
+}
+
+impl Footprint for PendingConsent {
+    fn footprint(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.id.footprint()
+            + self.user.footprint()
+            + self.client_id.footprint()
+            + self.scopes.footprint()
+            + self.sign_in_scopes.footprint()
+            + self.request.footprint()
+    }
+}
+
+impl Footprint for CodeRecord {
+    fn footprint(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.grant.footprint()
+            + self.redirect_uri.footprint()
+            + self.scopes.footprint()
+            + self.code_challenge.footprint()
+            + self.nonce.footprint()
+    }
+}
+
+impl Footprint for TokenRecord {
+    fn footprint(&self) -> usize {
+        std::mem::size_of::<Self>() + self.grant.footprint() + self.scopes.footprint()
+    }
+}
+
+impl Footprint for Grant {
+    fn footprint(&self) -> usize {
+        std::mem::size_of::<Self>() + self.scopes.footprint() + self.refresh_tokens.footprint()
+    }
+}
+
 /// The provider's state: consent memory, codes and tokens, on a clock.
 #[derive(Debug)]
 pub struct Engine {
@@ -242,11 +296,11 @@ impl Engine {
             frozen: None,
             salt: random_token(12),
             seq: 0,
-            grants: BoundedMap::new(STORE_CAP),
-            codes: BoundedMap::new(STORE_CAP),
-            access_tokens: BoundedMap::new(STORE_CAP),
-            refresh_tokens: BoundedMap::new(STORE_CAP),
-            pending: BoundedMap::new(10_000),
+            grants: BoundedMap::new(STORE_CAP, STORE_BYTES),
+            codes: BoundedMap::new(STORE_CAP, STORE_BYTES),
+            access_tokens: BoundedMap::new(STORE_CAP, STORE_BYTES),
+            refresh_tokens: BoundedMap::new(STORE_CAP, STORE_BYTES),
+            pending: BoundedMap::new(PENDING_CAP, STORE_BYTES),
         }
     }
 
@@ -260,10 +314,10 @@ impl Engine {
     /// An engine whose grant, code and token stores hold at most `cap` entries each (oldest
     /// forgotten first), instead of the default 50,000.
     pub fn with_store_cap(mut self, cap: usize) -> Self {
-        self.grants = BoundedMap::new(cap);
-        self.codes = BoundedMap::new(cap);
-        self.access_tokens = BoundedMap::new(cap);
-        self.refresh_tokens = BoundedMap::new(cap);
+        self.grants = BoundedMap::new(cap, STORE_BYTES);
+        self.codes = BoundedMap::new(cap, STORE_BYTES);
+        self.access_tokens = BoundedMap::new(cap, STORE_BYTES);
+        self.refresh_tokens = BoundedMap::new(cap, STORE_BYTES);
         self
     }
 
@@ -396,10 +450,26 @@ impl Engine {
         let forced = (rules.consent.forced_by_prompt_consent && prompt.contains("consent"))
             || (approval_forces && approval_force);
         let key = (request.user.clone(), request.client_id.clone());
-        let covered = self
-            .grants
-            .get(&key)
-            .is_some_and(|g| request.scopes.is_subset(&g.scopes));
+        let granted = self.grants.get(&key).map(|g| &g.scopes);
+        let covered = granted.is_some_and(|g| request.scopes.is_subset(g));
+        // a grant accumulates scopes across requests: it stays within the same limits
+        if let Some(granted) = granted.filter(|_| !covered) {
+            let limits = &self.profile.limits;
+            let union: BTreeSet<&String> = granted.iter().chain(&request.scopes).collect();
+            let bytes: usize = union.iter().map(|s| s.len() + 1).sum();
+            if union.len() > limits.scopes || bytes > limits.param_bytes {
+                let profile = Arc::clone(&self.profile);
+                let more = format!(
+                    "the grant would hold more than {} scopes or {} bytes of them",
+                    limits.scopes, limits.param_bytes
+                );
+                let error = ProviderError::new(&profile.errors.invalid_length, "scope", &more);
+                return AuthorizeStep::Done(AuthorizeOutcome {
+                    consent_screen: false,
+                    response: AuthorizeResponse::ErrorPage(error),
+                });
+            }
+        }
         if covered && !forced {
             let outcome = self.complete(&request, request.scopes.clone(), false);
             return AuthorizeStep::Done(outcome);
@@ -474,7 +544,10 @@ impl Engine {
         let (epoch, all_granted) = match self.grants.get_mut(&key) {
             Some(grant) => {
                 grant.scopes.extend(granted.iter().cloned());
-                (grant.epoch, grant.scopes.clone())
+                let answer = (grant.epoch, grant.scopes.clone());
+                let evicted = self.grants.reweigh(&key);
+                self.forget_grants(evicted);
+                answer
             }
             None => {
                 self.seq += 1;
@@ -484,11 +557,8 @@ impl Engine {
                     refresh_tokens: Vec::new(),
                     live_refresh_tokens: 0,
                 };
-                for (_, evicted) in self.grants.insert(key.clone(), grant) {
-                    for token in evicted.refresh_tokens {
-                        self.refresh_tokens.remove(&token);
-                    }
-                }
+                let evicted = self.grants.insert(key.clone(), grant);
+                self.forget_grants(evicted);
                 (self.seq, granted.clone())
             }
         };
@@ -574,6 +644,17 @@ impl Engine {
         let page = |spec: &ErrorSpec, param: &str, value: &str| {
             AuthorizeResponse::ErrorPage(ProviderError::new(spec, param, value))
         };
+        // before anything is looked at or kept: nothing over-long is remembered
+        let limits = &p.limits;
+        let too_long = format!("longer than {} bytes", limits.param_bytes);
+        for (name, value) in params {
+            if name.len() + value.len() > limits.param_bytes {
+                return Err(page(&p.errors.invalid_length, &shorten(name), &too_long));
+            }
+        }
+        if user.len() > limits.param_bytes {
+            return Err(page(&p.errors.invalid_length, "x-oauth-drift-user", &too_long));
+        }
         for name in &p.authorize.required {
             if param(params, name).is_none_or(str::is_empty) {
                 let spec = if name == "response_type" {
@@ -648,6 +729,12 @@ impl Engine {
                 return Err(page(&p.errors.missing_code_challenge, "code_challenge", ""));
             }
         }
+        if let (Some(challenge), Some([min, max])) = (challenge, limits.pkce_length)
+            && !(min..=max).contains(&challenge.len())
+        {
+            let expected = format!("must be {min} to {max} characters long");
+            return Err(page(&p.errors.invalid_length, "code_challenge", &expected));
+        }
         let code_challenge = challenge.map(|c| {
             let method = method.unwrap_or(&p.authorize.default_code_challenge_method);
             (method.to_string(), c.to_string())
@@ -657,6 +744,10 @@ impl Engine {
             .split_whitespace()
             .map(|s| self.normalize_scope(s))
             .collect();
+        if scopes.len() > limits.scopes {
+            let more = format!("more than {} scopes", limits.scopes);
+            return Err(page(&p.errors.invalid_length, "scope", &more));
+        }
         let offline = match p.refresh_token.requires {
             OfflineRequest::AccessTypeOffline => match access_type {
                 Some(value) => value == "offline",
@@ -801,7 +892,11 @@ impl Engine {
         match (&record.code_challenge, param(form, "code_verifier")) {
             (Some(_), None) => return Err(err(&errors.missing_code_verifier, "code_verifier")),
             (Some((method, challenge)), Some(verifier)) => {
-                if !pkce_matches(method, challenge, verifier) {
+                let length_ok = profile
+                    .limits
+                    .pkce_length
+                    .is_none_or(|[min, max]| (min..=max).contains(&verifier.len()));
+                if !length_ok || !pkce_matches(method, challenge, verifier) {
                     return Err(err(&errors.invalid_code_verifier, "code_verifier"));
                 }
             }
@@ -903,7 +998,18 @@ impl Engine {
             }
             grant.live_refresh_tokens = grant.refresh_tokens.len();
         }
+        let evicted = self.grants.reweigh(grant_key);
+        self.forget_grants(evicted);
         (token, expires_at)
+    }
+
+    /// Grants the stores' caps pushed out take their refresh tokens with them.
+    fn forget_grants(&mut self, evicted: Vec<(GrantKey, Grant)>) {
+        for (_, grant) in evicted {
+            for token in grant.refresh_tokens {
+                self.refresh_tokens.remove(&token);
+            }
+        }
     }
 
     fn refresh(&mut self, form: &[(String, String)], client_id: &str) -> Result<Value, ProviderError> {
@@ -1068,6 +1174,14 @@ impl Engine {
     }
 }
 
+/// A parameter name fit to quote in an error: a hostile one may be kilobytes long.
+fn shorten(name: &str) -> String {
+    match name.char_indices().nth(64) {
+        Some((cut, _)) => format!("{}...", &name[..cut]),
+        None => name.to_string(),
+    }
+}
+
 /// The first value of a parameter.
 pub fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
     params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
@@ -1079,6 +1193,41 @@ fn tokens(value: &str) -> BTreeSet<String> {
 
 fn join_scopes(scopes: &BTreeSet<String>) -> String {
     scopes.iter().map(String::as_str).collect::<Vec<_>>().join(" ")
+}
+
+/// Whether a client may be registered: an id, a secret, and redirect URIs that are absolute
+/// URLs without a fragment (RFC 6749 §3.1.2) and never `javascript:`, `data:` or another
+/// scheme that runs or embeds content instead of reaching an app. The answer says why not.
+pub fn check_client(client: &ClientConfig) -> Result<(), String> {
+    if client.client_id.is_empty() || client.client_secret.is_empty() {
+        return Err("client_id and client_secret must not be empty".into());
+    }
+    if client.redirect_uris.is_empty() {
+        return Err("a client needs at least one redirect URI".into());
+    }
+    for (i, uri) in client.redirect_uris.iter().enumerate() {
+        if is_oob(uri) {
+            continue;
+        }
+        let Ok(url) = url::Url::parse(uri) else {
+            return Err(format!("redirect_uris[{i}] is not an absolute URL"));
+        };
+        if matches!(
+            url.scheme(),
+            "javascript" | "data" | "vbscript" | "file" | "blob" | "about"
+        ) {
+            return Err(format!(
+                "redirect_uris[{i}] uses the {}: scheme, which no app can receive a code on",
+                url.scheme()
+            ));
+        }
+        if url.fragment().is_some() {
+            return Err(format!(
+                "redirect_uris[{i}] has a fragment (RFC 6749 §3.1.2: it must not)"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The out-of-band redirect values Google retired (D5).

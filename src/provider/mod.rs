@@ -8,7 +8,7 @@ mod store;
 
 pub use engine::{
     AuthorizeOutcome, AuthorizeResponse, AuthorizeStep, ClientConfig, ClientKind, ConsentDecision, Engine,
-    GrantSummary, JsonResponse, PendingConsent, ProviderError, PublishingStatus, is_oob, param, pkce_matches,
-    random_token, redirect_param, s256_challenge, split_redirect,
+    GrantSummary, JsonResponse, PendingConsent, ProviderError, PublishingStatus, check_client, is_oob, param,
+    pkce_matches, random_token, redirect_param, s256_challenge, split_redirect,
 };
 pub use profile::{Delivery, ErrorSpec, OfflineRequest, Profile, ProfileError, Registry, closest};

@@ -36,6 +36,34 @@ pub struct Profile {
     pub refresh_token: RefreshTokenRules,
     pub tokens: TokenRules,
     pub errors: ErrorCatalogue,
+    /// Size limits on what a request may make the provider remember.
+    #[serde(default)]
+    pub limits: Limits,
+}
+
+/// How much of a request the provider takes. Past a limit the request is refused with
+/// `errors.invalid_length`, so a hostile client cannot make the model (or `serve`) keep
+/// megabytes per request.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Longest value of any one authorization-request parameter (state, nonce, login_hint,
+    /// redirect_uri, scope, …), in bytes; also the longest scope list a grant accumulates.
+    pub param_bytes: usize,
+    /// Most scopes in one request, and in one grant.
+    pub scopes: usize,
+    /// Shortest and longest `code_challenge` and `code_verifier` (RFC 7636 §4.1: 43 to 128).
+    pub pkce_length: Option<[usize; 2]>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            param_bytes: 4096,
+            scopes: 50,
+            pkce_length: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -153,6 +181,17 @@ pub struct ErrorSpec {
 }
 
 impl ErrorSpec {
+    /// What a profile that names no `invalid_length` error answers.
+    fn invalid_length() -> Self {
+        Self {
+            status: 400,
+            error: "invalid_request".into(),
+            description: "Invalid parameter value for {param}: {value}".into(),
+            delivery: Delivery::Page,
+            source: "UNCONFIRMED: oauth-drift's own wording".into(),
+        }
+    }
+
     /// The description with `{param}`, `{value}` and `{redirect_uri}` filled in.
     pub fn describe(&self, param: &str, value: &str) -> String {
         self.description
@@ -194,6 +233,9 @@ pub struct ErrorCatalogue {
     pub missing_code_verifier: ErrorSpec,
     pub invalid_code_verifier: ErrorSpec,
     pub verifier_not_needed: ErrorSpec,
+    /// A parameter past `limits` (`{param}`, and `{value}` saying which limit).
+    #[serde(default = "ErrorSpec::invalid_length")]
+    pub invalid_length: ErrorSpec,
     pub refresh_invalid: ErrorSpec,
     pub refresh_wrong_client: ErrorSpec,
     pub revoke_invalid_token: ErrorSpec,

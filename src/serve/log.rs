@@ -1,8 +1,8 @@
 //! The access log of `serve`: one line per request, every secret replaced by `[redacted]`.
 //!
 //! What an app sent is the point of the log (`approval_prompt=force` is right there), so
-//! parameter names and harmless values are kept; codes, tokens, secrets, verifiers, state and
-//! the consent page's request ids are not. Headers are never logged (Authorization holds
+//! parameter names and harmless values are kept; codes, tokens, secrets, verifiers, client
+//! assertions, state, login hints and the consent page's request ids are not. Headers are never logged (Authorization holds
 //! credentials), nor JSON bodies (an admin client registration holds a secret).
 
 use std::time::SystemTime;
@@ -20,6 +20,10 @@ fn is_secret(name: &str) -> bool {
         || name.contains("token")
         || name.contains("password")
         || name.contains("verifier")
+        // a signed client credential (RFC 7523 client_assertion), and who is signing in
+        || name.contains("assertion")
+        || name == "login_hint"
+        || name == "id_token_hint"
         // the consent page's pending-request id: whoever holds it can answer the screen
         || name == "request"
 }
@@ -110,13 +114,15 @@ mod tests {
             ("request", "p3nding"),
             ("id_token", "eyJ.x.y"),
             ("subject_token", "x-t0ken"),
+            ("client_assertion", "eyJa55ertion"),
+            ("login_hint", "h1nt@example.com"),
         ]));
         for secret in [
-            "c0de", "r3fresh", "acc3ss", "t0ken", "s3cret", "v3rifier", "st4te", "n0nce", "p3nding", "eyJ",
+            "c0de", "r3fresh", "acc3ss", "t0ken", "s3cret", "v3rifier", "st4te", "n0nce", "p3nding", "eyJ", "55ertion", "h1nt",
         ] {
             assert!(!text.contains(secret), "{secret} leaked in {text}");
         }
-        assert_eq!(text.matches(REDACTED).count(), 11);
+        assert_eq!(text.matches(REDACTED).count(), 13);
     }
 
     #[test]

@@ -20,6 +20,9 @@ pub struct ServeConfig {
     pub clients: Vec<ClientConfig>,
     /// Most grants, codes, access tokens and refresh tokens kept, each (default: the engine's).
     pub store_cap: Option<usize>,
+    /// The token admin endpoints require (`Authorization: Bearer TOKEN`); `None` lets only
+    /// loopback requests in.
+    pub admin_token: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -56,9 +59,16 @@ impl Serve {
         if let Some(cap) = config.store_cap {
             engine = engine.with_store_cap(cap);
         }
-        let server = ModelServer::listen_with_hook(engine, listener, config.consent, &config.default_user, hook)
-            .await
-            .map_err(bind_error)?;
+        let server = ModelServer::listen_with_hook(
+            engine,
+            listener,
+            config.consent,
+            &config.default_user,
+            hook,
+            config.admin_token,
+        )
+        .await
+        .map_err(bind_error)?;
         // a remote listener is still reached as 127.0.0.1 from here; the discovery document
         // follows each request's Host header, so remote clients see their own address
         let base_url = format!("http://127.0.0.1:{}", address.port());

@@ -204,7 +204,11 @@ async fn sixty_four_concurrent_clients_lose_and_duplicate_nothing() {
     for grant in &hot {
         live.push(refresh_works(&http, &base, grant.refresh_token.as_deref().unwrap()).await);
     }
-    assert_eq!(live.iter().filter(|l| **l).count(), limit, "exactly the limit stays live");
+    assert_eq!(
+        live.iter().filter(|l| **l).count(),
+        limit,
+        "exactly the limit stays live"
+    );
     for (older, older_live) in hot.iter().zip(&live) {
         for (newer, newer_live) in hot.iter().zip(&live) {
             if older.received < newer.sent && *older_live {

@@ -47,7 +47,11 @@ async fn every_bundled_scenario_gives_the_same_transcript_on_the_model_and_on_se
         let clients = runner::scenario_clients(&case.scenario);
         for (_, client) in &clients {
             server
-                .admin(&http, "/clients", Some(serde_json::to_value(client).unwrap()))
+                .admin(
+                    &http,
+                    "/clients?replace=true",
+                    Some(serde_json::to_value(client).unwrap()),
+                )
                 .await;
         }
         let endpoint = Endpoint {

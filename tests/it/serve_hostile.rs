@@ -17,7 +17,14 @@ const REDIRECT: &str = "https://app.example/cb";
 
 /// A serve with one web client, `CLIENT`, plus `extra` flags.
 fn start(extra: &[&str]) -> ServeProcess {
-    let mut args = vec!["--client-id", CLIENT, "--client-type", "web", "--redirect-uri", REDIRECT];
+    let mut args = vec![
+        "--client-id",
+        CLIENT,
+        "--client-type",
+        "web",
+        "--redirect-uri",
+        REDIRECT,
+    ];
     args.extend_from_slice(extra);
     ServeProcess::start_with_env(&args, &[("OAUTH_DRIFT_SERVE_CLIENT_SECRET", SECRET)])
 }
@@ -72,7 +79,9 @@ fn guesses(token: &str) -> Vec<String> {
         while i < bytes.len() && bytes[i].is_ascii_digit() {
             i += 1;
         }
-        let Ok(n) = token[start..i].parse::<i64>() else { continue };
+        let Ok(n) = token[start..i].parse::<i64>() else {
+            continue;
+        };
         for delta in (-20..=20).filter(|d| *d != 0) {
             if n + delta >= 0 {
                 out.push(format!("{}{}{}", &token[..start], n + delta, &token[i..]));
@@ -110,7 +119,12 @@ async fn a_client_holding_its_own_tokens_guesses_no_one_elses() {
             ("client_id", CLIENT),
             ("client_secret", SECRET),
         ];
-        let response = http.post(format!("{}/token", server.base)).form(&form).send().await.unwrap();
+        let response = http
+            .post(format!("{}/token", server.base))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
         assert_ne!(response.status().as_u16(), 200, "a guessed refresh token works");
         tried += 1;
     }
@@ -120,7 +134,10 @@ async fn a_client_holding_its_own_tokens_guesses_no_one_elses() {
         let values: Vec<&str> = tokens.iter().map(|t| t[field].as_str().unwrap()).collect();
         for value in &values {
             assert!(value.starts_with(prefix), "{field} {value}");
-            assert!(value.len() >= prefix.len() + 43, "{field} carries at least 256 random bits");
+            assert!(
+                value.len() >= prefix.len() + 43,
+                "{field} carries at least 256 random bits"
+            );
         }
         for (i, a) in values.iter().enumerate() {
             for b in &values[i + 1..] {
@@ -175,14 +192,24 @@ async fn the_host_header_never_changes_routing_and_discovery_follows_only_a_plai
     let forged = "POST /token HTTP/1.1\r\nHost: x/_oauth-drift/reset?\r\n\
                   Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
     let answer = raw(&server.base, forged).await;
-    assert!(answer.contains("Missing required parameter: grant_type"), "the token endpoint answered:\n{answer}");
-    assert_eq!(grant_count(&http, &server.base).await, 1, "the forged Host reset the server");
+    assert!(
+        answer.contains("Missing required parameter: grant_type"),
+        "the token endpoint answered:\n{answer}"
+    );
+    assert_eq!(
+        grant_count(&http, &server.base).await,
+        1,
+        "the forged Host reset the server"
+    );
 
     let discovery = |host: &str| {
         format!("GET /.well-known/openid-configuration HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")
     };
     let answer = raw(&server.base, &discovery("app.test:8443")).await;
-    assert!(answer.contains("\"token_endpoint\":\"http://app.test:8443/token\""), "{answer}");
+    assert!(
+        answer.contains("\"token_endpoint\":\"http://app.test:8443/token\""),
+        "{answer}"
+    );
     for forged in ["evil.test/x?", "user@evil.test", "evil.test#"] {
         let answer = raw(&server.base, &discovery(forged)).await;
         assert!(
@@ -192,6 +219,414 @@ async fn the_host_header_never_changes_routing_and_discovery_follows_only_a_plai
     }
     assert!(server.terminate().success());
     let log = server.stderr();
-    assert!(log.contains("POST /token -> 400"), "the access log names the real path:\n{log}");
+    assert!(
+        log.contains("POST /token -> 400"),
+        "the access log names the real path:\n{log}"
+    );
     assert!(!log.contains("/_oauth-drift/reset"), "{log}");
+}
+
+/// Resident memory of a process in KiB (Linux).
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc is readable");
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).expect("a VmRSS line");
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// The `n`th hostile authorization URL, about 60 KB long: one huge value, in turn in each
+/// parameter the model keeps (and in an unknown one, and in a parameter name).
+fn huge_url(base: &str, n: usize) -> String {
+    let big = |c: char| std::iter::repeat_n(c, 60 * 1024).collect::<String>();
+    let user = format!("user{n}");
+    // (the http crate takes URLs up to 64 KiB: stay just under)
+    let scopes = "ab ".repeat(20_600);
+    let extra: Vec<(String, String)> = match n % 8 {
+        0 => vec![("state".into(), big('s'))],
+        1 => vec![("nonce".into(), big('n'))],
+        2 => vec![("login_hint".into(), big('l'))],
+        3 => vec![("scope".into(), scopes)],
+        4 => vec![("code_challenge".into(), big('c'))],
+        5 => vec![("unknown_param".into(), big('u'))],
+        6 => vec![(big('k'), "v".into())],
+        _ => vec![("state".into(), "s".into()), ("nonce".into(), big('x'))],
+    };
+    let extra: Vec<(&str, &str)> = extra.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut url = authorize_url(base, &user, &[]);
+    // the base URL has a scope already; a second `scope` is not read, so replace it
+    if n % 8 == 3 {
+        url = url.replace("scope=openid+email", "x=y");
+    }
+    let mut url = url::Url::parse(&url).unwrap();
+    url.query_pairs_mut().extend_pairs(extra);
+    url.to_string()
+}
+
+/// Sends the 300 hostile requests, eight at a time; each must be a 400.
+async fn hammer(base: &str) {
+    let mut tasks = tokio::task::JoinSet::new();
+    for worker in 0..8 {
+        let base = base.to_string();
+        tasks.spawn(async move {
+            let http = http();
+            for n in (worker..300).step_by(8) {
+                let url = huge_url(&base, n);
+                assert!(url.len() > 60 * 1024, "{}", url.len());
+                let response = http.get(url).send().await.unwrap();
+                let status = response.status().as_u16();
+                let error = response
+                    .headers()
+                    .get("x-oauth-drift-error-description")
+                    .map(|v| v.to_str().unwrap_or_default().to_string());
+                let body = response.bytes().await.unwrap();
+                assert_eq!(status, 400, "request {n} was taken ({} bytes of answer)", body.len());
+                assert!(body.len() < 4096, "request {n}: the error page echoes the request");
+                let error = error.unwrap_or_default();
+                assert!(error.contains("Invalid parameter value for"), "request {n}: {error}");
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn three_hundred_sixty_kilobyte_authorization_requests_leave_serve_small() {
+    let server = start(&["--quiet"]);
+    let http = http();
+    for n in 0..8 {
+        flow(&http, &server.base, &format!("warm{n}")).await;
+    }
+    let before = rss_kib(server.pid());
+    hammer(&server.base).await;
+    let after = rss_kib(server.pid());
+    assert!(
+        after < before + 50 * 1024,
+        "300 requests of 60 KB grew serve from {before} KiB to {after} KiB"
+    );
+    // and it still serves
+    flow(&http, &server.base, "after").await;
+}
+
+#[tokio::test]
+async fn the_consent_page_stays_small_and_so_does_serve_under_huge_requests() {
+    let server = start(&["--quiet", "--consent", "page"]);
+    let http = http();
+    let before = rss_kib(server.pid());
+    hammer(&server.base).await;
+    // requests at the limits are taken: each answer is a consent page of bounded size
+    let scopes: Vec<String> = (0..49)
+        .map(|i| format!("https://www.googleapis.com/auth/s{i}"))
+        .collect();
+    let scope = format!("openid {}", scopes.join(" "));
+    let near = std::iter::repeat_n('"', 4000).collect::<String>();
+    let mut largest = 0;
+    for n in 0..50 {
+        let user = format!("page{n}");
+        let mut url = url::Url::parse(&authorize_url(&server.base, &user, &[])).unwrap();
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| {
+                let value = if k == "scope" { scope.clone() } else { v.into_owned() };
+                (k.into_owned(), value)
+            })
+            .collect();
+        url.query_pairs_mut()
+            .clear()
+            .extend_pairs(pairs)
+            .append_pair("state", &near)
+            .append_pair("nonce", &near);
+        let response = http.get(url).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        let headers = response.headers().clone();
+        assert_eq!(headers["x-frame-options"], "DENY", "the consent page cannot be framed");
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'none'"), "{csp}");
+        let page = response.bytes().await.unwrap();
+        largest = largest.max(page.len());
+    }
+    assert!(largest < 64 * 1024, "a consent page of {largest} bytes");
+    let after = rss_kib(server.pid());
+    assert!(
+        after < before + 50 * 1024,
+        "300 requests of 60 KB and 50 pending consent screens grew serve from {before} KiB to {after} KiB"
+    );
+}
+
+#[tokio::test]
+async fn pkce_challenges_and_verifiers_outside_43_to_128_characters_are_refused() {
+    let server = start(&["--quiet"]);
+    let http = http();
+    let status_of = |challenge: String, method: &'static str| {
+        let url = authorize_url(
+            &server.base,
+            "pkce",
+            &[
+                ("code_challenge", challenge.as_str()),
+                ("code_challenge_method", method),
+            ],
+        );
+        let http = http.clone();
+        async move {
+            let response = http.get(url).send().await.unwrap();
+            (response.status().as_u16(), response.headers().get("location").cloned())
+        }
+    };
+    assert_eq!(status_of("c".repeat(42), "plain").await.0, 400);
+    assert_eq!(status_of("c".repeat(129), "plain").await.0, 400);
+    assert_eq!(status_of("c".repeat(43), "plain").await.0, 302);
+    // a 200-character verifier hashes to a 43-character challenge: refused at the token endpoint
+    let verifier = "v".repeat(200);
+    let (status, location) = status_of(oauth_drift::provider::s256_challenge(&verifier), "S256").await;
+    assert_eq!(status, 302);
+    let code = oauth_drift::provider::redirect_param(location.unwrap().to_str().unwrap(), "code").unwrap();
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("client_id", CLIENT),
+        ("client_secret", SECRET),
+        ("code_verifier", verifier.as_str()),
+    ];
+    let response = http
+        .post(format!("{}/token", server.base))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    let body = json(response).await;
+    assert_eq!(body["error_description"], "Invalid code verifier.", "{body}");
+}
+
+/// An admin request with an optional bearer token, extra headers and a body.
+async fn admin(
+    base: &str,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+    body: Option<(&str, String)>,
+) -> (u16, String) {
+    let mut request = http().request(method, format!("{base}/_oauth-drift{path}"));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    if let Some((mime, body)) = body {
+        request = request.header("content-type", mime).body(body);
+    }
+    let response = request.send().await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+fn client_json(id: &str, redirect: &str) -> String {
+    serde_json::json!({"client_id": id, "client_secret": "s", "redirect_uris": [redirect]}).to_string()
+}
+
+#[tokio::test]
+async fn with_allow_remote_the_admin_endpoints_need_the_printed_token() {
+    use reqwest::Method;
+    let server = start(&["--allow-remote"]);
+    let line = (0..100)
+        .find_map(|_| {
+            let log = server.stderr();
+            let found = log.lines().find_map(|l| {
+                l.split_once("admin token (Authorization: Bearer): ")
+                    .map(|(_, t)| t.to_string())
+            });
+            if found.is_none() {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            found
+        })
+        .expect("serve prints a generated admin token on stderr");
+    let token = line.trim();
+    assert!(token.len() >= 32, "a token worth guessing: {token}");
+    let base = &server.base;
+    for path in ["/grants", "/clients", "/clock", "/health"] {
+        let (status, body) = admin(base, Method::GET, path, None, &[], None).await;
+        assert_eq!(status, 401, "{path} without the token: {body}");
+        let (status, _) = admin(base, Method::GET, path, Some("wrong"), &[], None).await;
+        assert_eq!(status, 401, "{path} with a wrong token");
+        let (status, _) = admin(base, Method::GET, path, Some(token), &[], None).await;
+        assert_eq!(status, 200, "{path} with the token");
+    }
+    let (status, _) = admin(base, Method::POST, "/reset", None, &[], None).await;
+    assert_eq!(status, 401);
+    // the consent form is the user's, answered by its request id, not by the operator's token
+    let (status, body) = admin(
+        base,
+        Method::POST,
+        "/consent",
+        None,
+        &[],
+        Some(("application/x-www-form-urlencoded", "request=nope&action=allow".into())),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+
+    // and the token from the environment
+    let server = ServeProcess::start_with_env(
+        &["--allow-remote", "--quiet"],
+        &[("OAUTH_DRIFT_ADMIN_TOKEN", "env-admin-token-123")],
+    );
+    assert!(
+        !server.stderr().contains("env-admin-token-123"),
+        "a token the user set is not printed"
+    );
+    let (status, _) = admin(
+        &server.base,
+        Method::GET,
+        "/grants",
+        Some("env-admin-token-123"),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = admin(&server.base, Method::GET, "/grants", None, &[], None).await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn registering_a_client_takes_only_json_never_replaces_silently_and_refuses_script_redirects() {
+    use reqwest::Method;
+    let server = start(&["--quiet"]);
+    let base = &server.base;
+    let redirect_of = |clients: &str, id: &str| -> Option<String> {
+        let list: Value = serde_json::from_str(clients).unwrap();
+        list["clients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["client_id"] == id)
+            .map(|c| c["redirect_uris"][0].as_str().unwrap().to_string())
+    };
+    // CSRF: what a web page can send without a preflight
+    for mime in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+    ] {
+        let body = client_json("csrf-app", "https://evil.example/cb");
+        let (status, answer) = admin(base, Method::POST, "/clients", None, &[], Some((mime, body))).await;
+        assert_eq!(status, 415, "{mime}: {answer}");
+    }
+    let (_, clients) = admin(base, Method::GET, "/clients", None, &[], None).await;
+    assert_eq!(redirect_of(&clients, "csrf-app"), None);
+
+    // taking over an existing client's redirect URI needs ?replace=true
+    let steal = client_json(CLIENT, "https://evil.example/cb");
+    let (status, _) = admin(
+        base,
+        Method::POST,
+        "/clients",
+        None,
+        &[],
+        Some(("application/json", steal.clone())),
+    )
+    .await;
+    assert_eq!(status, 409);
+    let (_, clients) = admin(base, Method::GET, "/clients", None, &[], None).await;
+    assert_eq!(redirect_of(&clients, CLIENT).as_deref(), Some(REDIRECT));
+    let (status, _) = admin(
+        base,
+        Method::POST,
+        "/clients?replace=true",
+        None,
+        &[],
+        Some(("application/json", steal)),
+    )
+    .await;
+    assert_eq!(status, 201);
+
+    for bad in [
+        "javascript:alert(document.domain)//",
+        "data:text/html,<script>alert(1)</script>",
+        "https://app.example/cb#frag",
+    ] {
+        let (status, answer) = admin(
+            base,
+            Method::POST,
+            "/clients",
+            None,
+            &[],
+            Some(("application/json; charset=utf-8", client_json("script-app", bad))),
+        )
+        .await;
+        assert_eq!(status, 400, "{bad}: {answer}");
+    }
+    let (status, _) = admin(
+        base,
+        Method::POST,
+        "/clients",
+        None,
+        &[],
+        Some((
+            "application/json; charset=utf-8",
+            client_json("fine-app", "https://fine.example/cb"),
+        )),
+    )
+    .await;
+    assert_eq!(status, 201);
+}
+
+#[tokio::test]
+async fn a_web_page_cannot_reach_the_admin_endpoints_even_through_dns_rebinding() {
+    use reqwest::Method;
+    let server = start(&["--quiet"]);
+    let http = http();
+    flow(&http, &server.base, "kept").await;
+    let (status, _) = admin(
+        &server.base,
+        Method::POST,
+        "/reset",
+        None,
+        &[("origin", "https://evil.example")],
+        None,
+    )
+    .await;
+    assert_eq!(status, 403, "a cross-site POST");
+    let (status, _) = admin(
+        &server.base,
+        Method::POST,
+        "/reset",
+        None,
+        &[("sec-fetch-site", "cross-site")],
+        None,
+    )
+    .await;
+    assert_eq!(status, 403);
+    let port = server.base.rsplit(':').next().unwrap();
+    let rebound =
+        format!("GET /_oauth-drift/grants HTTP/1.1\r\nHost: evil.example:{port}\r\nConnection: close\r\n\r\n");
+    let answer = raw(&server.base, &rebound).await;
+    assert!(
+        answer.starts_with("HTTP/1.1 403"),
+        "a request for another host name: {answer}"
+    );
+    assert_eq!(grant_count(&http, &server.base).await, 1, "nothing was reset");
+}
+
+#[tokio::test]
+async fn the_access_log_shows_no_client_assertion_and_no_login_hint() {
+    let mut server = start(&[]);
+    let http = http();
+    flow(&http, &server.base, "hint-person-7q").await;
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", "4/0Anope"),
+        ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+        ("client_assertion", "eyJhbGciOi.assertion-body-9z.signature-3x"),
+    ];
+    http.post(format!("{}/token", server.base)).form(&form).send().await.unwrap();
+    assert!(server.terminate().success());
+    let log = server.stderr();
+    for value in ["hint-person-7q", "assertion-body-9z", "signature-3x"] {
+        assert!(!log.contains(value), "the access log shows {value}:\n{log}");
+    }
+    assert!(log.contains("login_hint=[redacted]") && log.contains("client_assertion=[redacted]"), "{log}");
 }
