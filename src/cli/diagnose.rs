@@ -65,8 +65,9 @@ pub async fn diagnose(args: DiagnoseArgs, registry: &Registry) -> anyhow::Result
         }
     }
     match args.format {
-        Format::Json => print!("{}", render::json(&diagnosis)),
-        Format::Human => print!("{}", render::human(&diagnosis)),
+        // parameter names and values come from the pasted text: no workflow command in them
+        Format::Json => print!("{}", crate::report::github::neutralise(&render::json(&diagnosis))),
+        Format::Human => print!("{}", crate::report::github::neutralise(&render::human(&diagnosis))),
     }
     Ok(diagnosis.exit_code())
 }

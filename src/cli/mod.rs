@@ -77,8 +77,9 @@ fn set_color(choice: ColorChoice) {
 /// Prints an error with its whole chain on stderr and returns `code`.
 fn fail(error: &anyhow::Error, code: u8) -> u8 {
     eprintln!(
-        "{} {error:#}",
-        colored::Colorize::bold(colored::Colorize::red("error:"))
+        "{} {}",
+        colored::Colorize::bold(colored::Colorize::red("error:")),
+        crate::report::github::neutralise(&format!("{error:#}"))
     );
     code
 }
