@@ -347,3 +347,42 @@ fn no_workflow_command_comes_from_scenario_data() {
         "{summary}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_snapshot_symlink_pointing_outside_the_directory_is_neither_read_nor_written_through() {
+    let project = super::support::scratch_with_seed();
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("private.txt");
+    let pending = outside.path().join("pending.txt");
+    std::fs::write(&secret, "TOP-SECRET-OUTSIDE-CONTENT\n").unwrap();
+    std::fs::write(&pending, "UNTOUCHED\n").unwrap();
+    let snapshots = project.path().join("snapshots");
+    let linked = snapshots.join("approval_prompt_vs_prompt_consent__provider-google__force-prompt-consent.snap");
+    std::fs::remove_file(&linked).unwrap();
+    std::os::unix::fs::symlink(&secret, &linked).unwrap();
+    // a drifted case whose pending snapshot is a link outside
+    let drifted =
+        snapshots.join("approval_prompt_vs_prompt_consent__provider-google__force-approval_prompt-force.snap");
+    let text = std::fs::read_to_string(&drifted).unwrap();
+    std::fs::write(&drifted, text.replace("status: 302", "status: 303")).unwrap();
+    std::os::unix::fs::symlink(&pending, drifted.with_extension("snap.new")).unwrap();
+    for extra in [None, Some("--accept")] {
+        let mut list = vec!["run", "scenarios/approval_prompt_vs_prompt_consent.yaml"];
+        list.extend(extra);
+        let ran = output_within(oauth_drift(project.path(), &list), LIMIT);
+        let output = format!("{}{}", ran.stdout, ran.stderr);
+        assert_ne!(ran.code, 0, "{output}");
+        assert!(!output.contains("TOP-SECRET-OUTSIDE-CONTENT"), "{output}");
+        assert!(
+            output.contains("symbolic link to a file outside"),
+            "{extra:?}: {output}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&secret).unwrap(),
+            "TOP-SECRET-OUTSIDE-CONTENT\n"
+        );
+        assert_eq!(std::fs::read_to_string(&pending).unwrap(), "UNTOUCHED\n");
+        assert!(std::fs::symlink_metadata(&linked).unwrap().file_type().is_symlink());
+    }
+}
