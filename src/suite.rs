@@ -307,7 +307,7 @@ pub fn judge_snapshot(
         |result: Result<std::path::PathBuf, crate::snapshot::SnapshotError>, notes: &mut Vec<String>| match result {
             Ok(path) => Some(display_path(&path)),
             Err(e) => {
-                notes.push(format!("{e:#}"));
+                notes.push(with_causes(&e));
                 None
             }
         };
@@ -376,9 +376,21 @@ pub fn judge_snapshot(
         }
         Err(e) => {
             report.outcome = Outcome::Fail;
-            report.message = format!("{e:#}");
+            report.message = with_causes(&e);
         }
     }
+}
+
+/// An error and its causes on one line (`failed to read X: it is a symbolic link …`).
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// Applies the known-drift ledger to a judged report (`run` and `probe` share this).

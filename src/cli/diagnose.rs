@@ -65,8 +65,9 @@ pub async fn diagnose(args: DiagnoseArgs, registry: &Registry) -> anyhow::Result
         }
     }
     match args.format {
-        Format::Json => super::stdout::print(&render::json(&diagnosis))?,
-        Format::Human => super::stdout::print(&render::human(&diagnosis))?,
+        // parameter names and values come from the pasted text: no workflow command in them
+        Format::Json => super::stdout::print(&crate::report::github::neutralise(&render::json(&diagnosis)))?,
+        Format::Human => super::stdout::print(&crate::report::github::neutralise(&render::human(&diagnosis)))?,
     }
     Ok(diagnosis.exit_code())
 }

@@ -86,8 +86,9 @@ fn set_color(choice: ColorChoice) {
 /// Prints an error with its whole chain on stderr and returns `code`.
 fn fail(error: &anyhow::Error, code: u8) -> u8 {
     stdout::eprint_line(&format!(
-        "{} {error:#}",
-        colored::Colorize::bold(colored::Colorize::red("error:"))
+        "{} {}",
+        colored::Colorize::bold(colored::Colorize::red("error:")),
+        crate::report::github::neutralise(&format!("{error:#}"))
     ));
     code
 }

@@ -137,28 +137,31 @@ pub fn emit(report: &Report, args: &ReportArgs, global: &GlobalArgs, title: &str
     write_file(args.markdown.as_deref(), "Markdown summary", || {
         markdown::render(report, title)
     })?;
+    // scenario text (names, values, `because:`) and a provider's words reach these outputs; none
+    // of it may read as a workflow command (github::neutralise)
+    let safe = |text: String| github::neutralise(&text).into_owned();
     match args.format {
-        ReportFormat::Json => print(&json_text)?,
-        ReportFormat::Junit => print(&junit::render(report, title))?,
-        ReportFormat::Markdown => print(&markdown::render(report, title))?,
+        ReportFormat::Json => print(&safe(json_text))?,
+        ReportFormat::Junit => print(&safe(junit::render(report, title)))?,
+        ReportFormat::Markdown => print(&safe(markdown::render(report, title)))?,
         ReportFormat::Human if global.quiet => {
             for error in &report.input_errors {
-                eprintln!("error: {error}");
+                eprintln!("{}", safe(format!("error: {error}")));
             }
-            print(&format!("{}\n", human::summary_line(report)))?;
+            print(&safe(format!("{}\n", human::summary_line(report))))?;
         }
-        ReportFormat::Human => print(&human::render(
+        ReportFormat::Human => print(&safe(human::render(
             report,
             human::Detail {
                 verbose: global.verbose,
                 matrix: args.matrix,
             },
-        ))?,
+        )))?,
     }
     if github::active() {
         // workflow commands are read from stderr too, and stdout may be a data format
         eprint!("{}", github::annotations(report));
-        if let Err(e) = github::append_step_summary(&markdown::render(report, title)) {
+        if let Err(e) = github::append_step_summary(&safe(markdown::render(report, title))) {
             eprintln!("warning: failed to append to $GITHUB_STEP_SUMMARY: {e}");
         }
     }

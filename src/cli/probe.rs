@@ -58,7 +58,12 @@ pub async fn probe(args: ProbeArgs, global: &GlobalArgs, registry: Registry) -> 
         },
         name: args.target.clone(),
     };
-    let notify: live::Notify = Arc::new(|line: &str| eprintln!("{line}"));
+    let policy = RetryPolicy {
+        deadline: args.deadline,
+        attempt_timeout: args.attempt_timeout.min(args.deadline),
+        ..RetryPolicy::default()
+    };
+    let notify: live::Notify = Arc::new(|line: &str| eprintln!("{}", crate::report::github::neutralise(line)));
     if let Some(file) = &args.get_refresh_token {
         let options = LoginOptions {
             provider,

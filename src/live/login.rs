@@ -64,7 +64,7 @@ pub async fn obtain_refresh_token(
             .send(&LiveRequest::get(url), Body::Json)
             .await
             .map_err(|e| LoginError::Authorize(format!("discovery: {e}")))?;
-        target.apply_discovery(&document.json.unwrap_or_default(), &options.target.overrides);
+        target.accept_discovery(&document.json.unwrap_or_default(), &options.target)?;
     }
     let (Some(authorize), Some(token_url)) = (target.authorize.clone(), target.token.clone()) else {
         return Err(LoginError::Authorize(

@@ -15,6 +15,7 @@ mod refresh;
 mod scrub;
 mod secret;
 mod target;
+mod trust;
 
 pub use authorize::{Answer, ParamsTranscript, Verdict, Via, classify, probe_case};
 pub use consent::{BrowserFront, CallbackListener, Notify, Opener};
@@ -31,3 +32,4 @@ pub use probe::{ClientShape, ConsentOptions, Kind, ProbeError, ProbeOptions, run
 pub use scrub::Scrubber;
 pub use secret::Secret;
 pub use target::{GOOGLE_ISSUER, Overrides, Target, TargetError, TargetSpec};
+pub use trust::{check_endpoints, is_loopback};

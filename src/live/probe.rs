@@ -184,7 +184,7 @@ pub async fn run(
         ));
     }
 
-    let discovery = run.discover().await;
+    let discovery = run.discover().await?;
     let mut kinds = options.kinds.clone();
     kinds.sort();
     kinds.dedup();
@@ -356,11 +356,15 @@ impl Run<'_> {
         self.push(report);
     }
 
-    /// Fetches the discovery document when a probe or the endpoint resolution needs it.
-    async fn discover(&mut self) -> Option<Fetched> {
-        let url = self.target.discovery.clone()?;
+    /// Fetches the discovery document when a probe or the endpoint resolution needs it. A
+    /// document for another issuer, or naming endpoints credentials must not go to, stops the
+    /// run (exit 2) before any credential is sent.
+    async fn discover(&mut self) -> Result<Option<Fetched>, TargetError> {
+        let Some(url) = self.target.discovery.clone() else {
+            return Ok(None);
+        };
         if !self.options.kinds.contains(&Kind::Discovery) && !self.target.discover_endpoints {
-            return None;
+            return Ok(None);
         }
         let result = self
             .http
@@ -369,14 +373,14 @@ impl Run<'_> {
             .map(|r| (r.status, r.json.unwrap_or_default()));
         if self.target.discover_endpoints {
             match &result {
-                Ok((200, document)) => self.target.apply_discovery(document, &self.options.target.overrides),
+                Ok((200, document)) => self.target.accept_discovery(document, &self.options.target)?,
                 Ok((status, _)) => {
                     self.endpoint_fault = Some(format!("the discovery document answered {status}; endpoints unknown"))
                 }
                 Err(e) => self.endpoint_fault = Some(format!("the discovery document could not be fetched: {e}")),
             }
         }
-        Some(result)
+        Ok(Some(result))
     }
 
     fn discovery_probe(&mut self, fetched: Option<&Fetched>) {

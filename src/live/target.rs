@@ -67,6 +67,9 @@ pub enum TargetError {
     NoEndpoints(String),
     #[error("the endpoint {0} is not a valid URL")]
     BadUrl(String),
+    /// An endpoint credentials must not go to (live::trust).
+    #[error("{0}")]
+    Untrusted(String),
 }
 
 impl Target {
@@ -94,6 +97,8 @@ impl Target {
             target.token = Some(join(google_origin(&e.token, GOOGLE_TOKEN_ORIGIN), &e.token)?);
             target.revoke = Some(join(google_origin(&e.revoke, GOOGLE_TOKEN_ORIGIN), &e.revoke)?);
             target.userinfo = Some(join(GOOGLE_USERINFO_ORIGIN, &e.userinfo)?);
+            let issuer = Url::parse(&profile.issuer).map_err(|_| TargetError::BadUrl(profile.issuer.clone()))?;
+            super::trust::check_endpoints(&target, &issuer, &spec.overrides)?;
         }
         if let Some(issuer) = &spec.issuer {
             // OpenID Connect Discovery §4: the issuer with /.well-known/openid-configuration appended

@@ -1121,11 +1121,13 @@ impl Engine {
         JsonResponse::ok(Value::Object(body))
     }
 
-    /// The discovery document, naming the model's endpoints under `base`.
+    /// The discovery document, naming the model's endpoints under `base`. Its `issuer` is `base`
+    /// too: OpenID Connect Discovery 1.0 §4.3 requires it to be the URL the document was fetched
+    /// under, and clients (`probe` among them) refuse a document that names another.
     pub fn discovery(&self, base: &str) -> Value {
         let e = &self.profile.endpoints;
         json!({
-            "issuer": self.profile.issuer,
+            "issuer": base,
             "authorization_endpoint": format!("{base}{}", e.authorize),
             "token_endpoint": format!("{base}{}", e.token),
             "userinfo_endpoint": format!("{base}{}", e.userinfo),

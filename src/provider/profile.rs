@@ -78,6 +78,10 @@ pub struct Endpoints {
     /// RFC 7009 §2.2: answer 200 for an invalid or already revoked token (Google answers 400).
     #[serde(default)]
     pub revoke_invalid_token_ok: bool,
+    /// Origins besides the issuer's that are the provider's own (`https://oauth2.googleapis.com`):
+    /// live probes send credentials to an endpoint only on the issuer's origin or one of these.
+    #[serde(default)]
+    pub hosts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -96,9 +96,63 @@ fn command(out: &mut String, level: &str, file: &str, line: usize, column: Optio
     );
 }
 
-/// Escapes a workflow command's message (`%`, CR and LF).
+/// Text for stdout or stderr that can hold no workflow command, whatever a scenario's names,
+/// values or `because:` texts (or a provider's words) put in it. The runner takes a line whose
+/// text starts with `::` after leading whitespace as a command (`::error …`,
+/// `::stop-commands::…`), and `##[…]` (its legacy syntax) or `##vso[…]` (Azure Pipelines)
+/// anywhere in a line; a line is whatever ends at LF or CR. Each of these gets a zero-width space
+/// (U+200B) between its first two characters: invisible to a reader, inert to the runner. Our
+/// own annotations are written by [`annotations`], never through this.
+///
+/// ```
+/// use oauth_drift::report::github::neutralise;
+/// let text = "PASS evil\n  ::error title=x::injected\r::stop-commands::t and ##[error]y";
+/// let safe = neutralise(text);
+/// assert!(safe.lines().chain(safe.split('\r')).all(|l| !l.trim_start().starts_with("::")));
+/// assert!(!safe.contains("##["));
+/// assert_eq!(neutralise("plain: text::kept"), "plain: text::kept");
+/// ```
+pub fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
+    let at_line_start = |s: &str| s.split(['\n', '\r']).any(|line| line.trim_start().starts_with("::"));
+    if !at_line_start(text) && !text.contains("##[") && !text.contains("##vso[") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut line_start = true;
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if line_start && rest.starts_with("::") {
+            out.push_str(":\u{200B}:");
+            rest = &rest[2..];
+            line_start = false;
+            continue;
+        }
+        if rest.starts_with("##[") || rest.starts_with("##vso[") {
+            out.push_str("##\u{200B}");
+            rest = &rest[2..];
+            line_start = false;
+            continue;
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+        line_start = match c {
+            '\n' | '\r' => true,
+            c if c.is_whitespace() => line_start,
+            _ => false,
+        };
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Escapes a workflow command's message (`%`, CR and LF; the legacy `##[`/`##vso[` syntaxes get
+/// a zero-width space, as in [`neutralise`]).
 pub fn data(value: &str) -> String {
-    value.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    value
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+        .replace("##[", "##\u{200B}[")
+        .replace("##vso[", "##\u{200B}vso[")
 }
 
 /// Escapes a workflow command property value (as `data`, plus `:` and `,`).

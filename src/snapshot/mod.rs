@@ -129,6 +129,7 @@ impl SnapshotStore {
                 .map(str::to_string)
                 .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
         } else {
+            self.refuse_outside_link(&path, "read")?;
             std::fs::read_to_string(&path)
         };
         let text = match read {
@@ -158,6 +159,7 @@ impl SnapshotStore {
         if self.bundled {
             return Err(self.read_only(path));
         }
+        self.refuse_outside_link(&path, "write")?;
         write_atomically(&path, &render(meta, body))?;
         Ok(path)
     }
@@ -168,9 +170,35 @@ impl SnapshotStore {
         if self.bundled {
             return Err(self.read_only(path));
         }
+        self.refuse_outside_link(&path, "write")?;
         write_atomically(&path, &render(meta, body))?;
         self.discard_pending(slug)?;
         Ok(path)
+    }
+
+    /// A snapshot path that is a symbolic link is followed only to a file inside the store's
+    /// directory: a link elsewhere (or a dangling one) is neither read, so no file outside the
+    /// directory reaches a diff, nor replaced, so a committed link cannot be turned into a write.
+    fn refuse_outside_link(&self, path: &Path, action: &'static str) -> Result<(), SnapshotError> {
+        let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+        if !is_link {
+            return Ok(());
+        }
+        let inside = match (std::fs::canonicalize(path), std::fs::canonicalize(&self.dir)) {
+            (Ok(target), Ok(dir)) => target.starts_with(dir),
+            _ => false,
+        };
+        if inside {
+            return Ok(());
+        }
+        Err(SnapshotError {
+            action,
+            path: path.to_owned(),
+            source: std::io::Error::other(format!(
+                "it is a symbolic link to a file outside {}; snapshots are not read or written through such links",
+                self.dir.display()
+            )),
+        })
     }
 
     /// Removes a leftover `.snap.new` once the snapshot matches again.

@@ -292,3 +292,97 @@ fn emit_scenario_keeps_an_existing_file_unless_forced() {
             .contains("steps:")
     );
 }
+
+/// A scenario whose name, matrix values and `because:` try to issue workflow commands.
+const WORKFLOW_COMMANDS: &str = r#"name: "evil\n::error title=pwned::injected\n  ::stop-commands::pwned and ##[error]pwned ##vso[task.complete]pwned"
+matrix:
+  axis: ["::stop-commands::pwned", "a\r::warning::pwned"]
+steps:
+  - discovery:
+  - expect: {status: 500}
+    because: "x\n::error::pwned because"
+"#;
+
+#[test]
+fn no_workflow_command_comes_from_scenario_data() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("evil.yaml"), WORKFLOW_COMMANDS).unwrap();
+    let summary = dir.path().join("summary.md");
+    for format in ["human", "markdown", "junit", "json"] {
+        let mut command = oauth_drift(
+            dir.path(),
+            &["run", "evil.yaml", "--no-snapshots", "-v", "--format", format],
+        );
+        command
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_STEP_SUMMARY", &summary);
+        let ran = output_within(command, LIMIT);
+        assert_eq!(ran.code, 1, "{}{}", ran.stdout, ran.stderr);
+        for (stream, text) in [("stdout", &ran.stdout), ("stderr", &ran.stderr)] {
+            let commands: Vec<&str> = text
+                .split(['\n', '\r'])
+                .filter(|line| line.trim_start().starts_with("::"))
+                .collect();
+            // exactly our own: one error annotation per case's failed expectation, on stderr
+            let expected = if stream == "stderr" { 2 } else { 0 };
+            assert_eq!(
+                commands.len(),
+                expected,
+                "{format} {stream} has workflow commands it should not:\n{commands:#?}\n{text}"
+            );
+            assert!(
+                commands.iter().all(|c| c.starts_with("::error file=evil.yaml,line=6,")),
+                "{commands:#?}"
+            );
+            assert!(
+                !text.contains("##[") && !text.contains("##vso["),
+                "{format} {stream}:\n{text}"
+            );
+        }
+    }
+    let summary = std::fs::read_to_string(&summary).unwrap();
+    assert!(summary.contains("evil"), "{summary}");
+    assert!(
+        !summary.split(['\n', '\r']).any(|l| l.trim_start().starts_with("::")) && !summary.contains("##["),
+        "{summary}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_snapshot_symlink_pointing_outside_the_directory_is_neither_read_nor_written_through() {
+    let project = super::support::scratch_with_seed();
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("private.txt");
+    let pending = outside.path().join("pending.txt");
+    std::fs::write(&secret, "TOP-SECRET-OUTSIDE-CONTENT\n").unwrap();
+    std::fs::write(&pending, "UNTOUCHED\n").unwrap();
+    let snapshots = project.path().join("snapshots");
+    let linked = snapshots.join("approval_prompt_vs_prompt_consent__provider-google__force-prompt-consent.snap");
+    std::fs::remove_file(&linked).unwrap();
+    std::os::unix::fs::symlink(&secret, &linked).unwrap();
+    // a drifted case whose pending snapshot is a link outside
+    let drifted =
+        snapshots.join("approval_prompt_vs_prompt_consent__provider-google__force-approval_prompt-force.snap");
+    let text = std::fs::read_to_string(&drifted).unwrap();
+    std::fs::write(&drifted, text.replace("status: 302", "status: 303")).unwrap();
+    std::os::unix::fs::symlink(&pending, drifted.with_extension("snap.new")).unwrap();
+    for extra in [None, Some("--accept")] {
+        let mut list = vec!["run", "scenarios/approval_prompt_vs_prompt_consent.yaml"];
+        list.extend(extra);
+        let ran = output_within(oauth_drift(project.path(), &list), LIMIT);
+        let output = format!("{}{}", ran.stdout, ran.stderr);
+        assert_ne!(ran.code, 0, "{output}");
+        assert!(!output.contains("TOP-SECRET-OUTSIDE-CONTENT"), "{output}");
+        assert!(
+            output.contains("symbolic link to a file outside"),
+            "{extra:?}: {output}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&secret).unwrap(),
+            "TOP-SECRET-OUTSIDE-CONTENT\n"
+        );
+        assert_eq!(std::fs::read_to_string(&pending).unwrap(), "UNTOUCHED\n");
+        assert!(std::fs::symlink_metadata(&linked).unwrap().file_type().is_symlink());
+    }
+}

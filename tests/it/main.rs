@@ -14,6 +14,7 @@ mod ledger;
 mod live_support;
 mod parity;
 mod probe;
+mod probe_trust;
 mod reports;
 mod run_cli;
 mod secrets;
