@@ -171,25 +171,42 @@ pub async fn run(
         ));
     }
 
+    super::progress::tell(|o| o.started(&format!("discovery: {}", run.target.name)));
     let discovery = run.discover().await;
     let mut kinds = options.kinds.clone();
     kinds.sort();
     kinds.dedup();
+    // tells the observer of each case decided since the last call
+    let decided = |run: &Run<'_>, from: &mut usize| {
+        for case in &run.report.cases[*from..] {
+            super::progress::tell(|o| o.decided(case));
+        }
+        *from = run.report.cases.len();
+    };
+    let mut told = 0;
     for kind in kinds {
         match kind {
             Kind::Discovery => run.discovery_probe(discovery.as_ref()),
             Kind::AuthorizeParams => {
                 for case in &matching {
+                    super::progress::tell(|o| o.started(&format!("authorize-params: {}", case.name)));
                     run.authorize_params_probe(case).await;
+                    decided(&run, &mut told);
                 }
             }
-            Kind::Refresh => run.refresh_probe().await,
+            Kind::Refresh => {
+                super::progress::tell(|o| o.started(&format!("refresh: {}", run.target.name)));
+                run.refresh_probe().await;
+            }
             Kind::Consent => {
                 for case in &matching {
+                    super::progress::tell(|o| o.started(&format!("consent: {} (waiting for the browser)", case.name)));
                     run.consent_probe(case).await;
+                    decided(&run, &mut told);
                 }
             }
         }
+        decided(&run, &mut told);
     }
     Ok(run.report)
 }
