@@ -20,7 +20,7 @@ Examples:
     oauth-drift probe
     oauth-drift probe --kind consent --revoke
   Why no refresh_token, for a pasted authorization URL or a HAR file:
-    oauth-drift diagnose 'https://accounts.google.com/o/oauth2/v2/auth?client_id=…'
+    oauth-drift diagnose 'https://accounts.google.com/o/oauth2/v2/auth?…'
     oauth-drift diagnose --har sign-in.har
     oauth-drift explain OD103
 

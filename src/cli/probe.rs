@@ -1,10 +1,11 @@
 //! `oauth-drift probe`: live probes against a real provider (or `serve`).
 
+use std::io::IsTerminal;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
 
-use super::args::{ClientType, GlobalArgs, ProbeArgs, PublishingArg};
+use super::args::{ClientType, GlobalArgs, ProbeArgs, PublishingArg, ReportFormat};
 use super::output;
 use crate::live::{
     self, ClientShape, ConsentOptions, Credentials, Kind, LoginError, LoginOptions, Opener, Overrides, ProbeOptions,
@@ -63,7 +64,19 @@ pub async fn probe(args: ProbeArgs, global: &GlobalArgs, registry: Registry) -> 
         attempt_timeout: args.attempt_timeout.min(args.deadline),
         ..RetryPolicy::default()
     };
-    let notify: live::Notify = Arc::new(|line: &str| eprintln!("{}", crate::report::github::neutralise(line)));
+    // progress only where a person watches: stdout a terminal, the human report, not -q
+    let spinner = (std::io::stdout().is_terminal()
+        && args.report.format == ReportFormat::Human
+        && !global.quiet
+        && args.get_refresh_token.is_none())
+    .then(Spinner::start);
+    let notify: live::Notify = match &spinner {
+        Some(spinner) => {
+            let bar = spinner.0.clone();
+            Arc::new(move |line: &str| bar.println(crate::report::github::neutralise(line)))
+        }
+        None => Arc::new(|line: &str| super::stdout::eprint_line(&crate::report::github::neutralise(line))),
+    };
     if let Some(file) = &args.get_refresh_token {
         let options = LoginOptions {
             provider,
@@ -138,7 +151,16 @@ pub async fn probe(args: ProbeArgs, global: &GlobalArgs, registry: Registry) -> 
         },
         notify,
     };
-    let mut report = live::run(&options, &credentials, &cases, &registry).await?;
+    let running = live::run(&options, &credentials, &cases, &registry);
+    let mut report = match &spinner {
+        Some(spinner) => {
+            let observer: Arc<dyn live::Observer> = Arc::new(spinner.clone());
+            let report = live::observed(observer, running).await;
+            spinner.0.finish_and_clear();
+            report?
+        }
+        None => running.await?,
+    };
     report.input_errors = input_errors;
     report.notes.extend(chosen);
     report.warnings = warnings;
@@ -150,6 +172,44 @@ pub async fn probe(args: ProbeArgs, global: &GlobalArgs, registry: Registry) -> 
         global,
         "oauth-drift probe",
     )
+}
+
+/// The progress line of a probe run on a terminal (stderr): what is under way, each decided
+/// case above it as it is known, and each wait before a retry.
+#[derive(Clone)]
+struct Spinner(indicatif::ProgressBar);
+
+impl Spinner {
+    fn start() -> Self {
+        let bar = indicatif::ProgressBar::new_spinner();
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {pos} decided · {wide_msg}") {
+            bar.set_style(style);
+        }
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        Self(bar)
+    }
+}
+
+impl live::Observer for Spinner {
+    fn started(&self, what: &str) {
+        self.0.set_message(what.to_string());
+    }
+
+    fn decided(&self, case: &crate::report::CaseReport) {
+        self.0.inc(1);
+        // skipped cases are summed up by reason in the report; the rest is news
+        if case.outcome != crate::report::Outcome::Skipped {
+            self.0.println(format!("{:>13} {}", case.outcome.label(), case.name));
+        }
+    }
+
+    fn retrying(&self, cause: &live::Cause, attempt: u32, wait: std::time::Duration) {
+        self.0.set_message(format!(
+            "{cause}; attempt {} in {:.1}s",
+            attempt + 1,
+            wait.as_secs_f64()
+        ));
+    }
 }
 
 /// The profile to compare an `--issuer` with when `--provider` is not given: the one whose

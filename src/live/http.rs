@@ -42,7 +42,10 @@ pub enum Cause {
     Timeout,
     /// Nothing listens there.
     Refused,
-    /// Connecting failed otherwise (name resolution, TLS).
+    /// The host name does not resolve: final, since retrying within the deadline will not
+    /// make it resolve (an offline machine, a typo in the URL).
+    Resolve(String),
+    /// Connecting failed otherwise (TLS, an unreachable network).
     Connect(String),
     /// The connection closed or was reset before the answer was complete.
     Reset(String),
@@ -68,6 +71,7 @@ impl Cause {
         match self {
             Cause::Timeout => "timeout",
             Cause::Refused => "refused",
+            Cause::Resolve(_) => "dns",
             Cause::Connect(_) => "connect",
             Cause::Reset(_) => "reset",
             Cause::ServerError(_) => "5xx",
@@ -82,7 +86,10 @@ impl Cause {
 
     /// Whether trying again may help (a body over the limit will be over it again).
     fn retriable(&self) -> bool {
-        !matches!(self, Cause::TooLarge { .. } | Cause::Unrecognised(_))
+        !matches!(
+            self,
+            Cause::TooLarge { .. } | Cause::Unrecognised(_) | Cause::Resolve(_)
+        )
     }
 }
 
@@ -91,6 +98,7 @@ impl fmt::Display for Cause {
         match self {
             Cause::Timeout => write!(f, "timed out"),
             Cause::Refused => write!(f, "connection refused"),
+            Cause::Resolve(detail) => write!(f, "the host name does not resolve: {detail}"),
             Cause::Connect(detail) => write!(f, "could not connect: {detail}"),
             Cause::Reset(detail) => write!(f, "the connection broke off before the answer was complete: {detail}"),
             Cause::ServerError(status) => write!(f, "server error {status}"),
@@ -294,6 +302,7 @@ impl LiveClient {
                 };
                 return Err(give_up(note));
             }
+            super::progress::tell(|o| o.retrying(&cause, attempts, wait));
             tokio::time::sleep(wait).await;
         }
     }
@@ -412,6 +421,7 @@ fn transport_cause(error: &reqwest::Error) -> Cause {
     }
     let mut innermost = String::new();
     let mut refused = false;
+    let mut unresolved = false;
     let mut source = std::error::Error::source(error);
     while let Some(inner) = source {
         if let Some(io) = inner.downcast_ref::<std::io::Error>()
@@ -420,11 +430,16 @@ fn transport_cause(error: &reqwest::Error) -> Cause {
             refused = true;
         }
         innermost = inner.to_string();
+        // hyper-util's connector names the resolver's failure "dns error"; getaddrinfo's text
+        // follows it
+        unresolved |= innermost.starts_with("dns error") || innermost.contains("failed to lookup address");
         source = inner.source();
     }
     if error.is_connect() {
         if refused {
             Cause::Refused
+        } else if unresolved {
+            Cause::Resolve(innermost)
         } else {
             Cause::Connect(innermost)
         }

@@ -184,25 +184,44 @@ pub async fn run(
         ));
     }
 
+    super::progress::tell(|o| o.started(&format!("discovery: {}", run.target.name)));
     let discovery = run.discover().await?;
     let mut kinds = options.kinds.clone();
     kinds.sort();
     kinds.dedup();
+    // tells the observer of each case decided since the last call, scrubbed first: a case is
+    // shown as soon as it is known, so it must not wait for the scrub of the whole report
+    let decided = |run: &mut Run<'_>, from: &mut usize| {
+        for case in &mut run.report.cases[*from..] {
+            scrub_case(&run.scrubber, case);
+            super::progress::tell(|o| o.decided(case));
+        }
+        *from = run.report.cases.len();
+    };
+    let mut told = 0;
     for kind in kinds {
         match kind {
             Kind::Discovery => run.discovery_probe(discovery.as_ref()),
             Kind::AuthorizeParams => {
                 for case in &matching {
+                    super::progress::tell(|o| o.started(&format!("authorize-params: {}", case.name)));
                     run.authorize_params_probe(case).await;
+                    decided(&mut run, &mut told);
                 }
             }
-            Kind::Refresh => run.refresh_probe().await,
+            Kind::Refresh => {
+                super::progress::tell(|o| o.started(&format!("refresh: {}", run.target.name)));
+                run.refresh_probe().await;
+            }
             Kind::Consent => {
                 for case in &matching {
+                    super::progress::tell(|o| o.started(&format!("consent: {} (waiting for the browser)", case.name)));
                     run.consent_probe(case).await;
+                    decided(&mut run, &mut told);
                 }
             }
         }
+        decided(&mut run, &mut told);
     }
     let mut report = run.report;
     for note in &mut report.notes {

@@ -363,3 +363,94 @@ fn the_readme_known_drift_example_passes_when_pasted() {
     ));
     assert_eq!(code, 1, "without the ledger the case fails: {stdout}");
 }
+
+#[test]
+fn a_host_name_that_does_not_resolve_is_inconclusive_at_once_with_its_cause() {
+    // a label longer than 63 bytes cannot be put into a DNS query: the resolver refuses it on
+    // this machine, so no packet leaves it, and the answer is the same as on an offline one
+    let host = format!("{}.invalid", "a".repeat(64));
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run(oauth_drift(
+        dir.path(),
+        &[
+            "probe",
+            "--issuer",
+            &format!("http://{host}"),
+            "--provider",
+            "oidc",
+            "--kind",
+            "discovery",
+            "--deadline",
+            "60s",
+            "--format",
+            "json",
+        ],
+    )
+    .env_remove("OAUTH_DRIFT_CLIENT_ID"));
+    assert_eq!(code, 3, "{stdout}{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let message = json["cases"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("the host name does not resolve") && message.contains("(1 attempt in"),
+        "not retried like a transient fault: {message}"
+    );
+    assert!(!stderr.contains("decided"), "no progress line off a terminal: {stderr}");
+}
+
+#[test]
+fn skipped_probes_are_one_line_per_reason_and_verbose_names_them() {
+    let dir = tempfile::tempdir().unwrap();
+    // nothing listens on port 9 of loopback: discovery is refused, the rest is skipped
+    let args = [
+        "probe",
+        "--issuer",
+        "http://127.0.0.1:9",
+        "--provider",
+        "google",
+        "--deadline",
+        "1s",
+    ];
+    let mut command = oauth_drift(dir.path(), &args);
+    for (name, _) in std::env::vars() {
+        if name.starts_with("OAUTH_DRIFT_") {
+            command.env_remove(name);
+        }
+    }
+    let (_, stdout, _) = run(&mut command);
+    let skip_lines: Vec<&str> = stdout.lines().filter(|l| l.starts_with(" SKIP ")).collect();
+    assert!(
+        skip_lines.len() <= 3
+            && skip_lines
+                .iter()
+                .any(|l| l.contains("cases: missing credentials: no client id (set OAUTH_DRIFT_CLIENT_ID")),
+        "{stdout}"
+    );
+    let mut verbose = oauth_drift(dir.path(), &[&args[..], &["-v"]].concat());
+    for (name, _) in std::env::vars() {
+        if name.starts_with("OAUTH_DRIFT_") {
+            verbose.env_remove(name);
+        }
+    }
+    let (_, stdout, _) = run(&mut verbose);
+    assert!(
+        stdout.contains(
+            "\n       authorize-params: forcing consent on a repeat grant [provider=google, force=prompt=consent]\n"
+        ),
+        "{stdout}"
+    );
+    let mut markdown = oauth_drift(dir.path(), &[&args[..], &["--format", "markdown"]].concat());
+    for (name, _) in std::env::vars() {
+        if name.starts_with("OAUTH_DRIFT_") {
+            markdown.env_remove(name);
+        }
+    }
+    let (_, stdout, _) = run(&mut markdown);
+    let rows: Vec<&str> = stdout.lines().filter(|l| l.starts_with("| ⏭️ skipped |")).collect();
+    assert!(
+        rows.len() <= 3
+            && rows
+                .iter()
+                .any(|r| r.contains(" cases | missing credentials: no client id")),
+        "one row per reason in the summary: {stdout}"
+    );
+}

@@ -41,7 +41,7 @@ fn round_trip(args: &[&str], expected_diagnose_exit: i32) -> String {
         stderr(&run)
     );
     assert!(stdout(&run).contains("PASS"), "{}", stdout(&run));
-    assert!(stdout(&run).contains("1 cases: 1 passed"), "{}", stdout(&run));
+    assert!(stdout(&run).contains("1 case: 1 passed"), "{}", stdout(&run));
 
     // the same input gives the same file: ready to commit, no churn
     all.push("--force");
