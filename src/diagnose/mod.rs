@@ -31,9 +31,10 @@ mod input;
 mod predict;
 mod redirect;
 pub mod render;
+mod response;
 
 pub use catalogue::{CATALOGUE, Entry, Severity, UnknownCode, lookup};
-pub use diagnosis::{Diagnosis, Input, Observed, Options, diagnose};
+pub use diagnosis::{Diagnosis, Input, Observed, Options, Outcome, StatusFrom, Symptom, diagnose, diagnose_any};
 pub use emit::{EmitError, scenario, write as write_scenario};
 pub use endpoints::ProviderEndpoints;
 pub use error::{DiagnoseError, InputError};
@@ -44,3 +45,4 @@ pub use input::{
     TokenCall, TokenResponse,
 };
 pub use predict::{GrantPrediction, LimitPrediction, Prediction, RefreshPrediction, Stage};
+pub use response::{AuthError, Observation, ResponseDiagnosis};
