@@ -701,7 +701,7 @@ profile and their userinfo.* spellings). Google signals it in the token response
         name: "invalid-grant-causes",
         severity: Severity::Warning,
         title: "a refresh fails with invalid_grant: the causes the request cannot show, and how to tell them apart",
-        fix: "Find which cause fits (below), fix that one, and authorize again to get a new refresh token.",
+        fix: "Find which of the causes fits, remove it, and authorize again to get a new refresh token.",
         sources: &[
             "D1 \"Refresh token expiration\": Testing status (7 days), revocation, six months unused, password change with Gmail scopes, the per-client limit",
             "OBS apache/opendal #3901, googleworkspace/python-samples #1644: \"Token has been expired or revoked.\"",

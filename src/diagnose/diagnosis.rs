@@ -205,13 +205,18 @@ fn pasted_response(profile: &Profile, text: &str) -> Result<Option<TokenResponse
         return Ok(Some(TokenResponse::parse(path, trimmed)?));
     }
     let lower = trimmed.to_ascii_lowercase();
-    if lower.contains("http://") || lower.contains("https://") || lower.contains("client_id=") {
+    if lower.contains("client_id=") || lower.contains("client_id%3d") {
+        // an authorization request is in there: diagnose that
         return Ok(None);
     }
-    if let Some(start) = trimmed.find("{\"") {
-        if let Ok(response) = TokenResponse::parse(path, &trimmed[start..]) {
-            return Ok(Some(response));
-        }
+    // a log or curl excerpt ending in the JSON response (the token URL in it is not a request)
+    if trimmed.contains("{\"")
+        && let Ok(response) = TokenResponse::parse(path, trimmed)
+    {
+        return Ok(Some(response));
+    }
+    if lower.contains("http://") || lower.contains("https://") {
+        return Ok(None);
     }
     if lower.contains("invalid_grant") {
         // e.g. RefreshError('invalid_grant: Token has been expired or revoked.', {...})

@@ -492,7 +492,11 @@ pub fn apply(profile: &Profile, request: &AuthRequest, edits: &[Edit]) -> (AuthR
 /// The client registration the fixed request needs.
 fn setup_for(setup: &ClientSetup, edits: &[Edit], fixed: &AuthRequest) -> ClientSetup {
     let mut next = setup.clone();
-    if edits.contains(&Edit::LoopbackRedirect) || edits.contains(&Edit::DecodeRedirect) {
+    // the redirect URI the developer registered is the fixed one (a spaced name hid it)
+    if edits.contains(&Edit::LoopbackRedirect)
+        || edits.contains(&Edit::DecodeRedirect)
+        || edits.contains(&Edit::TrimWhitespace)
+    {
         next.registered_redirect = fixed.get("redirect_uri").map(str::to_string);
     }
     next

@@ -39,7 +39,7 @@ pub use emit::{EmitError, scenario, write as write_scenario};
 pub use endpoints::ProviderEndpoints;
 pub use error::{DiagnoseError, InputError};
 pub use findings::Finding;
-pub use fix::{Change, Edit, Fix};
+pub use fix::{Change, Edit, Fix, Goal};
 pub use input::{
     AuthRequest, Flow, Har, HarObservation, InputNote, LegacyUse, Param, REDACTED, RevokeCall, SECRET_PARAMS,
     TokenCall, TokenResponse,

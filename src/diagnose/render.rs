@@ -202,7 +202,12 @@ pub fn human(diagnosis: &Diagnosis) -> String {
     fixed_url(&mut out, diagnosis);
 
     let _ = writeln!(out);
-    let verdict = if diagnosis.every_grant() {
+    let verdict = if let (true, Some(code)) = (diagnosis.every_grant(), diagnosis.symptom_explained()) {
+        format!("a refresh_token comes back on every grant, but {code} explains the reported symptom (exit 1)")
+            .red()
+            .bold()
+            .to_string()
+    } else if diagnosis.every_grant() {
         "a refresh_token comes back on every grant (exit 0)"
             .green()
             .bold()
