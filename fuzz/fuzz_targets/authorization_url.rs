@@ -1,19 +1,27 @@
-//! diagnose's authorization-URL parser and the whole diagnosis of pasted text: a diagnosis
-//! or an input error (exit 2), never a panic.
+//! diagnose's authorization-URL parser and the whole diagnosis of pasted text (a request, a
+//! pasted token or error response, Google's error page): a diagnosis or an input error
+//! (exit 2), never a panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use oauth_drift::diagnose::{Input, Options, diagnose, render, scenario};
+use oauth_drift::diagnose::{Input, Options, Outcome, diagnose_any, render, scenario};
 use oauth_drift::provider::Registry;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
         let registry = Registry::builtin();
         let input = Input { pasted: Some(text.to_string()), ..Default::default() };
-        if let Ok(diagnosis) = diagnose(&input, &Options::default(), &registry) {
-            let _ = render::human(&diagnosis);
-            let _ = render::json(&diagnosis);
-            let _ = scenario(&diagnosis);
+        match diagnose_any(&input, &Options::default(), &registry) {
+            Ok(Outcome::Request(diagnosis)) => {
+                let _ = render::human(&diagnosis);
+                let _ = render::json(&diagnosis);
+                let _ = scenario(&diagnosis);
+            }
+            Ok(Outcome::Response(response)) => {
+                let _ = render::response_human(&response);
+                let _ = render::response_json(&response);
+            }
+            Err(_) => {}
         }
     }
 });

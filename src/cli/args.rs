@@ -452,7 +452,8 @@ pub enum PublishingArg {
 
 #[derive(Debug, Args)]
 pub struct DiagnoseArgs {
-    /// The authorization URL as pasted (surrounding text is fine); `-` reads it from stdin.
+    /// The authorization URL as pasted (surrounding text is fine), a token or error response,
+    /// or Google's error page URL; `-` reads it from stdin.
     #[arg(value_name = "URL")]
     pub url: Option<String>,
     /// A HAR file exported from the browser's dev tools (Network panel, "Save all as HAR").
@@ -468,6 +469,10 @@ pub struct DiagnoseArgs {
     /// response shows the 7-day lifetime).
     #[arg(long = "publishing-status", value_enum, value_name = "STATUS")]
     pub publishing_status: Option<PublishingArg>,
+    /// What the report says went wrong; ranks the causes (default: inferred from a token or
+    /// error response).
+    #[arg(long, value_enum, value_name = "SYMPTOM")]
+    pub symptom: Option<super::diagnose::SymptomArg>,
     /// Provider profile and era to predict with.
     #[arg(long, value_name = "NAME[@ERA]", default_value = "google")]
     pub provider: String,

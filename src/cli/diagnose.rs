@@ -3,17 +3,44 @@
 use std::io::{IsTerminal, Read};
 
 use anyhow::Context;
+use clap::ValueEnum;
 
 use super::args::{ClientType, DiagnoseArgs, Format, PublishingArg};
-use crate::diagnose::{self, Har, Input, Options, TokenResponse, render};
+use crate::diagnose::{self, Har, Input, Options, Outcome, Symptom, TokenResponse, render};
 use crate::provider::{ClientKind, PublishingStatus, Registry};
 use crate::suite;
 
+/// `--symptom`: what the report says went wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SymptomArg {
+    /// A token response came back without refresh_token.
+    NoRefreshToken,
+    /// A refresh fails with invalid_grant.
+    InvalidGrant,
+    /// A refresh fails with invalid_grant some days (about a week) after the grant.
+    InvalidGrantAfterDays,
+    /// A refresh token that used to work was revoked (for example after many logins).
+    RefreshTokenRevoked,
+}
+
+impl From<SymptomArg> for Symptom {
+    fn from(arg: SymptomArg) -> Self {
+        match arg {
+            SymptomArg::NoRefreshToken => Symptom::NoRefreshToken,
+            SymptomArg::InvalidGrant => Symptom::InvalidGrant,
+            SymptomArg::InvalidGrantAfterDays => Symptom::InvalidGrantAfterDays,
+            SymptomArg::RefreshTokenRevoked => Symptom::RefreshTokenRevoked,
+        }
+    }
+}
+
 pub async fn diagnose(args: DiagnoseArgs, registry: &Registry) -> anyhow::Result<u8> {
+    let piped = args.har.is_none() && !std::io::stdin().is_terminal();
     let pasted = match args.url.as_deref() {
         Some("-") => Some(read_stdin()?),
         Some(text) => Some(text.to_string()),
-        None if args.har.is_none() && !std::io::stdin().is_terminal() => Some(read_stdin()?),
+        // a pipe that carries nothing is no input (`--token-response FILE` alone, in a script)
+        None if piped => Some(read_stdin()?).filter(|text| !text.trim().is_empty() || args.token_response.is_none()),
         None => None,
     };
     let har = match &args.har {
@@ -31,13 +58,29 @@ pub async fn diagnose(args: DiagnoseArgs, registry: &Registry) -> anyhow::Result
             PublishingArg::Testing => PublishingStatus::Testing,
             PublishingArg::Production => PublishingStatus::Production,
         }),
+        symptom: args.symptom.map(Symptom::from),
     };
     let input = Input {
         pasted,
         har,
         token_response,
     };
-    let diagnosis = diagnose::diagnose(&input, &options, registry)?;
+    let outcome = diagnose::diagnose_any(&input, &options, registry)?;
+    let diagnosis = match outcome {
+        Outcome::Request(diagnosis) => diagnosis,
+        Outcome::Response(response) => {
+            if args.emit_scenario.is_some() {
+                anyhow::bail!(
+                    "--emit-scenario needs the authorization request (a URL or a HAR); a response alone cannot be replayed"
+                );
+            }
+            match args.format {
+                Format::Json => print!("{}", render::response_json(&response)),
+                Format::Human => print!("{}", render::response_human(&response)),
+            }
+            return Ok(response.exit_code());
+        }
+    };
     if let Some(path) = &args.emit_scenario {
         diagnose::write_scenario(path, &diagnosis, registry, args.force)
             .with_context(|| format!("failed to write the scenario {}", path.display()))?;

@@ -89,6 +89,9 @@ pub fn lookup(given: &str) -> Result<&'static Entry, UnknownCode> {
             c => c,
         })
         .collect();
+    if let Some(entry) = CATALOGUE.iter().find(|e| e.code == upper) {
+        return Ok(entry);
+    }
     let lower = wanted.to_ascii_lowercase();
     let mut best: Option<(f64, &str)> = None;
     for e in CATALOGUE {
@@ -402,17 +405,32 @@ of an account. Service accounts are exempt.",
     Entry {
         code: "OD114",
         name: "offline-access-scope-google",
-        severity: Severity::Warning,
-        title: "the offline_access scope is an OpenID Connect convention Google does not implement",
+        severity: Severity::Error,
+        title: "the offline_access scope is an OpenID Connect convention Google refuses: 400 invalid_scope",
         fix: "Remove offline_access from scope and send access_type=offline.",
         sources: &[
+            "OBS lukaszraczylo/traefikoidc #44 (2025): \"Some requested scopes were invalid. {valid=[openid, …], invalid=[offline_access]}\"",
+            "OBS akuity/kargo #3005 (2024): the same error for offline_access",
             "Google discovery document: offline_access is not in scopes_supported",
             "OIDC Core §11",
         ],
         explanation: "Microsoft, Auth0, Okta and OpenID Connect providers grant refresh tokens for the \
-offline_access scope. Google does not list it in its discovery document; offline access is requested with \
-access_type=offline. Configuration copied from another provider often carries the scope and lacks access_type.",
-        history: &[],
+offline_access scope. Google does not: a request whose scope holds offline_access ends on Google's error page \
+with \"Error 400: invalid_scope\" and \"Some requested scopes were invalid. {valid=[openid, \
+https://www.googleapis.com/auth/userinfo.email, …], invalid=[offline_access]}\", so no grant happens at all. \
+Offline access is asked for with access_type=offline. Generic OpenID Connect client libraries and proxies add the \
+scope by default (traefikoidc did until a 2025 fix; kargo's UI did), and configuration copied from another \
+provider carries it.",
+        history: &[
+            (
+                "2024-11-27",
+                "akuity/kargo #3005: invalid=[offline_access] with Google as OIDC provider",
+            ),
+            (
+                "2025-05-04",
+                "lukaszraczylo/traefikoidc #44: the plugin stops adding offline_access for Google",
+            ),
+        ],
     },
     Entry {
         code: "OD115",
@@ -552,15 +570,21 @@ request is rejected. The model does not know mobile client types, so it predicts
     Entry {
         code: "OD142",
         name: "redirect-uri-invalid",
-        severity: Severity::Error,
-        title: "the redirect_uri breaks Google's redirect URI rules, so it cannot be registered: redirect_uri_mismatch",
-        fix: "Use an https URI (http only for localhost) without fragment, userinfo, wildcard or path traversal.",
-        sources: &["D2 redirect URI validation rules"],
+        severity: Severity::Warning,
+        title: "the redirect_uri breaks today's redirect URI rules: a new client cannot register it (an older registration may still work)",
+        fix: "Register an https URI (http only for localhost) without fragment, userinfo, wildcard or path traversal, and send it.",
+        sources: &[
+            "D2 redirect URI validation rules",
+            "OBS googleapis/google-api-python-client #213 (2016): an http redirect_uri on a public host worked",
+        ],
         explanation: "Google only lets a client register redirect URIs that are HTTPS (plain http only for \
 localhost), have no raw IP host except loopback, no fragment, no userinfo, no `/..` path traversal, no `*`, no \
-invalid percent-encodings and are not on googleusercontent.com. A URI it cannot register can never match, so the \
-request ends with Error 400: redirect_uri_mismatch. The model registers nothing for such a URI and predicts that \
-error.",
+invalid percent-encodings and are not on googleusercontent.com. A URI it cannot register never matches, and the \
+request ends with Error 400: redirect_uri_mismatch.\n\nWhether a URI is registered cannot be seen from the \
+request: clients registered URIs before some of these rules existed (plain http on public hosts was common until \
+the mid-2010s) and those registrations keep working. So this is a warning, and diagnose predicts the rest of the \
+request as if the URI were registered. The `google@2015` profile does not apply the https rule. If the report \
+shows redirect_uri_mismatch, this finding is the likely reason.",
         history: &[],
     },
     Entry {
@@ -576,6 +600,26 @@ error.",
         explanation: "After decoding, the provider sees https%3A%2F%2F… instead of https://…, which matches no \
 registered URI. This happens when a URL is built with an encoding helper and then encoded again by a query-string \
 builder. The model registers the once-decoded URI (what you registered in the console) and predicts the mismatch.",
+        history: &[],
+    },
+    Entry {
+        code: "OD144",
+        name: "redirect-google-js",
+        severity: Severity::Info,
+        title: "the redirect_uri is a special value of Google's JavaScript libraries (postmessage, storagerelay://), not a registered URI",
+        fix: "Nothing to change: exchange the code with the same redirect_uri value (postmessage for the popup code flow).",
+        sources: &[
+            "OBS MomenSherif/react-oauth #145 (2022): the backend exchanges the code with redirect_uri 'postmessage'",
+            "OBS anthonyjgrove/react-google-login #431 (2021): gapi sends redirect_uri=storagerelay://…",
+            "OBS google/google-api-javascript-client #407 (2018): \"Storagerelay URI is not allowed for 'NATIVE' client type\"",
+        ],
+        explanation: "Google Identity Services and the older gapi.auth2 library run the authorization in a popup \
+and deliver the code to the page by message passing, not by a redirect. The authorization request then carries \
+redirect_uri=postmessage (the popup code flow) or redirect_uri=storagerelay://… (gapi), and the code must be \
+exchanged with redirect_uri=postmessage. These values are never registered in the console; the JavaScript origin \
+is. They only work for web clients: an installed (native) client gets \"Storagerelay URI is not allowed for \
+'NATIVE' client type\". diagnose does not check such a value against the registration rules and predicts the rest \
+of the request.",
         history: &[],
     },
     Entry {
@@ -653,6 +697,40 @@ profile and their userinfo.* spellings). Google signals it in the token response
         )],
     },
     Entry {
+        code: "OD171",
+        name: "invalid-grant-causes",
+        severity: Severity::Warning,
+        title: "a refresh fails with invalid_grant: the causes the request cannot show, and how to tell them apart",
+        fix: "Find which of the causes fits, remove it, and authorize again to get a new refresh token.",
+        sources: &[
+            "D1 \"Refresh token expiration\": Testing status (7 days), revocation, six months unused, password change with Gmail scopes, the per-client limit",
+            "OBS apache/opendal #3901, googleworkspace/python-samples #1644: \"Token has been expired or revoked.\"",
+        ],
+        explanation: "Google answers a refresh with 400 invalid_grant \"Token has been expired or revoked.\" for \
+every reason a refresh token stops working, and the authorization URL looks the same for all of them. D1 lists \
+them: the app's OAuth consent screen is External and in Testing (tokens for scopes beyond name, email and profile \
+expire after 7 days; the token response said refresh_token_expires_in: 604799); the user or an admin revoked the \
+app's access; the token was not used for six months; the user changed the password and the token has Gmail \
+scopes; or the user and client passed the per-client limit, which revokes the oldest token.\n\nTelling them apart: \
+exactly 7 days after consent is Testing; only the oldest of several tokens failing is the limit; all tokens of a \
+user failing at once is revocation or a password change; a token idle for half a year is the unused rule. \
+`--symptom invalid-grant-after-days` ranks the Testing cause first, `--symptom refresh-token-revoked` the limit.",
+        history: &[],
+    },
+    Entry {
+        code: "OD172",
+        name: "token-error",
+        severity: Severity::Error,
+        title: "the token endpoint answered an error; the model's error catalogue says which requests get it",
+        fix: "Fix the token request as the finding says, or paste it (without secrets) for a closer diagnosis.",
+        sources: &["the provider profile's error catalogue (profiles/*.yaml), each entry with its source"],
+        explanation: "A token endpoint error alone does not show the request that caused it. diagnose matches the \
+error code and description against the errors the provider model answers with, and names the requests that get \
+each (a reused or expired code, a wrong verifier, another redirect_uri, a wrong secret). Several may share one \
+description: Google answers \"Bad Request\" for more than one of them.",
+        history: &[],
+    },
+    Entry {
         code: "OD180",
         name: "no-refresh-token-explained",
         severity: Severity::Error,
@@ -664,6 +742,25 @@ callback that delivered the code and the authorization request that started the 
 model what that request returns on a first and on a repeat grant. The usual answers: the request never asks for \
 offline access (OD110), the user had already consented and nothing forced the consent screen (OD112, OD103, \
 OD109), or the response is a refresh response, which on Google never has a refresh_token (OD160).",
+        history: &[],
+    },
+    Entry {
+        code: "OD181",
+        name: "error-page",
+        severity: Severity::Error,
+        title: "Google's error page, decoded from its authError parameter",
+        fix: "Fix what the error names, then diagnose the authorization URL that led to the page for a verified fixed URL.",
+        sources: &[
+            "OBS onyx-dot-app/onyx #7854 (2026) and AlistGo/alist #3259 (2023): error page URLs with authError",
+            "OBS curl 2026-09: bad parameters answer 302 to /signin/oauth/error?authError=…",
+        ],
+        explanation: "When Google refuses an authorization request it redirects the browser to \
+accounts.google.com/signin/oauth/error?authError=…; the page shows \"Access blocked\" and the error. authError is \
+base64url of a small protobuf message: the error code, the text shown to the user (in the user's language), the \
+HTTP status, the request details (such as redirect_uri=…) and often an English message for the developer. diagnose \
+decodes it and names the finding that explains the same error; the page does not carry the whole request, so the \
+fixed URL needs the authorization URL itself. The format is not documented; fields diagnose does not know are \
+skipped.",
         history: &[],
     },
     Entry {
@@ -727,6 +824,24 @@ headers; anything in it is public. The client secret is only sent from the serve
 that has been in such a URL should be rotated. diagnose redacts such values in all output.",
         history: &[],
     },
+    Entry {
+        code: "OD195",
+        name: "whitespace-in-parameter",
+        severity: Severity::Error,
+        title: "a parameter name or value carries whitespace: the URL was broken over indented lines where it was built",
+        fix: "Build the URL on one line, or join its lines without the indentation.",
+        sources: &[
+            "WHATWG URL Standard: the parser removes tab and newline characters but keeps spaces",
+            "OBS public README: \"Invalid parameter value for prompt: Invalid prompt: con\\nsent\"",
+        ],
+        explanation: "A URL written in code as a string that continues on an indented line (a template literal, a \
+heredoc, a YAML block) holds the line break and the indentation. The browser drops the line break but sends the \
+spaces, percent-encoded: `&\\n    redirect_uri=` arrives as a parameter named `    redirect_uri`, so the provider \
+sees no redirect_uri at all, and `client_id=x\\n    &` sends a client_id ending in spaces. diagnose keeps the \
+indentation of a pasted URL whose continuation lines are more indented than its first line, and shows what the \
+provider receives instead of tidying it.",
+        history: &[],
+    },
 ];
 
 #[cfg(test)]
@@ -764,6 +879,7 @@ mod tests {
             include_str!("findings.rs"),
             include_str!("render.rs"),
             include_str!("emit.rs"),
+            include_str!("response.rs"),
         ];
         let mut used = 0;
         for source in sources {
@@ -788,8 +904,14 @@ mod tests {
     }
 
     #[test]
+    fn a_letter_typed_for_a_digit_is_forgiven() {
+        assert_eq!(lookup("OD1O3").unwrap().code, "OD103");
+        assert_eq!(lookup("odl03").unwrap().code, "OD103");
+    }
+
+    #[test]
     fn an_unknown_code_suggests_the_closest() {
-        let err = lookup("OD1O3").unwrap_err();
+        let err = lookup("OD1033").unwrap_err();
         assert_eq!(err.suggestion.as_deref(), Some("OD103"));
         let err = lookup("approval-promt-ignored").unwrap_err();
         assert_eq!(err.suggestion.as_deref(), Some("approval-prompt-ignored"));

@@ -4,13 +4,15 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use serde::Serialize;
+
 use super::endpoints::{ProviderEndpoints, is_loopback};
 use super::error::{DiagnoseError, InputError};
 use super::findings::{Facts, Finding, evaluate};
 use super::fix::{self, Fix};
 use super::input::{AuthRequest, Har, HarObservation, InputNote, TokenResponse, observe};
 use super::predict::{ClientSetup, Depth, Prediction, predict};
-use super::redirect::registration_problem;
+use super::response::{self, ResponseDiagnosis};
 use crate::provider::{ClientKind, Profile, PublishingStatus, Registry, is_oob};
 
 /// What the user gave.
@@ -24,12 +26,14 @@ pub struct Input {
     pub token_response: Option<TokenResponse>,
 }
 
-/// The context flags: provider and era, client type, publishing status (`None`: infer).
+/// The context flags: provider and era, client type, publishing status (`None`: infer), and
+/// the symptom the report describes (`None`: inferred from a token response, if one is given).
 #[derive(Debug, Clone)]
 pub struct Options {
     pub provider: String,
     pub client_kind: Option<ClientKind>,
     pub status: Option<PublishingStatus>,
+    pub symptom: Option<Symptom>,
 }
 
 impl Default for Options {
@@ -38,8 +42,49 @@ impl Default for Options {
             provider: "google".into(),
             client_kind: None,
             status: None,
+            symptom: None,
         }
     }
+}
+
+/// What went wrong, as the report says: it decides which causes rank first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Symptom {
+    /// A token response came back without refresh_token.
+    NoRefreshToken,
+    /// A refresh fails with invalid_grant (when is not known).
+    InvalidGrant,
+    /// A refresh fails with invalid_grant some days after the grant (about a week).
+    InvalidGrantAfterDays,
+    /// A refresh token that used to work was revoked (for example after many logins).
+    RefreshTokenRevoked,
+}
+
+impl Symptom {
+    /// The symptom a token response shows.
+    pub fn of(response: &TokenResponse) -> Option<Self> {
+        match response.error.as_deref() {
+            Some("invalid_grant") => Some(Symptom::InvalidGrant),
+            Some(_) => None,
+            None if response.access_token && !response.refresh_token => Some(Symptom::NoRefreshToken),
+            None => None,
+        }
+    }
+
+    pub fn is_invalid_grant(self) -> bool {
+        matches!(self, Symptom::InvalidGrant | Symptom::InvalidGrantAfterDays)
+    }
+}
+
+/// Where the publishing status came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusFrom {
+    Given,
+    Inferred,
+    /// Nothing said: production was assumed.
+    Assumed,
 }
 
 /// What the user observed besides the request.
@@ -62,22 +107,132 @@ pub struct Diagnosis {
     pub findings: Vec<Finding>,
     pub fix: Fix,
     pub observed: Observed,
+    pub symptom: Option<Symptom>,
+    pub status_from: StatusFrom,
 }
 
 impl Diagnosis {
+    /// The finding that explains the reported symptom, if one does.
+    pub fn symptom_explained(&self) -> Option<&'static str> {
+        self.findings.iter().find(|f| f.symptom).map(|f| f.code)
+    }
+
     /// A refresh_token on every grant of the diagnosed request.
     pub fn every_grant(&self) -> bool {
         self.prediction.every_grant()
     }
 
-    /// 0 when a refresh_token comes back on every grant, 1 when not.
+    /// 0 when a refresh_token comes back on every grant and no finding explains the reported
+    /// symptom, 1 otherwise.
     pub fn exit_code(&self) -> u8 {
-        if self.every_grant() {
+        if self.every_grant() && self.symptom_explained().is_none() {
             crate::exit::OK
         } else {
             crate::exit::DRIFT
         }
     }
+}
+
+/// A diagnosis of an authorization request, or of a response or error page pasted alone.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Request(Box<Diagnosis>),
+    Response(Box<ResponseDiagnosis>),
+}
+
+impl Outcome {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Outcome::Request(d) => d.exit_code(),
+            Outcome::Response(r) => r.exit_code(),
+        }
+    }
+}
+
+/// Diagnoses whatever was given: an authorization request (a URL, a query, a HAR) as
+/// `diagnose` does, or else a token or error response, or Google's error page URL.
+pub fn diagnose_any(input: &Input, options: &Options, registry: &Registry) -> Result<Outcome, DiagnoseError> {
+    // an empty paste next to a token response is no paste (a script's empty stdin)
+    let pasted = input
+        .pasted
+        .as_deref()
+        .filter(|t| !t.trim().is_empty() || input.token_response.is_none());
+    if input.har.is_none() {
+        let profile = registry.load(&options.provider)?;
+        match pasted {
+            None => {
+                if let Some(response) = &input.token_response {
+                    return Ok(Outcome::Response(Box::new(response::token_response(
+                        &profile,
+                        response.clone(),
+                        options.symptom,
+                    ))));
+                }
+            }
+            Some(text) if !text.trim().is_empty() => {
+                if let Some(response) = pasted_response(&profile, text)? {
+                    return Ok(Outcome::Response(Box::new(response::token_response(
+                        &profile,
+                        response,
+                        options.symptom,
+                    ))));
+                }
+                let endpoints = ProviderEndpoints::for_profile(&profile);
+                if let Some(page) = AuthRequest::error_page(text, &endpoints) {
+                    return Ok(Outcome::Response(Box::new(response::error_page(
+                        &profile,
+                        page,
+                        options.symptom,
+                    ))));
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    let input = Input {
+        pasted: pasted.map(str::to_string),
+        ..input.clone()
+    };
+    diagnose(&input, options, registry).map(|d| Outcome::Request(Box::new(d)))
+}
+
+/// A token or error response pasted instead of a URL: JSON (after headers or a log line), or
+/// an `invalid_grant` message without any URL (a client library's exception).
+fn pasted_response(profile: &Profile, text: &str) -> Result<Option<TokenResponse>, DiagnoseError> {
+    let trimmed = text.trim_start_matches('\u{feff}').trim();
+    let path = std::path::Path::new("the pasted text");
+    if trimmed.starts_with('{') || trimmed.starts_with("HTTP/") {
+        return Ok(Some(TokenResponse::parse(path, trimmed)?));
+    }
+    let lower = trimmed.to_ascii_lowercase();
+    if lower.contains("client_id=") || lower.contains("client_id%3d") {
+        // an authorization request is in there: diagnose that
+        return Ok(None);
+    }
+    // a log or curl excerpt ending in the JSON response (the token URL in it is not a request)
+    if trimmed.contains("{\"")
+        && let Ok(response) = TokenResponse::parse(path, trimmed)
+    {
+        return Ok(Some(response));
+    }
+    if lower.contains("http://") || lower.contains("https://") {
+        return Ok(None);
+    }
+    if lower.contains("invalid_grant") {
+        // e.g. RefreshError('invalid_grant: Token has been expired or revoked.', {...})
+        let description = [&profile.errors.refresh_invalid, &profile.errors.code_reused]
+            .iter()
+            .map(|spec| spec.description.as_str())
+            .find(|d| !d.is_empty() && trimmed.contains(*d))
+            .map(str::to_string);
+        return Ok(Some(TokenResponse {
+            error: Some("invalid_grant".into()),
+            error_description: description,
+            fields: vec!["error".into()],
+            ..Default::default()
+        }));
+    }
+    Ok(None)
 }
 
 /// Diagnoses the input with the model of `options.provider`.
@@ -112,7 +267,7 @@ pub fn diagnose(input: &Input, options: &Options, registry: &Registry) -> Result
     let client_kind = match options.client_kind {
         Some(kind) => kind,
         None => {
-            let (kind, from) = infer_client_kind(&request);
+            let (kind, from) = infer_client_kind(&profile, &request);
             let client_type = if kind == ClientKind::Installed {
                 "installed"
             } else {
@@ -123,16 +278,19 @@ pub fn diagnose(input: &Input, options: &Options, registry: &Registry) -> Result
             kind
         }
     };
-    let status = match options.status {
-        Some(status) => status,
+    let (status, status_from) = match options.status {
+        Some(status) => (status, StatusFrom::Given),
         None => match testing_evidence(&profile, &observed) {
             Some(from) => {
                 request.notes.push(InputNote::InferredStatus { from });
-                PublishingStatus::Testing
+                (PublishingStatus::Testing, StatusFrom::Inferred)
             }
-            None => PublishingStatus::Production,
+            None => (PublishingStatus::Production, StatusFrom::Assumed),
         },
     };
+    let symptom = options
+        .symptom
+        .or_else(|| observed.token_response.as_ref().and_then(Symptom::of));
     let setup = ClientSetup {
         client_id: request.get("client_id").unwrap_or_default().to_string(),
         kind: client_kind,
@@ -141,6 +299,23 @@ pub fn diagnose(input: &Input, options: &Options, registry: &Registry) -> Result
     };
     let prediction = predict(&profile, &setup, &request.pairs(), Depth::Full);
     let fix = fix::find(&profile, &setup, &request, &prediction);
+    // an unknown publishing status and a refresh that fails: what the request gets in Testing
+    let if_testing =
+        (status_from == StatusFrom::Assumed && symptom.is_some_and(Symptom::is_invalid_grant)).then(|| {
+            let testing = ClientSetup {
+                status: PublishingStatus::Testing,
+                ..fix
+                    .offline()
+                    .registered_redirect
+                    .clone()
+                    .map_or(setup.clone(), |r| ClientSetup {
+                        registered_redirect: Some(r),
+                        ..setup.clone()
+                    })
+            };
+            let request = fix.offline().request.as_ref().unwrap_or(&request);
+            predict(&profile, &testing, &request.pairs(), Depth::Grants)
+        });
     let findings = evaluate(&Facts {
         profile: &profile,
         endpoints: &endpoints,
@@ -150,6 +325,9 @@ pub fn diagnose(input: &Input, options: &Options, registry: &Registry) -> Result
         prediction: &prediction,
         fix: &fix,
         observed: &observed,
+        symptom,
+        status_from,
+        if_testing: if_testing.as_ref(),
     });
     Ok(Diagnosis {
         provider: profile.id.clone(),
@@ -162,12 +340,21 @@ pub fn diagnose(input: &Input, options: &Options, registry: &Registry) -> Result
         findings,
         fix,
         observed,
+        symptom,
+        status_from,
     })
 }
 
-/// Installed for out-of-band, loopback-IP and custom-scheme redirects; web otherwise.
-fn infer_client_kind(request: &AuthRequest) -> (ClientKind, String) {
+/// Installed for out-of-band, loopback-IP and custom-scheme redirects; web otherwise (the
+/// provider's own special redirect values come from its JavaScript libraries: web).
+fn infer_client_kind(profile: &Profile, request: &AuthRequest) -> (ClientKind, String) {
     let redirect = request.get("redirect_uri").unwrap_or_default();
+    if profile.authorize.is_special_redirect(redirect) {
+        return (
+            ClientKind::Web,
+            "the redirect_uri of the provider's JavaScript sign-in library".into(),
+        );
+    }
     if is_oob(redirect) {
         return (ClientKind::Installed, "the out-of-band redirect_uri".into());
     }
@@ -202,7 +389,8 @@ fn testing_evidence(profile: &Profile, observed: &Observed) -> Option<String> {
 }
 
 /// The redirect URI the developer registered, as far as the request tells: decoded once if it
-/// was encoded twice, none if Google would refuse to register it.
+/// was encoded twice, else as sent. One that today's registration rules refuse is registered
+/// too: the URL cannot tell whether it was registered before the rule (see `redirect`).
 fn registered_redirect(request: &AuthRequest) -> Option<String> {
     let redirect = request.get("redirect_uri").filter(|r| !r.is_empty())?;
     let double = request.noted(|n| matches!(n, InputNote::DoubleEncoded { name } if name == "redirect_uri"));
@@ -213,5 +401,5 @@ fn registered_redirect(request: &AuthRequest) -> Option<String> {
                 .into_owned(),
         );
     }
-    registration_problem(redirect).is_none().then(|| redirect.to_string())
+    Some(redirect.to_string())
 }

@@ -28,10 +28,16 @@ pub enum InputError {
     )]
     CallbackUrl { what: String, authorize_url: String },
     #[error(
-        "this is Google's error page, which names the error but not the request; paste the authorization URL that \
-         led to it, or export a HAR of the whole sign-in"
+        "this is Google's error page, and its authError parameter is missing or unreadable; paste the authorization URL \
+         that led to it, or export a HAR of the whole sign-in"
     )]
     ErrorPageUrl,
+    #[error(
+        "{path} is a Google sign-in page whose URL carries no OAuth parameters (no client_id); the authorization \
+         request is the URL the app opened before it, starting with {authorize_url}: find it in the app's log, in the \
+         browser's Network panel (enable \"Preserve log\", the first request to accounts.google.com), or export a HAR"
+    )]
+    SignInPageOnly { path: String, authorize_url: String },
     #[error("{path} on {host} is not an authorization endpoint of `{provider}` (expected {expected})")]
     NotAuthorize {
         host: String,

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::catalogue::{Severity, entry};
 use super::diagnosis::Observed;
+use super::diagnosis::{StatusFrom, Symptom};
 use super::endpoints::{ProviderEndpoints, is_loopback};
 use super::fix::{Edit, Fix, forces_consent};
 use super::input::{AuthRequest, InputNote};
@@ -28,6 +29,9 @@ pub struct Finding {
     pub name: &'static str,
     /// This finding explains the predicted outcome (an error, or a missing refresh_token).
     pub cause: bool,
+    /// This finding explains the symptom the report describes (`--symptom`, or a pasted response).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub symptom: bool,
     /// The HAR entry it points at (1-based), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub entry: Option<usize>,
@@ -43,6 +47,10 @@ pub struct Facts<'a> {
     pub prediction: &'a Prediction,
     pub fix: &'a Fix,
     pub observed: &'a Observed,
+    pub symptom: Option<Symptom>,
+    pub status_from: StatusFrom,
+    /// The prediction in Testing status, when the status is unknown and a refresh fails.
+    pub if_testing: Option<&'a Prediction>,
 }
 
 /// A finding before it is ranked.
@@ -55,7 +63,9 @@ struct Draft {
     /// The provider error (code, description) it explains.
     explains: Option<(String, String)>,
     cause: bool,
+    symptom: bool,
     entry: Option<usize>,
+    source: Option<String>,
 }
 
 impl Draft {
@@ -67,8 +77,20 @@ impl Draft {
             edits: Vec::new(),
             explains: None,
             cause: false,
+            symptom: false,
             entry: None,
+            source: None,
         }
+    }
+    /// Explains the reported symptom (and so is a cause of it).
+    fn symptom(mut self) -> Self {
+        self.symptom = true;
+        self.cause = true;
+        self
+    }
+    fn source(mut self, source: String) -> Self {
+        self.source = Some(source);
+        self
     }
     fn fix(mut self, fix: String) -> Self {
         self.fix = Some(fix);
@@ -105,6 +127,7 @@ pub fn evaluate(facts: &Facts) -> Vec<Finding> {
     redirect_rules(facts, &mut drafts);
     endpoint_rules(facts, &mut drafts);
     token_rules(facts, &mut drafts);
+    symptom_rules(facts, &mut drafts);
     observed_rules(
         facts,
         &drafts
@@ -115,8 +138,25 @@ pub fn evaluate(facts: &Facts) -> Vec<Finding> {
         &mut drafts,
     );
     let mut findings: Vec<Finding> = drafts.into_iter().map(|d| finish(d, facts)).collect();
-    findings.sort_by(|a, b| (!a.cause, a.severity, a.code).cmp(&(!b.cause, b.severity, b.code)));
     findings
+        .sort_by(|a, b| (!a.symptom, !a.cause, a.severity, a.code).cmp(&(!b.symptom, !b.cause, b.severity, b.code)));
+    findings
+}
+
+/// A finding made without a request (for a pasted response or error page).
+pub fn standalone(code: &'static str, message: String, fix: Option<String>, cause: bool, symptom: bool) -> Finding {
+    let info = entry(code);
+    Finding {
+        code: info.code,
+        severity: info.severity,
+        message,
+        fix: fix.unwrap_or_else(|| info.fix.to_string()),
+        source: info.source_line(),
+        name: info.name,
+        cause: cause || symptom,
+        symptom,
+        entry: None,
+    }
 }
 
 fn is_cause(draft: &Draft, facts: &Facts) -> bool {
@@ -140,9 +180,10 @@ fn finish(draft: Draft, facts: &Facts) -> Finding {
         severity: info.severity,
         message: draft.message,
         fix: draft.fix.unwrap_or_else(|| info.fix.to_string()),
-        source: info.source_line(),
+        source: draft.source.unwrap_or_else(|| info.source_line()),
         name: info.name,
         cause,
+        symptom: draft.symptom,
         entry: draft.entry,
     }
 }
@@ -229,6 +270,22 @@ fn input_rules(facts: &Facts, out: &mut Vec<Draft>) {
                 ),
             )
             .edits(&[Edit::ForceConsent]),
+            InputNote::Whitespace { name } => {
+                let trimmed = name.trim();
+                let message = if trimmed != name && !trimmed.is_empty() {
+                    format!(
+                        "the parameter name `{}` has whitespace around it: the provider sees no `{trimmed}` (a URL broken over indented lines in code sends the indentation)",
+                        name.escape_debug()
+                    )
+                } else {
+                    format!(
+                        "`{}` has whitespace around its value ({:?}): the indentation of the next line is part of it",
+                        name.escape_debug(),
+                        facts.request.get(name).unwrap_or_default()
+                    )
+                };
+                Draft::new("OD195", message).edits(&[Edit::TrimWhitespace])
+            }
             _ => continue,
         };
         if seen.insert((draft.code, draft.message.clone())) {
@@ -460,12 +517,6 @@ fn offline_rules(facts: &Facts, out: &mut Vec<Draft>) {
                         .edits(&[Edit::RequestOffline]),
                 );
             }
-            if scope_has(request, "offline_access") {
-                out.push(
-                    Draft::new("OD114", "scope holds offline_access, which Google does not implement; access_type=offline requests offline access".into())
-                        .edits(&[Edit::RequestOffline]),
-                );
-            }
         }
         OfflineRequest::OfflineAccessScope => {
             let needs_consent = profile.refresh_token.offline_access_needs_prompt_consent
@@ -489,6 +540,45 @@ fn offline_rules(facts: &Facts, out: &mut Vec<Draft>) {
                 out.push(Draft::new("OD115", message.into()).edits(&[Edit::ForceConsent]));
             }
         }
+    }
+    let rejected: Vec<&str> = profile
+        .authorize
+        .rejected_scopes
+        .iter()
+        .map(String::as_str)
+        .filter(|r| scope_has(request, r))
+        .collect();
+    if !rejected.is_empty()
+        && let Some(spec) = &errors.invalid_scope
+    {
+        let how = match profile.refresh_token.requires {
+            OfflineRequest::AccessTypeOffline => "; offline access is asked for with access_type=offline",
+            OfflineRequest::OfflineAccessScope => "",
+        };
+        out.push(
+            Draft::new(
+                "OD114",
+                format!(
+                    "scope holds {}, which `{}` refuses: {} {} \"{}\"{how}",
+                    rejected.join(", "),
+                    facts.endpoints.provider,
+                    spec.status,
+                    spec.error,
+                    spec.describe("scope", "{valid=[…], invalid=[…]}")
+                ),
+            )
+            .fix(format!(
+                "Remove {} from scope{}.",
+                rejected.join(", "),
+                if how.is_empty() {
+                    ""
+                } else {
+                    " and send access_type=offline"
+                }
+            ))
+            .edits(&[Edit::DropRejectedScopes])
+            .explains(&spec.error, String::new()),
+        );
     }
     // the generic "nothing forces consent" rule, when no more specific prompt finding said it
     let specific = out.iter().any(|d| {
@@ -622,12 +712,23 @@ fn redirect_rules(facts: &Facts, out: &mut Vec<Draft>) {
         );
         return;
     }
-    if let Some(problem) = registration_problem(redirect) {
-        let description = errors.redirect_uri_mismatch.describe("redirect_uri", redirect);
-        out.push(
-            Draft::new("OD142", format!("redirect_uri={redirect} cannot be registered ({problem}), so it never matches: redirect_uri_mismatch"))
-                .explains(&errors.redirect_uri_mismatch.error, description),
-        );
+    if facts.profile.authorize.is_special_redirect(redirect) {
+        out.push(Draft::new(
+            "OD144",
+            format!(
+                "redirect_uri={redirect} is a special value the provider's own JavaScript sign-in library sends, not a registered URI; the code must be exchanged with redirect_uri={}",
+                if redirect == "postmessage" || redirect.starts_with("storagerelay") { "postmessage" } else { redirect }
+            ),
+        ));
+        return;
+    }
+    if let Some(problem) = registration_problem(&facts.profile.authorize, redirect) {
+        out.push(Draft::new(
+            "OD142",
+            format!(
+                "redirect_uri={redirect} breaks today's registration rules ({problem}): a client that registered it earlier keeps it, a new one cannot register it (then: redirect_uri_mismatch); diagnosed as registered"
+            ),
+        ));
         return;
     }
     let host = url::Url::parse(redirect)
@@ -691,36 +792,72 @@ fn endpoint_rules(facts: &Facts, out: &mut Vec<Draft>) {
 }
 
 fn token_rules(facts: &Facts, out: &mut Vec<Draft>) {
-    let verified = facts.fix.verified.as_ref();
+    let verified = facts.fix.offline().verified.as_ref();
     let mints = |p: &Prediction| p.limit.filter(|l| l.first_token_revoked);
+    let revoked = facts.symptom == Some(Symptom::RefreshTokenRevoked);
+    // the limit is a Google fact (D1); for another provider it is its profile's number
+    let limit_source = (!facts.endpoints.is_google()).then(|| {
+        format!(
+            "the provider profile `{}`: refresh_token.limit_per_user_client = {}",
+            facts.endpoints.provider, facts.profile.refresh_token.limit_per_user_client
+        )
+    });
+    let limit_draft = |message: String| {
+        let mut draft = Draft::new("OD113", message);
+        if let Some(source) = &limit_source {
+            draft = draft.source(source.clone());
+        }
+        if revoked {
+            draft = draft.symptom();
+        }
+        draft
+    };
     if let Some(limit) = mints(facts.prediction) {
-        out.push(Draft::new(
-            "OD113",
-            format!(
-                "every grant of this request mints a new refresh token; in the model the {}st grant revoked the first token (limit {} per user per client)",
-                limit.limit + 1,
-                limit.limit
-            ),
-        ));
-    } else if let Some(limit) = verified.filter(|_| !facts.fix.changes.is_empty()).and_then(mints) {
-        out.push(Draft::new(
-            "OD113",
-            format!(
-                "with the fix every grant mints a new refresh token; past {} per user per client the oldest is revoked without warning",
-                limit.limit
-            ),
-        ));
+        out.push(limit_draft(format!(
+            "every grant of this request mints a new refresh token; in the model the {} grant revoked the first token (limit {} per user per client)",
+            ordinal(limit.limit + 1),
+            limit.limit
+        )));
+    } else if let Some(limit) = verified
+        .filter(|_| !facts.fix.offline().changes.is_empty())
+        .and_then(mints)
+    {
+        out.push(limit_draft(format!(
+            "with the fix every grant mints a new refresh token; past {} per user per client the oldest is revoked without warning",
+            limit.limit
+        )));
     }
     let expires = |g: &GrantPrediction| g.refresh_token_expires_in;
     let testing_expiry =
         expires(&facts.prediction.first_grant).or_else(|| verified.and_then(|v| expires(&v.first_grant)));
+    let invalid_grant = facts.symptom.is_some_and(Symptom::is_invalid_grant);
     if facts.status == PublishingStatus::Testing
         && let Some(seconds) = testing_expiry
     {
-        out.push(Draft::new(
+        let mut draft = Draft::new(
             "OD170",
-            format!("the client is in Testing status: refresh tokens for these scopes expire {seconds} s (7 days) after consent"),
-        ));
+            format!(
+                "the client is in Testing status: refresh tokens for these scopes expire {seconds} s (7 days) after consent"
+            ),
+        );
+        if invalid_grant {
+            draft = draft.symptom();
+        }
+        out.push(draft);
+    } else if invalid_grant
+        && facts.status_from == StatusFrom::Assumed
+        && let Some(seconds) = facts.if_testing.and_then(|p| expires(&p.first_grant))
+    {
+        out.push(
+            Draft::new(
+                "OD170",
+                format!(
+                    "the publishing status is not known: if the OAuth consent screen is External and in Testing, refresh tokens for these scopes expire {seconds} s (7 days) after consent, then refresh answers invalid_grant"
+                ),
+            )
+            .fix("Check the publishing status (Google Auth Platform > Audience, or APIs & Services > OAuth consent screen); if it is Testing, publish the app and authorize again (a token issued in Testing keeps its 7-day expiry). Pass --publishing-status to tell diagnose.".into())
+            .symptom(),
+        );
     }
     let refreshes: Vec<usize> = facts
         .observed
@@ -751,6 +888,67 @@ fn token_rules(facts: &Facts, out: &mut Vec<Draft>) {
         };
         out.push(Draft::new("OD160", message).fix(fix).entry(*first));
     }
+}
+
+/// The causes of a failed refresh the request cannot show, for an invalid_grant or revoked
+/// symptom: every lifetime rule of the profile, and how to tell them apart.
+fn symptom_rules(facts: &Facts, out: &mut Vec<Draft>) {
+    let Some(symptom) = facts.symptom else { return };
+    if !(symptom.is_invalid_grant() || symptom == Symptom::RefreshTokenRevoked) {
+        return;
+    }
+    let explained = out.iter().any(|d| d.symptom);
+    let message = invalid_grant_causes(facts.profile, symptom);
+    let mut draft = Draft::new("OD171", message);
+    if !explained {
+        draft = draft.symptom();
+    }
+    out.push(draft);
+}
+
+/// The causes of invalid_grant on refresh, with the profile's numbers and how to tell them apart.
+pub fn invalid_grant_causes(profile: &Profile, symptom: Symptom) -> String {
+    let rules = &profile.refresh_token;
+    let mut causes = Vec::new();
+    if let Some(seconds) = rules.testing_expiry_seconds {
+        causes.push(format!(
+            "Testing publishing status: tokens for non-sign-in scopes expire {} days after consent (the token response says refresh_token_expires_in: {seconds})",
+            (seconds + 1) / 86_400
+        ));
+    }
+    causes.push(format!(
+        "the per-client limit: the {} refresh token for one user and client revokes the oldest (it fails while newer ones work)",
+        ordinal(rules.limit_per_user_client + 1)
+    ));
+    causes.push("revocation: the user removed the app's access (myaccount.google.com/permissions) or the app revoked the token; every token of that grant fails at once".into());
+    if let Some(seconds) = rules.unused_expiry_seconds {
+        causes.push(format!(
+            "not used for {} days: only tokens nobody refreshed in that time",
+            seconds / 86_400
+        ));
+    }
+    causes.push("a password change: tokens with Gmail scopes are revoked when the user changes the password".into());
+    let lead = match symptom {
+        Symptom::InvalidGrantAfterDays => "invalid_grant some days after the grant",
+        Symptom::RefreshTokenRevoked => "a refresh token that worked was revoked",
+        _ => "invalid_grant on refresh (\"Token has been expired or revoked.\")",
+    };
+    format!(
+        "{lead}: the request cannot show which cause it is; the causes are: {}",
+        causes.join("; ")
+    )
+}
+
+/// English ordinals: 1st, 2nd, 3rd, 11th, 26th, 101st.
+pub fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
 }
 
 /// Token responses the user observed without a refresh_token, explained by their request.

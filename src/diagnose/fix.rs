@@ -1,6 +1,12 @@
-//! The fixed URL: the smallest set of edits to the request that makes the model return a
-//! refresh_token on every grant. Candidate edits come from the request; the model decides
-//! which set works (smallest first, in a fixed order, so the answer is deterministic).
+//! The fixed URL: the smallest set of edits to the request that the model verifies. Candidate
+//! edits come from the request; the model decides which set works (smallest first, in a fixed
+//! order, so the answer is deterministic).
+//!
+//! The goal keeps the app's intent. A request that asks for offline access (or forces consent,
+//! or is an installed client's) is fixed until a refresh_token comes back on every grant. A
+//! sign-in-only request, or one that says access_type=online, is fixed only until the provider
+//! answers without error; turning it offline (and showing a consent screen on every login) is a
+//! second, labelled fix for when the app does want a refresh_token.
 
 use std::sync::Arc;
 
@@ -24,6 +30,20 @@ pub enum Edit {
     FixChallengeMethod,
     LoopbackRedirect,
     DecodeRedirect,
+    /// Remove the scopes the provider refuses (`authorize.rejected_scopes`).
+    DropRejectedScopes,
+    /// Remove whitespace around parameter names and values (a URL broken over indented lines).
+    TrimWhitespace,
+}
+
+/// What a fix must achieve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Goal {
+    /// A refresh_token on the first and the repeat grant, without error.
+    RefreshTokenEveryGrant,
+    /// No error on either grant; the request's online intent is kept.
+    NoError,
 }
 
 /// One applied change, described for a reader.
@@ -37,6 +57,10 @@ pub struct Change {
 /// The fix and its verification by the model.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Fix {
+    pub goal: Goal,
+    /// Why the goal is `no_error`: the request is sign-in only, or says access_type=online.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub intent: Option<String>,
     /// The fixed URL with secrets redacted; `None` when no edit set works.
     pub url: Option<String>,
     pub changes: Vec<Change>,
@@ -52,57 +76,136 @@ pub struct Fix {
     /// The redirect URI the fixed request needs registered.
     #[serde(skip)]
     pub registered_redirect: Option<String>,
+    /// For a request kept online: the fix that also returns a refresh_token on every grant.
+    #[serde(rename = "offline", skip_serializing_if = "Option::is_none")]
+    pub alternative: Option<Box<Fix>>,
 }
 
 impl Fix {
+    /// Whether this fix, or its offline alternative, makes the edit.
     pub fn has(&self, edit: Edit) -> bool {
-        self.changes.iter().any(|c| c.edits.contains(&edit))
+        self.changes.iter().any(|c| c.edits.contains(&edit)) || self.alternative.as_ref().is_some_and(|a| a.has(edit))
+    }
+
+    /// The fix that returns a refresh_token on every grant: this one or its alternative.
+    pub fn offline(&self) -> &Fix {
+        match &self.alternative {
+            Some(alternative) => alternative,
+            None => self,
+        }
     }
 }
 
-/// Searches the smallest set of edits that gives a refresh_token on every grant.
+/// Why the request should stay online, if it should: it says access_type=online, or it only
+/// signs the user in (sign-in scopes, nothing that asks for offline access or consent).
+pub fn online_intent(profile: &Profile, setup: &ClientSetup, request: &AuthRequest) -> Option<String> {
+    if profile.refresh_token.requires == OfflineRequest::AccessTypeOffline
+        && request.get("access_type") == Some("online")
+    {
+        return Some("the request says access_type=online".into());
+    }
+    let installed_offline = setup.kind == crate::provider::ClientKind::Installed
+        && profile.authorize.installed_default_offline
+        && profile.refresh_token.requires == OfflineRequest::AccessTypeOffline;
+    let asks_offline = request.has("access_type")
+        || request.has("approval_prompt")
+        || request
+            .get("prompt")
+            .is_some_and(|p| p.split_whitespace().any(|t| t == "consent"))
+        || scope_has(request, "offline_access")
+        || profile.authorize.rejected_scopes.iter().any(|r| scope_has(request, r));
+    let scopes: Vec<&str> = request.get("scope").unwrap_or_default().split_whitespace().collect();
+    let sign_in_only = !scopes.is_empty()
+        && scopes
+            .iter()
+            .all(|s| profile.consent.sign_in_scopes.iter().any(|sign_in| sign_in == s));
+    (sign_in_only && !asks_offline && !installed_offline)
+        .then(|| "the request only signs the user in (sign-in scopes, no offline access asked for)".into())
+}
+
+/// Searches the smallest set of edits the model verifies, keeping the request's intent.
 pub fn find(profile: &Arc<Profile>, setup: &ClientSetup, request: &AuthRequest, original: &Prediction) -> Fix {
-    if original.every_grant() {
+    let offline = search(profile, setup, request, original, Goal::RefreshTokenEveryGrant);
+    let Some(intent) = online_intent(profile, setup, request) else {
+        return offline;
+    };
+    let mut primary = search(profile, setup, request, original, Goal::NoError);
+    primary.intent = Some(intent);
+    if offline.url.is_some() && !offline.changes.is_empty() {
+        primary.alternative = Some(Box::new(offline));
+    }
+    primary
+}
+
+fn reached(goal: Goal, prediction: &Prediction) -> bool {
+    let no_error = prediction.first_grant.error.is_none() && prediction.repeat_grant.error.is_none();
+    match goal {
+        Goal::RefreshTokenEveryGrant => prediction.every_grant() && prediction.first_grant.error.is_none(),
+        Goal::NoError => no_error,
+    }
+}
+
+fn search(
+    profile: &Arc<Profile>,
+    setup: &ClientSetup,
+    request: &AuthRequest,
+    original: &Prediction,
+    goal: Goal,
+) -> Fix {
+    if reached(goal, original) {
         let verified = predict(profile, setup, &request.pairs(), Depth::Full);
         return Fix {
+            goal,
+            intent: None,
             url: Some(request.display_url()),
             changes: Vec::new(),
             verified: Some(verified),
             reason: None,
             request: Some(request.clone()),
             registered_redirect: setup.registered_redirect.clone(),
+            alternative: None,
         };
     }
-    let candidates = candidates(profile, request);
+    let mut candidates = candidates(profile, request);
+    if goal == Goal::NoError {
+        // these change what the app asks for, not whether the provider accepts it
+        candidates.retain(|e| !matches!(e, Edit::RequestOffline | Edit::ForceConsent));
+    }
     for size in 1..=candidates.len() {
         for set in combinations(&candidates, size) {
             let (fixed, changes) = apply(profile, request, &set);
             let fixed_setup = setup_for(setup, &set, &fixed);
             let prediction = predict(profile, &fixed_setup, &fixed.pairs(), Depth::Grants);
-            if prediction.every_grant() && prediction.first_grant.error.is_none() {
+            if reached(goal, &prediction) {
                 let verified = predict(profile, &fixed_setup, &fixed.pairs(), Depth::Full);
                 return Fix {
+                    goal,
+                    intent: None,
                     url: Some(fixed.display_url()),
                     changes,
                     verified: Some(verified),
                     reason: None,
                     registered_redirect: fixed_setup.registered_redirect.clone(),
                     request: Some(fixed),
+                    alternative: None,
                 };
             }
         }
     }
     Fix {
+        goal,
+        intent: None,
         url: None,
         changes: Vec::new(),
         verified: None,
-        reason: Some(no_fix_reason(setup, request, original)),
+        reason: Some(no_fix_reason(request, original)),
         request: None,
         registered_redirect: None,
+        alternative: None,
     }
 }
 
-fn no_fix_reason(setup: &ClientSetup, request: &AuthRequest, original: &Prediction) -> String {
+fn no_fix_reason(request: &AuthRequest, original: &Prediction) -> String {
     let missing: Vec<&str> = ["client_id", "redirect_uri", "scope"]
         .into_iter()
         .filter(|p| request.get(p).is_none_or(str::is_empty))
@@ -112,9 +215,6 @@ fn no_fix_reason(setup: &ClientSetup, request: &AuthRequest, original: &Predicti
             "the request lacks {}; only you know the right value",
             missing.join(", ")
         );
-    }
-    if setup.registered_redirect.is_none() {
-        return "the redirect_uri cannot be registered with the provider (see OD142); choose a valid one first".into();
     }
     let error = original
         .first_grant
@@ -159,6 +259,12 @@ fn candidates(profile: &Profile, request: &AuthRequest) -> Vec<Edit> {
     }
     if request.noted(|n| matches!(n, super::input::InputNote::DoubleEncoded { name } if name == "redirect_uri")) {
         edits.push(Edit::DecodeRedirect);
+    }
+    if profile.authorize.rejected_scopes.iter().any(|r| scope_has(request, r)) {
+        edits.push(Edit::DropRejectedScopes);
+    }
+    if request.noted(|n| matches!(n, super::input::InputNote::Whitespace { .. })) {
+        edits.push(Edit::TrimWhitespace);
     }
     edits.sort();
     edits
@@ -352,6 +458,28 @@ pub fn apply(profile: &Profile, request: &AuthRequest, edits: &[Edit]) -> (AuthR
                 set(&mut params, "redirect_uri", &decoded);
                 "redirect_uri: remove the second layer of percent-encoding".to_string()
             }
+            Edit::DropRejectedScopes => {
+                let rejected = &profile.authorize.rejected_scopes;
+                let scope = params
+                    .iter()
+                    .find(|p| p.name == "scope")
+                    .map(|p| p.value.clone())
+                    .unwrap_or_default();
+                let (dropped, kept): (Vec<&str>, Vec<&str>) =
+                    scope.split_whitespace().partition(|s| rejected.iter().any(|r| r == s));
+                set(&mut params, "scope", &kept.join(" "));
+                format!("remove {} from scope", dropped.join(", "))
+            }
+            Edit::TrimWhitespace => {
+                for param in params.iter_mut() {
+                    let (name, value) = (param.name.trim(), param.value.trim());
+                    if name != param.name || value != param.value {
+                        *param = Param::new(name, value);
+                    }
+                }
+                "remove the whitespace around parameter names and values (join the URL's lines without indentation)"
+                    .to_string()
+            }
         };
         changes.push(Change {
             edits: vec![*edit],
@@ -364,7 +492,11 @@ pub fn apply(profile: &Profile, request: &AuthRequest, edits: &[Edit]) -> (AuthR
 /// The client registration the fixed request needs.
 fn setup_for(setup: &ClientSetup, edits: &[Edit], fixed: &AuthRequest) -> ClientSetup {
     let mut next = setup.clone();
-    if edits.contains(&Edit::LoopbackRedirect) || edits.contains(&Edit::DecodeRedirect) {
+    // the redirect URI the developer registered is the fixed one (a spaced name hid it)
+    if edits.contains(&Edit::LoopbackRedirect)
+        || edits.contains(&Edit::DecodeRedirect)
+        || edits.contains(&Edit::TrimWhitespace)
+    {
         next.registered_redirect = fixed.get("redirect_uri").map(str::to_string);
     }
     next

@@ -31,16 +31,18 @@ mod input;
 mod predict;
 mod redirect;
 pub mod render;
+mod response;
 
 pub use catalogue::{CATALOGUE, Entry, Severity, UnknownCode, lookup};
-pub use diagnosis::{Diagnosis, Input, Observed, Options, diagnose};
+pub use diagnosis::{Diagnosis, Input, Observed, Options, Outcome, StatusFrom, Symptom, diagnose, diagnose_any};
 pub use emit::{EmitError, scenario, write as write_scenario};
 pub use endpoints::ProviderEndpoints;
 pub use error::{DiagnoseError, InputError};
 pub use findings::Finding;
-pub use fix::{Change, Edit, Fix};
+pub use fix::{Change, Edit, Fix, Goal};
 pub use input::{
     AuthRequest, Flow, Har, HarObservation, InputNote, LegacyUse, Param, REDACTED, RevokeCall, SECRET_PARAMS,
     TokenCall, TokenResponse,
 };
 pub use predict::{GrantPrediction, LimitPrediction, Prediction, RefreshPrediction, Stage};
+pub use response::{AuthError, Observation, ResponseDiagnosis};

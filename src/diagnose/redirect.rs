@@ -1,13 +1,15 @@
-//! Google's rules for redirect URIs a client may register (D2 "Redirect URI validation
-//! rules", D3 custom schemes). A URI that breaks them cannot be registered, so no request
-//! with it can match: the prediction registers nothing and the model answers mismatch.
+//! Google's rules for registering a redirect URI today (D2 "Redirect URI validation rules",
+//! D3 custom schemes). Whether a URI *is* registered cannot be seen from a URL: a client may
+//! have registered it before a rule existed (plain http was accepted for years), so breaking a
+//! rule is a warning and the prediction registers the URI as sent. The provider's own special
+//! values (`postmessage`, `storagerelay://…`) are not registered URIs and are not checked.
 
 use crate::diagnose::endpoints::is_loopback;
-use crate::provider::is_oob;
+use crate::provider::{AuthorizeRules, is_oob};
 
-/// Why Google would not let a client register `uri`, if it would not.
-pub fn registration_problem(uri: &str) -> Option<String> {
-    if uri.is_empty() || is_oob(uri) {
+/// Why the provider would refuse to register `uri` today, if it would.
+pub fn registration_problem(rules: &AuthorizeRules, uri: &str) -> Option<String> {
+    if uri.is_empty() || is_oob(uri) || rules.is_special_redirect(uri) {
         return None;
     }
     if uri.contains('*') {
@@ -33,7 +35,7 @@ pub fn registration_problem(uri: &str) -> Option<String> {
     }
     let host = url.host_str().unwrap_or_default();
     let loopback = is_loopback(host);
-    if url.scheme() == "http" && !loopback {
+    if url.scheme() == "http" && !loopback && rules.redirect_https_required {
         return Some("plain http is only allowed for localhost".into());
     }
     if matches!(url.host(), Some(url::Host::Ipv4(_) | url::Host::Ipv6(_))) && !loopback {
@@ -57,6 +59,11 @@ pub fn registration_problem(uri: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::provider::Registry;
+
+    fn google() -> AuthorizeRules {
+        Registry::builtin().load("google").unwrap().authorize
+    }
 
     #[test]
     fn valid_redirects_pass() {
@@ -67,8 +74,10 @@ mod tests {
             "http://[::1]:8080",
             "com.example.app:/oauth2redirect",
             "urn:ietf:wg:oauth:2.0:oob",
+            "postmessage",
+            "storagerelay://http/localhost:3000?id=auth81586",
         ] {
-            assert_eq!(registration_problem(uri), None, "{uri}");
+            assert_eq!(registration_problem(&google(), uri), None, "{uri}");
         }
     }
 
@@ -83,8 +92,14 @@ mod tests {
             ("https://*.example.com/cb", "wildcard"),
             ("myapp://callback", "reverse domain"),
         ] {
-            let problem = registration_problem(uri).unwrap_or_default();
+            let problem = registration_problem(&google(), uri).unwrap_or_default();
             assert!(problem.contains(why), "{uri}: {problem}");
         }
+    }
+
+    #[test]
+    fn the_2015_era_registers_plain_http() {
+        let old = Registry::builtin().load("google@2015").unwrap().authorize;
+        assert_eq!(registration_problem(&old, "http://app.example.com/cb"), None);
     }
 }

@@ -8,11 +8,12 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::catalogue::{CATALOGUE, Entry, Severity};
-use super::diagnosis::Diagnosis;
+use super::diagnosis::{Diagnosis, Symptom};
 use super::findings::Finding;
-use super::fix::Fix;
+use super::fix::{Fix, Goal};
 use super::input::{InputNote, TokenResponse};
 use super::predict::{GrantPrediction, LimitPrediction, RefreshPrediction};
+use super::response::{Observation, ResponseDiagnosis};
 use crate::provider::{ClientKind, PublishingStatus};
 
 const WIDTH: usize = 100;
@@ -34,6 +35,8 @@ struct JsonDiagnosis<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     limit: Option<LimitPrediction>,
     observed: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    symptom: Option<Symptom>,
 }
 
 /// The diagnose JSON of DESIGN.md (fields only added, never renamed).
@@ -58,6 +61,7 @@ pub fn json(diagnosis: &Diagnosis) -> String {
         refresh: diagnosis.prediction.refresh,
         limit: diagnosis.prediction.limit,
         observed: observed_json(diagnosis),
+        symptom: diagnosis.symptom,
     };
     let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
     text.push('\n');
@@ -190,73 +194,20 @@ pub fn human(diagnosis: &Diagnosis) -> String {
         );
     }
 
-    let _ = writeln!(out, "\n{}  {}", "Findings".bold(), "ranked, causes first".dimmed());
-    if diagnosis.findings.is_empty() {
-        let _ = writeln!(out, "  none");
+    if let Some(symptom) = diagnosis.symptom {
+        let _ = writeln!(out, "\n{}  {}", "Symptom".bold(), symptom_label(symptom));
     }
-    for (i, finding) in diagnosis.findings.iter().enumerate() {
-        let cause = if finding.cause {
-            " [cause]".magenta().to_string()
-        } else {
-            String::new()
-        };
-        let _ = writeln!(
-            out,
-            "  {:>2}. {} {} {}{cause}",
-            i + 1,
-            severity_label(finding.severity),
-            finding.code.bold(),
-            finding.name.dimmed()
-        );
-        for line in wrap(&finding.message, WIDTH - 8) {
-            let _ = writeln!(out, "      {line}");
-        }
-        for (j, line) in wrap(&finding.fix, WIDTH - 14).iter().enumerate() {
-            let label = if j == 0 { "fix:   " } else { "       " };
-            let _ = writeln!(out, "      {} {line}", label.green());
-        }
-        for (j, line) in wrap(&finding.source, WIDTH - 14).iter().enumerate() {
-            let label = if j == 0 { "source:" } else { "       " };
-            let _ = writeln!(out, "      {} {}", label.dimmed(), line.dimmed());
-        }
-    }
+    findings_section(&mut out, &diagnosis.findings);
 
-    let fix = &diagnosis.fix;
-    match (&fix.url, fix.changes.is_empty()) {
-        (Some(url), false) => {
-            let verified = fix.verified.as_ref().is_some_and(|v| v.every_grant());
-            let check = if verified {
-                "verified with the model: a refresh_token on the first and the repeat grant"
-                    .green()
-                    .to_string()
-            } else {
-                String::new()
-            };
-            let _ = writeln!(out, "\n{}  {check}", "Fixed URL".bold());
-            let _ = writeln!(out, "  {url}");
-            for change in &fix.changes {
-                let _ = writeln!(out, "  - {}", change.description);
-            }
-        }
-        (Some(_), true) => {
-            let _ = writeln!(
-                out,
-                "\n{}  nothing to change: the request already returns a refresh_token on every grant",
-                "Fixed URL".bold()
-            );
-        }
-        (None, _) => {
-            let _ = writeln!(
-                out,
-                "\n{}  none: {}",
-                "Fixed URL".bold(),
-                fix.reason.as_deref().unwrap_or_default()
-            );
-        }
-    }
+    fixed_url(&mut out, diagnosis);
 
     let _ = writeln!(out);
-    let verdict = if diagnosis.every_grant() {
+    let verdict = if let (true, Some(code)) = (diagnosis.every_grant(), diagnosis.symptom_explained()) {
+        format!("a refresh_token comes back on every grant, but {code} explains the reported symptom (exit 1)")
+            .red()
+            .bold()
+            .to_string()
+    } else if diagnosis.every_grant() {
         "a refresh_token comes back on every grant (exit 0)"
             .green()
             .bold()
@@ -281,6 +232,194 @@ pub fn human(diagnosis: &Diagnosis) -> String {
         );
     }
     out
+}
+
+fn findings_section(out: &mut String, findings: &[Finding]) {
+    let _ = writeln!(out, "\n{}  {}", "Findings".bold(), "ranked, causes first".dimmed());
+    if findings.is_empty() {
+        let _ = writeln!(out, "  none");
+    }
+    for (i, finding) in findings.iter().enumerate() {
+        let cause = if finding.symptom {
+            " [explains the symptom]".magenta().to_string()
+        } else if finding.cause {
+            " [cause]".magenta().to_string()
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "  {:>2}. {} {} {}{cause}",
+            i + 1,
+            severity_label(finding.severity),
+            finding.code.bold(),
+            finding.name.dimmed()
+        );
+        for line in wrap(&finding.message, WIDTH - 8) {
+            let _ = writeln!(out, "      {line}");
+        }
+        for (j, line) in wrap(&finding.fix, WIDTH - 14).iter().enumerate() {
+            let label = if j == 0 { "fix:   " } else { "       " };
+            let _ = writeln!(out, "      {} {line}", label.green());
+        }
+        for (j, line) in wrap(&finding.source, WIDTH - 14).iter().enumerate() {
+            let label = if j == 0 { "source:" } else { "       " };
+            let _ = writeln!(out, "      {} {}", label.dimmed(), line.dimmed());
+        }
+    }
+}
+
+/// The fixed URL section: the fix that keeps the app's intent, and for a request kept online
+/// the labelled fix that turns it offline.
+fn fixed_url(out: &mut String, diagnosis: &Diagnosis) {
+    let fix = &diagnosis.fix;
+    let check = |fix: &Fix| {
+        let verified = fix.verified.as_ref();
+        let text = match fix.goal {
+            Goal::RefreshTokenEveryGrant if verified.is_some_and(|v| v.every_grant()) => {
+                "verified with the model: a refresh_token on the first and the repeat grant"
+            }
+            Goal::NoError if verified.is_some_and(|v| v.first_grant.error.is_none()) => {
+                "verified with the model: no error on the first and the repeat grant"
+            }
+            _ => "",
+        };
+        text.green().to_string()
+    };
+    match (&fix.url, fix.changes.is_empty()) {
+        (Some(url), false) => {
+            let _ = writeln!(out, "\n{}  {}", "Fixed URL".bold(), check(fix));
+            if let Some(intent) = &fix.intent {
+                let _ = writeln!(out, "  {}", format!("kept online: {intent}").dimmed());
+            }
+            let _ = writeln!(out, "  {url}");
+            for change in &fix.changes {
+                let _ = writeln!(out, "  - {}", change.description);
+            }
+        }
+        (Some(_), true) => {
+            let why = match (&fix.intent, diagnosis.symptom_explained()) {
+                (_, Some(code)) => format!(
+                    "nothing to change in the request, which is not the cause: the reported symptom is explained by {code}"
+                ),
+                (Some(intent), None) => {
+                    format!("nothing to change: {intent} and the provider answers it without error")
+                }
+                (None, None) => "nothing to change: the request already returns a refresh_token on every grant".into(),
+            };
+            let _ = writeln!(out, "\n{}  {why}", "Fixed URL".bold());
+        }
+        (None, _) => {
+            let _ = writeln!(
+                out,
+                "\n{}  none: {}",
+                "Fixed URL".bold(),
+                fix.reason.as_deref().unwrap_or_default()
+            );
+        }
+    }
+    if let Some(offline) = &fix.alternative
+        && let Some(url) = &offline.url
+    {
+        let _ = writeln!(out, "\n{}  {}", "If you want a refresh_token".bold(), check(offline));
+        let _ = writeln!(
+            out,
+            "  {}",
+            "this asks for offline access; with prompt=consent the user sees a consent screen on every login".dimmed()
+        );
+        let _ = writeln!(out, "  {url}");
+        for change in &offline.changes {
+            let _ = writeln!(out, "  - {}", change.description);
+        }
+    }
+}
+
+/// The JSON for a pasted response or error page: DESIGN.md's first five keys (no grant was
+/// predicted, so both grants and the fixed URL are null), then what was read.
+pub fn response_json(diagnosis: &ResponseDiagnosis) -> String {
+    let value = json!({
+        "provider": diagnosis.provider,
+        "first_grant": null,
+        "repeat_grant": null,
+        "findings": diagnosis.findings,
+        "fixed_url": null,
+        "input": diagnosis.observation,
+        "symptom": diagnosis.symptom,
+        "next_step": diagnosis.next_step,
+    });
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The human report for a pasted response or error page.
+pub fn response_human(diagnosis: &ResponseDiagnosis) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} · provider {}",
+        "oauth-drift diagnose".bold(),
+        diagnosis.provider.bold()
+    );
+    match &diagnosis.observation {
+        Observation::TokenResponse { response } => {
+            let grant = response
+                .answered_grant
+                .as_deref()
+                .map(|g| format!(" (answers grant_type={g})"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "\n{}  token response{grant}: {}",
+                "Observed".bold(),
+                token_summary(response)
+            );
+        }
+        Observation::ErrorPage { page } => {
+            let _ = writeln!(
+                out,
+                "\n{}  Google's error page: {} {}",
+                "Observed".bold(),
+                page.status.map(|s| s.to_string()).unwrap_or_default(),
+                page.error
+            );
+        }
+    }
+    if let Some(symptom) = diagnosis.symptom {
+        let _ = writeln!(out, "  symptom: {}", symptom_label(symptom));
+    }
+    let _ = writeln!(
+        out,
+        "\n{}  {}",
+        "Prediction".bold(),
+        "none: no authorization request was given".dimmed()
+    );
+    findings_section(&mut out, &diagnosis.findings);
+    let _ = writeln!(out, "\n{}  {}", "Next".bold(), diagnosis.next_step);
+    let _ = writeln!(out);
+    let verdict = if diagnosis.exit_code() == crate::exit::OK {
+        "nothing here is wrong (exit 0)".green().bold().to_string()
+    } else {
+        "a finding explains the failure (exit 1)".red().bold().to_string()
+    };
+    let _ = writeln!(out, "{}  {verdict}", "Verdict".bold());
+    if let Some(top) = diagnosis.findings.first() {
+        let _ = writeln!(
+            out,
+            "  `oauth-drift explain {}` for the history and sources of the first finding",
+            top.code
+        );
+    }
+    out
+}
+
+fn symptom_label(symptom: Symptom) -> &'static str {
+    match symptom {
+        Symptom::NoRefreshToken => "no refresh_token",
+        Symptom::InvalidGrant => "invalid_grant on refresh",
+        Symptom::InvalidGrantAfterDays => "invalid_grant on refresh after some days",
+        Symptom::RefreshTokenRevoked => "a refresh token was revoked",
+    }
 }
 
 /// Pads text that holds color codes to a visible width.

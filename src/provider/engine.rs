@@ -740,10 +740,20 @@ impl Engine {
             (method.to_string(), c.to_string())
         });
 
-        let mut scopes: BTreeSet<String> = get("scope")
-            .split_whitespace()
-            .map(|s| self.normalize_scope(s))
-            .collect();
+        let requested: Vec<&str> = get("scope").split_whitespace().collect();
+        if let Some(spec) = &p.errors.invalid_scope
+            && requested
+                .iter()
+                .any(|s| p.authorize.rejected_scopes.iter().any(|r| r == s))
+        {
+            let (invalid, valid): (Vec<&str>, Vec<&str>) = requested
+                .iter()
+                .partition(|s| p.authorize.rejected_scopes.iter().any(|r| r == *s));
+            let valid: Vec<String> = valid.iter().map(|s| self.normalize_scope(s)).collect();
+            let value = format!("{{valid=[{}], invalid=[{}]}}", valid.join(", "), invalid.join(", "));
+            return Err(page(spec, "scope", &value));
+        }
+        let mut scopes: BTreeSet<String> = requested.iter().map(|s| self.normalize_scope(s)).collect();
         if scopes.len() > limits.scopes {
             let more = format!("more than {} scopes", limits.scopes);
             return Err(page(&p.errors.invalid_length, "scope", &more));

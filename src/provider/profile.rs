@@ -102,6 +102,31 @@ pub struct AuthorizeRules {
     /// one gets a warning with a "did you mean"; empty: the profile does not say, no warning.
     #[serde(default)]
     pub parameters: Vec<String>,
+    /// Scopes the provider refuses outright with `errors.invalid_scope` (Google: the OpenID
+    /// Connect `offline_access`).
+    #[serde(default)]
+    pub rejected_scopes: Vec<String>,
+    /// Redirect URIs the provider's own JavaScript libraries send instead of a registered URI
+    /// (an entry ending in `://` is a scheme prefix). A request with one is not checked against
+    /// the registration rules below.
+    #[serde(default)]
+    pub special_redirect_uris: Vec<String>,
+    /// Whether a redirect URI must be https (plain http only for loopback) to be registered.
+    #[serde(default)]
+    pub redirect_https_required: bool,
+}
+
+impl AuthorizeRules {
+    /// Whether `uri` is one of the provider's own special redirect values.
+    pub fn is_special_redirect(&self, uri: &str) -> bool {
+        self.special_redirect_uris.iter().any(|special| {
+            if special.ends_with("://") {
+                uri.len() >= special.len() && uri[..special.len()].eq_ignore_ascii_case(special)
+            } else {
+                uri == special
+            }
+        })
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -245,6 +270,10 @@ pub struct ErrorCatalogue {
     pub revoke_invalid_token: ErrorSpec,
     pub revoke_missing_token: ErrorSpec,
     pub userinfo_invalid_token: ErrorSpec,
+    /// A scope in `authorize.rejected_scopes` was requested; `{value}` is filled with the
+    /// valid and invalid scopes as Google lists them.
+    #[serde(default)]
+    pub invalid_scope: Option<ErrorSpec>,
 }
 
 /// Why a profile could not be loaded.

@@ -444,8 +444,9 @@ mod tests {
 
     #[test]
     fn many_urls_are_read_in_linear_work() {
-        // 1.6 MB of URLs: searching every scheme again from each URL's end examined about
-        // (URLs × text length) bytes here, some 10^11; each byte is now looked at a few times
+        // 1.6 MB of URLs: searching each scheme again from every URL's end examined about
+        // 8,000 URLs × 3 absent schemes × 0.8 MB on average, some 2×10^10 bytes, here; each
+        // byte is now looked at a few times
         let line = "https://accounts.google.com/o/oauth2/v2/auth?client_id=1.apps.googleusercontent.com&redirect_uri=https%3A%2F%2Fa.example%2Fcb&response_type=code&scope=email&access_type=offline\n";
         let text = line.repeat(1_600_000 / line.len());
         let (found, work) = extract_counted(&text, &[]);

@@ -138,6 +138,22 @@ impl AuthRequest {
         }
     }
 
+    /// Google's error page in pasted text, decoded from its `authError` parameter.
+    pub fn error_page(text: &str, endpoints: &ProviderEndpoints) -> Option<crate::diagnose::AuthError> {
+        if !endpoints.is_google() {
+            return None;
+        }
+        paste::extract(text, endpoints.hosts()).iter().find_map(|candidate| {
+            let url = url::Url::parse(&candidate.text).ok()?;
+            let host = url.host_str()?;
+            if !endpoints.owns_host(host) || !url.path().starts_with("/signin/oauth/error") {
+                return None;
+            }
+            let (_, value) = url.query_pairs().find(|(k, _)| k == "authError")?;
+            crate::diagnose::AuthError::decode(&value)
+        })
+    }
+
     /// Parses one URL as an authorization request to the provider.
     pub fn from_url(text: &str, endpoints: &ProviderEndpoints, notes: Vec<InputNote>) -> Result<Self, InputError> {
         Self::parse(text, endpoints, notes, true)
@@ -208,7 +224,10 @@ impl AuthRequest {
                 .collect();
             params.retain(|p| !SIGN_IN_INTERNAL.contains(&p.name.as_str()));
             if !params.iter().any(|p| p.name == "client_id") {
-                return Err(not_authorize());
+                return Err(InputError::SignInPageOnly {
+                    path: path.clone(),
+                    authorize_url: endpoints.authorize_url.clone(),
+                });
             }
             notes.push(InputNote::SignInPage { path: path.clone() });
             if !dropped.is_empty() {

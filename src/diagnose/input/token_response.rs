@@ -26,6 +26,10 @@ pub struct TokenResponse {
     pub error_description: Option<String>,
     /// Every field name, sorted.
     pub fields: Vec<String>,
+    /// The grant it answered (`refresh_token`, `authorization_code`), when the pasted text
+    /// shows the request too (a curl or log excerpt with `grant_type=`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answered_grant: Option<String>,
 }
 
 impl TokenResponse {
@@ -36,7 +40,14 @@ impl TokenResponse {
 
     /// Parses a token response: JSON, optionally after an HTTP status line and headers.
     pub fn parse(path: &Path, text: &str) -> Result<Self, InputError> {
+        let answered_grant = grant_type(text);
         let mut body = text.trim_start_matches('\u{feff}').trim();
+        if !body.starts_with(['{', '[', '<']) && !body.starts_with("HTTP/") {
+            // a log or curl excerpt: the response is the last JSON object in it
+            if let Some(start) = body.rfind("\n{").map(|i| i + 1).or_else(|| body.find('{')) {
+                body = body[start..].trim();
+            }
+        }
         if body.is_empty() {
             return Err(InputError::EmptyFile { path: path.to_owned() });
         }
@@ -62,7 +73,8 @@ impl TokenResponse {
                 reason: "the JSON is not an object".into(),
             });
         };
-        let response = Self::from_map(&map);
+        let mut response = Self::from_map(&map);
+        response.answered_grant = answered_grant;
         if !response.access_token && !response.refresh_token && response.error.is_none() {
             return Err(InputError::NotTokenResponse {
                 path: path.to_owned(),
@@ -96,6 +108,7 @@ impl TokenResponse {
             error: text("error"),
             error_description: text("error_description").map(|d| scrub(&d, &secrets)),
             fields,
+            answered_grant: None,
         }
     }
 }
@@ -107,6 +120,20 @@ impl TokenResponse {
         self.error_description = self.error_description.map(|d| scrub(&d, secrets));
         self
     }
+}
+
+/// The `grant_type` a pasted request shows (`grant_type=refresh_token`, `"grant_type": "…"`).
+fn grant_type(text: &str) -> Option<String> {
+    let at = text.find("grant_type")?;
+    let rest = text[at + "grant_type".len()..].trim_start_matches(['"', '\'', ' ', ':', '=']);
+    let value: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | ':' | '-' | '.'))
+        .collect();
+    ["refresh_token", "authorization_code"]
+        .into_iter()
+        .find(|g| value == *g)
+        .map(str::to_string)
 }
 
 fn scrub(text: &str, secrets: &[String]) -> String {
@@ -132,6 +159,13 @@ mod tests {
         assert!(!response.refresh_token && response.access_token);
         assert_eq!(response.expires_in, Some(3599));
         assert!(!format!("{response:?}").contains("ya29.secret"));
+    }
+
+    #[test]
+    fn a_curl_excerpt_says_which_grant_the_response_answered() {
+        let response = parse("$ curl -d grant_type=refresh_token -d refresh_token=x https://oauth2.googleapis.com/token\n{\"access_token\":\"a\",\"expires_in\":3599}").unwrap();
+        assert_eq!(response.answered_grant.as_deref(), Some("refresh_token"));
+        assert!(!response.refresh_token);
     }
 
     #[test]

@@ -48,10 +48,10 @@ fn garbage_empty_and_wrong_hosts_are_refused() {
     refused(
         &[
             "diagnose",
-            "https://accounts.google.com/signin/oauth/error?authError=ChVyZWRpcmVjdF91cmlfbWlzbWF0Y2g",
+            "https://accounts.google.com/signin/oauth/error?authError=not-a-protobuf",
         ],
         &[],
-        "this is Google's error page",
+        "this is Google's error page, and its authError parameter is missing or unreadable",
     );
     refused(
         &["diagnose", "https://oauth2.googleapis.com/token"],
@@ -155,10 +155,14 @@ fn explain_knows_every_code_and_suggests_the_closest() {
     let output = oauth_drift(dir.path(), &["explain", "approval-prompt-ignored", "--format", "json"]);
     let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(json["code"], "OD103");
+    // a letter O typed for a zero is forgiven (docs/diagnose.md promises it)
+    let output = oauth_drift(dir.path(), &["explain", "OD1O3"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(stdout(&output).starts_with("OD103 approval-prompt-ignored"));
     refused(
-        &["explain", "OD1O3"],
+        &["explain", "OD1033"],
         &[],
-        "unknown finding code `OD1O3`; did you mean `OD103`?",
+        "unknown finding code `OD1033`; did you mean `OD103`?",
     );
     refused(
         &["explain", "approval-promt-ignored"],
@@ -224,6 +228,12 @@ fn no_input_makes_the_library_panic() {
             pasted: Some(text.clone()),
             ..Default::default()
         };
+        if let Ok(oauth_drift::diagnose::Outcome::Response(response)) =
+            oauth_drift::diagnose::diagnose_any(&input, &options, &registry)
+        {
+            let _ = oauth_drift::diagnose::render::response_human(&response);
+            let _ = oauth_drift::diagnose::render::response_json(&response);
+        }
         if let Ok(diagnosis) = diagnose(&input, &options, &registry) {
             let _ = oauth_drift::diagnose::render::human(&diagnosis);
             let _ = oauth_drift::diagnose::render::json(&diagnosis);

@@ -2,6 +2,7 @@
 //! scenario emission through the binary, and the docs generated from the catalogue.
 
 mod bad_input;
+mod classes;
 mod cli;
 mod docs;
 mod emit;

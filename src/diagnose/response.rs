@@ -1,0 +1,444 @@
+//! What people paste that is not an authorization request: a token endpoint response (a
+//! refresh answered without refresh_token, an `invalid_grant`), or the URL of Google's error
+//! page. No grant can be predicted from these; the answer says what they mean in the
+//! provider's terms (its error catalogue and lifetime rules) and what to paste for a fix.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Serialize;
+
+use super::diagnosis::Symptom;
+use super::findings::{Finding, invalid_grant_causes, standalone};
+use super::input::TokenResponse;
+use crate::provider::{ErrorSpec, Profile};
+
+/// Google's error page, decoded from its `authError` parameter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuthError {
+    pub error: String,
+    pub description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u64>,
+    /// The request details the page lists (`redirect_uri=…`).
+    pub details: Vec<(String, String)>,
+    /// The longer text shown to the app's developer, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub developer_message: Option<String>,
+}
+
+impl AuthError {
+    /// Decodes `authError`: base64url of a protobuf message whose field 1 is the error code, 2 the
+    /// description, 4 the HTTP status, 5 the request details (name, value) and 6 a message for
+    /// the developer (its field 2). Observed in public reports (onyx-dot-app/onyx #7854,
+    /// AlistGo/alist #3259); Google documents none of it, so unknown fields are skipped.
+    pub fn decode(value: &str) -> Option<Self> {
+        let trimmed = value.trim_end_matches('=');
+        let bytes = URL_SAFE_NO_PAD
+            .decode(trimmed)
+            .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(trimmed))
+            .ok()?;
+        let fields = protobuf_fields(&bytes)?;
+        let text = |field: u64| {
+            fields.iter().find_map(|(f, v)| match v {
+                Wire::Bytes(b) if *f == field => Some(String::from_utf8_lossy(b).into_owned()),
+                _ => None,
+            })
+        };
+        let error = text(1)?;
+        if error.is_empty() || !error.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+            return None;
+        }
+        let status = fields.iter().find_map(|(f, v)| match v {
+            Wire::Varint(n) if *f == 4 => Some(*n),
+            _ => None,
+        });
+        let details = fields
+            .iter()
+            .filter_map(|(f, v)| match v {
+                Wire::Bytes(b) if *f == 5 => {
+                    let inner = protobuf_fields(b)?;
+                    let get = |n: u64| {
+                        inner.iter().find_map(|(f, v)| match v {
+                            Wire::Bytes(b) if *f == n => Some(String::from_utf8_lossy(b).into_owned()),
+                            _ => None,
+                        })
+                    };
+                    Some((get(1)?, get(2).unwrap_or_default()))
+                }
+                _ => None,
+            })
+            .collect();
+        let developer_message = fields.iter().find_map(|(f, v)| match v {
+            Wire::Bytes(b) if *f == 6 => protobuf_fields(b)?.into_iter().find_map(|(f, v)| match v {
+                Wire::Bytes(b) if f == 2 => Some(String::from_utf8_lossy(&b).into_owned()),
+                _ => None,
+            }),
+            _ => None,
+        });
+        Some(Self {
+            error,
+            description: text(2).unwrap_or_default(),
+            status,
+            details,
+            developer_message,
+        })
+    }
+}
+
+enum Wire {
+    Varint(u64),
+    Bytes(Vec<u8>),
+}
+
+/// The top-level fields of a protobuf message; `None` if it is not one.
+fn protobuf_fields(bytes: &[u8]) -> Option<Vec<(u64, Wire)>> {
+    let mut fields = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let key = varint(bytes, &mut i)?;
+        let (field, wire) = (key >> 3, key & 7);
+        match wire {
+            0 => fields.push((field, Wire::Varint(varint(bytes, &mut i)?))),
+            1 => i = i.checked_add(8).filter(|&e| e <= bytes.len())?,
+            2 => {
+                let len = usize::try_from(varint(bytes, &mut i)?).ok()?;
+                let end = i.checked_add(len).filter(|&e| e <= bytes.len())?;
+                fields.push((field, Wire::Bytes(bytes[i..end].to_vec())));
+                i = end;
+            }
+            5 => i = i.checked_add(4).filter(|&e| e <= bytes.len())?,
+            _ => return None,
+        }
+    }
+    Some(fields)
+}
+
+fn varint(bytes: &[u8], i: &mut usize) -> Option<u64> {
+    let mut value = 0u64;
+    for shift in (0..64).step_by(7) {
+        let byte = *bytes.get(*i)?;
+        *i += 1;
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return Some(value);
+        }
+    }
+    None
+}
+
+/// What was pasted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Observation {
+    /// A token endpoint response (a pasted one, or `--token-response` without a URL).
+    TokenResponse { response: TokenResponse },
+    /// The URL of Google's error page.
+    ErrorPage { page: AuthError },
+}
+
+/// The answer for a response or an error page: findings only, no prediction.
+#[derive(Debug, Clone)]
+pub struct ResponseDiagnosis {
+    pub provider: String,
+    pub observation: Observation,
+    pub symptom: Option<Symptom>,
+    pub findings: Vec<Finding>,
+    /// What to paste to get a verified fixed URL.
+    pub next_step: String,
+}
+
+impl ResponseDiagnosis {
+    /// 1 when a finding explains a failure, 0 when the response is fine as it is.
+    pub fn exit_code(&self) -> u8 {
+        if self.findings.iter().any(|f| f.cause) {
+            crate::exit::DRIFT
+        } else {
+            crate::exit::OK
+        }
+    }
+}
+
+/// The profile's errors with the finding each one is explained by.
+fn authorize_errors(profile: &Profile) -> Vec<(&ErrorSpec, &'static str, &'static str)> {
+    let e = &profile.errors;
+    let mut errors = vec![
+        (&e.conflict_params, "", "OD101"),
+        (&e.invalid_prompt, "", "OD105"),
+        (&e.prompt_none_combined, "", "OD106"),
+        (&e.oob_blocked, "", "OD140"),
+        (&e.redirect_uri_mismatch, "", "OD142"),
+        (&e.missing_response_type, "", "OD121"),
+        (&e.missing_param, "", "OD121"),
+        (&e.missing_code_challenge, "", "OD132"),
+        (&e.invalid_value, "approval_prompt", "OD102"),
+        (&e.invalid_value, "access_type", "OD111"),
+        (&e.invalid_value, "code_challenge_method", "OD130"),
+    ];
+    if let Some(spec) = &e.invalid_scope {
+        errors.push((spec, "", "OD114"));
+    }
+    errors
+}
+
+/// The token endpoint errors of the profile, named for a reader.
+fn token_errors(profile: &Profile) -> Vec<(&ErrorSpec, &'static str)> {
+    let e = &profile.errors;
+    vec![
+        (&e.refresh_invalid, "a refresh token that expired or was revoked"),
+        (&e.code_reused, "an authorization code used a second time"),
+        (&e.code_expired, "an expired authorization code"),
+        (&e.code_wrong_client, "a code issued to another client"),
+        (&e.malformed_code, "a malformed code"),
+        (&e.missing_code_verifier, "a PKCE code without code_verifier"),
+        (&e.invalid_code_verifier, "a wrong code_verifier"),
+        (&e.verifier_not_needed, "a code_verifier for a request without PKCE"),
+        (
+            &e.token_redirect_mismatch,
+            "a redirect_uri other than the authorization request's",
+        ),
+        (&e.wrong_client_secret, "a wrong client secret"),
+        (&e.token_unknown_client, "an unknown client"),
+        (&e.refresh_wrong_client, "a refresh token of another client"),
+        (&e.unsupported_grant_type, "an unknown grant_type"),
+    ]
+}
+
+/// Whether `text` is what `template` gives for some `{param}`/`{value}` (text may go on after
+/// it: Google's pages add a sentence on what to do).
+fn matches_template(template: &str, param: &str, text: &str) -> bool {
+    let template = template.replace("{param}", param).replace("{redirect_uri}", "{value}");
+    let mut pieces = template.split("{value}");
+    let Some(first) = pieces.next() else { return false };
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    for piece in pieces {
+        let Some(at) = rest.find(piece) else { return false };
+        rest = &rest[at + piece.len()..];
+    }
+    true
+}
+
+/// Explains a token endpoint response.
+pub fn token_response(profile: &Profile, response: TokenResponse, symptom: Option<Symptom>) -> ResponseDiagnosis {
+    let symptom = symptom.or_else(|| Symptom::of(&response));
+    let provider = profile.id.clone();
+    let mut findings = Vec::new();
+    let refresh = response.answered_grant.as_deref() == Some("refresh_token");
+    let exchange = response.answered_grant.as_deref() == Some("authorization_code");
+    let mut next_step = "nothing: the response is as expected".to_string();
+    if let Some(error) = &response.error {
+        let description = response.error_description.clone().unwrap_or_default();
+        let known: Vec<&str> = token_errors(profile)
+            .into_iter()
+            .filter(|(spec, _)| spec.error == *error && matches_template(&spec.description, "", &description))
+            .map(|(_, label)| label)
+            .collect();
+        let refresh_failed = refresh
+            || (!exchange
+                && error == "invalid_grant"
+                && matches_template(&profile.errors.refresh_invalid.description, "", &description));
+        if error == "invalid_grant" && refresh_failed {
+            let symptom = symptom.filter(|s| s.is_invalid_grant() || *s == Symptom::RefreshTokenRevoked);
+            findings.push(standalone(
+                "OD171",
+                invalid_grant_causes(profile, symptom.unwrap_or(Symptom::InvalidGrant)),
+                None,
+                true,
+                true,
+            ));
+            next_step =
+                "to rank the causes for your request, run diagnose with its authorization URL and --symptom".into();
+        } else {
+            let what = if known.is_empty() {
+                "the model has no such error; it is not one of the provider's documented or observed answers"
+                    .to_string()
+            } else {
+                format!("the model answers this for {}", known.join(", or "))
+            };
+            findings.push(standalone(
+                "OD172",
+                format!("the token endpoint answered {error}: \"{description}\"; {what}"),
+                None,
+                true,
+                symptom.is_some(),
+            ));
+            next_step = "paste the token request (grant_type and the parameters, without secrets) or run the flow against `oauth-drift serve` to see which step differs".into();
+        }
+    } else if response.access_token && !response.refresh_token {
+        let rotates = profile.refresh_token.rotation;
+        if refresh && !rotates {
+            findings.push(standalone(
+                "OD160",
+                format!(
+                    "this response answers a refresh (grant_type=refresh_token): `{provider}` does not rotate refresh tokens, so no refresh_token in it is normal; keep the stored one"
+                ),
+                None,
+                false,
+                false,
+            ));
+        } else if refresh {
+            findings.push(standalone(
+                "OD160",
+                format!(
+                    "this response answers a refresh, and `{provider}` rotates refresh tokens: it should carry the new one; the stored token may be spent"
+                ),
+                Some("Store the refresh_token of every refresh response; the old one stops working.".into()),
+                true,
+                symptom.is_some(),
+            ));
+        } else {
+            if !exchange && !rotates {
+                findings.push(standalone(
+                    "OD160",
+                    format!(
+                        "if this response answers a refresh (grant_type=refresh_token), no refresh_token is normal: `{provider}` does not rotate them; keep the stored one"
+                    ),
+                    None,
+                    false,
+                    false,
+                ));
+            }
+            findings.push(standalone(
+                "OD180",
+                "if this response answers a code exchange, the authorization request that produced the code decides whether a refresh_token comes back (offline access, a consent screen); the response alone cannot say which".into(),
+                Some("Run diagnose with the authorization URL and this file: `oauth-drift diagnose URL --token-response FILE`.".into()),
+                true,
+                symptom == Some(Symptom::NoRefreshToken),
+            ));
+            next_step = "the authorization URL: `oauth-drift diagnose URL --token-response FILE`".into();
+        }
+    } else if let (Some(seconds), Some(testing)) = (
+        response.refresh_token_expires_in,
+        profile.refresh_token.testing_expiry_seconds,
+    ) && seconds == testing
+    {
+        findings.push(standalone(
+            "OD170",
+            format!(
+                "refresh_token_expires_in: {seconds} is the Testing-status lifetime: this refresh token stops working 7 days after consent"
+            ),
+            None,
+            true,
+            symptom.is_some_and(Symptom::is_invalid_grant),
+        ));
+        next_step = "publish the app (In production) and authorize again".into();
+    }
+    sort(&mut findings);
+    ResponseDiagnosis {
+        provider,
+        observation: Observation::TokenResponse { response },
+        symptom,
+        findings,
+        next_step,
+    }
+}
+
+/// Explains Google's error page.
+pub fn error_page(profile: &Profile, page: AuthError, symptom: Option<Symptom>) -> ResponseDiagnosis {
+    let details: Vec<String> = page.details.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let status = page.status.map(|s| format!("{s} ")).unwrap_or_default();
+    let mut message = format!(
+        "Google's error page says: Error {status}{}: \"{}\"",
+        page.error, page.description
+    );
+    if !details.is_empty() {
+        message.push_str(&format!(" (request details: {})", details.join(", ")));
+    }
+    if let Some(developer) = &page.developer_message {
+        message.push_str(&format!("; to the developer: \"{developer}\""));
+    }
+    let mut findings = vec![standalone("OD181", message, None, true, symptom.is_some())];
+    for (spec, param, code) in authorize_errors(profile) {
+        let texts = [
+            page.description.as_str(),
+            page.developer_message.as_deref().unwrap_or_default(),
+        ];
+        let param_ok =
+            param.is_empty() || page.details.iter().any(|(k, _)| k == param) || page.description.contains(param);
+        if spec.error == page.error
+            && param_ok
+            && texts.iter().any(|t| matches_template(&spec.description, param, t))
+            && !findings.iter().any(|f| f.code == code)
+        {
+            let entry = super::catalogue::entry(code);
+            findings.push(standalone(
+                code,
+                format!("the model gives this error for: {}", entry.title),
+                None,
+                true,
+                false,
+            ));
+        }
+    }
+    sort(&mut findings);
+    ResponseDiagnosis {
+        provider: profile.id.clone(),
+        observation: Observation::ErrorPage { page },
+        symptom,
+        findings,
+        next_step: "the authorization URL that led to this page (the app's log, or the first request to accounts.google.com in the browser's Network panel with \"Preserve log\"), for a verified fixed URL".into(),
+    }
+}
+
+fn sort(findings: &mut [Finding]) {
+    findings
+        .sort_by(|a, b| (!a.symptom, !a.cause, a.severity, a.code).cmp(&(!b.symptom, !b.cause, b.severity, b.code)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::Registry;
+
+    #[test]
+    fn an_error_page_from_a_public_report_is_decoded() {
+        // AlistGo/alist #3259 (2023), the OOB block; the Chinese user-facing text is field 2
+        let page = AuthError::decode("Cg9pbnZhbGlkX3JlcXVlc3QS3gEK5oKo5peg5rOV55m75b2V5q2k5bqU55So77yM5Zug5Li65a6D5LiN56ym5ZCIIEdvb2dsZSDkuLrkv53pmpzlupTnlKjlronlhajogIzliLblrprnmoQgT0F1dGggMi4wIOaUv-etlueahOinhOWumuOAggoK5oKo5Y-v5Lul6YCa55-l5bqU55So5byA5Y-R6ICF77yM6K6p5YW25LqG6Kej6K-l5bqU55So5LiN56ym5ZCI5LiA6aG55oiW5aSa6aG5IEdvb2dsZSDpqozor4Hop4TliJnjgIIKICAaM2h0dHBzOi8vc3VwcG9ydC5nb29nbGUuY29tL2FjY291bnRzL2Fuc3dlci8xMjM3OTM4NCCQAyopCgxyZWRpcmVjdF91cmkSGXVybjppZXRmOndnOm9hdXRoOjIuMDpvb2IyowIIARLNAVRoZSBvdXQtb2YtYmFuZCAoT09CKSBmbG93IGhhcyBiZWVuIGJsb2NrZWQgaW4gb3JkZXIgdG8ga2VlcCB1c2VycyBzZWN1cmUuIEZvbGxvdyB0aGUgT3V0LW9mLUJhbmQgKE9PQikgZmxvdyBtaWdyYXRpb24gZ3VpZGUgbGlua2VkIGluIHRoZSBkZXZlbG9wZXIgZG9jcyBiZWxvdyB0byBtaWdyYXRlIHlvdXIgYXBwIHRvIGFuIGFsdGVybmF0aXZlIG1ldGhvZC4aT2h0dHBzOi8vZGV2ZWxvcGVycy5nb29nbGUuY29tL2lkZW50aXR5L3Byb3RvY29scy9vYXV0aDIvcmVzb3VyY2VzL29vYi1taWdyYXRpb24").unwrap();
+        assert_eq!(page.error, "invalid_request");
+        assert_eq!(page.status, Some(400));
+        assert_eq!(
+            page.details,
+            [("redirect_uri".to_string(), "urn:ietf:wg:oauth:2.0:oob".to_string())]
+        );
+        assert!(
+            page.developer_message
+                .unwrap()
+                .starts_with("The out-of-band (OOB) flow has been blocked")
+        );
+        let profile = Registry::builtin().load("google").unwrap();
+        let codes: Vec<&str> = error_page(&profile, AuthError::decode("Cg9pbnZhbGlkX3JlcXVlc3QS3gEK5oKo5peg5rOV55m75b2V5q2k5bqU55So77yM5Zug5Li65a6D5LiN56ym5ZCIIEdvb2dsZSDkuLrkv53pmpzlupTnlKjlronlhajogIzliLblrprnmoQgT0F1dGggMi4wIOaUv-etlueahOinhOWumuOAggoK5oKo5Y-v5Lul6YCa55-l5bqU55So5byA5Y-R6ICF77yM6K6p5YW25LqG6Kej6K-l5bqU55So5LiN56ym5ZCI5LiA6aG55oiW5aSa6aG5IEdvb2dsZSDpqozor4Hop4TliJnjgIIKICAaM2h0dHBzOi8vc3VwcG9ydC5nb29nbGUuY29tL2FjY291bnRzL2Fuc3dlci8xMjM3OTM4NCCQAyopCgxyZWRpcmVjdF91cmkSGXVybjppZXRmOndnOm9hdXRoOjIuMDpvb2IyowIIARLNAVRoZSBvdXQtb2YtYmFuZCAoT09CKSBmbG93IGhhcyBiZWVuIGJsb2NrZWQgaW4gb3JkZXIgdG8ga2VlcCB1c2VycyBzZWN1cmUuIEZvbGxvdyB0aGUgT3V0LW9mLUJhbmQgKE9PQikgZmxvdyBtaWdyYXRpb24gZ3VpZGUgbGlua2VkIGluIHRoZSBkZXZlbG9wZXIgZG9jcyBiZWxvdyB0byBtaWdyYXRlIHlvdXIgYXBwIHRvIGFuIGFsdGVybmF0aXZlIG1ldGhvZC4aT2h0dHBzOi8vZGV2ZWxvcGVycy5nb29nbGUuY29tL2lkZW50aXR5L3Byb3RvY29scy9vYXV0aDIvcmVzb3VyY2VzL29vYi1taWdyYXRpb24").unwrap(), None)
+            .findings
+            .iter()
+            .map(|f| f.code)
+            .collect();
+        assert!(codes.contains(&"OD181") && codes.contains(&"OD140"), "{codes:?}");
+    }
+
+    #[test]
+    fn garbage_is_not_an_error_page() {
+        assert_eq!(AuthError::decode("not base64 at all!"), None);
+        assert_eq!(AuthError::decode("AAAA"), None);
+        assert_eq!(AuthError::decode("/////w"), None);
+    }
+
+    #[test]
+    fn templates_match_with_their_placeholders_filled() {
+        assert!(matches_template(
+            "Invalid parameter value for {param}: '{value}' is not valid",
+            "approval_prompt",
+            "Invalid parameter value for approval_prompt: 'auto' is not valid"
+        ));
+        assert!(!matches_template(
+            "Invalid parameter value for {param}: '{value}' is not valid",
+            "access_type",
+            "Invalid parameter value for approval_prompt: 'auto' is not valid"
+        ));
+        assert!(matches_template("Bad Request", "", "Bad Request"));
+        assert!(!matches_template(
+            "Bad Request",
+            "",
+            "Token has been expired or revoked."
+        ));
+    }
+}
