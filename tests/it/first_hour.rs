@@ -454,3 +454,56 @@ fn skipped_probes_are_one_line_per_reason_and_verbose_names_them() {
         "one row per reason in the summary: {stdout}"
     );
 }
+
+#[test]
+fn on_a_terminal_probe_shows_what_it_waits_for_and_each_case_as_it_is_decided() {
+    // `script` (util-linux, essential on Debian) gives the command a terminal
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let command = format!(
+        "{} probe --issuer http://127.0.0.1:{port} --provider google --kind discovery --deadline 3s",
+        env!("CARGO_BIN_EXE_oauth-drift")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut script = std::process::Command::new("script");
+    script.args(["-qec", &command, "/dev/null"]).current_dir(dir.path());
+    for (name, _) in std::env::vars() {
+        if name.starts_with("OAUTH_DRIFT_") || name == "CI" {
+            script.env_remove(name);
+        }
+    }
+    let (code, terminal, _) = run(&mut script);
+    assert_eq!(code, 3, "{terminal}");
+    assert!(terminal.contains("decided"), "a progress line: {terminal}");
+    assert!(
+        terminal.contains("connection refused; attempt 2 in"),
+        "the wait before a retry: {terminal}"
+    );
+    assert!(
+        terminal.contains(" inconclusive discovery: 127-0-0-1"),
+        "the case as soon as it is decided: {terminal}"
+    );
+}
+
+#[test]
+fn the_readme_quick_start_output_is_the_real_output() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let quick = &readme[readme.find("## Quick start").unwrap()..];
+    let start = quick.find("A green `run` is short").unwrap();
+    let block = &quick[start..];
+    let block = &block[block.find("```\n").unwrap() + 4..];
+    let block = &block[..block.find("```").unwrap()];
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, _) = run(&mut oauth_drift(dir.path(), &["run"]));
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = stdout.lines().collect();
+    for line in block.lines().filter(|l| l.trim() != "…") {
+        assert!(
+            lines.contains(&line),
+            "README line {line:?} is not in the output:\n{stdout}"
+        );
+    }
+}
