@@ -34,15 +34,21 @@ pub fn render(report: &Report, detail: Detail) -> String {
             .iter()
             .all(|c| c.outcome == Outcome::Pass && c.known_drift.is_none());
         if quiet && !detail.verbose {
-            let file = &group[0].file;
-            if file.is_empty() {
-                let _ = writeln!(out, "{} {}", badge(Outcome::Pass), group[0].name);
+            let first = group[0];
+            if first.file.is_empty() {
+                let _ = writeln!(out, "{} {}", badge(Outcome::Pass), first.name);
             } else {
+                // a live probe says which kind of probe ran the file's cases
+                let kind = first
+                    .live
+                    .as_ref()
+                    .map(|live| format!("{}: ", live.kind))
+                    .unwrap_or_default();
                 let _ = writeln!(
                     out,
-                    "{} {}  {}",
+                    "{} {kind}{}  {}",
                     badge(Outcome::Pass),
-                    file,
+                    first.file,
                     super::count(group.len(), "case").dimmed()
                 );
             }
@@ -88,7 +94,13 @@ fn files(report: &Report) -> Vec<Vec<&CaseReport>> {
     let mut groups: Vec<Vec<&CaseReport>> = Vec::new();
     for case in report.cases.iter().filter(|c| c.outcome != Outcome::Skipped) {
         match groups.last_mut() {
-            Some(group) if !case.file.is_empty() && group[0].file == case.file => group.push(case),
+            Some(group)
+                if !case.file.is_empty()
+                    && group[0].file == case.file
+                    && group[0].live.as_ref().map(|l| &l.kind) == case.live.as_ref().map(|l| &l.kind) =>
+            {
+                group.push(case)
+            }
             _ => groups.push(vec![case]),
         }
     }
