@@ -158,6 +158,9 @@ pub async fn probe(args: ProbeArgs, global: &GlobalArgs, registry: Registry) -> 
     };
     report.input_errors = input_errors;
     report.notes.extend(chosen);
+    if let Some(policy) = &options.snapshots {
+        output::accepted(&mut report, policy, false, "oauth-drift probe");
+    }
     report.warnings = warnings;
     output::conclude(
         report,
