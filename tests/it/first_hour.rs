@@ -507,3 +507,39 @@ fn the_readme_quick_start_output_is_the_real_output() {
         );
     }
 }
+
+#[test]
+fn scripts_test_says_what_it_would_install_and_without_root_or_sudo_prints_the_command_and_stops() {
+    // a PATH with no curl and no sudo, and an `id` that says "not root": the script must
+    // explain, print the exact command and stop before changing anything
+    let bin = tempfile::tempdir().unwrap();
+    std::fs::write(bin.path().join("id"), "#!/bin/sh\necho 1000\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(bin.path().join("id"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        for tool in ["dirname", "python3"] {
+            let real = ["/usr/bin", "/bin"]
+                .iter()
+                .map(|d| std::path::Path::new(d).join(tool))
+                .find(|p| p.exists())
+                .unwrap_or_else(|| panic!("{tool} is installed"));
+            std::os::unix::fs::symlink(real, bin.path().join(tool)).unwrap();
+        }
+    }
+    let (code, stdout, stderr) = run(std::process::Command::new("/bin/bash")
+        .arg(root().join("scripts/test"))
+        .env("PATH", bin.path())
+        .env_remove("CARGO_TARGET_DIR"));
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("the tests need these, which are not installed yet")
+            && stdout.contains("  - curl (Debian): the scripted browser of the probe tests"),
+        "what and why, before anything: {stdout}"
+    );
+    assert!(
+        stderr.contains("not root and no sudo")
+            && stderr.contains("apt-get update && apt-get install -y --no-install-recommends curl"),
+        "{stderr}"
+    );
+}
