@@ -326,6 +326,22 @@ fn a_typo_in_an_authorize_parameter_is_warned_about_with_a_suggestion() {
         run.stdout
     );
     project.write(
+        "scenarios/twice.yaml",
+        &format!("{text}{}", &text[text.find("  - authorize").unwrap()..]),
+    );
+    let run = project.run(&["run", "scenarios/twice.yaml", "--no-snapshots"]);
+    assert_eq!(
+        run.stdout.matches("warning:").count(),
+        1,
+        "one line per parameter: {}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("warning: 2 steps (scenarios/twice.yaml:3, scenarios/twice.yaml:5): unknown authorization parameter `acess_type`"),
+        "{}",
+        run.stdout
+    );
+    project.write(
         "scenarios/typo.yaml",
         &format!("unknown_parameters: [acess_type]\n{text}"),
     );
