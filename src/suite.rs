@@ -146,11 +146,12 @@ pub fn load_corpus(corpus: &Corpus, registry: &Registry, filter: Option<&str>) -
 /// provider profile does not list (`authorize.parameters`), unless the scenario lists it
 /// under `unknown_parameters:`. A typo such as `acess_type` is otherwise sent silently and
 /// ignored, so offline access is never asked for.
-fn parameter_warnings(cases: &[Case], registry: &Registry) -> Vec<String> {
+/// (`run --provider` and `probe` set a case's provider after loading: they call it again.)
+pub fn parameter_warnings(cases: &[Case], registry: &Registry) -> Vec<String> {
     use crate::scenario::{Action, AxisValue};
     let mut profiles = std::collections::HashMap::new();
-    let mut warnings = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    // (parameter, provider) → the places that send it, in order, each once
+    let mut found: Vec<((String, String, String), Vec<String>)> = Vec::new();
     for case in cases {
         let Some(profile) = profiles
             .entry(case.provider.clone())
@@ -184,21 +185,41 @@ fn parameter_warnings(cases: &[Case], registry: &Registry) -> Vec<String> {
                     continue;
                 }
                 let line = case.scenario.step_lines.get(index).copied().unwrap_or(1);
-                let path = display_path(&case.scenario.path);
-                if !seen.insert((path.clone(), line, name.to_string(), case.provider.clone())) {
-                    continue;
-                }
+                let place = format!("{}:{line}", display_path(&case.scenario.path));
                 let hint = crate::provider::closest(name, known.iter().map(String::as_str))
                     .map(|c| format!("; did you mean `{c}`?"))
                     .unwrap_or_default();
-                warnings.push(format!(
-                    "{path}:{line}: unknown authorization parameter `{name}` for `{}`{hint} (sent as written, and ignored; list it under `unknown_parameters:` to send it on purpose)",
-                    case.provider
-                ));
+                let key = (name.to_string(), case.provider.clone(), hint);
+                match found.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, places)) if places.contains(&place) => {}
+                    Some((_, places)) => places.push(place),
+                    None => found.push((key, vec![place])),
+                }
             }
         }
     }
-    warnings
+    // one line per parameter and provider: a run under another profile (`--provider oidc`
+    // over Google scenarios) names each foreign parameter once, not at every step
+    const SHOWN: usize = 3;
+    found
+        .into_iter()
+        .map(|((name, provider, hint), places)| {
+            let at = match places.as_slice() {
+                [one] => format!("{one}: "),
+                many => {
+                    let more = many.len().saturating_sub(SHOWN);
+                    let mut listed = many[..many.len().min(SHOWN)].join(", ");
+                    if more > 0 {
+                        listed.push_str(&format!(" and {more} more"));
+                    }
+                    format!("{} ({listed}): ", crate::report::count(many.len(), "step"))
+                }
+            };
+            format!(
+                "{at}unknown authorization parameter `{name}` for `{provider}`{hint} (sent as written, and ignored; list it under `unknown_parameters:` to send it on purpose)"
+            )
+        })
+        .collect()
 }
 
 /// How `run` treats snapshots.

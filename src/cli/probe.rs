@@ -111,7 +111,6 @@ pub async fn probe(args: ProbeArgs, global: &GlobalArgs, registry: Registry) -> 
     if kinds.iter().any(|k| matches!(k, Kind::AuthorizeParams | Kind::Consent)) {
         let suite = suite::load_corpus(&suite::Corpus::choose(&args.paths), &registry, args.filter.as_deref())?;
         input_errors = suite.errors;
-        warnings = suite.warnings;
         cases = suite.cases;
         // a scenario that names its provider (or has a provider axis) keeps it: such cases are
         // probed only when that provider is the one compared with
@@ -120,6 +119,7 @@ pub async fn probe(args: ProbeArgs, global: &GlobalArgs, registry: Registry) -> 
                 case.provider = provider.clone();
             }
         }
+        warnings = suite::parameter_warnings(&cases, &registry);
     }
     let write = !super::ci();
     let options = ProbeOptions {
@@ -163,6 +163,9 @@ pub async fn probe(args: ProbeArgs, global: &GlobalArgs, registry: Registry) -> 
     };
     report.input_errors = input_errors;
     report.notes.extend(chosen);
+    if let Some(policy) = &options.snapshots {
+        output::accepted(&mut report, policy, false, "oauth-drift probe");
+    }
     report.warnings = warnings;
     output::conclude(
         report,

@@ -19,6 +19,7 @@ pub async fn run(args: RunArgs, global: &GlobalArgs, registry: Registry) -> anyh
                 case.provider = provider.clone();
             }
         }
+        suite.warnings = suite::parameter_warnings(&suite.cases, &registry);
     }
     let store = match (&args.snapshots, &corpus) {
         (Some(dir), _) => SnapshotStore::new(dir),

@@ -34,15 +34,21 @@ pub fn render(report: &Report, detail: Detail) -> String {
             .iter()
             .all(|c| c.outcome == Outcome::Pass && c.known_drift.is_none());
         if quiet && !detail.verbose {
-            let file = &group[0].file;
-            if file.is_empty() {
-                let _ = writeln!(out, "{} {}", badge(Outcome::Pass), group[0].name);
+            let first = group[0];
+            if first.file.is_empty() {
+                let _ = writeln!(out, "{} {}", badge(Outcome::Pass), first.name);
             } else {
+                // a live probe says which kind of probe ran the file's cases
+                let kind = first
+                    .live
+                    .as_ref()
+                    .map(|live| format!("{}: ", live.kind))
+                    .unwrap_or_default();
                 let _ = writeln!(
                     out,
-                    "{} {}  {}",
+                    "{} {kind}{}  {}",
                     badge(Outcome::Pass),
-                    file,
+                    first.file,
                     super::count(group.len(), "case").dimmed()
                 );
             }
@@ -88,7 +94,13 @@ fn files(report: &Report) -> Vec<Vec<&CaseReport>> {
     let mut groups: Vec<Vec<&CaseReport>> = Vec::new();
     for case in report.cases.iter().filter(|c| c.outcome != Outcome::Skipped) {
         match groups.last_mut() {
-            Some(group) if !case.file.is_empty() && group[0].file == case.file => group.push(case),
+            Some(group)
+                if !case.file.is_empty()
+                    && group[0].file == case.file
+                    && group[0].live.as_ref().map(|l| &l.kind) == case.live.as_ref().map(|l| &l.kind) =>
+            {
+                group.push(case)
+            }
             _ => groups.push(vec![case]),
         }
     }
@@ -238,13 +250,13 @@ pub fn scenarios(report: &Report) -> Vec<Vec<&CaseReport>> {
 }
 
 /// The refresh_token table, grouped by scenario, one aligned column per matrix axis. `all`:
-/// every scenario in which a grant happened; otherwise only those whose answer differs
-/// ([`answer_differs`]). Every case of a shown scenario gets a row (`—`: no such grant).
+/// every scenario; otherwise only those whose answer differs ([`answer_differs`]). Every case
+/// of a shown scenario gets a row (`—`: no such grant).
 pub fn matrix(report: &Report, all: bool) -> String {
     let mut out = String::new();
     for group in scenarios(report) {
         let granted = group.iter().any(|c| c.refresh_token.first_grant.is_some());
-        if !granted || !(all || answer_differs(&group)) {
+        if !(all || (granted && answer_differs(&group))) {
             continue;
         }
         let scenario = &group[0].scenario;

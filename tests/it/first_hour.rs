@@ -326,6 +326,22 @@ fn a_typo_in_an_authorize_parameter_is_warned_about_with_a_suggestion() {
         run.stdout
     );
     project.write(
+        "scenarios/twice.yaml",
+        &format!("{text}{}", &text[text.find("  - authorize").unwrap()..]),
+    );
+    let run = project.run(&["run", "scenarios/twice.yaml", "--no-snapshots"]);
+    assert_eq!(
+        run.stdout.matches("warning:").count(),
+        1,
+        "one line per parameter: {}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("warning: 2 steps (scenarios/twice.yaml:3, scenarios/twice.yaml:5): unknown authorization parameter `acess_type`"),
+        "{}",
+        run.stdout
+    );
+    project.write(
         "scenarios/typo.yaml",
         &format!("unknown_parameters: [acess_type]\n{text}"),
     );
@@ -452,5 +468,94 @@ fn skipped_probes_are_one_line_per_reason_and_verbose_names_them() {
                 .iter()
                 .any(|r| r.contains(" cases | missing credentials: no client id")),
         "one row per reason in the summary: {stdout}"
+    );
+}
+
+#[test]
+fn on_a_terminal_probe_shows_what_it_waits_for_and_each_case_as_it_is_decided() {
+    // `script` (util-linux, essential on Debian) gives the command a terminal
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let command = format!(
+        "{} probe --issuer http://127.0.0.1:{port} --provider google --kind discovery --deadline 3s",
+        env!("CARGO_BIN_EXE_oauth-drift")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut script = std::process::Command::new("script");
+    script.args(["-qec", &command, "/dev/null"]).current_dir(dir.path());
+    for (name, _) in std::env::vars() {
+        if name.starts_with("OAUTH_DRIFT_") || name == "CI" {
+            script.env_remove(name);
+        }
+    }
+    let (code, terminal, _) = run(&mut script);
+    assert_eq!(code, 3, "{terminal}");
+    assert!(terminal.contains("decided"), "a progress line: {terminal}");
+    assert!(
+        terminal.contains("connection refused; attempt 2 in"),
+        "the wait before a retry: {terminal}"
+    );
+    assert!(
+        terminal.contains(" inconclusive discovery: 127-0-0-1"),
+        "the case as soon as it is decided: {terminal}"
+    );
+}
+
+#[test]
+fn the_readme_quick_start_output_is_the_real_output() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let quick = &readme[readme.find("## Quick start").unwrap()..];
+    let start = quick.find("A green `run` is short").unwrap();
+    let block = &quick[start..];
+    let block = &block[block.find("```\n").unwrap() + 4..];
+    let block = &block[..block.find("```").unwrap()];
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, _) = run(&mut oauth_drift(dir.path(), &["run"]));
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = stdout.lines().collect();
+    for line in block.lines().filter(|l| l.trim() != "…") {
+        assert!(
+            lines.contains(&line),
+            "README line {line:?} is not in the output:\n{stdout}"
+        );
+    }
+}
+
+#[test]
+fn scripts_test_says_what_it_would_install_and_without_root_or_sudo_prints_the_command_and_stops() {
+    // a PATH with no curl and no sudo, and an `id` that says "not root": the script must
+    // explain, print the exact command and stop before changing anything
+    let bin = tempfile::tempdir().unwrap();
+    std::fs::write(bin.path().join("id"), "#!/bin/sh\necho 1000\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(bin.path().join("id"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        for tool in ["dirname", "python3"] {
+            let real = ["/usr/bin", "/bin"]
+                .iter()
+                .map(|d| std::path::Path::new(d).join(tool))
+                .find(|p| p.exists())
+                .unwrap_or_else(|| panic!("{tool} is installed"));
+            std::os::unix::fs::symlink(real, bin.path().join(tool)).unwrap();
+        }
+    }
+    let (code, stdout, stderr) = run(std::process::Command::new("/bin/bash")
+        .arg(root().join("scripts/test"))
+        .env("PATH", bin.path())
+        .env_remove("CARGO_TARGET_DIR"));
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("the tests need these, which are not installed yet")
+            && stdout.contains("  - curl (Debian): the scripted browser of the probe tests"),
+        "what and why, before anything: {stdout}"
+    );
+    assert!(
+        stderr.contains("not root and no sudo")
+            && stderr.contains("apt-get update && apt-get install -y --no-install-recommends curl"),
+        "{stderr}"
     );
 }
