@@ -238,8 +238,8 @@ fn scrub_case(scrubber: &Scrubber, case: &mut CaseReport) {
     for text in [&mut case.name, &mut case.message, &mut case.scenario] {
         scrubber.scrub_in_place(text);
     }
-    if let Some(diff) = &mut case.diff {
-        scrubber.scrub_in_place(diff);
+    for text in [&mut case.diff, &mut case.transcript].into_iter().flatten() {
+        scrubber.scrub_in_place(text);
     }
     for failure in &mut case.failures {
         scrubber.scrub_in_place(&mut failure.expected);
