@@ -336,7 +336,8 @@ impl Engine {
                 .duration_since(UNIX_EPOCH)
                 .map(|d| d.as_secs())
                 .unwrap_or(EPOCH);
-            wall + self.virtual_time
+            // an admin may advance the clock by u64::MAX: saturate, never wrap or panic
+            wall.saturating_add(self.virtual_time)
         } else {
             self.virtual_time
         }
@@ -879,7 +880,11 @@ impl Engine {
         if record.grant.1 != client_id {
             return Err(err(&errors.code_wrong_client, "code"));
         }
-        if now > record.issued_at + self.profile.tokens.code_lifetime_seconds {
+        if now
+            > record
+                .issued_at
+                .saturating_add(self.profile.tokens.code_lifetime_seconds)
+        {
             return Err(err(&errors.code_expired, "code"));
         }
         match param(form, "redirect_uri") {
@@ -948,7 +953,7 @@ impl Engine {
             epoch,
             scopes: scopes.clone(),
             last_used: now,
-            expires_at: Some(now + self.profile.tokens.access_token_expires_in),
+            expires_at: Some(now.saturating_add(self.profile.tokens.access_token_expires_in)),
         };
         self.access_tokens.insert(token.clone(), record);
         token
@@ -971,7 +976,7 @@ impl Engine {
         let sign_in = self.sign_in_scopes();
         let only_sign_in = scopes.iter().all(|s| sign_in.contains(s));
         let expires_at = match self.profile.refresh_token.testing_expiry_seconds {
-            Some(seconds) if testing && !only_sign_in => Some(now + seconds),
+            Some(seconds) if testing && !only_sign_in => Some(now.saturating_add(seconds)),
             _ => None,
         };
         let record = TokenRecord {
@@ -1031,7 +1036,7 @@ impl Engine {
                 .profile
                 .refresh_token
                 .unused_expiry_seconds
-                .is_some_and(|idle| now >= record.last_used + idle);
+                .is_some_and(|idle| now >= record.last_used.saturating_add(idle));
         if !alive || expired {
             return Err(invalid());
         }
@@ -1159,7 +1164,7 @@ impl Engine {
         claims.insert("azp", json!(client_id));
         claims.insert("sub", json!(subject(user)));
         claims.insert("iat", json!(now));
-        claims.insert("exp", json!(now + 3600));
+        claims.insert("exp", json!(now.saturating_add(3600)));
         claims.insert("jti", json!(format!("{}.{}", self.seq, self.salt)));
         if scopes.contains(&self.normalize_scope("email")) {
             claims.insert("email", json!(format!("{user}@example.com")));
