@@ -1243,15 +1243,24 @@ pub fn is_oob(redirect_uri: &str) -> bool {
     )
 }
 
-/// Exact match, except that installed clients may use any port on a loopback address (D3).
+/// Exact match, except that installed clients may use any port on a loopback address (D3;
+/// RFC 8252 §7.3, RFC 9700 §4.1.3): only the port may differ, never the path, the query or
+/// the host, and no redirect URI may carry userinfo (D2) or a fragment (RFC 6749 §3.1.2).
 fn redirect_registered(client: &ClientConfig, redirect_uri: &str) -> bool {
+    let parsed = url::Url::parse(redirect_uri).ok();
+    let has_userinfo = parsed
+        .as_ref()
+        .is_some_and(|u| !u.username().is_empty() || u.password().is_some());
+    if redirect_uri.contains('#') || has_userinfo {
+        return false;
+    }
     if client.redirect_uris.iter().any(|r| r == redirect_uri) {
         return true;
     }
     if client.kind != ClientKind::Installed {
         return false;
     }
-    let Ok(url) = url::Url::parse(redirect_uri) else {
+    let Some(url) = parsed else {
         return false;
     };
     let loopback = matches!(url.host_str(), Some("127.0.0.1" | "[::1]" | "localhost"));
@@ -1261,7 +1270,15 @@ fn redirect_registered(client: &ClientConfig, redirect_uri: &str) -> bool {
             .redirect_uris
             .iter()
             .filter_map(|r| url::Url::parse(r).ok())
-            .any(|r| r.host_str() == url.host_str() && r.scheme() == "http" && r.path() == url.path())
+            .any(|r| {
+                r.scheme() == "http"
+                    && r.host_str() == url.host_str()
+                    && r.username().is_empty()
+                    && r.password().is_none()
+                    && r.path() == url.path()
+                    && r.query() == url.query()
+                    && r.fragment().is_none()
+            })
 }
 
 fn build_redirect(base: &str, query: &[(&str, String)], fragment: &[(&str, String)]) -> String {

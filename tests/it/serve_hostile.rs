@@ -696,3 +696,36 @@ fn a_profile_duration_out_of_range_is_a_located_input_error() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn an_installed_clients_loopback_redirect_may_change_only_its_port() {
+    let server = ServeProcess::start_with_env(
+        &["--quiet", "--client-id", "desktop", "--client-type", "installed"],
+        &[("OAUTH_DRIFT_SERVE_CLIENT_SECRET", SECRET)],
+    );
+    let http = http();
+    let status_for = |redirect: &'static str| {
+        let mut url = url::Url::parse(&format!("{}/o/oauth2/v2/auth", server.base)).unwrap();
+        url.query_pairs_mut().extend_pairs([
+            ("client_id", "desktop"),
+            ("redirect_uri", redirect),
+            ("response_type", "code"),
+            ("scope", "openid"),
+        ]);
+        let http = http.clone();
+        async move { http.get(url).send().await.unwrap().status().as_u16() }
+    };
+    // registered: http://localhost (what the Console gives a desktop client)
+    assert_eq!(status_for("http://localhost:8085/").await, 302, "another port is fine");
+    assert_eq!(status_for("http://localhost/").await, 302);
+    for refused in [
+        "http://evil@localhost:8085/",
+        "http://user:pass@localhost:8085/",
+        "http://localhost:8085/#fragment",
+        "http://localhost:8085/other/path",
+        "http://localhost:8085/?next=https://evil.example",
+        "https://localhost:8085/",
+    ] {
+        assert_eq!(status_for(refused).await, 400, "{refused}");
+    }
+}
