@@ -336,7 +336,8 @@ impl Engine {
                 .duration_since(UNIX_EPOCH)
                 .map(|d| d.as_secs())
                 .unwrap_or(EPOCH);
-            wall + self.virtual_time
+            // an admin may advance the clock by u64::MAX: saturate, never wrap or panic
+            wall.saturating_add(self.virtual_time)
         } else {
             self.virtual_time
         }
@@ -889,7 +890,11 @@ impl Engine {
         if record.grant.1 != client_id {
             return Err(err(&errors.code_wrong_client, "code"));
         }
-        if now > record.issued_at + self.profile.tokens.code_lifetime_seconds {
+        if now
+            > record
+                .issued_at
+                .saturating_add(self.profile.tokens.code_lifetime_seconds)
+        {
             return Err(err(&errors.code_expired, "code"));
         }
         match param(form, "redirect_uri") {
@@ -958,7 +963,7 @@ impl Engine {
             epoch,
             scopes: scopes.clone(),
             last_used: now,
-            expires_at: Some(now + self.profile.tokens.access_token_expires_in),
+            expires_at: Some(now.saturating_add(self.profile.tokens.access_token_expires_in)),
         };
         self.access_tokens.insert(token.clone(), record);
         token
@@ -981,7 +986,7 @@ impl Engine {
         let sign_in = self.sign_in_scopes();
         let only_sign_in = scopes.iter().all(|s| sign_in.contains(s));
         let expires_at = match self.profile.refresh_token.testing_expiry_seconds {
-            Some(seconds) if testing && !only_sign_in => Some(now + seconds),
+            Some(seconds) if testing && !only_sign_in => Some(now.saturating_add(seconds)),
             _ => None,
         };
         let record = TokenRecord {
@@ -1041,7 +1046,7 @@ impl Engine {
                 .profile
                 .refresh_token
                 .unused_expiry_seconds
-                .is_some_and(|idle| now >= record.last_used + idle);
+                .is_some_and(|idle| now >= record.last_used.saturating_add(idle));
         if !alive || expired {
             return Err(invalid());
         }
@@ -1171,7 +1176,7 @@ impl Engine {
         claims.insert("azp", json!(client_id));
         claims.insert("sub", json!(subject(user)));
         claims.insert("iat", json!(now));
-        claims.insert("exp", json!(now + 3600));
+        claims.insert("exp", json!(now.saturating_add(3600)));
         claims.insert("jti", json!(format!("{}.{}", self.seq, self.salt)));
         if scopes.contains(&self.normalize_scope("email")) {
             claims.insert("email", json!(format!("{user}@example.com")));
@@ -1250,15 +1255,24 @@ pub fn is_oob(redirect_uri: &str) -> bool {
     )
 }
 
-/// Exact match, except that installed clients may use any port on a loopback address (D3).
+/// Exact match, except that installed clients may use any port on a loopback address (D3;
+/// RFC 8252 §7.3, RFC 9700 §4.1.3): only the port may differ, never the path, the query or
+/// the host, and no redirect URI may carry userinfo (D2) or a fragment (RFC 6749 §3.1.2).
 fn redirect_registered(client: &ClientConfig, redirect_uri: &str) -> bool {
+    let parsed = url::Url::parse(redirect_uri).ok();
+    let has_userinfo = parsed
+        .as_ref()
+        .is_some_and(|u| !u.username().is_empty() || u.password().is_some());
+    if redirect_uri.contains('#') || has_userinfo {
+        return false;
+    }
     if client.redirect_uris.iter().any(|r| r == redirect_uri) {
         return true;
     }
     if client.kind != ClientKind::Installed {
         return false;
     }
-    let Ok(url) = url::Url::parse(redirect_uri) else {
+    let Some(url) = parsed else {
         return false;
     };
     let loopback = matches!(url.host_str(), Some("127.0.0.1" | "[::1]" | "localhost"));
@@ -1268,7 +1282,15 @@ fn redirect_registered(client: &ClientConfig, redirect_uri: &str) -> bool {
             .redirect_uris
             .iter()
             .filter_map(|r| url::Url::parse(r).ok())
-            .any(|r| r.host_str() == url.host_str() && r.scheme() == "http" && r.path() == url.path())
+            .any(|r| {
+                r.scheme() == "http"
+                    && r.host_str() == url.host_str()
+                    && r.username().is_empty()
+                    && r.password().is_none()
+                    && r.path() == url.path()
+                    && r.query() == url.query()
+                    && r.fragment().is_none()
+            })
 }
 
 fn build_redirect(base: &str, query: &[(&str, String)], fragment: &[(&str, String)]) -> String {

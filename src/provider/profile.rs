@@ -292,6 +292,17 @@ pub enum ProfileError {
         #[source]
         source: serde_yaml::Error,
     },
+    #[error("profile `{id}`{}: {key} is {value}, outside {min} to {max}{unit}", at.as_ref().map(|(file, line)| format!(" ({file} line {line})")).unwrap_or_default())]
+    OutOfRange {
+        id: String,
+        /// The profile and line that set the key, where it can be found.
+        at: Option<(String, usize)>,
+        key: String,
+        value: u64,
+        min: u64,
+        max: u64,
+        unit: &'static str,
+    },
     #[error("profile `{id}` extends itself through `{via}`")]
     Cycle { id: String, via: String },
     #[error("failed to read profile {}", path.display())]
@@ -397,7 +408,104 @@ impl Registry {
             source,
         })?;
         profile.id = id.to_string();
+        self.check_ranges(&profile)?;
         Ok(profile)
+    }
+
+    /// Durations and limits within sane bounds, so the engine's arithmetic cannot overflow
+    /// and a typo (a duration in milliseconds) is caught when the profile loads.
+    fn check_ranges(&self, profile: &Profile) -> Result<(), ProfileError> {
+        const SECONDS: &str = " seconds";
+        // a hundred years: longer than any provider keeps a token, far from u64 overflow
+        const MAX_SECONDS: u64 = 100 * 365 * 24 * 3600;
+        let as_u64 = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+        let mut checks = vec![
+            (
+                "tokens.access_token_expires_in",
+                Some(profile.tokens.access_token_expires_in),
+                1,
+                MAX_SECONDS,
+                SECONDS,
+            ),
+            (
+                "tokens.code_lifetime_seconds",
+                Some(profile.tokens.code_lifetime_seconds),
+                1,
+                MAX_SECONDS,
+                SECONDS,
+            ),
+            (
+                "refresh_token.unused_expiry_seconds",
+                profile.refresh_token.unused_expiry_seconds,
+                1,
+                MAX_SECONDS,
+                SECONDS,
+            ),
+            (
+                "refresh_token.testing_expiry_seconds",
+                profile.refresh_token.testing_expiry_seconds,
+                1,
+                MAX_SECONDS,
+                SECONDS,
+            ),
+            (
+                "limits.param_bytes",
+                Some(as_u64(profile.limits.param_bytes)),
+                64,
+                1 << 20,
+                " bytes",
+            ),
+            (
+                "limits.scopes",
+                Some(as_u64(profile.limits.scopes)),
+                1,
+                10_000,
+                " scopes",
+            ),
+        ];
+        if let Some([min, max]) = profile.limits.pkce_length {
+            checks.push(("limits.pkce_length[0]", Some(as_u64(min)), 1, 128, " characters"));
+            checks.push((
+                "limits.pkce_length[1]",
+                Some(as_u64(max)),
+                as_u64(min).max(1),
+                1024,
+                " characters",
+            ));
+        }
+        for (key, value, min, max, unit) in checks {
+            if let Some(value) = value
+                && !(min..=max).contains(&value)
+            {
+                let leaf = key.rsplit('.').next().unwrap_or(key);
+                let leaf = leaf.split('[').next().unwrap_or(leaf);
+                return Err(ProfileError::OutOfRange {
+                    id: profile.id.clone(),
+                    at: self.locate(&profile.id, leaf),
+                    key: key.to_string(),
+                    value,
+                    min,
+                    max,
+                    unit,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The profile of `id`'s `extends:` chain, nearest first, and the line that sets `key`.
+    fn locate(&self, id: &str, key: &str) -> Option<(String, usize)> {
+        let mut current = id.to_string();
+        for _ in 0..16 {
+            let text = self.sources.get(&current)?;
+            let needle = format!("{key}:");
+            if let Some(index) = text.lines().position(|line| line.trim_start().starts_with(&needle)) {
+                return Some((current, index + 1));
+            }
+            let own: serde_yaml::Value = serde_yaml::from_str(text).ok()?;
+            current = own.get("extends")?.as_str()?.to_string();
+        }
+        None
     }
 
     fn merged_value(&self, id: &str, seen: &mut Vec<String>) -> Result<serde_yaml::Value, ProfileError> {
@@ -518,6 +626,20 @@ mod tests {
             err.to_string(),
             "unknown provider `gogle`; did you mean `google`? (known: google, google@2015, oidc)"
         );
+    }
+
+    #[test]
+    fn a_duration_out_of_range_is_refused_with_its_profile_and_line() {
+        let mut registry = Registry::builtin();
+        let text = "extends: google\nname: acme\nrefresh_token:\n  unused_expiry_seconds: 18446744073709551615\n";
+        let err = registry.add_text("acme", text.to_string()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "profile `acme` (acme line 4): refresh_token.unused_expiry_seconds is 18446744073709551615, outside 1 to 3153600000 seconds"
+        );
+        assert!(!registry.contains("acme"), "a refused profile is not kept");
+        let zero = "extends: google\nname: acme\ntokens:\n  code_lifetime_seconds: 0\n";
+        assert!(registry.add_text("acme", zero.to_string()).is_err());
     }
 
     #[test]

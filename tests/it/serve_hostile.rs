@@ -341,7 +341,10 @@ async fn the_consent_page_stays_small_and_so_does_serve_under_huge_requests() {
         let headers = response.headers().clone();
         assert_eq!(headers["x-frame-options"], "DENY", "the consent page cannot be framed");
         let csp = headers["content-security-policy"].to_str().unwrap();
-        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'none'"), "{csp}");
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'none'"),
+            "{csp}"
+        );
         let page = response.bytes().await.unwrap();
         largest = largest.max(page.len());
     }
@@ -619,14 +622,110 @@ async fn the_access_log_shows_no_client_assertion_and_no_login_hint() {
     let form = [
         ("grant_type", "authorization_code"),
         ("code", "4/0Anope"),
-        ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+        (
+            "client_assertion_type",
+            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        ),
         ("client_assertion", "eyJhbGciOi.assertion-body-9z.signature-3x"),
     ];
-    http.post(format!("{}/token", server.base)).form(&form).send().await.unwrap();
+    http.post(format!("{}/token", server.base))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     assert!(server.terminate().success());
     let log = server.stderr();
     for value in ["hint-person-7q", "assertion-body-9z", "signature-3x"] {
         assert!(!log.contains(value), "the access log shows {value}:\n{log}");
     }
-    assert!(log.contains("login_hint=[redacted]") && log.contains("client_assertion=[redacted]"), "{log}");
+    assert!(
+        log.contains("login_hint=[redacted]") && log.contains("client_assertion=[redacted]"),
+        "{log}"
+    );
+}
+
+#[tokio::test]
+async fn advancing_the_admin_clock_by_the_largest_number_saturates_instead_of_crashing() {
+    use reqwest::Method;
+    let server = start(&["--quiet"]);
+    let http = http();
+    flow(&http, &server.base, "before").await;
+    for _ in 0..2 {
+        let (status, body) = admin(
+            &server.base,
+            Method::POST,
+            "/clock/advance?seconds=18446744073709551615",
+            None,
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, body) = admin(&server.base, Method::GET, "/clock", None, &[], None).await;
+    assert_eq!(status, 200);
+    let clock: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(clock["now"], u64::MAX, "{clock}");
+    // the server still answers whole flows at the end of time
+    flow(&http, &server.base, "after").await;
+}
+
+#[test]
+fn a_profile_duration_out_of_range_is_a_located_input_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("acme.yaml");
+    std::fs::write(
+        &file,
+        "extends: google\nname: acme\ntokens:\n  access_token_expires_in: 99999999999999\n",
+    )
+    .unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_oauth-drift"))
+        .args([
+            "--color",
+            "never",
+            "--profile-file",
+            file.to_str().unwrap(),
+            "providers",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("acme line 4") && stderr.contains("tokens.access_token_expires_in is 99999999999999"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn an_installed_clients_loopback_redirect_may_change_only_its_port() {
+    let server = ServeProcess::start_with_env(
+        &["--quiet", "--client-id", "desktop", "--client-type", "installed"],
+        &[("OAUTH_DRIFT_SERVE_CLIENT_SECRET", SECRET)],
+    );
+    let http = http();
+    let status_for = |redirect: &'static str| {
+        let mut url = url::Url::parse(&format!("{}/o/oauth2/v2/auth", server.base)).unwrap();
+        url.query_pairs_mut().extend_pairs([
+            ("client_id", "desktop"),
+            ("redirect_uri", redirect),
+            ("response_type", "code"),
+            ("scope", "openid"),
+        ]);
+        let http = http.clone();
+        async move { http.get(url).send().await.unwrap().status().as_u16() }
+    };
+    // registered: http://localhost (what the Console gives a desktop client)
+    assert_eq!(status_for("http://localhost:8085/").await, 302, "another port is fine");
+    assert_eq!(status_for("http://localhost/").await, 302);
+    for refused in [
+        "http://evil@localhost:8085/",
+        "http://user:pass@localhost:8085/",
+        "http://localhost:8085/#fragment",
+        "http://localhost:8085/other/path",
+        "http://localhost:8085/?next=https://evil.example",
+        "https://localhost:8085/",
+    ] {
+        assert_eq!(status_for(refused).await, 400, "{refused}");
+    }
 }
