@@ -177,16 +177,45 @@ pub enum Opener {
     Command(Vec<String>),
 }
 
+/// The operating systems whose browser opener differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Os {
+    Mac,
+    Windows,
+    Other,
+}
+
+impl Os {
+    const CURRENT: Os = if cfg!(target_os = "macos") {
+        Os::Mac
+    } else if cfg!(windows) {
+        Os::Windows
+    } else {
+        Os::Other
+    };
+}
+
 impl Opener {
-    fn spawn(&self, url: &str, user: &str, decision: &str) -> Result<std::process::Child, String> {
-        let argv: Vec<String> = match self {
-            Opener::Command(argv) => argv.iter().cloned().chain([url.to_string()]).collect(),
-            Opener::System if cfg!(target_os = "macos") => vec!["open".into(), url.into()],
-            Opener::System if cfg!(windows) => {
-                vec!["cmd".into(), "/C".into(), "start".into(), String::new(), url.into()]
+    /// The program and arguments that open `url` on `os`; the URL is always one argument.
+    ///
+    /// On Windows no shell is involved: `cmd /C start "" URL` would hand the URL to cmd.exe,
+    /// which splits it at every `&` (an authorization URL has several) and runs what follows as
+    /// commands, and expands `%NAME%` even inside quotes. `rundll32 url.dll,FileProtocolHandler
+    /// URL` opens the default browser without cmd.exe; it is what Go's `cmd/internal/browser` and
+    /// `github.com/pkg/browser` use.
+    fn argv(&self, url: &str, os: Os) -> Vec<String> {
+        match (self, os) {
+            (Opener::Command(argv), _) => argv.iter().cloned().chain([url.to_string()]).collect(),
+            (Opener::System, Os::Mac) => vec!["open".into(), url.into()],
+            (Opener::System, Os::Windows) => {
+                vec!["rundll32".into(), "url.dll,FileProtocolHandler".into(), url.into()]
             }
-            Opener::System => vec!["xdg-open".into(), url.into()],
-        };
+            (Opener::System, Os::Other) => vec!["xdg-open".into(), url.into()],
+        }
+    }
+
+    fn spawn(&self, url: &str, user: &str, decision: &str) -> Result<std::process::Child, String> {
+        let argv = self.argv(url, Os::CURRENT);
         let (program, args) = argv.split_first().ok_or("--open-with names no program")?;
         let mut command = std::process::Command::new(program);
         command
@@ -450,6 +479,22 @@ mod tests {
             .collect();
         assert_eq!(revokes.len(), REVOKED.len());
         assert_eq!(live_case(&plain, false).scenario.file.steps.len(), 3);
+    }
+
+    #[test]
+    fn the_windows_browser_opener_gives_the_url_to_no_shell() {
+        let url = "https://accounts.google.com/o/oauth2/v2/auth?client_id=a&scope=b%20c&state=x&calc.exe=1";
+        let argv = Opener::System.argv(url, Os::Windows);
+        assert_eq!(argv, ["rundll32", "url.dll,FileProtocolHandler", url]);
+        assert!(
+            argv.iter()
+                .all(|a| !a.eq_ignore_ascii_case("cmd") && !a.eq_ignore_ascii_case("/c")),
+            "{argv:?}"
+        );
+        assert_eq!(Opener::System.argv(url, Os::Mac), ["open", url]);
+        assert_eq!(Opener::System.argv(url, Os::Other), ["xdg-open", url]);
+        let own = Opener::Command(vec!["my-browser".into(), "--new".into()]);
+        assert_eq!(own.argv(url, Os::Windows), ["my-browser", "--new", url]);
     }
 
     #[test]

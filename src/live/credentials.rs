@@ -192,10 +192,10 @@ fn non_empty(variable: &'static str, value: String) -> Result<String, Credential
 }
 
 fn read(variable: &'static str, path: &Path) -> Result<String, CredentialError> {
-    std::fs::read_to_string(path).map_err(|source| CredentialError::Read {
+    crate::limits::read_bounded_text(path).map_err(|e| CredentialError::Read {
         variable,
         path: path.to_owned(),
-        source,
+        source: e.into(),
     })
 }
 

@@ -41,11 +41,34 @@ pub struct LoginOptions {
 }
 
 /// Runs one grant that forces the consent screen (so a refresh token comes back) and returns
-/// the refresh token and the granted scope.
+/// the refresh token and the granted scope. What the provider said (an error, the scope) passes
+/// through the run's scrubber first: no credential it echoes reaches the caller's output.
 pub async fn obtain_refresh_token(
     options: &LoginOptions,
     credentials: &Credentials,
     registry: &Registry,
+) -> Result<(Secret, String), LoginError> {
+    let http = LiveClient::new(options.policy);
+    let scrubber = http.scrubber().clone();
+    if let Some(secret) = &credentials.client_secret {
+        scrubber.add(secret.expose(), "<client_secret>");
+    }
+    match grant(options, credentials, registry, http).await {
+        Ok((token, scope)) => {
+            scrubber.add(token.expose(), "<refresh_token>");
+            Ok((token, scrubber.scrub(&scope)))
+        }
+        Err(LoginError::Authorize(text)) => Err(LoginError::Authorize(scrubber.scrub(&text))),
+        Err(LoginError::Exchange(text)) => Err(LoginError::Exchange(scrubber.scrub(&text))),
+        Err(other) => Err(other),
+    }
+}
+
+async fn grant(
+    options: &LoginOptions,
+    credentials: &Credentials,
+    registry: &Registry,
+    http: LiveClient,
 ) -> Result<(Secret, String), LoginError> {
     let profile = Arc::new(registry.load(&options.provider)?);
     let mut needs = vec![Need::ClientId];
@@ -56,7 +79,6 @@ pub async fn obtain_refresh_token(
         return Err(LoginError::Credentials(missing));
     }
     let mut target = Target::resolve(&options.target, Arc::clone(&profile))?;
-    let http = LiveClient::new(options.policy);
     if target.discover_endpoints
         && let Some(url) = target.discovery.clone()
     {

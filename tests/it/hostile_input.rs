@@ -386,3 +386,27 @@ fn a_snapshot_symlink_pointing_outside_the_directory_is_neither_read_nor_written
         assert!(std::fs::symlink_metadata(&linked).unwrap().file_type().is_symlink());
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn an_endless_credential_file_is_read_up_to_the_cap_and_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = oauth_drift(
+        dir.path(),
+        &[
+            "probe",
+            "--kind",
+            "refresh",
+            "--token-url",
+            "http://127.0.0.1:9/token",
+            "--no-snapshots",
+        ],
+    );
+    command
+        .env("OAUTH_DRIFT_CLIENT_ID", "endless.apps.example")
+        .env("OAUTH_DRIFT_CLIENT_SECRET_FILE", "/dev/zero");
+    let ran = output_within(command, LIMIT);
+    let output = format!("{}{}", ran.stdout, ran.stderr);
+    assert_eq!(ran.code, 2, "{output}");
+    assert!(output.contains("not a regular file"), "{output}");
+}

@@ -526,3 +526,49 @@ async fn a_provider_echoing_every_credential_in_every_encoding_leaks_none_into_a
     let forms: Vec<&str> = forms.iter().map(String::as_str).collect();
     assert_nowhere(&forms, &places);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_refresh_token_against_an_echoing_provider_prints_no_credential() {
+    let server = MockServer::start().await;
+    let hostile = Hostile::default();
+    Mock::given(wiremock::matchers::any())
+        .respond_with(hostile.clone())
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("refresh_token.txt");
+    let env = vec![
+        ("OAUTH_DRIFT_CLIENT_ID".to_string(), CLIENT_ID.to_string()),
+        ("OAUTH_DRIFT_CLIENT_SECRET".to_string(), PLANTED_SECRET.to_string()),
+    ];
+    let list = args(&[
+        "probe",
+        "--issuer",
+        &server.uri(),
+        "--provider",
+        "google",
+        "--get-refresh-token",
+        &token_file.display().to_string(),
+        "--open-with",
+        "curl -s -o /dev/null -L",
+        "--consent-timeout",
+        "20s",
+        "--deadline",
+        "10s",
+    ]);
+    let ran = oauth_drift(list, env, LIMIT).await;
+    assert!(
+        ran.stderr.contains("the code exchange failed"),
+        "{}\n{}",
+        ran.stdout,
+        ran.stderr
+    );
+    let mut planted = vec![PLANTED_SECRET.to_string(), HOSTILE_CODE.to_string()];
+    planted.extend(hostile.seen.lock().unwrap().iter().cloned());
+    let forms: Vec<String> = planted.iter().flat_map(|v| echo_forms(v)).collect();
+    let forms: Vec<&str> = forms.iter().map(String::as_str).collect();
+    assert_nowhere(
+        &forms,
+        &[("stdout".to_string(), ran.stdout), ("stderr".to_string(), ran.stderr)],
+    );
+}
