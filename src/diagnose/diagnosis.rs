@@ -12,7 +12,7 @@ use super::findings::{Facts, Finding, evaluate};
 use super::fix::{self, Fix};
 use super::input::{AuthRequest, Har, HarObservation, InputNote, TokenResponse, observe};
 use super::predict::{ClientSetup, Depth, Prediction, predict};
-use super::response::{self, ResponseDiagnosis};
+use super::response::{self, AuthError, ResponseDiagnosis};
 use crate::provider::{ClientKind, Profile, PublishingStatus, Registry, is_oob};
 
 /// What the user gave.
@@ -178,6 +178,26 @@ pub fn diagnose_any(input: &Input, options: &Options, registry: &Registry) -> Re
                     ))));
                 }
                 let endpoints = ProviderEndpoints::for_profile(&profile);
+                // Google's error page as text: its request details may hold the whole request
+                let has_url = text.contains("/o/oauth2/");
+                if let Some(page) = AuthError::from_page_text(text).filter(|_| !has_url && endpoints.is_google()) {
+                    if let Some(query) = page.request_query() {
+                        let input = Input {
+                            pasted: Some(query),
+                            ..input.clone()
+                        };
+                        let mut diagnosis = diagnose(&input, options, registry)?;
+                        diagnosis.request.notes.push(InputNote::FromErrorPage {
+                            error: page.error.clone(),
+                        });
+                        return Ok(Outcome::Request(Box::new(diagnosis)));
+                    }
+                    return Ok(Outcome::Response(Box::new(response::error_page(
+                        &profile,
+                        page,
+                        options.symptom,
+                    ))));
+                }
                 if let Some(page) = AuthRequest::error_page(text, &endpoints) {
                     return Ok(Outcome::Response(Box::new(response::error_page(
                         &profile,

@@ -85,6 +85,90 @@ impl AuthError {
     }
 }
 
+impl AuthError {
+    /// Google's error page copied as text: `Error 400: invalid_request` (or the older `Error:
+    /// invalid_request`), the description on the next line, and the request details, either
+    /// `Request details: name=value name=value` (today's page) or one `name=value` per line
+    /// after `Request Details` (the page before about 2020).
+    pub fn from_page_text(text: &str) -> Option<Self> {
+        let (error, status, after) = error_heading(text)?;
+        let rest = &text[after..];
+        let description = rest
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .filter(|l| !l.to_ascii_lowercase().starts_with("request details"))
+            .unwrap_or_default()
+            .to_string();
+        let lower = text.to_ascii_lowercase();
+        let details = match lower.find("request details") {
+            Some(at) => {
+                let mut details = Vec::new();
+                for token in text[at + "request details".len()..].split_whitespace() {
+                    match token.split_once('=') {
+                        Some((name, value))
+                            if !name.is_empty()
+                                && name.chars().all(|c| c.is_ascii_alphanumeric() || "_.".contains(c)) =>
+                        {
+                            details.push((name.to_string(), value.to_string()));
+                        }
+                        _ if details.is_empty() => continue,
+                        _ => break,
+                    }
+                }
+                details
+            }
+            None => Vec::new(),
+        };
+        Some(Self {
+            error,
+            description,
+            status,
+            details,
+            developer_message: None,
+        })
+    }
+
+    /// The request rebuilt from the page's details, when they hold one (the older page listed
+    /// every parameter); parameters Google's own pages add are left out.
+    pub fn request_query(&self) -> Option<String> {
+        let has = |n: &str| self.details.iter().any(|(k, _)| k == n);
+        if !has("client_id") || !(has("response_type") || has("redirect_uri") || has("scope")) {
+            return None;
+        }
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in &self.details {
+            if name != "flowName" {
+                query.append_pair(name, value);
+            }
+        }
+        Some(query.finish())
+    }
+}
+
+/// `Error 400: code` or `Error: code` in text: the code, the status and where the line ends.
+fn error_heading(text: &str) -> Option<(String, Option<u64>, usize)> {
+    for (at, _) in text.match_indices("Error") {
+        let rest = &text[at + "Error".len()..];
+        let digits: String = rest.trim_start().chars().take_while(char::is_ascii_digit).collect();
+        let after_digits = rest.trim_start()[digits.len()..].trim_start();
+        let Some(after_colon) = after_digits.strip_prefix(':') else {
+            continue;
+        };
+        let code: String = after_colon
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+            .collect();
+        if code.len() < 5 || !code.contains('_') {
+            continue;
+        }
+        let line_end = text[at..].find('\n').map(|i| at + i).unwrap_or(text.len());
+        return Some((code, digits.parse().ok(), line_end));
+    }
+    None
+}
+
 enum Wire {
     Varint(u64),
     Bytes(Vec<u8>),
@@ -413,6 +497,28 @@ mod tests {
             .map(|f| f.code)
             .collect();
         assert!(codes.contains(&"OD181") && codes.contains(&"OD140"), "{codes:?}");
+    }
+
+    #[test]
+    fn error_page_text_old_and_new_is_read() {
+        // oauth-io/sdk-php #19 (2015), the page before about 2020
+        let old = AuthError::from_page_text("1. That’s an error.\n\nError: invalid_request\n\nMissing required parameter: scope\n\nRequest Details\nresponse_type=code\naccess_type=online\nredirect_uri=https://oauth.io/auth\nstate=1UGF0\nclient_id=553071262209-x.apps.googleusercontent.com\n\nThat’s all we know.").unwrap();
+        assert_eq!(old.error, "invalid_request");
+        assert_eq!(old.description, "Missing required parameter: scope");
+        assert_eq!(old.details.len(), 5);
+        assert!(
+            old.request_query()
+                .unwrap()
+                .starts_with("response_type=code&access_type=online&redirect_uri=https%3A%2F%2Foauth.io%2Fauth")
+        );
+        // simonw/google-drive-to-sqlite #41 (2023), today's page
+        let new = AuthError::from_page_text("### Error 400: invalid_request\nThe out-of-band (OOB) flow has been blocked in order to keep users secure.\n\nRequest details: redirect_uri=urn:ietf:wg:oauth:2.0:oob flowName=GeneralOAuthFlow\n").unwrap();
+        assert_eq!((new.error.as_str(), new.status), ("invalid_request", Some(400)));
+        assert_eq!(
+            new.details[0],
+            ("redirect_uri".to_string(), "urn:ietf:wg:oauth:2.0:oob".to_string())
+        );
+        assert_eq!(new.request_query(), None);
     }
 
     #[test]
