@@ -92,6 +92,8 @@ pub enum StatusFrom {
 pub struct Observed {
     pub har: Option<HarObservation>,
     pub token_response: Option<TokenResponse>,
+    /// Google's error page the request was rebuilt from.
+    pub error_page: Option<AuthError>,
 }
 
 /// The whole answer.
@@ -186,10 +188,7 @@ pub fn diagnose_any(input: &Input, options: &Options, registry: &Registry) -> Re
                             pasted: Some(query),
                             ..input.clone()
                         };
-                        let mut diagnosis = diagnose(&input, options, registry)?;
-                        diagnosis.request.notes.push(InputNote::FromErrorPage {
-                            error: page.error.clone(),
-                        });
+                        let diagnosis = diagnose_observed(&input, options, registry, Some(page))?;
                         return Ok(Outcome::Request(Box::new(diagnosis)));
                     }
                     return Ok(Outcome::Response(Box::new(response::error_page(
@@ -257,6 +256,17 @@ fn pasted_response(profile: &Profile, text: &str) -> Result<Option<TokenResponse
 
 /// Diagnoses the input with the model of `options.provider`.
 pub fn diagnose(input: &Input, options: &Options, registry: &Registry) -> Result<Diagnosis, DiagnoseError> {
+    diagnose_observed(input, options, registry, None)
+}
+
+/// `diagnose`, with the error page the request came from: what the page says outweighs what
+/// the model must assume (a redirect_uri_mismatch there means the URI is not registered).
+fn diagnose_observed(
+    input: &Input,
+    options: &Options,
+    registry: &Registry,
+    error_page: Option<AuthError>,
+) -> Result<Diagnosis, DiagnoseError> {
     let profile = Arc::new(registry.load(&options.provider)?);
     let endpoints = ProviderEndpoints::for_profile(&profile);
     let har = input.har.as_ref().map(|(path, har)| (path, observe(har, &endpoints)));
@@ -279,9 +289,15 @@ pub fn diagnose(input: &Input, options: &Options, registry: &Registry) -> Result
         },
         (None, None) => return Err(DiagnoseError::NothingToDiagnose),
     };
+    if let Some(page) = &error_page {
+        request.notes.push(InputNote::FromErrorPage {
+            error: page.error.clone(),
+        });
+    }
     let observed = Observed {
         har: har.map(|(_, o)| o),
         token_response: input.token_response.clone(),
+        error_page,
     };
 
     let client_kind = match options.client_kind {
@@ -315,7 +331,12 @@ pub fn diagnose(input: &Input, options: &Options, registry: &Registry) -> Result
         client_id: request.get("client_id").unwrap_or_default().to_string(),
         kind: client_kind,
         status,
-        registered_redirect: registered_redirect(&request),
+        registered_redirect: registered_redirect(&request).filter(|_| {
+            observed
+                .error_page
+                .as_ref()
+                .is_none_or(|page| page.error != profile.errors.redirect_uri_mismatch.error)
+        }),
     };
     let prediction = predict(&profile, &setup, &request.pairs(), Depth::Full);
     let fix = fix::find(&profile, &setup, &request, &prediction);

@@ -712,6 +712,22 @@ fn redirect_rules(facts: &Facts, out: &mut Vec<Draft>) {
         );
         return;
     }
+    if let Some(page) = &facts.observed.error_page
+        && page.error == errors.redirect_uri_mismatch.error
+    {
+        let description = errors.redirect_uri_mismatch.describe("redirect_uri", redirect);
+        out.push(
+            Draft::new(
+                "OD145",
+                format!(
+                    "Google's error page says {}: redirect_uri={redirect} is not registered for this client (the URL alone cannot show that; the page does)",
+                    page.error
+                ),
+            )
+            .explains(&errors.redirect_uri_mismatch.error, description),
+        );
+        return;
+    }
     if facts.profile.authorize.is_special_redirect(redirect) {
         out.push(Draft::new(
             "OD144",

@@ -32,7 +32,15 @@ impl AuthError {
     /// the developer (its field 2). Observed in public reports (onyx-dot-app/onyx #7854,
     /// AlistGo/alist #3259); Google documents none of it, so unknown fields are skipped.
     pub fn decode(value: &str) -> Option<Self> {
-        let trimmed = value.trim_end_matches('=');
+        // a pasted value is often cut short: keep the base64 characters, and drop a last
+        // incomplete one (a length of 1 mod 4 cannot be base64)
+        let end = value
+            .find(|c: char| !(c.is_ascii_alphanumeric() || "-_+/".contains(c)))
+            .unwrap_or(value.len());
+        let mut trimmed = &value[..end];
+        if trimmed.len() % 4 == 1 {
+            trimmed = &trimmed[..trimmed.len() - 1];
+        }
         let bytes = URL_SAFE_NO_PAD
             .decode(trimmed)
             .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(trimmed))
@@ -93,11 +101,28 @@ impl AuthError {
     pub fn from_page_text(text: &str) -> Option<Self> {
         let (error, status, after) = error_heading(text)?;
         let rest = &text[after..];
+        let is_description = |l: &&str| {
+            let lower = l.to_ascii_lowercase();
+            !l.is_empty()
+                && !lower.starts_with("request details")
+                && !lower.starts_with("access blocked")
+                && !lower.contains("that’s an error")
+                && !lower.contains("that's an error")
+                && !lower.starts_with("if you are a developer")
+        };
+        // the description follows the heading, or (today's page, copied top down) precedes it
         let description = rest
             .lines()
             .map(str::trim)
             .find(|l| !l.is_empty())
-            .filter(|l| !l.to_ascii_lowercase().starts_with("request details"))
+            .filter(is_description)
+            .or_else(|| {
+                text[..after]
+                    .lines()
+                    .map(str::trim)
+                    .find(is_description)
+                    .filter(|l| !l.starts_with("Error"))
+            })
             .unwrap_or_default()
             .to_string();
         let lower = text.to_ascii_lowercase();
@@ -174,27 +199,36 @@ enum Wire {
     Bytes(Vec<u8>),
 }
 
-/// The top-level fields of a protobuf message; `None` if it is not one.
+/// The top-level fields of a protobuf message; `None` if it does not start like one. A
+/// message cut short (a truncated paste) yields the fields before the cut.
 fn protobuf_fields(bytes: &[u8]) -> Option<Vec<(u64, Wire)>> {
     let mut fields = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        let key = varint(bytes, &mut i)?;
+        let Some(key) = varint(bytes, &mut i) else { break };
         let (field, wire) = (key >> 3, key & 7);
-        match wire {
-            0 => fields.push((field, Wire::Varint(varint(bytes, &mut i)?))),
-            1 => i = i.checked_add(8).filter(|&e| e <= bytes.len())?,
-            2 => {
-                let len = usize::try_from(varint(bytes, &mut i)?).ok()?;
-                let end = i.checked_add(len).filter(|&e| e <= bytes.len())?;
-                fields.push((field, Wire::Bytes(bytes[i..end].to_vec())));
-                i = end;
-            }
-            5 => i = i.checked_add(4).filter(|&e| e <= bytes.len())?,
+        if field == 0 {
+            return None;
+        }
+        let next = match wire {
+            0 => varint(bytes, &mut i).map(|v| fields.push((field, Wire::Varint(v)))),
+            1 => i.checked_add(8).filter(|&e| e <= bytes.len()).map(|e| i = e),
+            2 => varint(bytes, &mut i)
+                .and_then(|len| usize::try_from(len).ok())
+                .and_then(|len| i.checked_add(len))
+                .filter(|&e| e <= bytes.len())
+                .map(|end| {
+                    fields.push((field, Wire::Bytes(bytes[i..end].to_vec())));
+                    i = end;
+                }),
+            5 => i.checked_add(4).filter(|&e| e <= bytes.len()).map(|e| i = e),
             _ => return None,
+        };
+        if next.is_none() {
+            break;
         }
     }
-    Some(fields)
+    (!fields.is_empty()).then_some(fields)
 }
 
 fn varint(bytes: &[u8], i: &mut usize) -> Option<u64> {
@@ -318,19 +352,27 @@ pub fn token_response(profile: &Profile, response: TokenResponse, symptom: Optio
             .filter(|(spec, _)| spec.error == *error && matches_template(&spec.description, "", &description))
             .map(|(_, label)| label)
             .collect();
-        let refresh_failed = refresh
-            || (!exchange
-                && error == "invalid_grant"
-                && matches_template(&profile.errors.refresh_invalid.description, "", &description));
+        // a description that names exactly one code-exchange error ("Malformed auth code.")
+        // identifies a code exchange; otherwise an invalid_grant is taken as a failed refresh, the
+        // common report (Google also answers a dead refresh token with a bare "Bad Request"), and
+        // the code-exchange readings of the same text are named too
+        let names_one_exchange_error = known.len() == 1 && !known[0].contains("refresh token");
+        let refresh_failed = refresh || (!exchange && !names_one_exchange_error);
         if error == "invalid_grant" && refresh_failed {
             let symptom = symptom.filter(|s| s.is_invalid_grant() || *s == Symptom::RefreshTokenRevoked);
-            findings.push(standalone(
-                "OD171",
-                invalid_grant_causes(profile, symptom.unwrap_or(Symptom::InvalidGrant)),
-                None,
-                true,
-                true,
-            ));
+            let mut message = invalid_grant_causes(profile, symptom.unwrap_or(Symptom::InvalidGrant));
+            let exchange_readings: Vec<&str> = known
+                .iter()
+                .copied()
+                .filter(|label| !label.contains("refresh token"))
+                .collect();
+            if !refresh && !exchange_readings.is_empty() {
+                message.push_str(&format!(
+                    "; if it answered a code exchange instead, the model gives \"{description}\" for {}",
+                    exchange_readings.join(", or ")
+                ));
+            }
+            findings.push(standalone("OD171", message, None, true, true));
             next_step =
                 "to rank the causes for your request, run diagnose with its authorization URL and --symptom".into();
         } else {
@@ -455,7 +497,34 @@ pub fn error_page(profile: &Profile, page: AuthError, symptom: Option<Symptom>) 
             ));
         }
     }
+    // a page about one of the provider's special redirect values (storagerelay for a native client)
+    let lower = page.description.to_ascii_lowercase();
+    if profile.authorize.special_redirect_uris.iter().any(|special| {
+        let name = special.trim_end_matches("://").to_ascii_lowercase();
+        !name.is_empty() && lower.contains(&name)
+    }) {
+        findings.push(standalone(
+            "OD144",
+            format!(
+                "the error names a special redirect value: {}",
+                super::catalogue::entry("OD144").title
+            ),
+            Some(
+                "These values work only for a web client: create a Web application OAuth client and use its client_id."
+                    .into(),
+            ),
+            true,
+            false,
+        ));
+    }
     sort(&mut findings);
+    // the finding that names the same error explains the page better than the page itself
+    if findings.len() > 1
+        && let Some(at) = findings.iter().position(|f| f.code == "OD181")
+    {
+        let page_finding = findings.remove(at);
+        findings.push(page_finding);
+    }
     ResponseDiagnosis {
         provider: profile.id.clone(),
         observation: Observation::ErrorPage { page },
