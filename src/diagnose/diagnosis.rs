@@ -220,13 +220,19 @@ pub fn diagnose_any(input: &Input, options: &Options, registry: &Registry) -> Re
 fn pasted_response(profile: &Profile, text: &str) -> Result<Option<TokenResponse>, DiagnoseError> {
     let trimmed = text.trim_start_matches('\u{feff}').trim();
     let path = std::path::Path::new("the pasted text");
-    if trimmed.starts_with('{') || trimmed.starts_with("HTTP/") {
-        return Ok(Some(TokenResponse::parse(path, trimmed)?));
-    }
     let lower = trimmed.to_ascii_lowercase();
     if lower.contains("client_id=") || lower.contains("client_id%3d") {
-        // an authorization request is in there: diagnose that
+        // an authorization request is in there (a JSON log line holding the URL, say): diagnose that
         return Ok(None);
+    }
+    let has_url = lower.contains("http://") || lower.contains("https://");
+    if trimmed.starts_with('{') || trimmed.starts_with("HTTP/") {
+        match TokenResponse::parse(path, trimmed) {
+            Ok(response) => return Ok(Some(response)),
+            // JSON that is no token response but holds a URL: look for the request in it
+            Err(_) if has_url => return Ok(None),
+            Err(e) => return Err(e.into()),
+        }
     }
     // a log or curl excerpt ending in the JSON response (the token URL in it is not a request)
     if trimmed.contains("{\"")
@@ -234,7 +240,7 @@ fn pasted_response(profile: &Profile, text: &str) -> Result<Option<TokenResponse
     {
         return Ok(Some(response));
     }
-    if lower.contains("http://") || lower.contains("https://") {
+    if has_url {
         return Ok(None);
     }
     if lower.contains("invalid_grant") {

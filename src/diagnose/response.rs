@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::diagnosis::Symptom;
 use super::findings::{Finding, invalid_grant_causes, standalone};
-use super::input::TokenResponse;
+use super::input::{REDACTED, SECRET_PARAMS, TokenResponse};
 use crate::provider::{ErrorSpec, Profile};
 
 /// Google's error page, decoded from its `authError` parameter.
@@ -462,7 +462,18 @@ pub fn token_response(profile: &Profile, response: TokenResponse, symptom: Optio
 
 /// Explains Google's error page.
 pub fn error_page(profile: &Profile, page: AuthError, symptom: Option<Symptom>) -> ResponseDiagnosis {
-    let details: Vec<String> = page.details.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let details: Vec<String> = page
+        .details
+        .iter()
+        .map(|(k, v)| {
+            let v = if SECRET_PARAMS.contains(&k.as_str()) {
+                REDACTED
+            } else {
+                v
+            };
+            format!("{k}={v}")
+        })
+        .collect();
     let status = page.status.map(|s| format!("{s} ")).unwrap_or_default();
     let mut message = format!(
         "Google's error page says: Error {status}{}: \"{}\"",
