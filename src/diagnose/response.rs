@@ -101,6 +101,9 @@ impl AuthError {
     pub fn from_page_text(text: &str) -> Option<Self> {
         let (error, status, after) = error_heading(text)?;
         let rest = &text[after..];
+        // the description may follow the code on the same line ("Error 400: invalid_request Missing …")
+        let line_end = rest.find('\n').unwrap_or(rest.len());
+        let same_line = rest[..line_end].trim();
         let is_description = |l: &&str| {
             let lower = l.to_ascii_lowercase();
             !l.is_empty()
@@ -111,10 +114,9 @@ impl AuthError {
                 && !lower.starts_with("if you are a developer")
         };
         // the description follows the heading, or (today's page, copied top down) precedes it
-        let description = rest
-            .lines()
-            .map(str::trim)
-            .find(|l| !l.is_empty())
+        let description = Some(same_line)
+            .filter(|l| !l.is_empty())
+            .or_else(|| rest[line_end..].lines().map(str::trim).find(|l| !l.is_empty()))
             .filter(is_description)
             .or_else(|| {
                 text[..after]
@@ -171,7 +173,7 @@ impl AuthError {
     }
 }
 
-/// `Error 400: code` or `Error: code` in text: the code, the status and where the line ends.
+/// `Error 400: code` or `Error: code` in text: the code, the status and where the code ends.
 fn error_heading(text: &str) -> Option<(String, Option<u64>, usize)> {
     for (at, _) in text.match_indices("Error") {
         let rest = &text[at + "Error".len()..];
@@ -188,8 +190,8 @@ fn error_heading(text: &str) -> Option<(String, Option<u64>, usize)> {
         if code.len() < 5 || !code.contains('_') {
             continue;
         }
-        let line_end = text[at..].find('\n').map(|i| at + i).unwrap_or(text.len());
-        return Some((code, digits.parse().ok(), line_end));
+        let code_at = text.len() - after_colon.trim_start().len();
+        return Some((code.clone(), digits.parse().ok(), code_at + code.len()));
     }
     None
 }

@@ -636,6 +636,58 @@ const REPORTS: &[Report] = &[
             says: &["Web application"],
         },
     ),
+    report(
+        "python-social-auth/social-app-django #248",
+        2020,
+        "Error 400: invalid_request\nInvalid parameter value for approval_prompt: 'auto' is not valid",
+        "reported",
+        "a Google-side change on 2020-04-21: approval_prompt=auto is rejected",
+        "remove approval_prompt=auto (or replace it with prompt=)",
+        Expect::Response {
+            top: "OD102",
+            exit: 1,
+            says: &["Remove approval_prompt"],
+        },
+    ),
+    report(
+        "jaredhanson/passport-google-oauth2 #76",
+        2021,
+        "Error 400: invalid_request Missing required parameter: scope",
+        "reported (the page's heading and description on one line, as the thread's title has them)",
+        "the scope reached only one of the two passport.authenticate calls",
+        "give the scope to the GoogleStrategy itself",
+        Expect::Response {
+            top: "OD121",
+            exit: 1,
+            says: &["scope"],
+        },
+    ),
+    report(
+        "diadal/vue-social-auth #13",
+        2019,
+        "400. That’s an error.\n\nError: invalid_request\n\nMissing required parameter: scope",
+        "reported",
+        "the plugin did not pass the scope in a form Google read",
+        "pass the scope parameter (space-separated, encoded with +)",
+        Expect::Response {
+            top: "OD121",
+            exit: 1,
+            says: &["scope"],
+        },
+    ),
+    report(
+        "krisrak/jquery-cordova-oauth2 #2",
+        2014,
+        "Error: invalid_request\nMissing required parameter: scope",
+        "reported",
+        "the plugin's Google+ login did not send a scope",
+        "send the scope as well",
+        Expect::Response {
+            top: "OD121",
+            exit: 1,
+            says: &["scope"],
+        },
+    ),
     Report {
         provider: "google@2015",
         ..report(
