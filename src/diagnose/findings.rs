@@ -838,8 +838,13 @@ fn token_rules(facts: &Facts, out: &mut Vec<Draft>) {
         .filter(|_| !facts.fix.offline().changes.is_empty())
         .and_then(mints)
     {
+        let which = if facts.fix.alternative.is_some() {
+            "with the offline fix"
+        } else {
+            "with the fix"
+        };
         out.push(limit_draft(format!(
-            "with the fix every grant mints a new refresh token; past {} per user per client the oldest is revoked without warning",
+            "{which} every grant mints a new refresh token; past {} per user per client the oldest is revoked without warning",
             limit.limit
         )));
     }
