@@ -623,6 +623,23 @@ of the request.",
         history: &[],
     },
     Entry {
+        code: "OD145",
+        name: "redirect-uri-not-registered",
+        severity: Severity::Error,
+        title: "Google's error page says redirect_uri_mismatch: the redirect_uri sent is not registered for the client",
+        fix: "Add the redirect_uri exactly as sent (scheme, host, port, path, trailing slash) to the OAuth client's Authorized redirect URIs, or send one that is there.",
+        sources: &[
+            "D2 redirect_uri_mismatch",
+            "OBS NastuzziSamy/files_external_gdrive #22 (2018), googleapis/google-api-php-client #2559 (2024)",
+        ],
+        explanation: "Whether a redirect URI is registered is a setting of the OAuth client in the Cloud Console, \
+invisible in the request. When the input is Google's error page, its error says it: redirect_uri_mismatch means \
+the redirect_uri in the request details is not among the client's authorized redirect URIs (byte for byte: \
+http against https, www or not, a trailing slash, a port). diagnose then predicts with nothing registered, which \
+reproduces the page, and names the URI to register.",
+        history: &[],
+    },
+    Entry {
         code: "OD150",
         name: "legacy-endpoint",
         severity: Severity::Warning,

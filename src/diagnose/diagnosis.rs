@@ -12,7 +12,7 @@ use super::findings::{Facts, Finding, evaluate};
 use super::fix::{self, Fix};
 use super::input::{AuthRequest, Har, HarObservation, InputNote, TokenResponse, observe};
 use super::predict::{ClientSetup, Depth, Prediction, predict};
-use super::response::{self, ResponseDiagnosis};
+use super::response::{self, AuthError, ResponseDiagnosis};
 use crate::provider::{ClientKind, Profile, PublishingStatus, Registry, is_oob};
 
 /// What the user gave.
@@ -92,6 +92,8 @@ pub enum StatusFrom {
 pub struct Observed {
     pub har: Option<HarObservation>,
     pub token_response: Option<TokenResponse>,
+    /// Google's error page the request was rebuilt from.
+    pub error_page: Option<AuthError>,
 }
 
 /// The whole answer.
@@ -178,6 +180,23 @@ pub fn diagnose_any(input: &Input, options: &Options, registry: &Registry) -> Re
                     ))));
                 }
                 let endpoints = ProviderEndpoints::for_profile(&profile);
+                // Google's error page as text: its request details may hold the whole request
+                let has_url = text.contains("/o/oauth2/");
+                if let Some(page) = AuthError::from_page_text(text).filter(|_| !has_url && endpoints.is_google()) {
+                    if let Some(query) = page.request_query() {
+                        let input = Input {
+                            pasted: Some(query),
+                            ..input.clone()
+                        };
+                        let diagnosis = diagnose_observed(&input, options, registry, Some(page))?;
+                        return Ok(Outcome::Request(Box::new(diagnosis)));
+                    }
+                    return Ok(Outcome::Response(Box::new(response::error_page(
+                        &profile,
+                        page,
+                        options.symptom,
+                    ))));
+                }
                 if let Some(page) = AuthRequest::error_page(text, &endpoints) {
                     return Ok(Outcome::Response(Box::new(response::error_page(
                         &profile,
@@ -201,13 +220,19 @@ pub fn diagnose_any(input: &Input, options: &Options, registry: &Registry) -> Re
 fn pasted_response(profile: &Profile, text: &str) -> Result<Option<TokenResponse>, DiagnoseError> {
     let trimmed = text.trim_start_matches('\u{feff}').trim();
     let path = std::path::Path::new("the pasted text");
-    if trimmed.starts_with('{') || trimmed.starts_with("HTTP/") {
-        return Ok(Some(TokenResponse::parse(path, trimmed)?));
-    }
     let lower = trimmed.to_ascii_lowercase();
     if lower.contains("client_id=") || lower.contains("client_id%3d") {
-        // an authorization request is in there: diagnose that
+        // an authorization request is in there (a JSON log line holding the URL, say): diagnose that
         return Ok(None);
+    }
+    let has_url = lower.contains("http://") || lower.contains("https://");
+    if trimmed.starts_with('{') || trimmed.starts_with("HTTP/") {
+        match TokenResponse::parse(path, trimmed) {
+            Ok(response) => return Ok(Some(response)),
+            // JSON that is no token response but holds a URL: look for the request in it
+            Err(_) if has_url => return Ok(None),
+            Err(e) => return Err(e.into()),
+        }
     }
     // a log or curl excerpt ending in the JSON response (the token URL in it is not a request)
     if trimmed.contains("{\"")
@@ -215,7 +240,7 @@ fn pasted_response(profile: &Profile, text: &str) -> Result<Option<TokenResponse
     {
         return Ok(Some(response));
     }
-    if lower.contains("http://") || lower.contains("https://") {
+    if has_url {
         return Ok(None);
     }
     if lower.contains("invalid_grant") {
@@ -237,6 +262,17 @@ fn pasted_response(profile: &Profile, text: &str) -> Result<Option<TokenResponse
 
 /// Diagnoses the input with the model of `options.provider`.
 pub fn diagnose(input: &Input, options: &Options, registry: &Registry) -> Result<Diagnosis, DiagnoseError> {
+    diagnose_observed(input, options, registry, None)
+}
+
+/// `diagnose`, with the error page the request came from: what the page says outweighs what
+/// the model must assume (a redirect_uri_mismatch there means the URI is not registered).
+fn diagnose_observed(
+    input: &Input,
+    options: &Options,
+    registry: &Registry,
+    error_page: Option<AuthError>,
+) -> Result<Diagnosis, DiagnoseError> {
     let profile = Arc::new(registry.load(&options.provider)?);
     let endpoints = ProviderEndpoints::for_profile(&profile);
     let har = input.har.as_ref().map(|(path, har)| (path, observe(har, &endpoints)));
@@ -259,9 +295,15 @@ pub fn diagnose(input: &Input, options: &Options, registry: &Registry) -> Result
         },
         (None, None) => return Err(DiagnoseError::NothingToDiagnose),
     };
+    if let Some(page) = &error_page {
+        request.notes.push(InputNote::FromErrorPage {
+            error: page.error.clone(),
+        });
+    }
     let observed = Observed {
         har: har.map(|(_, o)| o),
         token_response: input.token_response.clone(),
+        error_page,
     };
 
     let client_kind = match options.client_kind {
@@ -295,7 +337,12 @@ pub fn diagnose(input: &Input, options: &Options, registry: &Registry) -> Result
         client_id: request.get("client_id").unwrap_or_default().to_string(),
         kind: client_kind,
         status,
-        registered_redirect: registered_redirect(&request),
+        registered_redirect: registered_redirect(&request).filter(|_| {
+            observed
+                .error_page
+                .as_ref()
+                .is_none_or(|page| page.error != profile.errors.redirect_uri_mismatch.error)
+        }),
     };
     let prediction = predict(&profile, &setup, &request.pairs(), Depth::Full);
     let fix = fix::find(&profile, &setup, &request, &prediction);

@@ -712,6 +712,22 @@ fn redirect_rules(facts: &Facts, out: &mut Vec<Draft>) {
         );
         return;
     }
+    if let Some(page) = &facts.observed.error_page
+        && page.error == errors.redirect_uri_mismatch.error
+    {
+        let description = errors.redirect_uri_mismatch.describe("redirect_uri", redirect);
+        out.push(
+            Draft::new(
+                "OD145",
+                format!(
+                    "Google's error page says {}: redirect_uri={redirect} is not registered for this client (the URL alone cannot show that; the page does)",
+                    page.error
+                ),
+            )
+            .explains(&errors.redirect_uri_mismatch.error, description),
+        );
+        return;
+    }
     if facts.profile.authorize.is_special_redirect(redirect) {
         out.push(Draft::new(
             "OD144",
@@ -822,8 +838,13 @@ fn token_rules(facts: &Facts, out: &mut Vec<Draft>) {
         .filter(|_| !facts.fix.offline().changes.is_empty())
         .and_then(mints)
     {
+        let which = if facts.fix.alternative.is_some() {
+            "with the offline fix"
+        } else {
+            "with the fix"
+        };
         out.push(limit_draft(format!(
-            "with the fix every grant mints a new refresh token; past {} per user per client the oldest is revoked without warning",
+            "{which} every grant mints a new refresh token; past {} per user per client the oldest is revoked without warning",
             limit.limit
         )));
     }

@@ -108,7 +108,7 @@ pub fn online_intent(profile: &Profile, setup: &ClientSetup, request: &AuthReque
         && profile.authorize.installed_default_offline
         && profile.refresh_token.requires == OfflineRequest::AccessTypeOffline;
     let asks_offline = request.has("access_type")
-        || request.has("approval_prompt")
+        || request.get("approval_prompt") == Some("force")
         || request
             .get("prompt")
             .is_some_and(|p| p.split_whitespace().any(|t| t == "consent"))

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::diagnosis::Symptom;
 use super::findings::{Finding, invalid_grant_causes, standalone};
-use super::input::TokenResponse;
+use super::input::{REDACTED, SECRET_PARAMS, TokenResponse};
 use crate::provider::{ErrorSpec, Profile};
 
 /// Google's error page, decoded from its `authError` parameter.
@@ -32,7 +32,15 @@ impl AuthError {
     /// the developer (its field 2). Observed in public reports (onyx-dot-app/onyx #7854,
     /// AlistGo/alist #3259); Google documents none of it, so unknown fields are skipped.
     pub fn decode(value: &str) -> Option<Self> {
-        let trimmed = value.trim_end_matches('=');
+        // a pasted value is often cut short: keep the base64 characters, and drop a last
+        // incomplete one (a length of 1 mod 4 cannot be base64)
+        let end = value
+            .find(|c: char| !(c.is_ascii_alphanumeric() || "-_+/".contains(c)))
+            .unwrap_or(value.len());
+        let mut trimmed = &value[..end];
+        if trimmed.len() % 4 == 1 {
+            trimmed = &trimmed[..trimmed.len() - 1];
+        }
         let bytes = URL_SAFE_NO_PAD
             .decode(trimmed)
             .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(trimmed))
@@ -85,32 +93,144 @@ impl AuthError {
     }
 }
 
+impl AuthError {
+    /// Google's error page copied as text: `Error 400: invalid_request` (or the older `Error:
+    /// invalid_request`), the description on the next line, and the request details, either
+    /// `Request details: name=value name=value` (today's page) or one `name=value` per line
+    /// after `Request Details` (the page before about 2020).
+    pub fn from_page_text(text: &str) -> Option<Self> {
+        let (error, status, after) = error_heading(text)?;
+        let rest = &text[after..];
+        // the description may follow the code on the same line ("Error 400: invalid_request Missing …")
+        let line_end = rest.find('\n').unwrap_or(rest.len());
+        let same_line = rest[..line_end].trim();
+        let is_description = |l: &&str| {
+            let lower = l.to_ascii_lowercase();
+            !l.is_empty()
+                && !lower.starts_with("request details")
+                && !lower.starts_with("access blocked")
+                && !lower.contains("that’s an error")
+                && !lower.contains("that's an error")
+                && !lower.starts_with("if you are a developer")
+        };
+        // the description follows the heading, or (today's page, copied top down) precedes it
+        let description = Some(same_line)
+            .filter(|l| !l.is_empty())
+            .or_else(|| rest[line_end..].lines().map(str::trim).find(|l| !l.is_empty()))
+            .filter(is_description)
+            .or_else(|| {
+                text[..after]
+                    .lines()
+                    .map(str::trim)
+                    .find(is_description)
+                    .filter(|l| !l.starts_with("Error"))
+            })
+            .unwrap_or_default()
+            .to_string();
+        let lower = text.to_ascii_lowercase();
+        let details = match lower.find("request details") {
+            Some(at) => {
+                let mut details = Vec::new();
+                for token in text[at + "request details".len()..].split_whitespace() {
+                    match token.split_once('=') {
+                        Some((name, value))
+                            if !name.is_empty()
+                                && name.chars().all(|c| c.is_ascii_alphanumeric() || "_.".contains(c)) =>
+                        {
+                            details.push((name.to_string(), value.to_string()));
+                        }
+                        _ if details.is_empty() => continue,
+                        _ => break,
+                    }
+                }
+                details
+            }
+            None => Vec::new(),
+        };
+        Some(Self {
+            error,
+            description,
+            status,
+            details,
+            developer_message: None,
+        })
+    }
+
+    /// The request rebuilt from the page's details, when they hold one (the older page listed
+    /// every parameter); parameters Google's own pages add are left out.
+    pub fn request_query(&self) -> Option<String> {
+        let has = |n: &str| self.details.iter().any(|(k, _)| k == n);
+        if !has("client_id") || !(has("response_type") || has("redirect_uri") || has("scope")) {
+            return None;
+        }
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in &self.details {
+            if name != "flowName" {
+                query.append_pair(name, value);
+            }
+        }
+        Some(query.finish())
+    }
+}
+
+/// `Error 400: code` or `Error: code` in text: the code, the status and where the code ends.
+fn error_heading(text: &str) -> Option<(String, Option<u64>, usize)> {
+    for (at, _) in text.match_indices("Error") {
+        let rest = &text[at + "Error".len()..];
+        let digits: String = rest.trim_start().chars().take_while(char::is_ascii_digit).collect();
+        let after_digits = rest.trim_start()[digits.len()..].trim_start();
+        let Some(after_colon) = after_digits.strip_prefix(':') else {
+            continue;
+        };
+        let code: String = after_colon
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+            .collect();
+        if code.len() < 5 || !code.contains('_') {
+            continue;
+        }
+        let code_at = text.len() - after_colon.trim_start().len();
+        return Some((code.clone(), digits.parse().ok(), code_at + code.len()));
+    }
+    None
+}
+
 enum Wire {
     Varint(u64),
     Bytes(Vec<u8>),
 }
 
-/// The top-level fields of a protobuf message; `None` if it is not one.
+/// The top-level fields of a protobuf message; `None` if it does not start like one. A
+/// message cut short (a truncated paste) yields the fields before the cut.
 fn protobuf_fields(bytes: &[u8]) -> Option<Vec<(u64, Wire)>> {
     let mut fields = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        let key = varint(bytes, &mut i)?;
+        let Some(key) = varint(bytes, &mut i) else { break };
         let (field, wire) = (key >> 3, key & 7);
-        match wire {
-            0 => fields.push((field, Wire::Varint(varint(bytes, &mut i)?))),
-            1 => i = i.checked_add(8).filter(|&e| e <= bytes.len())?,
-            2 => {
-                let len = usize::try_from(varint(bytes, &mut i)?).ok()?;
-                let end = i.checked_add(len).filter(|&e| e <= bytes.len())?;
-                fields.push((field, Wire::Bytes(bytes[i..end].to_vec())));
-                i = end;
-            }
-            5 => i = i.checked_add(4).filter(|&e| e <= bytes.len())?,
+        if field == 0 {
+            return None;
+        }
+        let next = match wire {
+            0 => varint(bytes, &mut i).map(|v| fields.push((field, Wire::Varint(v)))),
+            1 => i.checked_add(8).filter(|&e| e <= bytes.len()).map(|e| i = e),
+            2 => varint(bytes, &mut i)
+                .and_then(|len| usize::try_from(len).ok())
+                .and_then(|len| i.checked_add(len))
+                .filter(|&e| e <= bytes.len())
+                .map(|end| {
+                    fields.push((field, Wire::Bytes(bytes[i..end].to_vec())));
+                    i = end;
+                }),
+            5 => i.checked_add(4).filter(|&e| e <= bytes.len()).map(|e| i = e),
             _ => return None,
+        };
+        if next.is_none() {
+            break;
         }
     }
-    Some(fields)
+    (!fields.is_empty()).then_some(fields)
 }
 
 fn varint(bytes: &[u8], i: &mut usize) -> Option<u64> {
@@ -234,19 +354,27 @@ pub fn token_response(profile: &Profile, response: TokenResponse, symptom: Optio
             .filter(|(spec, _)| spec.error == *error && matches_template(&spec.description, "", &description))
             .map(|(_, label)| label)
             .collect();
-        let refresh_failed = refresh
-            || (!exchange
-                && error == "invalid_grant"
-                && matches_template(&profile.errors.refresh_invalid.description, "", &description));
+        // a description that names exactly one code-exchange error ("Malformed auth code.")
+        // identifies a code exchange; otherwise an invalid_grant is taken as a failed refresh, the
+        // common report (Google also answers a dead refresh token with a bare "Bad Request"), and
+        // the code-exchange readings of the same text are named too
+        let names_one_exchange_error = known.len() == 1 && !known[0].contains("refresh token");
+        let refresh_failed = refresh || (!exchange && !names_one_exchange_error);
         if error == "invalid_grant" && refresh_failed {
             let symptom = symptom.filter(|s| s.is_invalid_grant() || *s == Symptom::RefreshTokenRevoked);
-            findings.push(standalone(
-                "OD171",
-                invalid_grant_causes(profile, symptom.unwrap_or(Symptom::InvalidGrant)),
-                None,
-                true,
-                true,
-            ));
+            let mut message = invalid_grant_causes(profile, symptom.unwrap_or(Symptom::InvalidGrant));
+            let exchange_readings: Vec<&str> = known
+                .iter()
+                .copied()
+                .filter(|label| !label.contains("refresh token"))
+                .collect();
+            if !refresh && !exchange_readings.is_empty() {
+                message.push_str(&format!(
+                    "; if it answered a code exchange instead, the model gives \"{description}\" for {}",
+                    exchange_readings.join(", or ")
+                ));
+            }
+            findings.push(standalone("OD171", message, None, true, true));
             next_step =
                 "to rank the causes for your request, run diagnose with its authorization URL and --symptom".into();
         } else {
@@ -336,7 +464,18 @@ pub fn token_response(profile: &Profile, response: TokenResponse, symptom: Optio
 
 /// Explains Google's error page.
 pub fn error_page(profile: &Profile, page: AuthError, symptom: Option<Symptom>) -> ResponseDiagnosis {
-    let details: Vec<String> = page.details.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let details: Vec<String> = page
+        .details
+        .iter()
+        .map(|(k, v)| {
+            let v = if SECRET_PARAMS.contains(&k.as_str()) {
+                REDACTED
+            } else {
+                v
+            };
+            format!("{k}={v}")
+        })
+        .collect();
     let status = page.status.map(|s| format!("{s} ")).unwrap_or_default();
     let mut message = format!(
         "Google's error page says: Error {status}{}: \"{}\"",
@@ -371,7 +510,34 @@ pub fn error_page(profile: &Profile, page: AuthError, symptom: Option<Symptom>) 
             ));
         }
     }
+    // a page about one of the provider's special redirect values (storagerelay for a native client)
+    let lower = page.description.to_ascii_lowercase();
+    if profile.authorize.special_redirect_uris.iter().any(|special| {
+        let name = special.trim_end_matches("://").to_ascii_lowercase();
+        !name.is_empty() && lower.contains(&name)
+    }) {
+        findings.push(standalone(
+            "OD144",
+            format!(
+                "the error names a special redirect value: {}",
+                super::catalogue::entry("OD144").title
+            ),
+            Some(
+                "These values work only for a web client: create a Web application OAuth client and use its client_id."
+                    .into(),
+            ),
+            true,
+            false,
+        ));
+    }
     sort(&mut findings);
+    // the finding that names the same error explains the page better than the page itself
+    if findings.len() > 1
+        && let Some(at) = findings.iter().position(|f| f.code == "OD181")
+    {
+        let page_finding = findings.remove(at);
+        findings.push(page_finding);
+    }
     ResponseDiagnosis {
         provider: profile.id.clone(),
         observation: Observation::ErrorPage { page },
@@ -413,6 +579,28 @@ mod tests {
             .map(|f| f.code)
             .collect();
         assert!(codes.contains(&"OD181") && codes.contains(&"OD140"), "{codes:?}");
+    }
+
+    #[test]
+    fn error_page_text_old_and_new_is_read() {
+        // oauth-io/sdk-php #19 (2015), the page before about 2020
+        let old = AuthError::from_page_text("1. That’s an error.\n\nError: invalid_request\n\nMissing required parameter: scope\n\nRequest Details\nresponse_type=code\naccess_type=online\nredirect_uri=https://oauth.io/auth\nstate=1UGF0\nclient_id=553071262209-x.apps.googleusercontent.com\n\nThat’s all we know.").unwrap();
+        assert_eq!(old.error, "invalid_request");
+        assert_eq!(old.description, "Missing required parameter: scope");
+        assert_eq!(old.details.len(), 5);
+        assert!(
+            old.request_query()
+                .unwrap()
+                .starts_with("response_type=code&access_type=online&redirect_uri=https%3A%2F%2Foauth.io%2Fauth")
+        );
+        // simonw/google-drive-to-sqlite #41 (2023), today's page
+        let new = AuthError::from_page_text("### Error 400: invalid_request\nThe out-of-band (OOB) flow has been blocked in order to keep users secure.\n\nRequest details: redirect_uri=urn:ietf:wg:oauth:2.0:oob flowName=GeneralOAuthFlow\n").unwrap();
+        assert_eq!((new.error.as_str(), new.status), ("invalid_request", Some(400)));
+        assert_eq!(
+            new.details[0],
+            ("redirect_uri".to_string(), "urn:ietf:wg:oauth:2.0:oob".to_string())
+        );
+        assert_eq!(new.request_query(), None);
     }
 
     #[test]

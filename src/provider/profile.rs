@@ -89,6 +89,9 @@ pub struct Endpoints {
 pub struct AuthorizeRules {
     pub required: Vec<String>,
     pub response_types: Vec<String>,
+    /// Response types the provider accepts without advertising them in discovery.
+    #[serde(default)]
+    pub unadvertised_response_types: Vec<String>,
     pub access_types: Vec<String>,
     pub prompt_values: Vec<String>,
     pub prompt_tolerated: Vec<String>,

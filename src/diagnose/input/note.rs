@@ -43,6 +43,8 @@ pub enum InputNote {
     LineBreak { name: String },
     /// A parameter holds a secret; its value is redacted everywhere.
     Secret { name: String },
+    /// The request was rebuilt from the request details Google's error page lists.
+    FromErrorPage { error: String },
     /// The request came from a HAR entry (1-based, in file order).
     FromHar { entry: usize },
     /// The client type was inferred, not given.
@@ -90,6 +92,9 @@ impl InputNote {
             }
             InputNote::LineBreak { name } => format!("`{name}` holds a line break"),
             InputNote::Secret { name } => format!("`{name}` holds a secret; its value is redacted"),
+            InputNote::FromErrorPage { error } => format!(
+                "request rebuilt from the request details of Google's error page ({error}); the endpoint is assumed"
+            ),
             InputNote::FromHar { entry } => format!("authorization request from HAR entry #{entry}"),
             InputNote::InferredClientType { client_type, from } => {
                 format!("client type {client_type} inferred from {from} (pass --client-type to set it)")

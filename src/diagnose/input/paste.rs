@@ -145,9 +145,11 @@ fn schemeless_request(text: &str, lower: &str, hosts: &[String], shared: &[Input
     let delimiter = |c: char| c.is_whitespace() || "\"'<>`(".contains(c);
     let start = lower[..at].rfind(delimiter).map(|i| i + 1).unwrap_or(0);
     let before = &lower[start..at];
+    // a scheme that starts the word is a URL around client_id; one after `=` is a value in it
     let has_scheme = ["https:", "http:", "https%3a", "http%3a"]
         .iter()
-        .any(|s| before.contains(s));
+        .flat_map(|s| before.match_indices(s))
+        .any(|(i, _)| !before[..i].ends_with('='));
     if has_scheme {
         return None;
     }

@@ -243,3 +243,15 @@ fn no_input_makes_the_library_panic() {
         let _ = TokenResponse::parse(Path::new("t.json"), &text);
     }
 }
+
+#[test]
+fn a_device_that_never_ends_is_read_up_to_the_stdin_cap() {
+    // issue 9 item 5: /dev/zero as --token-response used to be read until memory ran out
+    if !std::path::Path::new("/dev/zero").exists() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let output = oauth_drift(dir.path(), &["diagnose", "--token-response", "/dev/zero"]);
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    assert!(stderr(&output).contains("/dev/zero"), "{}", stderr(&output));
+}

@@ -314,6 +314,18 @@ fn googles_error_page_is_decoded() {
 }
 
 #[test]
+fn a_json_log_holding_the_url_is_still_a_request() {
+    let input = Input {
+        pasted: Some(format!(
+            r#"{{"level":"info","msg":"redirecting","url":"{V2}\u0026redirect_uri=https://app.example.com/cb\u0026response_type=code\u0026scope=email\u0026access_type=offline"}}"#
+        )),
+        ..Default::default()
+    };
+    let outcome = diagnose_any(&input, &Options::default(), &Registry::builtin()).unwrap();
+    assert!(matches!(outcome, Outcome::Request(_)));
+}
+
+#[test]
 fn a_bare_query_with_a_redirect_uri_is_diagnosed() {
     let d = google(
         "client_id=1.apps.googleusercontent.com&redirect_uri=https://app.example.com/cb&response_type=code&scope=email&access_type=offline&approval_prompt=force",

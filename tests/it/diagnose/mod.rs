@@ -8,5 +8,6 @@ mod docs;
 mod emit;
 mod har;
 mod recorder;
+mod reports;
 mod support;
 mod table;
