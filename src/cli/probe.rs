@@ -253,17 +253,29 @@ async fn profile_for_issuer(
     let Some(named) = text("issuer") else {
         return fallback("the discovery document names no issuer".into());
     };
-    let path = text("authorization_endpoint")
-        .and_then(|e| url::Url::parse(&e).ok())
-        .map(|u| u.path().to_string());
-    match registry.for_issuer(&named, path.as_deref()) {
+    let path = |field: &str| {
+        text(field)
+            .and_then(|e| url::Url::parse(&e).ok())
+            .map(|u| u.path().to_string())
+    };
+    let (authorize, token) = (path("authorization_endpoint"), path("token_endpoint"));
+    if let Some(id) = registry.for_issuer(&named, authorize.as_deref()) {
+        let note = format!(
+            "compared with `{id}`: the discovery document names its issuer {named} (--provider NAME chooses another)"
+        );
+        return (id, note);
+    }
+    match authorize
+        .zip(token)
+        .and_then(|(a, t)| registry.for_endpoint_paths(&a, &t))
+    {
         Some(id) => {
             let note = format!(
-                "compared with `{id}`: the discovery document names its issuer {named} (--provider NAME chooses another)"
+                "compared with `{id}`: no profile has the issuer {named}, but the discovery document's endpoint paths are `{id}`'s (--provider NAME chooses another)"
             );
             (id, note)
         }
-        None => fallback(format!("no profile has the issuer {named}")),
+        None => fallback(format!("no profile has the issuer {named} or its endpoint paths")),
     }
 }
 

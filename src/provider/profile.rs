@@ -399,6 +399,24 @@ impl Registry {
             .map(|p| p.id.clone())
     }
 
+    /// The profile whose authorization and token endpoint paths are exactly these, when one
+    /// alone (or one base profile) has them: how a server that names itself as issuer (`serve --issuer self`) is
+    /// recognised.
+    pub fn for_endpoint_paths(&self, authorize_path: &str, token_path: &str) -> Option<String> {
+        let matching: Vec<Profile> = self
+            .ids()
+            .filter_map(|id| self.load(id).ok())
+            .filter(|p| p.endpoints.authorize == authorize_path && p.endpoints.token == token_path)
+            .collect();
+        // a profile file that extends a built-in one shares its paths: the base is the answer
+        let bases: Vec<&Profile> = matching.iter().filter(|p| p.extends.is_none()).collect();
+        match (matching.as_slice(), bases.as_slice()) {
+            ([only], _) => Some(only.id.clone()),
+            (_, [base]) => Some(base.id.clone()),
+            _ => None,
+        }
+    }
+
     pub fn contains(&self, id: &str) -> bool {
         self.sources.contains_key(id)
     }

@@ -569,7 +569,8 @@ async fn probing_serve_by_its_issuer_alone_compares_with_the_profile_it_serves()
         if format == "human" {
             assert!(
                 ran.stdout.contains(&format!(
-                    "compared with `{served}`: the discovery document names its issuer https://accounts.google.com"
+                    "compared with `{served}`: no profile has the issuer {}, but the discovery document's endpoint paths are `{served}`'s",
+                    serve.base
                 )),
                 "{}",
                 ran.stdout

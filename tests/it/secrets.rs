@@ -455,8 +455,8 @@ async fn a_provider_echoing_every_credential_in_every_encoding_leaks_none_into_a
     let mut places = Vec::new();
     for format in ["human", "markdown"] {
         let list = args(&[
-            "-v",
             "probe",
+            "-v",
             &scenario(),
             "--issuer",
             &server.uri(),

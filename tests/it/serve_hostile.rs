@@ -683,9 +683,9 @@ fn a_profile_duration_out_of_range_is_a_located_input_error() {
         .args([
             "--color",
             "never",
+            "providers",
             "--profile-file",
             file.to_str().unwrap(),
-            "providers",
         ])
         .output()
         .unwrap();
