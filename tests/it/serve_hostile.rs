@@ -729,3 +729,48 @@ async fn an_installed_clients_loopback_redirect_may_change_only_its_port() {
         assert_eq!(status_for(refused).await, 400, "{refused}");
     }
 }
+
+#[tokio::test]
+async fn a_replayed_code_revokes_the_tokens_its_first_redemption_issued() {
+    let server = start(&["--quiet"]);
+    let http = http();
+    let first = flow(&http, &server.base, "replayed").await;
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", first["code"].as_str().unwrap()),
+        ("redirect_uri", REDIRECT),
+        ("client_id", CLIENT),
+        ("client_secret", SECRET),
+    ];
+    let response = http
+        .post(format!("{}/token", server.base))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 400, "the second redemption fails");
+    let userinfo = http
+        .get(format!("{}/v1/userinfo", server.base))
+        .bearer_auth(first["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        userinfo.status().as_u16(),
+        401,
+        "the first redemption's access token is revoked"
+    );
+    let refresh = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", first["refresh_token"].as_str().unwrap()),
+        ("client_id", CLIENT),
+        ("client_secret", SECRET),
+    ];
+    let response = http
+        .post(format!("{}/token", server.base))
+        .form(&refresh)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 400, "and its refresh token");
+}
