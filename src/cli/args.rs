@@ -410,6 +410,16 @@ pub struct ServeArgs {
     /// first, as if expired). Default 50000.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub store_cap: Option<u64>,
+    /// Seconds a client has to send a request's headers (and a kept-alive connection to
+    /// start its next request) before it is closed.
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_read_timeout: u64,
+    /// Seconds a connection may move no byte while a request is read or an answer written.
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub idle_timeout: u64,
+    /// Connections served at once; more wait to be accepted.
+    #[arg(long, value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub max_connections: u64,
     /// Write the first client's client-secrets JSON (the Cloud Console's download format,
     /// pointing at this server) to FILE.
     #[arg(long, value_name = "FILE")]

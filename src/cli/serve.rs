@@ -45,6 +45,11 @@ pub async fn serve(args: ServeArgs, global: &GlobalArgs, registry: &Registry) ->
         clients: clients.clone(),
         store_cap: args.store_cap.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
         admin_token: admin_token.clone(),
+        connections: crate::model::ConnectionLimits {
+            header_read_timeout: std::time::Duration::from_secs(args.header_read_timeout),
+            idle_timeout: std::time::Duration::from_secs(args.idle_timeout),
+            max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+        },
     };
     // listen for signals before anyone can learn the URL, so an early SIGTERM is still clean
     let shutdown = Shutdown::listen().context("failed to listen for SIGINT/SIGTERM")?;

@@ -10,3 +10,4 @@ pub use http::{
     ERROR_HEADER, ProviderResponder, Served, SharedEngine, USER_HEADER, form_pairs, lock, parse_decision,
 };
 pub use server::{DEFAULT_USER, ModelServer};
+pub use standalone::ConnectionLimits;

@@ -6,7 +6,7 @@ use wiremock::matchers::any;
 use wiremock::{Mock, MockServer};
 
 use super::http::{AccessHook, ConsentMode, ProviderResponder, SharedEngine};
-use super::standalone::Standalone;
+use super::standalone::{ConnectionLimits, Standalone};
 use crate::provider::Engine;
 
 /// The user a request stands for when it names none.
@@ -45,7 +45,16 @@ impl ModelServer {
         consent: ConsentMode,
         default_user: &str,
     ) -> std::io::Result<Self> {
-        Self::listen_with_hook(engine, listener, consent, default_user, None, None).await
+        Self::listen_with_hook(
+            engine,
+            listener,
+            consent,
+            default_user,
+            None,
+            None,
+            ConnectionLimits::default(),
+        )
+        .await
     }
 
     /// Like `listen`, calling `hook` once per answered request (serve's access log), and
@@ -57,10 +66,11 @@ impl ModelServer {
         default_user: &str,
         hook: Option<AccessHook>,
         admin_token: Option<String>,
+        limits: ConnectionLimits,
     ) -> std::io::Result<Self> {
         let engine = Arc::new(Mutex::new(engine));
         let responder = responder(&engine, consent, default_user, hook, admin_token);
-        let server = Standalone::start(listener, responder)?;
+        let server = Standalone::start(listener, responder, limits)?;
         Ok(Self {
             server: Transport::Standalone(server),
             engine,

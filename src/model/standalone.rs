@@ -6,20 +6,51 @@
 //! request to the same `ProviderResponder` and keeps nothing.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
 
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
-use tokio::sync::watch;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::sync::{Semaphore, watch};
+use tokio::time::{Instant, Sleep};
 
 use super::http::{Answer, ProviderResponder};
 
 /// The largest request body read; OAuth forms are a few hundred bytes.
 const MAX_BODY: usize = 1 << 20;
+
+/// How long and how many connections the server keeps: a slow or silent client is dropped,
+/// and however many connect, only `max_connections` are served at once (the rest wait in the
+/// listen backlog).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// Time a client has to send a whole request head; also how long a kept-alive
+    /// connection may wait for its next request.
+    pub header_read_timeout: Duration,
+    /// Time a connection may move no byte in either direction while a request is read or
+    /// an answer written (a slow body, a client that does not read).
+    pub idle_timeout: Duration,
+    /// Connections served at once.
+    pub max_connections: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 512,
+        }
+    }
+}
 
 /// A running server; dropping it stops accepting and closes idle connections.
 pub struct Standalone {
@@ -29,12 +60,16 @@ pub struct Standalone {
 
 impl Standalone {
     /// Serves `responder` on `listener` until dropped.
-    pub fn start(listener: std::net::TcpListener, responder: ProviderResponder) -> std::io::Result<Self> {
+    pub fn start(
+        listener: std::net::TcpListener,
+        responder: ProviderResponder,
+        limits: ConnectionLimits,
+    ) -> std::io::Result<Self> {
         listener.set_nonblocking(true)?;
         let address = listener.local_addr()?;
         let listener = tokio::net::TcpListener::from_std(listener)?;
         let (shutdown, stop) = watch::channel(false);
-        tokio::spawn(accept_loop(listener, address, Arc::new(responder), stop));
+        tokio::spawn(accept_loop(listener, address, Arc::new(responder), limits, stop));
         Ok(Self { address, shutdown })
     }
 
@@ -53,9 +88,20 @@ async fn accept_loop(
     listener: tokio::net::TcpListener,
     address: SocketAddr,
     responder: Arc<ProviderResponder>,
+    limits: ConnectionLimits,
     mut stop: watch::Receiver<bool>,
 ) {
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     loop {
+        // a free slot first: past the cap, new connections wait unaccepted
+        let permit = tokio::select! {
+            biased;
+            _ = stop.changed() => break,
+            permit = Arc::clone(&slots).acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+        };
         let stream = tokio::select! {
             biased;
             _ = stop.changed() => break,
@@ -75,7 +121,12 @@ async fn accept_loop(
                 let responder = Arc::clone(&responder);
                 async move { Ok::<_, Infallible>(answer(&responder, address, request).await) }
             });
-            let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+            let _permit = permit;
+            let stream = IdleTimeout::new(stream, limits.idle_timeout);
+            let connection = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(limits.header_read_timeout)
+                .serve_connection(TokioIo::new(stream), service);
             tokio::pin!(connection);
             tokio::select! {
                 _ = connection.as_mut() => {}
@@ -127,4 +178,81 @@ fn to_hyper(answer: Answer) -> hyper::Response<Full<Bytes>> {
         }
     }
     response
+}
+
+/// A stream that fails with `TimedOut` once no byte has moved for `timeout` while it was
+/// waited on; hyper then closes the connection.
+struct IdleTimeout<S> {
+    inner: S,
+    timeout: Duration,
+    deadline: Pin<Box<Sleep>>,
+}
+
+impl<S> IdleTimeout<S> {
+    fn new(inner: S, timeout: Duration) -> Self {
+        Self {
+            inner,
+            timeout,
+            deadline: Box::pin(tokio::time::sleep(timeout)),
+        }
+    }
+
+    fn moved(&mut self) {
+        let next = Instant::now() + self.timeout;
+        self.deadline.as_mut().reset(next);
+    }
+
+    /// On a pending read or write: whether the connection has now been idle too long.
+    fn expired(&mut self, cx: &mut Context<'_>) -> bool {
+        self.deadline.as_mut().poll(cx).is_ready()
+    }
+}
+
+fn timed_out() -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::TimedOut, "connection idle too long")
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for IdleTimeout<S> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        match Pin::new(&mut this.inner).poll_read(cx, buf) {
+            Poll::Ready(result) => {
+                if buf.filled().len() > before {
+                    this.moved();
+                }
+                Poll::Ready(result)
+            }
+            Poll::Pending if this.expired(cx) => Poll::Ready(Err(timed_out())),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for IdleTimeout<S> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.inner).poll_write(cx, data) {
+            Poll::Ready(result) => {
+                if result.as_ref().is_ok_and(|n| *n > 0) {
+                    this.moved();
+                }
+                Poll::Ready(result)
+            }
+            Poll::Pending if this.expired(cx) => Poll::Ready(Err(timed_out())),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.inner).poll_flush(cx) {
+            Poll::Pending if this.expired(cx) => Poll::Ready(Err(timed_out())),
+            other => other,
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
 }

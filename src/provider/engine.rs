@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::profile::{Delivery, ErrorSpec, OfflineRequest, Profile};
+use super::profile::{CodeReuse, Delivery, ErrorSpec, OfflineRequest, Profile};
 use super::store::{BoundedMap, Footprint};
 
 /// The virtual clock starts here, so ids and expiries are the same on every run.
@@ -207,6 +207,8 @@ struct CodeRecord {
     nonce: Option<String>,
     issued_at: u64,
     used: bool,
+    /// The access and refresh token the first redemption issued (revoked on a replay).
+    issued: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -252,6 +254,7 @@ impl Footprint for CodeRecord {
             + self.scopes.footprint()
             + self.code_challenge.footprint()
             + self.nonce.footprint()
+            + self.issued.footprint()
     }
 }
 
@@ -586,6 +589,7 @@ impl Engine {
                 nonce: request.nonce.clone(),
                 issued_at: now,
                 used: false,
+                issued: Vec::new(),
             };
             self.codes.insert(code.clone(), record);
             if request.oob {
@@ -887,6 +891,8 @@ impl Engine {
             .get_mut(&code.to_string())
             .ok_or_else(|| err(&errors.malformed_code, "code"))?;
         if record.used {
+            let (grant, issued) = (record.grant.clone(), record.issued.clone());
+            self.revoke_replayed(grant, issued);
             return Err(err(&errors.code_reused, "code"));
         }
         if record.grant.1 != client_id {
@@ -929,13 +935,21 @@ impl Engine {
 
         let mut body = serde_json::Map::new();
         let access = self.issue_access_token(&record.grant, record.epoch, &record.scopes);
+        let mut issued = vec![access.clone()];
         body.insert("access_token".into(), access.into());
         body.insert("expires_in".into(), self.profile.tokens.access_token_expires_in.into());
         let mut refresh_expires_in = None;
         if record.refresh {
             let (token, expires_at) = self.issue_refresh_token(&record.grant, record.epoch, &record.scopes, client_id);
+            issued.push(token.clone());
             body.insert("refresh_token".into(), token.into());
             refresh_expires_in = expires_at.map(|at| at.saturating_sub(now));
+        }
+        if self.profile.tokens.code_reuse_revokes != CodeReuse::Nothing
+            && let Some(stored) = self.codes.get_mut(code)
+        {
+            stored.issued = issued;
+            self.codes.reweigh(code);
         }
         body.insert("scope".into(), join_scopes(&record.scopes).into());
         body.insert("token_type".into(), "Bearer".into());
@@ -947,6 +961,26 @@ impl Engine {
             body.insert("refresh_token_expires_in".into(), seconds.into());
         }
         Ok(Value::Object(body))
+    }
+
+    /// A code redeemed twice: revoke what its first redemption issued, as the profile says.
+    fn revoke_replayed(&mut self, grant: GrantKey, issued: Vec<String>) {
+        match self.profile.tokens.code_reuse_revokes {
+            CodeReuse::Nothing => {}
+            CodeReuse::IssuedTokens => {
+                for token in issued {
+                    self.access_tokens.remove(&token);
+                    self.revoke_refresh_token(&token);
+                }
+            }
+            CodeReuse::Grant => {
+                if let Some(grant) = self.grants.remove(&grant) {
+                    for token in grant.refresh_tokens {
+                        self.refresh_tokens.remove(&token);
+                    }
+                }
+            }
+        }
     }
 
     fn grants_id_token(&self, scope: &str) -> bool {

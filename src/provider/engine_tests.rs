@@ -287,3 +287,78 @@ fn the_refresh_token_store_is_capped_and_its_grant_forgets_evicted_tokens() {
     assert_eq!(refresh(&mut google, &tokens[2]).0, 200);
     assert_eq!(refresh(&mut google, &tokens[4]).0, 200);
 }
+
+/// Authorizes with `extra`, exchanges the code; returns the code and the token body.
+fn grant_with_code(engine: &mut Engine, extra: &[(&str, &str)]) -> (Vec<(String, String)>, Value) {
+    let mut params = pairs(&[
+        ("client_id", "app"),
+        ("redirect_uri", REDIRECT),
+        ("response_type", "code"),
+    ]);
+    params.extend(pairs(extra));
+    let outcome = engine.authorize(&params, "alice", &ConsentDecision::GrantAll);
+    let AuthorizeResponse::Redirect(location) = outcome.response else {
+        panic!("no redirect: {outcome:?}")
+    };
+    let code = redirect_param(&location, "code").expect("a code");
+    let form = pairs(&[
+        ("grant_type", "authorization_code"),
+        ("code", &code),
+        ("redirect_uri", REDIRECT),
+        ("client_id", "app"),
+        ("client_secret", "secret"),
+    ]);
+    let response = engine.token(&form, None);
+    assert_eq!(response.status, 200, "{}", response.body);
+    (form, response.body)
+}
+
+fn refresh_works(engine: &mut Engine, token: &Value) -> bool {
+    let form = pairs(&[
+        ("grant_type", "refresh_token"),
+        ("refresh_token", token.as_str().unwrap()),
+        ("client_id", "app"),
+        ("client_secret", "secret"),
+    ]);
+    engine.token(&form, None).status == 200
+}
+
+#[test]
+fn a_replayed_code_revokes_what_the_profile_says() {
+    // google: the tokens of that code (RFC 6749 §4.1.2); oidc: the whole grant (node-oidc-provider)
+    for (profile, extra, other_grant_survives) in [
+        ("google", [("scope", "openid email"), ("access_type", "offline")], true),
+        (
+            "oidc",
+            [("scope", "openid offline_access"), ("access_type", "offline")],
+            false,
+        ),
+    ] {
+        let mut engine = engine(profile);
+        let forced: Vec<(&str, &str)> = extra.iter().copied().chain([("prompt", "consent")]).collect();
+        let (first_form, first) = grant_with_code(&mut engine, &forced);
+        let (_, second) = grant_with_code(&mut engine, &forced);
+        assert!(refresh_works(&mut engine, &first["refresh_token"]), "{profile}");
+        let replay = engine.token(&first_form, None);
+        assert_eq!(
+            (replay.status, replay.body["error"].as_str()),
+            (400, Some("invalid_grant")),
+            "{profile}"
+        );
+        assert!(
+            !refresh_works(&mut engine, &first["refresh_token"]),
+            "{profile}: the replayed code's refresh token"
+        );
+        let access = first["access_token"].as_str();
+        assert_eq!(
+            engine.userinfo(access).status,
+            401,
+            "{profile}: the replayed code's access token"
+        );
+        assert_eq!(
+            refresh_works(&mut engine, &second["refresh_token"]),
+            other_grant_survives,
+            "{profile}"
+        );
+    }
+}

@@ -187,6 +187,24 @@ pub struct TokenRules {
     pub id_token_scopes: Vec<String>,
     pub scope_aliases: BTreeMap<String, String>,
     pub client_secret_required: bool,
+    /// What redeeming a code a second time does to the tokens of its first redemption
+    /// (RFC 6749 §4.1.2: the server "SHOULD revoke (when possible) all tokens previously
+    /// issued based on that authorization code"). The second redemption fails either way.
+    #[serde(default)]
+    pub code_reuse_revokes: CodeReuse,
+}
+
+/// What a replayed authorization code revokes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CodeReuse {
+    /// Nothing: the first redemption's tokens stay valid.
+    #[default]
+    Nothing,
+    /// The access and refresh token the code was exchanged for (RFC 6749 §4.1.2).
+    IssuedTokens,
+    /// The whole grant, every token of it (node-oidc-provider).
+    Grant,
 }
 
 /// How an authorization error reaches the user.

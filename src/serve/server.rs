@@ -3,7 +3,7 @@
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::sync::Arc;
 
-use crate::model::{AccessHook, ConsentMode, ModelServer, SharedEngine};
+use crate::model::{AccessHook, ConnectionLimits, ConsentMode, ModelServer, SharedEngine};
 use crate::provider::{ClientConfig, Engine, Profile};
 
 /// What a `serve` runs.
@@ -23,6 +23,8 @@ pub struct ServeConfig {
     /// The token admin endpoints require (`Authorization: Bearer TOKEN`); `None` lets only
     /// loopback requests in.
     pub admin_token: Option<String>,
+    /// Header-read and idle timeouts and the connection cap.
+    pub connections: ConnectionLimits,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +68,7 @@ impl Serve {
             &config.default_user,
             hook,
             config.admin_token,
+            config.connections,
         )
         .await
         .map_err(bind_error)?;

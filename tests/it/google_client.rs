@@ -87,7 +87,7 @@ fn googles_python_client_library_works_against_serve_unchanged_but_for_the_secre
 
     assert!(server.terminate().success());
     let log = server.stderr();
-    // the access log names the parameter but not the account (login_hint is redacted)
+    // who signs in is not the log's to show (issue 9): the hint is there, its value is not
     assert!(
         log.contains("login_hint=[redacted]") && !log.contains("carol%40example.com"),
         "{log}"

@@ -122,9 +122,6 @@ async fn serve_runs_a_whole_flow_over_real_http_and_logs_no_secret() {
         .expect("first grant returns a refresh_token")
         .to_string();
     let access_token = first["access_token"].as_str().unwrap().to_string();
-    // the code is single-use
-    let (status, reused) = token(&http, &token_url, &form).await;
-    assert_eq!((status, reused["error"].as_str()), (400, Some("invalid_grant")));
 
     // repeat grant: no consent screen, no refresh token (Google's rule)
     let (status, redirect, consent) = authorize(&http, &base, "/o/oauth2/v2/auth", &auth).await;
@@ -134,6 +131,9 @@ async fn serve_runs_a_whole_flow_over_real_http_and_logs_no_secret() {
     let (status, repeat) = token(&http, &token_url, &form).await;
     assert_eq!(status, 200, "{repeat}");
     assert!(repeat.get("refresh_token").is_none(), "repeat grant: {repeat}");
+    // the code is single-use (the replay revokes the repeat grant's tokens, not the first's)
+    let (status, reused) = token(&http, &token_url, &form).await;
+    assert_eq!((status, reused["error"].as_str()), (400, Some("invalid_grant")));
 
     // refresh, userinfo, grants without secrets
     let refresh = [

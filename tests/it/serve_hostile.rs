@@ -729,3 +729,121 @@ async fn an_installed_clients_loopback_redirect_may_change_only_its_port() {
         assert_eq!(status_for(refused).await, 400, "{refused}");
     }
 }
+
+#[tokio::test]
+async fn a_replayed_code_revokes_the_tokens_its_first_redemption_issued() {
+    let server = start(&["--quiet"]);
+    let http = http();
+    let first = flow(&http, &server.base, "replayed").await;
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", first["code"].as_str().unwrap()),
+        ("redirect_uri", REDIRECT),
+        ("client_id", CLIENT),
+        ("client_secret", SECRET),
+    ];
+    let response = http
+        .post(format!("{}/token", server.base))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 400, "the second redemption fails");
+    let userinfo = http
+        .get(format!("{}/v1/userinfo", server.base))
+        .bearer_auth(first["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        userinfo.status().as_u16(),
+        401,
+        "the first redemption's access token is revoked"
+    );
+    let refresh = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", first["refresh_token"].as_str().unwrap()),
+        ("client_id", CLIENT),
+        ("client_secret", SECRET),
+    ];
+    let response = http
+        .post(format!("{}/token", server.base))
+        .form(&refresh)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 400, "and its refresh token");
+}
+
+/// Open sockets of a process (Linux): its file descriptors that are sockets.
+fn sockets(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .expect("/proc is readable")
+        .filter_map(|entry| std::fs::read_link(entry.ok()?.path()).ok())
+        .filter(|target| target.to_string_lossy().starts_with("socket:"))
+        .count()
+}
+
+/// Waits (bounded) until the server closes `stream`; whether it did.
+async fn closed_by_server(stream: &mut tokio::net::TcpStream) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 1024];
+    loop {
+        match tokio::time::timeout(BOUND, stream.read(&mut buf)).await {
+            Err(_) => return false,
+            Ok(Ok(0) | Err(_)) => return true,
+            // an answer (a 408 or the like) before the close
+            Ok(Ok(_)) => continue,
+        }
+    }
+}
+
+#[tokio::test]
+async fn slow_and_silent_connections_are_closed_and_capped() {
+    use tokio::io::AsyncWriteExt;
+    let server = start(&[
+        "--quiet",
+        "--header-read-timeout",
+        "1",
+        "--idle-timeout",
+        "2",
+        "--max-connections",
+        "50",
+    ]);
+    let address = server.base.trim_start_matches("http://").to_string();
+    // 200 clients: silent ones, and ones that stop in the middle of their headers
+    let mut slow = Vec::new();
+    for n in 0..200 {
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        if n % 2 == 0 {
+            stream
+                .write_all(b"GET /_oauth-drift/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+                .await
+                .unwrap();
+        }
+        slow.push(stream);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let held = sockets(server.pid());
+    assert!(held <= 50 + 5, "serve holds {held} sockets with --max-connections 50");
+    // every one of them is closed by the server, within the bound
+    let mut tasks = tokio::task::JoinSet::new();
+    for mut stream in slow {
+        tasks.spawn(async move { closed_by_server(&mut stream).await });
+    }
+    while let Some(closed) = tasks.join_next().await {
+        assert!(closed.unwrap(), "a slow connection stayed open past {BOUND:?}");
+    }
+    // a request whose body never finishes: the idle timeout closes it
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    stream
+        .write_all(b"POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type=")
+        .await
+        .unwrap();
+    assert!(
+        closed_by_server(&mut stream).await,
+        "a stalled body kept its connection open"
+    );
+    // and serve still serves
+    flow(&http(), &server.base, "after-slowloris").await;
+}
