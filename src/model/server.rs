@@ -56,8 +56,20 @@ impl ModelServer {
         default_user: &str,
         hook: Option<AccessHook>,
     ) -> std::io::Result<Self> {
+        Self::listen_tls(engine, listener, consent, default_user, hook, None).await
+    }
+
+    /// Like `listen_with_hook`, over TLS when given a configuration (`serve --tls`).
+    pub async fn listen_tls(
+        engine: Engine,
+        listener: std::net::TcpListener,
+        consent: ConsentMode,
+        default_user: &str,
+        hook: Option<AccessHook>,
+        tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
+    ) -> std::io::Result<Self> {
         let engine = Arc::new(Mutex::new(engine));
-        let server = Standalone::start(listener, responder(&engine, consent, default_user, hook))?;
+        let server = Standalone::start_tls(listener, responder(&engine, consent, default_user, hook), tls)?;
         Ok(Self {
             server: Transport::Standalone(server),
             engine,

@@ -14,12 +14,17 @@ use hyper::body::{Bytes, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls::ServerConfig;
 
 use super::http::{Answer, ProviderResponder};
 
 /// The largest request body read; OAuth forms are a few hundred bytes.
 const MAX_BODY: usize = 1 << 20;
+/// How long a TLS client may take over its handshake before the connection is dropped.
+const TLS_HANDSHAKE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A running server; dropping it stops accepting and closes idle connections.
 pub struct Standalone {
@@ -28,13 +33,18 @@ pub struct Standalone {
 }
 
 impl Standalone {
-    /// Serves `responder` on `listener` until dropped.
-    pub fn start(listener: std::net::TcpListener, responder: ProviderResponder) -> std::io::Result<Self> {
+    /// Serves `responder` on `listener` until dropped, over TLS when given a configuration.
+    pub fn start_tls(
+        listener: std::net::TcpListener,
+        responder: ProviderResponder,
+        tls: Option<Arc<ServerConfig>>,
+    ) -> std::io::Result<Self> {
         listener.set_nonblocking(true)?;
         let address = listener.local_addr()?;
         let listener = tokio::net::TcpListener::from_std(listener)?;
         let (shutdown, stop) = watch::channel(false);
-        tokio::spawn(accept_loop(listener, Arc::new(responder), stop));
+        let tls = tls.map(TlsAcceptor::from);
+        tokio::spawn(accept_loop(listener, Arc::new(responder), stop, tls));
         Ok(Self { address, shutdown })
     }
 
@@ -53,6 +63,7 @@ async fn accept_loop(
     listener: tokio::net::TcpListener,
     responder: Arc<ProviderResponder>,
     mut stop: watch::Receiver<bool>,
+    tls: Option<TlsAcceptor>,
 ) {
     loop {
         let stream = tokio::select! {
@@ -68,26 +79,52 @@ async fn accept_loop(
             },
         };
         let responder = Arc::clone(&responder);
-        let mut stop = stop.clone();
-        tokio::spawn(async move {
-            let service = service_fn(move |request| {
-                let responder = Arc::clone(&responder);
-                async move { Ok::<_, Infallible>(answer(&responder, request).await) }
-            });
-            let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
-            tokio::pin!(connection);
-            tokio::select! {
-                _ = connection.as_mut() => {}
-                _ = stop.changed() => {
-                    connection.as_mut().graceful_shutdown();
-                    let _ = connection.await;
-                }
+        let stop = stop.clone();
+        match &tls {
+            None => {
+                tokio::spawn(serve_connection(stream, responder, stop, "http"));
             }
-        });
+            Some(acceptor) => {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    // a client that never finishes its handshake must not hold a task forever
+                    if let Ok(Ok(stream)) = tokio::time::timeout(TLS_HANDSHAKE, acceptor.accept(stream)).await {
+                        serve_connection(stream, responder, stop, "https").await;
+                    }
+                });
+            }
+        }
     }
 }
 
-async fn answer(responder: &ProviderResponder, request: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
+async fn serve_connection<S>(
+    stream: S,
+    responder: Arc<ProviderResponder>,
+    mut stop: watch::Receiver<bool>,
+    scheme: &'static str,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let service = service_fn(move |request| {
+        let responder = Arc::clone(&responder);
+        async move { Ok::<_, Infallible>(answer(&responder, request, scheme).await) }
+    });
+    let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(connection);
+    tokio::select! {
+        _ = connection.as_mut() => {}
+        _ = stop.changed() => {
+            connection.as_mut().graceful_shutdown();
+            let _ = connection.await;
+        }
+    }
+}
+
+async fn answer(
+    responder: &ProviderResponder,
+    request: hyper::Request<Incoming>,
+    scheme: &str,
+) -> hyper::Response<Full<Bytes>> {
     let (parts, body) = request.into_parts();
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes().to_vec(),
@@ -99,7 +136,7 @@ async fn answer(responder: &ProviderResponder, request: hyper::Request<Incoming>
         .get(hyper::header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
-    let Ok(url) = url::Url::parse(&format!("http://{host}{}", parts.uri)) else {
+    let Ok(url) = url::Url::parse(&format!("{scheme}://{host}{}", parts.uri)) else {
         return to_hyper(Answer::new(400));
     };
     let request = wiremock::Request {

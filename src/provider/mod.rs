@@ -4,6 +4,7 @@ mod engine;
 #[cfg(test)]
 mod engine_tests;
 mod profile;
+mod signing;
 mod store;
 
 pub use engine::{
@@ -11,4 +12,7 @@ pub use engine::{
     GrantSummary, JsonResponse, PendingConsent, ProviderError, PublishingStatus, is_oob, param, pkce_matches,
     random_token, redirect_param, s256_challenge, split_redirect,
 };
-pub use profile::{Delivery, ErrorSpec, OfflineRequest, Profile, ProfileError, Registry, closest};
+pub use profile::{
+    ClaimRule, ClaimWhen, Delivery, ErrorSpec, IdTokenRules, OfflineRequest, Profile, ProfileError, Registry, closest,
+};
+pub use signing::{KeyError, SigningKey, at_hash};

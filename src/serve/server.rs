@@ -3,8 +3,10 @@
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::sync::Arc;
 
+use tokio_rustls::rustls::ServerConfig;
+
 use crate::model::{AccessHook, ConsentMode, ModelServer, SharedEngine};
-use crate::provider::{ClientConfig, Engine, Profile};
+use crate::provider::{ClientConfig, Engine, Profile, SigningKey};
 
 /// What a `serve` runs.
 #[derive(Debug, Clone)]
@@ -20,6 +22,13 @@ pub struct ServeConfig {
     pub clients: Vec<ClientConfig>,
     /// Most grants, codes, access tokens and refresh tokens kept, each (default: the engine's).
     pub store_cap: Option<usize>,
+    /// The key that signs id_tokens (default: the process-wide one, made on first use).
+    pub signing_key: Option<Arc<SigningKey>>,
+    /// Whether id_tokens and discovery name this server's base URL as the issuer instead of
+    /// the profile's (`--issuer self`).
+    pub issuer_self: bool,
+    /// Serve HTTPS with this configuration (`--tls`).
+    pub tls: Option<Arc<ServerConfig>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -52,16 +61,23 @@ impl Serve {
         let bind_error = |source| ServeError::Bind { addr, source };
         let listener = TcpListener::bind(addr).map_err(bind_error)?;
         let address = listener.local_addr().map_err(bind_error)?;
+        // a remote listener is still reached as 127.0.0.1 from here; the discovery document
+        // follows each request's Host header, so remote clients see their own address
+        let scheme = if config.tls.is_some() { "https" } else { "http" };
+        let base_url = format!("{scheme}://127.0.0.1:{}", address.port());
         let mut engine = Engine::new(Arc::clone(&config.profile), config.clients).with_real_time();
         if let Some(cap) = config.store_cap {
             engine = engine.with_store_cap(cap);
         }
-        let server = ModelServer::listen_with_hook(engine, listener, config.consent, &config.default_user, hook)
+        if let Some(key) = config.signing_key {
+            engine = engine.with_signing_key(key);
+        }
+        if config.issuer_self {
+            engine = engine.with_issuer(base_url.clone());
+        }
+        let server = ModelServer::listen_tls(engine, listener, config.consent, &config.default_user, hook, config.tls)
             .await
             .map_err(bind_error)?;
-        // a remote listener is still reached as 127.0.0.1 from here; the discovery document
-        // follows each request's Host header, so remote clients see their own address
-        let base_url = format!("http://127.0.0.1:{}", address.port());
         Ok(Self {
             server,
             base_url,
@@ -69,7 +85,7 @@ impl Serve {
         })
     }
 
-    /// `http://127.0.0.1:PORT`, the base every endpoint path is under.
+    /// `http://127.0.0.1:PORT` (`https://` with TLS), the base every endpoint path is under.
     pub fn base_url(&self) -> &str {
         &self.base_url
     }
