@@ -5,6 +5,7 @@ mod browser;
 mod compare;
 mod concurrency;
 mod diagnose;
+mod fake_google;
 mod faults;
 mod github;
 mod google_client;
