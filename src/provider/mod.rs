@@ -3,6 +3,8 @@
 mod engine;
 #[cfg(test)]
 mod engine_tests;
+#[cfg(test)]
+mod id_token_tests;
 mod profile;
 mod signing;
 mod store;
