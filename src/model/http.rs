@@ -14,8 +14,8 @@ use wiremock::{Request, Respond, ResponseTemplate};
 
 use super::page;
 use crate::provider::{
-    AuthorizeOutcome, AuthorizeResponse, AuthorizeStep, ClientConfig, ConsentDecision, Engine, JsonResponse, Profile,
-    ProviderError,
+    AuthorizeOutcome, AuthorizeResponse, AuthorizeStep, ClientConfig, ConsentDecision, DeviceVerification, Engine,
+    JsonResponse, Profile, ProviderError,
 };
 
 /// Reserved path prefix of the admin and test-hook endpoints.
@@ -211,6 +211,26 @@ impl ProviderResponder {
                 let token = pairs.iter().find(|(k, _)| k == "token").map(|(_, v)| v.as_str());
                 json_response(lock(&self.engine).revoke(token))
             }
+            ("POST", p) if endpoints.is_device(p) => {
+                let form = form_pairs(&request.body);
+                let mut engine = lock(&self.engine);
+                let verification = engine
+                    .profile()
+                    .device_flow
+                    .as_ref()
+                    .map(|rules| format!("{}{}", base_url(request), rules.verification_path))
+                    .unwrap_or_default();
+                json_response(engine.device_authorization(&form, &verification))
+            }
+            ("GET", p)
+                if self
+                    .profile
+                    .device_flow
+                    .as_ref()
+                    .is_some_and(|d| d.verification_path == p) =>
+            {
+                self.device_page(request)
+            }
             ("GET" | "POST", p) if endpoints.is_tokeninfo(p) => {
                 // Google takes the token as a parameter (query or form) or as a bearer token
                 let mut pairs = form_pairs(&request.body);
@@ -267,6 +287,49 @@ impl ProviderResponder {
                 let decision = parse_decision(header(request, CONSENT_HEADER).as_deref());
                 authorize_response(engine.finish(pending, &decision))
             }
+        }
+    }
+
+    /// The device flow's verification page: with `?user_code=…` the simulated user (the user
+    /// header, else the default user) decides at once as the consent header says; without
+    /// it, a form to type the code into.
+    fn device_page(&self, request: &Request) -> Reply {
+        let code = request
+            .url
+            .query_pairs()
+            .find(|(k, _)| k == "user_code")
+            .map(|(_, v)| v.into_owned());
+        let page = |status: u16, outcome: &str, body: &str| {
+            let html = format!(
+                "<!doctype html><html><head><meta charset=\"utf-8\"><title>Connect a device</title></head><body>{body}</body></html>"
+            );
+            Reply::new(
+                status,
+                outcome,
+                Answer::new(status).set_body_raw(html, "text/html; charset=utf-8"),
+            )
+        };
+        let Some(code) = code.filter(|c| !c.trim().is_empty()) else {
+            return page(
+                200,
+                "device_form",
+                "<form method=\"get\"><label>Enter the code shown on your device <input name=\"user_code\" autofocus></label> <button>Next</button></form>",
+            );
+        };
+        let user = header(request, USER_HEADER).unwrap_or_else(|| self.default_user.clone());
+        let decision = parse_decision(header(request, CONSENT_HEADER).as_deref());
+        match lock(&self.engine).device_verify(&code, &user, &decision) {
+            DeviceVerification::Granted => page(
+                200,
+                "device=granted",
+                "<p>Your device is connected. You can close this page.</p>",
+            ),
+            DeviceVerification::Denied => page(200, "device=denied", "<p>You denied access to the device.</p>"),
+            DeviceVerification::UnknownCode => page(
+                400,
+                "device=unknown_code",
+                "<p>That code is not valid or has expired. Check the code on your device and try again.</p>",
+            ),
         }
     }
 

@@ -18,6 +18,10 @@ use super::profile::{ClaimRule, ClaimWhen, Delivery, ErrorSpec, OfflineRequest, 
 use super::signing::{KeyError, SigningKey, at_hash};
 use super::store::BoundedMap;
 
+#[path = "device.rs"]
+mod device;
+pub use device::{DEVICE_GRANT, DeviceVerification};
+
 /// The virtual clock starts here, so ids and expiries are the same on every run.
 const EPOCH: u64 = 1_700_000_000;
 /// How many codes, access tokens and grants a long-running server keeps at most.
@@ -245,6 +249,8 @@ pub struct Engine {
     issuer: Option<String>,
     /// Claims of the id_token the token answer being built carries (see `JsonResponse::id_token`).
     unsigned_id_token: Option<serde_json::Map<String, Value>>,
+    /// Device authorizations by device code (RFC 8628).
+    devices: BoundedMap<String, device::DeviceRecord>,
 }
 
 impl Engine {
@@ -266,6 +272,7 @@ impl Engine {
             signing_key: None,
             issuer: None,
             unsigned_id_token: None,
+            devices: BoundedMap::new(10_000),
         }
     }
 
@@ -380,6 +387,7 @@ impl Engine {
         self.access_tokens.clear();
         self.refresh_tokens.clear();
         self.pending.clear();
+        self.devices.clear();
     }
 
     /// Every standing grant, sorted, without token values.
@@ -808,13 +816,14 @@ impl Engine {
         let grant_type = match param(form, "grant_type") {
             None => return Err(ProviderError::new(&errors.token_missing_grant_type, "grant_type", "")),
             Some(g @ ("authorization_code" | "refresh_token")) => g.to_string(),
+            Some(DEVICE_GRANT) if profile.device_flow.is_some() => DEVICE_GRANT.to_string(),
             Some(other) => return Err(ProviderError::new(&errors.unsupported_grant_type, "grant_type", other)),
         };
         let client_id = self.authenticate(form, basic)?;
-        if grant_type == "authorization_code" {
-            self.exchange_code(form, &client_id)
-        } else {
-            self.refresh(form, &client_id)
+        match grant_type.as_str() {
+            "authorization_code" => self.exchange_code(form, &client_id),
+            DEVICE_GRANT => self.device_token(form, &client_id),
+            _ => self.refresh(form, &client_id),
         }
     }
 
@@ -1178,6 +1187,7 @@ impl Engine {
                 "revoke" => Some(&e.revoke),
                 "userinfo" => Some(&e.userinfo),
                 "tokeninfo" => e.tokeninfo.as_deref(),
+                "device" => e.device.as_deref(),
                 "jwks" => e.jwks.as_deref(),
                 "pem_certs" => e.pem_certs.as_deref(),
                 _ => None,

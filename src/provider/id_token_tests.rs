@@ -204,9 +204,16 @@ fn discovery_names_the_jwks_and_the_issuer_self_mode_names_the_server() {
     let document = google.discovery("http://127.0.0.1:1");
     assert_eq!(document["jwks_uri"], "http://127.0.0.1:1/oauth2/v3/certs");
     assert_eq!(document["issuer"], "https://accounts.google.com");
+    assert_eq!(
+        document["device_authorization_endpoint"],
+        "http://127.0.0.1:1/device/code"
+    );
+    let oidc = Engine::new(Arc::new(Registry::builtin().load("oidc").unwrap()), []);
+    let generic = oidc.discovery("http://127.0.0.1:1");
+    assert!(generic.get("claims_supported").is_none(), "null leaves a key out");
     assert!(
-        document.get("device_authorization_endpoint").is_none(),
-        "null leaves a key out"
+        generic.get("device_authorization_endpoint").is_none(),
+        "no device endpoint, no key"
     );
     let own = engine().with_issuer("http://127.0.0.1:1");
     assert_eq!(own.discovery("http://127.0.0.1:1")["issuer"], "http://127.0.0.1:1");
@@ -234,4 +241,86 @@ fn the_discovery_document_agrees_with_the_authorization_rules() {
         types.sort();
         assert_eq!(listed("response_types_supported"), types, "{id}");
     }
+}
+
+#[test]
+fn a_device_polls_until_the_user_approves_then_gets_a_refresh_token() {
+    use super::{DEVICE_GRANT, DeviceVerification};
+    let mut google = engine();
+    let started = google.device_authorization(
+        &pairs(&[("client_id", "app"), ("scope", "openid email")]),
+        "http://x/device",
+    );
+    assert_eq!(started.status, 200, "{}", started.body);
+    let keys: Vec<&str> = started.body.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        ["device_code", "user_code", "verification_url", "expires_in", "interval"]
+    );
+    assert_eq!(started.body["interval"], 5);
+    let device_code = started.body["device_code"].as_str().unwrap().to_string();
+    let user_code = started.body["user_code"].as_str().unwrap().to_string();
+    let poll = |engine: &mut Engine| {
+        let form = pairs(&[
+            ("grant_type", DEVICE_GRANT),
+            ("device_code", &device_code),
+            ("client_id", "app"),
+            ("client_secret", "secret"),
+        ]);
+        engine.token(&form, None)
+    };
+    let pending = poll(&mut google);
+    assert_eq!(
+        (pending.status, pending.body["error"].as_str()),
+        (428, Some("authorization_pending"))
+    );
+    let fast = poll(&mut google);
+    assert_eq!(
+        (fast.status, fast.body["error"].as_str()),
+        (403, Some("slow_down")),
+        "polled within the interval"
+    );
+    assert_eq!(
+        google.device_verify("nope-nope", "alice", &ConsentDecision::GrantAll),
+        DeviceVerification::UnknownCode
+    );
+    assert_eq!(
+        google.device_verify(&user_code.to_lowercase(), "alice", &ConsentDecision::GrantAll),
+        DeviceVerification::Granted
+    );
+    google.advance(5);
+    let granted = poll(&mut google);
+    assert_eq!(granted.status, 200, "{}", granted.body);
+    assert!(
+        granted.body["refresh_token"].is_string(),
+        "D4: refresh tokens are always returned for devices"
+    );
+    assert!(granted.id_token.is_some());
+    google.advance(5);
+    let again = poll(&mut google);
+    assert_eq!(
+        (again.status, again.body["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "a device code works once"
+    );
+}
+
+#[test]
+fn a_denied_device_gets_access_denied() {
+    use super::DEVICE_GRANT;
+    let mut google = engine();
+    let started = google.device_authorization(&pairs(&[("client_id", "app"), ("scope", "openid")]), "http://x/device");
+    let user_code = started.body["user_code"].as_str().unwrap().to_string();
+    google.device_verify(&user_code, "alice", &ConsentDecision::Deny);
+    let form = pairs(&[
+        ("grant_type", DEVICE_GRANT),
+        ("device_code", started.body["device_code"].as_str().unwrap()),
+        ("client_id", "app"),
+        ("client_secret", "secret"),
+    ]);
+    let denied = google.token(&form, None);
+    assert_eq!(
+        (denied.status, denied.body["error"].as_str()),
+        (403, Some("access_denied"))
+    );
 }

@@ -10,9 +10,9 @@ mod signing;
 mod store;
 
 pub use engine::{
-    AuthorizeOutcome, AuthorizeResponse, AuthorizeStep, ClientConfig, ClientKind, ConsentDecision, Engine,
-    GrantSummary, JsonResponse, PendingConsent, ProviderError, PublishingStatus, is_oob, param, pkce_matches,
-    random_token, redirect_param, s256_challenge, split_redirect,
+    AuthorizeOutcome, AuthorizeResponse, AuthorizeStep, ClientConfig, ClientKind, ConsentDecision, DEVICE_GRANT,
+    DeviceVerification, Engine, GrantSummary, JsonResponse, PendingConsent, ProviderError, PublishingStatus, is_oob,
+    param, pkce_matches, random_token, redirect_param, s256_challenge, split_redirect,
 };
 pub use profile::{
     ClaimRule, ClaimWhen, Delivery, ErrorSpec, IdTokenRules, OfflineRequest, Profile, ProfileError, Registry, closest,

@@ -39,10 +39,35 @@ pub struct Profile {
     /// What an id_token carries; profiles written before id_tokens were signed get Google's.
     #[serde(default)]
     pub id_token: IdTokenRules,
-    /// The discovery document, key for key as the provider publishes it (see `discovery_value`).
+    /// The discovery document, key for key as the provider publishes it (see `Engine::discovery`).
     #[serde(default)]
     pub discovery: IndexMap<String, serde_yaml::Value>,
+    /// The device authorization grant (RFC 8628), if the provider runs one.
+    #[serde(default)]
+    pub device_flow: Option<DeviceFlowRules>,
     pub errors: ErrorCatalogue,
+}
+
+/// How the provider runs the device authorization grant.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceFlowRules {
+    /// Lifetime of a device code and its user code.
+    pub expires_in: u64,
+    /// Seconds a device must wait between polls (faster: `slow_down`).
+    pub interval: u64,
+    /// Where the user enters the code (serve's own page; Google's is www.google.com/device).
+    pub verification_path: String,
+    pub errors: DeviceErrors,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceErrors {
+    pub pending: ErrorSpec,
+    pub slow_down: ErrorSpec,
+    pub denied: ErrorSpec,
+    pub invalid_code: ErrorSpec,
 }
 
 /// Which id_tokens carry a claim: `always`, `with_access_token`, `with_nonce`, or
@@ -131,6 +156,9 @@ pub struct Endpoints {
     /// API versions), each behaving as the endpoint it names.
     #[serde(default)]
     pub aliases: EndpointAliases,
+    /// The device authorization endpoint (RFC 8628 §3.1); none if unset.
+    #[serde(default)]
+    pub device: Option<String>,
     /// The tokeninfo endpoint (Google's `oauth2.googleapis.com/tokeninfo`); none if unset.
     #[serde(default)]
     pub tokeninfo: Option<String>,
@@ -163,6 +191,8 @@ pub struct EndpointAliases {
     pub userinfo: Vec<String>,
     #[serde(default)]
     pub tokeninfo: Vec<String>,
+    #[serde(default)]
+    pub device: Vec<String>,
 }
 
 /// A legacy authorization path with its own `approval_prompt` behaviour.
@@ -191,6 +221,10 @@ impl Endpoints {
 
     pub fn is_userinfo(&self, path: &str) -> bool {
         path == self.userinfo || self.aliases.userinfo.iter().any(|p| p == path)
+    }
+
+    pub fn is_device(&self, path: &str) -> bool {
+        self.device.as_deref() == Some(path) || self.aliases.device.iter().any(|p| p == path)
     }
 
     pub fn is_tokeninfo(&self, path: &str) -> bool {

@@ -478,3 +478,98 @@ fn tls_with_allow_remote_needs_a_hostname() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn a_device_signs_in_through_the_verification_page_and_gets_a_refresh_token() {
+    let server = ServeProcess::start(&["--client-id", "tv"]);
+    let http = http();
+    // the admin clock: polling faster than `interval` is slow_down, so move time by hand
+    server.admin(&http, "/clock/freeze", None).await;
+    let started = body_json(
+        http.post(format!("{}/device/code", server.base))
+            .form(&[("client_id", "tv"), ("scope", "openid email")])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(started["verification_url"], format!("{}/device", server.base));
+    let device_code = started["device_code"].as_str().unwrap().to_string();
+    let poll = || async {
+        let answer = http
+            .post(format!("{}/token", server.base))
+            .form(&[
+                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+                ("device_code", device_code.as_str()),
+                ("client_id", "tv"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        (answer.status().as_u16(), body_json(answer).await)
+    };
+    // the token endpoint authenticates the device's client like any other: no secret, refused
+    let (status, body) = poll().await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_request")),
+        "{body}"
+    );
+    drop(server);
+
+    let dir = tempfile::tempdir().unwrap();
+    let secret_file = dir.path().join("secret");
+    std::fs::write(&secret_file, "device-secret\n").unwrap();
+    let server = ServeProcess::start(&[
+        "--client-id",
+        "tv",
+        "--client-secret-file",
+        secret_file.to_str().unwrap(),
+    ]);
+    server.admin(&http, "/clock/freeze", None).await;
+    let started = body_json(
+        http.post(format!("{}/device/code", server.base))
+            .form(&[("client_id", "tv"), ("scope", "openid email")])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let user_code = started["user_code"].as_str().unwrap().to_string();
+    let device_code = started["device_code"].as_str().unwrap().to_string();
+    let poll = || async {
+        let answer = http
+            .post(format!("{}/token", server.base))
+            .form(&[
+                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+                ("device_code", device_code.as_str()),
+                ("client_id", "tv"),
+                ("client_secret", "device-secret"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        (answer.status().as_u16(), body_json(answer).await)
+    };
+    let (status, body) = poll().await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (428, Some("authorization_pending")),
+        "{body}"
+    );
+    let page = http
+        .get(format!("{}/device?user_code={user_code}", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("Your device is connected"));
+    server.admin(&http, "/clock/advance?seconds=5", None).await;
+    let (status, body) = poll().await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body["refresh_token"].is_string(),
+        "D4: always a refresh token for devices"
+    );
+    assert_eq!(body["id_token"].as_str().unwrap().split('.').count(), 3);
+}
