@@ -10,6 +10,7 @@
 # are stated in. wrk and the servers share the machine's cores.
 #
 # Usage: benches/fake_google.sh [connections] [seconds]   (defaults: 64 connections, 10 s)
+# First, the RS256 signing rate of ring, aws-lc-rs and the `rsa` crate (benches/rsa-sign).
 # Needs wrk (apt-get install wrk), openssl, node and npm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -70,6 +71,8 @@ serve_token() { # base scope
 }
 
 echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== RS256 signing per implementation (benches/rsa-sign, one thread, 3 s each)"
+CARGO_TARGET_DIR=target/rsa-sign cargo run --quiet --release --manifest-path benches/rsa-sign/Cargo.toml -- 3
 echo "== openssl speed rsa2048 (${seconds}s, one process per core)"
 openssl speed -multi "$(nproc)" -seconds "$seconds" rsa2048 2>/dev/null > "$work/openssl.txt"
 limit=$(python3 - "$work/openssl.txt" <<'PY'
