@@ -83,12 +83,13 @@ impl SigningKey {
     /// The process-wide key of engines that were given none (the in-process model): made
     /// once, on the first id_token, so a run that issues none pays nothing.
     pub fn shared() -> Result<Arc<Self>, KeyError> {
-        static SHARED: OnceLock<Arc<SigningKey>> = OnceLock::new();
-        if let Some(key) = SHARED.get() {
-            return Ok(Arc::clone(key));
-        }
-        let key = Arc::new(Self::generate()?);
-        Ok(Arc::clone(SHARED.get_or_init(|| key)))
+        // get_or_init makes concurrent first callers (a run's cases) wait for one key
+        // instead of each generating its own
+        static SHARED: OnceLock<Option<Arc<SigningKey>>> = OnceLock::new();
+        SHARED
+            .get_or_init(|| Self::generate().ok().map(Arc::new))
+            .clone()
+            .ok_or(KeyError::Generate)
     }
 
     fn from_key(key: KeyPair) -> Result<Self, KeyError> {
