@@ -572,4 +572,10 @@ async fn a_device_signs_in_through_the_verification_page_and_gets_a_refresh_toke
         "D4: always a refresh token for devices"
     );
     assert_eq!(body["id_token"].as_str().unwrap().split('.').count(), 3);
+    let log = server.stderr();
+    assert!(log.contains("user_code=[redacted]"), "{log}");
+    assert!(
+        !log.contains(&device_code) && !log.contains(&user_code),
+        "the device codes leaked: {log}"
+    );
 }
