@@ -429,18 +429,46 @@ pub struct ServeArgs {
     pub quiet: bool,
     #[command(flatten)]
     pub profiles: ProfileFiles,
+    /// PEM RSA private key (PKCS#1 or PKCS#8, 2048 bits or more) that signs id_tokens, for a
+    /// key id that stays the same across restarts. Default: an RSA-2048 key made at start.
+    #[arg(long, value_name = "FILE")]
+    pub signing_key: Option<PathBuf>,
+    /// The `iss` of id_tokens and discovery's `issuer`: `google` (https://accounts.google.com,
+    /// what Google's own verifiers check) or `self` (this server's base URL, what generic
+    /// OpenID Connect clients demand: OIDC Discovery §4.3).
+    #[arg(long, value_enum, default_value_t = IssuerArg::Google)]
+    pub issuer: IssuerArg,
+    /// Serve HTTPS with a certificate for 127.0.0.1, localhost and ::1 from a CA made at start
+    /// (write it with --write-ca and trust it in the app).
+    #[arg(long)]
+    pub tls: bool,
+    /// Write the CA certificate (PEM) that signed the --tls certificate to FILE.
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    pub write_ca: Option<PathBuf>,
+    /// Another name for the --tls certificate (repeatable); needed with --allow-remote, since
+    /// remote clients do not reach the server as 127.0.0.1.
+    #[arg(long = "tls-hostname", value_name = "NAME", requires = "tls")]
+    pub tls_hostnames: Vec<String>,
 }
 
 const SERVE_EXAMPLES: &str = "\
 Examples:
   oauth-drift serve --write-client-secrets client_secret.json
   oauth-drift serve --provider google@2015 --port 8765 --consent page
+  oauth-drift serve --tls --write-ca ca.pem --issuer self --signing-key key.pem
   OAUTH_DRIFT_SERVE_CLIENT_SECRET=s3cr3t oauth-drift serve --client-id my-app --client-type web \\
       --redirect-uri http://localhost:3000/auth/callback
 
 stdout's first line is the base URL; the access log (secrets redacted) goes to stderr.
 Admin endpoints: /_oauth-drift/{health,clock,clock/advance?seconds=N,clock/freeze,clock/resume,reset,grants,clients}.
 SIGINT or SIGTERM stops the server.";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum IssuerArg {
+    Google,
+    #[value(name = "self")]
+    SelfUrl,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ConsentArg {

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
-use super::args::{ClientType, ConsentArg, GlobalArgs, PublishingArg, ServeArgs};
+use super::args::{ClientType, ConsentArg, GlobalArgs, IssuerArg, PublishingArg, ServeArgs};
 use crate::model::{ADMIN_PREFIX, AccessHook, ConsentMode};
-use crate::provider::{ClientConfig, ClientKind, PublishingStatus, Registry};
+use crate::provider::{ClientConfig, ClientKind, PublishingStatus, Registry, SigningKey};
 use crate::serve::{self, Serve, ServeConfig};
 
 /// The environment variable that holds the command-line client's secret.
@@ -19,6 +19,35 @@ pub const ADMIN_TOKEN_ENV: &str = "OAUTH_DRIFT_ADMIN_TOKEN";
 pub async fn serve(args: ServeArgs, global: &GlobalArgs, registry: &Registry) -> anyhow::Result<u8> {
     let profile = Arc::new(registry.load(&args.provider)?);
     let clients = clients(&args)?;
+    anyhow::ensure!(
+        !(args.tls && args.allow_remote && args.tls_hostnames.is_empty()),
+        "--tls with --allow-remote needs --tls-hostname NAME: the certificate names only {}, \
+         which remote clients do not use to reach this server",
+        serve::LOOPBACK_NAMES.join(", ")
+    );
+    let signing_key = match &args.signing_key {
+        Some(path) => {
+            let pem =
+                std::fs::read(path).with_context(|| format!("failed to read the signing key {}", path.display()))?;
+            let key = SigningKey::from_pem(&pem)
+                .with_context(|| format!("{}: not a usable id_token signing key", path.display()))?;
+            Some(Arc::new(key))
+        }
+        None => Some(Arc::new(
+            SigningKey::generate().context("failed to make an id_token signing key")?,
+        )),
+    };
+    let tls = match args.tls {
+        true => {
+            let tls = serve::local_tls(&args.tls_hostnames)?;
+            if let Some(path) = &args.write_ca {
+                crate::snapshot::write_atomically(path, &tls.ca_pem)
+                    .with_context(|| format!("failed to write the CA certificate {}", path.display()))?;
+            }
+            Some(tls.server_config)
+        }
+        false => None,
+    };
     let consent = match args.consent {
         ConsentArg::Auto => ConsentMode::Auto,
         ConsentArg::Page => ConsentMode::Page,
@@ -50,6 +79,9 @@ pub async fn serve(args: ServeArgs, global: &GlobalArgs, registry: &Registry) ->
             idle_timeout: std::time::Duration::from_secs(args.idle_timeout),
             max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
         },
+        signing_key,
+        issuer_self: args.issuer == IssuerArg::SelfUrl,
+        tls,
     };
     // listen for signals before anyone can learn the URL, so an early SIGTERM is still clean
     let shutdown = Shutdown::listen().context("failed to listen for SIGINT/SIGTERM")?;
@@ -133,13 +165,32 @@ fn banner(server: &Serve, profile: &crate::provider::Profile, clients: &[ClientC
         server.address()
     );
     for (name, path) in [
-        ("authorize", &e.authorize),
-        ("token", &e.token),
-        ("revoke", &e.revoke),
-        ("userinfo", &e.userinfo),
-        ("discovery", &e.discovery),
+        ("authorize", Some(&e.authorize)),
+        ("token", Some(&e.token)),
+        ("revoke", Some(&e.revoke)),
+        ("userinfo", Some(&e.userinfo)),
+        ("tokeninfo", e.tokeninfo.as_ref()),
+        ("jwks", e.jwks.as_ref()),
+        ("pem certs", e.pem_certs.as_ref()),
+        ("discovery", Some(&e.discovery)),
     ] {
-        text.push_str(&format!("  {name:<10} {base}{path}\n"));
+        if let Some(path) = path {
+            text.push_str(&format!("  {name:<10} {base}{path}\n"));
+        }
+    }
+    let issuer = match args.issuer {
+        IssuerArg::Google => format!(
+            "{} (Google's verifiers; --issuer self for generic OIDC clients)",
+            profile.issuer
+        ),
+        IssuerArg::SelfUrl => format!("{base} (--issuer self)"),
+    };
+    text.push_str(&format!("  issuer     {issuer}\n"));
+    if let Some(path) = &args.write_ca {
+        text.push_str(&format!(
+            "  tls CA     {} (trust it: SSL_CERT_FILE, REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS)\n",
+            path.display()
+        ));
     }
     text.push_str(&format!(
         "  admin      {base}{ADMIN_PREFIX}/{{health,clock,reset,grants,clients}}\n"

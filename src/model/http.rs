@@ -14,8 +14,8 @@ use wiremock::{Request, Respond, ResponseTemplate};
 
 use super::page;
 use crate::provider::{
-    AuthorizeOutcome, AuthorizeResponse, AuthorizeStep, ClientConfig, ConsentDecision, Engine, JsonResponse, Profile,
-    ProviderError,
+    AuthorizeOutcome, AuthorizeResponse, AuthorizeStep, ClientConfig, ConsentDecision, DeviceVerification, Engine,
+    JsonResponse, Profile, ProviderError,
 };
 
 /// Reserved path prefix of the admin and test-hook endpoints.
@@ -203,22 +203,69 @@ impl ProviderResponder {
             return self.admin(method, admin, request);
         }
         match (method, path) {
-            ("GET", p) if p == endpoints.authorize => self.authorize(request),
-            ("POST", p) if p == endpoints.token => {
+            ("GET", p) if endpoints.is_authorize(p) => self.authorize(request, p),
+            ("POST", p) if endpoints.is_token(p) => {
                 let form = form_pairs(&request.body);
                 let basic = basic_auth(request);
-                json_response(lock(&self.engine).token(&form, basic))
+                let (mut response, key) = {
+                    let mut engine = lock(&self.engine);
+                    let response = engine.token(&form, basic);
+                    let key = response.id_token.is_some().then(|| engine.signing_key());
+                    (response, key)
+                };
+                // sign outside the lock: signing is most of a token answer's cost
+                match key {
+                    Some(Ok(key)) => response.sign_id_token(&key),
+                    Some(Err(e)) => return server_error(&e.to_string()),
+                    None => {}
+                }
+                json_response(response)
             }
-            (m, p) if p == endpoints.revoke && endpoints.revoke_methods.iter().any(|allowed| allowed == m) => {
+            (m, p) if endpoints.is_revoke(p) && endpoints.revoke_methods.iter().any(|allowed| allowed == m) => {
                 let mut pairs = form_pairs(&request.body);
                 pairs.extend(request.url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())));
                 let token = pairs.iter().find(|(k, _)| k == "token").map(|(_, v)| v.as_str());
                 json_response(lock(&self.engine).revoke(token))
             }
-            ("GET", p) if p == endpoints.userinfo => {
-                let bearer =
-                    header(request, "authorization").and_then(|h| h.strip_prefix("Bearer ").map(str::to_string));
-                json_response(lock(&self.engine).userinfo(bearer.as_deref()))
+            ("POST", p) if endpoints.is_device(p) => {
+                let form = form_pairs(&request.body);
+                let mut engine = lock(&self.engine);
+                let verification = engine
+                    .profile()
+                    .device_flow
+                    .as_ref()
+                    .map(|rules| format!("{}{}", base_url(request), rules.verification_path))
+                    .unwrap_or_default();
+                json_response(engine.device_authorization(&form, &verification))
+            }
+            ("GET", p)
+                if self
+                    .profile
+                    .device_flow
+                    .as_ref()
+                    .is_some_and(|d| d.verification_path == p) =>
+            {
+                self.device_page(request)
+            }
+            ("GET" | "POST", p) if endpoints.is_tokeninfo(p) => {
+                // Google takes the token as a parameter (query or form) or as a bearer token
+                let mut pairs = form_pairs(&request.body);
+                pairs.extend(request.url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())));
+                let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+                let bearer = bearer(request);
+                let access = get("access_token").or(bearer);
+                json_response(lock(&self.engine).tokeninfo(access.as_deref(), get("id_token").as_deref()))
+            }
+            ("GET", p) if endpoints.jwks.as_deref() == Some(p) || endpoints.pem_certs.as_deref() == Some(p) => {
+                let key = lock(&self.engine).signing_key();
+                match key {
+                    Ok(key) if endpoints.jwks.as_deref() == Some(p) => certs_response(&key.jwks()),
+                    Ok(key) => certs_response(&key.pem_certs()),
+                    Err(e) => server_error(&e.to_string()),
+                }
+            }
+            ("GET", p) if endpoints.is_userinfo(p) => {
+                json_response(lock(&self.engine).userinfo(bearer(request).as_deref()))
             }
             ("GET", p) if p == endpoints.discovery => {
                 let base = base_url(request);
@@ -228,7 +275,7 @@ impl ProviderResponder {
         }
     }
 
-    fn authorize(&self, request: &Request) -> Reply {
+    fn authorize(&self, request: &Request, path: &str) -> Reply {
         let params: Vec<(String, String)> = request
             .url
             .query_pairs()
@@ -241,7 +288,10 @@ impl ProviderResponder {
         } else {
             user
         };
-        match (engine.begin_authorize(&params, &user), self.consent) {
+        let approval_forces = (self.profile.endpoints.legacy_authorize.as_ref())
+            .filter(|legacy| legacy.path == path)
+            .map(|legacy| legacy.approval_prompt_forces_consent);
+        match (engine.begin_authorize_at(&params, &user, approval_forces), self.consent) {
             (AuthorizeStep::Done(outcome), _) => authorize_response(outcome),
             (AuthorizeStep::ConsentScreen(pending), ConsentMode::Page) => {
                 let html = page::consent(&pending, engine.profile());
@@ -289,6 +339,49 @@ impl ProviderResponder {
                 let loopback = matches!(name, "localhost" | "127.0.0.1" | "[::1]");
                 (!loopback).then(|| refuse(403, "admin endpoints answer only requests to a loopback host"))
             }
+        }
+    }
+
+    /// The device flow's verification page: with `?user_code=…` the simulated user (the user
+    /// header, else the default user) decides at once as the consent header says; without
+    /// it, a form to type the code into.
+    fn device_page(&self, request: &Request) -> Reply {
+        let code = request
+            .url
+            .query_pairs()
+            .find(|(k, _)| k == "user_code")
+            .map(|(_, v)| v.into_owned());
+        let page = |status: u16, outcome: &str, body: &str| {
+            let html = format!(
+                "<!doctype html><html><head><meta charset=\"utf-8\"><title>Connect a device</title></head><body>{body}</body></html>"
+            );
+            Reply::new(
+                status,
+                outcome,
+                Answer::new(status).set_body_raw(html, "text/html; charset=utf-8"),
+            )
+        };
+        let Some(code) = code.filter(|c| !c.trim().is_empty()) else {
+            return page(
+                200,
+                "device_form",
+                "<form method=\"get\"><label>Enter the code shown on your device <input name=\"user_code\" autofocus></label> <button>Next</button></form>",
+            );
+        };
+        let user = header(request, USER_HEADER).unwrap_or_else(|| self.default_user.clone());
+        let decision = parse_decision(header(request, CONSENT_HEADER).as_deref());
+        match lock(&self.engine).device_verify(&code, &user, &decision) {
+            DeviceVerification::Granted => page(
+                200,
+                "device=granted",
+                "<p>Your device is connected. You can close this page.</p>",
+            ),
+            DeviceVerification::Denied => page(200, "device=denied", "<p>You denied access to the device.</p>"),
+            DeviceVerification::UnknownCode => page(
+                400,
+                "device=unknown_code",
+                "<p>That code is not valid or has expired. Check the code on your device and try again.</p>",
+            ),
         }
     }
 
@@ -514,6 +607,31 @@ fn refuse(status: u16, message: &str) -> Reply {
 /// Compares secrets without an early exit, so timing does not reveal a prefix.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The signing keys, as JSON that clients may cache only briefly: a restarted serve has a
+/// new key unless it was given `--signing-key`.
+fn certs_response(body: &serde_json::Value) -> Reply {
+    let answer = Answer::new(200)
+        .set_body_raw(
+            serde_json::to_vec(body).unwrap_or_default(),
+            "application/json; charset=UTF-8",
+        )
+        .insert_header("cache-control", "public, max-age=0, must-revalidate, no-transform");
+    Reply::new(200, "certs", answer)
+}
+
+fn server_error(message: &str) -> Reply {
+    Reply::json(
+        500,
+        "error=server_error",
+        &json!({"error": "server_error", "error_description": message}),
+    )
+}
+
+/// The token of an `Authorization: Bearer` header.
+fn bearer(request: &Request) -> Option<String> {
+    header(request, "authorization").and_then(|h| h.strip_prefix("Bearer ").map(str::to_string))
 }
 
 fn bad_request(message: &str) -> Reply {

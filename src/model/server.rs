@@ -25,6 +25,34 @@ enum Transport {
     Standalone(Standalone),
 }
 
+/// How a long-running model server listens and whom it answers.
+pub struct ListenOptions {
+    pub consent: ConsentMode,
+    /// The simulated user of a request that names none.
+    pub default_user: String,
+    /// Called once per answered request (serve's access log).
+    pub hook: Option<AccessHook>,
+    /// The token admin endpoints require; `None` answers them only on a loopback host.
+    pub admin_token: Option<String>,
+    pub limits: ConnectionLimits,
+    /// Serve HTTPS with this configuration (`serve --tls`).
+    pub tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
+}
+
+impl ListenOptions {
+    /// Plain HTTP, no log, no admin token, the default limits.
+    pub fn new(consent: ConsentMode, default_user: &str) -> Self {
+        Self {
+            consent,
+            default_user: default_user.to_string(),
+            hook: None,
+            admin_token: None,
+            limits: ConnectionLimits::default(),
+            tls: None,
+        }
+    }
+}
+
 impl ModelServer {
     /// A pooled in-process wiremock server (fast to start; what `run` uses, one per case).
     pub async fn start(engine: Engine) -> Self {
@@ -45,32 +73,26 @@ impl ModelServer {
         consent: ConsentMode,
         default_user: &str,
     ) -> std::io::Result<Self> {
-        Self::listen_with_hook(
-            engine,
-            listener,
-            consent,
-            default_user,
-            None,
-            None,
-            ConnectionLimits::default(),
-        )
-        .await
+        let options = ListenOptions::new(consent, default_user);
+        Self::listen_with(engine, listener, options).await
     }
 
-    /// Like `listen`, calling `hook` once per answered request (serve's access log), and
-    /// answering admin endpoints only to requests that carry `admin_token` when one is given.
-    pub async fn listen_with_hook(
+    /// Like `listen`, with serve's options: an access log, admin access, connection limits
+    /// and TLS.
+    pub async fn listen_with(
         engine: Engine,
         listener: std::net::TcpListener,
-        consent: ConsentMode,
-        default_user: &str,
-        hook: Option<AccessHook>,
-        admin_token: Option<String>,
-        limits: ConnectionLimits,
+        options: ListenOptions,
     ) -> std::io::Result<Self> {
         let engine = Arc::new(Mutex::new(engine));
-        let responder = responder(&engine, consent, default_user, hook, admin_token);
-        let server = Standalone::start(listener, responder, limits)?;
+        let responder = responder(
+            &engine,
+            options.consent,
+            &options.default_user,
+            options.hook,
+            options.admin_token,
+        );
+        let server = Standalone::start(listener, responder, options.limits, options.tls)?;
         Ok(Self {
             server: Transport::Standalone(server),
             engine,

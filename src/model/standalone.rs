@@ -19,13 +19,17 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::time::{Instant, Sleep};
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls::ServerConfig;
 
 use super::http::{Answer, ProviderResponder};
 
 /// The largest request body read; OAuth forms are a few hundred bytes.
 const MAX_BODY: usize = 1 << 20;
+/// How long a TLS client may take over its handshake before the connection is dropped.
+const TLS_HANDSHAKE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// How long and how many connections the server keeps: a slow or silent client is dropped,
 /// and however many connect, only `max_connections` are served at once (the rest wait in the
@@ -59,17 +63,24 @@ pub struct Standalone {
 }
 
 impl Standalone {
-    /// Serves `responder` on `listener` until dropped.
+    /// Serves `responder` on `listener` until dropped, over TLS when given a configuration.
     pub fn start(
         listener: std::net::TcpListener,
         responder: ProviderResponder,
         limits: ConnectionLimits,
+        tls: Option<Arc<ServerConfig>>,
     ) -> std::io::Result<Self> {
         listener.set_nonblocking(true)?;
         let address = listener.local_addr()?;
         let listener = tokio::net::TcpListener::from_std(listener)?;
         let (shutdown, stop) = watch::channel(false);
-        tokio::spawn(accept_loop(listener, address, Arc::new(responder), limits, stop));
+        let tls = tls.map(TlsAcceptor::from);
+        let shared = Shared {
+            responder: Arc::new(responder),
+            address,
+            limits,
+        };
+        tokio::spawn(accept_loop(listener, Arc::new(shared), stop, tls));
         Ok(Self { address, shutdown })
     }
 
@@ -84,14 +95,20 @@ impl Drop for Standalone {
     }
 }
 
+/// What every connection of one server shares.
+struct Shared {
+    responder: Arc<ProviderResponder>,
+    address: SocketAddr,
+    limits: ConnectionLimits,
+}
+
 async fn accept_loop(
     listener: tokio::net::TcpListener,
-    address: SocketAddr,
-    responder: Arc<ProviderResponder>,
-    limits: ConnectionLimits,
+    shared: Arc<Shared>,
     mut stop: watch::Receiver<bool>,
+    tls: Option<TlsAcceptor>,
 ) {
-    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let slots = Arc::new(Semaphore::new(shared.limits.max_connections.max(1)));
     loop {
         // a free slot first: past the cap, new connections wait unaccepted
         let permit = tokio::select! {
@@ -114,28 +131,53 @@ async fn accept_loop(
                 }
             },
         };
-        let responder = Arc::clone(&responder);
-        let mut stop = stop.clone();
-        tokio::spawn(async move {
-            let service = service_fn(move |request| {
-                let responder = Arc::clone(&responder);
-                async move { Ok::<_, Infallible>(answer(&responder, address, request).await) }
-            });
-            let _permit = permit;
-            let stream = IdleTimeout::new(stream, limits.idle_timeout);
-            let connection = http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(limits.header_read_timeout)
-                .serve_connection(TokioIo::new(stream), service);
-            tokio::pin!(connection);
-            tokio::select! {
-                _ = connection.as_mut() => {}
-                _ = stop.changed() => {
-                    connection.as_mut().graceful_shutdown();
-                    let _ = connection.await;
-                }
+        let shared = Arc::clone(&shared);
+        let stop = stop.clone();
+        // idle time counts from the first byte, TLS handshake included
+        let stream = IdleTimeout::new(stream, shared.limits.idle_timeout);
+        match &tls {
+            None => {
+                tokio::spawn(serve_connection(stream, shared, stop, permit, "http"));
             }
-        });
+            Some(acceptor) => {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    // a client that never finishes its handshake must not hold a task forever
+                    if let Ok(Ok(stream)) = tokio::time::timeout(TLS_HANDSHAKE, acceptor.accept(stream)).await {
+                        serve_connection(stream, shared, stop, permit, "https").await;
+                    }
+                });
+            }
+        }
+    }
+}
+
+/// Serves one connection until it ends or the server stops; `_permit` holds its slot.
+async fn serve_connection<S>(
+    stream: S,
+    shared: Arc<Shared>,
+    mut stop: watch::Receiver<bool>,
+    _permit: OwnedSemaphorePermit,
+    scheme: &'static str,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let header_read_timeout = shared.limits.header_read_timeout;
+    let service = service_fn(move |request| {
+        let shared = Arc::clone(&shared);
+        async move { Ok::<_, Infallible>(answer(&shared.responder, shared.address, request, scheme).await) }
+    });
+    let connection = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_read_timeout)
+        .serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(connection);
+    tokio::select! {
+        _ = connection.as_mut() => {}
+        _ = stop.changed() => {
+            connection.as_mut().graceful_shutdown();
+            let _ = connection.await;
+        }
     }
 }
 
@@ -143,6 +185,7 @@ async fn answer(
     responder: &ProviderResponder,
     address: SocketAddr,
     request: hyper::Request<Incoming>,
+    scheme: &str,
 ) -> hyper::Response<Full<Bytes>> {
     let (parts, body) = request.into_parts();
     // the same shape wiremock gives the responder, an absolute URL, built from the request
@@ -152,7 +195,7 @@ async fn answer(
         Some(target) if target.as_str().starts_with('/') => target.as_str(),
         _ => return to_hyper(Answer::new(400)),
     };
-    let Ok(url) = url::Url::parse(&format!("http://{address}{target}")) else {
+    let Ok(url) = url::Url::parse(&format!("{scheme}://{address}{target}")) else {
         return to_hyper(Answer::new(400));
     };
     let body = match Limited::new(body, MAX_BODY).collect().await {

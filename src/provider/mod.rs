@@ -3,14 +3,19 @@
 mod engine;
 #[cfg(test)]
 mod engine_tests;
+#[cfg(test)]
+mod id_token_tests;
 mod profile;
+mod signing;
 mod store;
 
 pub use engine::{
-    AuthorizeOutcome, AuthorizeResponse, AuthorizeStep, ClientConfig, ClientKind, ConsentDecision, Engine,
-    GrantSummary, JsonResponse, PendingConsent, ProviderError, PublishingStatus, check_client, is_oob, param,
-    pkce_matches, random_token, redirect_param, s256_challenge, split_redirect,
+    AuthorizeOutcome, AuthorizeResponse, AuthorizeStep, ClientConfig, ClientKind, ConsentDecision, DEVICE_GRANT,
+    DeviceVerification, Engine, GrantSummary, JsonResponse, PendingConsent, ProviderError, PublishingStatus,
+    check_client, is_oob, param, pkce_matches, random_token, redirect_param, s256_challenge, split_redirect,
 };
 pub use profile::{
-    AuthorizeRules, CodeReuse, Delivery, ErrorSpec, OfflineRequest, Profile, ProfileError, Registry, closest,
+    AuthorizeRules, ClaimRule, ClaimWhen, CodeReuse, Delivery, ErrorSpec, IdTokenRules, OfflineRequest, Profile,
+    ProfileError, Registry, closest,
 };
+pub use signing::{KeyError, SigningKey, at_hash};

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use indexmap::IndexMap;
 use serde::Deserialize;
 
 /// The profiles bundled with the binary, by the name scenarios use.
@@ -35,6 +36,15 @@ pub struct Profile {
     pub consent: ConsentRules,
     pub refresh_token: RefreshTokenRules,
     pub tokens: TokenRules,
+    /// What an id_token carries; profiles written before id_tokens were signed get Google's.
+    #[serde(default)]
+    pub id_token: IdTokenRules,
+    /// The discovery document, key for key as the provider publishes it (see `Engine::discovery`).
+    #[serde(default)]
+    pub discovery: IndexMap<String, serde_yaml::Value>,
+    /// The device authorization grant (RFC 8628), if the provider runs one.
+    #[serde(default)]
+    pub device_flow: Option<DeviceFlowRules>,
     pub errors: ErrorCatalogue,
     /// Size limits on what a request may make the provider remember.
     #[serde(default)]
@@ -66,6 +76,101 @@ impl Default for Limits {
     }
 }
 
+/// How the provider runs the device authorization grant.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceFlowRules {
+    /// Lifetime of a device code and its user code.
+    pub expires_in: u64,
+    /// Seconds a device must wait between polls (faster: `slow_down`).
+    pub interval: u64,
+    /// Where the user enters the code (serve's own page; Google's is www.google.com/device).
+    pub verification_path: String,
+    pub errors: DeviceErrors,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceErrors {
+    pub pending: ErrorSpec,
+    pub slow_down: ErrorSpec,
+    pub denied: ErrorSpec,
+    pub invalid_code: ErrorSpec,
+}
+
+/// Which id_tokens carry a claim: `always`, `with_access_token`, `with_nonce`, or
+/// `{scope: NAME}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum ClaimRule {
+    When(ClaimWhen),
+    /// When this scope was granted (`email`, `profile`, in the request's spelling).
+    Scope {
+        scope: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimWhen {
+    /// Every id_token.
+    Always,
+    /// When an access token is issued with the id_token (`at_hash`).
+    WithAccessToken,
+    /// When the authorization request carried a `nonce`.
+    WithNonce,
+}
+
+/// The claims an id_token carries, in the order the provider writes them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdTokenRules {
+    pub lifetime_seconds: u64,
+    /// Claim name → when it is present. Names the engine does not know are refused on load.
+    pub claims: IndexMap<String, ClaimRule>,
+}
+
+/// The claims the engine knows how to fill.
+pub const KNOWN_CLAIMS: &[&str] = &[
+    "iss",
+    "azp",
+    "aud",
+    "sub",
+    "email",
+    "email_verified",
+    "at_hash",
+    "nonce",
+    "name",
+    "picture",
+    "given_name",
+    "family_name",
+    "iat",
+    "exp",
+];
+
+impl Default for IdTokenRules {
+    fn default() -> Self {
+        let scope = |s: &str| ClaimRule::Scope { scope: s.into() };
+        let always = ClaimRule::When(ClaimWhen::Always);
+        let claims = [
+            ("iss", always.clone()),
+            ("azp", always.clone()),
+            ("aud", always.clone()),
+            ("sub", always.clone()),
+            ("email", scope("email")),
+            ("email_verified", scope("email")),
+            ("at_hash", ClaimRule::When(ClaimWhen::WithAccessToken)),
+            ("nonce", ClaimRule::When(ClaimWhen::WithNonce)),
+            ("iat", always.clone()),
+            ("exp", always),
+        ];
+        Self {
+            lifetime_seconds: 3600,
+            claims: claims.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Endpoints {
@@ -75,6 +180,26 @@ pub struct Endpoints {
     pub userinfo: String,
     pub discovery: String,
     pub revoke_methods: Vec<String>,
+    /// Other paths the provider answers for the same endpoints (legacy hosts' paths, older
+    /// API versions), each behaving as the endpoint it names.
+    #[serde(default)]
+    pub aliases: EndpointAliases,
+    /// The device authorization endpoint (RFC 8628 §3.1); none if unset.
+    #[serde(default)]
+    pub device: Option<String>,
+    /// The tokeninfo endpoint (Google's `oauth2.googleapis.com/tokeninfo`); none if unset.
+    #[serde(default)]
+    pub tokeninfo: Option<String>,
+    /// The JWK Set of the id_token signing keys (`jwks_uri`).
+    #[serde(default)]
+    pub jwks: Option<String>,
+    /// Google's kid → PEM certificate map of the same keys.
+    #[serde(default)]
+    pub pem_certs: Option<String>,
+    /// A legacy authorization path whose `approval_prompt=force` still forces the consent
+    /// screen (overrides `authorize.approval_prompt.forces_consent` on that path only).
+    #[serde(default)]
+    pub legacy_authorize: Option<LegacyAuthorize>,
     /// RFC 7009 §2.2: answer 200 for an invalid or already revoked token (Google answers 400).
     #[serde(default)]
     pub revoke_invalid_token_ok: bool,
@@ -82,6 +207,61 @@ pub struct Endpoints {
     /// live probes send credentials to an endpoint only on the issuer's origin or one of these.
     #[serde(default)]
     pub hosts: Vec<String>,
+}
+
+/// Extra paths per endpoint.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointAliases {
+    #[serde(default)]
+    pub authorize: Vec<String>,
+    #[serde(default)]
+    pub token: Vec<String>,
+    #[serde(default)]
+    pub revoke: Vec<String>,
+    #[serde(default)]
+    pub userinfo: Vec<String>,
+    #[serde(default)]
+    pub tokeninfo: Vec<String>,
+    #[serde(default)]
+    pub device: Vec<String>,
+}
+
+/// A legacy authorization path with its own `approval_prompt` behaviour.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegacyAuthorize {
+    pub path: String,
+    pub approval_prompt_forces_consent: bool,
+}
+
+impl Endpoints {
+    /// Whether `path` is the authorization endpoint or one of its aliases.
+    pub fn is_authorize(&self, path: &str) -> bool {
+        path == self.authorize
+            || self.aliases.authorize.iter().any(|p| p == path)
+            || self.legacy_authorize.as_ref().is_some_and(|l| l.path == path)
+    }
+
+    pub fn is_token(&self, path: &str) -> bool {
+        path == self.token || self.aliases.token.iter().any(|p| p == path)
+    }
+
+    pub fn is_revoke(&self, path: &str) -> bool {
+        path == self.revoke || self.aliases.revoke.iter().any(|p| p == path)
+    }
+
+    pub fn is_userinfo(&self, path: &str) -> bool {
+        path == self.userinfo || self.aliases.userinfo.iter().any(|p| p == path)
+    }
+
+    pub fn is_device(&self, path: &str) -> bool {
+        self.device.as_deref() == Some(path) || self.aliases.device.iter().any(|p| p == path)
+    }
+
+    pub fn is_tokeninfo(&self, path: &str) -> bool {
+        self.tokeninfo.as_deref() == Some(path) || self.aliases.tokeninfo.iter().any(|p| p == path)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -295,6 +475,19 @@ pub struct ErrorCatalogue {
     /// valid and invalid scopes as Google lists them.
     #[serde(default)]
     pub invalid_scope: Option<ErrorSpec>,
+    /// Profiles written before serve had tokeninfo get Google's answer.
+    #[serde(default = "tokeninfo_invalid_token")]
+    pub tokeninfo_invalid_token: ErrorSpec,
+}
+
+fn tokeninfo_invalid_token() -> ErrorSpec {
+    ErrorSpec {
+        status: 400,
+        error: "invalid_token".into(),
+        description: "Invalid Value".into(),
+        delivery: Delivery::Page,
+        source: "OBS public clients of Google's tokeninfo endpoint".into(),
+    }
 }
 
 /// Why a profile could not be loaded.
@@ -324,6 +517,8 @@ pub enum ProfileError {
         max: u64,
         unit: &'static str,
     },
+    #[error("profile `{id}`: id_token claim `{claim}` is not one the model can fill ({})", KNOWN_CLAIMS.join(", "))]
+    UnknownClaim { id: String, claim: String },
     #[error("profile `{id}` extends itself through `{via}`")]
     Cycle { id: String, via: String },
     #[error("failed to read profile {}", path.display())]
@@ -448,6 +643,17 @@ impl Registry {
         })?;
         profile.id = id.to_string();
         self.check_ranges(&profile)?;
+        if let Some(unknown) = profile
+            .id_token
+            .claims
+            .keys()
+            .find(|c| !KNOWN_CLAIMS.contains(&c.as_str()))
+        {
+            return Err(ProfileError::UnknownClaim {
+                id: id.to_string(),
+                claim: unknown.clone(),
+            });
+        }
         Ok(profile)
     }
 

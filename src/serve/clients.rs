@@ -12,8 +12,7 @@ use crate::snapshot::{SnapshotError, write_atomically};
 
 /// The `project_id` of written client-secrets files.
 const PROJECT_ID: &str = "oauth-drift-local";
-/// Where Google's signing keys are published. The model's id_tokens are unsigned, so nothing
-/// fetches this; it is written as the Console writes it so the file has Google's exact shape.
+/// Where Google's signing keys are published, for a profile that serves no PEM certificates.
 const X509_CERT_URL: &str = "https://www.googleapis.com/oauth2/v1/certs";
 
 /// A problem with a clients file, located as `path:line:column` where the parser knows.
@@ -74,8 +73,10 @@ fn default_redirect_uris(kind: ClientKind) -> Vec<String> {
     }
 }
 
-/// The client-secrets JSON the Google Cloud Console downloads for `client`, with `auth_uri`
-/// and `token_uri` pointing at `base`. Field order is the Console's.
+/// The client-secrets JSON the Google Cloud Console downloads for `client`, with `auth_uri`,
+/// `token_uri` and `auth_provider_x509_cert_url` pointing at `base`. Field order is the
+/// Console's, and so is `auth_uri`: the Console still writes `…/o/oauth2/auth` (the profile's
+/// legacy authorization path), not the v2 path discovery names.
 ///
 /// ```
 /// use oauth_drift::provider::{ClientKind, PublishingStatus, Registry};
@@ -83,14 +84,21 @@ fn default_redirect_uris(kind: ClientKind) -> Vec<String> {
 /// let client = oauth_drift::serve::generate_client(ClientKind::Web, Vec::new(), PublishingStatus::Production);
 /// let json = oauth_drift::serve::client_secrets(&client, "http://127.0.0.1:8080", &profile);
 /// assert_eq!(json["web"]["token_uri"], "http://127.0.0.1:8080/token");
+/// assert_eq!(json["web"]["auth_uri"], "http://127.0.0.1:8080/o/oauth2/auth");
 /// ```
 pub fn client_secrets(client: &ClientConfig, base: &str, profile: &Profile) -> Value {
+    let e = &profile.endpoints;
+    let auth_path = e.legacy_authorize.as_ref().map_or(&e.authorize, |legacy| &legacy.path);
+    let certs = match &e.pem_certs {
+        Some(path) => format!("{base}{path}"),
+        None => X509_CERT_URL.to_string(),
+    };
     let body = json!({
         "client_id": client.client_id,
         "project_id": PROJECT_ID,
-        "auth_uri": format!("{base}{}", profile.endpoints.authorize),
-        "token_uri": format!("{base}{}", profile.endpoints.token),
-        "auth_provider_x509_cert_url": X509_CERT_URL,
+        "auth_uri": format!("{base}{auth_path}"),
+        "token_uri": format!("{base}{}", e.token),
+        "auth_provider_x509_cert_url": certs,
         "client_secret": client.client_secret,
         "redirect_uris": client.redirect_uris,
     });

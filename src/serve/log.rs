@@ -26,6 +26,9 @@ fn is_secret(name: &str) -> bool {
         || name == "id_token_hint"
         // the consent page's pending-request id: whoever holds it can answer the screen
         || name == "request"
+        // the device grant's codes: one polls for the tokens, the other approves the device
+        || name == "device_code"
+        || name == "user_code"
 }
 
 /// `pairs` as `k=v` text, secret values replaced.

@@ -3,8 +3,10 @@
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::sync::Arc;
 
-use crate::model::{AccessHook, ConnectionLimits, ConsentMode, ModelServer, SharedEngine};
-use crate::provider::{ClientConfig, Engine, Profile};
+use tokio_rustls::rustls::ServerConfig;
+
+use crate::model::{AccessHook, ConnectionLimits, ConsentMode, ListenOptions, ModelServer, SharedEngine};
+use crate::provider::{ClientConfig, Engine, Profile, SigningKey};
 
 /// What a `serve` runs.
 #[derive(Debug, Clone)]
@@ -25,6 +27,13 @@ pub struct ServeConfig {
     pub admin_token: Option<String>,
     /// Header-read and idle timeouts and the connection cap.
     pub connections: ConnectionLimits,
+    /// The key that signs id_tokens (default: the process-wide one, made on first use).
+    pub signing_key: Option<Arc<SigningKey>>,
+    /// Whether id_tokens and discovery name this server's base URL as the issuer instead of
+    /// the profile's (`--issuer self`).
+    pub issuer_self: bool,
+    /// Serve HTTPS with this configuration (`--tls`).
+    pub tls: Option<Arc<ServerConfig>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -57,24 +66,31 @@ impl Serve {
         let bind_error = |source| ServeError::Bind { addr, source };
         let listener = TcpListener::bind(addr).map_err(bind_error)?;
         let address = listener.local_addr().map_err(bind_error)?;
+        // a remote listener is still reached as 127.0.0.1 from here; the discovery document
+        // follows each request's Host header, so remote clients see their own address
+        let scheme = if config.tls.is_some() { "https" } else { "http" };
+        let base_url = format!("{scheme}://127.0.0.1:{}", address.port());
         let mut engine = Engine::new(Arc::clone(&config.profile), config.clients).with_real_time();
         if let Some(cap) = config.store_cap {
             engine = engine.with_store_cap(cap);
         }
-        let server = ModelServer::listen_with_hook(
-            engine,
-            listener,
-            config.consent,
-            &config.default_user,
+        if let Some(key) = config.signing_key {
+            engine = engine.with_signing_key(key);
+        }
+        if config.issuer_self {
+            engine = engine.with_issuer(base_url.clone());
+        }
+        let options = ListenOptions {
+            consent: config.consent,
+            default_user: config.default_user,
             hook,
-            config.admin_token,
-            config.connections,
-        )
-        .await
-        .map_err(bind_error)?;
-        // a remote listener is still reached as 127.0.0.1 from here; the discovery document
-        // follows each request's Host header, so remote clients see their own address
-        let base_url = format!("http://127.0.0.1:{}", address.port());
+            admin_token: config.admin_token,
+            limits: config.connections,
+            tls: config.tls,
+        };
+        let server = ModelServer::listen_with(engine, listener, options)
+            .await
+            .map_err(bind_error)?;
         Ok(Self {
             server,
             base_url,
@@ -82,7 +98,7 @@ impl Serve {
         })
     }
 
-    /// `http://127.0.0.1:PORT`, the base every endpoint path is under.
+    /// `http://127.0.0.1:PORT` (`https://` with TLS), the base every endpoint path is under.
     pub fn base_url(&self) -> &str {
         &self.base_url
     }

@@ -5,6 +5,7 @@ mod browser;
 mod compare;
 mod concurrency;
 mod diagnose;
+mod fake_google;
 mod faults;
 mod first_hour;
 mod github;

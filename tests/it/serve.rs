@@ -71,8 +71,10 @@ async fn serve_runs_a_whole_flow_over_real_http_and_logs_no_secret() {
             "redirect_uris"
         ]
     );
-    assert_eq!(client["auth_uri"], format!("{base}/o/oauth2/v2/auth"));
+    // the Console's shape: auth_uri is the legacy path every downloaded file names
+    assert_eq!(client["auth_uri"], format!("{base}/o/oauth2/auth"));
     assert_eq!(client["token_uri"], format!("{base}/token"));
+    assert_eq!(client["auth_provider_x509_cert_url"], format!("{base}/oauth2/v1/certs"));
     assert_eq!(client["redirect_uris"], serde_json::json!(["http://localhost"]));
     let client_id = client["client_id"].as_str().unwrap().to_string();
     let secret = client["client_secret"].as_str().unwrap().to_string();

@@ -70,7 +70,7 @@ impl ServeProcess {
             }
         };
         let base = line.trim().to_string();
-        if !base.starts_with("http://127.0.0.1:") {
+        if !base.starts_with("http://127.0.0.1:") && !base.starts_with("https://127.0.0.1:") {
             let _ = child.kill();
             let _ = child.wait();
             std::thread::sleep(Duration::from_millis(100));

@@ -10,8 +10,10 @@ so the authorization URL answers with the redirect to the app at once.
 Prints one JSON object per line (never a token) for the Rust test to check:
 first grant, repeat grant, prompt=consent, refresh, userinfo, revoke, refresh after revoke.
 
-serve speaks plain HTTP on loopback; oauthlib refuses that unless OAUTHLIB_INSECURE_TRANSPORT
-is set, which is what that variable is for (local testing). It is set here, not by callers.
+Over plain HTTP oauthlib refuses to work unless OAUTHLIB_INSECURE_TRANSPORT is set, which is
+what that variable is for (local testing): it is set here, not by callers, and only for an
+http:// base. Against `serve --tls` nothing is relaxed: requests trusts serve's CA through
+REQUESTS_CA_BUNDLE, set by the caller.
 """
 
 import json
@@ -20,7 +22,8 @@ import sys
 from importlib.metadata import version
 from urllib.parse import parse_qs, urlparse
 
-os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
+if sys.argv[1].startswith("http://"):
+    os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
 
 import google.auth.transport.requests  # noqa: E402
 import requests  # noqa: E402
@@ -53,6 +56,10 @@ def grant(secrets_path, **params):
     returned = parse_qs(urlparse(location).query)
     if returned.get("state") != [state]:
         raise SystemExit("the state did not come back unchanged")
+    if not os.environ.get("OAUTHLIB_INSECURE_TRANSPORT"):
+        # oauthlib wants an https authorization response even from a loopback redirect;
+        # InstalledAppFlow.run_local_server hands it over the same way (http -> https)
+        location = location.replace("http", "https", 1)
     # the library checks state and exchanges the code (with its PKCE verifier)
     flow.fetch_token(authorization_response=location)
     credentials = flow.credentials
