@@ -375,7 +375,8 @@ pub struct ServeArgs {
     /// Port to listen on; 0 picks a free one. The base URL is stdout's first line.
     #[arg(long, default_value_t = 0)]
     pub port: u16,
-    /// Listen on every interface instead of 127.0.0.1 only.
+    /// Listen on every interface instead of 127.0.0.1 only; admin endpoints then need a token
+    /// (OAUTH_DRIFT_ADMIN_TOKEN, else one generated and printed on stderr).
     #[arg(long)]
     pub allow_remote: bool,
     /// How a consent screen is answered: `auto` (the simulated user grants what is asked,
@@ -460,7 +461,8 @@ Examples:
       --redirect-uri http://localhost:3000/auth/callback
 
 stdout's first line is the base URL; the access log (secrets redacted) goes to stderr.
-Admin endpoints: /_oauth-drift/{health,clock,clock/advance?seconds=N,clock/freeze,clock/resume,reset,grants,clients}.
+Admin endpoints: /_oauth-drift/{health,clock,clock/advance?seconds=N,clock/freeze,clock/resume,reset,grants,clients};
+with --allow-remote they need `Authorization: Bearer TOKEN` (printed at start, or OAUTH_DRIFT_ADMIN_TOKEN).
 SIGINT or SIGTERM stops the server.";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
