@@ -57,6 +57,9 @@ pub struct Endpoints {
 pub struct AuthorizeRules {
     pub required: Vec<String>,
     pub response_types: Vec<String>,
+    /// Response types accepted although the discovery document does not advertise them.
+    #[serde(default)]
+    pub response_types_tolerated: Vec<String>,
     pub access_types: Vec<String>,
     pub prompt_values: Vec<String>,
     pub prompt_tolerated: Vec<String>,
