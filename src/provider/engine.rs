@@ -778,8 +778,11 @@ impl Engine {
         }
         let response_type_raw = get("response_type");
         let response_type = tokens(response_type_raw);
-        let known_type = (p.authorize.response_types.iter())
-            .chain(&p.authorize.unadvertised_response_types)
+        let known_type = p
+            .authorize
+            .response_types
+            .iter()
+            .chain(&p.authorize.response_types_tolerated)
             .any(|t| tokens(t) == response_type);
         if !known_type {
             return Err(page(&p.errors.invalid_value, "response_type", response_type_raw));

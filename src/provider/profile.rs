@@ -269,9 +269,9 @@ impl Endpoints {
 pub struct AuthorizeRules {
     pub required: Vec<String>,
     pub response_types: Vec<String>,
-    /// Response types the provider accepts without advertising them in discovery.
+    /// Response types accepted although the discovery document does not advertise them.
     #[serde(default)]
-    pub unadvertised_response_types: Vec<String>,
+    pub response_types_tolerated: Vec<String>,
     pub access_types: Vec<String>,
     pub prompt_values: Vec<String>,
     pub prompt_tolerated: Vec<String>,
