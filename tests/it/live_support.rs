@@ -41,9 +41,11 @@ pub async fn provider(profile: &str, consent: ConsentMode) -> Provider {
         redirect_uris: vec!["http://127.0.0.1/callback".into()],
     };
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let server = ModelServer::listen(Engine::new(profile, [client]), listener, consent, "alice")
-        .await
-        .unwrap();
+    // the issuer the probe is pointed at, as `serve --issuer self` names it: probe refuses a
+    // discovery document for another issuer (OpenID Connect Discovery §4.3)
+    let issuer = format!("http://{}", listener.local_addr().unwrap());
+    let engine = Engine::new(profile, [client]).with_issuer(issuer);
+    let server = ModelServer::listen(engine, listener, consent, "alice").await.unwrap();
     let base = server.uri();
     Provider { server, base }
 }

@@ -485,6 +485,8 @@ async fn every_probe_kind_runs_against_oauth_drift_serve_through_its_client_secr
     let secrets_arg = secrets.display().to_string();
     let serve = super::serve_process::ServeProcess::start_with_env(
         &[
+            "--issuer",
+            "self",
             "--write-client-secrets",
             &secrets_arg,
             "--redirect-uri",
@@ -545,7 +547,10 @@ async fn probing_serve_by_its_issuer_alone_compares_with_the_profile_it_serves()
     for (served, format) in [("google", "human"), ("google@2015", "json")] {
         let dir = tempfile::tempdir().unwrap();
         let secrets = dir.path().join("client_secret.json").display().to_string();
+        // probe checks that the discovery document names the issuer it was pointed at
         let serve = super::serve_process::ServeProcess::start(&[
+            "--issuer",
+            "self",
             "--provider",
             served,
             "--quiet",
