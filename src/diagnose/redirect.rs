@@ -98,6 +98,14 @@ mod tests {
     }
 
     #[test]
+    fn a_multi_byte_character_where_a_special_prefix_would_end_is_no_panic() {
+        // found by the authorization_url fuzz target
+        let uri = "https://app.ex\u{fffd}\u{fffd}ample.com/auth/google/callback";
+        assert!(!google().is_special_redirect(uri));
+        let _ = registration_problem(&google(), uri);
+    }
+
+    #[test]
     fn the_2015_era_registers_plain_http() {
         let old = Registry::builtin().load("google@2015").unwrap().authorize;
         assert_eq!(registration_problem(&old, "http://app.example.com/cb"), None);

@@ -304,7 +304,10 @@ impl AuthorizeRules {
     pub fn is_special_redirect(&self, uri: &str) -> bool {
         self.special_redirect_uris.iter().any(|special| {
             if special.ends_with("://") {
-                uri.len() >= special.len() && uri[..special.len()].eq_ignore_ascii_case(special)
+                // bytes, not a str slice: the URI may hold a multi-byte character at that index
+                uri.as_bytes()
+                    .get(..special.len())
+                    .is_some_and(|prefix| prefix.eq_ignore_ascii_case(special.as_bytes()))
             } else {
                 uri == special
             }
