@@ -479,35 +479,39 @@ fn tls_with_allow_remote_needs_a_hostname() {
     );
 }
 
+/// Starts a device sign-in for client `tv` (POST /device/code); the answer.
+async fn start_device(http: &reqwest::Client, base: &str) -> Value {
+    let answer = http
+        .post(format!("{base}/device/code"))
+        .form(&[("client_id", "tv"), ("scope", "openid email")])
+        .send()
+        .await
+        .unwrap();
+    body_json(answer).await
+}
+
+/// Polls the token endpoint once for `device_code` as client `tv`, with `secret` if given.
+async fn poll_device(http: &reqwest::Client, base: &str, device_code: &str, secret: Option<&str>) -> (u16, Value) {
+    let mut form = vec![
+        ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+        ("device_code", device_code),
+        ("client_id", "tv"),
+    ];
+    form.extend(secret.map(|secret| ("client_secret", secret)));
+    let answer = http.post(format!("{base}/token")).form(&form).send().await.unwrap();
+    (answer.status().as_u16(), body_json(answer).await)
+}
+
 #[tokio::test]
 async fn a_device_signs_in_through_the_verification_page_and_gets_a_refresh_token() {
     let server = ServeProcess::start(&["--client-id", "tv"]);
     let http = http();
     // the admin clock: polling faster than `interval` is slow_down, so move time by hand
     server.admin(&http, "/clock/freeze", None).await;
-    let started = body_json(
-        http.post(format!("{}/device/code", server.base))
-            .form(&[("client_id", "tv"), ("scope", "openid email")])
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let started = start_device(&http, &server.base).await;
     assert_eq!(started["verification_url"], format!("{}/device", server.base));
     let device_code = started["device_code"].as_str().unwrap().to_string();
-    let poll = || async {
-        let answer = http
-            .post(format!("{}/token", server.base))
-            .form(&[
-                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
-                ("device_code", device_code.as_str()),
-                ("client_id", "tv"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        (answer.status().as_u16(), body_json(answer).await)
-    };
+    let poll = || poll_device(&http, &server.base, &device_code, None);
     // the token endpoint authenticates the device's client like any other: no secret, refused
     let (status, body) = poll().await;
     assert_eq!(
@@ -527,30 +531,10 @@ async fn a_device_signs_in_through_the_verification_page_and_gets_a_refresh_toke
         secret_file.to_str().unwrap(),
     ]);
     server.admin(&http, "/clock/freeze", None).await;
-    let started = body_json(
-        http.post(format!("{}/device/code", server.base))
-            .form(&[("client_id", "tv"), ("scope", "openid email")])
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let started = start_device(&http, &server.base).await;
     let user_code = started["user_code"].as_str().unwrap().to_string();
     let device_code = started["device_code"].as_str().unwrap().to_string();
-    let poll = || async {
-        let answer = http
-            .post(format!("{}/token", server.base))
-            .form(&[
-                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
-                ("device_code", device_code.as_str()),
-                ("client_id", "tv"),
-                ("client_secret", "device-secret"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        (answer.status().as_u16(), body_json(answer).await)
-    };
+    let poll = || poll_device(&http, &server.base, &device_code, Some("device-secret"));
     let (status, body) = poll().await;
     assert_eq!(
         (status, body["error"].as_str()),
