@@ -8,7 +8,9 @@ use oauth_drift::model::ConsentMode;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-use super::live_support::{CLIENT_ID, PLANTED_SECRET, args, files_under, oauth_drift, provider, scenario};
+use super::live_support::{
+    CLIENT_ID, PLANTED_SECRET, args, files_under, oauth_drift, provider, refresh_probe_args, scenario,
+};
 
 const LIMIT: Duration = Duration::from_secs(120);
 
@@ -152,18 +154,7 @@ async fn a_provider_echoing_the_secrets_in_an_error_is_redacted() {
     let mut places = Vec::new();
     for format in ["human", "json"] {
         let token_url = format!("{}/token", server.uri());
-        let list = args(&[
-            "probe",
-            "--kind",
-            "refresh",
-            "--token-url",
-            &token_url,
-            "--target",
-            "echo",
-            "--no-snapshots",
-            "--format",
-            format,
-        ]);
+        let list = refresh_probe_args(&token_url, &["--target", "echo", "--no-snapshots", "--format", format]);
         let ran = oauth_drift(list, env.clone(), LIMIT).await;
         assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
         assert!(
