@@ -422,14 +422,27 @@ impl wiremock::Respond for Hostile {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_provider_echoing_every_credential_in_every_encoding_leaks_none_into_any_output() {
+/// A mock provider that answers every request as `Hostile` does; the server and its record.
+async fn hostile_provider() -> (MockServer, Hostile) {
     let server = MockServer::start().await;
     let hostile = Hostile::default();
     Mock::given(wiremock::matchers::any())
         .respond_with(hostile.clone())
         .mount(&server)
         .await;
+    (server, hostile)
+}
+
+/// Asserts that no echo form of any `planted` value stands in any of `places`.
+fn assert_no_echo_of(planted: &[String], places: &[(String, String)]) {
+    let forms: Vec<String> = planted.iter().flat_map(|v| echo_forms(v)).collect();
+    let forms: Vec<&str> = forms.iter().map(String::as_str).collect();
+    assert_nowhere(&forms, places);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_echoing_every_credential_in_every_encoding_leaks_none_into_any_output() {
+    let (server, hostile) = hostile_provider().await;
     let dir = tempfile::tempdir().unwrap();
     let snapshots = dir.path().join("live");
     let files = ["report.json", "report.xml", "summary.md", "step-summary.md"].map(|f| dir.path().join(f));
@@ -513,19 +526,12 @@ async fn a_provider_echoing_every_credential_in_every_encoding_leaks_none_into_a
         HOSTILE_CODE.to_string(),
     ];
     planted.extend(seen);
-    let forms: Vec<String> = planted.iter().flat_map(|v| echo_forms(v)).collect();
-    let forms: Vec<&str> = forms.iter().map(String::as_str).collect();
-    assert_nowhere(&forms, &places);
+    assert_no_echo_of(&planted, &places);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn get_refresh_token_against_an_echoing_provider_prints_no_credential() {
-    let server = MockServer::start().await;
-    let hostile = Hostile::default();
-    Mock::given(wiremock::matchers::any())
-        .respond_with(hostile.clone())
-        .mount(&server)
-        .await;
+    let (server, hostile) = hostile_provider().await;
     let dir = tempfile::tempdir().unwrap();
     let token_file = dir.path().join("refresh_token.txt");
     let env = vec![
@@ -556,10 +562,8 @@ async fn get_refresh_token_against_an_echoing_provider_prints_no_credential() {
     );
     let mut planted = vec![PLANTED_SECRET.to_string(), HOSTILE_CODE.to_string()];
     planted.extend(hostile.seen.lock().unwrap().iter().cloned());
-    let forms: Vec<String> = planted.iter().flat_map(|v| echo_forms(v)).collect();
-    let forms: Vec<&str> = forms.iter().map(String::as_str).collect();
-    assert_nowhere(
-        &forms,
+    assert_no_echo_of(
+        &planted,
         &[("stdout".to_string(), ran.stdout), ("stderr".to_string(), ran.stderr)],
     );
 }
