@@ -27,6 +27,24 @@ fn assert_nowhere(planted: &[&str], places: &[(String, String)]) {
     assert!(leaks.is_empty(), "planted secrets leaked: {leaks:#?}");
 }
 
+/// The snapshot files under `dir` as places to search, once it is asserted that a pending one
+/// was written and that one of them contains `expected` (which shows `what`).
+fn written_snapshots(dir: &std::path::Path, expected: &str, what: &str) -> Vec<(String, String)> {
+    let written = files_under(dir);
+    assert!(
+        written.iter().any(|(p, _)| p.extension().is_some_and(|e| e == "new")),
+        "no pending snapshot was written: {written:?}"
+    );
+    assert!(
+        written.iter().any(|(_, text)| text.contains(expected)),
+        "{what}: {written:?}"
+    );
+    written
+        .into_iter()
+        .map(|(p, text)| (p.display().to_string(), text))
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn planted_secrets_appear_in_no_output_snapshot_report_or_log() {
     let provider = provider("google", ConsentMode::Auto).await;
@@ -102,16 +120,11 @@ async fn planted_secrets_appear_in_no_output_snapshot_report_or_log() {
         "the step summary was written: {summary}"
     );
     places.push(("step summary".to_string(), summary));
-    let written = files_under(&snapshots);
-    assert!(
-        written.iter().any(|(p, _)| p.extension().is_some_and(|e| e == "new")),
-        "no pending snapshot was written: {written:?}"
-    );
-    assert!(
-        written.iter().any(|(_, text)| text.contains("<client_secret:web>")),
-        "the secret was not even sent"
-    );
-    places.extend(written.into_iter().map(|(p, text)| (p.display().to_string(), text)));
+    places.extend(written_snapshots(
+        &snapshots,
+        "<client_secret:web>",
+        "the secret was not even sent",
+    ));
     assert_nowhere(&[PLANTED_SECRET, &refresh_token], &places);
 }
 
@@ -505,16 +518,11 @@ async fn a_provider_echoing_every_credential_in_every_encoding_leaks_none_into_a
         hostile.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
     places.push(("step summary".to_string(), std::fs::read_to_string(&files[3]).unwrap()));
-    let written = files_under(&snapshots);
-    assert!(
-        written.iter().any(|(p, _)| p.extension().is_some_and(|e| e == "new")),
-        "a pending snapshot was written: {written:?}"
-    );
-    assert!(
-        written.iter().any(|(_, text)| text.contains("<code_verifier#")),
-        "the consent probe exchanged a code: {written:?}"
-    );
-    places.extend(written.into_iter().map(|(p, text)| (p.display().to_string(), text)));
+    places.extend(written_snapshots(
+        &snapshots,
+        "<code_verifier#",
+        "the consent probe exchanged a code",
+    ));
     let seen = hostile.seen.lock().unwrap().clone();
     assert!(
         seen.len() >= 4,
