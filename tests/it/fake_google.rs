@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::serve_process::{ServeProcess, get_json, http, json as body_json, read_client_secrets};
-use crate::support::{output_within, python_with, run};
+use crate::support::{output_within, python_with, run_to_end};
 
 fn script(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
@@ -419,11 +419,9 @@ async fn a_signing_key_file_keeps_the_key_id_across_restarts() {
     assert_eq!(first, kid().await);
 }
 
+/// `serve` with `args`, run to its end (bounded); its exit code and stderr.
 fn serve_exits(args: &[&str]) -> (i32, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_oauth-drift"));
-    command.arg("--color").arg("never").arg("serve").args(args);
-    let (code, _, stderr) = run(&mut command);
-    (code, stderr)
+    run_to_end(&[&["--color", "never", "serve"], args].concat())
 }
 
 #[test]

@@ -10,6 +10,7 @@ const BOUND: Duration = Duration::from_secs(20);
 use serde_json::Value;
 
 use crate::serve_process::{ServeProcess, http, json};
+use crate::support::run_to_end;
 
 const CLIENT: &str = "hostile-app";
 const SECRET: &str = "hostile-secret";
@@ -650,18 +651,14 @@ fn a_profile_duration_out_of_range_is_a_located_input_error() {
         "extends: google\nname: acme\ntokens:\n  access_token_expires_in: 99999999999999\n",
     )
     .unwrap();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_oauth-drift"))
-        .args([
-            "--color",
-            "never",
-            "providers",
-            "--profile-file",
-            file.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let (code, stderr) = run_to_end(&[
+        "--color",
+        "never",
+        "providers",
+        "--profile-file",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{stderr}");
     assert!(
         stderr.contains("acme line 4") && stderr.contains("tokens.access_token_expires_in is 99999999999999"),
         "{stderr}"
