@@ -27,6 +27,36 @@ fn assert_nowhere(planted: &[&str], places: &[(String, String)]) {
     assert!(leaks.is_empty(), "planted secrets leaked: {leaks:#?}");
 }
 
+/// A verbose probe of the seed scenario, every kind, against `issuer` as google named
+/// `target`, in `format`, consent opened by curl; `outputs` adds the files it writes.
+fn every_kind_probe(issuer: &str, target: &str, format: &str, outputs: &[&str]) -> Vec<String> {
+    let mut list = args(&[
+        "probe",
+        "-v",
+        &scenario(),
+        "--issuer",
+        issuer,
+        "--provider",
+        "google",
+        "--target",
+        target,
+        "--kind",
+        "discovery,authorize-params,refresh,consent",
+        "--open-with",
+        "curl -s -o /dev/null -L",
+    ]);
+    list.extend(args(outputs));
+    list.extend(args(&[
+        "--format",
+        format,
+        "--deadline",
+        "10s",
+        "--consent-timeout",
+        "20s",
+    ]));
+    list
+}
+
 /// The snapshot files under `dir` as places to search, once it is asserted that a pending one
 /// was written and that one of them contains `expected` (which shows `what`).
 fn written_snapshots(dir: &std::path::Path, expected: &str, what: &str) -> Vec<(String, String)> {
@@ -73,20 +103,7 @@ async fn planted_secrets_appear_in_no_output_snapshot_report_or_log() {
     let mut places = Vec::new();
     // human and JSON, verbose, pending snapshots written, a JSON report file, every kind
     for format in ["human", "json"] {
-        let list = args(&[
-            "probe",
-            "-v",
-            &scenario(),
-            "--issuer",
-            &provider.base,
-            "--provider",
-            "google",
-            "--target",
-            "model",
-            "--kind",
-            "discovery,authorize-params,refresh,consent",
-            "--open-with",
-            "curl -s -o /dev/null -L",
+        let outputs = [
             "--revoke",
             "--snapshots",
             &snapshots.display().to_string(),
@@ -94,13 +111,8 @@ async fn planted_secrets_appear_in_no_output_snapshot_report_or_log() {
             &report_file.display().to_string(),
             "--junit",
             &junit_file.display().to_string(),
-            "--format",
-            format,
-            "--deadline",
-            "10s",
-            "--consent-timeout",
-            "20s",
-        ]);
+        ];
+        let list = every_kind_probe(&provider.base, "model", format, &outputs);
         let ran = oauth_drift(list, env.clone(), LIMIT).await;
         assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
         places.push((format!("stdout ({format})"), ran.stdout));
@@ -471,20 +483,7 @@ async fn a_provider_echoing_every_credential_in_every_encoding_leaks_none_into_a
     ];
     let mut places = Vec::new();
     for format in ["human", "markdown"] {
-        let list = args(&[
-            "probe",
-            "-v",
-            &scenario(),
-            "--issuer",
-            &server.uri(),
-            "--provider",
-            "google",
-            "--target",
-            "hostile",
-            "--kind",
-            "discovery,authorize-params,refresh,consent",
-            "--open-with",
-            "curl -s -o /dev/null -L",
+        let outputs = [
             "--snapshots",
             &snapshots.display().to_string(),
             "--json",
@@ -493,13 +492,8 @@ async fn a_provider_echoing_every_credential_in_every_encoding_leaks_none_into_a
             &files[1].display().to_string(),
             "--markdown",
             &files[2].display().to_string(),
-            "--format",
-            format,
-            "--deadline",
-            "10s",
-            "--consent-timeout",
-            "20s",
-        ]);
+        ];
+        let list = every_kind_probe(&server.uri(), "hostile", format, &outputs);
         let ran = oauth_drift(list, env.clone(), LIMIT).await;
         assert!(
             ran.stdout.contains("authorize-params") && ran.stdout.contains("consent"),
