@@ -45,7 +45,12 @@ fn steps(mut command: Command) -> BTreeMap<String, Value> {
     command.env_remove("OAUTHLIB_INSECURE_TRANSPORT");
     let run = output_within(command, Duration::from_secs(90));
     assert_eq!(run.code, 0, "the script failed:\n{}\n{}", run.stdout, run.stderr);
-    run.stdout
+    steps_of(&run.stdout)
+}
+
+/// A client script's output, one JSON object a line, by each object's `step`.
+pub(crate) fn steps_of(stdout: &str) -> BTreeMap<String, Value> {
+    stdout
         .lines()
         .map(|line| serde_json::from_str::<Value>(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
         .map(|v| (v["step"].as_str().unwrap().to_string(), v))
