@@ -1,4 +1,5 @@
-//! The engine's core rules, tested through its public API without HTTP.
+//! The engine's core rules, tested through its public API without HTTP. The helpers marked
+//! `pub(super)` also serve `id_token_tests`.
 
 use std::sync::Arc;
 
@@ -8,9 +9,10 @@ use super::{
     AuthorizeResponse, ClientConfig, ClientKind, ConsentDecision, Engine, PublishingStatus, Registry, redirect_param,
 };
 
-const REDIRECT: &str = "https://app.example.com/cb";
+pub(super) const REDIRECT: &str = "https://app.example.com/cb";
 
-fn engine(profile: &str) -> Engine {
+/// An engine for `profile` with one web client, `app`, whose secret is `secret`.
+pub(super) fn engine(profile: &str) -> Engine {
     let profile = Arc::new(Registry::builtin().load(profile).unwrap());
     let client = ClientConfig {
         client_id: "app".into(),
@@ -22,8 +24,29 @@ fn engine(profile: &str) -> Engine {
     Engine::new(profile, [client])
 }
 
-fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+pub(super) fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
     list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+/// Authorizes `params` for `alice`, granting everything; returns (consent shown, the code).
+pub(super) fn authorize_code(engine: &mut Engine, params: &[(String, String)]) -> (bool, String) {
+    let outcome = engine.authorize(params, "alice", &ConsentDecision::GrantAll);
+    let AuthorizeResponse::Redirect(location) = &outcome.response else {
+        panic!("no redirect: {outcome:?}")
+    };
+    let code = redirect_param(location, "code").expect("a code");
+    (outcome.consent_screen, code)
+}
+
+/// The form that redeems `code` for client `app`.
+pub(super) fn code_form(code: &str) -> Vec<(String, String)> {
+    pairs(&[
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", REDIRECT),
+        ("client_id", "app"),
+        ("client_secret", "secret"),
+    ])
 }
 
 /// Authorizes with `extra` parameters and exchanges the code; returns (consent shown, token body).
@@ -36,21 +59,10 @@ fn grant(engine: &mut Engine, extra: &[(&str, &str)]) -> (bool, Value) {
     ]);
     params.retain(|(k, _)| !extra.iter().any(|(name, _)| name == k));
     params.extend(pairs(extra));
-    let outcome = engine.authorize(&params, "alice", &ConsentDecision::GrantAll);
-    let AuthorizeResponse::Redirect(location) = outcome.response else {
-        panic!("no redirect: {outcome:?}")
-    };
-    let code = redirect_param(&location, "code").expect("a code");
-    let form = pairs(&[
-        ("grant_type", "authorization_code"),
-        ("code", &code),
-        ("redirect_uri", REDIRECT),
-        ("client_id", "app"),
-        ("client_secret", "secret"),
-    ]);
-    let response = engine.token(&form, None);
+    let (consent_screen, code) = authorize_code(engine, &params);
+    let response = engine.token(&code_form(&code), None);
     assert_eq!(response.status, 200, "{}", response.body);
-    (outcome.consent_screen, response.body)
+    (consent_screen, response.body)
 }
 
 /// `n` grants that force the consent screen, so each mints a refresh token; returns them.
@@ -296,31 +308,15 @@ fn grant_with_code(engine: &mut Engine, extra: &[(&str, &str)]) -> (Vec<(String,
         ("response_type", "code"),
     ]);
     params.extend(pairs(extra));
-    let outcome = engine.authorize(&params, "alice", &ConsentDecision::GrantAll);
-    let AuthorizeResponse::Redirect(location) = outcome.response else {
-        panic!("no redirect: {outcome:?}")
-    };
-    let code = redirect_param(&location, "code").expect("a code");
-    let form = pairs(&[
-        ("grant_type", "authorization_code"),
-        ("code", &code),
-        ("redirect_uri", REDIRECT),
-        ("client_id", "app"),
-        ("client_secret", "secret"),
-    ]);
+    let (_, code) = authorize_code(engine, &params);
+    let form = code_form(&code);
     let response = engine.token(&form, None);
     assert_eq!(response.status, 200, "{}", response.body);
     (form, response.body)
 }
 
 fn refresh_works(engine: &mut Engine, token: &Value) -> bool {
-    let form = pairs(&[
-        ("grant_type", "refresh_token"),
-        ("refresh_token", token.as_str().unwrap()),
-        ("client_id", "app"),
-        ("client_secret", "secret"),
-    ]);
-    engine.token(&form, None).status == 200
+    refresh(engine, token.as_str().unwrap()).0 == 200
 }
 
 #[test]

@@ -4,27 +4,12 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::{
-    AuthorizeResponse, ClientConfig, ClientKind, ConsentDecision, Engine, JsonResponse, PublishingStatus, Registry,
-    SigningKey, at_hash, redirect_param,
-};
+use super::engine_tests::{REDIRECT, authorize_code, code_form, pairs};
+use super::{ConsentDecision, Engine, JsonResponse, Registry, SigningKey, at_hash};
 
-const REDIRECT: &str = "https://app.example.com/cb";
-
+/// The google engine with one web client, `app`.
 fn engine() -> Engine {
-    let profile = Arc::new(Registry::builtin().load("google").unwrap());
-    let client = ClientConfig {
-        client_id: "app".into(),
-        client_secret: "secret".into(),
-        kind: ClientKind::Web,
-        status: PublishingStatus::Production,
-        redirect_uris: vec![REDIRECT.into()],
-    };
-    Engine::new(profile, [client])
-}
-
-fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    super::engine_tests::engine("google")
 }
 
 /// Authorizes `scope` (plus `extra`) and exchanges the code.
@@ -37,19 +22,8 @@ fn exchange(engine: &mut Engine, scope: &str, extra: &[(&str, &str)]) -> JsonRes
         ("access_type", "offline"),
     ]);
     params.extend(pairs(extra));
-    let outcome = engine.authorize(&params, "alice", &ConsentDecision::GrantAll);
-    let AuthorizeResponse::Redirect(location) = outcome.response else {
-        panic!("no redirect: {outcome:?}")
-    };
-    let code = redirect_param(&location, "code").unwrap();
-    let form = pairs(&[
-        ("grant_type", "authorization_code"),
-        ("code", &code),
-        ("redirect_uri", REDIRECT),
-        ("client_id", "app"),
-        ("client_secret", "secret"),
-    ]);
-    engine.token(&form, None)
+    let (_, code) = authorize_code(engine, &params);
+    engine.token(&code_form(&code), None)
 }
 
 fn claim_names(response: &JsonResponse) -> Vec<String> {

@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::serve_process::{ServeProcess, get_json, http, json as body_json, read_client_secrets};
-use crate::support::{output_within, python_with, run};
+use crate::support::{output_within, python_with, run_to_end};
 
 fn script(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
@@ -45,7 +45,12 @@ fn steps(mut command: Command) -> BTreeMap<String, Value> {
     command.env_remove("OAUTHLIB_INSECURE_TRANSPORT");
     let run = output_within(command, Duration::from_secs(90));
     assert_eq!(run.code, 0, "the script failed:\n{}\n{}", run.stdout, run.stderr);
-    run.stdout
+    steps_of(&run.stdout)
+}
+
+/// A client script's output, one JSON object a line, by each object's `step`.
+pub(crate) fn steps_of(stdout: &str) -> BTreeMap<String, Value> {
+    stdout
         .lines()
         .map(|line| serde_json::from_str::<Value>(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
         .map(|v| (v["step"].as_str().unwrap().to_string(), v))
@@ -419,11 +424,9 @@ async fn a_signing_key_file_keeps_the_key_id_across_restarts() {
     assert_eq!(first, kid().await);
 }
 
+/// `serve` with `args`, run to its end (bounded); its exit code and stderr.
 fn serve_exits(args: &[&str]) -> (i32, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_oauth-drift"));
-    command.arg("--color").arg("never").arg("serve").args(args);
-    let (code, _, stderr) = run(&mut command);
-    (code, stderr)
+    run_to_end(&[&["--color", "never", "serve"], args].concat())
 }
 
 #[test]
@@ -479,35 +482,39 @@ fn tls_with_allow_remote_needs_a_hostname() {
     );
 }
 
+/// Starts a device sign-in for client `tv` (POST /device/code); the answer.
+async fn start_device(http: &reqwest::Client, base: &str) -> Value {
+    let answer = http
+        .post(format!("{base}/device/code"))
+        .form(&[("client_id", "tv"), ("scope", "openid email")])
+        .send()
+        .await
+        .unwrap();
+    body_json(answer).await
+}
+
+/// Polls the token endpoint once for `device_code` as client `tv`, with `secret` if given.
+async fn poll_device(http: &reqwest::Client, base: &str, device_code: &str, secret: Option<&str>) -> (u16, Value) {
+    let mut form = vec![
+        ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+        ("device_code", device_code),
+        ("client_id", "tv"),
+    ];
+    form.extend(secret.map(|secret| ("client_secret", secret)));
+    let answer = http.post(format!("{base}/token")).form(&form).send().await.unwrap();
+    (answer.status().as_u16(), body_json(answer).await)
+}
+
 #[tokio::test]
 async fn a_device_signs_in_through_the_verification_page_and_gets_a_refresh_token() {
     let server = ServeProcess::start(&["--client-id", "tv"]);
     let http = http();
     // the admin clock: polling faster than `interval` is slow_down, so move time by hand
     server.admin(&http, "/clock/freeze", None).await;
-    let started = body_json(
-        http.post(format!("{}/device/code", server.base))
-            .form(&[("client_id", "tv"), ("scope", "openid email")])
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let started = start_device(&http, &server.base).await;
     assert_eq!(started["verification_url"], format!("{}/device", server.base));
     let device_code = started["device_code"].as_str().unwrap().to_string();
-    let poll = || async {
-        let answer = http
-            .post(format!("{}/token", server.base))
-            .form(&[
-                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
-                ("device_code", device_code.as_str()),
-                ("client_id", "tv"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        (answer.status().as_u16(), body_json(answer).await)
-    };
+    let poll = || poll_device(&http, &server.base, &device_code, None);
     // the token endpoint authenticates the device's client like any other: no secret, refused
     let (status, body) = poll().await;
     assert_eq!(
@@ -527,30 +534,10 @@ async fn a_device_signs_in_through_the_verification_page_and_gets_a_refresh_toke
         secret_file.to_str().unwrap(),
     ]);
     server.admin(&http, "/clock/freeze", None).await;
-    let started = body_json(
-        http.post(format!("{}/device/code", server.base))
-            .form(&[("client_id", "tv"), ("scope", "openid email")])
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let started = start_device(&http, &server.base).await;
     let user_code = started["user_code"].as_str().unwrap().to_string();
     let device_code = started["device_code"].as_str().unwrap().to_string();
-    let poll = || async {
-        let answer = http
-            .post(format!("{}/token", server.base))
-            .form(&[
-                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
-                ("device_code", device_code.as_str()),
-                ("client_id", "tv"),
-                ("client_secret", "device-secret"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        (answer.status().as_u16(), body_json(answer).await)
-    };
+    let poll = || poll_device(&http, &server.base, &device_code, Some("device-secret"));
     let (status, body) = poll().await;
     assert_eq!(
         (status, body["error"].as_str()),

@@ -413,6 +413,18 @@ fn a_host_name_that_does_not_resolve_is_inconclusive_at_once_with_its_cause() {
     assert!(!stderr.contains("decided"), "no progress line off a terminal: {stderr}");
 }
 
+/// The stdout of the binary run in `dir` with `args` and no `OAUTH_DRIFT_*` variable set (so
+/// no credentials).
+fn stdout_without_credentials(dir: &std::path::Path, args: &[&str]) -> String {
+    let mut command = oauth_drift(dir, args);
+    for (name, _) in std::env::vars() {
+        if name.starts_with("OAUTH_DRIFT_") {
+            command.env_remove(name);
+        }
+    }
+    run(&mut command).1
+}
+
 #[test]
 fn skipped_probes_are_one_line_per_reason_and_verbose_names_them() {
     let dir = tempfile::tempdir().unwrap();
@@ -426,13 +438,7 @@ fn skipped_probes_are_one_line_per_reason_and_verbose_names_them() {
         "--deadline",
         "1s",
     ];
-    let mut command = oauth_drift(dir.path(), &args);
-    for (name, _) in std::env::vars() {
-        if name.starts_with("OAUTH_DRIFT_") {
-            command.env_remove(name);
-        }
-    }
-    let (_, stdout, _) = run(&mut command);
+    let stdout = stdout_without_credentials(dir.path(), &args);
     let skip_lines: Vec<&str> = stdout.lines().filter(|l| l.starts_with(" SKIP ")).collect();
     assert!(
         skip_lines.len() <= 3
@@ -441,26 +447,14 @@ fn skipped_probes_are_one_line_per_reason_and_verbose_names_them() {
                 .any(|l| l.contains("cases: missing credentials: no client id (set OAUTH_DRIFT_CLIENT_ID")),
         "{stdout}"
     );
-    let mut verbose = oauth_drift(dir.path(), &[&args[..], &["-v"]].concat());
-    for (name, _) in std::env::vars() {
-        if name.starts_with("OAUTH_DRIFT_") {
-            verbose.env_remove(name);
-        }
-    }
-    let (_, stdout, _) = run(&mut verbose);
+    let stdout = stdout_without_credentials(dir.path(), &[&args[..], &["-v"]].concat());
     assert!(
         stdout.contains(
             "\n       authorize-params: forcing consent on a repeat grant [provider=google, force=prompt=consent]\n"
         ),
         "{stdout}"
     );
-    let mut markdown = oauth_drift(dir.path(), &[&args[..], &["--format", "markdown"]].concat());
-    for (name, _) in std::env::vars() {
-        if name.starts_with("OAUTH_DRIFT_") {
-            markdown.env_remove(name);
-        }
-    }
-    let (_, stdout, _) = run(&mut markdown);
+    let stdout = stdout_without_credentials(dir.path(), &[&args[..], &["--format", "markdown"]].concat());
     let rows: Vec<&str> = stdout.lines().filter(|l| l.starts_with("| ⏭️ skipped |")).collect();
     assert!(
         rows.len() <= 3

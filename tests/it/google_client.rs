@@ -3,12 +3,10 @@
 //!
 //! scripts/test installs the pinned libraries from PyPI into its venv (OAUTH_DRIFT_PYTHON).
 
-use std::collections::BTreeMap;
 use std::process::Command;
 use std::time::Duration;
 
-use serde_json::Value;
-
+use crate::fake_google::steps_of;
 use crate::serve_process::{ServeProcess, read_client_secrets};
 use crate::support::{output_within, python_with};
 
@@ -35,11 +33,7 @@ fn googles_python_client_library_works_against_serve_unchanged_but_for_the_secre
     let run = output_within(command, Duration::from_secs(60));
     let stdout = run.stdout;
     assert_eq!(run.code, 0, "the Python flow failed:\n{stdout}\n{}", run.stderr);
-    let steps: BTreeMap<String, Value> = stdout
-        .lines()
-        .map(|line| serde_json::from_str::<Value>(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
-        .map(|v| (v["step"].as_str().unwrap().to_string(), v))
-        .collect();
+    let steps = steps_of(&stdout);
     let step = |name: &str| {
         steps
             .get(name)

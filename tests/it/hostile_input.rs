@@ -7,6 +7,18 @@ use super::support::{oauth_drift, output_within};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
+/// A scenario with one step, for runs whose other input is the hostile one.
+const MINIMAL_SCENARIO: &str = "name: a\nsteps:\n  - discovery:\n";
+
+/// Runs the binary in `dir` with `args` and asserts that it refuses them as bad input (exit 2);
+/// its stdout and stderr together.
+fn refused_in(dir: &std::path::Path, args: &[&str]) -> String {
+    let ran = output_within(oauth_drift(dir, args), LIMIT);
+    let output = format!("{}{}", ran.stdout, ran.stderr);
+    assert_eq!(ran.code, 2, "{args:?}: {output}");
+    output
+}
+
 #[test]
 fn a_matrix_larger_than_the_case_cap_is_refused_at_its_line_before_expanding() {
     let dir = tempfile::tempdir().unwrap();
@@ -17,12 +29,7 @@ fn a_matrix_larger_than_the_case_cap_is_refused_at_its_line_before_expanding() {
     }
     text.push_str("steps:\n  - discovery:\n");
     std::fs::write(dir.path().join("explosion.yaml"), &text).unwrap();
-    let ran = output_within(
-        oauth_drift(dir.path(), &["run", "explosion.yaml", "--no-snapshots"]),
-        LIMIT,
-    );
-    let output = format!("{}{}", ran.stdout, ran.stderr);
-    assert_eq!(ran.code, 2, "{output}");
+    let output = refused_in(dir.path(), &["run", "explosion.yaml", "--no-snapshots"]);
     assert!(
         output.contains("explosion.yaml:2:1: the matrix expands into 10000000000 cases")
             && output.contains("at most 10000"),
@@ -59,16 +66,11 @@ fn a_ledger_of_a_hundred_thousand_entries_is_checked_for_duplicates_in_linear_ti
         ledger_with_a_late_duplicate(100_000),
     )
     .unwrap();
-    std::fs::write(dir.path().join("a.yaml"), "name: a\nsteps:\n  - discovery:\n").unwrap();
-    let ran = output_within(
-        oauth_drift(
-            dir.path(),
-            &["run", "a.yaml", "--no-snapshots", "--ledger", "known-drift.yaml"],
-        ),
-        LIMIT,
+    std::fs::write(dir.path().join("a.yaml"), MINIMAL_SCENARIO).unwrap();
+    let output = refused_in(
+        dir.path(),
+        &["run", "a.yaml", "--no-snapshots", "--ledger", "known-drift.yaml"],
     );
-    let output = format!("{}{}", ran.stdout, ran.stderr);
-    assert_eq!(ran.code, 2, "{output}");
     assert!(
         output.contains("known-drift.yaml:500002:1: case `c0` is already listed at line 2"),
         "{output}"
@@ -88,21 +90,14 @@ fn yaml_nested_a_hundred_thousand_levels_deep_is_refused_at_once_with_its_place(
         format!("drifts: {}", "{a: ".repeat(100_000)),
     )
     .unwrap();
-    std::fs::write(dir.path().join("a.yaml"), "name: a\nsteps:\n  - discovery:\n").unwrap();
-    let ran = output_within(oauth_drift(dir.path(), &["run", "deep.yaml", "--no-snapshots"]), LIMIT);
-    let output = format!("{}{}", ran.stdout, ran.stderr);
-    assert_eq!(ran.code, 2, "{output}");
+    std::fs::write(dir.path().join("a.yaml"), MINIMAL_SCENARIO).unwrap();
+    let output = refused_in(dir.path(), &["run", "deep.yaml", "--no-snapshots"]);
     assert!(output.contains("deep.yaml:3:"), "{output}");
     assert!(output.contains("nests more than 64 levels"), "{output}");
-    let ran = output_within(
-        oauth_drift(
-            dir.path(),
-            &["run", "a.yaml", "--no-snapshots", "--ledger", "deep-ledger.yaml"],
-        ),
-        LIMIT,
+    let output = refused_in(
+        dir.path(),
+        &["run", "a.yaml", "--no-snapshots", "--ledger", "deep-ledger.yaml"],
     );
-    let output = format!("{}{}", ran.stdout, ran.stderr);
-    assert_eq!(ran.code, 2, "{output}");
     assert!(
         output.contains("deep-ledger.yaml:1:") && output.contains("nests more than 64 levels"),
         "{output}"
@@ -113,7 +108,7 @@ fn yaml_nested_a_hundred_thousand_levels_deep_is_refused_at_once_with_its_place(
 #[test]
 fn endless_inputs_are_read_up_to_the_cap_and_refused() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("a.yaml"), "name: a\nsteps:\n  - discovery:\n").unwrap();
+    std::fs::write(dir.path().join("a.yaml"), MINIMAL_SCENARIO).unwrap();
     let runs: [&[&str]; 4] = [
         &["run", "/dev/zero", "--no-snapshots"],
         &["run", "a.yaml", "--no-snapshots", "--ledger", "/dev/zero"],
@@ -121,9 +116,7 @@ fn endless_inputs_are_read_up_to_the_cap_and_refused() {
         &["diagnose", "--token-response", "/dev/zero"],
     ];
     for args in runs {
-        let ran = output_within(oauth_drift(dir.path(), args), LIMIT);
-        let output = format!("{}{}", ran.stdout, ran.stderr);
-        assert_eq!(ran.code, 2, "{args:?}: {output}");
+        let output = refused_in(dir.path(), args);
         assert!(
             output.contains("not a regular file, and it gave more than 16777216 bytes"),
             "{args:?}: {output}"

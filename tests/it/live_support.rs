@@ -153,6 +153,13 @@ pub fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
 }
 
+/// The arguments of a refresh-only `probe` against `token_url`, then `extra`.
+pub fn refresh_probe_args(token_url: &str, extra: &[&str]) -> Vec<String> {
+    let mut list = args(&["probe", "--kind", "refresh", "--token-url", token_url]);
+    list.extend(args(extra));
+    list
+}
+
 /// Every file under `dir`, with its contents.
 pub fn files_under(dir: &Path) -> Vec<(PathBuf, String)> {
     let mut found = Vec::new();

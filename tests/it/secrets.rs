@@ -8,7 +8,9 @@ use oauth_drift::model::ConsentMode;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-use super::live_support::{CLIENT_ID, PLANTED_SECRET, args, files_under, oauth_drift, provider, scenario};
+use super::live_support::{
+    CLIENT_ID, PLANTED_SECRET, args, files_under, oauth_drift, provider, refresh_probe_args, scenario,
+};
 
 const LIMIT: Duration = Duration::from_secs(120);
 
@@ -23,6 +25,54 @@ fn assert_nowhere(planted: &[&str], places: &[(String, String)]) {
         }
     }
     assert!(leaks.is_empty(), "planted secrets leaked: {leaks:#?}");
+}
+
+/// A verbose probe of the seed scenario, every kind, against `issuer` as google named
+/// `target`, in `format`, consent opened by curl; `outputs` adds the files it writes.
+fn every_kind_probe(issuer: &str, target: &str, format: &str, outputs: &[&str]) -> Vec<String> {
+    let mut list = args(&[
+        "probe",
+        "-v",
+        &scenario(),
+        "--issuer",
+        issuer,
+        "--provider",
+        "google",
+        "--target",
+        target,
+        "--kind",
+        "discovery,authorize-params,refresh,consent",
+        "--open-with",
+        "curl -s -o /dev/null -L",
+    ]);
+    list.extend(args(outputs));
+    list.extend(args(&[
+        "--format",
+        format,
+        "--deadline",
+        "10s",
+        "--consent-timeout",
+        "20s",
+    ]));
+    list
+}
+
+/// The snapshot files under `dir` as places to search, once it is asserted that a pending one
+/// was written and that one of them contains `expected` (which shows `what`).
+fn written_snapshots(dir: &std::path::Path, expected: &str, what: &str) -> Vec<(String, String)> {
+    let written = files_under(dir);
+    assert!(
+        written.iter().any(|(p, _)| p.extension().is_some_and(|e| e == "new")),
+        "no pending snapshot was written: {written:?}"
+    );
+    assert!(
+        written.iter().any(|(_, text)| text.contains(expected)),
+        "{what}: {written:?}"
+    );
+    written
+        .into_iter()
+        .map(|(p, text)| (p.display().to_string(), text))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -53,20 +103,7 @@ async fn planted_secrets_appear_in_no_output_snapshot_report_or_log() {
     let mut places = Vec::new();
     // human and JSON, verbose, pending snapshots written, a JSON report file, every kind
     for format in ["human", "json"] {
-        let list = args(&[
-            "probe",
-            "-v",
-            &scenario(),
-            "--issuer",
-            &provider.base,
-            "--provider",
-            "google",
-            "--target",
-            "model",
-            "--kind",
-            "discovery,authorize-params,refresh,consent",
-            "--open-with",
-            "curl -s -o /dev/null -L",
+        let outputs = [
             "--revoke",
             "--snapshots",
             &snapshots.display().to_string(),
@@ -74,13 +111,8 @@ async fn planted_secrets_appear_in_no_output_snapshot_report_or_log() {
             &report_file.display().to_string(),
             "--junit",
             &junit_file.display().to_string(),
-            "--format",
-            format,
-            "--deadline",
-            "10s",
-            "--consent-timeout",
-            "20s",
-        ]);
+        ];
+        let list = every_kind_probe(&provider.base, "model", format, &outputs);
         let ran = oauth_drift(list, env.clone(), LIMIT).await;
         assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
         places.push((format!("stdout ({format})"), ran.stdout));
@@ -100,16 +132,11 @@ async fn planted_secrets_appear_in_no_output_snapshot_report_or_log() {
         "the step summary was written: {summary}"
     );
     places.push(("step summary".to_string(), summary));
-    let written = files_under(&snapshots);
-    assert!(
-        written.iter().any(|(p, _)| p.extension().is_some_and(|e| e == "new")),
-        "no pending snapshot was written: {written:?}"
-    );
-    assert!(
-        written.iter().any(|(_, text)| text.contains("<client_secret:web>")),
-        "the secret was not even sent"
-    );
-    places.extend(written.into_iter().map(|(p, text)| (p.display().to_string(), text)));
+    places.extend(written_snapshots(
+        &snapshots,
+        "<client_secret:web>",
+        "the secret was not even sent",
+    ));
     assert_nowhere(&[PLANTED_SECRET, &refresh_token], &places);
 }
 
@@ -152,18 +179,7 @@ async fn a_provider_echoing_the_secrets_in_an_error_is_redacted() {
     let mut places = Vec::new();
     for format in ["human", "json"] {
         let token_url = format!("{}/token", server.uri());
-        let list = args(&[
-            "probe",
-            "--kind",
-            "refresh",
-            "--token-url",
-            &token_url,
-            "--target",
-            "echo",
-            "--no-snapshots",
-            "--format",
-            format,
-        ]);
+        let list = refresh_probe_args(&token_url, &["--target", "echo", "--no-snapshots", "--format", format]);
         let ran = oauth_drift(list, env.clone(), LIMIT).await;
         assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
         assert!(
@@ -431,14 +447,27 @@ impl wiremock::Respond for Hostile {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_provider_echoing_every_credential_in_every_encoding_leaks_none_into_any_output() {
+/// A mock provider that answers every request as `Hostile` does; the server and its record.
+async fn hostile_provider() -> (MockServer, Hostile) {
     let server = MockServer::start().await;
     let hostile = Hostile::default();
     Mock::given(wiremock::matchers::any())
         .respond_with(hostile.clone())
         .mount(&server)
         .await;
+    (server, hostile)
+}
+
+/// Asserts that no echo form of any `planted` value stands in any of `places`.
+fn assert_no_echo_of(planted: &[String], places: &[(String, String)]) {
+    let forms: Vec<String> = planted.iter().flat_map(|v| echo_forms(v)).collect();
+    let forms: Vec<&str> = forms.iter().map(String::as_str).collect();
+    assert_nowhere(&forms, places);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_echoing_every_credential_in_every_encoding_leaks_none_into_any_output() {
+    let (server, hostile) = hostile_provider().await;
     let dir = tempfile::tempdir().unwrap();
     let snapshots = dir.path().join("live");
     let files = ["report.json", "report.xml", "summary.md", "step-summary.md"].map(|f| dir.path().join(f));
@@ -454,20 +483,7 @@ async fn a_provider_echoing_every_credential_in_every_encoding_leaks_none_into_a
     ];
     let mut places = Vec::new();
     for format in ["human", "markdown"] {
-        let list = args(&[
-            "probe",
-            "-v",
-            &scenario(),
-            "--issuer",
-            &server.uri(),
-            "--provider",
-            "google",
-            "--target",
-            "hostile",
-            "--kind",
-            "discovery,authorize-params,refresh,consent",
-            "--open-with",
-            "curl -s -o /dev/null -L",
+        let outputs = [
             "--snapshots",
             &snapshots.display().to_string(),
             "--json",
@@ -476,13 +492,8 @@ async fn a_provider_echoing_every_credential_in_every_encoding_leaks_none_into_a
             &files[1].display().to_string(),
             "--markdown",
             &files[2].display().to_string(),
-            "--format",
-            format,
-            "--deadline",
-            "10s",
-            "--consent-timeout",
-            "20s",
-        ]);
+        ];
+        let list = every_kind_probe(&server.uri(), "hostile", format, &outputs);
         let ran = oauth_drift(list, env.clone(), LIMIT).await;
         assert!(
             ran.stdout.contains("authorize-params") && ran.stdout.contains("consent"),
@@ -501,16 +512,11 @@ async fn a_provider_echoing_every_credential_in_every_encoding_leaks_none_into_a
         hostile.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
     places.push(("step summary".to_string(), std::fs::read_to_string(&files[3]).unwrap()));
-    let written = files_under(&snapshots);
-    assert!(
-        written.iter().any(|(p, _)| p.extension().is_some_and(|e| e == "new")),
-        "a pending snapshot was written: {written:?}"
-    );
-    assert!(
-        written.iter().any(|(_, text)| text.contains("<code_verifier#")),
-        "the consent probe exchanged a code: {written:?}"
-    );
-    places.extend(written.into_iter().map(|(p, text)| (p.display().to_string(), text)));
+    places.extend(written_snapshots(
+        &snapshots,
+        "<code_verifier#",
+        "the consent probe exchanged a code",
+    ));
     let seen = hostile.seen.lock().unwrap().clone();
     assert!(
         seen.len() >= 4,
@@ -522,19 +528,12 @@ async fn a_provider_echoing_every_credential_in_every_encoding_leaks_none_into_a
         HOSTILE_CODE.to_string(),
     ];
     planted.extend(seen);
-    let forms: Vec<String> = planted.iter().flat_map(|v| echo_forms(v)).collect();
-    let forms: Vec<&str> = forms.iter().map(String::as_str).collect();
-    assert_nowhere(&forms, &places);
+    assert_no_echo_of(&planted, &places);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn get_refresh_token_against_an_echoing_provider_prints_no_credential() {
-    let server = MockServer::start().await;
-    let hostile = Hostile::default();
-    Mock::given(wiremock::matchers::any())
-        .respond_with(hostile.clone())
-        .mount(&server)
-        .await;
+    let (server, hostile) = hostile_provider().await;
     let dir = tempfile::tempdir().unwrap();
     let token_file = dir.path().join("refresh_token.txt");
     let env = vec![
@@ -565,10 +564,8 @@ async fn get_refresh_token_against_an_echoing_provider_prints_no_credential() {
     );
     let mut planted = vec![PLANTED_SECRET.to_string(), HOSTILE_CODE.to_string()];
     planted.extend(hostile.seen.lock().unwrap().iter().cloned());
-    let forms: Vec<String> = planted.iter().flat_map(|v| echo_forms(v)).collect();
-    let forms: Vec<&str> = forms.iter().map(String::as_str).collect();
-    assert_nowhere(
-        &forms,
+    assert_no_echo_of(
+        &planted,
         &[("stdout".to_string(), ran.stdout), ("stderr".to_string(), ran.stderr)],
     );
 }

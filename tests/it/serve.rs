@@ -1,12 +1,12 @@
 //! `oauth-drift serve` end to end: a real process of the built binary, over real HTTP.
 
 use std::collections::BTreeMap;
-use std::process::Command;
 use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::serve_process::{ServeProcess, get_json, http, json, read_client_secrets};
+use crate::support::run_to_end;
 
 const SCOPE: &str = "openid https://www.googleapis.com/auth/userinfo.email https://www.googleapis.com/auth/drive.file";
 const REDIRECT: &str = "http://localhost:53682/";
@@ -352,14 +352,6 @@ async fn a_clients_file_registers_its_clients() {
     let (status, body) = token(&http, &format!("{}/token", server.base), &form).await;
     assert_eq!(status, 200, "{body}");
     assert!(!server.stderr().contains("s1-secret"));
-}
-
-/// Runs the binary to its end (bounded) and returns exit code and stderr.
-fn run_to_end(args: &[&str]) -> (i32, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_oauth-drift"));
-    command.args(args);
-    let run = crate::support::output_within(command, Duration::from_secs(20));
-    (run.code, run.stderr)
 }
 
 #[test]

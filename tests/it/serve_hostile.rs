@@ -10,6 +10,7 @@ const BOUND: Duration = Duration::from_secs(20);
 use serde_json::Value;
 
 use crate::serve_process::{ServeProcess, http, json};
+use crate::support::run_to_end;
 
 const CLIENT: &str = "hostile-app";
 const SECRET: &str = "hostile-secret";
@@ -45,24 +46,57 @@ fn authorize_url(base: &str, user: &str, extra: &[(&str, &str)]) -> String {
     url.to_string()
 }
 
+/// The form that redeems `code` for `CLIENT` at the token endpoint, then `extra` fields.
+fn code_form<'a>(code: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut form = vec![
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", REDIRECT),
+        ("client_id", CLIENT),
+        ("client_secret", SECRET),
+    ];
+    form.extend_from_slice(extra);
+    form
+}
+
 /// One authorize + exchange; the token response.
 async fn flow(http: &reqwest::Client, base: &str, user: &str) -> Value {
     let response = http.get(authorize_url(base, user, &[])).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 302);
     let location = response.headers()["location"].to_str().unwrap().to_string();
     let code = oauth_drift::provider::redirect_param(&location, "code").expect("a code");
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", REDIRECT),
-        ("client_id", CLIENT),
-        ("client_secret", SECRET),
-    ];
-    let response = http.post(format!("{base}/token")).form(&form).send().await.unwrap();
+    let response = post_token(http, base, &code_form(&code, &[])).await;
     assert_eq!(response.status().as_u16(), 200);
     let mut body = json(response).await;
     body["code"] = code.into();
     body
+}
+
+/// POSTs `form` to the token endpoint.
+async fn post_token(http: &reqwest::Client, base: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    http.post(format!("{base}/token")).form(form).send().await.unwrap()
+}
+
+/// The status of the token endpoint's answer to a refresh with `refresh_token`.
+async fn refresh_status(http: &reqwest::Client, base: &str, refresh_token: &str) -> u16 {
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh_token),
+        ("client_id", CLIENT),
+        ("client_secret", SECRET),
+    ];
+    post_token(http, base, &form).await.status().as_u16()
+}
+
+/// The status of the userinfo endpoint's answer to `access_token`.
+async fn userinfo_status(http: &reqwest::Client, base: &str, access_token: &str) -> u16 {
+    let response = http
+        .get(format!("{base}/v1/userinfo"))
+        .bearer_auth(access_token)
+        .send()
+        .await
+        .unwrap();
+    response.status().as_u16()
 }
 
 /// Every variant of `token` a guesser would try: each run of digits moved by up to ±20.
@@ -103,29 +137,13 @@ async fn a_client_holding_its_own_tokens_guesses_no_one_elses() {
     // the attack: tweak the numbers in my access and refresh tokens
     let mut tried = 0;
     for guess in guesses(mine["access_token"].as_str().unwrap()) {
-        let response = http
-            .get(format!("{}/v1/userinfo", server.base))
-            .bearer_auth(&guess)
-            .send()
-            .await
-            .unwrap();
-        assert_ne!(response.status().as_u16(), 200, "a guessed access token works");
+        let status = userinfo_status(&http, &server.base, &guess).await;
+        assert_ne!(status, 200, "a guessed access token works");
         tried += 1;
     }
     for guess in guesses(mine["refresh_token"].as_str().unwrap()) {
-        let form = [
-            ("grant_type", "refresh_token"),
-            ("refresh_token", guess.as_str()),
-            ("client_id", CLIENT),
-            ("client_secret", SECRET),
-        ];
-        let response = http
-            .post(format!("{}/token", server.base))
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
-        assert_ne!(response.status().as_u16(), 200, "a guessed refresh token works");
+        let status = refresh_status(&http, &server.base, &guess).await;
+        assert_ne!(status, 200, "a guessed refresh token works");
         tried += 1;
     }
     assert!(tried > 0, "the guesser had something to tweak");
@@ -383,20 +401,8 @@ async fn pkce_challenges_and_verifiers_outside_43_to_128_characters_are_refused(
     let (status, location) = status_of(oauth_drift::provider::s256_challenge(&verifier), "S256").await;
     assert_eq!(status, 302);
     let code = oauth_drift::provider::redirect_param(location.unwrap().to_str().unwrap(), "code").unwrap();
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", REDIRECT),
-        ("client_id", CLIENT),
-        ("client_secret", SECRET),
-        ("code_verifier", verifier.as_str()),
-    ];
-    let response = http
-        .post(format!("{}/token", server.base))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let form = code_form(&code, &[("code_verifier", verifier.as_str())]);
+    let response = post_token(&http, &server.base, &form).await;
     assert_eq!(response.status().as_u16(), 400);
     let body = json(response).await;
     assert_eq!(body["error_description"], "Invalid code verifier.", "{body}");
@@ -423,6 +429,11 @@ async fn admin(
     }
     let response = request.send().await.unwrap();
     (response.status().as_u16(), response.text().await.unwrap())
+}
+
+/// An admin POST of `body` as `mime`, with no token and no extra headers.
+async fn admin_post(base: &str, path: &str, mime: &str, body: String) -> (u16, String) {
+    admin(base, reqwest::Method::POST, path, None, &[], Some((mime, body))).await
 }
 
 fn client_json(id: &str, redirect: &str) -> String {
@@ -460,13 +471,11 @@ async fn with_allow_remote_the_admin_endpoints_need_the_printed_token() {
     let (status, _) = admin(base, Method::POST, "/reset", None, &[], None).await;
     assert_eq!(status, 401);
     // the consent form is the user's, answered by its request id, not by the operator's token
-    let (status, body) = admin(
+    let (status, body) = admin_post(
         base,
-        Method::POST,
         "/consent",
-        None,
-        &[],
-        Some(("application/x-www-form-urlencoded", "request=nope&action=allow".into())),
+        "application/x-www-form-urlencoded",
+        "request=nope&action=allow".into(),
     )
     .await;
     assert_eq!(status, 400, "{body}");
@@ -515,7 +524,7 @@ async fn registering_a_client_takes_only_json_never_replaces_silently_and_refuse
         "multipart/form-data; boundary=x",
     ] {
         let body = client_json("csrf-app", "https://evil.example/cb");
-        let (status, answer) = admin(base, Method::POST, "/clients", None, &[], Some((mime, body))).await;
+        let (status, answer) = admin_post(base, "/clients", mime, body).await;
         assert_eq!(status, 415, "{mime}: {answer}");
     }
     let (_, clients) = admin(base, Method::GET, "/clients", None, &[], None).await;
@@ -523,27 +532,11 @@ async fn registering_a_client_takes_only_json_never_replaces_silently_and_refuse
 
     // taking over an existing client's redirect URI needs ?replace=true
     let steal = client_json(CLIENT, "https://evil.example/cb");
-    let (status, _) = admin(
-        base,
-        Method::POST,
-        "/clients",
-        None,
-        &[],
-        Some(("application/json", steal.clone())),
-    )
-    .await;
+    let (status, _) = admin_post(base, "/clients", "application/json", steal.clone()).await;
     assert_eq!(status, 409);
     let (_, clients) = admin(base, Method::GET, "/clients", None, &[], None).await;
     assert_eq!(redirect_of(&clients, CLIENT).as_deref(), Some(REDIRECT));
-    let (status, _) = admin(
-        base,
-        Method::POST,
-        "/clients?replace=true",
-        None,
-        &[],
-        Some(("application/json", steal)),
-    )
-    .await;
+    let (status, _) = admin_post(base, "/clients?replace=true", "application/json", steal).await;
     assert_eq!(status, 201);
 
     for bad in [
@@ -551,29 +544,12 @@ async fn registering_a_client_takes_only_json_never_replaces_silently_and_refuse
         "data:text/html,<script>alert(1)</script>",
         "https://app.example/cb#frag",
     ] {
-        let (status, answer) = admin(
-            base,
-            Method::POST,
-            "/clients",
-            None,
-            &[],
-            Some(("application/json; charset=utf-8", client_json("script-app", bad))),
-        )
-        .await;
+        let body = client_json("script-app", bad);
+        let (status, answer) = admin_post(base, "/clients", "application/json; charset=utf-8", body).await;
         assert_eq!(status, 400, "{bad}: {answer}");
     }
-    let (status, _) = admin(
-        base,
-        Method::POST,
-        "/clients",
-        None,
-        &[],
-        Some((
-            "application/json; charset=utf-8",
-            client_json("fine-app", "https://fine.example/cb"),
-        )),
-    )
-    .await;
+    let body = client_json("fine-app", "https://fine.example/cb");
+    let (status, _) = admin_post(base, "/clients", "application/json; charset=utf-8", body).await;
     assert_eq!(status, 201);
 }
 
@@ -583,26 +559,11 @@ async fn a_web_page_cannot_reach_the_admin_endpoints_even_through_dns_rebinding(
     let server = start(&["--quiet"]);
     let http = http();
     flow(&http, &server.base, "kept").await;
-    let (status, _) = admin(
-        &server.base,
-        Method::POST,
-        "/reset",
-        None,
-        &[("origin", "https://evil.example")],
-        None,
-    )
-    .await;
-    assert_eq!(status, 403, "a cross-site POST");
-    let (status, _) = admin(
-        &server.base,
-        Method::POST,
-        "/reset",
-        None,
-        &[("sec-fetch-site", "cross-site")],
-        None,
-    )
-    .await;
-    assert_eq!(status, 403);
+    // a cross-site POST, told by either header
+    for header in [("origin", "https://evil.example"), ("sec-fetch-site", "cross-site")] {
+        let (status, _) = admin(&server.base, Method::POST, "/reset", None, &[header], None).await;
+        assert_eq!(status, 403, "a cross-site POST ({header:?})");
+    }
     let port = server.base.rsplit(':').next().unwrap();
     let rebound =
         format!("GET /_oauth-drift/grants HTTP/1.1\r\nHost: evil.example:{port}\r\nConnection: close\r\n\r\n");
@@ -628,11 +589,7 @@ async fn the_access_log_shows_no_client_assertion_and_no_login_hint() {
         ),
         ("client_assertion", "eyJhbGciOi.assertion-body-9z.signature-3x"),
     ];
-    http.post(format!("{}/token", server.base))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    post_token(&http, &server.base, &form).await;
     assert!(server.terminate().success());
     let log = server.stderr();
     for value in ["hint-person-7q", "assertion-body-9z", "signature-3x"] {
@@ -679,18 +636,14 @@ fn a_profile_duration_out_of_range_is_a_located_input_error() {
         "extends: google\nname: acme\ntokens:\n  access_token_expires_in: 99999999999999\n",
     )
     .unwrap();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_oauth-drift"))
-        .args([
-            "--color",
-            "never",
-            "providers",
-            "--profile-file",
-            file.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let (code, stderr) = run_to_end(&[
+        "--color",
+        "never",
+        "providers",
+        "--profile-file",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{stderr}");
     assert!(
         stderr.contains("acme line 4") && stderr.contains("tokens.access_token_expires_in is 99999999999999"),
         "{stderr}"
@@ -735,44 +688,21 @@ async fn a_replayed_code_revokes_the_tokens_its_first_redemption_issued() {
     let server = start(&["--quiet"]);
     let http = http();
     let first = flow(&http, &server.base, "replayed").await;
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", first["code"].as_str().unwrap()),
-        ("redirect_uri", REDIRECT),
-        ("client_id", CLIENT),
-        ("client_secret", SECRET),
-    ];
-    let response = http
-        .post(format!("{}/token", server.base))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let form = code_form(first["code"].as_str().unwrap(), &[]);
+    let response = post_token(&http, &server.base, &form).await;
     assert_eq!(response.status().as_u16(), 400, "the second redemption fails");
-    let userinfo = http
-        .get(format!("{}/v1/userinfo", server.base))
-        .bearer_auth(first["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let access_token = first["access_token"].as_str().unwrap();
     assert_eq!(
-        userinfo.status().as_u16(),
+        userinfo_status(&http, &server.base, access_token).await,
         401,
         "the first redemption's access token is revoked"
     );
-    let refresh = [
-        ("grant_type", "refresh_token"),
-        ("refresh_token", first["refresh_token"].as_str().unwrap()),
-        ("client_id", CLIENT),
-        ("client_secret", SECRET),
-    ];
-    let response = http
-        .post(format!("{}/token", server.base))
-        .form(&refresh)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 400, "and its refresh token");
+    let refresh_token = first["refresh_token"].as_str().unwrap();
+    assert_eq!(
+        refresh_status(&http, &server.base, refresh_token).await,
+        400,
+        "and its refresh token"
+    );
 }
 
 /// Open sockets of a process (Linux): its file descriptors that are sockets.

@@ -193,6 +193,14 @@ pub fn output_within(mut command: Command, limit: Duration) -> Run {
     }
 }
 
+/// Runs the binary with `args` to its end (bounded by 20 seconds); its exit code and stderr.
+pub fn run_to_end(args: &[&str]) -> (i32, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_oauth-drift"));
+    command.args(args);
+    let run = output_within(command, Duration::from_secs(20));
+    (run.code, run.stderr)
+}
+
 /// Whether a test whose tool is missing must fail rather than skip: on CI, and under
 /// scripts/test (which installs every tool and sets OAUTH_DRIFT_TOOLS_REQUIRED=1), so that
 /// nothing is skipped silently there. A bare `cargo test` elsewhere skips with a note.
