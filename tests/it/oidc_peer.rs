@@ -1,0 +1,152 @@
+//! `oauth-drift probe` against a certified OpenID provider: node `oidc-provider` (pinned in
+//! tests/oidc-provider/package-lock.json, installed by scripts/test) on loopback, its sign-in
+//! and consent pages walked by tests/fixtures/oidc_browser.py behind `--open-with`.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::live_support::{args, case, cases, oauth_drift, root};
+use super::support::tools_required;
+
+const LIMIT: Duration = Duration::from_secs(180);
+const CLIENT: &str = "peer-client";
+/// Planted: must never appear in any output, report or snapshot.
+const SECRET: &str = "peer-secret-Wq4Lm8";
+
+/// node oidc-provider on 127.0.0.1, stopped when dropped.
+pub struct Peer {
+    child: Child,
+    pub issuer: String,
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Peer {
+    /// Stops the provider now (a provider that goes away mid-run).
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn modules() -> Option<PathBuf> {
+    let dir = std::env::var_os("OAUTH_DRIFT_OIDC_PROVIDER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/oidc-provider/node_modules"));
+    let installed = dir.join("oidc-provider/package.json").is_file()
+        && Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
+    if installed {
+        return Some(dir);
+    }
+    assert!(
+        !tools_required(),
+        "node oidc-provider is not installed in {}: scripts/test installs it",
+        dir.display()
+    );
+    eprintln!("note: node oidc-provider is not installed; run scripts/test. Skipping.");
+    None
+}
+
+/// Starts the peer (`rotation`: "default" or "rotate"; `revocation`: its endpoint on), or
+/// `None` when it is not installed outside scripts/test and CI.
+pub fn peer(rotation: &str, revocation: bool) -> Option<Peer> {
+    let modules = modules()?;
+    let mut child = Command::new("node")
+        .arg(root().join("tests/oidc-provider/peer.js"))
+        .env("PEER_MODULES", modules)
+        .env("PEER_CLIENT_ID", CLIENT)
+        .env("PEER_CLIENT_SECRET", SECRET)
+        .env("PEER_ROTATION", rotation)
+        .env("PEER_REVOCATION", if revocation { "on" } else { "off" })
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("node starts");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut reader = BufReader::new(stdout);
+    let mut line = String::new();
+    reader.read_line(&mut line).expect("the peer says where it listens");
+    // keep reading, so that a later write of the peer's never meets a closed pipe
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+    let issuer = line
+        .trim()
+        .strip_prefix("listening ")
+        .unwrap_or_else(|| panic!("the peer did not start: {line:?}"))
+        .to_string();
+    Some(Peer { child, issuer })
+}
+
+fn browser() -> String {
+    let python = std::env::var("OAUTH_DRIFT_PYTHON").unwrap_or_else(|_| "python3".into());
+    format!("{python} {}", root().join("tests/fixtures/oidc_browser.py").display())
+}
+
+fn credentials(token_file: Option<&std::path::Path>) -> Vec<(String, String)> {
+    let mut env = vec![
+        ("OAUTH_DRIFT_CLIENT_ID".to_string(), CLIENT.to_string()),
+        ("OAUTH_DRIFT_CLIENT_SECRET".to_string(), SECRET.to_string()),
+    ];
+    if let Some(file) = token_file {
+        env.push((
+            "OAUTH_DRIFT_REFRESH_TOKEN_FILE".into(),
+            file.display().to_string(),
+        ));
+    }
+    env
+}
+
+/// `probe PATHS --issuer PEER` with the scripted browser, as JSON, `extra` appended.
+fn probe(peer: &Peer, paths: &[&str], extra: &[&str]) -> Vec<String> {
+    let mut list = args(&["probe"]);
+    list.extend(args(paths));
+    list.extend(args(&[
+        "--issuer",
+        &peer.issuer,
+        "--open-with",
+        &browser(),
+        "--consent-timeout",
+        "20s",
+        "--deadline",
+        "10s",
+        "--format",
+        "json",
+    ]));
+    list.extend(args(extra));
+    list
+}
+
+fn outcome(case: &Value) -> &str {
+    case["outcome"].as_str().unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_error_page_of_node_oidc_provider_is_read_and_agrees_with_the_model() {
+    let Some(peer) = peer("default", false) else { return };
+    let list = probe(
+        &peer,
+        &["scenarios/authorize/unknown_client.yaml", "scenarios/authorize/missing_required_parameters.yaml"],
+        &["--kind", "authorize-params", "--no-snapshots"],
+    );
+    let ran = oauth_drift(list, credentials(None), LIMIT).await;
+    let report = ran.json();
+    let list = cases(&report);
+    let unknown = case(&list, "authorize-params: an unknown client_id at the authorization endpoint");
+    assert_eq!(outcome(unknown), "pass", "{unknown:#}\n{}", ran.stderr);
+    let missing = case(
+        &list,
+        "authorize-params: a required authorization parameter is missing [missing=client_id]",
+    );
+    assert_eq!(outcome(missing), "pass", "{missing:#}");
+    assert!(!ran.stdout.contains("\"unknown\""), "{}", ran.stdout);
+    assert!(!ran.stdout.contains(SECRET) && !ran.stderr.contains(SECRET));
+}
