@@ -3,6 +3,7 @@
 //! are retried with backoff within a deadline, then reported as [`Inconclusive`] with the cause.
 
 use std::fmt;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Map, Value};
@@ -85,6 +86,13 @@ impl Cause {
     }
 
     /// Whether trying again may help (a body over the limit will be over it again).
+    /// Whether the fault is the host's, not one endpoint's: nothing listens, no connection can
+    /// be made, or the name does not resolve. (A timeout or a broken-off answer may be one slow
+    /// endpoint's, so it does not condemn the rest of the run.)
+    fn host_gone(&self) -> bool {
+        matches!(self, Cause::Refused | Cause::Connect(_) | Cause::Resolve(_))
+    }
+
     fn retriable(&self) -> bool {
         !matches!(
             self,
@@ -130,6 +138,10 @@ pub struct Inconclusive {
 
 impl fmt::Display for Inconclusive {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.attempts == 0 {
+            // not sent: the target had already stopped answering (`LiveClient::send`)
+            return write!(f, "{} ({})", self.cause, self.note.as_deref().unwrap_or("not tried"));
+        }
         let plural = if self.attempts == 1 { "" } else { "s" };
         write!(
             f,
@@ -221,6 +233,10 @@ pub struct LiveClient {
     /// Learns every secret-named value a request sends (`state`, `client_secret`, …), so that
     /// nothing a provider echoes of them reaches a report.
     scrubber: Scrubber,
+    /// Set when a request gave up because the host itself is gone (connection refused, no
+    /// connection, name not resolving): every later request of the run is inconclusive at
+    /// once with that cause instead of spending its own deadline on a provider that stopped.
+    gone: Arc<Mutex<Option<Inconclusive>>>,
 }
 
 impl LiveClient {
@@ -234,7 +250,13 @@ impl LiveClient {
             http,
             policy,
             scrubber: Scrubber::default(),
+            gone: Arc::default(),
         }
+    }
+
+    /// Why the target counts as gone, if an earlier request found it so.
+    pub fn gone(&self) -> Option<Inconclusive> {
+        self.gone.lock().ok().and_then(|g| g.clone())
     }
 
     pub fn policy(&self) -> &RetryPolicy {
@@ -252,6 +274,19 @@ impl LiveClient {
         let form = request.form.iter().flatten();
         self.scrubber
             .add_params(query.iter().chain(form).map(|(k, v)| (k.as_str(), v.as_str())));
+        if let Some(first) = self.gone() {
+            return Err(Inconclusive {
+                note: Some(format!(
+                    "not tried: the provider stopped answering earlier in this run ({} attempt{} in {:.1}s)",
+                    first.attempts,
+                    if first.attempts == 1 { "" } else { "s" },
+                    first.elapsed.as_secs_f64()
+                )),
+                attempts: 0,
+                elapsed: Duration::ZERO,
+                cause: first.cause,
+            });
+        }
         let started = Instant::now();
         let deadline = started + self.policy.deadline;
         let mut attempts = 0;
@@ -276,11 +311,19 @@ impl LiveClient {
                 Err(cause) => cause,
             };
             previous = Some(cause.clone());
-            let give_up = |note: Option<String>| Inconclusive {
-                cause: cause.clone(),
-                attempts,
-                elapsed: started.elapsed(),
-                note,
+            let give_up = |note: Option<String>| {
+                let inconclusive = Inconclusive {
+                    cause: cause.clone(),
+                    attempts,
+                    elapsed: started.elapsed(),
+                    note,
+                };
+                if cause.host_gone()
+                    && let Ok(mut gone) = self.gone.lock()
+                {
+                    gone.get_or_insert_with(|| inconclusive.clone());
+                }
+                inconclusive
             };
             if !cause.retriable() {
                 return Err(give_up(None));

@@ -19,7 +19,7 @@ const SECRET: &str = "peer-secret-Wq4Lm8";
 
 /// node oidc-provider on 127.0.0.1, stopped when dropped.
 pub struct Peer {
-    child: Child,
+    pub child: Child,
     pub issuer: String,
 }
 
@@ -105,22 +105,22 @@ fn credentials(token_file: Option<&std::path::Path>) -> Vec<(String, String)> {
     env
 }
 
-/// `probe PATHS --issuer PEER` with the scripted browser, as JSON, `extra` appended.
+/// `probe PATHS --issuer PEER` with the scripted browser, as JSON, `extra` appended (a flag
+/// in `extra` replaces its default here).
 fn probe(peer: &Peer, paths: &[&str], extra: &[&str]) -> Vec<String> {
     let mut list = args(&["probe"]);
     list.extend(args(paths));
-    list.extend(args(&[
-        "--issuer",
-        &peer.issuer,
-        "--open-with",
-        &browser(),
-        "--consent-timeout",
-        "20s",
-        "--deadline",
-        "10s",
-        "--format",
-        "json",
-    ]));
+    list.extend(args(&["--issuer", &peer.issuer, "--format", "json"]));
+    let browser = browser();
+    for (flag, value) in [
+        ("--open-with", browser.as_str()),
+        ("--consent-timeout", "20s"),
+        ("--deadline", "10s"),
+    ] {
+        if !extra.contains(&flag) {
+            list.extend(args(&[flag, value]));
+        }
+    }
     list.extend(args(extra));
     list
 }
@@ -149,4 +149,44 @@ async fn the_error_page_of_node_oidc_provider_is_read_and_agrees_with_the_model(
     assert_eq!(outcome(missing), "pass", "{missing:#}");
     assert!(!ran.stdout.contains("\"unknown\""), "{}", ran.stdout);
     assert!(!ran.stdout.contains(SECRET) && !ran.stderr.contains(SECRET));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_that_stops_mid_run_leaves_the_remaining_cases_inconclusive_at_once() {
+    let Some(peer) = peer("default", false) else { return };
+    // the "browser" of the first consent case stops the provider: it never answers again
+    let pid = peer.child.id();
+    let list = probe(
+        &peer,
+        &["scenarios/oidc/offline_access_rules.yaml", "scenarios/oidc/refresh_token_rotation.yaml"],
+        &[
+            "--kind",
+            "consent",
+            "--no-snapshots",
+            "--open-with",
+            &format!("sh -c 'kill {pid}' stop"),
+            "--consent-timeout",
+            "3s",
+            "--deadline",
+            "2s",
+        ],
+    );
+    let ran = oauth_drift(list, credentials(None), LIMIT).await;
+    assert_eq!(ran.code, 3, "{}\n{}", ran.stdout, ran.stderr);
+    let report = ran.json();
+    let list = cases(&report);
+    let tried: Vec<&Value> = list.iter().filter(|c| outcome(c) != "skipped").collect();
+    assert!(tried.len() >= 3, "{report:#}");
+    assert!(tried.iter().all(|c| outcome(c) == "inconclusive"), "{report:#}");
+    // one case waited for the browser, one spent the deadline finding the provider gone, and
+    // every later one was not tried, with the cause
+    let not_tried = tried
+        .iter()
+        .filter(|c| c["message"].as_str().unwrap().contains("not tried: the provider stopped answering"))
+        .count();
+    assert_eq!(not_tried, tried.len() - 2, "{report:#}");
+    assert!(
+        tried.iter().all(|c| c["live"]["cause"].as_str().is_some()),
+        "{report:#}"
+    );
 }
