@@ -154,7 +154,11 @@ fn labelled_error_page(html: &str) -> Option<PageError> {
 /// An OAuth error code: RFC 6749 §4.1.2.1 allows %x20-21 / %x23-5B / %x5D-7E; in practice
 /// codes are lowercase words joined by `_`, and holding to that keeps prose out.
 fn is_error_code(code: &str) -> bool {
-    !code.is_empty() && code.len() <= 64 && code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    !code.is_empty()
+        && code.len() <= 64
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 /// The page's text with every block-level tag (and `<br>`) as a line break; inline tags vanish.
@@ -295,7 +299,10 @@ mod tests {
         assert_eq!(found.description.as_deref(), Some("client is invalid"));
         let escaped = "<pre>error: invalid_request</pre><pre>error_description: missing required parameter &#39;client_id&#39;</pre>";
         let found = scrape_error_page(escaped).unwrap();
-        assert_eq!(found.description.as_deref(), Some("missing required parameter 'client_id'"));
+        assert_eq!(
+            found.description.as_deref(),
+            Some("missing required parameter 'client_id'")
+        );
     }
 
     #[test]

@@ -22,8 +22,8 @@ use crate::provider::{
     Registry, random_token,
 };
 use crate::report::{CaseReport, LiveInfo, ModelParity, Outcome, Report};
-use crate::runner::{Endpoint, http_client, run_case, run_case_with};
-use crate::scenario::Case;
+use crate::runner::{Endpoint, http_client, run_case, run_case_with, step_applies};
+use crate::scenario::{Action, Case};
 use crate::snapshot::{SnapshotMeta, SnapshotStore, write_atomically};
 use crate::suite::{SnapshotPolicy, display_path, judge_snapshot};
 use crate::transcript::{RefreshSummary, Transcript};
@@ -719,6 +719,19 @@ impl Run<'_> {
         if let Some(reason) = live_blocker(case, &client) {
             return self.skip(report, reason);
         }
+        let revokes = case
+            .scenario
+            .file
+            .steps
+            .iter()
+            .any(|s| step_applies(s, case) && matches!(s.action, Action::Revoke(_)));
+        if revokes && self.target.revoke.is_none() {
+            return self.skip(
+                report,
+                "the case revokes a token and the provider has no revocation endpoint (its discovery document names none; --revoke-url gives one)".into(),
+            );
+        }
+        let revoke = options.revoke && self.target.revoke.is_some();
         let profile = self.target.runner_profile();
         let clients = [(first_client(case), client)];
         let http = http_client();
@@ -736,10 +749,15 @@ impl Run<'_> {
             options.timeout,
             Arc::clone(&self.options.notify),
         );
-        let mut run = run_case_with(&live_case(case, options.revoke), &endpoint, &front).await;
+        let mut run = run_case_with(&live_case(case, revoke), &endpoint, &front).await;
         drop(front);
         self.scrubber.add_aliases(&run.aliases);
-        if options.revoke && run.fault.is_none() {
+        if options.revoke && !revoke {
+            self.report.notes.push(format!(
+                "{}: not revoked: the provider has no revocation endpoint (its discovery document names none)",
+                case.name
+            ));
+        } else if revoke && run.fault.is_none() {
             let at = run.transcript.steps.len().saturating_sub(REVOKED.len());
             let revocations = run.transcript.steps.split_off(at);
             let answered: Vec<String> = revocations
@@ -767,7 +785,7 @@ impl Run<'_> {
                 format!("revocation answered {}", answered.join(", "))
             };
             self.report.notes.push(format!("{}: {outcome}", case.name));
-        } else if options.revoke {
+        } else if revoke {
             self.report
                 .notes
                 .push(format!("{}: not revoked (the case stopped early)", case.name));

@@ -526,11 +526,7 @@ fn bad_request(message: &str) -> Reply {
 
 /// Google's bare 404 page (GET on /revoke answers this: OBS oauth2client #750).
 fn not_found() -> Reply {
-    Reply::new(
-        404,
-        "not_found",
-        Answer::new(404).set_body_html(page::not_found()),
-    )
+    Reply::new(404, "not_found", Answer::new(404).set_body_html(page::not_found()))
 }
 
 fn header(request: &Request, name: &str) -> Option<String> {

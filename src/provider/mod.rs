@@ -11,4 +11,6 @@ pub use engine::{
     GrantSummary, JsonResponse, PendingConsent, ProviderError, PublishingStatus, check_client, is_oob, param,
     pkce_matches, random_token, redirect_param, s256_challenge, split_redirect,
 };
-pub use profile::{AuthorizeRules, Delivery, ErrorSpec, OfflineRequest, Profile, ProfileError, Registry, closest};
+pub use profile::{
+    AuthorizeRules, Delivery, ErrorSpec, OfflineRequest, Profile, ProfileError, Registry, RevokeClientAuth, closest,
+};

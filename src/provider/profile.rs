@@ -66,6 +66,19 @@ impl Default for Limits {
     }
 }
 
+/// Client authentication at the revocation endpoint (`endpoints.revoke_client_auth`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevokeClientAuth {
+    /// No client authentication: the form carries the token alone.
+    #[default]
+    None,
+    /// HTTP Basic (client_secret_basic).
+    Basic,
+    /// `client_id` and `client_secret` in the form (client_secret_post).
+    Post,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Endpoints {
@@ -78,6 +91,12 @@ pub struct Endpoints {
     /// RFC 7009 §2.2: answer 200 for an invalid or already revoked token (Google answers 400).
     #[serde(default)]
     pub revoke_invalid_token_ok: bool,
+    /// How a client authenticates at the revocation endpoint: `none` (Google documents a bare
+    /// `token`), or RFC 7009 §2.1's client authentication as `basic` (RFC 6749 §2.3.1: every
+    /// server supports it) or `post`. A live probe takes the method from the discovery
+    /// document's `revocation_endpoint_auth_methods_supported` when the profile asks for one.
+    #[serde(default)]
+    pub revoke_client_auth: RevokeClientAuth,
     /// Origins besides the issuer's that are the provider's own (`https://oauth2.googleapis.com`):
     /// live probes send credentials to an endpoint only on the issuer's origin or one of these.
     #[serde(default)]

@@ -11,7 +11,7 @@ use super::expect::{self, Failure, Observed};
 use crate::model::{
     ADMIN_PREFIX, CONSENT_HEADER, CONSENT_SCREEN_HEADER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER, USER_HEADER,
 };
-use crate::provider::{ClientConfig, Profile, random_token, s256_challenge, split_redirect};
+use crate::provider::{ClientConfig, Profile, RevokeClientAuth, random_token, s256_challenge, split_redirect};
 use crate::scenario::{
     Action, AuthorizeAction, AxisValue, Case, ClientAuth, ConsentChoice, ExchangeAction, ExchangeFault, Params,
     PkceMethod, RefreshAction, RefreshFault, RevokeAction, RevokeMethod, RevokeToken, Step, TokenPick,
@@ -667,7 +667,20 @@ async fn revoke(action: &RevokeAction, endpoint: &Endpoint<'_>, state: &mut Stat
     };
     let path = &endpoint.profile.endpoints.revoke;
     let url = format!("{}{path}", endpoint.base);
-    let form = vec![("token".to_string(), token)];
+    let mut form = vec![("token".to_string(), token)];
+    // RFC 7009 §2.1: where the profile says so, the client authenticates as at the token endpoint
+    let auth = match endpoint.profile.endpoints.revoke_client_auth {
+        RevokeClientAuth::None => None,
+        RevokeClientAuth::Basic => Some(ClientAuth::Basic),
+        RevokeClientAuth::Post => Some(ClientAuth::Body),
+    };
+    let basic = match (auth, endpoint.clients.first()) {
+        (Some(auth), Some((_, client))) => {
+            let secret = client.client_secret.clone();
+            credentials(client, auth, Some(&secret), &mut form)
+        }
+        _ => None,
+    };
     let request = match action.method {
         RevokeMethod::Post => endpoint
             .http
@@ -680,6 +693,10 @@ async fn revoke(action: &RevokeAction, endpoint: &Endpoint<'_>, state: &mut Stat
             ),
         RevokeMethod::Get => endpoint.http.get(url).query(&form),
     };
+    let request = match &basic {
+        Some(basic) => request.header("authorization", basic),
+        None => request,
+    };
     let response = request.send().await.map_err(|e| transport_problem(&e))?;
     let (record, observed) = read_json(response, state).await?;
     state.last = Some(observed);
@@ -688,7 +705,13 @@ async fn revoke(action: &RevokeAction, endpoint: &Endpoint<'_>, state: &mut Stat
     } else {
         "POST"
     };
-    let request = RequestRecord::new(method, path, aliased(&form, state));
+    let request = RequestRecord {
+        client_auth: auth.map(|auth| match auth {
+            ClientAuth::Body => "body".to_string(),
+            ClientAuth::Basic => "basic".to_string(),
+        }),
+        ..RequestRecord::new(method, path, aliased(&form, state))
+    };
     Ok(StepRecord::sent("revoke", request, record))
 }
 

@@ -118,7 +118,8 @@ mod tests {
             ("login_hint", "h1nt@example.com"),
         ]));
         for secret in [
-            "c0de", "r3fresh", "acc3ss", "t0ken", "s3cret", "v3rifier", "st4te", "n0nce", "p3nding", "eyJ", "55ertion", "h1nt",
+            "c0de", "r3fresh", "acc3ss", "t0ken", "s3cret", "v3rifier", "st4te", "n0nce", "p3nding", "eyJ", "55ertion",
+            "h1nt",
         ] {
             assert!(!text.contains(secret), "{secret} leaked in {text}");
         }

@@ -43,7 +43,10 @@ fn modules() -> Option<PathBuf> {
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("target/oidc-provider/node_modules"));
     let installed = dir.join("oidc-provider/package.json").is_file()
-        && Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
+        && Command::new("node")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
     if installed {
         return Some(dir);
     }
@@ -97,10 +100,7 @@ fn credentials(token_file: Option<&std::path::Path>) -> Vec<(String, String)> {
         ("OAUTH_DRIFT_CLIENT_SECRET".to_string(), SECRET.to_string()),
     ];
     if let Some(file) = token_file {
-        env.push((
-            "OAUTH_DRIFT_REFRESH_TOKEN_FILE".into(),
-            file.display().to_string(),
-        ));
+        env.push(("OAUTH_DRIFT_REFRESH_TOKEN_FILE".into(), file.display().to_string()));
     }
     env
 }
@@ -110,9 +110,10 @@ fn credentials(token_file: Option<&std::path::Path>) -> Vec<(String, String)> {
 fn probe(peer: &Peer, paths: &[&str], extra: &[&str]) -> Vec<String> {
     let mut list = args(&["probe"]);
     list.extend(args(paths));
-    list.extend(args(&["--issuer", &peer.issuer, "--format", "json"]));
+    list.extend(args(&["--issuer", &peer.issuer]));
     let browser = browser();
     for (flag, value) in [
+        ("--format", "json"),
         ("--open-with", browser.as_str()),
         ("--consent-timeout", "20s"),
         ("--deadline", "10s"),
@@ -134,13 +135,19 @@ async fn the_error_page_of_node_oidc_provider_is_read_and_agrees_with_the_model(
     let Some(peer) = peer("default", false) else { return };
     let list = probe(
         &peer,
-        &["scenarios/authorize/unknown_client.yaml", "scenarios/authorize/missing_required_parameters.yaml"],
+        &[
+            "scenarios/authorize/unknown_client.yaml",
+            "scenarios/authorize/missing_required_parameters.yaml",
+        ],
         &["--kind", "authorize-params", "--no-snapshots"],
     );
     let ran = oauth_drift(list, credentials(None), LIMIT).await;
     let report = ran.json();
     let list = cases(&report);
-    let unknown = case(&list, "authorize-params: an unknown client_id at the authorization endpoint");
+    let unknown = case(
+        &list,
+        "authorize-params: an unknown client_id at the authorization endpoint",
+    );
     assert_eq!(outcome(unknown), "pass", "{unknown:#}\n{}", ran.stderr);
     let missing = case(
         &list,
@@ -158,7 +165,10 @@ async fn a_provider_that_stops_mid_run_leaves_the_remaining_cases_inconclusive_a
     let pid = peer.child.id();
     let list = probe(
         &peer,
-        &["scenarios/oidc/offline_access_rules.yaml", "scenarios/oidc/refresh_token_rotation.yaml"],
+        &[
+            "scenarios/oidc/offline_access_rules.yaml",
+            "scenarios/oidc/refresh_token_rotation.yaml",
+        ],
         &[
             "--kind",
             "consent",
@@ -182,11 +192,65 @@ async fn a_provider_that_stops_mid_run_leaves_the_remaining_cases_inconclusive_a
     // every later one was not tried, with the cause
     let not_tried = tried
         .iter()
-        .filter(|c| c["message"].as_str().unwrap().contains("not tried: the provider stopped answering"))
+        .filter(|c| {
+            c["message"]
+                .as_str()
+                .unwrap()
+                .contains("not tried: the provider stopped answering")
+        })
         .count();
     assert_eq!(not_tried, tried.len() - 2, "{report:#}");
     assert!(
         tried.iter().all(|c| c["live"]["cause"].as_str().is_some()),
         "{report:#}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_revocation_endpoint_revoking_cases_are_skipped_with_the_reason() {
+    let Some(peer) = peer("default", false) else { return };
+    let list = probe(
+        &peer,
+        &["scenarios/oidc/revoke_invalid_token.yaml"],
+        &["--kind", "consent", "--no-snapshots"],
+    );
+    let ran = oauth_drift(list, credentials(None), LIMIT).await;
+    let report = ran.json();
+    let list = cases(&report);
+    let revoking = case(&list, "consent: revoking a token that is no longer valid");
+    assert_eq!(outcome(revoking), "skipped", "{revoking:#}");
+    assert!(
+        revoking["message"].as_str().unwrap().contains("no revocation endpoint"),
+        "{revoking:#}"
+    );
+    // --revoke at the end of a case is left out, with a note (notes are the human report's)
+    let list = probe(
+        &peer,
+        &["scenarios/oidc/offline_access_rules.yaml"],
+        &["--kind", "consent", "--no-snapshots", "--revoke", "--format", "human"],
+    );
+    let ran = oauth_drift(list, credentials(None), LIMIT).await;
+    assert!(
+        ran.stdout
+            .contains("not revoked: the provider has no revocation endpoint"),
+        "{}",
+        ran.stdout
+    );
+    assert!(!ran.stdout.contains("URL scheme is not allowed"), "{}", ran.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoke_authenticates_the_client_as_the_discovery_document_offers() {
+    let Some(peer) = peer("default", true) else { return };
+    let list = probe(
+        &peer,
+        &["scenarios/oidc/offline_access_rules.yaml"],
+        &["--kind", "consent", "--no-snapshots", "--revoke", "--format", "human"],
+    );
+    let ran = oauth_drift(list, credentials(None), LIMIT).await;
+    // node oidc-provider answers 401 invalid_client to a revocation without client authentication
+    let notes = &ran.stdout;
+    assert!(notes.contains("[request=prompt=consent]: revoked the grant"), "{notes}");
+    assert!(!notes.contains("revocation answered 401"), "{notes}");
+    assert!(!ran.stdout.contains(SECRET) && !ran.stderr.contains(SECRET));
 }

@@ -341,7 +341,10 @@ async fn the_consent_page_stays_small_and_so_does_serve_under_huge_requests() {
         let headers = response.headers().clone();
         assert_eq!(headers["x-frame-options"], "DENY", "the consent page cannot be framed");
         let csp = headers["content-security-policy"].to_str().unwrap();
-        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'none'"), "{csp}");
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'none'"),
+            "{csp}"
+        );
         let page = response.bytes().await.unwrap();
         largest = largest.max(page.len());
     }
@@ -619,14 +622,24 @@ async fn the_access_log_shows_no_client_assertion_and_no_login_hint() {
     let form = [
         ("grant_type", "authorization_code"),
         ("code", "4/0Anope"),
-        ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+        (
+            "client_assertion_type",
+            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        ),
         ("client_assertion", "eyJhbGciOi.assertion-body-9z.signature-3x"),
     ];
-    http.post(format!("{}/token", server.base)).form(&form).send().await.unwrap();
+    http.post(format!("{}/token", server.base))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     assert!(server.terminate().success());
     let log = server.stderr();
     for value in ["hint-person-7q", "assertion-body-9z", "signature-3x"] {
         assert!(!log.contains(value), "the access log shows {value}:\n{log}");
     }
-    assert!(log.contains("login_hint=[redacted]") && log.contains("client_assertion=[redacted]"), "{log}");
+    assert!(
+        log.contains("login_hint=[redacted]") && log.contains("client_assertion=[redacted]"),
+        "{log}"
+    );
 }
