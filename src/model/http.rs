@@ -22,6 +22,9 @@ use crate::provider::{
 pub const ADMIN_PREFIX: &str = "/_oauth-drift";
 /// Request header naming the simulated user (else `login_hint`, else the default user).
 pub const USER_HEADER: &str = "x-oauth-drift-user";
+/// Request header `none`: the request comes without a session (nobody signed in), as a live
+/// probe's session-less authorization requests do; the default user is not assumed.
+pub const SESSION_HEADER: &str = "x-oauth-drift-session";
 /// Request header with the simulated user's consent decision: `grant`, `deny`, `grant_only SCOPES`.
 pub const CONSENT_HEADER: &str = "x-oauth-drift-consent";
 /// Response header saying whether a consent screen was shown: `shown` or `skipped`.
@@ -236,7 +239,8 @@ impl ProviderResponder {
             .collect();
         let user = header(request, USER_HEADER).unwrap_or_default();
         let mut engine = lock(&self.engine);
-        let user = if user.is_empty() && crate::provider::param(&params, "login_hint").is_none() {
+        let signed_out = header(request, SESSION_HEADER).as_deref() == Some("none");
+        let user = if user.is_empty() && !signed_out && crate::provider::param(&params, "login_hint").is_none() {
             self.default_user.clone()
         } else {
             user

@@ -31,6 +31,7 @@ impl ModelServer {
         let engine = Arc::new(Mutex::new(engine));
         let responder = responder(&engine, ConsentMode::Auto, DEFAULT_USER, None, None);
         let server = MockServer::start().await;
+        super::lock(&engine).set_issuer(&server.uri());
         Mock::given(any()).respond_with(responder).mount(&server).await;
         Self {
             server: Transport::Wiremock(server),
@@ -61,6 +62,7 @@ impl ModelServer {
         let engine = Arc::new(Mutex::new(engine));
         let responder = responder(&engine, consent, default_user, hook, admin_token);
         let server = Standalone::start(listener, responder)?;
+        super::lock(&engine).set_issuer(&format!("http://{}", server.address()));
         Ok(Self {
             server: Transport::Standalone(server),
             engine,

@@ -283,6 +283,9 @@ pub struct Engine {
     access_tokens: BoundedMap<String, TokenRecord>,
     refresh_tokens: BoundedMap<String, TokenRecord>,
     pending: BoundedMap<String, PendingConsent>,
+    /// The issuer's URL as served (`iss` of RFC 9207 authorization responses); the profile's
+    /// `issuer` until a server that knows its own address sets it.
+    issuer: Option<String>,
 }
 
 impl Engine {
@@ -301,10 +304,20 @@ impl Engine {
             access_tokens: BoundedMap::new(STORE_CAP, STORE_BYTES),
             refresh_tokens: BoundedMap::new(STORE_CAP, STORE_BYTES),
             pending: BoundedMap::new(PENDING_CAP, STORE_BYTES),
+            issuer: None,
         }
     }
 
     /// An engine whose clock follows wall time, plus whatever `advance` adds (for `serve`).
+    /// Names the URL the engine is served under as its issuer (RFC 9207 `iss`).
+    pub fn set_issuer(&mut self, issuer: &str) {
+        self.issuer = Some(issuer.trim_end_matches('/').to_string());
+    }
+
+    fn issuer(&self) -> String {
+        self.issuer.clone().unwrap_or_else(|| self.profile.issuer.clone())
+    }
+
     pub fn with_real_time(mut self) -> Self {
         self.real_time = true;
         self.virtual_time = 0;
@@ -440,6 +453,16 @@ impl Engine {
             }
         };
         let prompt = tokens(param(params, "prompt").unwrap_or(""));
+        // OIDC Core §3.1.2.6: nobody signed in and no screen may be shown
+        if request.user.is_empty()
+            && prompt.contains("none")
+            && let Some(spec) = &self.profile.errors.login_required
+        {
+            return AuthorizeStep::Done(AuthorizeOutcome {
+                consent_screen: false,
+                response: self.early_error(spec, params, "prompt", "none"),
+            });
+        }
         let approval_force = param(params, "approval_prompt") == Some("force");
         let rules = &self.profile;
         let approval_forces = rules
@@ -614,7 +637,12 @@ impl Engine {
         if let Some(state) = &request.state {
             target.push(("state", state.clone()));
         }
-        target.push(("scope", join_scopes(&scopes)));
+        if self.profile.authorize.scope_in_response {
+            target.push(("scope", join_scopes(&scopes)));
+        }
+        if self.profile.authorize.iss_in_response {
+            target.push(("iss", self.issuer()));
+        }
         let location = build_redirect(&request.redirect_uri, &query, &fragment);
         AuthorizeOutcome {
             consent_screen,
@@ -634,9 +662,47 @@ impl Engine {
                 if let Some(state) = &request.state {
                     pairs.push(("state", state.clone()));
                 }
+                if self.profile.authorize.iss_in_response {
+                    pairs.push(("iss", self.issuer()));
+                }
                 AuthorizeResponse::Redirect(build_redirect(&request.redirect_uri, &pairs, &[]))
             }
         }
+    }
+
+    /// An error found once the client and its redirect URI are known: on the provider's page,
+    /// or (`delivery: redirect`, RFC 6749 §4.1.2.1) back at the redirect URI with `state`, in
+    /// the fragment when the requested response type returns tokens there.
+    fn early_error(
+        &self,
+        spec: &ErrorSpec,
+        params: &[(String, String)],
+        param_name: &str,
+        value: &str,
+    ) -> AuthorizeResponse {
+        let error = ProviderError::new(spec, param_name, value);
+        if spec.delivery == Delivery::Page {
+            return AuthorizeResponse::ErrorPage(error);
+        }
+        let mut pairs = vec![("error", error.error.clone())];
+        if !error.description.is_empty() {
+            pairs.push(("error_description", error.description.clone()));
+        }
+        if let Some(state) = param(params, "state") {
+            pairs.push(("state", state.to_string()));
+        }
+        if self.profile.authorize.iss_in_response {
+            pairs.push(("iss", self.issuer()));
+        }
+        let redirect_uri = param(params, "redirect_uri").unwrap_or_default();
+        let response_type = tokens(param(params, "response_type").unwrap_or_default());
+        let in_fragment = response_type.iter().any(|t| t != "code");
+        let location = if in_fragment {
+            build_redirect(redirect_uri, &[], &pairs)
+        } else {
+            build_redirect(redirect_uri, &pairs, &[])
+        };
+        AuthorizeResponse::Redirect(location)
     }
 
     fn validate_authorize(&self, params: &[(String, String)], user: &str) -> Result<ValidRequest, AuthorizeResponse> {
@@ -655,6 +721,28 @@ impl Engine {
         if user.len() > limits.param_bytes {
             return Err(page(&p.errors.invalid_length, "x-oauth-drift-user", &too_long));
         }
+        // RFC 6749 §3.1.2.3: the sole registered redirect URI stands in for a missing one
+        let sole_redirect = p
+            .authorize
+            .sole_redirect_uri_default
+            .then(|| self.clients.get(param(params, "client_id").unwrap_or_default()))
+            .flatten()
+            .filter(|c| c.redirect_uris.len() == 1)
+            .and_then(|c| c.redirect_uris.first())
+            .filter(|_| param(params, "redirect_uri").is_none_or(str::is_empty));
+        let filled: Vec<(String, String)>;
+        let params = match sole_redirect {
+            Some(uri) => {
+                filled = params
+                    .iter()
+                    .filter(|(k, _)| k != "redirect_uri")
+                    .cloned()
+                    .chain([("redirect_uri".to_string(), uri.clone())])
+                    .collect();
+                filled.as_slice()
+            }
+            None => params,
+        };
         for name in &p.authorize.required {
             if param(params, name).is_none_or(str::is_empty) {
                 let spec = if name == "response_type" {
@@ -684,8 +772,13 @@ impl Engine {
         let response_type = tokens(response_type_raw);
         let known_type = p.authorize.response_types.iter().any(|t| tokens(t) == response_type);
         if !known_type {
-            return Err(page(&p.errors.invalid_value, "response_type", response_type_raw));
+            return Err(match &p.errors.unsupported_response_type {
+                Some(spec) => self.early_error(spec, params, "response_type", response_type_raw),
+                None => page(&p.errors.invalid_value, "response_type", response_type_raw),
+            });
         }
+        // from here on an error may go back to the (registered) redirect URI
+        let deliver = |spec: &ErrorSpec, name: &str, value: &str| self.early_error(spec, params, name, value);
         let prompt_raw = param(params, "prompt");
         // a profile without approval_prompt rules ignores it like any unknown parameter
         if let (Some(rules), Some(value)) = (&p.authorize.approval_prompt, param(params, "approval_prompt")) {
@@ -706,14 +799,16 @@ impl Engine {
                     .chain(&p.authorize.prompt_tolerated)
                     .any(|v| v == value);
                 if !known {
-                    return Err(page(&p.errors.invalid_prompt, "prompt", value));
+                    return Err(deliver(&p.errors.invalid_prompt, "prompt", value));
                 }
             }
             if values.len() > 1 && values.contains(&"none") {
-                return Err(page(&p.errors.prompt_none_combined, "prompt", prompt));
+                return Err(deliver(&p.errors.prompt_none_combined, "prompt", prompt));
             }
         }
-        let access_type = param(params, "access_type");
+        // an empty `access_types`: not a parameter of this provider, ignored like any unknown
+        // one (RFC 6749 §3.1 "The authorization server MUST ignore unrecognized request parameters")
+        let access_type = param(params, "access_type").filter(|_| !p.authorize.access_types.is_empty());
         if let Some(value) = access_type
             && !p.authorize.access_types.iter().any(|v| v == value)
         {
@@ -721,12 +816,18 @@ impl Engine {
         }
         let challenge = param(params, "code_challenge");
         let method = param(params, "code_challenge_method");
+        if let (Some(_), None, Some(spec)) = (challenge, method, &p.errors.missing_code_challenge_method) {
+            return Err(deliver(spec, "code_challenge_method", ""));
+        }
         if let Some(method) = method {
             if !p.authorize.code_challenge_methods.iter().any(|m| m == method) {
-                return Err(page(&p.errors.invalid_value, "code_challenge_method", method));
+                return Err(match &p.errors.unsupported_code_challenge_method {
+                    Some(spec) => deliver(spec, "code_challenge_method", method),
+                    None => page(&p.errors.invalid_value, "code_challenge_method", method),
+                });
             }
             if challenge.is_none() {
-                return Err(page(&p.errors.missing_code_challenge, "code_challenge", ""));
+                return Err(deliver(&p.errors.missing_code_challenge, "code_challenge", ""));
             }
         }
         if let (Some(challenge), Some([min, max])) = (challenge, limits.pkce_length)

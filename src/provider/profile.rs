@@ -133,6 +133,17 @@ pub struct AuthorizeRules {
     /// Whether a redirect URI must be https (plain http only for loopback) to be registered.
     #[serde(default)]
     pub redirect_https_required: bool,
+    /// RFC 6749 §3.1.2.3: a client with exactly one registered redirect URI may leave
+    /// `redirect_uri` out, and that one is used (node-oidc-provider does so).
+    #[serde(default)]
+    pub sole_redirect_uri_default: bool,
+    /// Whether a successful authorization response carries `scope` (Google does).
+    #[serde(default = "yes")]
+    pub scope_in_response: bool,
+    /// Whether every authorization response, success or error, carries `iss` (RFC 9207 §2),
+    /// the issuer's URL.
+    #[serde(default)]
+    pub iss_in_response: bool,
 }
 
 impl AuthorizeRules {
@@ -293,6 +304,26 @@ pub struct ErrorCatalogue {
     /// valid and invalid scopes as Google lists them.
     #[serde(default)]
     pub invalid_scope: Option<ErrorSpec>,
+    /// A response type the provider does not support (RFC 6749 §4.1.2.1
+    /// `unsupported_response_type`); without it, `invalid_value` on an error page.
+    #[serde(default)]
+    pub unsupported_response_type: Option<ErrorSpec>,
+    /// A `code_challenge_method` the provider does not support; without it, `invalid_value`.
+    #[serde(default)]
+    pub unsupported_code_challenge_method: Option<ErrorSpec>,
+    /// A `code_challenge` without `code_challenge_method`: refused with this error where the
+    /// provider refuses it; without it, the method defaults to
+    /// `authorize.default_code_challenge_method` (RFC 7636 §4.3: `plain`).
+    #[serde(default)]
+    pub missing_code_challenge_method: Option<ErrorSpec>,
+    /// `prompt=none` from someone not signed in (OIDC Core §3.1.2.6 `login_required`); without
+    /// it, such a request is judged like a signed-in user's.
+    #[serde(default)]
+    pub login_required: Option<ErrorSpec>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Why a profile could not be loaded.

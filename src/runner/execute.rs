@@ -313,7 +313,7 @@ async fn authorize<F: FrontChannel>(
         page_error,
         page_description,
         body,
-    } = front.authorize(url, &user, &decision).await?;
+    } = front.authorize(url.clone(), &user, &decision).await?;
 
     let mut observed = Observed {
         status,
@@ -340,9 +340,14 @@ async fn authorize<F: FrontChannel>(
                 state.access_tokens.push(value.clone());
             }
             observed.fields.insert(key.clone(), Value::String(value.clone()));
-            record
-                .fields
-                .insert(key.clone(), Value::String(state.aliases.field(&key, &value)));
+            let shown = if key == "iss" {
+                // RFC 9207: the provider names itself; recorded by role, so a port or host
+                // does not make two runs differ (another origin is shown as it is: drift)
+                issuer_alias(&value, &url)
+            } else {
+                state.aliases.field(&key, &value)
+            };
+            record.fields.insert(key.clone(), Value::String(shown));
         }
         observed.error = observed.fields.get("error").and_then(Value::as_str).map(str::to_string);
         observed.error_description = observed
@@ -649,6 +654,17 @@ async fn read_json(response: reqwest::Response, state: &mut State) -> Result<(Re
     record.error = observed.error.clone();
     record.error_description = observed.error_description.as_deref().map(|d| state.aliases.scrub(d));
     Ok((record, observed))
+}
+
+/// `<issuer>` for an `iss` on the authorization endpoint's own origin (with its path, if any),
+/// else the value itself.
+fn issuer_alias(iss: &str, authorize: &url::Url) -> String {
+    match url::Url::parse(iss) {
+        Ok(parsed) if parsed.origin() == authorize.origin() => {
+            format!("<issuer>{}", parsed.path().trim_end_matches('/'))
+        }
+        _ => iss.to_string(),
+    }
 }
 
 async fn revoke(action: &RevokeAction, endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {

@@ -30,14 +30,6 @@ impl Drop for Peer {
     }
 }
 
-impl Peer {
-    /// Stops the provider now (a provider that goes away mid-run).
-    pub fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn modules() -> Option<PathBuf> {
     let dir = std::env::var_os("OAUTH_DRIFT_OIDC_PROVIDER")
         .map(PathBuf::from)
@@ -253,4 +245,29 @@ async fn revoke_authenticates_the_client_as_the_discovery_document_offers() {
     assert!(notes.contains("[request=prompt=consent]: revoked the grant"), "{notes}");
     assert!(!notes.contains("revocation answered 401"), "{notes}");
     assert!(!ran.stdout.contains(SECRET) && !ran.stderr.contains(SECRET));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_bundled_authorization_request_agrees_with_the_oidc_profile() {
+    // every finding of issue 13 at the authorization endpoint: `token` response types refused,
+    // access_type ignored, iss (not scope) in the response, errors back at the redirect URI,
+    // a code_challenge without a method refused, prompt=none without a session login_required
+    let Some(peer) = peer("default", false) else { return };
+    let list = probe(&peer, &[], &["--kind", "discovery,authorize-params", "--no-snapshots"]);
+    let ran = oauth_drift(list, credentials(None), LIMIT).await;
+    let report = ran.json();
+    let list = cases(&report);
+    let off: Vec<String> = list
+        .iter()
+        .filter(|c| !matches!(outcome(c), "pass" | "skipped"))
+        .map(|c| format!("{}: {}", c["name"], c["live"]["model"]["diff"]))
+        .collect();
+    assert!(off.is_empty(), "{}", off.join("\n"));
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(report["summary"]["passed"].as_u64().unwrap() > 90, "{report:#}");
+    let silent = case(
+        &list,
+        "authorize-params: prompt=none only works after consent [earlier_grant=no]",
+    );
+    assert_eq!(outcome(silent), "pass", "{silent:#}");
 }
