@@ -283,6 +283,8 @@ pub struct Engine {
     access_tokens: BoundedMap<String, TokenRecord>,
     refresh_tokens: BoundedMap<String, TokenRecord>,
     pending: BoundedMap<String, PendingConsent>,
+    /// Refresh tokens rotated out, remembered for reuse detection (`refresh_token.reuse_detection`).
+    rotated_out: BoundedMap<String, TokenRecord>,
     /// The issuer's URL as served (`iss` of RFC 9207 authorization responses); the profile's
     /// `issuer` until a server that knows its own address sets it.
     issuer: Option<String>,
@@ -304,6 +306,7 @@ impl Engine {
             access_tokens: BoundedMap::new(STORE_CAP, STORE_BYTES),
             refresh_tokens: BoundedMap::new(STORE_CAP, STORE_BYTES),
             pending: BoundedMap::new(PENDING_CAP, STORE_BYTES),
+            rotated_out: BoundedMap::new(STORE_CAP, STORE_BYTES),
             issuer: None,
         }
     }
@@ -331,6 +334,7 @@ impl Engine {
         self.codes = BoundedMap::new(cap, STORE_BYTES);
         self.access_tokens = BoundedMap::new(cap, STORE_BYTES);
         self.refresh_tokens = BoundedMap::new(cap, STORE_BYTES);
+        self.rotated_out = BoundedMap::new(cap, STORE_BYTES);
         self
     }
 
@@ -1132,7 +1136,22 @@ impl Engine {
             .to_string();
         let now = self.now();
         let invalid = || ProviderError::new(&errors.refresh_invalid, "", "");
-        let record = self.refresh_tokens.get(&token).cloned().ok_or_else(invalid)?;
+        let Some(record) = self.refresh_tokens.get(&token).cloned() else {
+            // RFC 9700 §4.14.2: a rotated-out token used again means it leaked: end the grant
+            if let Some(replayed) = self.rotated_out.remove(&token)
+                && replayed.grant.1 == client_id
+                && self
+                    .grants
+                    .get(&replayed.grant)
+                    .is_some_and(|g| g.epoch == replayed.epoch)
+                && let Some(grant) = self.grants.remove(&replayed.grant)
+            {
+                for live in grant.refresh_tokens {
+                    self.refresh_tokens.remove(&live);
+                }
+            }
+            return Err(invalid());
+        };
         if record.grant.1 != client_id {
             return Err(ProviderError::new(&errors.refresh_wrong_client, "", ""));
         }
@@ -1153,10 +1172,17 @@ impl Engine {
         let access = self.issue_access_token(&record.grant, record.epoch, &record.scopes);
         body.insert("access_token".into(), access.into());
         body.insert("expires_in".into(), self.profile.tokens.access_token_expires_in.into());
-        if self.profile.refresh_token.rotation {
+        let rules = &self.profile.refresh_token;
+        if rules.rotation {
+            let detect = rules.reuse_detection;
             let (new_token, _) = self.issue_refresh_token(&record.grant, record.epoch, &record.scopes, client_id);
             self.revoke_refresh_token(&token);
+            if detect {
+                self.rotated_out.insert(token.clone(), record.clone());
+            }
             body.insert("refresh_token".into(), new_token.into());
+        } else if rules.echo_unrotated {
+            body.insert("refresh_token".into(), token.clone().into());
         }
         body.insert("scope".into(), join_scopes(&record.scopes).into());
         body.insert("token_type".into(), "Bearer".into());

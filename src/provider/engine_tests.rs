@@ -126,7 +126,7 @@ fn refreshing_does_not_rotate_on_google_but_does_on_a_rotating_provider() {
     assert!(body.get("id_token").is_some(), "openid was granted");
     assert_eq!(refresh(&mut google, &token).0, 200, "the same token keeps working");
 
-    let mut oidc = engine("oidc");
+    let mut oidc = engine("oidc@rotating");
     let offline = [("scope", "openid offline_access"), ("prompt", "consent")];
     let token = grant(&mut oidc, &offline).1["refresh_token"]
         .as_str()
@@ -135,9 +135,25 @@ fn refreshing_does_not_rotate_on_google_but_does_on_a_rotating_provider() {
     let (status, body) = refresh(&mut oidc, &token);
     let rotated = body["refresh_token"]
         .as_str()
-        .expect("a rotating provider returns a new refresh token");
-    assert_ne!((status, rotated), (200, token.as_str()));
+        .expect("a rotating provider returns a new refresh token")
+        .to_string();
+    assert_ne!((status, rotated.as_str()), (200, token.as_str()));
     assert_eq!(refresh(&mut oidc, &token).0, 400, "the old one is spent");
+    // RFC 9700 §4.14.2: that replay revoked the grant, the newest token with it
+    assert_eq!(refresh(&mut oidc, &rotated).0, 400, "reuse detection ends the grant");
+}
+
+#[test]
+fn a_provider_that_does_not_rotate_may_repeat_the_refresh_token() {
+    let mut oidc = engine("oidc");
+    let offline = [("scope", "openid offline_access"), ("prompt", "consent")];
+    let token = grant(&mut oidc, &offline).1["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, body) = refresh(&mut oidc, &token);
+    assert_eq!((status, body["refresh_token"].as_str()), (200, Some(token.as_str())));
+    assert_eq!(refresh(&mut oidc, &token).0, 200, "the same token keeps working");
 }
 
 #[test]

@@ -14,6 +14,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("google", include_str!("../../profiles/google.yaml")),
     ("google@2015", include_str!("../../profiles/google@2015.yaml")),
     ("oidc", include_str!("../../profiles/oidc.yaml")),
+    ("oidc@rotating", include_str!("../../profiles/oidc@rotating.yaml")),
 ];
 
 /// One provider in one era.
@@ -198,7 +199,17 @@ pub struct RefreshTokenRules {
     /// OIDC §11: `offline_access` is ignored unless `prompt` contains `consent`.
     #[serde(default)]
     pub offline_access_needs_prompt_consent: bool,
+    /// Whether every use returns a new refresh token and invalidates the one used.
     pub rotation: bool,
+    /// With `rotation`: a rotated-out token used again revokes the whole grant (RFC 9700
+    /// §4.14.2 "the authorization server ... revokes the active refresh token"; node-oidc-provider
+    /// revokes the grant, Auth0 and Okta likewise).
+    #[serde(default)]
+    pub reuse_detection: bool,
+    /// Without `rotation`: whether the refresh response repeats the token it was given (RFC
+    /// 6749 §6 "MAY issue a new refresh token"; node-oidc-provider repeats it, Google leaves it out).
+    #[serde(default)]
+    pub echo_unrotated: bool,
     pub limit_per_user_client: usize,
     pub unused_expiry_seconds: Option<u64>,
     /// Lifetime of refresh tokens issued to testing-status clients for non-sign-in scopes.
@@ -566,7 +577,7 @@ mod tests {
         let err = Registry::builtin().load("gogle").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unknown provider `gogle`; did you mean `google`? (known: google, google@2015, oidc)"
+            "unknown provider `gogle`; did you mean `google`? (known: google, google@2015, oidc, oidc@rotating)"
         );
     }
 

@@ -1,7 +1,8 @@
 // A certified OpenID provider (panva/node-oidc-provider, pinned in package.json) on loopback,
 // the peer the probe tests run against (tests/it/oidc_peer.rs). Its default configuration
 // except what a loopback test needs: one confidential native client (any loopback port, RFC
-// 8252 §7.3) that may use the refresh_token grant, and http issuer on 127.0.0.1.
+// 8252 §7.3) that may use the refresh_token grant and the response types the `oidc` profile
+// accepts, and an http issuer on 127.0.0.1.
 //
 // Environment:
 //   PEER_CLIENT_ID, PEER_CLIENT_SECRET  the client (required)
@@ -29,8 +30,8 @@ server.listen(0, '127.0.0.1', () => {
       client_id: process.env.PEER_CLIENT_ID,
       client_secret: process.env.PEER_CLIENT_SECRET,
       application_type: 'native',
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
+      grant_types: ['authorization_code', 'refresh_token', 'implicit'],
+      response_types: ['code', 'id_token', 'code id_token'],
       redirect_uris: ['http://127.0.0.1/callback'],
     }],
     cookies: { keys: ['oauth-drift-peer-cookie-key'] },
