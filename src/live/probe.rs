@@ -741,6 +741,7 @@ impl Run<'_> {
             profile: &profile,
             clients: &clients,
             admin: false,
+            id_tokens_by_position: true,
         };
         let front = BrowserFront::new(
             self.http.clone(),
@@ -834,6 +835,7 @@ impl Run<'_> {
             profile: &self.target.profile,
             clients: &clients,
             admin: true,
+            id_tokens_by_position: true,
         };
         let run = run_case(&live_case(case, false), &endpoint).await;
         run.fault.is_none().then_some(run.transcript)

@@ -28,6 +28,9 @@ pub struct Endpoint<'a> {
     pub clients: &'a [(String, ClientConfig)],
     /// Whether the admin endpoints exist (model and `serve`; not a real provider).
     pub admin: bool,
+    /// Alias id_tokens by position, not by value (live runs and the model's predictions for
+    /// them: a provider may mint byte-identical id_tokens within one second).
+    pub id_tokens_by_position: bool,
 }
 
 /// What a case produced: its transcript and every expectation that failed.
@@ -138,6 +141,9 @@ pub async fn run_case(case: &Case, endpoint: &Endpoint<'_>) -> CaseRun {
 /// Runs every step of `case` that applies to it, sending authorization requests through `front`.
 pub async fn run_case_with<F: FrontChannel>(case: &Case, endpoint: &Endpoint<'_>, front: &F) -> CaseRun {
     let mut state = State::default();
+    if endpoint.id_tokens_by_position {
+        state.aliases.by_position();
+    }
     for (name, client) in endpoint.clients {
         state.aliases.name(&client.client_id, format!("<client_id:{name}>"));
         state
