@@ -175,6 +175,12 @@ impl Target {
             .map(|list| list.iter().filter_map(Value::as_str).map(str::to_string).collect())
             .unwrap_or_else(|| vec!["client_secret_basic".to_string()]);
         self.revoke_auth_methods = Some(methods);
+        if self.profile.authorize.drop_unsupported_scopes
+            && let Some(list) = document.get("scopes_supported").and_then(Value::as_array)
+        {
+            let supported = list.iter().filter_map(Value::as_str).map(str::to_string).collect();
+            Arc::make_mut(&mut self.profile).authorize.scopes_supported = Some(supported);
+        }
     }
 
     /// The origins of the target's endpoints (`https://accounts.google.com`, …), sorted.

@@ -859,6 +859,9 @@ impl Engine {
             return Err(page(spec, "scope", &value));
         }
         let mut scopes: BTreeSet<String> = requested.iter().map(|s| self.normalize_scope(s)).collect();
+        if let (true, Some(supported)) = (p.authorize.drop_unsupported_scopes, &p.authorize.scopes_supported) {
+            scopes.retain(|s| supported.contains(s));
+        }
         if scopes.len() > limits.scopes {
             let more = format!("more than {} scopes", limits.scopes);
             return Err(page(&p.errors.invalid_length, "scope", &more));

@@ -138,6 +138,14 @@ pub struct AuthorizeRules {
     /// `redirect_uri` out, and that one is used (node-oidc-provider does so).
     #[serde(default)]
     pub sole_redirect_uri_default: bool,
+    /// Scopes the provider does not support are dropped from the grant silently, not refused
+    /// (node-oidc-provider grants only the scopes it knows). Which it supports is its discovery
+    /// document's `scopes_supported`, so this applies to a live target's model predictions only.
+    #[serde(default)]
+    pub drop_unsupported_scopes: bool,
+    /// The supported scopes, filled from a live target's discovery document (never from YAML).
+    #[serde(skip)]
+    pub scopes_supported: Option<Vec<String>>,
     /// Whether a successful authorization response carries `scope` (Google does).
     #[serde(default = "yes")]
     pub scope_in_response: bool,

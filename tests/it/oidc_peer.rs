@@ -271,3 +271,119 @@ async fn every_bundled_authorization_request_agrees_with_the_oidc_profile() {
     );
     assert_eq!(outcome(silent), "pass", "{silent:#}");
 }
+
+/// Runs one grant through the scripted browser and stores its refresh token in `file`.
+async fn store_refresh_token(peer: &Peer, file: &std::path::Path, extra: &[&str]) {
+    let mut list = args(&[
+        "probe",
+        "--issuer",
+        &peer.issuer,
+        "--get-refresh-token",
+        &file.display().to_string(),
+        "--open-with",
+        &browser(),
+        "--consent-timeout",
+        "20s",
+    ]);
+    list.extend(args(extra));
+    let ran = oauth_drift(list, credentials(None), LIMIT).await;
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+}
+
+fn not_green(report: &Value) -> Vec<String> {
+    cases(report)
+        .iter()
+        .filter(|c| !matches!(outcome(c), "pass" | "skipped"))
+        .map(|c| {
+            format!(
+                "{} {}: {} {}",
+                outcome(c),
+                c["name"],
+                c["message"],
+                c["live"]["model"]["diff"]
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_probe_kind_against_the_default_configuration_is_green_three_runs_after_accept() {
+    let Some(peer) = peer("default", false) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("refresh_token");
+    store_refresh_token(&peer, &token, &[]).await;
+    let snapshots = dir.path().join("live").display().to_string();
+    let run = |accept: bool| {
+        let mut extra = vec![
+            "--kind",
+            "discovery,authorize-params,refresh,consent",
+            "--snapshots",
+            &snapshots,
+        ];
+        if accept {
+            extra.push("--accept");
+        }
+        probe(&peer, &["scenarios/oidc"], &extra)
+    };
+    let first = oauth_drift(run(true), credentials(Some(&token)), LIMIT).await;
+    assert_eq!(not_green(&first.json()), Vec::<String>::new(), "{}", first.stderr);
+    for round in 1..=3 {
+        let ran = oauth_drift(run(false), credentials(Some(&token)), LIMIT).await;
+        let report = ran.json();
+        assert_eq!(not_green(&report), Vec::<String>::new(), "round {round}");
+        assert_eq!(ran.code, 0, "round {round}: {}", ran.stderr);
+        // the unrotated refresh token is repeated, as the oidc profile says (echo_unrotated)
+        let refresh = std::fs::read_to_string(dir.path().join("live/127-0-0-1/refresh.snap")).unwrap();
+        assert!(
+            refresh.contains("rotated: false") && refresh.contains("  refresh_token: <refresh_token#1>"),
+            "{refresh}"
+        );
+        let consent = cases(&report)
+            .iter()
+            .filter(|c| c["live"]["kind"] == "consent" && outcome(c) == "pass")
+            .count();
+        assert!(consent >= 3, "round {round}: {report:#}");
+    }
+    assert!(!first.stdout.contains(SECRET) && !first.stderr.contains(SECRET));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_rotation_on_rotation_and_replay_are_observed_and_match_oidc_rotating() {
+    let Some(peer) = peer("rotate", false) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("refresh_token");
+    store_refresh_token(&peer, &token, &["--provider", "oidc@rotating"]).await;
+    let stored = std::fs::read_to_string(&token).unwrap();
+    let list = probe(
+        &peer,
+        &["scenarios/oidc/refresh_token_rotation.yaml"],
+        &[
+            "--provider",
+            "oidc@rotating",
+            "--kind",
+            "refresh,consent",
+            "--snapshots",
+            &dir.path().join("live").display().to_string(),
+            "--accept",
+        ],
+    );
+    let ran = oauth_drift(list, credentials(Some(&token)), LIMIT).await;
+    let report = ran.json();
+    assert_eq!(not_green(&report), Vec::<String>::new(), "{}", ran.stderr);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let list = cases(&report);
+    assert_eq!(outcome(case(&list, "refresh: 127-0-0-1")), "pass");
+    let refresh = std::fs::read_to_string(dir.path().join("live/127-0-0-1/refresh.snap")).unwrap();
+    assert!(
+        refresh.contains("rotated: true") && refresh.contains("  refresh_token: <refresh_token#2>"),
+        "{refresh}"
+    );
+    // the rotated token was written back, and the old one is spent
+    assert_ne!(std::fs::read_to_string(&token).unwrap(), stored);
+    let replay = case(
+        &list,
+        "consent: an OIDC provider that rotates refresh tokens [provider=oidc@rotating]",
+    );
+    assert_eq!(outcome(replay), "pass", "{replay:#}");
+    assert!(!ran.stdout.contains(SECRET) && !ran.stderr.contains(SECRET));
+}
