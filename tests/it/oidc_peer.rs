@@ -387,3 +387,54 @@ async fn with_rotation_on_rotation_and_replay_are_observed_and_match_oidc_rotati
     assert_eq!(outcome(replay), "pass", "{replay:#}");
     assert!(!ran.stdout.contains(SECRET) && !ran.stderr.contains(SECRET));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oauth_drift_serve_with_the_oidc_profile_agrees_with_node_oidc_provider_case_by_case() {
+    let Some(peer) = peer("default", true) else { return };
+    let kinds = [
+        "--kind",
+        "discovery,authorize-params,consent",
+        "--no-snapshots",
+        "--revoke",
+    ];
+    let ran = oauth_drift(probe(&peer, &["scenarios/oidc"], &kinds), credentials(None), LIMIT).await;
+    let against_peer = ran.json();
+
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = dir.path().join("client_secret.json").display().to_string();
+    let serve = super::serve_process::ServeProcess::start_with_env(
+        &[
+            "--provider",
+            "oidc",
+            "--write-client-secrets",
+            &secrets,
+            "--redirect-uri",
+            "http://127.0.0.1/callback",
+        ],
+        &[("OAUTH_DRIFT_SERVE_CLIENT_SECRET", SECRET)],
+    );
+    let mut list = args(&["probe", "scenarios/oidc", "--issuer", &serve.base, "--provider", "oidc"]);
+    list.extend(args(&kinds));
+    list.extend(args(&[
+        "--open-with",
+        "curl -s -o /dev/null -L",
+        "--consent-timeout",
+        "20s",
+        "--format",
+        "json",
+    ]));
+    let env = vec![("OAUTH_DRIFT_CLIENT_SECRETS_FILE".to_string(), secrets)];
+    let ran = oauth_drift(list, env, LIMIT).await;
+    let against_serve = ran.json();
+
+    let outcomes = |report: &Value| -> Vec<(String, String)> {
+        cases(report)
+            .iter()
+            .map(|c| (c["name"].as_str().unwrap().to_string(), outcome(c).to_string()))
+            .collect()
+    };
+    assert_eq!(not_green(&against_peer), Vec::<String>::new());
+    assert_eq!(not_green(&against_serve), Vec::<String>::new(), "{}", ran.stderr);
+    assert_eq!(outcomes(&against_serve), outcomes(&against_peer));
+    assert!(cases(&against_peer).len() >= 10, "{against_peer:#}");
+}
