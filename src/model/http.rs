@@ -215,8 +215,8 @@ impl ProviderResponder {
             (m, p) if p == endpoints.revoke && endpoints.revoke_methods.iter().any(|allowed| allowed == m) => {
                 let mut pairs = form_pairs(&request.body);
                 pairs.extend(request.url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())));
-                let token = pairs.iter().find(|(k, _)| k == "token").map(|(_, v)| v.as_str());
-                json_response(lock(&self.engine).revoke(token))
+                let basic = basic_auth(request);
+                json_response(lock(&self.engine).revoke_request(&pairs, basic))
             }
             ("GET", p) if p == endpoints.userinfo => {
                 let bearer =

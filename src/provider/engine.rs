@@ -1207,6 +1207,18 @@ impl Engine {
 
     // ---------------------------------------------------------------- revoke and userinfo
 
+    /// The revocation endpoint: where the profile wants client authentication (RFC 7009 §2.1,
+    /// `endpoints.revoke_client_auth`), the client is authenticated as at the token endpoint
+    /// first (its secret in the form or as HTTP Basic); then `revoke`.
+    pub fn revoke_request(&mut self, form: &[(String, String)], basic: Option<(String, String)>) -> JsonResponse {
+        if self.profile.endpoints.revoke_client_auth != super::profile::RevokeClientAuth::None
+            && let Err(error) = self.authenticate(form, basic)
+        {
+            return JsonResponse::error(error);
+        }
+        self.revoke(param(form, "token"))
+    }
+
     /// Revokes an access or refresh token; either ends the whole grant (D4: "Revocation
     /// removes all OAuth 2.0 scopes previously granted").
     pub fn revoke(&mut self, token: Option<&str>) -> JsonResponse {

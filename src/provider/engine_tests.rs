@@ -303,3 +303,31 @@ fn the_refresh_token_store_is_capped_and_its_grant_forgets_evicted_tokens() {
     assert_eq!(refresh(&mut google, &tokens[2]).0, 200);
     assert_eq!(refresh(&mut google, &tokens[4]).0, 200);
 }
+
+#[test]
+fn an_oidc_revocation_without_client_authentication_is_refused() {
+    let mut oidc = engine("oidc");
+    let offline = [("scope", "openid offline_access"), ("prompt", "consent")];
+    let token = grant(&mut oidc, &offline).1["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let bare = [("token".to_string(), token.clone())];
+    let refused = oidc.revoke_request(&bare, None);
+    assert_eq!(
+        (refused.status, refused.body["error"].as_str()),
+        (400, Some("invalid_request")),
+        "RFC 7009 §2.1"
+    );
+    assert_eq!(refresh(&mut oidc, &token).0, 200, "nothing was revoked");
+    let basic = Some(("app".to_string(), "secret".to_string()));
+    assert_eq!(oidc.revoke_request(&bare, basic).status, 200);
+    assert_eq!(refresh(&mut oidc, &token).0, 400, "revoked");
+    // Google documents a bare token
+    let mut google = engine("google");
+    let token = grant(&mut google, &[("access_type", "offline")]).1["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(google.revoke_request(&[("token".to_string(), token)], None).status, 200);
+}
