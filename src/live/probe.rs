@@ -103,6 +103,23 @@ pub enum ProbeError {
 /// The client name of probes that run no scenario (the runner's default client).
 const CLIENT_NAME: &str = "web";
 
+/// The provider family a scenario without `provider:` is written for (`run`'s default).
+const DEFAULT_FAMILY: &str = "google";
+
+/// Whether a case's scenario names its provider (a `provider:` or a provider axis).
+fn names_provider(case: &Case) -> bool {
+    case.scenario.file.provider.is_some() || case.binding("provider").is_some()
+}
+
+/// Whether a case's scenario fetches the discovery document as a step.
+fn has_discovery_step(case: &Case) -> bool {
+    case.scenario
+        .file
+        .steps
+        .iter()
+        .any(|s| step_applies(s, case) && matches!(s.action, Action::Discovery))
+}
+
 /// The name of a scenario's first client, which the live client stands in for.
 fn first_client(case: &Case) -> String {
     case.scenario
@@ -214,7 +231,47 @@ pub async fn run(
                 run.refresh_probe().await;
             }
             Kind::Consent => {
-                for case in &matching {
+                // a scenario that names no provider is written for `run`'s default, Google (its
+                // scopes, expires_in 3599, error texts): its consent run does not apply to
+                // another provider's family, and is listed once instead of failing
+                let family = profile.id.split('@').next().unwrap_or_default().to_string();
+                let (applicable, not_applicable): (Vec<&Case>, Vec<&Case>) = matching
+                    .iter()
+                    .partition(|case| family == DEFAULT_FAMILY || names_provider(case));
+                // a scenario's discovery step holds the model's own document field by field;
+                // another provider's live document is the discovery probe's to compare
+                let (applicable, documents): (Vec<&Case>, Vec<&Case>) = applicable
+                    .into_iter()
+                    .partition(|case| family == DEFAULT_FAMILY || !has_discovery_step(case));
+                if !documents.is_empty() {
+                    run.report.notes.push(format!(
+                        "consent: {} a discovery step, which expects the model's own document field by field; \
+                         `{}`'s document is compared by the discovery probe instead",
+                        match documents.len() {
+                            1 => "1 case is not applicable: it has".to_string(),
+                            n => format!("{n} cases are not applicable: they have"),
+                        },
+                        profile.id
+                    ));
+                }
+                if !not_applicable.is_empty() {
+                    let mut files: Vec<String> =
+                        not_applicable.iter().map(|c| display_path(&c.scenario.path)).collect();
+                    files.sort_unstable();
+                    files.dedup();
+                    run.report.notes.push(format!(
+                        "consent: {} not applicable to `{}`: their scenarios name no provider, so they are written for {DEFAULT_FAMILY} \
+                         (its scopes, values and error texts); add `provider: {}` to a scenario to probe it here ({})",
+                        match not_applicable.len() {
+                            1 => "1 case is".to_string(),
+                            n => format!("{n} cases are"),
+                        },
+                        profile.id,
+                        profile.id,
+                        files.join(", ")
+                    ));
+                }
+                for case in applicable {
                     super::progress::tell(|o| o.started(&format!("consent: {} (waiting for the browser)", case.name)));
                     run.consent_probe(case).await;
                     decided(&mut run, &mut told);

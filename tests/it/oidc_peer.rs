@@ -438,3 +438,39 @@ async fn oauth_drift_serve_with_the_oidc_profile_agrees_with_node_oidc_provider_
     assert_eq!(outcomes(&against_serve), outcomes(&against_peer));
     assert!(cases(&against_peer).len() >= 10, "{against_peer:#}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_probe_of_every_kind_over_every_bundled_scenario_runs_only_what_applies_and_is_green() {
+    let Some(peer) = peer("default", false) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("refresh_token");
+    store_refresh_token(&peer, &token, &[]).await;
+    let list = probe(
+        &peer,
+        &[],
+        &[
+            "--kind",
+            "discovery,authorize-params,refresh,consent",
+            "--no-snapshots",
+            "--format",
+            "human",
+        ],
+    );
+    let ran = oauth_drift(list, credentials(Some(&token)), LIMIT).await;
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert!(
+        !ran.stdout.contains("DRIFT") && !ran.stdout.contains("FAIL"),
+        "{}",
+        ran.stdout
+    );
+    // Google-written scenarios are listed once as not applicable to consent, not failed
+    let notes: Vec<&str> = ran.stdout.lines().filter(|l| l.contains("not applicable")).collect();
+    assert_eq!(notes.len(), 2, "{}", ran.stdout);
+    let google = notes
+        .iter()
+        .find(|n| n.contains("cases are not applicable to `oidc`: their scenarios name no provider"))
+        .unwrap_or_else(|| panic!("{notes:?}"));
+    assert!(google.contains("scenarios/token/success_shape.yaml"), "{notes:?}");
+    assert!(notes.iter().any(|n| n.contains("has a discovery step")), "{notes:?}");
+    assert!(!ran.stdout.contains(SECRET) && !ran.stderr.contains(SECRET));
+}
