@@ -220,6 +220,14 @@ pub async fn run(
         match kind {
             Kind::Discovery => run.discovery_probe(discovery.as_ref()),
             Kind::AuthorizeParams => {
+                if !matching.is_empty() {
+                    // the session a probe assumes decides what prompt=none must answer
+                    run.report.notes.push(
+                        "authorize-params: sent without a session (nobody signed in), and compared with the model \
+                         asked the same way: prompt=none is judged as for a signed-out user"
+                            .into(),
+                    );
+                }
                 for case in &matching {
                     super::progress::tell(|o| o.started(&format!("authorize-params: {}", case.name)));
                     run.authorize_params_probe(case).await;

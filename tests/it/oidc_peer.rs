@@ -474,3 +474,28 @@ async fn a_probe_of_every_kind_over_every_bundled_scenario_runs_only_what_applie
     assert!(notes.iter().any(|n| n.contains("has a discovery step")), "{notes:?}");
     assert!(!ran.stdout.contains(SECRET) && !ran.stderr.contains(SECRET));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prompt_none_without_a_session_is_login_required_and_the_probe_says_which_session_it_assumed() {
+    let Some(peer) = peer("default", false) else { return };
+    let list = probe(
+        &peer,
+        &["scenarios/consent/prompt_none_silent_authorization.yaml"],
+        &[
+            "--kind",
+            "authorize-params",
+            "--no-snapshots",
+            "--format",
+            "human",
+            "-v",
+        ],
+    );
+    let ran = oauth_drift(list, credentials(None), LIMIT).await;
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.stdout
+            .contains("authorize-params: sent without a session (nobody signed in)"),
+        "{}",
+        ran.stdout
+    );
+}
