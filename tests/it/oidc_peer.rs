@@ -391,16 +391,19 @@ async fn with_rotation_on_rotation_and_replay_are_observed_and_match_oidc_rotati
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oauth_drift_serve_with_the_oidc_profile_agrees_with_node_oidc_provider_case_by_case() {
     let Some(peer) = peer("default", true) else { return };
+    let dir = tempfile::tempdir().unwrap();
     let kinds = [
         "--kind",
-        "discovery,authorize-params,consent",
+        "discovery,authorize-params,refresh,consent",
         "--no-snapshots",
         "--revoke",
     ];
-    let ran = oauth_drift(probe(&peer, &["scenarios/oidc"], &kinds), credentials(None), LIMIT).await;
+    let peer_token = dir.path().join("peer_refresh_token");
+    store_refresh_token(&peer, &peer_token, &[]).await;
+    let list = probe(&peer, &["scenarios/oidc"], &kinds);
+    let ran = oauth_drift(list, credentials(Some(&peer_token)), LIMIT).await;
     let against_peer = ran.json();
 
-    let dir = tempfile::tempdir().unwrap();
     let secrets = dir.path().join("client_secret.json").display().to_string();
     let serve = super::serve_process::ServeProcess::start_with_env(
         &[
@@ -413,6 +416,25 @@ async fn oauth_drift_serve_with_the_oidc_profile_agrees_with_node_oidc_provider_
         ],
         &[("OAUTH_DRIFT_SERVE_CLIENT_SECRET", SECRET)],
     );
+    let serve_token = dir.path().join("serve_refresh_token");
+    let mut env = vec![("OAUTH_DRIFT_CLIENT_SECRETS_FILE".to_string(), secrets)];
+    let login = args(&[
+        "probe",
+        "--issuer",
+        &serve.base,
+        "--provider",
+        "oidc",
+        "--get-refresh-token",
+        &serve_token.display().to_string(),
+        "--open-with",
+        "curl -s -o /dev/null -L",
+    ]);
+    let ran = oauth_drift(login, env.clone(), LIMIT).await;
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    env.push((
+        "OAUTH_DRIFT_REFRESH_TOKEN_FILE".into(),
+        serve_token.display().to_string(),
+    ));
     let mut list = args(&["probe", "scenarios/oidc", "--issuer", &serve.base, "--provider", "oidc"]);
     list.extend(args(&kinds));
     list.extend(args(&[
@@ -423,7 +445,6 @@ async fn oauth_drift_serve_with_the_oidc_profile_agrees_with_node_oidc_provider_
         "--format",
         "json",
     ]));
-    let env = vec![("OAUTH_DRIFT_CLIENT_SECRETS_FILE".to_string(), secrets)];
     let ran = oauth_drift(list, env, LIMIT).await;
     let against_serve = ran.json();
 
@@ -436,7 +457,8 @@ async fn oauth_drift_serve_with_the_oidc_profile_agrees_with_node_oidc_provider_
     assert_eq!(not_green(&against_peer), Vec::<String>::new());
     assert_eq!(not_green(&against_serve), Vec::<String>::new(), "{}", ran.stderr);
     assert_eq!(outcomes(&against_serve), outcomes(&against_peer));
-    assert!(cases(&against_peer).len() >= 10, "{against_peer:#}");
+    assert!(cases(&against_peer).len() >= 11, "{against_peer:#}");
+    assert_eq!(outcome(case(&cases(&against_serve), "refresh: 127-0-0-1")), "pass");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
