@@ -2,6 +2,7 @@
 //! timeouts, refused or reset connections, 5xx, 429 and bodies that are not what was asked for
 //! are retried with backoff within a deadline, then reported as [`Inconclusive`] with the cause.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
@@ -86,11 +87,14 @@ impl Cause {
     }
 
     /// Whether trying again may help (a body over the limit will be over it again).
-    /// Whether the fault is the host's, not one endpoint's: nothing listens, no connection can
-    /// be made, or the name does not resolve. (A timeout or a broken-off answer may be one slow
-    /// endpoint's, so it does not condemn the rest of the run.)
+    /// Whether the fault says the host stopped answering: nothing listens, no connection can be
+    /// made, the name does not resolve, or no answer came within the deadline. (A broken-off
+    /// answer, 5xx or 429 is an answer of sorts, and does not condemn the rest of the run.)
     fn host_gone(&self) -> bool {
-        matches!(self, Cause::Refused | Cause::Connect(_) | Cause::Resolve(_))
+        matches!(
+            self,
+            Cause::Refused | Cause::Connect(_) | Cause::Resolve(_) | Cause::Timeout
+        )
     }
 
     fn retriable(&self) -> bool {
@@ -233,10 +237,11 @@ pub struct LiveClient {
     /// Learns every secret-named value a request sends (`state`, `client_secret`, …), so that
     /// nothing a provider echoes of them reaches a report.
     scrubber: Scrubber,
-    /// Set when a request gave up because the host itself is gone (connection refused, no
-    /// connection, name not resolving): every later request of the run is inconclusive at
-    /// once with that cause instead of spending its own deadline on a provider that stopped.
-    gone: Arc<Mutex<Option<Inconclusive>>>,
+    /// Per origin, the request that gave up because the host itself stopped answering
+    /// (connection refused, no connection, name not resolving, no answer within the deadline):
+    /// every later request of the run to that origin is inconclusive at once with that cause
+    /// instead of spending its own deadline on a provider that stopped.
+    gone: Arc<Mutex<HashMap<String, Inconclusive>>>,
 }
 
 impl LiveClient {
@@ -254,9 +259,10 @@ impl LiveClient {
         }
     }
 
-    /// Why the target counts as gone, if an earlier request found it so.
-    pub fn gone(&self) -> Option<Inconclusive> {
-        self.gone.lock().ok().and_then(|g| g.clone())
+    /// Why `url`'s origin counts as gone, if an earlier request found it so.
+    pub fn gone(&self, url: &url::Url) -> Option<Inconclusive> {
+        let origin = url.origin().ascii_serialization();
+        self.gone.lock().ok().and_then(|g| g.get(&origin).cloned())
     }
 
     pub fn policy(&self) -> &RetryPolicy {
@@ -274,7 +280,7 @@ impl LiveClient {
         let form = request.form.iter().flatten();
         self.scrubber
             .add_params(query.iter().chain(form).map(|(k, v)| (k.as_str(), v.as_str())));
-        if let Some(first) = self.gone() {
+        if let Some(first) = self.gone(&request.url) {
             return Err(Inconclusive {
                 note: Some(format!(
                     "not tried: the provider stopped answering earlier in this run ({} attempt{} in {:.1}s)",
@@ -321,7 +327,8 @@ impl LiveClient {
                 if cause.host_gone()
                     && let Ok(mut gone) = self.gone.lock()
                 {
-                    gone.get_or_insert_with(|| inconclusive.clone());
+                    gone.entry(request.url.origin().ascii_serialization())
+                        .or_insert_with(|| inconclusive.clone());
                 }
                 inconclusive
             };

@@ -150,10 +150,10 @@ async fn the_error_page_of_node_oidc_provider_is_read_and_agrees_with_the_model(
     assert!(!ran.stdout.contains(SECRET) && !ran.stderr.contains(SECRET));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_provider_that_stops_mid_run_leaves_the_remaining_cases_inconclusive_at_once() {
+/// Probes consent cases with a "browser" that sends the provider `signal` (it never answers
+/// again), and checks that after one deadline every remaining case is not tried.
+async fn stop_mid_run(signal: &str) {
     let Some(peer) = peer("default", false) else { return };
-    // the "browser" of the first consent case stops the provider: it never answers again
     let pid = peer.child.id();
     let list = probe(
         &peer,
@@ -166,7 +166,7 @@ async fn a_provider_that_stops_mid_run_leaves_the_remaining_cases_inconclusive_a
             "consent",
             "--no-snapshots",
             "--open-with",
-            &format!("sh -c 'kill {pid}' stop"),
+            &format!("sh -c 'kill -{signal} {pid}' stop"),
             "--consent-timeout",
             "3s",
             "--deadline",
@@ -174,7 +174,7 @@ async fn a_provider_that_stops_mid_run_leaves_the_remaining_cases_inconclusive_a
         ],
     );
     let ran = oauth_drift(list, credentials(None), LIMIT).await;
-    assert_eq!(ran.code, 3, "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(ran.code, 3, "{signal}: {}\n{}", ran.stdout, ran.stderr);
     let report = ran.json();
     let list = cases(&report);
     let tried: Vec<&Value> = list.iter().filter(|c| outcome(c) != "skipped").collect();
@@ -191,11 +191,22 @@ async fn a_provider_that_stops_mid_run_leaves_the_remaining_cases_inconclusive_a
                 .contains("not tried: the provider stopped answering")
         })
         .count();
-    assert_eq!(not_tried, tried.len() - 2, "{report:#}");
+    assert_eq!(not_tried, tried.len() - 2, "{signal}: {report:#}");
     assert!(
         tried.iter().all(|c| c["live"]["cause"].as_str().is_some()),
         "{report:#}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_that_stops_mid_run_leaves_the_remaining_cases_inconclusive_at_once() {
+    stop_mid_run("TERM").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_that_hangs_mid_run_leaves_the_remaining_cases_inconclusive_at_once() {
+    // SIGSTOP: the port still accepts connections, nothing answers (Drop's SIGKILL ends it)
+    stop_mid_run("STOP").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
