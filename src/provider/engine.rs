@@ -1308,7 +1308,12 @@ impl Engine {
         let (user, client_id) = grant;
         self.seq += 1;
         let mut claims = BTreeMap::new();
-        claims.insert("iss", json!(self.profile.issuer));
+        let iss = if self.profile.issuer_served {
+            self.issuer()
+        } else {
+            self.profile.issuer.clone()
+        };
+        claims.insert("iss", json!(iss));
         claims.insert("aud", json!(client_id));
         claims.insert("azp", json!(client_id));
         claims.insert("sub", json!(subject(user)));

@@ -331,3 +331,29 @@ fn an_oidc_revocation_without_client_authentication_is_refused() {
         .to_string();
     assert_eq!(google.revoke_request(&[("token".to_string(), token)], None).status, 200);
 }
+
+#[test]
+fn a_served_oidc_engine_names_its_own_url_in_the_id_token_and_google_keeps_its_issuer() {
+    use base64::Engine as _;
+    let iss = |profile: &str| {
+        let mut engine = engine(profile);
+        engine.set_issuer("http://127.0.0.1:4444/");
+        let extra: &[(&str, &str)] = if profile == "oidc" {
+            &[]
+        } else {
+            &[("access_type", "offline")]
+        };
+        let body = grant(&mut engine, extra).1;
+        let token = body["id_token"].as_str().expect("an id_token").to_string();
+        let payload = token.split('.').nth(1).unwrap();
+        let claims: Value = serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .unwrap(),
+        )
+        .unwrap();
+        claims["iss"].as_str().unwrap().to_string()
+    };
+    assert_eq!(iss("oidc"), "http://127.0.0.1:4444");
+    assert_eq!(iss("google"), "https://accounts.google.com");
+}

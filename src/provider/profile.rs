@@ -31,6 +31,12 @@ pub struct Profile {
     pub extends: Option<String>,
     pub summary: String,
     pub issuer: String,
+    /// Whether a served model (`serve`, the probe's model) names its own URL as the issuer in
+    /// its tokens too (an id_token's `iss`, OpenID Connect Core §3.1.3.7: it must equal the
+    /// issuer the client discovered); otherwise they carry `issuer` (Google client libraries
+    /// check for `https://accounts.google.com`).
+    #[serde(default)]
+    pub issuer_served: bool,
     pub endpoints: Endpoints,
     pub authorize: AuthorizeRules,
     pub consent: ConsentRules,
