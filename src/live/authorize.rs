@@ -11,7 +11,7 @@ use url::Url;
 use super::http::{Body, Cause, Inconclusive, LiveClient, LiveRequest, LiveResponse};
 use super::normalise::{normalise_ports, sort_scope};
 use super::pages::{decode_auth_error, scrape_error_page};
-use crate::model::{CONSENT_HEADER, CONSENT_SCREEN_HEADER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER};
+use crate::model::{CONSENT_HEADER, CONSENT_SCREEN_HEADER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER, SESSION_HEADER};
 use crate::provider::ClientConfig;
 use crate::runner::{authorize_query, step_applies};
 use crate::scenario::{Action, Case};
@@ -253,7 +253,10 @@ pub async fn probe_case(
             .find(|(k, _)| k == "redirect_uri")
             .map(|(_, v)| v.clone())
             .unwrap_or_default();
-        let request = LiveRequest::get(url.clone()).header(CONSENT_HEADER, "deny");
+        // no session: a model or serve must not assume its default user is signed in
+        let request = LiveRequest::get(url.clone())
+            .header(CONSENT_HEADER, "deny")
+            .header(SESSION_HEADER, "none");
         let response = http.send(&request, Body::Any).await?;
         let answer = classify(&response, &url, &redirect_uri).map_err(|cause| Inconclusive {
             cause,

@@ -2,7 +2,9 @@
 //! timeouts, refused or reset connections, 5xx, 429 and bodies that are not what was asked for
 //! are retried with backoff within a deadline, then reported as [`Inconclusive`] with the cause.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Map, Value};
@@ -85,6 +87,16 @@ impl Cause {
     }
 
     /// Whether trying again may help (a body over the limit will be over it again).
+    /// Whether the fault says the host stopped answering: nothing listens, no connection can be
+    /// made, the name does not resolve, or no answer came within the deadline. (A broken-off
+    /// answer, 5xx or 429 is an answer of sorts, and does not condemn the rest of the run.)
+    fn host_gone(&self) -> bool {
+        matches!(
+            self,
+            Cause::Refused | Cause::Connect(_) | Cause::Resolve(_) | Cause::Timeout
+        )
+    }
+
     fn retriable(&self) -> bool {
         !matches!(
             self,
@@ -130,6 +142,10 @@ pub struct Inconclusive {
 
 impl fmt::Display for Inconclusive {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.attempts == 0 {
+            // not sent: the target had already stopped answering (`LiveClient::send`)
+            return write!(f, "{} ({})", self.cause, self.note.as_deref().unwrap_or("not tried"));
+        }
         let plural = if self.attempts == 1 { "" } else { "s" };
         write!(
             f,
@@ -221,6 +237,11 @@ pub struct LiveClient {
     /// Learns every secret-named value a request sends (`state`, `client_secret`, …), so that
     /// nothing a provider echoes of them reaches a report.
     scrubber: Scrubber,
+    /// Per origin, the request that gave up because the host itself stopped answering
+    /// (connection refused, no connection, name not resolving, no answer within the deadline):
+    /// every later request of the run to that origin is inconclusive at once with that cause
+    /// instead of spending its own deadline on a provider that stopped.
+    gone: Arc<Mutex<HashMap<String, Inconclusive>>>,
 }
 
 impl LiveClient {
@@ -234,7 +255,14 @@ impl LiveClient {
             http,
             policy,
             scrubber: Scrubber::default(),
+            gone: Arc::default(),
         }
+    }
+
+    /// Why `url`'s origin counts as gone, if an earlier request found it so.
+    pub fn gone(&self, url: &url::Url) -> Option<Inconclusive> {
+        let origin = url.origin().ascii_serialization();
+        self.gone.lock().ok().and_then(|g| g.get(&origin).cloned())
     }
 
     pub fn policy(&self) -> &RetryPolicy {
@@ -252,6 +280,19 @@ impl LiveClient {
         let form = request.form.iter().flatten();
         self.scrubber
             .add_params(query.iter().chain(form).map(|(k, v)| (k.as_str(), v.as_str())));
+        if let Some(first) = self.gone(&request.url) {
+            return Err(Inconclusive {
+                note: Some(format!(
+                    "not tried: the provider stopped answering earlier in this run ({} attempt{} in {:.1}s)",
+                    first.attempts,
+                    if first.attempts == 1 { "" } else { "s" },
+                    first.elapsed.as_secs_f64()
+                )),
+                attempts: 0,
+                elapsed: Duration::ZERO,
+                cause: first.cause,
+            });
+        }
         let started = Instant::now();
         let deadline = started + self.policy.deadline;
         let mut attempts = 0;
@@ -276,11 +317,20 @@ impl LiveClient {
                 Err(cause) => cause,
             };
             previous = Some(cause.clone());
-            let give_up = |note: Option<String>| Inconclusive {
-                cause: cause.clone(),
-                attempts,
-                elapsed: started.elapsed(),
-                note,
+            let give_up = |note: Option<String>| {
+                let inconclusive = Inconclusive {
+                    cause: cause.clone(),
+                    attempts,
+                    elapsed: started.elapsed(),
+                    note,
+                };
+                if cause.host_gone()
+                    && let Ok(mut gone) = self.gone.lock()
+                {
+                    gone.entry(request.url.origin().ascii_serialization())
+                        .or_insert_with(|| inconclusive.clone());
+                }
+                inconclusive
             };
             if !cause.retriable() {
                 return Err(give_up(None));

@@ -1,5 +1,6 @@
 //! Reading a provider's answers meant for a person: Google's `authError` redirect parameter
-//! and error pages.
+//! and error pages of any provider (an OAuth `error` / `error_description` in a JSON body or
+//! labelled on an HTML page, Google's "Error 400: invalid_request" as one case among others).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -93,13 +94,99 @@ fn varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
     None
 }
 
-/// The error on an error page: "Error 400: invalid_request" (Google since ≈2021) or
-/// "Error: invalid_request" (before), and the model's `id="error-description"` paragraph.
-pub fn scrape_error_page(html: &str) -> Option<PageError> {
+/// The OAuth error an error answer carries, whichever provider wrote it:
+/// - a JSON object with `error` (and `error_description`), as RFC 6749 §5.2 shapes it;
+/// - Google's pages: "Error 400: invalid_request" (since ≈2021) or "Error: invalid_request"
+///   (before), and the model's `id="error-description"` paragraph;
+/// - any page that labels the RFC 6749 §4.1.2.1 fields: `error: invalid_client` and
+///   `error_description: client is invalid` on their own lines or blocks (node oidc-provider's
+///   error page; also `error=…` as some providers print them).
+///
+/// ```
+/// use oauth_drift::live::scrape_error_page;
+/// let page = "<pre><strong>error</strong>: invalid_client</pre><pre><strong>error_description</strong>: client is invalid</pre>";
+/// let found = scrape_error_page(page).unwrap();
+/// assert_eq!((found.error.as_str(), found.description.as_deref()), ("invalid_client", Some("client is invalid")));
+/// ```
+pub fn scrape_error_page(body: &str) -> Option<PageError> {
+    json_error(body)
+        .or_else(|| google_error_page(body))
+        .or_else(|| labelled_error_page(body))
+}
+
+fn json_error(body: &str) -> Option<PageError> {
+    let value: serde_json::Value = serde_json::from_str(body.trim()).ok()?;
+    let error = value.get("error")?.as_str()?.to_string();
+    let description = value
+        .get("error_description")
+        .and_then(|d| d.as_str())
+        .map(str::to_string);
+    is_error_code(&error).then_some(PageError { error, description })
+}
+
+fn google_error_page(html: &str) -> Option<PageError> {
     let error = error_code_after(html, "Error")?;
     let description = between(html, "id=\"error-description\">", "</p>")
         .map(|d| html_escape::decode_html_entities(d).trim().to_string());
     Some(PageError { error, description })
+}
+
+/// `error: code` / `error_description: text` labels, each on its own line or block element.
+fn labelled_error_page(html: &str) -> Option<PageError> {
+    let text = html_escape::decode_html_entities(&strip_tags_to_lines(html)).into_owned();
+    let labelled = |label: &str| {
+        text.lines().find_map(|line| {
+            let rest = line.trim().strip_prefix(label)?.trim_start();
+            let value = rest.strip_prefix(':').or_else(|| rest.strip_prefix('='))?.trim();
+            (!value.is_empty()).then(|| value.to_string())
+        })
+    };
+    let error = labelled("error")?;
+    if !is_error_code(&error) {
+        return None;
+    }
+    Some(PageError {
+        error,
+        description: labelled("error_description"),
+    })
+}
+
+/// An OAuth error code: RFC 6749 §4.1.2.1 allows %x20-21 / %x23-5B / %x5D-7E; in practice
+/// codes are lowercase words joined by `_`, and holding to that keeps prose out.
+fn is_error_code(code: &str) -> bool {
+    !code.is_empty()
+        && code.len() <= 64
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// The page's text with every block-level tag (and `<br>`) as a line break; inline tags vanish.
+fn strip_tags_to_lines(html: &str) -> String {
+    const BLOCKS: [&str; 14] = [
+        "p", "div", "pre", "br", "li", "tr", "td", "h1", "h2", "h3", "dd", "dt", "section", "body",
+    ];
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('>') else {
+            rest = "";
+            break;
+        };
+        let name: String = rest[open + 1..open + close]
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if BLOCKS.contains(&name.as_str()) {
+            out.push('\n');
+        }
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Finds `Error NNN: code` or `Error: code` (tags in between are skipped) and returns `code`.
@@ -199,5 +286,39 @@ mod tests {
         let old = "<p><b>400.</b> <ins>That’s an error.</ins></p><p>Error: invalid_request</p><p>Missing required parameter: client_id</p>";
         assert_eq!(scrape_error_page(old).unwrap().error, "invalid_request");
         assert_eq!(scrape_error_page("<p>Choose an account</p>"), None);
+    }
+
+    #[test]
+    fn node_oidc_provider_error_pages_give_error_and_description() {
+        // the page node oidc-provider 9 answers an unknown client_id with (trimmed)
+        let page = "<div class=\"container\"><h1>oops! something went wrong</h1>\
+                    <pre><strong>error</strong>: invalid_client</pre><pre><strong>error_description</strong>: client is invalid</pre>\
+                    <pre><strong>iss</strong>: http://127.0.0.1:1</pre></div>";
+        let found = scrape_error_page(page).unwrap();
+        assert_eq!(found.error, "invalid_client");
+        assert_eq!(found.description.as_deref(), Some("client is invalid"));
+        let escaped = "<pre>error: invalid_request</pre><pre>error_description: missing required parameter &#39;client_id&#39;</pre>";
+        let found = scrape_error_page(escaped).unwrap();
+        assert_eq!(
+            found.description.as_deref(),
+            Some("missing required parameter 'client_id'")
+        );
+    }
+
+    #[test]
+    fn json_error_bodies_and_key_value_lines_are_read_too() {
+        let json = r#"{"error":"invalid_request","error_description":"redirect_uri is not registered"}"#;
+        let found = scrape_error_page(json).unwrap();
+        assert_eq!(found.error, "invalid_request");
+        assert_eq!(found.description.as_deref(), Some("redirect_uri is not registered"));
+        let lines = "<body>error=unauthorized_client<br>error_description=Client not allowed</body>";
+        assert_eq!(scrape_error_page(lines).unwrap().error, "unauthorized_client");
+    }
+
+    #[test]
+    fn prose_that_mentions_an_error_is_not_an_error() {
+        assert_eq!(scrape_error_page("<p>error: Something went wrong, try again</p>"), None);
+        assert_eq!(scrape_error_page(r#"{"error": {"code": 401}}"#), None);
+        assert_eq!(scrape_error_page("<p>Sign in to continue. No error here.</p>"), None);
     }
 }

@@ -22,8 +22,8 @@ use crate::provider::{
     Registry, random_token,
 };
 use crate::report::{CaseReport, LiveInfo, ModelParity, Outcome, Report};
-use crate::runner::{Endpoint, http_client, run_case, run_case_with};
-use crate::scenario::Case;
+use crate::runner::{Endpoint, http_client, run_case, run_case_with, step_applies};
+use crate::scenario::{Action, Case};
 use crate::snapshot::{SnapshotMeta, SnapshotStore, write_atomically};
 use crate::suite::{SnapshotPolicy, display_path, judge_snapshot};
 use crate::transcript::{RefreshSummary, Transcript};
@@ -102,6 +102,23 @@ pub enum ProbeError {
 
 /// The client name of probes that run no scenario (the runner's default client).
 const CLIENT_NAME: &str = "web";
+
+/// The provider family a scenario without `provider:` is written for (`run`'s default).
+const DEFAULT_FAMILY: &str = "google";
+
+/// Whether a case's scenario names its provider (a `provider:` or a provider axis).
+fn names_provider(case: &Case) -> bool {
+    case.scenario.file.provider.is_some() || case.binding("provider").is_some()
+}
+
+/// Whether a case's scenario fetches the discovery document as a step.
+fn has_discovery_step(case: &Case) -> bool {
+    case.scenario
+        .file
+        .steps
+        .iter()
+        .any(|s| step_applies(s, case) && matches!(s.action, Action::Discovery))
+}
 
 /// The name of a scenario's first client, which the live client stands in for.
 fn first_client(case: &Case) -> String {
@@ -203,6 +220,14 @@ pub async fn run(
         match kind {
             Kind::Discovery => run.discovery_probe(discovery.as_ref()),
             Kind::AuthorizeParams => {
+                if !matching.is_empty() {
+                    // the session a probe assumes decides what prompt=none must answer
+                    run.report.notes.push(
+                        "authorize-params: sent without a session (nobody signed in), and compared with the model \
+                         asked the same way: prompt=none is judged as for a signed-out user"
+                            .into(),
+                    );
+                }
                 for case in &matching {
                     super::progress::tell(|o| o.started(&format!("authorize-params: {}", case.name)));
                     run.authorize_params_probe(case).await;
@@ -214,7 +239,47 @@ pub async fn run(
                 run.refresh_probe().await;
             }
             Kind::Consent => {
-                for case in &matching {
+                // a scenario that names no provider is written for `run`'s default, Google (its
+                // scopes, expires_in 3599, error texts): its consent run does not apply to
+                // another provider's family, and is listed once instead of failing
+                let family = profile.id.split('@').next().unwrap_or_default().to_string();
+                let (applicable, not_applicable): (Vec<&Case>, Vec<&Case>) = matching
+                    .iter()
+                    .partition(|case| family == DEFAULT_FAMILY || names_provider(case));
+                // a scenario's discovery step holds the model's own document field by field;
+                // another provider's live document is the discovery probe's to compare
+                let (applicable, documents): (Vec<&Case>, Vec<&Case>) = applicable
+                    .into_iter()
+                    .partition(|case| family == DEFAULT_FAMILY || !has_discovery_step(case));
+                if !documents.is_empty() {
+                    run.report.notes.push(format!(
+                        "consent: {} a discovery step, which expects the model's own document field by field; \
+                         `{}`'s document is compared by the discovery probe instead",
+                        match documents.len() {
+                            1 => "1 case is not applicable: it has".to_string(),
+                            n => format!("{n} cases are not applicable: they have"),
+                        },
+                        profile.id
+                    ));
+                }
+                if !not_applicable.is_empty() {
+                    let mut files: Vec<String> =
+                        not_applicable.iter().map(|c| display_path(&c.scenario.path)).collect();
+                    files.sort_unstable();
+                    files.dedup();
+                    run.report.notes.push(format!(
+                        "consent: {} not applicable to `{}`: their scenarios name no provider, so they are written for {DEFAULT_FAMILY} \
+                         (its scopes, values and error texts); add `provider: {}` to a scenario to probe it here ({})",
+                        match not_applicable.len() {
+                            1 => "1 case is".to_string(),
+                            n => format!("{n} cases are"),
+                        },
+                        profile.id,
+                        profile.id,
+                        files.join(", ")
+                    ));
+                }
+                for case in applicable {
                     super::progress::tell(|o| o.started(&format!("consent: {} (waiting for the browser)", case.name)));
                     run.consent_probe(case).await;
                     decided(&mut run, &mut told);
@@ -719,6 +784,19 @@ impl Run<'_> {
         if let Some(reason) = live_blocker(case, &client) {
             return self.skip(report, reason);
         }
+        let revokes = case
+            .scenario
+            .file
+            .steps
+            .iter()
+            .any(|s| step_applies(s, case) && matches!(s.action, Action::Revoke(_)));
+        if revokes && self.target.revoke.is_none() {
+            return self.skip(
+                report,
+                "the case revokes a token and the provider has no revocation endpoint (its discovery document names none; --revoke-url gives one)".into(),
+            );
+        }
+        let revoke = options.revoke && self.target.revoke.is_some();
         let profile = self.target.runner_profile();
         let clients = [(first_client(case), client)];
         let http = http_client();
@@ -728,6 +806,7 @@ impl Run<'_> {
             profile: &profile,
             clients: &clients,
             admin: false,
+            id_tokens_by_position: true,
         };
         let front = BrowserFront::new(
             self.http.clone(),
@@ -736,10 +815,15 @@ impl Run<'_> {
             options.timeout,
             Arc::clone(&self.options.notify),
         );
-        let mut run = run_case_with(&live_case(case, options.revoke), &endpoint, &front).await;
+        let mut run = run_case_with(&live_case(case, revoke), &endpoint, &front).await;
         drop(front);
         self.scrubber.add_aliases(&run.aliases);
-        if options.revoke && run.fault.is_none() {
+        if options.revoke && !revoke {
+            self.report.notes.push(format!(
+                "{}: not revoked: the provider has no revocation endpoint (its discovery document names none)",
+                case.name
+            ));
+        } else if revoke && run.fault.is_none() {
             let at = run.transcript.steps.len().saturating_sub(REVOKED.len());
             let revocations = run.transcript.steps.split_off(at);
             let answered: Vec<String> = revocations
@@ -767,7 +851,7 @@ impl Run<'_> {
                 format!("revocation answered {}", answered.join(", "))
             };
             self.report.notes.push(format!("{}: {outcome}", case.name));
-        } else if options.revoke {
+        } else if revoke {
             self.report
                 .notes
                 .push(format!("{}: not revoked (the case stopped early)", case.name));
@@ -816,6 +900,7 @@ impl Run<'_> {
             profile: &self.target.profile,
             clients: &clients,
             admin: true,
+            id_tokens_by_position: true,
         };
         let run = run_case(&live_case(case, false), &endpoint).await;
         run.fault.is_none().then_some(run.transcript)

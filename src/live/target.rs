@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 use url::Url;
 
-use crate::provider::Profile;
+use crate::provider::{Profile, RevokeClientAuth};
 use crate::scenario::slugify;
 
 /// Google's issuer; a profile with this issuer is probed at Google's published endpoints.
@@ -57,6 +57,9 @@ pub struct Target {
     pub userinfo: Option<Url>,
     /// Whether endpoints come from the discovery document (`--issuer`).
     pub discover_endpoints: bool,
+    /// The discovery document's `revocation_endpoint_auth_methods_supported` (RFC 8414 §2:
+    /// `client_secret_basic` when the field is absent), when a document was read.
+    pub revoke_auth_methods: Option<Vec<String>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +93,7 @@ impl Target {
             revoke: None,
             userinfo: None,
             discover_endpoints: false,
+            revoke_auth_methods: None,
         };
         if google {
             target.discovery = Some(join(GOOGLE_ISSUER, &e.discovery)?);
@@ -165,6 +169,18 @@ impl Target {
                 *slot = Some(found);
             }
         }
+        let methods = document
+            .get("revocation_endpoint_auth_methods_supported")
+            .and_then(Value::as_array)
+            .map(|list| list.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .unwrap_or_else(|| vec!["client_secret_basic".to_string()]);
+        self.revoke_auth_methods = Some(methods);
+        if self.profile.authorize.drop_unsupported_scopes
+            && let Some(list) = document.get("scopes_supported").and_then(Value::as_array)
+        {
+            let supported = list.iter().filter_map(Value::as_str).map(str::to_string).collect();
+            Arc::make_mut(&mut self.profile).authorize.scopes_supported = Some(supported);
+        }
     }
 
     /// The origins of the target's endpoints (`https://accounts.google.com`, …), sorted.
@@ -202,6 +218,17 @@ impl Target {
                 Some(url) => url.to_string(),
                 None => format!("unknown-endpoint:{path}"),
             };
+        }
+        // a provider that wants client authentication gets it the way its document offers
+        if e.revoke_client_auth != RevokeClientAuth::None
+            && let Some(methods) = &self.revoke_auth_methods
+        {
+            let offers = |method: &str| methods.iter().any(|m| m == method);
+            if offers("client_secret_basic") {
+                e.revoke_client_auth = RevokeClientAuth::Basic;
+            } else if offers("client_secret_post") {
+                e.revoke_client_auth = RevokeClientAuth::Post;
+            }
         }
         profile
     }

@@ -22,6 +22,9 @@ use crate::provider::{
 pub const ADMIN_PREFIX: &str = "/_oauth-drift";
 /// Request header naming the simulated user (else `login_hint`, else the default user).
 pub const USER_HEADER: &str = "x-oauth-drift-user";
+/// Request header `none`: the request comes without a session (nobody signed in), as a live
+/// probe's session-less authorization requests do; the default user is not assumed.
+pub const SESSION_HEADER: &str = "x-oauth-drift-session";
 /// Request header with the simulated user's consent decision: `grant`, `deny`, `grant_only SCOPES`.
 pub const CONSENT_HEADER: &str = "x-oauth-drift-consent";
 /// Response header saying whether a consent screen was shown: `shown` or `skipped`.
@@ -224,8 +227,8 @@ impl ProviderResponder {
             (m, p) if endpoints.is_revoke(p) && endpoints.revoke_methods.iter().any(|allowed| allowed == m) => {
                 let mut pairs = form_pairs(&request.body);
                 pairs.extend(request.url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())));
-                let token = pairs.iter().find(|(k, _)| k == "token").map(|(_, v)| v.as_str());
-                json_response(lock(&self.engine).revoke(token))
+                let basic = basic_auth(request);
+                json_response(lock(&self.engine).revoke_request(&pairs, basic))
             }
             ("POST", p) if endpoints.is_device(p) => {
                 let form = form_pairs(&request.body);
@@ -283,7 +286,8 @@ impl ProviderResponder {
             .collect();
         let user = header(request, USER_HEADER).unwrap_or_default();
         let mut engine = lock(&self.engine);
-        let user = if user.is_empty() && crate::provider::param(&params, "login_hint").is_none() {
+        let signed_out = header(request, SESSION_HEADER).as_deref() == Some("none");
+        let user = if user.is_empty() && !signed_out && crate::provider::param(&params, "login_hint").is_none() {
             self.default_user.clone()
         } else {
             user

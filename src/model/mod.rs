@@ -7,7 +7,8 @@ mod standalone;
 
 pub use http::{
     ADMIN_PREFIX, AccessHook, Answer, CONSENT_HEADER, CONSENT_SCREEN_HEADER, ConsentMode, ERROR_DESCRIPTION_HEADER,
-    ERROR_HEADER, ProviderResponder, Served, SharedEngine, USER_HEADER, form_pairs, lock, parse_decision,
+    ERROR_HEADER, ProviderResponder, SESSION_HEADER, Served, SharedEngine, USER_HEADER, form_pairs, lock,
+    parse_decision,
 };
 pub use server::{DEFAULT_USER, ListenOptions, ModelServer};
 pub use standalone::ConnectionLimits;

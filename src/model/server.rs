@@ -59,6 +59,7 @@ impl ModelServer {
         let engine = Arc::new(Mutex::new(engine));
         let responder = responder(&engine, ConsentMode::Auto, DEFAULT_USER, None, None);
         let server = MockServer::start().await;
+        super::lock(&engine).set_served_url(&server.uri());
         Mock::given(any()).respond_with(responder).mount(&server).await;
         Self {
             server: Transport::Wiremock(server),
@@ -93,6 +94,7 @@ impl ModelServer {
             options.admin_token,
         );
         let server = Standalone::start(listener, responder, options.limits, options.tls)?;
+        super::lock(&engine).set_served_url(&format!("http://{}", server.address()));
         Ok(Self {
             server: Transport::Standalone(server),
             engine,

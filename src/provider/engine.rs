@@ -316,6 +316,11 @@ pub struct Engine {
     unsigned_id_token: Option<serde_json::Map<String, Value>>,
     /// Device authorizations by device code (RFC 8628).
     devices: BoundedMap<String, device::DeviceRecord>,
+    /// Refresh tokens rotated out, remembered for reuse detection (`refresh_token.reuse_detection`).
+    rotated_out: BoundedMap<String, TokenRecord>,
+    /// The URL the engine is served under, once a server knows it: the issuer of a profile
+    /// with `issuer_served` (and the `iss` of its RFC 9207 authorization responses).
+    served_url: Option<String>,
 }
 
 impl Engine {
@@ -337,6 +342,8 @@ impl Engine {
             issuer: None,
             unsigned_id_token: None,
             devices: BoundedMap::new(PENDING_CAP, STORE_BYTES),
+            rotated_out: BoundedMap::new(STORE_CAP, STORE_BYTES),
+            served_url: None,
         }
     }
 
@@ -353,9 +360,13 @@ impl Engine {
         self
     }
 
-    /// The `iss` of id_tokens.
+    /// The issuer: the `iss` of id_tokens and of RFC 9207 authorization responses, and
+    /// discovery's `issuer`. An explicit one (`with_issuer`) first; then, for a profile with
+    /// `issuer_served` (an OP names the URL it is served under), the served URL; else the
+    /// profile's `issuer` (Google's, what its verifiers check).
     pub fn issuer(&self) -> &str {
-        self.issuer.as_deref().unwrap_or(&self.profile.issuer)
+        let served = self.served_url.as_deref().filter(|_| self.profile.issuer_served);
+        self.issuer.as_deref().or(served).unwrap_or(&self.profile.issuer)
     }
 
     /// The key id_tokens are signed with: the one given, else the process-wide one.
@@ -366,6 +377,11 @@ impl Engine {
         let key = SigningKey::shared()?;
         self.signing_key = Some(Arc::clone(&key));
         Ok(key)
+    }
+
+    /// Tells the engine the URL it is served under (see `issuer`).
+    pub fn set_served_url(&mut self, url: &str) {
+        self.served_url = Some(url.trim_end_matches('/').to_string());
     }
 
     /// An engine whose clock follows wall time, plus whatever `advance` adds (for `serve`).
@@ -382,6 +398,7 @@ impl Engine {
         self.codes = BoundedMap::new(cap, STORE_BYTES);
         self.access_tokens = BoundedMap::new(cap, STORE_BYTES);
         self.refresh_tokens = BoundedMap::new(cap, STORE_BYTES);
+        self.rotated_out = BoundedMap::new(cap, STORE_BYTES);
         self
     }
 
@@ -517,6 +534,16 @@ impl Engine {
             }
         };
         let prompt = tokens(param(params, "prompt").unwrap_or(""));
+        // OIDC Core §3.1.2.6: nobody signed in and no screen may be shown
+        if request.user.is_empty()
+            && prompt.contains("none")
+            && let Some(spec) = &self.profile.errors.login_required
+        {
+            return AuthorizeStep::Done(AuthorizeOutcome {
+                consent_screen: false,
+                response: self.early_error(spec, params, "prompt", "none"),
+            });
+        }
         let approval_force = param(params, "approval_prompt") == Some("force");
         let rules = &self.profile;
         let approval_forces = rules
@@ -710,7 +737,12 @@ impl Engine {
         if let Some(state) = &request.state {
             target.push(("state", state.clone()));
         }
-        target.push(("scope", join_scopes(&scopes)));
+        if self.profile.authorize.scope_in_response {
+            target.push(("scope", join_scopes(&scopes)));
+        }
+        if self.profile.authorize.iss_in_response {
+            target.push(("iss", self.issuer().to_string()));
+        }
         let location = build_redirect(&request.redirect_uri, &query, &fragment);
         AuthorizeOutcome {
             consent_screen,
@@ -730,9 +762,47 @@ impl Engine {
                 if let Some(state) = &request.state {
                     pairs.push(("state", state.clone()));
                 }
+                if self.profile.authorize.iss_in_response {
+                    pairs.push(("iss", self.issuer().to_string()));
+                }
                 AuthorizeResponse::Redirect(build_redirect(&request.redirect_uri, &pairs, &[]))
             }
         }
+    }
+
+    /// An error found once the client and its redirect URI are known: on the provider's page,
+    /// or (`delivery: redirect`, RFC 6749 §4.1.2.1) back at the redirect URI with `state`, in
+    /// the fragment when the requested response type returns tokens there.
+    fn early_error(
+        &self,
+        spec: &ErrorSpec,
+        params: &[(String, String)],
+        param_name: &str,
+        value: &str,
+    ) -> AuthorizeResponse {
+        let error = ProviderError::new(spec, param_name, value);
+        if spec.delivery == Delivery::Page {
+            return AuthorizeResponse::ErrorPage(error);
+        }
+        let mut pairs = vec![("error", error.error.clone())];
+        if !error.description.is_empty() {
+            pairs.push(("error_description", error.description.clone()));
+        }
+        if let Some(state) = param(params, "state") {
+            pairs.push(("state", state.to_string()));
+        }
+        if self.profile.authorize.iss_in_response {
+            pairs.push(("iss", self.issuer().to_string()));
+        }
+        let redirect_uri = param(params, "redirect_uri").unwrap_or_default();
+        let response_type = tokens(param(params, "response_type").unwrap_or_default());
+        let in_fragment = response_type.iter().any(|t| t != "code");
+        let location = if in_fragment {
+            build_redirect(redirect_uri, &[], &pairs)
+        } else {
+            build_redirect(redirect_uri, &pairs, &[])
+        };
+        AuthorizeResponse::Redirect(location)
     }
 
     fn validate_authorize(&self, params: &[(String, String)], user: &str) -> Result<ValidRequest, AuthorizeResponse> {
@@ -751,6 +821,28 @@ impl Engine {
         if user.len() > limits.param_bytes {
             return Err(page(&p.errors.invalid_length, "x-oauth-drift-user", &too_long));
         }
+        // RFC 6749 §3.1.2.3: the sole registered redirect URI stands in for a missing one
+        let sole_redirect = p
+            .authorize
+            .sole_redirect_uri_default
+            .then(|| self.clients.get(param(params, "client_id").unwrap_or_default()))
+            .flatten()
+            .filter(|c| c.redirect_uris.len() == 1)
+            .and_then(|c| c.redirect_uris.first())
+            .filter(|_| param(params, "redirect_uri").is_none_or(str::is_empty));
+        let filled: Vec<(String, String)>;
+        let params = match sole_redirect {
+            Some(uri) => {
+                filled = params
+                    .iter()
+                    .filter(|(k, _)| k != "redirect_uri")
+                    .cloned()
+                    .chain([("redirect_uri".to_string(), uri.clone())])
+                    .collect();
+                filled.as_slice()
+            }
+            None => params,
+        };
         for name in &p.authorize.required {
             if param(params, name).is_none_or(str::is_empty) {
                 let spec = if name == "response_type" {
@@ -785,8 +877,13 @@ impl Engine {
             .chain(&p.authorize.response_types_tolerated)
             .any(|t| tokens(t) == response_type);
         if !known_type {
-            return Err(page(&p.errors.invalid_value, "response_type", response_type_raw));
+            return Err(match &p.errors.unsupported_response_type {
+                Some(spec) => self.early_error(spec, params, "response_type", response_type_raw),
+                None => page(&p.errors.invalid_value, "response_type", response_type_raw),
+            });
         }
+        // from here on an error may go back to the (registered) redirect URI
+        let deliver = |spec: &ErrorSpec, name: &str, value: &str| self.early_error(spec, params, name, value);
         let prompt_raw = param(params, "prompt");
         // a profile without approval_prompt rules ignores it like any unknown parameter
         if let (Some(rules), Some(value)) = (&p.authorize.approval_prompt, param(params, "approval_prompt")) {
@@ -807,14 +904,16 @@ impl Engine {
                     .chain(&p.authorize.prompt_tolerated)
                     .any(|v| v == value);
                 if !known {
-                    return Err(page(&p.errors.invalid_prompt, "prompt", value));
+                    return Err(deliver(&p.errors.invalid_prompt, "prompt", value));
                 }
             }
             if values.len() > 1 && values.contains(&"none") {
-                return Err(page(&p.errors.prompt_none_combined, "prompt", prompt));
+                return Err(deliver(&p.errors.prompt_none_combined, "prompt", prompt));
             }
         }
-        let access_type = param(params, "access_type");
+        // an empty `access_types`: not a parameter of this provider, ignored like any unknown
+        // one (RFC 6749 §3.1 "The authorization server MUST ignore unrecognized request parameters")
+        let access_type = param(params, "access_type").filter(|_| !p.authorize.access_types.is_empty());
         if let Some(value) = access_type
             && !p.authorize.access_types.iter().any(|v| v == value)
         {
@@ -822,12 +921,18 @@ impl Engine {
         }
         let challenge = param(params, "code_challenge");
         let method = param(params, "code_challenge_method");
+        if let (Some(_), None, Some(spec)) = (challenge, method, &p.errors.missing_code_challenge_method) {
+            return Err(deliver(spec, "code_challenge_method", ""));
+        }
         if let Some(method) = method {
             if !p.authorize.code_challenge_methods.iter().any(|m| m == method) {
-                return Err(page(&p.errors.invalid_value, "code_challenge_method", method));
+                return Err(match &p.errors.unsupported_code_challenge_method {
+                    Some(spec) => deliver(spec, "code_challenge_method", method),
+                    None => page(&p.errors.invalid_value, "code_challenge_method", method),
+                });
             }
             if challenge.is_none() {
-                return Err(page(&p.errors.missing_code_challenge, "code_challenge", ""));
+                return Err(deliver(&p.errors.missing_code_challenge, "code_challenge", ""));
             }
         }
         if let (Some(challenge), Some([min, max])) = (challenge, limits.pkce_length)
@@ -855,6 +960,9 @@ impl Engine {
             return Err(page(spec, "scope", &value));
         }
         let mut scopes: BTreeSet<String> = requested.iter().map(|s| self.normalize_scope(s)).collect();
+        if let (true, Some(supported)) = (p.authorize.drop_unsupported_scopes, &p.authorize.scopes_supported) {
+            scopes.retain(|s| supported.contains(s));
+        }
         if scopes.len() > limits.scopes {
             let more = format!("more than {} scopes", limits.scopes);
             return Err(page(&p.errors.invalid_length, "scope", &more));
@@ -1179,7 +1287,22 @@ impl Engine {
             .to_string();
         let now = self.now();
         let invalid = || ProviderError::new(&errors.refresh_invalid, "", "");
-        let record = self.refresh_tokens.get(&token).cloned().ok_or_else(invalid)?;
+        let Some(record) = self.refresh_tokens.get(&token).cloned() else {
+            // RFC 9700 §4.14.2: a rotated-out token used again means it leaked: end the grant
+            if let Some(replayed) = self.rotated_out.remove(&token)
+                && replayed.grant.1 == client_id
+                && self
+                    .grants
+                    .get(&replayed.grant)
+                    .is_some_and(|g| g.epoch == replayed.epoch)
+                && let Some(grant) = self.grants.remove(&replayed.grant)
+            {
+                for live in grant.refresh_tokens {
+                    self.refresh_tokens.remove(&live);
+                }
+            }
+            return Err(invalid());
+        };
         if record.grant.1 != client_id {
             return Err(ProviderError::new(&errors.refresh_wrong_client, "", ""));
         }
@@ -1201,10 +1324,17 @@ impl Engine {
         let access_hash = at_hash(&access);
         body.insert("access_token".into(), access.into());
         body.insert("expires_in".into(), self.profile.tokens.access_token_expires_in.into());
-        if self.profile.refresh_token.rotation {
+        let rules = &self.profile.refresh_token;
+        if rules.rotation {
+            let detect = rules.reuse_detection;
             let (new_token, _) = self.issue_refresh_token(&record.grant, record.epoch, &record.scopes, client_id);
             self.revoke_refresh_token(&token);
+            if detect {
+                self.rotated_out.insert(token.clone(), record.clone());
+            }
             body.insert("refresh_token".into(), new_token.into());
+        } else if rules.echo_unrotated {
+            body.insert("refresh_token".into(), token.clone().into());
         }
         body.insert("scope".into(), join_scopes(&record.scopes).into());
         body.insert("token_type".into(), "Bearer".into());
@@ -1226,6 +1356,18 @@ impl Engine {
     }
 
     // ---------------------------------------------------------------- revoke and userinfo
+
+    /// The revocation endpoint: where the profile wants client authentication (RFC 7009 §2.1,
+    /// `endpoints.revoke_client_auth`), the client is authenticated as at the token endpoint
+    /// first (its secret in the form or as HTTP Basic); then `revoke`.
+    pub fn revoke_request(&mut self, form: &[(String, String)], basic: Option<(String, String)>) -> JsonResponse {
+        if self.profile.endpoints.revoke_client_auth != super::profile::RevokeClientAuth::None
+            && let Err(error) = self.authenticate(form, basic)
+        {
+            return JsonResponse::error(error);
+        }
+        self.revoke(param(form, "token"))
+    }
 
     /// Revokes an access or refresh token; either ends the whole grant (D4: "Revocation
     /// removes all OAuth 2.0 scopes previously granted").

@@ -138,7 +138,7 @@ fn refreshing_does_not_rotate_on_google_but_does_on_a_rotating_provider() {
     assert!(body.get("id_token").is_some(), "openid was granted");
     assert_eq!(refresh(&mut google, &token).0, 200, "the same token keeps working");
 
-    let mut oidc = engine("oidc");
+    let mut oidc = engine("oidc@rotating");
     let offline = [("scope", "openid offline_access"), ("prompt", "consent")];
     let token = grant(&mut oidc, &offline).1["refresh_token"]
         .as_str()
@@ -147,9 +147,25 @@ fn refreshing_does_not_rotate_on_google_but_does_on_a_rotating_provider() {
     let (status, body) = refresh(&mut oidc, &token);
     let rotated = body["refresh_token"]
         .as_str()
-        .expect("a rotating provider returns a new refresh token");
-    assert_ne!((status, rotated), (200, token.as_str()));
+        .expect("a rotating provider returns a new refresh token")
+        .to_string();
+    assert_ne!((status, rotated.as_str()), (200, token.as_str()));
     assert_eq!(refresh(&mut oidc, &token).0, 400, "the old one is spent");
+    // RFC 9700 §4.14.2: that replay revoked the grant, the newest token with it
+    assert_eq!(refresh(&mut oidc, &rotated).0, 400, "reuse detection ends the grant");
+}
+
+#[test]
+fn a_provider_that_does_not_rotate_may_repeat_the_refresh_token() {
+    let mut oidc = engine("oidc");
+    let offline = [("scope", "openid offline_access"), ("prompt", "consent")];
+    let token = grant(&mut oidc, &offline).1["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, body) = refresh(&mut oidc, &token);
+    assert_eq!((status, body["refresh_token"].as_str()), (200, Some(token.as_str())));
+    assert_eq!(refresh(&mut oidc, &token).0, 200, "the same token keeps working");
 }
 
 #[test]
@@ -357,4 +373,58 @@ fn a_replayed_code_revokes_what_the_profile_says() {
             "{profile}"
         );
     }
+}
+
+#[test]
+fn an_oidc_revocation_without_client_authentication_is_refused() {
+    let mut oidc = engine("oidc");
+    let offline = [("scope", "openid offline_access"), ("prompt", "consent")];
+    let token = grant(&mut oidc, &offline).1["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let bare = [("token".to_string(), token.clone())];
+    let refused = oidc.revoke_request(&bare, None);
+    assert_eq!(
+        (refused.status, refused.body["error"].as_str()),
+        (400, Some("invalid_request")),
+        "RFC 7009 §2.1"
+    );
+    assert_eq!(refresh(&mut oidc, &token).0, 200, "nothing was revoked");
+    let basic = Some(("app".to_string(), "secret".to_string()));
+    assert_eq!(oidc.revoke_request(&bare, basic).status, 200);
+    assert_eq!(refresh(&mut oidc, &token).0, 400, "revoked");
+    // Google documents a bare token
+    let mut google = engine("google");
+    let token = grant(&mut google, &[("access_type", "offline")]).1["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(google.revoke_request(&[("token".to_string(), token)], None).status, 200);
+}
+
+#[test]
+fn a_served_oidc_engine_names_its_own_url_in_the_id_token_and_google_keeps_its_issuer() {
+    let iss = |profile: &str| {
+        let mut engine = engine(profile);
+        engine.set_served_url("http://127.0.0.1:4444/");
+        let extra: &[(&str, &str)] = if profile == "oidc" {
+            &[]
+        } else {
+            &[("access_type", "offline")]
+        };
+        let mut params = pairs(&[
+            ("client_id", "app"),
+            ("redirect_uri", REDIRECT),
+            ("response_type", "code"),
+            ("scope", "openid email"),
+        ]);
+        params.extend(pairs(extra));
+        let (_, code) = authorize_code(&mut engine, &params);
+        let response = engine.token(&code_form(&code), None);
+        let claims = response.id_token.expect("an id_token");
+        claims["iss"].as_str().unwrap().to_string()
+    };
+    assert_eq!(iss("oidc"), "http://127.0.0.1:4444");
+    assert_eq!(iss("google"), "https://accounts.google.com");
 }

@@ -16,6 +16,6 @@ pub use engine::{
 };
 pub use profile::{
     AuthorizeRules, ClaimRule, ClaimWhen, CodeReuse, Delivery, ErrorSpec, IdTokenRules, OfflineRequest, Profile,
-    ProfileError, Registry, closest,
+    ProfileError, Registry, RevokeClientAuth, closest,
 };
 pub use signing::{KeyError, SigningKey, at_hash};

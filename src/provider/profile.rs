@@ -15,6 +15,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("google", include_str!("../../profiles/google.yaml")),
     ("google@2015", include_str!("../../profiles/google@2015.yaml")),
     ("oidc", include_str!("../../profiles/oidc.yaml")),
+    ("oidc@rotating", include_str!("../../profiles/oidc@rotating.yaml")),
 ];
 
 /// One provider in one era.
@@ -31,6 +32,12 @@ pub struct Profile {
     pub extends: Option<String>,
     pub summary: String,
     pub issuer: String,
+    /// Whether a served model (`serve`, the probe's model) names its own URL as the issuer in
+    /// its tokens too (an id_token's `iss`, OpenID Connect Core §3.1.3.7: it must equal the
+    /// issuer the client discovered); otherwise they carry `issuer` (Google client libraries
+    /// check for `https://accounts.google.com`).
+    #[serde(default)]
+    pub issuer_served: bool,
     pub endpoints: Endpoints,
     pub authorize: AuthorizeRules,
     pub consent: ConsentRules,
@@ -171,6 +178,19 @@ impl Default for IdTokenRules {
     }
 }
 
+/// Client authentication at the revocation endpoint (`endpoints.revoke_client_auth`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevokeClientAuth {
+    /// No client authentication: the form carries the token alone.
+    #[default]
+    None,
+    /// HTTP Basic (client_secret_basic).
+    Basic,
+    /// `client_id` and `client_secret` in the form (client_secret_post).
+    Post,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Endpoints {
@@ -203,6 +223,12 @@ pub struct Endpoints {
     /// RFC 7009 §2.2: answer 200 for an invalid or already revoked token (Google answers 400).
     #[serde(default)]
     pub revoke_invalid_token_ok: bool,
+    /// How a client authenticates at the revocation endpoint: `none` (Google documents a bare
+    /// `token`), or RFC 7009 §2.1's client authentication as `basic` (RFC 6749 §2.3.1: every
+    /// server supports it) or `post`. A live probe takes the method from the discovery
+    /// document's `revocation_endpoint_auth_methods_supported` when the profile asks for one.
+    #[serde(default)]
+    pub revoke_client_auth: RevokeClientAuth,
     /// Origins besides the issuer's that are the provider's own (`https://oauth2.googleapis.com`):
     /// live probes send credentials to an endpoint only on the issuer's origin or one of these.
     #[serde(default)]
@@ -297,6 +323,25 @@ pub struct AuthorizeRules {
     /// Whether a redirect URI must be https (plain http only for loopback) to be registered.
     #[serde(default)]
     pub redirect_https_required: bool,
+    /// RFC 6749 §3.1.2.3: a client with exactly one registered redirect URI may leave
+    /// `redirect_uri` out, and that one is used (node-oidc-provider does so).
+    #[serde(default)]
+    pub sole_redirect_uri_default: bool,
+    /// Scopes the provider does not support are dropped from the grant silently, not refused
+    /// (node-oidc-provider grants only the scopes it knows). Which it supports is its discovery
+    /// document's `scopes_supported`, so this applies to a live target's model predictions only.
+    #[serde(default)]
+    pub drop_unsupported_scopes: bool,
+    /// The supported scopes, filled from a live target's discovery document (never from YAML).
+    #[serde(skip)]
+    pub scopes_supported: Option<Vec<String>>,
+    /// Whether a successful authorization response carries `scope` (Google does).
+    #[serde(default = "yes")]
+    pub scope_in_response: bool,
+    /// Whether every authorization response, success or error, carries `iss` (RFC 9207 §2),
+    /// the issuer's URL.
+    #[serde(default)]
+    pub iss_in_response: bool,
 }
 
 impl AuthorizeRules {
@@ -354,7 +399,17 @@ pub struct RefreshTokenRules {
     /// OIDC §11: `offline_access` is ignored unless `prompt` contains `consent`.
     #[serde(default)]
     pub offline_access_needs_prompt_consent: bool,
+    /// Whether every use returns a new refresh token and invalidates the one used.
     pub rotation: bool,
+    /// With `rotation`: a rotated-out token used again revokes the whole grant (RFC 9700
+    /// §4.14.2 "the authorization server ... revokes the active refresh token"; node-oidc-provider
+    /// revokes the grant, Auth0 and Okta likewise).
+    #[serde(default)]
+    pub reuse_detection: bool,
+    /// Without `rotation`: whether the refresh response repeats the token it was given (RFC
+    /// 6749 §6 "MAY issue a new refresh token"; node-oidc-provider repeats it, Google leaves it out).
+    #[serde(default)]
+    pub echo_unrotated: bool,
     pub limit_per_user_client: usize,
     pub unused_expiry_seconds: Option<u64>,
     /// Lifetime of refresh tokens issued to testing-status clients for non-sign-in scopes.
@@ -481,6 +536,22 @@ pub struct ErrorCatalogue {
     /// Profiles written before serve had tokeninfo get Google's answer.
     #[serde(default = "tokeninfo_invalid_token")]
     pub tokeninfo_invalid_token: ErrorSpec,
+    /// A response type the provider does not support (RFC 6749 §4.1.2.1
+    /// `unsupported_response_type`); without it, `invalid_value` on an error page.
+    #[serde(default)]
+    pub unsupported_response_type: Option<ErrorSpec>,
+    /// A `code_challenge_method` the provider does not support; without it, `invalid_value`.
+    #[serde(default)]
+    pub unsupported_code_challenge_method: Option<ErrorSpec>,
+    /// A `code_challenge` without `code_challenge_method`: refused with this error where the
+    /// provider refuses it; without it, the method defaults to
+    /// `authorize.default_code_challenge_method` (RFC 7636 §4.3: `plain`).
+    #[serde(default)]
+    pub missing_code_challenge_method: Option<ErrorSpec>,
+    /// `prompt=none` from someone not signed in (OIDC Core §3.1.2.6 `login_required`); without
+    /// it, such a request is judged like a signed-in user's.
+    #[serde(default)]
+    pub login_required: Option<ErrorSpec>,
 }
 
 fn tokeninfo_invalid_token() -> ErrorSpec {
@@ -491,6 +562,10 @@ fn tokeninfo_invalid_token() -> ErrorSpec {
         delivery: Delivery::Page,
         source: "OBS public clients of Google's tokeninfo endpoint".into(),
     }
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Why a profile could not be loaded.
@@ -872,7 +947,7 @@ mod tests {
         let err = Registry::builtin().load("gogle").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unknown provider `gogle`; did you mean `google`? (known: google, google@2015, oidc)"
+            "unknown provider `gogle`; did you mean `google`? (known: google, google@2015, oidc, oidc@rotating)"
         );
     }
 

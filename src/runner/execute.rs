@@ -11,7 +11,7 @@ use super::expect::{self, Failure, Observed};
 use crate::model::{
     ADMIN_PREFIX, CONSENT_HEADER, CONSENT_SCREEN_HEADER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER, USER_HEADER,
 };
-use crate::provider::{ClientConfig, Profile, random_token, s256_challenge, split_redirect};
+use crate::provider::{ClientConfig, Profile, RevokeClientAuth, random_token, s256_challenge, split_redirect};
 use crate::scenario::{
     Action, AuthorizeAction, AxisValue, Case, ClientAuth, ConsentChoice, ExchangeAction, ExchangeFault, Params,
     PkceMethod, RefreshAction, RefreshFault, RevokeAction, RevokeMethod, RevokeToken, Step, TokenPick,
@@ -28,6 +28,9 @@ pub struct Endpoint<'a> {
     pub clients: &'a [(String, ClientConfig)],
     /// Whether the admin endpoints exist (model and `serve`; not a real provider).
     pub admin: bool,
+    /// Alias id_tokens by position, not by value (live runs and the model's predictions for
+    /// them: a provider may mint byte-identical id_tokens within one second).
+    pub id_tokens_by_position: bool,
 }
 
 /// What a case produced: its transcript and every expectation that failed.
@@ -138,6 +141,9 @@ pub async fn run_case(case: &Case, endpoint: &Endpoint<'_>) -> CaseRun {
 /// Runs every step of `case` that applies to it, sending authorization requests through `front`.
 pub async fn run_case_with<F: FrontChannel>(case: &Case, endpoint: &Endpoint<'_>, front: &F) -> CaseRun {
     let mut state = State::default();
+    if endpoint.id_tokens_by_position {
+        state.aliases.by_position();
+    }
     for (name, client) in endpoint.clients {
         state.aliases.name(&client.client_id, format!("<client_id:{name}>"));
         state
@@ -313,7 +319,7 @@ async fn authorize<F: FrontChannel>(
         page_error,
         page_description,
         body,
-    } = front.authorize(url, &user, &decision).await?;
+    } = front.authorize(url.clone(), &user, &decision).await?;
 
     let mut observed = Observed {
         status,
@@ -340,9 +346,14 @@ async fn authorize<F: FrontChannel>(
                 state.access_tokens.push(value.clone());
             }
             observed.fields.insert(key.clone(), Value::String(value.clone()));
-            record
-                .fields
-                .insert(key.clone(), Value::String(state.aliases.field(&key, &value)));
+            let shown = if key == "iss" {
+                // RFC 9207: the provider names itself; recorded by role, so a port or host
+                // does not make two runs differ (another origin is shown as it is: drift)
+                issuer_alias(&value, &url)
+            } else {
+                state.aliases.field(&key, &value)
+            };
+            record.fields.insert(key.clone(), Value::String(shown));
         }
         observed.error = observed.fields.get("error").and_then(Value::as_str).map(str::to_string);
         observed.error_description = observed
@@ -651,6 +662,17 @@ async fn read_json(response: reqwest::Response, state: &mut State) -> Result<(Re
     Ok((record, observed))
 }
 
+/// `<issuer>` for an `iss` on the authorization endpoint's own origin (with its path, if any),
+/// else the value itself.
+fn issuer_alias(iss: &str, authorize: &url::Url) -> String {
+    match url::Url::parse(iss) {
+        Ok(parsed) if parsed.origin() == authorize.origin() => {
+            format!("<issuer>{}", parsed.path().trim_end_matches('/'))
+        }
+        _ => iss.to_string(),
+    }
+}
+
 async fn revoke(action: &RevokeAction, endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
     let token = match action.token {
         RevokeToken::RefreshToken => pick(&state.refresh_tokens, action.pick).map(|(t, _)| t),
@@ -667,7 +689,20 @@ async fn revoke(action: &RevokeAction, endpoint: &Endpoint<'_>, state: &mut Stat
     };
     let path = &endpoint.profile.endpoints.revoke;
     let url = format!("{}{path}", endpoint.base);
-    let form = vec![("token".to_string(), token)];
+    let mut form = vec![("token".to_string(), token)];
+    // RFC 7009 §2.1: where the profile says so, the client authenticates as at the token endpoint
+    let auth = match endpoint.profile.endpoints.revoke_client_auth {
+        RevokeClientAuth::None => None,
+        RevokeClientAuth::Basic => Some(ClientAuth::Basic),
+        RevokeClientAuth::Post => Some(ClientAuth::Body),
+    };
+    let basic = match (auth, endpoint.clients.first()) {
+        (Some(auth), Some((_, client))) => {
+            let secret = client.client_secret.clone();
+            credentials(client, auth, Some(&secret), &mut form)
+        }
+        _ => None,
+    };
     let request = match action.method {
         RevokeMethod::Post => endpoint
             .http
@@ -680,6 +715,10 @@ async fn revoke(action: &RevokeAction, endpoint: &Endpoint<'_>, state: &mut Stat
             ),
         RevokeMethod::Get => endpoint.http.get(url).query(&form),
     };
+    let request = match &basic {
+        Some(basic) => request.header("authorization", basic),
+        None => request,
+    };
     let response = request.send().await.map_err(|e| transport_problem(&e))?;
     let (record, observed) = read_json(response, state).await?;
     state.last = Some(observed);
@@ -688,7 +727,13 @@ async fn revoke(action: &RevokeAction, endpoint: &Endpoint<'_>, state: &mut Stat
     } else {
         "POST"
     };
-    let request = RequestRecord::new(method, path, aliased(&form, state));
+    let request = RequestRecord {
+        client_auth: auth.map(|auth| match auth {
+            ClientAuth::Body => "body".to_string(),
+            ClientAuth::Basic => "basic".to_string(),
+        }),
+        ..RequestRecord::new(method, path, aliased(&form, state))
+    };
     Ok(StepRecord::sent("revoke", request, record))
 }
 

@@ -66,6 +66,7 @@ pub async fn run_on_model(case: &Case, profile: Arc<Profile>, http: &reqwest::Cl
         profile: &profile,
         clients: &clients,
         admin: true,
+        id_tokens_by_position: false,
     };
     run_case(case, &endpoint).await
 }

@@ -22,11 +22,21 @@ const SECRET_FIELDS: &[(&str, &str)] = &[
     ("password", "password"),
 ];
 
+/// Kinds a live run aliases by position, never by equality: a provider may mint byte-identical id_tokens
+/// (a JWT of the same claims within the same second, as node oidc-provider does), so whether
+/// two are equal depends on timing, not on behaviour. The n-th id_token received is
+/// `<id_token#n>`. Refresh and access tokens stay aliased by value: that one came back again
+/// (an unrotated refresh token) is behaviour.
+const POSITIONAL: &[&str] = &["id_token"];
+
 /// The alias table of one case. It holds the secrets themselves, so its `Debug` shows none.
 #[derive(Default, Clone)]
 pub struct Aliases {
     by_value: HashMap<String, String>,
     counters: HashMap<String, usize>,
+    /// Whether `POSITIONAL` kinds are aliased by position (live runs and their model
+    /// predictions); the bundled model snapshots keep aliasing by value.
+    positional: bool,
 }
 
 impl std::fmt::Debug for Aliases {
@@ -42,6 +52,11 @@ impl Aliases {
             .iter()
             .filter(|(_, alias)| !alias.starts_with("<client_id"))
             .map(|(value, alias)| (value.as_str(), alias.as_str()))
+    }
+
+    /// Aliases id_tokens by position from now on (see `POSITIONAL`).
+    pub fn by_position(&mut self) {
+        self.positional = true;
     }
 
     /// Names a value in advance (`client_id` → `<client_id:web>`).
@@ -66,9 +81,21 @@ impl Aliases {
     /// A parameter or field value as it may appear in a transcript.
     pub fn field(&mut self, field: &str, value: &str) -> String {
         match SECRET_FIELDS.iter().find(|(name, _)| *name == field) {
+            Some((_, kind)) if !value.is_empty() && self.positional && POSITIONAL.contains(kind) => {
+                self.mint(kind, value)
+            }
             Some((_, kind)) if !value.is_empty() => self.alias(kind, value),
             _ => self.scrub(value),
         }
+    }
+
+    /// A new `<kind#n>` for this occurrence, whatever came before: by role and position.
+    fn mint(&mut self, kind: &str, value: &str) -> String {
+        let n = self.counters.entry(kind.to_string()).or_default();
+        *n += 1;
+        let alias = format!("<{kind}#{n}>");
+        self.by_value.insert(value.to_string(), alias.clone());
+        alias
     }
 
     /// Replaces every known secret inside free text (an error message echoing a token).
@@ -101,6 +128,23 @@ mod tests {
         assert_eq!(aliases.field("refresh_token", "1//abc"), "<refresh_token#1>");
         assert_eq!(aliases.field("refresh_token", "1//def"), "<refresh_token#2>");
         assert_eq!(aliases.field("token", "1//abc"), "<refresh_token#1>");
+    }
+
+    #[test]
+    fn id_tokens_are_aliased_by_position_even_when_byte_identical() {
+        let mut aliases = Aliases::default();
+        assert_eq!(aliases.field("id_token", "eyJ.same.sig"), "<id_token#1>");
+        assert_eq!(
+            aliases.field("id_token", "eyJ.same.sig"),
+            "<id_token#1>",
+            "by value unless asked"
+        );
+        let mut aliases = Aliases::default();
+        aliases.by_position();
+        assert_eq!(aliases.field("id_token", "eyJ.same.sig"), "<id_token#1>");
+        assert_eq!(aliases.field("id_token", "eyJ.same.sig"), "<id_token#2>");
+        assert_eq!(aliases.field("refresh_token", "1//same"), "<refresh_token#1>");
+        assert_eq!(aliases.field("refresh_token", "1//same"), "<refresh_token#1>");
     }
 
     #[test]

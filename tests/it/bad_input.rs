@@ -43,7 +43,7 @@ const CASES: &[(&str, &str, &str, &str)] = &[
         "unknown provider",
         "name: x\nprovider: gogle\nsteps:\n  - discovery:\n",
         "2:11",
-        "unknown provider `gogle`; did you mean `google`? (known: google, google@2015, oidc)",
+        "unknown provider `gogle`; did you mean `google`? (known: google, google@2015, oidc, oidc@rotating)",
     ),
     (
         "unknown era",

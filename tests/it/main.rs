@@ -13,6 +13,7 @@ mod google_client;
 mod hostile_input;
 mod ledger;
 mod live_support;
+mod oidc_peer;
 mod parity;
 mod probe;
 mod probe_trust;

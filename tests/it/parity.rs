@@ -60,6 +60,7 @@ async fn every_bundled_scenario_gives_the_same_transcript_on_the_model_and_on_se
             profile: &profile,
             clients: &clients,
             admin: true,
+            id_tokens_by_position: false,
         };
         let served = runner::run_case(case, &endpoint).await;
 

@@ -419,7 +419,7 @@ async fn a_generic_openid_provider_is_probed_through_its_discovery_document() {
     assert_eq!(ignored["refresh_token"]["first_grant"], false);
     let implicit = case(
         &list,
-        "consent: OIDC offline_access needs prompt=consent and a code [request=prompt=consent&response_type=id_token token]",
+        "consent: OIDC offline_access needs prompt=consent and a code [request=prompt=consent&response_type=id_token&nonce=n-0S6]",
     );
     assert_eq!(outcome(implicit), "skipped");
     assert!(
@@ -428,7 +428,7 @@ async fn a_generic_openid_provider_is_probed_through_its_discovery_document() {
     );
     let rejected = case(
         &list,
-        "authorize-params: OIDC offline_access needs prompt=consent and a code [request=prompt=consent&response_type=id_token token]",
+        "authorize-params: OIDC offline_access needs prompt=consent and a code [request=prompt=consent&response_type=id_token&nonce=n-0S6]",
     );
     assert_eq!(outcome(rejected), "pass", "{rejected:#}");
 }
