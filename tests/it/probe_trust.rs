@@ -10,7 +10,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 use super::live_support::{CLIENT_ID, PLANTED_SECRET, Ran, args, oauth_drift, refresh_probe_args};
 
 const LIMIT: Duration = Duration::from_secs(60);
-const REFRESH_TOKEN: &str = "1//0planted-refresh-token-for-trust";
+const REFRESH_TOKEN: &str = "1//0planted.refresh.token.for.trust";
 
 fn credentials() -> Vec<(String, String)> {
     vec![

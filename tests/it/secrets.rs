@@ -430,7 +430,7 @@ impl wiremock::Respond for Hostile {
                     body[code.as_str()] = serde_json::json!(sent.join(" "));
                 }
                 if refresh {
-                    body["access_token"] = serde_json::json!("ya29.hostile-access-token");
+                    body["access_token"] = serde_json::json!("ya29.hostile.access.token");
                     body["token_type"] = serde_json::json!("Bearer");
                     body["expires_in"] = serde_json::json!(3599);
                     body["error"] = serde_json::json!(HOSTILE_REFRESH_TOKEN);
