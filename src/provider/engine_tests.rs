@@ -65,6 +65,14 @@ fn grant(engine: &mut Engine, extra: &[(&str, &str)]) -> (bool, Value) {
     (consent_screen, response.body)
 }
 
+/// The refresh token of one grant with `extra`.
+fn refresh_token_of(engine: &mut Engine, extra: &[(&str, &str)]) -> String {
+    grant(engine, extra).1["refresh_token"]
+        .as_str()
+        .expect("a refresh_token")
+        .to_string()
+}
+
 /// `n` grants that force the consent screen, so each mints a refresh token; returns them.
 fn forced_refresh_tokens(engine: &mut Engine, n: usize) -> Vec<String> {
     (0..n)
@@ -140,10 +148,7 @@ fn refreshing_does_not_rotate_on_google_but_does_on_a_rotating_provider() {
 
     let mut oidc = engine("oidc@rotating");
     let offline = [("scope", "openid offline_access"), ("prompt", "consent")];
-    let token = grant(&mut oidc, &offline).1["refresh_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = refresh_token_of(&mut oidc, &offline);
     let (status, body) = refresh(&mut oidc, &token);
     let rotated = body["refresh_token"]
         .as_str()
@@ -159,10 +164,7 @@ fn refreshing_does_not_rotate_on_google_but_does_on_a_rotating_provider() {
 fn a_provider_that_does_not_rotate_may_repeat_the_refresh_token() {
     let mut oidc = engine("oidc");
     let offline = [("scope", "openid offline_access"), ("prompt", "consent")];
-    let token = grant(&mut oidc, &offline).1["refresh_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = refresh_token_of(&mut oidc, &offline);
     let (status, body) = refresh(&mut oidc, &token);
     assert_eq!((status, body["refresh_token"].as_str()), (200, Some(token.as_str())));
     assert_eq!(refresh(&mut oidc, &token).0, 200, "the same token keeps working");
@@ -379,10 +381,7 @@ fn a_replayed_code_revokes_what_the_profile_says() {
 fn an_oidc_revocation_without_client_authentication_is_refused() {
     let mut oidc = engine("oidc");
     let offline = [("scope", "openid offline_access"), ("prompt", "consent")];
-    let token = grant(&mut oidc, &offline).1["refresh_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = refresh_token_of(&mut oidc, &offline);
     let bare = [("token".to_string(), token.clone())];
     let refused = oidc.revoke_request(&bare, None);
     assert_eq!(
