@@ -6,31 +6,9 @@
 //! search; placeholders (`CLIENT`, `app.example.com`) stand where a thread redacted or left out
 //! a value that does not change the diagnosis.
 
+use super::support::{Grant, fails, ok};
 use oauth_drift::diagnose::{Input, Options, Outcome, Symptom, diagnose_any};
 use oauth_drift::provider::Registry;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Grant {
-    refresh_token: bool,
-    consent: bool,
-    error: Option<&'static str>,
-}
-
-const fn ok(refresh_token: bool, consent: bool) -> Grant {
-    Grant {
-        refresh_token,
-        consent,
-        error: None,
-    }
-}
-
-const fn fails(error: &'static str) -> Grant {
-    Grant {
-        refresh_token: false,
-        consent: false,
-        error: Some(error),
-    }
-}
 
 /// What the fix must look like to apply the thread's fix.
 enum Fix {

@@ -1,4 +1,4 @@
-//! Running the real binary.
+//! What the diagnose tests share: running the real binary, and the shape of a predicted grant.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -47,4 +47,30 @@ pub fn oauth_drift_with_stdin(dir: &Path, args: &[&str], input: &str) -> Output 
         .write_all(input.as_bytes())
         .expect("stdin takes the input");
     child.wait_with_output().expect("the binary runs")
+}
+
+/// What one grant returns: a refresh_token, the consent screen, the provider's error code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grant {
+    pub refresh_token: bool,
+    pub consent: bool,
+    pub error: Option<&'static str>,
+}
+
+/// A grant without error.
+pub const fn ok(refresh_token: bool, consent: bool) -> Grant {
+    Grant {
+        refresh_token,
+        consent,
+        error: None,
+    }
+}
+
+/// A grant refused with `error`.
+pub const fn fails(error: &'static str) -> Grant {
+    Grant {
+        refresh_token: false,
+        consent: false,
+        error: Some(error),
+    }
 }

@@ -2,32 +2,9 @@
 //! notes, each with what the model predicts for a first and a repeat grant and the findings
 //! diagnose must report. Every row runs the whole library path: parse, predict, fix, explain.
 
+use super::support::{Grant, fails, ok};
 use oauth_drift::diagnose::{Input, Options, diagnose};
 use oauth_drift::provider::{ClientKind, PublishingStatus, Registry};
-
-/// What one grant returns: a refresh_token, the consent screen, the provider's error code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Grant {
-    refresh_token: bool,
-    consent: bool,
-    error: Option<&'static str>,
-}
-
-const fn ok(refresh_token: bool, consent: bool) -> Grant {
-    Grant {
-        refresh_token,
-        consent,
-        error: None,
-    }
-}
-
-const fn fails(error: &'static str) -> Grant {
-    Grant {
-        refresh_token: false,
-        consent: false,
-        error: Some(error),
-    }
-}
 
 struct Row {
     source: &'static str,
