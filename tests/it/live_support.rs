@@ -149,6 +149,14 @@ pub async fn oauth_drift(args: Vec<String>, env: Vec<(String, String)>, limit: D
     .unwrap()
 }
 
+/// The environment of a probe with the test client's id and planted secret.
+pub fn client_env() -> Vec<(String, String)> {
+    vec![
+        ("OAUTH_DRIFT_CLIENT_ID".to_string(), CLIENT_ID.to_string()),
+        ("OAUTH_DRIFT_CLIENT_SECRET".to_string(), PLANTED_SECRET.to_string()),
+    ]
+}
+
 pub fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
 }

@@ -7,7 +7,7 @@ use oauth_drift::model::ConsentMode;
 use serde_json::Value;
 
 use super::live_support::{
-    CLIENT_ID, PLANTED_SECRET, args, case, cases, files_under, oauth_drift, provider, root, scenario,
+    CLIENT_ID, PLANTED_SECRET, args, case, cases, client_env, files_under, oauth_drift, provider, root, scenario,
 };
 
 const LIMIT: Duration = Duration::from_secs(120);
@@ -438,10 +438,7 @@ async fn get_refresh_token_stores_one_the_refresh_probe_can_use_and_prints_none(
     let provider = provider("google", ConsentMode::Auto).await;
     let dir = tempfile::tempdir().unwrap();
     let token_file = dir.path().join("stored");
-    let env = vec![
-        ("OAUTH_DRIFT_CLIENT_ID".to_string(), CLIENT_ID.to_string()),
-        ("OAUTH_DRIFT_CLIENT_SECRET".to_string(), PLANTED_SECRET.to_string()),
-    ];
+    let env = client_env();
     let list = args(&[
         "probe",
         "--issuer",

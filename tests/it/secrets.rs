@@ -9,7 +9,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use super::live_support::{
-    CLIENT_ID, PLANTED_SECRET, args, files_under, oauth_drift, provider, refresh_probe_args, scenario,
+    CLIENT_ID, PLANTED_SECRET, args, client_env, files_under, oauth_drift, provider, refresh_probe_args, scenario,
 };
 
 const LIMIT: Duration = Duration::from_secs(120);
@@ -171,11 +171,8 @@ async fn a_provider_echoing_the_secrets_in_an_error_is_redacted() {
         .mount(&server)
         .await;
     let planted_token = "1//planted-refresh-token-9QmZ";
-    let env = vec![
-        ("OAUTH_DRIFT_CLIENT_ID".to_string(), CLIENT_ID.to_string()),
-        ("OAUTH_DRIFT_CLIENT_SECRET".to_string(), PLANTED_SECRET.to_string()),
-        ("OAUTH_DRIFT_REFRESH_TOKEN".to_string(), planted_token.to_string()),
-    ];
+    let mut env = client_env();
+    env.extend([("OAUTH_DRIFT_REFRESH_TOKEN".to_string(), planted_token.to_string())]);
     let mut places = Vec::new();
     for format in ["human", "json"] {
         let token_url = format!("{}/token", server.uri());
@@ -471,16 +468,15 @@ async fn a_provider_echoing_every_credential_in_every_encoding_leaks_none_into_a
     let dir = tempfile::tempdir().unwrap();
     let snapshots = dir.path().join("live");
     let files = ["report.json", "report.xml", "summary.md", "step-summary.md"].map(|f| dir.path().join(f));
-    let env = vec![
-        ("OAUTH_DRIFT_CLIENT_ID".to_string(), CLIENT_ID.to_string()),
-        ("OAUTH_DRIFT_CLIENT_SECRET".to_string(), PLANTED_SECRET.to_string()),
+    let mut env = client_env();
+    env.extend([
         (
             "OAUTH_DRIFT_REFRESH_TOKEN".to_string(),
             HOSTILE_REFRESH_TOKEN.to_string(),
         ),
         ("GITHUB_ACTIONS".to_string(), "true".to_string()),
         ("GITHUB_STEP_SUMMARY".to_string(), files[3].display().to_string()),
-    ];
+    ]);
     let mut places = Vec::new();
     for format in ["human", "markdown"] {
         let outputs = [
@@ -536,10 +532,7 @@ async fn get_refresh_token_against_an_echoing_provider_prints_no_credential() {
     let (server, hostile) = hostile_provider().await;
     let dir = tempfile::tempdir().unwrap();
     let token_file = dir.path().join("refresh_token.txt");
-    let env = vec![
-        ("OAUTH_DRIFT_CLIENT_ID".to_string(), CLIENT_ID.to_string()),
-        ("OAUTH_DRIFT_CLIENT_SECRET".to_string(), PLANTED_SECRET.to_string()),
-    ];
+    let env = client_env();
     let list = args(&[
         "probe",
         "--issuer",
