@@ -166,9 +166,13 @@ pub fn parameter_warnings(cases: &[Case], registry: &Registry) -> Vec<String> {
         }
         let file = &case.scenario.file;
         for (index, step) in file.steps.iter().enumerate() {
+            // a step whose `when:` leaves this case out sends nothing to this provider
             let Action::Authorize(authorize) = &step.action else {
                 continue;
             };
+            if !crate::runner::step_applies(step, case) {
+                continue;
+            }
             let mut names: Vec<&str> = authorize
                 .params
                 .iter()

@@ -350,6 +350,32 @@ fn a_typo_in_an_authorize_parameter_is_warned_about_with_a_suggestion() {
 }
 
 #[test]
+fn a_parameter_sent_only_to_another_provider_is_not_warned_about() {
+    let project = Project::copy();
+    let text = "name: per provider\nmatrix:\n  provider: [google, oidc]\nsteps:\n  - authorize: {access_type: offline, scope: openid}\n    when: {provider: google}\n  - authorize: {scope: openid offline_access, prompt: consent}\n    when: {provider: oidc}\n";
+    project.write("scenarios/per_provider.yaml", text);
+    let run = project.run(&["run", "scenarios/per_provider.yaml", "--no-snapshots"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        !run.stdout.contains("warning:"),
+        "oidc never gets access_type: {}",
+        run.stdout
+    );
+    // the same step for both providers is sent to oidc too, and warned about
+    project.write(
+        "scenarios/per_provider.yaml",
+        &text.replace("    when: {provider: google}\n", ""),
+    );
+    let run = project.run(&["run", "scenarios/per_provider.yaml", "--no-snapshots"]);
+    assert!(
+        run.stdout
+            .contains("unknown authorization parameter `access_type` for `oidc`"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn the_readme_known_drift_example_passes_when_pasted() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     let block = |first_line: &str| {
