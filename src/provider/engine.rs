@@ -508,13 +508,13 @@ impl Engine {
         self.begin_authorize_at(params, user, None)
     }
 
-    /// `begin_authorize` on a path where the legacy force parameter behaves its own way
-    /// (`endpoints.legacy_authorize`): `legacy_forces` overrides the profile's rule.
+    /// `begin_authorize` on a path where the legacy force parameter (`authorize.legacy_force`)
+    /// behaves its own way (`endpoints.legacy_authorize`): `approval_forces` overrides the profile's rule.
     pub fn begin_authorize_at(
         &mut self,
         params: &[(String, String)],
         user: &str,
-        legacy_forces: Option<bool>,
+        approval_forces: Option<bool>,
     ) -> AuthorizeStep {
         let request = match self.validate_authorize(params, user) {
             Ok(request) => request,
@@ -536,13 +536,16 @@ impl Engine {
                 response: self.early_error(spec, params, "prompt", "none"),
             });
         }
+        // the legacy force parameter and value (Google's approval_prompt=force) are the profile's
+        let approval_force = (self.profile.authorize.legacy_force_value(params)).is_some_and(|(l, v)| v == l.value);
         let rules = &self.profile;
-        // the legacy force parameter (Google's approval_prompt=force), as the profile names it
-        let legacy_force = rules
+        let approval_forces = rules
             .authorize
-            .legacy_force_value(params)
-            .is_some_and(|(legacy, value)| value == legacy.value && legacy_forces.unwrap_or(legacy.forces_consent));
-        let forced = (rules.consent.forced_by_prompt_consent && prompt.contains("consent")) || legacy_force;
+            .legacy_force
+            .as_ref()
+            .is_some_and(|a| approval_forces.unwrap_or(a.forces_consent));
+        let forced = (rules.consent.forced_by_prompt_consent && prompt.contains("consent"))
+            || (approval_forces && approval_force);
         let key = (request.user.clone(), request.client_id.clone());
         let granted = self.grants.get(&key).map(|g| &g.scopes);
         let covered = granted.is_some_and(|g| request.scopes.is_subset(g));
