@@ -710,12 +710,7 @@ impl Run<'_> {
             let crate::provider::AuthorizeResponse::Redirect(location) = outcome.response else {
                 return None;
             };
-            let code = url::Url::parse(&location)
-                .ok()?
-                .query_pairs()
-                .find(|(k, _)| k == "code")?
-                .1
-                .into_owned();
+            let code = crate::target::Redirect::parse(&location).get("code")?.to_string();
             let form: Vec<(String, String)> = [
                 ("grant_type", "authorization_code"),
                 ("code", code.as_str()),
@@ -799,7 +794,8 @@ impl Run<'_> {
         let revoke = options.revoke && self.target.revoke.is_some();
         let profile = self.target.runner_profile();
         let clients = [(first_client(case), client)];
-        let http = http_client();
+        // the run's client: its retry policy covers the token exchange, refresh and revocation too
+        let http = self.http.clone();
         let endpoint = Endpoint {
             http: &http,
             base: String::new(),
@@ -920,19 +916,14 @@ fn granted_without_token(transcript: &Transcript) -> bool {
         .any(|s| s.step == "authorize" && s.response.as_ref().is_some_and(|r| r.fields.contains_key("code")))
 }
 
-/// A response in a live transcript that is a fault, not a verdict: 429, 5xx, or a body that is
-/// not JSON where the model's transcript of the same step has JSON (a 404 page is an answer
-/// where the model answers with a page too).
+/// A response in a live transcript that is a fault, not a verdict: a body that is not JSON
+/// where the model's transcript of the same step has JSON (a 404 page is an answer where the
+/// model answers with a page too). A 429 or 5xx never gets here: the run's transport retried it
+/// and, past its deadline, stopped the case with a typed `Inconclusive`.
 fn transcript_fault(transcript: &Transcript, model: Option<&Transcript>) -> Option<String> {
     transcript.steps.iter().enumerate().find_map(|(index, step)| {
         let response = step.response.as_ref()?;
         let endpoint = step.request.as_ref().map(|r| r.endpoint.clone()).unwrap_or_default();
-        if response.status == 429 {
-            return Some(format!("rate limited (429) at {endpoint}"));
-        }
-        if response.status >= 500 {
-            return Some(format!("server error {} at {endpoint}", response.status));
-        }
         let body = response.fields.get("body").and_then(serde_json::Value::as_str)?;
         let predicted = model.and_then(|m| m.steps.get(index)).and_then(|s| s.response.as_ref());
         let page_expected = predicted.is_some_and(|p| p.status == response.status && p.fields.contains_key("body"));

@@ -1701,27 +1701,15 @@ fn build_redirect(base: &str, query: &[(&str, String)], fragment: &[(&str, Strin
     location
 }
 
-/// Splits a redirect into its target and its query and fragment parameters.
+/// Splits a redirect into its target and its query and fragment parameters (`target::Redirect`).
 pub fn split_redirect(location: &str) -> (String, Vec<(String, String)>) {
-    let (before_fragment, fragment) = location.split_once('#').unwrap_or((location, ""));
-    let (target, query) = before_fragment.split_once('?').unwrap_or((before_fragment, ""));
-    let parse = |s: &str| {
-        url::form_urlencoded::parse(s.as_bytes())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect::<Vec<_>>()
-    };
-    let mut pairs = parse(query);
-    pairs.extend(parse(fragment));
-    (target.to_string(), pairs)
+    let redirect = crate::target::Redirect::parse(location);
+    (redirect.target, redirect.params)
 }
 
-/// The first value of parameter `name` in a redirect's query or fragment.
+/// The first value of parameter `name` in a redirect's query or fragment (`target::Redirect`).
 pub fn redirect_param(location: &str, name: &str) -> Option<String> {
-    split_redirect(location)
-        .1
-        .into_iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v)
+    crate::target::Redirect::parse(location).get(name).map(str::to_string)
 }
 
 /// Whether a PKCE verifier matches its challenge (RFC 7636 §4.6).

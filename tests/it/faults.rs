@@ -143,6 +143,7 @@ fn policy() -> RetryPolicy {
         first_backoff: Duration::from_millis(100),
         max_backoff: Duration::from_millis(400),
         max_body: 256 * 1024,
+        server_errors_answer: false,
     }
 }
 

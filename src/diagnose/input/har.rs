@@ -350,14 +350,7 @@ pub fn observe(har: &Har, endpoints: &ProviderEndpoints) -> HarObservation {
 /// Reads the code or error a redirect to the app carries.
 fn read_callback(flow: &mut Flow, location: &str) {
     let Ok(url) = url::Url::parse(location) else { return };
-    let mut pairs: Vec<(String, String)> = url
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    if let Some(fragment) = url.fragment() {
-        pairs.extend(url::form_urlencoded::parse(fragment.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())));
-    }
-    for (key, value) in pairs {
+    for (key, value) in crate::target::Redirect::parse(url.as_str()).params {
         match key.as_str() {
             "code" => flow.code = Some(value),
             "error" => flow.callback_error = Some(value),
