@@ -317,3 +317,74 @@ async fn a_retry_after_past_the_deadline_gives_up_at_once() {
         "{inconclusive}"
     );
 }
+
+/// A provider whose authorization endpoint redirects with a code and whose token endpoint
+/// always answers 503; runs `authorize` then `exchange` through `transport`.
+async fn exchange_against_a_failing_token_endpoint(
+    transport: &dyn oauth_drift::target::Transport,
+) -> (oauth_drift::runner::CaseRun, usize) {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    let registry = Registry::builtin();
+    let profile = registry.load("google").unwrap();
+    let text = "name: failing token endpoint\nsteps:\n  - authorize: {scope: email}\n  - exchange:\n";
+    let scenario = oauth_drift::scenario::parse(std::path::Path::new("t.yaml"), text, &registry).unwrap();
+    let case = oauth_drift::scenario::expand(&Arc::new(scenario), "t").remove(0);
+    let clients = oauth_drift::runner::scenario_clients(&case.scenario);
+    let redirect = &clients[0].1.redirect_uris[0];
+    Mock::given(method("GET"))
+        .and(path(profile.endpoints.authorize.as_str()))
+        .respond_with(ResponseTemplate::new(302).insert_header("location", format!("{redirect}?code=4%2F0Aplanted")))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(profile.endpoints.token.as_str()))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    let endpoint = oauth_drift::runner::Endpoint {
+        http: transport,
+        base: server.uri(),
+        profile: &profile,
+        clients: &clients,
+        admin: false,
+        id_tokens_by_position: true,
+    };
+    let run = oauth_drift::runner::run_case(&case, &endpoint).await;
+    let token_requests = server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.method.as_str() == "POST")
+        .count();
+    (run, token_requests)
+}
+
+#[tokio::test]
+async fn a_runner_step_meeting_a_5xx_is_retried_on_a_live_target_and_stops_the_case_as_inconclusive() {
+    let live = LiveClient::new(policy());
+    let (run, token_requests) = exchange_against_a_failing_token_endpoint(&live).await;
+    let inconclusive = run.inconclusive.expect("a typed transport fault");
+    assert_eq!(inconclusive.cause, live::Cause::ServerError(503));
+    assert!(inconclusive.attempts > 1 && token_requests > 1, "{inconclusive}");
+    assert!(
+        run.transcript
+            .steps
+            .iter()
+            .all(|s| s.response.as_ref().is_none_or(|r| r.status != 503)),
+        "a fault is not an answer: {}",
+        run.transcript.render()
+    );
+}
+
+#[tokio::test]
+async fn a_5xx_from_the_model_target_is_recorded_as_its_answer_once() {
+    let model = oauth_drift::target::model_client();
+    let (run, token_requests) = exchange_against_a_failing_token_endpoint(&model).await;
+    assert!(run.inconclusive.is_none() && run.fault.is_none(), "{:?}", run.fault);
+    assert_eq!(token_requests, 1);
+    let exchange = run.transcript.steps.last().and_then(|s| s.response.as_ref()).unwrap();
+    assert_eq!(exchange.status, 503);
+}
