@@ -20,6 +20,8 @@ use super::store::{BoundedMap, Footprint};
 
 #[path = "device.rs"]
 mod device;
+#[path = "project.rs"]
+mod project;
 pub use device::{DEVICE_GRANT, DeviceVerification};
 
 /// The virtual clock starts here, so ids and expiries are the same on every run.
@@ -70,6 +72,11 @@ pub struct ClientConfig {
     #[serde(default)]
     pub status: PublishingStatus,
     pub redirect_uris: Vec<String>,
+    /// The Google Cloud project the client is registered under: consent memory, grants and
+    /// revocation belong to (user, project) (D2 `prompt`, D2 include_granted_scopes, D4
+    /// revocation). None: a project of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
 }
 
 /// What the simulated user does on a consent screen.
@@ -222,6 +229,8 @@ struct ValidRequest {
 #[derive(Debug, Clone)]
 struct CodeRecord {
     grant: GrantKey,
+    /// The client the code was issued to (the grant is the project's).
+    client_id: String,
     epoch: u64,
     redirect_uri: String,
     scopes: BTreeSet<String>,
@@ -237,6 +246,8 @@ struct CodeRecord {
 #[derive(Debug, Clone)]
 struct TokenRecord {
     grant: GrantKey,
+    /// The client the token was issued to (the grant is the project's).
+    client_id: String,
     epoch: u64,
     scopes: BTreeSet<String>,
     last_used: u64,
@@ -273,6 +284,7 @@ impl Footprint for CodeRecord {
     fn footprint(&self) -> usize {
         std::mem::size_of::<Self>()
             + self.grant.footprint()
+            + self.client_id.footprint()
             + self.redirect_uri.footprint()
             + self.scopes.footprint()
             + self.code_challenge.footprint()
@@ -283,7 +295,7 @@ impl Footprint for CodeRecord {
 
 impl Footprint for TokenRecord {
     fn footprint(&self) -> usize {
-        std::mem::size_of::<Self>() + self.grant.footprint() + self.scopes.footprint()
+        std::mem::size_of::<Self>() + self.grant.footprint() + self.client_id.footprint() + self.scopes.footprint()
     }
 }
 
@@ -553,7 +565,7 @@ impl Engine {
             .is_some_and(|a| approval_forces.unwrap_or(a.forces_consent));
         let forced = (rules.consent.forced_by_prompt_consent && prompt.contains("consent"))
             || (approval_forces && approval_force);
-        let key = (request.user.clone(), request.client_id.clone());
+        let key = self.grant_key(&request.user, &request.client_id);
         let granted = self.grants.get(&key).map(|g| &g.scopes);
         let covered = granted.is_some_and(|g| request.scopes.is_subset(g));
         // a grant accumulates scopes across requests: it stays within the same limits
@@ -644,7 +656,7 @@ impl Engine {
         granted: BTreeSet<String>,
         consent_screen: bool,
     ) -> AuthorizeOutcome {
-        let key = (request.user.clone(), request.client_id.clone());
+        let key = self.grant_key(&request.user, &request.client_id);
         let (epoch, all_granted) = match self.grants.get_mut(&key) {
             Some(grant) => {
                 grant.scopes.extend(granted.iter().cloned());
@@ -681,6 +693,7 @@ impl Engine {
             let code = Self::mint(CODE_SHAPE);
             let record = CodeRecord {
                 grant: key.clone(),
+                client_id: request.client_id.clone(),
                 epoch,
                 redirect_uri: request.redirect_uri.clone(),
                 scopes: scopes.clone(),
@@ -706,7 +719,7 @@ impl Engine {
             target.push(("code", code));
         }
         if request.response_type.contains("token") {
-            let access = self.issue_access_token(&key, epoch, &scopes);
+            let access = self.issue_access_token(&key, &request.client_id, epoch, &scopes);
             fragment.push(("access_token", access));
             fragment.push(("token_type", "Bearer".into()));
             fragment.push(("expires_in", self.profile.tokens.access_token_expires_in.to_string()));
@@ -716,7 +729,8 @@ impl Engine {
                 .iter()
                 .find(|(k, _)| *k == "access_token")
                 .map(|(_, v)| at_hash(v));
-            let claims = self.id_token_claims(&key, &scopes, request.nonce.as_deref(), access_hash.as_deref());
+            let presenter = (request.user.clone(), request.client_id.clone());
+            let claims = self.id_token_claims(&presenter, &scopes, request.nonce.as_deref(), access_hash.as_deref());
             // the implicit and hybrid flows are rare: sign here, under the lock
             match self.signing_key() {
                 Ok(signer) => fragment.push(("id_token", signer.sign(&claims))),
@@ -1103,7 +1117,7 @@ impl Engine {
             self.revoke_replayed(grant, issued);
             return Err(err(&errors.code_reused, "code"));
         }
-        if record.grant.1 != client_id {
+        if record.client_id != client_id {
             return Err(err(&errors.code_wrong_client, "code"));
         }
         if now
@@ -1142,7 +1156,7 @@ impl Engine {
         }
 
         let mut body = serde_json::Map::new();
-        let access = self.issue_access_token(&record.grant, record.epoch, &record.scopes);
+        let access = self.issue_access_token(&record.grant, client_id, record.epoch, &record.scopes);
         let mut issued = vec![access.clone()];
         let access_hash = at_hash(&access);
         body.insert("access_token".into(), access.into());
@@ -1164,7 +1178,7 @@ impl Engine {
         body.insert("token_type".into(), "Bearer".into());
         if record.scopes.iter().any(|s| self.grants_id_token(s)) {
             let claims = self.id_token_claims(
-                &record.grant,
+                &(record.grant.0.clone(), record.client_id.clone()),
                 &record.scopes,
                 record.nonce.as_deref(),
                 Some(&access_hash),
@@ -1206,11 +1220,18 @@ impl Engine {
             .any(|s| self.normalize_scope(s) == scope)
     }
 
-    fn issue_access_token(&mut self, grant: &GrantKey, epoch: u64, scopes: &BTreeSet<String>) -> String {
+    fn issue_access_token(
+        &mut self,
+        grant: &GrantKey,
+        client_id: &str,
+        epoch: u64,
+        scopes: &BTreeSet<String>,
+    ) -> String {
         let token = Self::mint(ACCESS_TOKEN_SHAPE);
         let now = self.now();
         let record = TokenRecord {
             grant: grant.clone(),
+            client_id: client_id.to_string(),
             epoch,
             scopes: scopes.clone(),
             last_used: now,
@@ -1242,6 +1263,7 @@ impl Engine {
         };
         let record = TokenRecord {
             grant: grant_key.clone(),
+            client_id: client_id.to_string(),
             epoch,
             scopes: scopes.clone(),
             last_used: now,
@@ -1255,15 +1277,10 @@ impl Engine {
                 grant.live_refresh_tokens = grant.refresh_tokens.len();
             }
         }
-        let limit = self.profile.refresh_token.limit_per_user_client;
         if let Some(grant) = self.grants.get_mut(grant_key) {
             grant.refresh_tokens.push(token.clone());
-            while grant.refresh_tokens.len() > limit {
-                let oldest = grant.refresh_tokens.remove(0);
-                self.refresh_tokens.remove(&oldest);
-            }
-            grant.live_refresh_tokens = grant.refresh_tokens.len();
         }
+        self.enforce_client_limit(grant_key, client_id);
         let evicted = self.grants.reweigh(grant_key);
         self.forget_grants(evicted);
         (token, expires_at)
@@ -1290,7 +1307,7 @@ impl Engine {
         let Some(record) = self.refresh_tokens.get(&token).cloned() else {
             // RFC 9700 §4.14.2: a rotated-out token used again means it leaked: end the grant
             if let Some(replayed) = self.rotated_out.remove(&token)
-                && replayed.grant.1 == client_id
+                && replayed.client_id == client_id
                 && self
                     .grants
                     .get(&replayed.grant)
@@ -1303,7 +1320,7 @@ impl Engine {
             }
             return Err(invalid());
         };
-        if record.grant.1 != client_id {
+        if record.client_id != client_id {
             return Err(ProviderError::new(&errors.refresh_wrong_client, "", ""));
         }
         let alive = self.grants.get(&record.grant).is_some_and(|g| g.epoch == record.epoch);
@@ -1320,7 +1337,7 @@ impl Engine {
             live.last_used = now;
         }
         let mut body = serde_json::Map::new();
-        let access = self.issue_access_token(&record.grant, record.epoch, &record.scopes);
+        let access = self.issue_access_token(&record.grant, client_id, record.epoch, &record.scopes);
         let access_hash = at_hash(&access);
         body.insert("access_token".into(), access.into());
         body.insert("expires_in".into(), self.profile.tokens.access_token_expires_in.into());
@@ -1339,7 +1356,8 @@ impl Engine {
         body.insert("scope".into(), join_scopes(&record.scopes).into());
         body.insert("token_type".into(), "Bearer".into());
         if self.profile.refresh_token.id_token_on_refresh && record.scopes.contains("openid") {
-            let claims = self.id_token_claims(&record.grant, &record.scopes, None, Some(&access_hash));
+            let presenter = (record.grant.0.clone(), record.client_id.clone());
+            let claims = self.id_token_claims(&presenter, &record.scopes, None, Some(&access_hash));
             self.unsigned_id_token = Some(claims);
             body.insert("id_token".into(), "".into());
         }
@@ -1464,7 +1482,7 @@ impl Engine {
             return invalid(self);
         };
         let offline = !grant.refresh_tokens.is_empty();
-        let (user, client_id) = &record.grant;
+        let (user, client_id) = (&record.grant.0, &record.client_id);
         let sign_in = self.sign_in_scopes();
         let mut body = serde_json::Map::new();
         body.insert("azp".into(), client_id.clone().into());

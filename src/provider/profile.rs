@@ -379,6 +379,20 @@ pub struct ConsentRules {
     pub granular: bool,
     /// Scopes granted with sign-in; a granular screen cannot untick them.
     pub sign_in_scopes: Vec<String>,
+    /// What a user's grant (consent memory, combined scopes, revocation) belongs to.
+    #[serde(default)]
+    pub grants_per: GrantOwner,
+}
+
+/// What owns a user's grant: each client on its own, or the client's project (Google: D2
+/// "the first time your project requests access", D4 revocation "for all clients registered
+/// under that project").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantOwner {
+    #[default]
+    Client,
+    Project,
 }
 
 /// What makes an authorization request ask for offline access.

@@ -61,6 +61,7 @@ pub fn generate_client(kind: ClientKind, redirect_uris: Vec<String>, status: Pub
         kind,
         status,
         redirect_uris,
+        project: None,
     }
 }
 
@@ -187,6 +188,7 @@ fn parse_clients(path: &Path, text: &str) -> Result<Vec<ClientConfig>, ClientsEr
                         kind,
                         status: PublishingStatus::Production,
                         redirect_uris,
+                        project: None,
                     });
                 }
             }
