@@ -160,6 +160,7 @@ impl Engine {
         let record = self.devices.remove(&code).ok_or_else(invalid)?;
         let key: GrantKey = self.grant_key(&user, &record.client_id);
         let epoch = self.remember_grant(&key, &record.scopes);
+        self.start_testing_clock(&key, client_id, &record.scopes);
         let mut body = serde_json::Map::new();
         let access = self.issue_access_token(&key, client_id, epoch, &record.scopes);
         let access_hash = at_hash(&access);
@@ -192,6 +193,7 @@ impl Engine {
             epoch: self.seq,
             refresh_tokens: Vec::new(),
             live_refresh_tokens: 0,
+            expires_at: None,
         };
         for (_, evicted) in self.grants.insert(key.clone(), grant) {
             for token in evicted.refresh_tokens {

@@ -20,6 +20,8 @@ use super::store::{BoundedMap, Footprint};
 
 #[path = "device.rs"]
 mod device;
+#[path = "lifecycle.rs"]
+mod lifecycle;
 #[path = "project.rs"]
 mod project;
 pub use device::{DEVICE_GRANT, DeviceVerification};
@@ -198,6 +200,9 @@ pub struct Grant {
     #[serde(skip)]
     refresh_tokens: Vec<String>,
     pub live_refresh_tokens: usize,
+    /// When the authorization itself ends (a testing-status client's 7 days from consent).
+    #[serde(skip)]
+    expires_at: Option<u64>,
 }
 
 /// A grant as `serve`'s admin endpoint lists it: no token values.
@@ -566,6 +571,7 @@ impl Engine {
         let forced = (rules.consent.forced_by_prompt_consent && prompt.contains("consent"))
             || (approval_forces && approval_force);
         let key = self.grant_key(&request.user, &request.client_id);
+        self.expire_grant(&key);
         let granted = self.grants.get(&key).map(|g| &g.scopes);
         let covered = granted.is_some_and(|g| request.scopes.is_subset(g));
         // a grant accumulates scopes across requests: it stays within the same limits
@@ -672,12 +678,16 @@ impl Engine {
                     epoch: self.seq,
                     refresh_tokens: Vec::new(),
                     live_refresh_tokens: 0,
+                    expires_at: None,
                 };
                 let evicted = self.grants.insert(key.clone(), grant);
                 self.forget_grants(evicted);
                 (self.seq, granted.clone())
             }
         };
+        if consent_screen {
+            self.start_testing_clock(&key, &request.client_id, &request.scopes);
+        }
         let scopes = if request.include_granted_scopes {
             all_granted
         } else {
@@ -1251,16 +1261,8 @@ impl Engine {
     ) -> (String, Option<u64>) {
         let token = Self::mint(REFRESH_TOKEN_SHAPE);
         let now = self.now();
-        let testing = self
-            .clients
-            .get(client_id)
-            .is_some_and(|c| c.status == PublishingStatus::Testing);
-        let sign_in = self.sign_in_scopes();
-        let only_sign_in = scopes.iter().all(|s| sign_in.contains(s));
-        let expires_at = match self.profile.refresh_token.testing_expiry_seconds {
-            Some(seconds) if testing && !only_sign_in => Some(now.saturating_add(seconds)),
-            _ => None,
-        };
+        // the token ends with its authorization (support 15549945: "that token will also expire")
+        let expires_at = self.grants.get(grant_key).and_then(|g| g.expires_at);
         let record = TokenRecord {
             grant: grant_key.clone(),
             client_id: client_id.to_string(),

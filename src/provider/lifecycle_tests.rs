@@ -126,3 +126,50 @@ fn without_projects_the_oidc_profile_keeps_a_grant_per_client() {
     let (shown, _) = grant(&mut oidc, "job", "openid", &[]);
     assert!(shown, "grants_per: client");
 }
+
+#[test]
+fn a_testing_grant_ends_seven_days_after_consent_and_a_plain_sign_in_asks_again() {
+    let testing = client("app", ClientKind::Web, PublishingStatus::Testing, None);
+    let mut google = engine_with("google", vec![testing]);
+    let offline = [("access_type", "offline")];
+    let scope = format!("email {DRIVE}");
+    let (shown, first) = grant(&mut google, "app", &scope, &offline);
+    assert!(shown);
+    assert_eq!(first["refresh_token_expires_in"], 604_799);
+    google.advance(604_798);
+    let (shown, _) = grant(&mut google, "app", &scope, &offline);
+    assert!(!shown, "on day 6 the grant stands");
+    google.advance(1);
+    assert_eq!(refresh(&mut google, "app", &first["refresh_token"]).0, 400);
+    let (shown, again) = grant(&mut google, "app", &scope, &offline);
+    assert!(shown, "the authorization ended with the token");
+    assert_eq!(refresh(&mut google, "app", &again["refresh_token"]).0, 200);
+}
+
+#[test]
+fn the_testing_exemption_looks_at_the_requested_scopes() {
+    let testing = client("app", ClientKind::Web, PublishingStatus::Testing, None);
+    let mut google = engine_with("google", vec![testing]);
+    let params = pairs(&[
+        ("client_id", "app"),
+        ("redirect_uri", "https://app.example.com/cb"),
+        ("response_type", "code"),
+        ("scope", &format!("email {DRIVE}")),
+        ("access_type", "offline"),
+    ]);
+    let outcome = google.authorize(&params, "alice", &ConsentDecision::GrantOnly(vec!["email".into()]));
+    let AuthorizeResponse::Redirect(location) = &outcome.response else {
+        panic!("no redirect: {outcome:?}")
+    };
+    let code = redirect_param(location, "code").expect("a code");
+    let form = pairs(&[
+        ("grant_type", "authorization_code"),
+        ("code", &code),
+        ("redirect_uri", "https://app.example.com/cb"),
+        ("client_id", "app"),
+        ("client_secret", "app-secret"),
+    ]);
+    let body = google.token(&form, None).body;
+    assert_eq!(body["scope"], "https://www.googleapis.com/auth/userinfo.email");
+    assert_eq!(body["refresh_token_expires_in"], 604_799, "Drive was requested");
+}
