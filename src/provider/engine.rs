@@ -993,6 +993,8 @@ impl Engine {
         }
         let offline = match p.refresh_token.requires {
             OfflineRequest::AccessTypeOffline => match access_type {
+                // D3 "always returned for installed applications": access_type=online too
+                Some(_) if client.kind == ClientKind::Installed && p.authorize.installed_always_offline => true,
                 Some(value) => value == "offline",
                 None => client.kind == ClientKind::Installed && p.authorize.installed_default_offline,
             },
@@ -1016,7 +1018,9 @@ impl Engine {
             state: param(params, "state").map(str::to_string),
             scopes,
             offline,
-            include_granted_scopes: param(params, "include_granted_scopes") == Some("true"),
+            // D3: "incremental authorization with installed apps is not supported"
+            include_granted_scopes: param(params, "include_granted_scopes") == Some("true")
+                && (client.kind != ClientKind::Installed || p.consent.installed_incremental),
             code_challenge,
             nonce: param(params, "nonce").map(str::to_string),
             oob,

@@ -173,3 +173,16 @@ fn the_testing_exemption_looks_at_the_requested_scopes() {
     assert_eq!(body["scope"], "https://www.googleapis.com/auth/userinfo.email");
     assert_eq!(body["refresh_token_expires_in"], 604_799, "Drive was requested");
 }
+
+#[test]
+fn an_installed_client_gets_a_refresh_token_even_online_but_no_combined_scopes() {
+    let mut desktop = client("desktop", ClientKind::Installed, PublishingStatus::Production, None);
+    desktop.redirect_uris = vec!["https://desktop.example.com/cb".into()];
+    let mut google = engine_with("google", vec![desktop]);
+    let (shown, first) = grant(&mut google, "desktop", DRIVE, &[("access_type", "online")]);
+    assert!(shown);
+    assert!(first.get("refresh_token").is_some(), "D3: always returned");
+    let calendar = "https://www.googleapis.com/auth/calendar.readonly";
+    let (_, second) = grant(&mut google, "desktop", calendar, &[("include_granted_scopes", "true")]);
+    assert_eq!(second["scope"], calendar, "D3: no incremental authorization");
+}

@@ -307,6 +307,10 @@ pub struct AuthorizeRules {
     pub default_code_challenge_method: String,
     pub oob_blocked: bool,
     pub installed_default_offline: bool,
+    /// Whether installed clients get offline access even when they send `access_type=online`
+    /// (D3: refresh tokens "are always returned for installed applications").
+    #[serde(default)]
+    pub installed_always_offline: bool,
     /// Every authorization parameter the provider documents. A scenario that sends another
     /// one gets a warning with a "did you mean"; empty: the profile does not say, no warning.
     #[serde(default)]
@@ -382,6 +386,10 @@ pub struct ConsentRules {
     /// What a user's grant (consent memory, combined scopes, revocation) belongs to.
     #[serde(default)]
     pub grants_per: GrantOwner,
+    /// Whether `include_granted_scopes=true` combines earlier grants for an installed client
+    /// too (D3: "incremental authorization with installed apps is not supported").
+    #[serde(default = "yes")]
+    pub installed_incremental: bool,
 }
 
 /// What owns a user's grant: each client on its own, or the client's project (Google: D2
