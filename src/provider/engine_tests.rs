@@ -441,6 +441,7 @@ fn engine_for_text(text: &str) -> Engine {
         kind: ClientKind::Web,
         status: PublishingStatus::Production,
         redirect_uris: vec![REDIRECT.into()],
+        project: None,
     };
     Engine::new(profile, [client])
 }
