@@ -22,6 +22,10 @@ use super::store::{BoundedMap, Footprint};
 
 #[path = "device.rs"]
 mod device;
+#[path = "lifecycle.rs"]
+mod lifecycle;
+#[path = "project.rs"]
+mod project;
 pub use device::{DEVICE_GRANT, DeviceVerification};
 
 /// The virtual clock starts here, so ids and expiries are the same on every run.
@@ -63,6 +67,11 @@ pub struct ClientConfig {
     #[serde(default)]
     pub status: PublishingStatus,
     pub redirect_uris: Vec<String>,
+    /// The Google Cloud project the client is registered under: consent memory, grants and
+    /// revocation belong to (user, project) (D2 `prompt`, D2 include_granted_scopes, D4
+    /// revocation). None: a project of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
 }
 
 /// What the simulated user does on a consent screen.
@@ -184,6 +193,9 @@ pub struct Grant {
     #[serde(skip)]
     refresh_tokens: Vec<String>,
     pub live_refresh_tokens: usize,
+    /// When the authorization itself ends (a testing-status client's 7 days from consent).
+    #[serde(skip)]
+    expires_at: Option<u64>,
 }
 
 /// A grant as `serve`'s admin endpoint lists it: no token values.
@@ -215,6 +227,8 @@ struct ValidRequest {
 #[derive(Debug, Clone)]
 struct CodeRecord {
     grant: GrantKey,
+    /// The client the code was issued to (the grant is the project's).
+    client_id: String,
     epoch: u64,
     redirect_uri: String,
     scopes: BTreeSet<String>,
@@ -230,6 +244,8 @@ struct CodeRecord {
 #[derive(Debug, Clone)]
 struct TokenRecord {
     grant: GrantKey,
+    /// The client the token was issued to (the grant is the project's).
+    client_id: String,
     epoch: u64,
     scopes: BTreeSet<String>,
     last_used: u64,
@@ -266,6 +282,7 @@ impl Footprint for CodeRecord {
     fn footprint(&self) -> usize {
         std::mem::size_of::<Self>()
             + self.grant.footprint()
+            + self.client_id.footprint()
             + self.redirect_uri.footprint()
             + self.scopes.footprint()
             + self.code_challenge.footprint()
@@ -276,7 +293,7 @@ impl Footprint for CodeRecord {
 
 impl Footprint for TokenRecord {
     fn footprint(&self) -> usize {
-        std::mem::size_of::<Self>() + self.grant.footprint() + self.scopes.footprint()
+        std::mem::size_of::<Self>() + self.grant.footprint() + self.client_id.footprint() + self.scopes.footprint()
     }
 }
 
@@ -546,7 +563,8 @@ impl Engine {
             .is_some_and(|a| approval_forces.unwrap_or(a.forces_consent));
         let forced = (rules.consent.forced_by_prompt_consent && prompt.contains("consent"))
             || (approval_forces && approval_force);
-        let key = (request.user.clone(), request.client_id.clone());
+        let key = self.grant_key(&request.user, &request.client_id);
+        self.expire_grant(&key);
         let granted = self.grants.get(&key).map(|g| &g.scopes);
         let covered = granted.is_some_and(|g| request.scopes.is_subset(g));
         // a grant accumulates scopes across requests: it stays within the same limits
@@ -637,7 +655,7 @@ impl Engine {
         granted: BTreeSet<String>,
         consent_screen: bool,
     ) -> AuthorizeOutcome {
-        let key = (request.user.clone(), request.client_id.clone());
+        let key = self.grant_key(&request.user, &request.client_id);
         let (epoch, all_granted) = match self.grants.get_mut(&key) {
             Some(grant) => {
                 grant.scopes.extend(granted.iter().cloned());
@@ -653,12 +671,16 @@ impl Engine {
                     epoch: self.seq,
                     refresh_tokens: Vec::new(),
                     live_refresh_tokens: 0,
+                    expires_at: None,
                 };
                 let evicted = self.grants.insert(key.clone(), grant);
                 self.forget_grants(evicted);
                 (self.seq, granted.clone())
             }
         };
+        if consent_screen {
+            self.start_testing_clock(&key, &request.client_id, &request.scopes);
+        }
         let scopes = if request.include_granted_scopes {
             all_granted
         } else {
@@ -674,6 +696,7 @@ impl Engine {
             let code = Self::mint(&self.profile.tokens.shapes.code);
             let record = CodeRecord {
                 grant: key.clone(),
+                client_id: request.client_id.clone(),
                 epoch,
                 redirect_uri: request.redirect_uri.clone(),
                 scopes: scopes.clone(),
@@ -699,7 +722,7 @@ impl Engine {
             target.push(("code", code));
         }
         if request.response_type.contains("token") {
-            let access = self.issue_access_token(&key, epoch, &scopes);
+            let access = self.issue_access_token(&key, &request.client_id, epoch, &scopes);
             fragment.push(("access_token", access));
             fragment.push(("token_type", "Bearer".into()));
             fragment.push(("expires_in", self.profile.tokens.access_token_expires_in.to_string()));
@@ -709,7 +732,8 @@ impl Engine {
                 .iter()
                 .find(|(k, _)| *k == "access_token")
                 .map(|(_, v)| at_hash(v));
-            let claims = self.id_token_claims(&key, &scopes, request.nonce.as_deref(), access_hash.as_deref());
+            let presenter = (request.user.clone(), request.client_id.clone());
+            let claims = self.id_token_claims(&presenter, &scopes, request.nonce.as_deref(), access_hash.as_deref());
             // the implicit and hybrid flows are rare: sign here, under the lock
             match self.signing_key() {
                 Ok(signer) => fragment.push(("id_token", signer.sign(&claims))),
@@ -962,6 +986,8 @@ impl Engine {
         }
         let offline = match p.refresh_token.requires {
             OfflineRequest::AccessTypeOffline => match access_type {
+                // D3 "always returned for installed applications": access_type=online too
+                Some(_) if client.kind == ClientKind::Installed && p.authorize.installed_always_offline => true,
                 Some(value) => value == "offline",
                 None => client.kind == ClientKind::Installed && p.authorize.installed_default_offline,
             },
@@ -985,7 +1011,9 @@ impl Engine {
             state: param(params, "state").map(str::to_string),
             scopes,
             offline,
-            include_granted_scopes: param(params, "include_granted_scopes") == Some("true"),
+            // D3: "incremental authorization with installed apps is not supported"
+            include_granted_scopes: param(params, "include_granted_scopes") == Some("true")
+                && (client.kind != ClientKind::Installed || p.consent.installed_incremental),
             code_challenge,
             nonce: param(params, "nonce").map(str::to_string),
             oob,
@@ -1096,7 +1124,7 @@ impl Engine {
             self.revoke_replayed(grant, issued);
             return Err(err(&errors.code_reused, "code"));
         }
-        if record.grant.1 != client_id {
+        if record.client_id != client_id {
             return Err(err(&errors.code_wrong_client, "code"));
         }
         if now
@@ -1135,7 +1163,7 @@ impl Engine {
         }
 
         let mut body = serde_json::Map::new();
-        let access = self.issue_access_token(&record.grant, record.epoch, &record.scopes);
+        let access = self.issue_access_token(&record.grant, client_id, record.epoch, &record.scopes);
         let mut issued = vec![access.clone()];
         let access_hash = at_hash(&access);
         body.insert("access_token".into(), access.into());
@@ -1157,7 +1185,7 @@ impl Engine {
         body.insert("token_type".into(), "Bearer".into());
         if record.scopes.iter().any(|s| self.grants_id_token(s)) {
             let claims = self.id_token_claims(
-                &record.grant,
+                &(record.grant.0.clone(), record.client_id.clone()),
                 &record.scopes,
                 record.nonce.as_deref(),
                 Some(&access_hash),
@@ -1199,11 +1227,18 @@ impl Engine {
             .any(|s| self.normalize_scope(s) == scope)
     }
 
-    fn issue_access_token(&mut self, grant: &GrantKey, epoch: u64, scopes: &BTreeSet<String>) -> String {
+    fn issue_access_token(
+        &mut self,
+        grant: &GrantKey,
+        client_id: &str,
+        epoch: u64,
+        scopes: &BTreeSet<String>,
+    ) -> String {
         let token = Self::mint(&self.profile.tokens.shapes.access_token);
         let now = self.now();
         let record = TokenRecord {
             grant: grant.clone(),
+            client_id: client_id.to_string(),
             epoch,
             scopes: scopes.clone(),
             last_used: now,
@@ -1223,18 +1258,11 @@ impl Engine {
     ) -> (String, Option<u64>) {
         let token = Self::mint(&self.profile.tokens.shapes.refresh_token);
         let now = self.now();
-        let testing = self
-            .clients
-            .get(client_id)
-            .is_some_and(|c| c.status == PublishingStatus::Testing);
-        let sign_in = self.sign_in_scopes();
-        let only_sign_in = scopes.iter().all(|s| sign_in.contains(s));
-        let expires_at = match self.profile.refresh_token.testing_expiry_seconds {
-            Some(seconds) if testing && !only_sign_in => Some(now.saturating_add(seconds)),
-            _ => None,
-        };
+        // the token ends with its authorization (support 15549945: "that token will also expire")
+        let expires_at = self.grants.get(grant_key).and_then(|g| g.expires_at);
         let record = TokenRecord {
             grant: grant_key.clone(),
+            client_id: client_id.to_string(),
             epoch,
             scopes: scopes.clone(),
             last_used: now,
@@ -1248,15 +1276,10 @@ impl Engine {
                 grant.live_refresh_tokens = grant.refresh_tokens.len();
             }
         }
-        let limit = self.profile.refresh_token.limit_per_user_client;
         if let Some(grant) = self.grants.get_mut(grant_key) {
             grant.refresh_tokens.push(token.clone());
-            while grant.refresh_tokens.len() > limit {
-                let oldest = grant.refresh_tokens.remove(0);
-                self.refresh_tokens.remove(&oldest);
-            }
-            grant.live_refresh_tokens = grant.refresh_tokens.len();
         }
+        self.enforce_client_limit(grant_key, client_id);
         let evicted = self.grants.reweigh(grant_key);
         self.forget_grants(evicted);
         (token, expires_at)
@@ -1283,7 +1306,7 @@ impl Engine {
         let Some(record) = self.refresh_tokens.get(&token).cloned() else {
             // RFC 9700 §4.14.2: a rotated-out token used again means it leaked: end the grant
             if let Some(replayed) = self.rotated_out.remove(&token)
-                && replayed.grant.1 == client_id
+                && replayed.client_id == client_id
                 && self
                     .grants
                     .get(&replayed.grant)
@@ -1296,7 +1319,7 @@ impl Engine {
             }
             return Err(invalid());
         };
-        if record.grant.1 != client_id {
+        if record.client_id != client_id {
             return Err(ProviderError::new(&errors.refresh_wrong_client, "", ""));
         }
         let alive = self.grants.get(&record.grant).is_some_and(|g| g.epoch == record.epoch);
@@ -1313,7 +1336,7 @@ impl Engine {
             live.last_used = now;
         }
         let mut body = serde_json::Map::new();
-        let access = self.issue_access_token(&record.grant, record.epoch, &record.scopes);
+        let access = self.issue_access_token(&record.grant, client_id, record.epoch, &record.scopes);
         let access_hash = at_hash(&access);
         body.insert("access_token".into(), access.into());
         body.insert("expires_in".into(), self.profile.tokens.access_token_expires_in.into());
@@ -1332,7 +1355,8 @@ impl Engine {
         body.insert("scope".into(), join_scopes(&record.scopes).into());
         body.insert("token_type".into(), "Bearer".into());
         if self.profile.refresh_token.id_token_on_refresh && record.scopes.contains("openid") {
-            let claims = self.id_token_claims(&record.grant, &record.scopes, None, Some(&access_hash));
+            let presenter = (record.grant.0.clone(), record.client_id.clone());
+            let claims = self.id_token_claims(&presenter, &record.scopes, None, Some(&access_hash));
             self.unsigned_id_token = Some(claims);
             body.insert("id_token".into(), "".into());
         }
@@ -1457,7 +1481,7 @@ impl Engine {
             return invalid(self);
         };
         let offline = !grant.refresh_tokens.is_empty();
-        let (user, client_id) = &record.grant;
+        let (user, client_id) = (&record.grant.0, &record.client_id);
         let sign_in = self.sign_in_scopes();
         let mut body = serde_json::Map::new();
         body.insert("azp".into(), client_id.clone().into());

@@ -20,6 +20,7 @@ pub(super) fn engine(profile: &str) -> Engine {
         kind: ClientKind::Web,
         status: PublishingStatus::Production,
         redirect_uris: vec![REDIRECT.into()],
+        project: None,
     };
     Engine::new(profile, [client])
 }
@@ -242,6 +243,7 @@ fn the_testing_status_refresh_token_lives_seven_days_unless_only_sign_in_scopes(
         kind: ClientKind::Web,
         status: PublishingStatus::Testing,
         redirect_uris: vec![REDIRECT.into()],
+        project: None,
     };
     let mut engine = Engine::new(profile, [client]);
     let (_, sign_in_only) = grant(&mut engine, &[("access_type", "offline")]);
@@ -439,6 +441,7 @@ fn engine_for_text(text: &str) -> Engine {
         kind: ClientKind::Web,
         status: PublishingStatus::Production,
         redirect_uris: vec![REDIRECT.into()],
+        project: None,
     };
     Engine::new(profile, [client])
 }

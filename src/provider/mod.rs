@@ -5,6 +5,8 @@ mod engine;
 mod engine_tests;
 #[cfg(test)]
 mod id_token_tests;
+#[cfg(test)]
+mod lifecycle_tests;
 mod profile;
 mod signing;
 mod store;

@@ -350,6 +350,10 @@ pub struct AuthorizeRules {
     pub default_code_challenge_method: String,
     pub oob_blocked: bool,
     pub installed_default_offline: bool,
+    /// Whether installed clients get offline access even when they send `access_type=online`
+    /// (D3: refresh tokens "are always returned for installed applications").
+    #[serde(default)]
+    pub installed_always_offline: bool,
     /// Every authorization parameter the provider documents. A scenario that sends another
     /// one gets a warning with a "did you mean"; empty: the profile does not say, no warning.
     #[serde(default)]
@@ -448,6 +452,24 @@ pub struct ConsentRules {
     /// What the consent screen says for a scope; a scope not listed is shown alone.
     #[serde(default)]
     pub scope_text: IndexMap<String, String>,
+    /// What a user's grant (consent memory, combined scopes, revocation) belongs to.
+    #[serde(default)]
+    pub grants_per: GrantOwner,
+    /// Whether `include_granted_scopes=true` combines earlier grants for an installed client
+    /// too (D3: "incremental authorization with installed apps is not supported").
+    #[serde(default = "yes")]
+    pub installed_incremental: bool,
+}
+
+/// What owns a user's grant: each client on its own, or the client's project (Google: D2
+/// "the first time your project requests access", D4 revocation "for all clients registered
+/// under that project").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantOwner {
+    #[default]
+    Client,
+    Project,
 }
 
 /// What makes an authorization request ask for offline access.

@@ -59,6 +59,7 @@ pub fn generate_client(kind: ClientKind, redirect_uris: Vec<String>, status: Pub
         kind,
         status,
         redirect_uris,
+        project: None,
     }
 }
 
@@ -185,6 +186,7 @@ fn parse_clients(path: &Path, text: &str) -> Result<Vec<ClientConfig>, ClientsEr
                         kind,
                         status: PublishingStatus::Production,
                         redirect_uris,
+                        project: None,
                     });
                 }
             }
