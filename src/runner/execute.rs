@@ -623,7 +623,8 @@ async fn post_token(
     auth: ClientAuth,
 ) -> Result<(StepRecord, Observed), StepError> {
     let path = &endpoint.profile.endpoints.token;
-    let mut request = LiveRequest::post_form(endpoint_url(endpoint, path)?, form.clone());
+    // a code is redeemed once, a rotating refresh token used once: never sent twice
+    let mut request = LiveRequest::post_form(endpoint_url(endpoint, path)?, form.clone()).not_repeatable();
     if let Some(basic) = &basic {
         request = request.header("authorization", basic);
     }

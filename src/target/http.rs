@@ -121,6 +121,13 @@ impl Cause {
             Cause::TooLarge { .. } | Cause::Unrecognised(_) | Cause::Resolve(_)
         )
     }
+
+    /// Whether the provider cannot have acted on the request: nothing listened, no connection
+    /// was made, or it refused to process it (429). Only then is a request that must not be
+    /// repeated (a code's redemption) sent again.
+    fn request_unseen(&self) -> bool {
+        matches!(self, Cause::Refused | Cause::Connect(_) | Cause::RateLimited { .. })
+    }
 }
 
 impl fmt::Display for Cause {
@@ -198,6 +205,8 @@ pub struct LiveRequest {
     url: url::Url,
     form: Option<Vec<(String, String)>>,
     headers: Vec<(&'static str, String)>,
+    /// Whether sending it twice is harmless; see [`LiveRequest::not_repeatable`].
+    repeatable: bool,
 }
 
 impl LiveRequest {
@@ -207,6 +216,7 @@ impl LiveRequest {
             url,
             form: None,
             headers: Vec::new(),
+            repeatable: true,
         }
     }
 
@@ -217,6 +227,7 @@ impl LiveRequest {
             url,
             form: None,
             headers: Vec::new(),
+            repeatable: true,
         }
     }
 
@@ -227,11 +238,21 @@ impl LiveRequest {
             url,
             form: Some(form),
             headers: Vec::new(),
+            repeatable: true,
         }
     }
 
     pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.headers.push((name, value.into()));
+        self
+    }
+
+    /// A request the provider must not see twice (redeeming a code, using a refresh token that
+    /// may rotate): after a fault that the provider may have acted on (a 5xx, a timeout, a
+    /// broken-off answer) it is not retried, since the retry would meet "code already
+    /// redeemed" and read as drift; it is retried only when the provider cannot have seen it.
+    pub fn not_repeatable(mut self) -> Self {
+        self.repeatable = false;
         self
     }
 
@@ -373,6 +394,9 @@ impl LiveClient {
             };
             if !cause.retriable() {
                 return Err(give_up(None));
+            }
+            if !request.repeatable && !cause.request_unseen() {
+                return Err(give_up(Some("not repeated: the provider may have acted on it".into())));
             }
             let wait = match &cause {
                 Cause::RateLimited {

@@ -319,9 +319,10 @@ async fn a_retry_after_past_the_deadline_gives_up_at_once() {
 }
 
 /// A provider whose authorization endpoint redirects with a code and whose token endpoint
-/// always answers 503; runs `authorize` then `exchange` through `transport`.
+/// always answers `status`; runs `authorize` then `exchange` through `transport`.
 async fn exchange_against_a_failing_token_endpoint(
     transport: &dyn oauth_drift::target::Transport,
+    status: u16,
 ) -> (oauth_drift::runner::CaseRun, usize) {
     use wiremock::matchers::{method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -340,7 +341,7 @@ async fn exchange_against_a_failing_token_endpoint(
         .await;
     Mock::given(method("POST"))
         .and(path(profile.endpoints.token.as_str()))
-        .respond_with(ResponseTemplate::new(503))
+        .respond_with(ResponseTemplate::new(status))
         .mount(&server)
         .await;
     let endpoint = oauth_drift::runner::Endpoint {
@@ -363,12 +364,13 @@ async fn exchange_against_a_failing_token_endpoint(
 }
 
 #[tokio::test]
-async fn a_runner_step_meeting_a_5xx_is_retried_on_a_live_target_and_stops_the_case_as_inconclusive() {
+async fn a_code_exchange_meeting_a_5xx_on_a_live_target_is_inconclusive_at_once_never_sent_twice() {
     let live = LiveClient::new(policy());
-    let (run, token_requests) = exchange_against_a_failing_token_endpoint(&live).await;
+    let (run, token_requests) = exchange_against_a_failing_token_endpoint(&live, 503).await;
     let inconclusive = run.inconclusive.expect("a typed transport fault");
     assert_eq!(inconclusive.cause, live::Cause::ServerError(503));
-    assert!(inconclusive.attempts > 1 && token_requests > 1, "{inconclusive}");
+    // the provider may have redeemed the code: a second try would read "already redeemed"
+    assert_eq!((inconclusive.attempts, token_requests), (1, 1), "{inconclusive}");
     assert!(
         run.transcript
             .steps
@@ -380,9 +382,18 @@ async fn a_runner_step_meeting_a_5xx_is_retried_on_a_live_target_and_stops_the_c
 }
 
 #[tokio::test]
+async fn a_code_exchange_refused_with_429_on_a_live_target_is_retried_within_the_deadline() {
+    let live = LiveClient::new(policy());
+    let (run, token_requests) = exchange_against_a_failing_token_endpoint(&live, 429).await;
+    let inconclusive = run.inconclusive.expect("a typed transport fault");
+    assert_eq!(inconclusive.cause.kind(), "429");
+    assert!(inconclusive.attempts > 1 && token_requests > 1, "{inconclusive}");
+}
+
+#[tokio::test]
 async fn a_5xx_from_the_model_target_is_recorded_as_its_answer_once() {
     let model = oauth_drift::target::model_client();
-    let (run, token_requests) = exchange_against_a_failing_token_endpoint(&model).await;
+    let (run, token_requests) = exchange_against_a_failing_token_endpoint(&model, 503).await;
     assert!(run.inconclusive.is_none() && run.fault.is_none(), "{:?}", run.fault);
     assert_eq!(token_requests, 1);
     let exchange = run.transcript.steps.last().and_then(|s| s.response.as_ref()).unwrap();
