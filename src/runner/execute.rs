@@ -349,7 +349,7 @@ async fn authorize<F: FrontChannel>(
             let shown = if key == "iss" {
                 // RFC 9207: the provider names itself; recorded by role, so a port or host
                 // does not make two runs differ (another origin is shown as it is: drift)
-                issuer_alias(&value, &url)
+                issuer_alias(&value, &url, &endpoint.profile.issuer)
             } else {
                 state.aliases.field(&key, &value)
             };
@@ -662,9 +662,13 @@ async fn read_json(response: reqwest::Response, state: &mut State) -> Result<(Re
     Ok((record, observed))
 }
 
-/// `<issuer>` for an `iss` on the authorization endpoint's own origin (with its path, if any),
-/// else the value itself.
-fn issuer_alias(iss: &str, authorize: &url::Url) -> String {
+/// `<issuer>` for an `iss` on the authorization endpoint's own origin (with its path, if any)
+/// or equal to the profile's issuer (Google's `https://accounts.google.com`, which the model
+/// names while it answers on loopback), else the value itself.
+fn issuer_alias(iss: &str, authorize: &url::Url, profile_issuer: &str) -> String {
+    if !profile_issuer.is_empty() && iss.trim_end_matches('/') == profile_issuer.trim_end_matches('/') {
+        return "<issuer>".into();
+    }
     match url::Url::parse(iss) {
         Ok(parsed) if parsed.origin() == authorize.origin() => {
             format!("<issuer>{}", parsed.path().trim_end_matches('/'))
