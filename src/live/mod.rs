@@ -29,7 +29,7 @@ pub use http::{Body, Cause, Inconclusive, LiveClient, LiveRequest, LiveResponse,
 pub use login::{LoginError, LoginOptions, obtain_refresh_token};
 pub use normalise::{comparable, endpoint_path, normalise_ports, normalise_transcript};
 pub use pages::{PageError, decode_auth_error, scrape_error_page};
-pub use probe::{ClientShape, ConsentOptions, Kind, ProbeError, ProbeOptions, run};
+pub use probe::{ClientShape, ConsentOptions, Kind, ProbeError, ProbeOptions, Session, run};
 pub use progress::{Observer, observed};
 pub use scrub::Scrubber;
 pub use secret::Secret;

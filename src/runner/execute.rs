@@ -9,7 +9,8 @@ use serde_json::Value;
 
 use super::expect::{self, Failure, Observed};
 use crate::model::{
-    ADMIN_PREFIX, CONSENT_HEADER, CONSENT_SCREEN_HEADER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER, USER_HEADER,
+    ADMIN_PREFIX, CONSENT_HEADER, CONSENT_SCREEN_HEADER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER, SESSION_HEADER,
+    USER_HEADER,
 };
 use crate::provider::{ClientConfig, Profile, RevokeClientAuth, random_token, s256_challenge, split_redirect};
 use crate::scenario::{
@@ -97,18 +98,23 @@ pub trait FrontChannel: Sync {
 /// The front channel of the model and `serve`: one GET with the test-hook headers.
 pub struct DirectFront<'a> {
     pub http: &'a reqwest::Client,
+    /// Each request starts without a session (`x-oauth-drift-session: none`): the user signs
+    /// in when asked, and `prompt=none`, which may not ask, meets a signed-out provider. A
+    /// live consent probe whose browser keeps no session is predicted this way.
+    pub signed_out: bool,
 }
 
 impl FrontChannel for DirectFront<'_> {
     async fn authorize(&self, url: url::Url, user: &str, decision: &str) -> Result<FrontAnswer, String> {
-        let response = self
+        let mut request = self
             .http
             .get(url)
             .header(USER_HEADER, user)
-            .header(CONSENT_HEADER, decision)
-            .send()
-            .await
-            .map_err(|e| transport_problem(&e))?;
+            .header(CONSENT_HEADER, decision);
+        if self.signed_out {
+            request = request.header(SESSION_HEADER, "none");
+        }
+        let response = request.send().await.map_err(|e| transport_problem(&e))?;
         let status = response.status().as_u16();
         let header = |name: &str| {
             response
@@ -135,7 +141,11 @@ impl FrontChannel for DirectFront<'_> {
 
 /// Runs every step of `case` that applies to it.
 pub async fn run_case(case: &Case, endpoint: &Endpoint<'_>) -> CaseRun {
-    run_case_with(case, endpoint, &DirectFront { http: endpoint.http }).await
+    let front = DirectFront {
+        http: endpoint.http,
+        signed_out: false,
+    };
+    run_case_with(case, endpoint, &front).await
 }
 
 /// Runs every step of `case` that applies to it, sending authorization requests through `front`.
