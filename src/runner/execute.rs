@@ -29,8 +29,9 @@ pub struct Endpoint<'a> {
     pub clients: &'a [(String, ClientConfig)],
     /// Whether the admin endpoints exist (model and `serve`; not a real provider).
     pub admin: bool,
-    /// Alias id_tokens by position, not by value (live runs and the model's predictions for
-    /// them: a provider may mint byte-identical id_tokens within one second).
+    /// Alias received id_tokens, access tokens and refresh tokens by role and position, not by
+    /// value (live runs and the model's predictions for them: a provider may mint
+    /// byte-identical tokens within one second; see `transcript::Aliases`).
     pub id_tokens_by_position: bool,
 }
 
@@ -169,6 +170,8 @@ pub async fn run_case_with<F: FrontChannel>(case: &Case, endpoint: &Endpoint<'_>
             continue;
         }
         let line = scenario.step_lines.get(index).copied().unwrap_or(1);
+        // a step that posts a form says what it sent (post_token); no other step echoes one
+        state.aliases.sending([]);
         let result = match &step.action {
             Action::Expect(expectation) => {
                 failures.extend(expect::check(
@@ -361,7 +364,7 @@ async fn authorize<F: FrontChannel>(
                 // does not make two runs differ (another origin is shown as it is: drift)
                 issuer_alias(&value, &url, &endpoint.profile.issuer)
             } else {
-                state.aliases.field(&key, &value)
+                state.aliases.received(&key, &value)
             };
             record.fields.insert(key.clone(), Value::String(shown));
         }
@@ -607,6 +610,7 @@ async fn post_token(
         .extend_pairs(&form)
         .finish();
     let response = request.body(body).send().await.map_err(|e| transport_problem(&e))?;
+    state.aliases.sending(form.iter().map(|(_, v)| v.as_str()));
     let (response, observed) = read_json(response, state).await?;
     let client_auth = Some(match auth {
         ClientAuth::Body => "body".to_string(),
@@ -646,7 +650,7 @@ async fn read_json(response: reqwest::Response, state: &mut State) -> Result<(Re
             // alias tokens in order of appearance in Google's own field order
             for (key, value) in &map {
                 if let Value::String(s) = value {
-                    state.aliases.field(key, s);
+                    state.aliases.received(key, s);
                 }
             }
             if let Value::Object(fields) = canonical(&Value::Object(map.clone()), &mut state.aliases) {

@@ -355,6 +355,21 @@ async fn every_probe_kind_against_the_default_configuration_is_green_three_runs_
             .count();
         assert!(consent >= 3, "round {round}: {report:#}");
     }
+    // tokens by role and position, never by equality: each answer's access token and id_token
+    // is the next one received; the unrotated refresh token sent back keeps its alias
+    let rotation = std::fs::read_to_string(
+        dir.path()
+            .join("live/127-0-0-1/consent__oidc-refresh_token_rotation__provider-oidc.snap"),
+    )
+    .unwrap();
+    for n in 1..=4 {
+        assert!(
+            rotation.contains(&format!("access_token: <access_token#{n}>")),
+            "{rotation}"
+        );
+        assert!(rotation.contains(&format!("id_token: <id_token#{n}>")), "{rotation}");
+    }
+    assert!(!rotation.contains("<refresh_token#2>"), "{rotation}");
     assert!(!first.stdout.contains(SECRET) && !first.stderr.contains(SECRET));
 }
 
