@@ -30,7 +30,7 @@ use crate::target::{http, live as target};
 pub use login::{LoginError, LoginOptions, obtain_refresh_token};
 pub use normalise::{comparable, endpoint_path, normalise_ports, normalise_transcript};
 pub use pages::{PageError, decode_auth_error, scrape_error_page};
-pub use probe::{ClientShape, ConsentOptions, Kind, ProbeError, ProbeOptions, run};
+pub use probe::{ClientShape, ConsentOptions, Kind, ProbeError, ProbeOptions, Session, run};
 pub(crate) use progress::tell as tell_progress;
 pub use progress::{Observer, observed};
 pub use scrub::Scrubber;

@@ -287,7 +287,12 @@ impl ProviderResponder {
         let user = header(request, USER_HEADER).unwrap_or_default();
         let mut engine = lock(&self.engine);
         let signed_out = header(request, SESSION_HEADER).as_deref() == Some("none");
-        let user = if user.is_empty() && !signed_out && crate::provider::param(&params, "login_hint").is_none() {
+        // without a session, prompt=none meets nobody signed in (it may not ask anyone to sign
+        // in); any other request lets the named user sign in when asked
+        let silent = crate::provider::param(&params, "prompt").is_some_and(|p| p.split(' ').any(|v| v == "none"));
+        let user = if signed_out && silent {
+            String::new()
+        } else if user.is_empty() && !signed_out && crate::provider::param(&params, "login_hint").is_none() {
             self.default_user.clone()
         } else {
             user

@@ -9,7 +9,8 @@ use serde_json::Value;
 
 use super::expect::{self, Failure, Observed};
 use crate::model::{
-    ADMIN_PREFIX, CONSENT_HEADER, CONSENT_SCREEN_HEADER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER, USER_HEADER,
+    ADMIN_PREFIX, CONSENT_HEADER, CONSENT_SCREEN_HEADER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER, SESSION_HEADER,
+    USER_HEADER,
 };
 use crate::provider::{ClientConfig, Profile, RevokeClientAuth, random_token, s256_challenge, split_redirect};
 use crate::scenario::{
@@ -31,8 +32,9 @@ pub struct Endpoint<'a> {
     pub clients: &'a [(String, ClientConfig)],
     /// Whether the admin endpoints exist (model and `serve`; not a real provider).
     pub admin: bool,
-    /// Alias id_tokens by position, not by value (live runs and the model's predictions for
-    /// them: a provider may mint byte-identical id_tokens within one second).
+    /// Alias received id_tokens, access tokens and refresh tokens by role and position, not by
+    /// value (live runs and the model's predictions for them: a provider may mint
+    /// byte-identical tokens within one second; see `transcript::Aliases`).
     pub id_tokens_by_position: bool,
 }
 
@@ -139,13 +141,20 @@ pub trait FrontChannel: Sync {
 /// The front channel of the model and `serve`: one GET with the test-hook headers.
 pub struct DirectFront<'a> {
     pub http: &'a dyn Transport,
+    /// Each request starts without a session (`x-oauth-drift-session: none`): the user signs
+    /// in when asked, and `prompt=none`, which may not ask, meets a signed-out provider. A
+    /// live consent probe whose browser keeps no session is predicted this way.
+    pub signed_out: bool,
 }
 
 impl FrontChannel for DirectFront<'_> {
     async fn authorize(&self, url: url::Url, user: &str, decision: &str) -> Result<FrontAnswer, StepError> {
-        let request = LiveRequest::get(url)
+        let mut request = LiveRequest::get(url)
             .header(USER_HEADER, user)
             .header(CONSENT_HEADER, decision);
+        if self.signed_out {
+            request = request.header(SESSION_HEADER, "none");
+        }
         let response = self.http.exchange(&request, Body::Any).await?;
         let header = |name: &str| response.header(name).map(str::to_string);
         let consent_screen = header(CONSENT_SCREEN_HEADER).map(|v| v == "shown");
@@ -167,7 +176,11 @@ impl FrontChannel for DirectFront<'_> {
 
 /// Runs every step of `case` that applies to it.
 pub async fn run_case(case: &Case, endpoint: &Endpoint<'_>) -> CaseRun {
-    run_case_with(case, endpoint, &DirectFront { http: endpoint.http }).await
+    let front = DirectFront {
+        http: endpoint.http,
+        signed_out: false,
+    };
+    run_case_with(case, endpoint, &front).await
 }
 
 /// Runs every step of `case` that applies to it, sending authorization requests through `front`.
@@ -192,6 +205,8 @@ pub async fn run_case_with<F: FrontChannel>(case: &Case, endpoint: &Endpoint<'_>
             continue;
         }
         let line = scenario.step_lines.get(index).copied().unwrap_or(1);
+        // a step that posts a form says what it sent (post_token); no other step echoes one
+        state.aliases.sending([]);
         let result = match &step.action {
             Action::Expect(expectation) => {
                 failures.extend(expect::check(
@@ -386,9 +401,9 @@ async fn authorize<F: FrontChannel>(
             let shown = if key == "iss" {
                 // RFC 9207: the provider names itself; recorded by role, so a port or host
                 // does not make two runs differ (another origin is shown as it is: drift)
-                issuer_alias(&value, &url)
+                issuer_alias(&value, &url, &endpoint.profile.issuer)
             } else {
-                state.aliases.field(&key, &value)
+                state.aliases.received(&key, &value)
             };
             record.fields.insert(key.clone(), Value::String(shown));
         }
@@ -629,6 +644,7 @@ async fn post_token(
         request = request.header("authorization", basic);
     }
     let response = endpoint.http.exchange(&request, Body::Any).await?;
+    state.aliases.sending(form.iter().map(|(_, v)| v.as_str()));
     let (response, observed) = read_json(&response, state);
     let client_auth = Some(match auth {
         ClientAuth::Body => "body".to_string(),
@@ -674,7 +690,7 @@ fn read_json(response: &LiveResponse, state: &mut State) -> (ResponseRecord, Obs
             // alias tokens in order of appearance in Google's own field order
             for (key, value) in &map {
                 if let Value::String(s) = value {
-                    state.aliases.field(key, s);
+                    state.aliases.received(key, s);
                 }
             }
             if let Value::Object(fields) = canonical(&Value::Object(map.clone()), &mut state.aliases) {
@@ -700,9 +716,13 @@ fn read_json(response: &LiveResponse, state: &mut State) -> (ResponseRecord, Obs
     (record, observed)
 }
 
-/// `<issuer>` for an `iss` on the authorization endpoint's own origin (with its path, if any),
-/// else the value itself.
-fn issuer_alias(iss: &str, authorize: &url::Url) -> String {
+/// `<issuer>` for an `iss` on the authorization endpoint's own origin (with its path, if any)
+/// or equal to the profile's issuer (Google's `https://accounts.google.com`, which the model
+/// names while it answers on loopback), else the value itself.
+fn issuer_alias(iss: &str, authorize: &url::Url, profile_issuer: &str) -> String {
+    if !profile_issuer.is_empty() && iss.trim_end_matches('/') == profile_issuer.trim_end_matches('/') {
+        return "<issuer>".into();
+    }
     match url::Url::parse(iss) {
         Ok(parsed) if parsed.origin() == authorize.origin() => {
             format!("<issuer>{}", parsed.path().trim_end_matches('/'))

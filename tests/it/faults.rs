@@ -253,6 +253,7 @@ async fn a_probe_meeting_any_fault_is_inconclusive_never_drift() {
                     redirect_uri: None,
                 },
                 consent: ConsentOptions {
+                    session: oauth_drift::live::Session::SignedIn,
                     opener: Opener::System,
                     timeout: Duration::from_secs(1),
                     revoke: false,
