@@ -15,7 +15,7 @@ pub use engine::{
     check_client, is_oob, param, pkce_matches, random_token, redirect_param, s256_challenge, split_redirect,
 };
 pub use profile::{
-    AuthorizeRules, ClaimRule, ClaimWhen, CodeReuse, Delivery, ErrorSpec, IdTokenRules, OfflineRequest, Profile,
-    ProfileError, Registry, RevokeClientAuth, closest,
+    AuthorizeRules, ClaimRule, ClaimWhen, CodeReuse, Cors, CorsEndpoint, Delivery, ErrorSpec, IdTokenRules,
+    OfflineRequest, Profile, ProfileError, Registry, RevokeClientAuth, closest,
 };
 pub use signing::{KeyError, SigningKey, at_hash};
