@@ -396,8 +396,16 @@ fn diagnose_observed(
             }
         }
         findings.extend(seen.findings);
+        // what the HAR shows comes before what the model infers, among causes as among the rest
+        let observed = |f: &super::findings::Finding| observe::CODES.contains(&f.code);
         findings.sort_by(|a, b| {
-            (!a.symptom, !a.cause, a.severity, a.code).cmp(&(!b.symptom, !b.cause, b.severity, b.code))
+            (!a.symptom, !a.cause, !observed(a), a.severity, a.code).cmp(&(
+                !b.symptom,
+                !b.cause,
+                !observed(b),
+                b.severity,
+                b.code,
+            ))
         });
     }
     Ok(Diagnosis {

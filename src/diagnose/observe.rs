@@ -13,6 +13,9 @@ use super::input::{Flow, HarObservation};
 use super::predict::{ClientSetup, Depth, GrantPrediction, Prediction, Stage, predict};
 use crate::provider::{Profile, Registry};
 
+/// The finding codes of what a HAR shows (as opposed to what the model infers).
+pub const CODES: &[&str] = &["OD182", "OD183", "OD184", "OD185", "OD186", "OD187"];
+
 /// How the diagnosed flow ended, as the HAR shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -29,6 +32,17 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// The JSON name.
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::RefreshToken => "refresh_token",
+            Outcome::NoRefreshToken => "no_refresh_token",
+            Outcome::Error => "error",
+            Outcome::Denied => "denied",
+            Outcome::Abandoned => "abandoned",
+        }
+    }
+
     /// Ended by the user, not by anything in the request.
     pub fn by_user(self) -> bool {
         matches!(self, Outcome::Denied | Outcome::Abandoned)

@@ -56,6 +56,9 @@ struct RawRequest {
 struct PostData {
     text: Option<String>,
     params: Vec<NameValue>,
+    /// Playwright's `attach` mode keeps request bodies in side files too.
+    #[serde(rename = "_file")]
+    file: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -245,13 +248,19 @@ impl Har {
             .enumerate()
             .map(|(i, e)| {
                 let body = e.request.post_data.and_then(|p| {
-                    p.text.filter(|t| !t.is_empty()).or_else(|| {
-                        (!p.params.is_empty()).then(|| {
-                            url::form_urlencoded::Serializer::new(String::new())
-                                .extend_pairs(p.params.iter().map(|nv| (nv.name.as_str(), nv.value.as_str())))
-                                .finish()
+                    p.text
+                        .filter(|t| !t.is_empty())
+                        .or_else(|| {
+                            (!p.params.is_empty()).then(|| {
+                                url::form_urlencoded::Serializer::new(String::new())
+                                    .extend_pairs(p.params.iter().map(|nv| (nv.name.as_str(), nv.value.as_str())))
+                                    .finish()
+                            })
                         })
-                    })
+                        .or_else(|| {
+                            let bytes = side_file(p.file.as_deref()?).ok()?;
+                            Some(String::from_utf8_lossy(&bytes).into_owned())
+                        })
                 });
                 let (response_body, body_problem) = read_body(&e.response.content, side_file);
                 let failed = e
