@@ -907,4 +907,55 @@ mod tests {
         assert_eq!(entry.body.as_deref(), Some("grant_type=refresh_token"));
         assert_eq!(entry.response_body.as_deref(), Some(r#"{"access_token":"x"}"#));
     }
+
+    #[test]
+    fn entries_are_read_in_start_order_and_keep_their_file_numbers() {
+        let text = r#"{"log":{"entries":[
+          {"startedDateTime":"2026-01-01T01:00:02.000+01:00","request":{"method":"GET","url":"https://b.example/"},"response":{"status":200}},
+          {"startedDateTime":"2026-01-01T00:00:01.000Z","request":{"method":"GET","url":"https://a.example/"},"response":{"status":-1,"_failureText":"net::ERR_ABORTED"}}]}}"#;
+        let har = Har::parse(Path::new("x.har"), text).unwrap();
+        assert!(har.reordered);
+        let order: Vec<usize> = har.entries.iter().map(|e| e.index).collect();
+        assert_eq!(order, [2, 1]);
+        assert_eq!(har.entries[0].failed.as_deref(), Some("net::ERR_ABORTED"));
+        assert_eq!(har.entries[0].status_text(), "failed: net::ERR_ABORTED");
+    }
+
+    #[test]
+    fn a_zip_export_reads_bodies_from_its_side_files() {
+        use std::io::Write as _;
+        let har = r#"{"log":{"entries":[{"request":{"method":"POST","url":"https://oauth2.googleapis.com/token","postData":{"mimeType":"application/x-www-form-urlencoded","text":"","params":[],"_file":"req.dat"}},"response":{"status":200,"content":{"size":20,"mimeType":"application/json","_file":"body.json"}}}]}}"#;
+        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default();
+        for (name, bytes) in [
+            ("har.har", har.as_bytes()),
+            ("req.dat", b"grant_type=refresh_token".as_slice()),
+            ("body.json", br#"{"access_token":"x"}"#.as_slice()),
+        ] {
+            writer.start_file(name, options).unwrap();
+            writer.write_all(bytes).unwrap();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("flow.zip");
+        std::fs::write(&path, writer.finish().unwrap().into_inner()).unwrap();
+        let read = Har::read(&path).unwrap();
+        assert_eq!(read.entries[0].body.as_deref(), Some("grant_type=refresh_token"));
+        assert_eq!(
+            read.entries[0].response_body.as_deref(),
+            Some(r#"{"access_token":"x"}"#)
+        );
+        // the same HAR without its zip: the body is said to be missing, not silently absent
+        let alone = Har::parse(Path::new("har.har"), har).unwrap();
+        assert_eq!(alone.entries[0].response_body, None);
+        let problem = alone.entries[0].body_problem.as_deref().unwrap();
+        assert!(problem.contains("`body.json` was not given"), "{problem}");
+    }
+
+    #[test]
+    fn side_files_are_only_plain_names() {
+        assert_eq!(plain_name("abc.json"), Some("abc.json"));
+        for name in ["../x", "a/b", "..", "", "C:\\x"] {
+            assert_eq!(plain_name(name), None, "{name}");
+        }
+    }
 }
