@@ -361,10 +361,16 @@ fn differences(seen: &Seen, predicted: &GrantPrediction) -> Vec<String> {
 /// Every flow's differences from `profile`'s prediction, as `(flow's authorize entry, what differs, entries)`.
 fn mismatches(profile: &Arc<Profile>, setup: &ClientSetup, har: &HarObservation) -> Vec<(usize, String, Vec<usize>)> {
     let mut out = Vec::new();
-    let mut predictions: Vec<(String, Prediction)> = Vec::new();
+    let mut predictions: Vec<(Vec<(String, String)>, Prediction)> = Vec::new();
     for (index, flow) in har.flows.iter().enumerate() {
         let Some(seen) = seen(flow) else { continue };
-        let key = flow.request.url();
+        // flows differ in their state, nonce and challenge; the model's answer does not
+        let key: Vec<(String, String)> = flow
+            .request
+            .pairs()
+            .into_iter()
+            .filter(|(name, _)| !crate::diagnose::input::SESSION_PARAMS.contains(&name.as_str()))
+            .collect();
         let prediction = match predictions.iter().find(|(k, _)| *k == key) {
             Some((_, p)) => p.clone(),
             None => {

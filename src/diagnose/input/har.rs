@@ -459,11 +459,15 @@ pub struct Flow {
     code: Option<String>,
     /// The browser's arrival at the redirect URI is in the HAR.
     arrived: bool,
+    /// `redirect_uri` without query or fragment.
+    redirect: Option<String>,
 }
 
 impl Flow {
     fn new(entry: usize, request: AuthRequest) -> Self {
+        let redirect = redirect_of(&request);
         Self {
+            redirect,
             authorize_entry: entry,
             started_by: None,
             authorize_seen: false,
@@ -484,10 +488,7 @@ impl Flow {
 
     /// The flow's redirect URI without query or fragment.
     fn redirect_base(&self) -> Option<&str> {
-        self.request
-            .get("redirect_uri")
-            .filter(|r| !r.is_empty())
-            .and_then(|r| r.split(['?', '#']).next())
+        self.redirect.as_deref()
     }
 
     /// Whether the flow ended: a code or an error came back, or the authorization endpoint
@@ -495,6 +496,15 @@ impl Flow {
     pub fn ended(&self) -> bool {
         self.got_code || self.callback_error.is_some() || self.error_page.is_some() || self.authorize_failed.is_some()
     }
+}
+
+/// A request's `redirect_uri` without query or fragment.
+fn redirect_of(request: &AuthRequest) -> Option<String> {
+    request
+        .get("redirect_uri")
+        .filter(|r| !r.is_empty())
+        .and_then(|r| r.split(['?', '#']).next())
+        .map(str::to_string)
 }
 
 /// A HAR entry that could not be read in full.
@@ -544,6 +554,10 @@ impl HarObservation {
         self.flows.iter().position(|f| std::ptr::eq(f, chosen))
     }
 }
+
+/// How many of the latest flows an entry may belong to: a browser interleaves a few sign-ins
+/// at most, and a HAR of thousands stays linear.
+const RECENT_FLOWS: usize = 64;
 
 /// Walks the HAR in time order and links each flow's steps: an authorization request (or
 /// the app's redirect to one), the consent screen and the answer posted from it, the
@@ -636,14 +650,17 @@ fn authorize_entry(seen: &mut HarObservation, entry: &HarEntry, endpoints: &Prov
         return;
     };
     // the app's /login redirected here: the flow already exists
-    let announced = seen
-        .flows
+    let url = request.url();
+    let recent = seen.flows.len().saturating_sub(RECENT_FLOWS);
+    let announced = seen.flows[recent..]
         .iter()
-        .rposition(|f| !f.authorize_seen && !f.ended() && f.request.url() == request.url());
+        .rposition(|f| !f.authorize_seen && !f.ended() && f.request.url() == url)
+        .map(|i| recent + i);
     let index = match announced {
         Some(i) => {
             let flow = &mut seen.flows[i];
             flow.authorize_entry = entry.index;
+            flow.redirect = redirect_of(&request);
             flow.request = request;
             i
         }
@@ -728,6 +745,7 @@ fn other_entry(seen: &mut HarObservation, entry: &HarEntry, endpoints: &Provider
         .flows
         .iter_mut()
         .rev()
+        .take(RECENT_FLOWS)
         .find(|f| !f.arrived && f.redirect_base().is_some_and(|base| same_target(&entry.url, base)))
     {
         read_callback(flow, &entry.url);
@@ -744,7 +762,12 @@ fn other_entry(seen: &mut HarObservation, entry: &HarEntry, endpoints: &Provider
     }
     // Google's consent screen, or the answer posted from serve's consent page
     let consent_path = path.contains("consent") && endpoints.owns_host(host);
-    let Some(flow_index) = seen.flows.iter().rposition(|f| !f.ended()) else {
+    let recent = seen.flows.len().saturating_sub(RECENT_FLOWS);
+    let Some(flow_index) = seen.flows[recent..]
+        .iter()
+        .rposition(|f| !f.ended())
+        .map(|i| recent + i)
+    else {
         return;
     };
     let flow = &mut seen.flows[flow_index];
@@ -957,5 +980,26 @@ mod tests {
         for name in ["../x", "a/b", "..", "", "C:\\x"] {
             assert_eq!(plain_name(name), None, "{name}");
         }
+    }
+
+    #[test]
+    fn a_code_in_a_fragment_or_behind_a_login_redirect_is_followed() {
+        let text = r#"{"log":{"entries":[
+          {"request":{"method":"GET","url":"https://app.example/login"},"response":{"status":302,"headers":[{"name":"Location","value":"https://accounts.google.com/o/oauth2/v2/auth?client_id=c&redirect_uri=https://app.example/cb&response_type=code&scope=email"}]}},
+          {"request":{"method":"GET","url":"https://accounts.google.com/o/oauth2/v2/auth?client_id=c&redirect_uri=https://app.example/cb&response_type=code&scope=email"},
+           "response":{"status":302,"headers":[{"name":"Location","value":"https://app.example/cb#state=s&code=4/frag-code-value"}]}},
+          {"request":{"method":"POST","url":"https://oauth2.googleapis.com/token","postData":{"text":"grant_type=authorization_code&code=4%2Ffrag-code-value"}},
+           "response":{"status":200,"content":{"text":"{\"access_token\":\"a\",\"refresh_token\":\"r\"}"}}}]}}"#;
+        let har = Har::parse(Path::new("x.har"), text).unwrap();
+        let registry = crate::provider::Registry::builtin();
+        let endpoints = ProviderEndpoints::for_profile(&registry.load("google").unwrap());
+        let seen = observe(&har, &endpoints);
+        assert_eq!(seen.flows.len(), 1, "the login redirect and the request are one flow");
+        let flow = &seen.flows[0];
+        assert_eq!(
+            (flow.started_by, flow.authorize_entry, flow.callback_entry),
+            (Some(1), 2, Some(2))
+        );
+        assert_eq!(flow.exchange.as_ref().map(|t| t.entry), Some(3));
     }
 }

@@ -12,7 +12,7 @@ pub use har::{
 };
 pub use note::InputNote;
 
-pub use request::{AuthRequest, Param, REDACTED, SECRET_PARAMS};
+pub use request::{AuthRequest, Param, REDACTED, SECRET_PARAMS, SESSION_PARAMS};
 pub use token_response::TokenResponse;
 
 /// A user's input file as text; bytes that are not UTF-8 become U+FFFD rather than an error.

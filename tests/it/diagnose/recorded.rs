@@ -567,3 +567,19 @@ fn real_browser_flows_are_recorded_and_diagnosed_from_what_the_browser_saw() {
         }
     }
 }
+
+#[test]
+fn a_cancel_is_not_blamed_on_the_missing_prompt_consent() {
+    // the recorded Cancel, as if the app had not sent prompt=consent: OD112 still warns about
+    // repeat grants, but the user's refusal is what happened
+    let text = std::fs::read_to_string(fixture("cancel.har"))
+        .unwrap()
+        .replace("&prompt=consent", "");
+    assert!(!text.contains("prompt=consent"));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("cancel.har"), text).unwrap();
+    let (exit, json) = diagnose_json(&dir.path().join("cancel.har"));
+    assert_eq!(exit, 1);
+    assert_eq!(codes(&json)[0], "OD183", "{:?}", codes(&json));
+    assert_eq!(finding(&json, "OD112")["cause"], false, "{json:#}");
+}
