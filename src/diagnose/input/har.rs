@@ -407,7 +407,7 @@ pub struct RevokeCall {
 pub struct LegacyUse {
     pub entry: usize,
     pub endpoint: String,
-    pub legacy: &'static Legacy,
+    pub legacy: Legacy,
 }
 
 /// The error page the authorization endpoint answered with.
@@ -578,7 +578,7 @@ pub fn observe(har: &Har, endpoints: &ProviderEndpoints) -> HarObservation {
             seen.legacy.push(LegacyUse {
                 entry: entry.index,
                 endpoint: endpoint.clone(),
-                legacy,
+                legacy: legacy.clone(),
             });
         }
         match endpoints.classify(&host, &path) {
