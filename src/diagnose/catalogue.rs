@@ -781,6 +781,94 @@ skipped.",
         history: &[],
     },
     Entry {
+        code: "OD182",
+        name: "observed-differs-from-model",
+        severity: Severity::Warning,
+        title: "the HAR shows the provider doing something else than the model predicts",
+        fix: "Trust the HAR: diagnose again with the profile that explains it (--provider), or report the difference so the profile can be corrected.",
+        sources: &["the HAR itself: what the browser recorded outranks the model"],
+        explanation: "A HAR is a record of what happened: a consent screen shown or skipped, an error page, a token \
+response with or without refresh_token. diagnose compares each flow in it with what the provider model predicts for \
+the same request (a first grant, or a repeat grant when an earlier flow in the file already authorized the same \
+client). When they differ, the HAR wins: the exit code follows what happened, and diagnose runs the other profiles \
+of the same provider (its eras) to say which one behaves as recorded (\"the provider behaved like google@2015\"). \
+When none does, the model is stale for this request: the finding names the entries that show it.",
+        history: &[],
+    },
+    Entry {
+        code: "OD183",
+        name: "user-denied",
+        severity: Severity::Error,
+        title: "the user refused on the consent screen: the callback carries error=access_denied",
+        fix: "Nothing in the request caused it: handle error=access_denied in the callback (say why the app needs access, offer to try again).",
+        sources: &[
+            "RFC 6749 §4.1.2.1: access_denied \"The resource owner or authorization server denied the request\"",
+            "D2 Step 4: \"error=access_denied\"",
+        ],
+        explanation: "When the user presses Cancel (or Deny) on the consent screen, the provider redirects back to \
+the app with error=access_denied instead of a code: there is nothing to exchange, so no access token and no \
+refresh_token. The request was fine; changing prompt or access_type does not help. An administrator's policy that \
+blocks the app gives the same error without a consent screen.",
+        history: &[],
+    },
+    Entry {
+        code: "OD184",
+        name: "scope-declined",
+        severity: Severity::Warning,
+        title: "the user unticked scopes on the consent screen: the token does not cover them",
+        fix: "Read the granted scope in the token response before calling an API; ask again for a declined scope when the feature needs it (include_granted_scopes=true keeps the rest).",
+        sources: &[
+            "D7: granular permissions: users may grant only some of the requested scopes",
+            "D2 Step 5: the token response's scope lists the granted scopes",
+        ],
+        explanation: "Google's granular consent screen lets the user untick each scope beyond sign-in (openid, \
+email, profile). The token response then lists only the granted scopes in `scope`, and the refresh_token covers only \
+those: calls to the APIs of a declined scope answer 403 (insufficient scopes), and refreshing never adds them. \
+diagnose names the scopes the user declined and what they cost, from the consent form or the token response in the \
+HAR.",
+        history: &[],
+    },
+    Entry {
+        code: "OD185",
+        name: "consent-abandoned",
+        severity: Severity::Warning,
+        title: "the consent screen was shown and never answered: the window was closed (or the recording stopped)",
+        fix: "Nothing in the request caused it; if users leave the consent screen often, say before the redirect what the app will ask for.",
+        sources: &["the HAR: a consent screen with no answer and no redirect back to the app"],
+        explanation: "The HAR shows the consent screen and nothing after it for that flow: no answer posted, no \
+redirect back to the app with a code or an error. The user closed the window or the tab (the provider does not \
+tell the app), or the recording stopped before the user answered. Either way there is no code and no token to \
+explain.",
+        history: &[],
+    },
+    Entry {
+        code: "OD186",
+        name: "authorize-error-observed",
+        severity: Severity::Error,
+        title: "the authorization request got an error page: no consent screen, no code",
+        fix: "Fix what the error names (the findings for the request say how), then authorize again.",
+        sources: &["D2 Step 2: an invalid request gets an error page, not a redirect"],
+        explanation: "The authorization endpoint answered with an error page (Google shows \"Access blocked\" or \
+\"Error 400: invalid_request\") instead of a consent screen or a redirect. The user cannot go on; the app never \
+gets a code. The HAR entry shows the status and, where the page or its headers say it, the error code and \
+description; the request's findings explain it.",
+        history: &[],
+    },
+    Entry {
+        code: "OD187",
+        name: "har-entry-unreadable",
+        severity: Severity::Warning,
+        title: "a HAR entry of the flow failed or its body cannot be read",
+        fix: "Export the HAR again with content (Chrome: \"Save all as HAR (with content)\"; Playwright: the .zip, or content embedded), and keep \"Preserve log\" on.",
+        sources: &["HAR 1.2: response.content.text and encoding; Chrome's _error; Playwright's _file"],
+        explanation: "A request that failed in the browser (status -1 or 0, net::ERR_FAILED, a CORS refusal) \
+has no response, and a response body may be missing from the export (exported without content, or kept in a side \
+file that was not given) or unreadable (base64 that does not decode, gzip that does not inflate, binary). diagnose \
+says which entry and why, and does not take a missing body for a missing refresh_token. Entries out of time order \
+are read sorted by startedDateTime, and that is said too.",
+        history: &[],
+    },
+    Entry {
         code: "OD190",
         name: "url-encoded-whole",
         severity: Severity::Info,

@@ -11,6 +11,7 @@ use super::error::{DiagnoseError, InputError};
 use super::findings::{Facts, Finding, evaluate};
 use super::fix::{self, Fix};
 use super::input::{AuthRequest, Har, HarObservation, InputNote, TokenResponse, observe};
+use super::observe;
 use super::predict::{ClientSetup, Depth, Prediction, predict};
 use super::response::{self, AuthError, ResponseDiagnosis};
 use crate::provider::{ClientKind, Profile, PublishingStatus, Registry};
@@ -111,6 +112,8 @@ pub struct Diagnosis {
     pub observed: Observed,
     pub symptom: Option<Symptom>,
     pub status_from: StatusFrom,
+    /// How the diagnosed flow ended, when a HAR shows it: what happened outranks the prediction.
+    pub happened: Option<observe::Outcome>,
 }
 
 impl Diagnosis {
@@ -125,9 +128,14 @@ impl Diagnosis {
     }
 
     /// 0 when a refresh_token comes back on every grant and no finding explains the reported
-    /// symptom, 1 otherwise.
+    /// symptom, 1 otherwise. When a HAR shows how the diagnosed flow ended, that decides
+    /// instead of the prediction: a refresh_token came back, or it did not.
     pub fn exit_code(&self) -> u8 {
-        if self.every_grant() && self.symptom_explained().is_none() {
+        let fine = match self.happened {
+            Some(outcome) => outcome == observe::Outcome::RefreshToken,
+            None => self.every_grant(),
+        };
+        if fine && self.symptom_explained().is_none() {
             crate::exit::OK
         } else {
             crate::exit::DRIFT
@@ -363,7 +371,7 @@ fn diagnose_observed(
             let request = fix.offline().request.as_ref().unwrap_or(&request);
             predict(&profile, &testing, &request.pairs(), Depth::Grants)
         });
-    let findings = evaluate(&Facts {
+    let mut findings = evaluate(&Facts {
         profile: &profile,
         endpoints: &endpoints,
         request: &request,
@@ -376,6 +384,30 @@ fn diagnose_observed(
         status_from,
         if_testing: if_testing.as_ref(),
     });
+    let mut happened = None;
+    if let Some(har) = &observed.har {
+        let chosen = har.chosen_index().filter(|_| input.pasted.is_none());
+        let seen = observe::compare(&profile, registry, &setup, har, chosen);
+        happened = seen.outcome;
+        if happened.is_some_and(observe::Outcome::by_user) {
+            // the user ended the flow: the request's findings still hold, but caused nothing here
+            for finding in &mut findings {
+                finding.cause = false;
+            }
+        }
+        findings.extend(seen.findings);
+        // what the HAR shows comes before what the model infers, among causes as among the rest
+        let observed = |f: &super::findings::Finding| observe::CODES.contains(&f.code);
+        findings.sort_by(|a, b| {
+            (!a.symptom, !a.cause, !observed(a), a.severity, a.code).cmp(&(
+                !b.symptom,
+                !b.cause,
+                !observed(b),
+                b.severity,
+                b.code,
+            ))
+        });
+    }
     Ok(Diagnosis {
         provider: profile.id.clone(),
         profile,
@@ -389,6 +421,7 @@ fn diagnose_observed(
         observed,
         symptom,
         status_from,
+        happened,
     })
 }
 

@@ -28,6 +28,7 @@ mod error;
 mod findings;
 mod fix;
 mod input;
+mod observe;
 mod predict;
 mod redirect;
 pub mod render;
@@ -41,8 +42,9 @@ pub use error::{DiagnoseError, InputError};
 pub use findings::Finding;
 pub use fix::{Change, Edit, Fix, Goal};
 pub use input::{
-    AuthRequest, Flow, Har, HarObservation, InputNote, LegacyUse, Param, REDACTED, RevokeCall, SECRET_PARAMS,
-    TokenCall, TokenResponse,
+    AuthRequest, AuthorizeErrorPage, ConsentAnswer, EntryProblem, Flow, Har, HarEntry, HarObservation, InputNote,
+    LegacyUse, Param, REDACTED, RevokeCall, SECRET_PARAMS, TokenCall, TokenResponse,
 };
+pub use observe::Outcome as HappenedOutcome;
 pub use predict::{GrantPrediction, LimitPrediction, Prediction, RefreshPrediction, Stage};
 pub use response::{AuthError, Observation, ResponseDiagnosis};

@@ -20,6 +20,10 @@ pub const SECRET_PARAMS: &[&str] = &[
     "device_code",
 ];
 
+/// Parameters that are no secret in the URL but tie the request to one browser session
+/// (`serve`'s access log redacts them too): shown as `[redacted]`, kept for the model.
+pub const SESSION_PARAMS: &[&str] = &["state", "code_challenge", "nonce"];
+
 /// What a redacted value is shown as.
 pub const REDACTED: &str = "[redacted]";
 
@@ -87,7 +91,12 @@ impl Param {
 
     /// The value as it may be shown.
     pub fn shown_value(&self) -> &str {
-        if self.is_secret() { REDACTED } else { &self.value }
+        if self.is_hidden() { REDACTED } else { &self.value }
+    }
+
+    /// A secret, or a value bound to the user's session (state, the PKCE challenge, nonce).
+    pub fn is_hidden(&self) -> bool {
+        (self.is_secret() || SESSION_PARAMS.contains(&self.name.as_str())) && !self.value.is_empty()
     }
 }
 
@@ -320,7 +329,7 @@ impl AuthRequest {
             .params
             .iter()
             .map(|p| {
-                if redact && p.is_secret() {
+                if redact && p.is_hidden() {
                     format!("{}={REDACTED}", p.name)
                 } else {
                     p.raw.clone()
