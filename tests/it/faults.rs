@@ -36,9 +36,9 @@ const DOCUMENT: &str = r#"{"issuer":"https://accounts.google.com","authorization
 async fn hostile(kind: Hostile) -> (String, Arc<Mutex<Vec<Instant>>>) {
     let hits = Arc::new(Mutex::new(Vec::new()));
     if let Hostile::Refused = kind {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        drop(listener);
+        let (socket, port) = crate::support::refused_port();
+        // refused for the rest of the test process: the probe may retry after this returns
+        std::mem::forget(socket);
         return (format!("http://127.0.0.1:{port}"), hits);
     }
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
