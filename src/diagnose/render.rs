@@ -530,7 +530,14 @@ fn observed(out: &mut String, diagnosis: &Diagnosis) {
             let _ = writeln!(out, "{line}");
         }
         for refresh in &har.refreshes {
-            let _ = writeln!(out, "  refresh #{} ({})", refresh.entry, refresh.status);
+            match refresh.problem.as_deref() {
+                Some(problem) if refresh.response.is_none() => {
+                    let _ = writeln!(out, "  refresh #{}: {problem}", refresh.entry);
+                }
+                _ => {
+                    let _ = writeln!(out, "  refresh #{} ({})", refresh.entry, refresh.status);
+                }
+            }
         }
         for revoke in &har.revokes {
             let _ = writeln!(
