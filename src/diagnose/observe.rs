@@ -113,13 +113,7 @@ pub fn outcome(flow: &Flow) -> Option<Outcome> {
             Some(r) if r.refresh_token => Some(Outcome::RefreshToken),
             Some(r) if r.access_token => Some(Outcome::NoRefreshToken),
             Some(_) => None,
-            None if call
-                .problem
-                .as_deref()
-                .is_some_and(|p| p.starts_with("failed") || p.contains("net::")) =>
-            {
-                Some(Outcome::Error)
-            }
+            None if call.failed => Some(Outcome::Error),
             None => None,
         };
     }

@@ -512,7 +512,7 @@ fn observed(out: &mut String, diagnosis: &Diagnosis) {
                     let status = call
                         .problem
                         .as_deref()
-                        .filter(|p| p.starts_with("failed") || p.contains("net::") || p.starts_with("no response"))
+                        .filter(|_| call.failed)
                         .map_or_else(|| call.status.to_string(), |p| p.to_string());
                     let _ = write!(line, " → token #{} ({status})", call.entry);
                     match &call.response {

@@ -390,6 +390,8 @@ pub struct TokenCall {
     /// Why there is no response to read: the request failed, or its body is missing or
     /// undecodable.
     pub problem: Option<String>,
+    /// The request got no response at all (failed in the browser).
+    pub failed: bool,
     code: Option<String>,
 }
 
@@ -618,6 +620,7 @@ pub fn observe(har: &Har, endpoints: &ProviderEndpoints) -> HarObservation {
                     status: entry.status,
                     response,
                     problem: problem.clone(),
+                    failed: entry.failed.is_some(),
                     code: get("code"),
                 };
                 if let Some(problem) = problem {
