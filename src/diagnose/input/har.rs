@@ -166,6 +166,12 @@ impl Har {
             path: path.to_owned(),
             source: e.into(),
         })?;
+        Self::from_bytes(path, bytes)
+    }
+
+    /// A HAR or a Playwright `.zip` export already read from `path` (side files of a `.har`
+    /// are looked for beside `path`).
+    pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Self, InputError> {
         if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
             return Self::read_zip(path, bytes);
         }
