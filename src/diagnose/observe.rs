@@ -7,7 +7,6 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use super::catalogue::Severity;
 use super::findings::{Finding, standalone};
 use super::input::{Flow, HarObservation};
 use super::predict::{ClientSetup, Depth, GrantPrediction, Prediction, Stage, predict};
@@ -114,13 +113,7 @@ pub fn outcome(flow: &Flow) -> Option<Outcome> {
             Some(r) if r.refresh_token => Some(Outcome::RefreshToken),
             Some(r) if r.access_token => Some(Outcome::NoRefreshToken),
             Some(_) => None,
-            None if call
-                .problem
-                .as_deref()
-                .is_some_and(|p| p.starts_with("failed") || p.contains("net::")) =>
-            {
-                Some(Outcome::Error)
-            }
+            None if call.failed => Some(Outcome::Error),
             None => None,
         };
     }
@@ -358,8 +351,8 @@ fn differences(seen: &Seen, predicted: &GrantPrediction) -> Vec<String> {
     out
 }
 
-/// Every flow's differences from `profile`'s prediction, as `(flow's authorize entry, what differs, entries)`.
-fn mismatches(profile: &Arc<Profile>, setup: &ClientSetup, har: &HarObservation) -> Vec<(usize, String, Vec<usize>)> {
+/// Every flow's differences from `profile`'s prediction, as `(what differs, the entries that show it)`.
+fn mismatches(profile: &Arc<Profile>, setup: &ClientSetup, har: &HarObservation) -> Vec<(String, Vec<usize>)> {
     let mut out = Vec::new();
     let mut predictions: Vec<(Vec<(String, String)>, Prediction)> = Vec::new();
     for (index, flow) in har.flows.iter().enumerate() {
@@ -407,7 +400,6 @@ fn mismatches(profile: &Arc<Profile>, setup: &ClientSetup, har: &HarObservation)
         if !differs.is_empty() {
             let role = if repeat { "repeat grant" } else { "grant" };
             out.push((
-                flow.authorize_entry,
                 format!("{role} of entry #{}: {}", flow.authorize_entry, differs.join("; ")),
                 seen.entries,
             ));
@@ -442,9 +434,9 @@ fn disagreement(
                 .is_some_and(|other| mismatches(&Arc::new(other), setup, har).is_empty())
         })
         .collect();
-    let entries: BTreeSet<usize> = found.iter().flat_map(|(_, _, e)| e.iter().copied()).collect();
+    let entries: BTreeSet<usize> = found.iter().flat_map(|(_, e)| e.iter().copied()).collect();
     let shown: Vec<String> = entries.iter().map(|e| format!("#{e}")).collect();
-    let what: Vec<&str> = found.iter().map(|(_, w, _)| w.as_str()).collect();
+    let what: Vec<&str> = found.iter().map(|(w, _)| w.as_str()).collect();
     let (verdict, fix) = match explains.first() {
         Some(other) => (
             format!("the provider behaved like `{other}`"),
@@ -462,16 +454,15 @@ fn disagreement(
     let mut finding = standalone(
         "OD182",
         format!(
-            "the HAR differs from the `{}` model ({}): {}; {verdict}",
+            "the HAR differs from the `{}` model (entries {}): {}; {verdict}",
             profile.id,
-            format_args!("entries {}", shown.join(", ")),
+            shown.join(", "),
             what.join("; ")
         ),
         Some(fix),
         true,
         false,
     );
-    finding.entry = found.last().map(|(_, _, e)| e.last().copied().unwrap_or_default());
-    debug_assert_eq!(finding.severity, Severity::Warning);
+    finding.entry = found.last().and_then(|(_, e)| e.last().copied());
     Some(finding)
 }

@@ -512,7 +512,7 @@ fn observed(out: &mut String, diagnosis: &Diagnosis) {
                     let status = call
                         .problem
                         .as_deref()
-                        .filter(|p| p.starts_with("failed") || p.contains("net::") || p.starts_with("no response"))
+                        .filter(|_| call.failed)
                         .map_or_else(|| call.status.to_string(), |p| p.to_string());
                     let _ = write!(line, " → token #{} ({status})", call.entry);
                     match &call.response {
@@ -530,7 +530,14 @@ fn observed(out: &mut String, diagnosis: &Diagnosis) {
             let _ = writeln!(out, "{line}");
         }
         for refresh in &har.refreshes {
-            let _ = writeln!(out, "  refresh #{} ({})", refresh.entry, refresh.status);
+            match refresh.problem.as_deref() {
+                Some(problem) if refresh.response.is_none() => {
+                    let _ = writeln!(out, "  refresh #{}: {problem}", refresh.entry);
+                }
+                _ => {
+                    let _ = writeln!(out, "  refresh #{} ({})", refresh.entry, refresh.status);
+                }
+            }
         }
         for revoke in &har.revokes {
             let _ = writeln!(

@@ -166,6 +166,12 @@ impl Har {
             path: path.to_owned(),
             source: e.into(),
         })?;
+        Self::from_bytes(path, bytes)
+    }
+
+    /// A HAR or a Playwright `.zip` export already read from `path` (side files of a `.har`
+    /// are looked for beside `path`).
+    pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Self, InputError> {
         if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
             return Self::read_zip(path, bytes);
         }
@@ -390,6 +396,8 @@ pub struct TokenCall {
     /// Why there is no response to read: the request failed, or its body is missing or
     /// undecodable.
     pub problem: Option<String>,
+    /// The request got no response at all (failed in the browser).
+    pub failed: bool,
     code: Option<String>,
 }
 
@@ -618,6 +626,7 @@ pub fn observe(har: &Har, endpoints: &ProviderEndpoints) -> HarObservation {
                     status: entry.status,
                     response,
                     problem: problem.clone(),
+                    failed: entry.failed.is_some(),
                     code: get("code"),
                 };
                 if let Some(problem) = problem {

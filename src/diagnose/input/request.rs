@@ -285,7 +285,8 @@ impl AuthRequest {
             }
             if param.is_secret() {
                 notes.push(InputNote::Secret { name: name.clone() });
-            } else if has_percent_escape(&param.value) {
+            } else if has_percent_escape(&param.value) && !SESSION_PARAMS.contains(&param.name.as_str()) {
+                // state, nonce and the challenge are opaque to the provider: their bytes are the app's
                 notes.push(InputNote::DoubleEncoded { name: name.clone() });
             }
             if param.value.contains(['\n', '\r']) {
@@ -512,5 +513,20 @@ mod tests {
         .unwrap();
         assert_eq!(request.get("scope"), Some("email"));
         assert!(request.notes.contains(&InputNote::DecodedQuery));
+    }
+
+    #[test]
+    fn session_values_are_shown_redacted_and_are_no_encoding_finding() {
+        let registry = crate::provider::Registry::builtin();
+        let endpoints = ProviderEndpoints::for_profile(&registry.load("google").unwrap());
+        let request = AuthRequest::from_pasted(
+            "https://accounts.google.com/o/oauth2/v2/auth?client_id=c&state=%257B%2522a%2522%257D&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&scope=email",
+            &endpoints,
+        )
+        .unwrap();
+        let shown: Vec<&str> = request.params.iter().map(Param::shown_value).collect();
+        assert_eq!(shown, ["c", REDACTED, REDACTED, "email"]);
+        assert!(!request.display_url().contains("E9Melhoa"));
+        assert!(!request.noted(|n| matches!(n, InputNote::DoubleEncoded { .. })));
     }
 }

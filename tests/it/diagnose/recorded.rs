@@ -334,9 +334,11 @@ fn a_failed_token_request_and_an_undecodable_body_are_reported_as_such() {
     aborted["log"]["entries"][token_index]["response"]["content"] =
         serde_json::json!({"size": -1, "mimeType": "x-unknown"});
     std::fs::write(dir.path().join("aborted.har"), serde_json::to_string(&aborted).unwrap()).unwrap();
-    let (_, json) = diagnose_json(&dir.path().join("aborted.har"));
+    let (exit, json) = diagnose_json(&dir.path().join("aborted.har"));
     let problem = finding(&json, "OD187")["message"].as_str().unwrap().to_string();
     assert!(problem.contains("no response (status -1)"), "{problem}");
+    assert_eq!(json["observed"]["har"]["happened"], "error", "{json:#}");
+    assert_eq!(exit, 1);
 
     // a gzip body in base64 that was cut: undecodable, not "no refresh_token"
     let mut cut = har.clone();
