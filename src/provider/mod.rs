@@ -8,6 +8,7 @@ mod id_token_tests;
 mod profile;
 mod signing;
 mod store;
+mod trace;
 
 pub use engine::{
     AuthorizeOutcome, AuthorizeResponse, AuthorizeStep, ClientConfig, ClientKind, ConsentDecision, DEVICE_GRANT,
@@ -19,3 +20,4 @@ pub use profile::{
     ProfileError, Registry, RevokeClientAuth, closest,
 };
 pub use signing::{KeyError, SigningKey, at_hash};
+pub use trace::{Citations, Decision, Effect, Rule, Trace};

@@ -56,6 +56,9 @@ pub struct Profile {
     /// Size limits on what a request may make the provider remember.
     #[serde(default)]
     pub limits: Limits,
+    /// The source the profile file cites next to each key (the engine's traces quote it).
+    #[serde(skip)]
+    pub citations: super::trace::Citations,
 }
 
 /// How much of a request the provider takes. Past a limit the request is refused with
@@ -720,6 +723,7 @@ impl Registry {
             source,
         })?;
         profile.id = id.to_string();
+        profile.citations = super::trace::Citations::of_chain(self.chain_texts(id));
         self.check_ranges(&profile)?;
         if let Some(unknown) = profile
             .id_token
@@ -814,6 +818,24 @@ impl Registry {
             }
         }
         Ok(())
+    }
+
+    /// The texts of `id`'s `extends:` chain, the base first (a loaded profile has no cycle).
+    fn chain_texts(&self, id: &str) -> Vec<&str> {
+        let mut chain = Vec::new();
+        let mut current = self.sources.get(id);
+        while let Some(text) = current.filter(|_| chain.len() < 16) {
+            chain.push(text.as_str());
+            current = text
+                .lines()
+                .find_map(|line| line.strip_prefix("extends:"))
+                .and_then(|parent| {
+                    let parent = parent.split('#').next().unwrap_or_default().trim();
+                    self.sources.get(parent.trim_matches(['"', '\'']))
+                });
+        }
+        chain.reverse();
+        chain
     }
 
     /// The profile of `id`'s `extends:` chain, nearest first, and the line that sets `key`.
