@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use super::endpoints::{ProviderEndpoints, is_loopback};
 use super::error::{DiagnoseError, InputError};
-use super::findings::{Facts, Finding, evaluate};
+use super::explain::explain;
+use super::findings::{Facts, Finding, Wording, evaluate};
 use super::fix::{self, Fix};
 use super::input::{AuthRequest, Har, HarObservation, InputNote, TokenResponse, observe};
 use super::predict::{ClientSetup, Depth, Prediction, predict};
@@ -345,7 +346,8 @@ fn diagnose_observed(
         }),
     };
     let prediction = predict(&profile, &setup, &request.pairs(), Depth::Full);
-    let fix = fix::find(&profile, &setup, &request, &prediction);
+    let explanation = explain(&profile, &setup, &request);
+    let fix = fix::find(&profile, &setup, &request, &prediction, &explanation);
     // an unknown publishing status and a refresh that fails: what the request gets in Testing
     let if_testing =
         (status_from == StatusFrom::Assumed && symptom.is_some_and(Symptom::is_invalid_grant)).then(|| {
@@ -363,6 +365,7 @@ fn diagnose_observed(
             let request = fix.offline().request.as_ref().unwrap_or(&request);
             predict(&profile, &testing, &request.pairs(), Depth::Grants)
         });
+    let wording = wording(&profile, registry);
     let findings = evaluate(&Facts {
         profile: &profile,
         endpoints: &endpoints,
@@ -370,6 +373,8 @@ fn diagnose_observed(
         client_kind,
         status,
         prediction: &prediction,
+        explanation: &explanation,
+        wording: &wording,
         fix: &fix,
         observed: &observed,
         symptom,
@@ -390,6 +395,21 @@ fn diagnose_observed(
         symptom,
         status_from,
     })
+}
+
+/// How findings name the provider, and the era where approval_prompt=force stopped forcing
+/// consent: the profile this era is written as a difference from.
+fn wording(profile: &Profile, registry: &Registry) -> Wording {
+    let provider = Some(profile.wording.name.clone())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| profile.name.clone());
+    let not_forcing = profile
+        .extends
+        .as_deref()
+        .and_then(|base| registry.load(base).ok())
+        .map(|base| format!("today's {}", base.endpoints.authorize))
+        .unwrap_or_else(|| "the provider's later endpoints".into());
+    Wording { provider, not_forcing }
 }
 
 /// Installed for out-of-band, loopback-IP and custom-scheme redirects; web otherwise (the

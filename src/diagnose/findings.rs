@@ -11,11 +11,12 @@ use super::catalogue::{Severity, entry};
 use super::diagnosis::Observed;
 use super::diagnosis::{StatusFrom, Symptom};
 use super::endpoints::{ProviderEndpoints, is_loopback};
-use super::fix::{Edit, Fix, forces_consent};
+use super::explain::Explanation;
+use super::fix::{Edit, Fix};
 use super::input::{AuthRequest, InputNote};
 use super::predict::{GrantPrediction, Prediction};
 use super::redirect::registration_problem;
-use crate::provider::{ClientKind, OfflineRequest, Profile, PublishingStatus, is_oob};
+use crate::provider::{ClientKind, Decision, Effect, OfflineRequest, Profile, PublishingStatus, Rule, is_oob};
 
 /// One finding, as reported. The first five fields are DESIGN.md's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -45,12 +46,25 @@ pub struct Facts<'a> {
     pub client_kind: ClientKind,
     pub status: PublishingStatus,
     pub prediction: &'a Prediction,
+    /// The engine's decisions about the request.
+    pub explanation: &'a Explanation,
+    /// The provider's words for what findings name.
+    pub wording: &'a Wording,
     pub fix: &'a Fix,
     pub observed: &'a Observed,
     pub symptom: Option<Symptom>,
     pub status_from: StatusFrom,
     /// The prediction in Testing status, when the status is unknown and a refresh fails.
     pub if_testing: Option<&'a Prediction>,
+}
+
+/// How findings name what is specific to a provider, from its profiles.
+#[derive(Debug, Clone, Default)]
+pub struct Wording {
+    /// The provider's name in a sentence (`Google`).
+    pub provider: String,
+    /// Where `approval_prompt=force` stopped forcing consent (`today's /o/oauth2/v2/auth`).
+    pub not_forcing: String,
 }
 
 /// A finding before it is ranked.
@@ -188,46 +202,12 @@ fn finish(draft: Draft, facts: &Facts) -> Finding {
     }
 }
 
-fn prompt_tokens(request: &AuthRequest) -> Vec<&str> {
-    request
-        .get("prompt")
-        .map(|p| p.split_whitespace().collect())
+/// The error a decision of the engine chose: (error code, description).
+fn chose(decision: &Decision) -> (String, String) {
+    decision
+        .error()
+        .map(|e| (e.error.clone(), e.description.clone()))
         .unwrap_or_default()
-}
-
-fn scope_has(request: &AuthRequest, scope: &str) -> bool {
-    request
-        .get("scope")
-        .is_some_and(|s| s.split_whitespace().any(|t| t == scope))
-}
-
-fn response_type_has_code(request: &AuthRequest) -> bool {
-    request
-        .get("response_type")
-        .is_none_or(|t| t.split_whitespace().any(|v| v == "code"))
-}
-
-/// Whether the request asks for offline access in the profile's terms (installed default included).
-fn offline_requested(facts: &Facts) -> bool {
-    let request = facts.request;
-    match facts.profile.refresh_token.requires {
-        OfflineRequest::AccessTypeOffline => match request.get("access_type") {
-            Some(value) => value == "offline",
-            None => facts.client_kind == ClientKind::Installed && facts.profile.authorize.installed_default_offline,
-        },
-        OfflineRequest::OfflineAccessScope => scope_has(request, "offline_access"),
-    }
-}
-
-fn approval_prompt_forces(facts: &Facts) -> bool {
-    facts.request.get("approval_prompt") == Some("force")
-        && !facts.request.has("prompt")
-        && facts
-            .profile
-            .authorize
-            .approval_prompt
-            .as_ref()
-            .is_some_and(|a| a.forces_consent)
 }
 
 fn input_rules(facts: &Facts, out: &mut Vec<Draft>) {
@@ -294,125 +274,108 @@ fn input_rules(facts: &Facts, out: &mut Vec<Draft>) {
     }
 }
 
+/// Missing required parameters: every one the engine explained.
 fn required_rules(facts: &Facts, out: &mut Vec<Draft>) {
-    let errors = &facts.profile.errors;
-    for name in &facts.profile.authorize.required {
-        if facts.request.get(name).is_none_or(str::is_empty) {
-            let spec = if name == "response_type" {
-                &errors.missing_response_type
-            } else {
-                &errors.missing_param
-            };
-            let mut draft = Draft::new(
-                "OD121",
-                format!(
-                    "`{name}` is missing: {} answers \"{}\"",
-                    facts.endpoints.provider,
-                    spec.describe(name, "")
-                ),
-            )
-            .fix(format!("Send {name}."))
-            .explains(&spec.error, spec.describe(name, ""));
-            if name == "response_type" {
-                draft = draft
-                    .edits(&[Edit::ResponseTypeCode])
-                    .fix("Send response_type=code.".into());
-            }
-            out.push(draft);
+    for decision in facts.explanation.of(Rule::RequiredParameter) {
+        let Some((name, _)) = &decision.param else { continue };
+        let (error, description) = chose(decision);
+        let mut draft = Draft::new(
+            "OD121",
+            format!(
+                "`{name}` is missing: {} answers \"{description}\"",
+                facts.endpoints.provider
+            ),
+        )
+        .fix(format!("Send {name}."))
+        .explains(&error, description);
+        if name == "response_type" {
+            draft = draft
+                .edits(&[Edit::ResponseTypeCode])
+                .fix("Send response_type=code.".into());
         }
+        out.push(draft);
     }
 }
 
+/// approval_prompt: refused alongside prompt, refused as a value, ignored, or forcing consent.
 fn approval_prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
-    let Some(value) = facts.request.get("approval_prompt") else {
-        return;
-    };
-    let errors = &facts.profile.errors;
-    let Some(rules) = &facts.profile.authorize.approval_prompt else {
+    let explanation = facts.explanation;
+    let provider = &facts.endpoints.provider;
+    if let Some(decision) = explanation.first(Rule::ApprovalPromptUnknown) {
         out.push(
             Draft::new(
                 "OD103",
                 format!(
-                    "approval_prompt={value} is not a parameter of `{}`: it is ignored and forces nothing",
-                    facts.endpoints.provider
+                    "approval_prompt={} is not a parameter of `{provider}`: it is ignored and forces nothing",
+                    decision.given()
                 ),
             )
             .edits(&[Edit::DropApprovalPrompt, Edit::ForceConsent]),
         );
-        return;
-    };
-    if facts.request.has("prompt") && rules.conflicts_with_prompt {
+    } else if let Some(decision) = explanation.first(Rule::ApprovalPromptConflict) {
+        let (error, description) = chose(decision);
         out.push(
             Draft::new(
                 "OD101",
                 format!(
-                    "approval_prompt={value} and prompt={} are sent together: the first grant already fails with \"{}\"",
+                    "approval_prompt={} and prompt={} are sent together: the first grant already fails with \"{description}\"",
+                    decision.given(),
                     facts.request.get("prompt").unwrap_or_default(),
-                    errors.conflict_params.describe("", "")
                 ),
             )
-            .fix(if forces_consent(facts.profile, facts.request.get("prompt")) {
+            .fix(if explanation.prompt_forces_consent() {
                 "Remove approval_prompt; prompt already forces consent.".into()
             } else {
                 "Remove approval_prompt and send prompt=consent.".into()
             })
             .edits(&[Edit::DropApprovalPrompt])
-            .explains(&errors.conflict_params.error, errors.conflict_params.describe("", "")),
+            .explains(&error, description),
         );
-        return;
-    }
-    if !rules.accepted.iter().any(|v| v == value) {
-        let description = errors.invalid_value.describe("approval_prompt", value);
+    } else if let Some(decision) = explanation.first(Rule::ApprovalPromptValue) {
+        let (error, description) = chose(decision);
         out.push(
             Draft::new(
                 "OD102",
-                format!("approval_prompt={value} is rejected: \"{description}\""),
+                format!("approval_prompt={} is rejected: \"{description}\"", decision.given()),
             )
             .edits(&[Edit::DropApprovalPrompt])
-            .explains(&errors.invalid_value.error, description),
+            .explains(&error, description),
         );
-        return;
-    }
-    if value == "force" && rules.forces_consent {
-        out.push(Draft::new(
-            "OD104",
-            format!(
-                "approval_prompt=force still forces consent on `{}`, but not on today's /o/oauth2/v2/auth",
-                facts.endpoints.provider
-            ),
-        ));
-    } else if value == "force" {
-        out.push(
-            Draft::new(
-                "OD103",
+    } else if let Some(decision) = explanation.first(Rule::ApprovalPromptForce) {
+        if decision.effect == Effect::ConsentForced {
+            out.push(Draft::new(
+                "OD104",
                 format!(
-                    "approval_prompt=force is accepted but ignored on `{}`: the repeat grant skips the consent screen and returns no refresh_token",
-                    facts.endpoints.provider
+                    "approval_prompt=force still forces consent on `{provider}`, but not on {}",
+                    facts.wording.not_forcing
                 ),
-            )
-            .fix("Replace approval_prompt=force with prompt=consent.".into())
-            .edits(&[Edit::DropApprovalPrompt, Edit::ForceConsent]),
-        );
+            ));
+        } else {
+            out.push(
+                Draft::new(
+                    "OD103",
+                    format!(
+                        "approval_prompt=force is accepted but ignored on `{provider}`: the repeat grant skips the consent screen and returns no refresh_token"
+                    ),
+                )
+                .fix("Replace approval_prompt=force with prompt=consent.".into())
+                .edits(&[Edit::DropApprovalPrompt, Edit::ForceConsent]),
+            );
+        }
     }
 }
 
+/// prompt: refused values, none combined, tolerated values that force nothing, prompt=none,
+/// and select_account without consent; the first that applies is said.
 fn prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
     let Some(prompt) = facts.request.get("prompt") else {
         return;
     };
-    let authorize = &facts.profile.authorize;
-    let errors = &facts.profile.errors;
-    let tokens = prompt_tokens(facts.request);
-    let known = |t: &&str| {
-        authorize
-            .prompt_values
-            .iter()
-            .chain(&authorize.prompt_tolerated)
-            .any(|v| v == t)
-    };
-    let invalid: Vec<&str> = tokens.iter().copied().filter(|t| !known(t)).collect();
-    if let Some(first) = invalid.first() {
-        let description = errors.invalid_prompt.describe("prompt", first);
+    let explanation = facts.explanation;
+    let provider = &facts.endpoints.provider;
+    let refused = explanation.of(Rule::PromptValue);
+    if let Some(first) = refused.first() {
+        let (error, description) = chose(first);
         let line_break = if prompt.contains(['\n', '\r']) {
             " (a line break split it)"
         } else {
@@ -422,10 +385,13 @@ fn prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
             Draft::new(
                 "OD105",
                 format!(
-                    "prompt={:?} holds {} not accepted by `{}`{line_break}: \"{description}\"",
+                    "prompt={:?} holds {} not accepted by `{provider}`{line_break}: \"{description}\"",
                     prompt,
-                    invalid.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", "),
-                    facts.endpoints.provider
+                    refused
+                        .iter()
+                        .map(|d| format!("`{}`", d.given()))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 ),
             )
             .fix(format!(
@@ -433,35 +399,40 @@ fn prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
                 fixed_prompt_hint(facts)
             ))
             .edits(&[Edit::ForceConsent])
-            .explains(&errors.invalid_prompt.error, description),
+            .explains(&error, description),
         );
         return;
     }
-    if tokens.len() > 1 && tokens.contains(&"none") {
-        let description = errors.prompt_none_combined.describe("prompt", prompt);
+    if let Some(decision) = explanation.first(Rule::PromptNoneCombined) {
+        let (error, description) = chose(decision);
         out.push(
             Draft::new(
                 "OD106",
                 format!("prompt={prompt:?} combines none with other values: \"{description}\""),
             )
             .edits(&[Edit::ForceConsent])
-            .explains(&errors.prompt_none_combined.error, description),
+            .explains(&error, description),
         );
         return;
     }
-    let consent = tokens.contains(&"consent");
-    if tokens.contains(&"login") && authorize.prompt_tolerated.iter().any(|t| t == "login") {
+    let consent = explanation.prompt_forces_consent();
+    if let Some(decision) = explanation.first(Rule::PromptTolerated) {
+        let value = decision.given();
         let message = if consent {
-            "prompt=login is not a documented Google value; the consent value in the same prompt is what forces consent"
-                .to_string()
+            format!(
+                "prompt={value} is not a documented {} value; the consent value in the same prompt is what forces consent",
+                facts.wording.provider
+            )
         } else {
-            "prompt=login is accepted but does not force the consent screen: a returning user gets no refresh_token"
-                .to_string()
+            format!(
+                "prompt={value} is accepted but does not force the consent screen: a returning user gets no refresh_token"
+            )
         };
         out.push(Draft::new("OD107", message).edits(if consent { &[] } else { &[Edit::ForceConsent] }));
         return;
     }
-    if tokens == ["none"] {
+    if let Some(decision) = explanation.first(Rule::PromptNone) {
+        let (error, description) = chose(decision);
         out.push(
             Draft::new(
                 "OD108",
@@ -469,11 +440,12 @@ fn prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
                     .into(),
             )
             .edits(&[Edit::ForceConsent])
-            .explains(&errors.consent_required.error, errors.consent_required.describe("", "")),
+            .explains(&error, description),
         );
         return;
     }
-    if tokens.contains(&"select_account") && !consent {
+    let select_account = prompt.split_whitespace().any(|t| t == "select_account");
+    if select_account && explanation.consent_not_forced() {
         out.push(
             Draft::new("OD109", "prompt=select_account shows the account chooser, not the consent screen: repeat grants return no refresh_token".into())
                 .fix("Send prompt=\"select_account consent\".".into())
@@ -492,65 +464,52 @@ fn fixed_prompt_hint(facts: &Facts) -> String {
         .to_string()
 }
 
+/// Offline access: a refused access_type, none asked for, offline_access dropped without
+/// consent, refused scopes, and a consent screen nothing forces.
 fn offline_rules(facts: &Facts, out: &mut Vec<Draft>) {
     let request = facts.request;
     let profile = facts.profile;
-    let errors = &profile.errors;
-    let offline = offline_requested(facts);
-    match profile.refresh_token.requires {
-        OfflineRequest::AccessTypeOffline => {
-            let access_type = request.get("access_type");
-            if let Some(value) = access_type.filter(|v| !profile.authorize.access_types.iter().any(|a| a == *v)) {
-                let description = errors.invalid_value.describe("access_type", value);
-                out.push(
-                    Draft::new("OD111", format!("access_type={value} is rejected: \"{description}\""))
-                        .edits(&[Edit::RequestOffline])
-                        .explains(&errors.invalid_value.error, description),
-                );
-            } else if !offline {
-                let what = match access_type {
+    let explanation = facts.explanation;
+    let offline = explanation.first(Rule::OfflineRequest);
+    let asked = offline.is_some_and(|d| d.effect == Effect::Applied);
+    if let Some(decision) = explanation.first(Rule::AccessType) {
+        let (error, description) = chose(decision);
+        out.push(
+            Draft::new(
+                "OD111",
+                format!("access_type={} is rejected: \"{description}\"", decision.given()),
+            )
+            .edits(&[Edit::RequestOffline])
+            .explains(&error, description),
+        );
+    } else if let Some(decision) = offline.filter(|_| !asked) {
+        let draft = match profile.refresh_token.requires {
+            OfflineRequest::AccessTypeOffline => {
+                let what = match request.get("access_type") {
                     Some(value) => format!("access_type={value}"),
                     None => "access_type is missing (online is the default for web clients)".into(),
                 };
-                out.push(
-                    Draft::new("OD110", format!("{what}: no grant returns a refresh_token"))
-                        .edits(&[Edit::RequestOffline]),
-                );
+                Draft::new("OD110", format!("{what}: no grant returns a refresh_token"))
             }
-        }
-        OfflineRequest::OfflineAccessScope => {
-            let needs_consent = profile.refresh_token.offline_access_needs_prompt_consent
-                && !prompt_tokens(request).contains(&"consent");
-            if !offline {
-                out.push(
-                    Draft::new(
-                        "OD110",
-                        "the offline_access scope is missing: no grant returns a refresh_token".into(),
-                    )
-                    .fix("Add offline_access to scope.".into())
-                    .edits(&[Edit::RequestOffline]),
-                );
-            }
-            if needs_consent {
-                let message = if offline {
-                    "offline_access without prompt=consent is dropped silently: no grant returns a refresh_token"
-                } else {
-                    "once offline_access is requested, it also needs prompt=consent, or it is dropped silently"
-                };
-                out.push(Draft::new("OD115", message.into()).edits(&[Edit::ForceConsent]));
-            }
-        }
+            OfflineRequest::OfflineAccessScope => Draft::new(
+                "OD110",
+                "the offline_access scope is missing: no grant returns a refresh_token".into(),
+            )
+            .fix("Add offline_access to scope.".into()),
+        };
+        let _ = decision;
+        out.push(draft.edits(&[Edit::RequestOffline]));
     }
-    let rejected: Vec<&str> = profile
-        .authorize
-        .rejected_scopes
-        .iter()
-        .map(String::as_str)
-        .filter(|r| scope_has(request, r))
-        .collect();
-    if !rejected.is_empty()
-        && let Some(spec) = &errors.invalid_scope
-    {
+    if let Some(decision) = explanation.first(Rule::OfflineAccessConsent) {
+        let message = if decision.effect == Effect::RefreshTokenWithheld {
+            "offline_access without prompt=consent is dropped silently: no grant returns a refresh_token"
+        } else {
+            "once offline_access is requested, it also needs prompt=consent, or it is dropped silently"
+        };
+        out.push(Draft::new("OD115", message.into()).edits(&[Edit::ForceConsent]));
+    }
+    if let (Some(decision), Some(spec)) = (explanation.first(Rule::RejectedScope), &profile.errors.invalid_scope) {
+        let rejected = decision.given().split_whitespace().collect::<Vec<_>>().join(", ");
         let how = match profile.refresh_token.requires {
             OfflineRequest::AccessTypeOffline => "; offline access is asked for with access_type=offline",
             OfflineRequest::OfflineAccessScope => "",
@@ -559,8 +518,7 @@ fn offline_rules(facts: &Facts, out: &mut Vec<Draft>) {
             Draft::new(
                 "OD114",
                 format!(
-                    "scope holds {}, which `{}` refuses: {} {} \"{}\"{how}",
-                    rejected.join(", "),
+                    "scope holds {rejected}, which `{}` refuses: {} {} \"{}\"{how}",
                     facts.endpoints.provider,
                     spec.status,
                     spec.error,
@@ -568,8 +526,7 @@ fn offline_rules(facts: &Facts, out: &mut Vec<Draft>) {
                 ),
             )
             .fix(format!(
-                "Remove {} from scope{}.",
-                rejected.join(", "),
+                "Remove {rejected} from scope{}.",
                 if how.is_empty() {
                     ""
                 } else {
@@ -580,18 +537,19 @@ fn offline_rules(facts: &Facts, out: &mut Vec<Draft>) {
             .explains(&spec.error, String::new()),
         );
     }
-    // the generic "nothing forces consent" rule, when no more specific prompt finding said it
+    // the generic "nothing forces consent" rule, when no more specific finding said it
     let specific = out.iter().any(|d| {
         matches!(
             d.code,
             "OD101" | "OD103" | "OD105" | "OD106" | "OD107" | "OD108" | "OD109" | "OD115"
         )
     });
-    let forced = forces_consent(profile, request.get("prompt")) || approval_prompt_forces(facts);
-    if profile.refresh_token.only_when_consent_shown && !forced && !specific && response_type_has_code(request) {
-        let message = if offline && request.get("access_type") == Some("offline") {
+    let no_code = no_code(explanation).is_some();
+    if profile.refresh_token.only_when_consent_shown && explanation.consent_not_forced() && !specific && !no_code {
+        let by_default = offline.is_some_and(|d| d.key == "authorize.installed_default_offline");
+        let message = if asked && !by_default && request.get("access_type") == Some("offline") {
             "access_type=offline without prompt=consent: only the first grant returns a refresh_token".to_string()
-        } else if offline {
+        } else if asked {
             "installed clients are offline by default, but without prompt=consent only the first grant returns a refresh_token".to_string()
         } else {
             "nothing forces the consent screen: even with offline access, only the first grant would return a refresh_token".to_string()
@@ -600,11 +558,20 @@ fn offline_rules(facts: &Facts, out: &mut Vec<Draft>) {
     }
 }
 
+/// The engine's decision that the response type returns no code: the code-less type it
+/// accepted, or the unknown one it refused.
+fn no_code(explanation: &Explanation) -> Option<&Decision> {
+    explanation
+        .of(Rule::RefreshToken)
+        .into_iter()
+        .chain(explanation.first(Rule::ResponseType))
+        .find(|d| !d.given().split_whitespace().any(|t| t == "code"))
+}
+
+/// The response type: no code, no refresh token; include_granted_scopes on an installed client.
 fn flow_rules(facts: &Facts, out: &mut Vec<Draft>) {
     let request = facts.request;
-    if let Some(response_type) = request.get("response_type").filter(|t| !t.is_empty())
-        && !response_type.split_whitespace().any(|t| t == "code")
-    {
+    if no_code(facts.explanation).is_some() {
         let offline = if request.get("access_type") == Some("offline") {
             " (access_type=offline has no effect)"
         } else {
@@ -613,7 +580,10 @@ fn flow_rules(facts: &Facts, out: &mut Vec<Draft>) {
         out.push(
             Draft::new(
                 "OD120",
-                format!("response_type={response_type} returns tokens in the redirect, never a refresh_token{offline}"),
+                format!(
+                    "response_type={} returns tokens in the redirect, never a refresh_token{offline}",
+                    request.get("response_type").unwrap_or_default()
+                ),
             )
             .edits(&[Edit::ResponseTypeCode]),
         );
@@ -629,45 +599,45 @@ fn flow_rules(facts: &Facts, out: &mut Vec<Draft>) {
     }
 }
 
+/// PKCE: a refused method, a method without challenge, and the plain method.
 fn pkce_rules(facts: &Facts, out: &mut Vec<Draft>) {
-    let request = facts.request;
-    let authorize = &facts.profile.authorize;
-    let errors = &facts.profile.errors;
-    let method = request.get("code_challenge_method");
-    let challenge = request.get("code_challenge");
-    if let Some(method) = method {
-        if !authorize.code_challenge_methods.iter().any(|m| m == method) {
-            let description = errors.invalid_value.describe("code_challenge_method", method);
-            out.push(
-                Draft::new(
-                    "OD130",
-                    format!(
-                        "code_challenge_method={method} is rejected (methods: {}): \"{description}\"",
-                        authorize.code_challenge_methods.join(", ")
-                    ),
-                )
-                .edits(&[Edit::FixChallengeMethod])
-                .explains(&errors.invalid_value.error, description),
-            );
-            return;
-        }
-        if challenge.is_none() {
-            let description = errors.missing_code_challenge.describe("code_challenge", "");
-            out.push(
-                Draft::new(
-                    "OD132",
-                    format!("code_challenge_method={method} without code_challenge: \"{description}\""),
-                )
-                .edits(&[Edit::FixChallengeMethod])
-                .explains(&errors.missing_code_challenge.error, description),
-            );
-            return;
-        }
-    }
-    if challenge.is_some() {
-        let effective = method.unwrap_or(&authorize.default_code_challenge_method);
-        if effective == "plain" {
-            let how = if method.is_some() {
+    let explanation = facts.explanation;
+    if let Some(decision) = explanation.first(Rule::PkceMethod) {
+        let (error, description) = chose(decision);
+        out.push(
+            Draft::new(
+                "OD130",
+                format!(
+                    "code_challenge_method={} is rejected (methods: {}): \"{description}\"",
+                    decision.given(),
+                    facts.profile.authorize.code_challenge_methods.join(", ")
+                ),
+            )
+            .edits(&[Edit::FixChallengeMethod])
+            .explains(&error, description),
+        );
+    } else if let Some(decision) = explanation.first(Rule::PkceChallengeMissing) {
+        let (error, description) = chose(decision);
+        out.push(
+            Draft::new(
+                "OD132",
+                format!(
+                    "code_challenge_method={} without code_challenge: \"{description}\"",
+                    decision.given()
+                ),
+            )
+            .edits(&[Edit::FixChallengeMethod])
+            .explains(&error, description),
+        );
+    } else if let Some(decision) = explanation.first(Rule::PkceMethodUsed) {
+        let explicit = !decision.given().is_empty();
+        let method = if explicit {
+            decision.given()
+        } else {
+            decision.value.as_str()
+        };
+        if method == "plain" {
+            let how = if explicit {
                 "code_challenge_method=plain".to_string()
             } else {
                 "no code_challenge_method (plain by default)".to_string()
@@ -687,15 +657,15 @@ fn redirect_rules(facts: &Facts, out: &mut Vec<Draft>) {
         return;
     };
     if is_oob(redirect) {
-        if facts.profile.authorize.oob_blocked {
-            let description = errors.oob_blocked.describe("redirect_uri", redirect);
+        if let Some(decision) = facts.explanation.first(Rule::OutOfBand) {
+            let (error, description) = chose(decision);
             out.push(
                 Draft::new(
                     "OD140",
                     format!("redirect_uri={redirect} is the retired out-of-band flow: \"{description}\""),
                 )
                 .edits(&[Edit::LoopbackRedirect])
-                .explains(&errors.oob_blocked.error, description),
+                .explains(&error, description),
             );
         }
         return;
@@ -720,7 +690,8 @@ fn redirect_rules(facts: &Facts, out: &mut Vec<Draft>) {
             Draft::new(
                 "OD145",
                 format!(
-                    "Google's error page says {}: redirect_uri={redirect} is not registered for this client (the URL alone cannot show that; the page does)",
+                    "{}'s error page says {}: redirect_uri={redirect} is not registered for this client (the URL alone cannot show that; the page does)",
+                    facts.wording.provider,
                     page.error
                 ),
             )
@@ -858,7 +829,8 @@ fn token_rules(facts: &Facts, out: &mut Vec<Draft>) {
         let mut draft = Draft::new(
             "OD170",
             format!(
-                "the client is in Testing status: refresh tokens for these scopes expire {seconds} s (7 days) after consent"
+                "the client is in Testing status: refresh tokens for these scopes expire {seconds} s ({} days) after consent",
+                days(seconds)
             ),
         );
         if invalid_grant {
@@ -873,10 +845,15 @@ fn token_rules(facts: &Facts, out: &mut Vec<Draft>) {
             Draft::new(
                 "OD170",
                 format!(
-                    "the publishing status is not known: if the OAuth consent screen is External and in Testing, refresh tokens for these scopes expire {seconds} s (7 days) after consent, then refresh answers invalid_grant"
+                    "the publishing status is not known: if the OAuth consent screen is External and in Testing, refresh tokens for these scopes expire {seconds} s ({} days) after consent, then refresh answers invalid_grant",
+                    days(seconds)
                 ),
             )
-            .fix("Check the publishing status (Google Auth Platform > Audience, or APIs & Services > OAuth consent screen); if it is Testing, publish the app and authorize again (a token issued in Testing keeps its 7-day expiry). Pass --publishing-status to tell diagnose.".into())
+            .fix(format!(
+                "Check the publishing status{}; if it is Testing, publish the app and authorize again (a token issued in Testing keeps its {}-day expiry). Pass --publishing-status to tell diagnose.",
+                facts.profile.wording.publishing_status_page.as_ref().map(|page| format!(" ({page})")).unwrap_or_default(),
+                days(seconds)
+            ))
             .symptom(),
         );
     }
@@ -934,30 +911,48 @@ pub fn invalid_grant_causes(profile: &Profile, symptom: Symptom) -> String {
     if let Some(seconds) = rules.testing_expiry_seconds {
         causes.push(format!(
             "Testing publishing status: tokens for non-sign-in scopes expire {} days after consent (the token response says refresh_token_expires_in: {seconds})",
-            (seconds + 1) / 86_400
+            days(seconds)
         ));
     }
     causes.push(format!(
         "the per-client limit: the {} refresh token for one user and client revokes the oldest (it fails while newer ones work)",
         ordinal(rules.limit_per_user_client + 1)
     ));
-    causes.push("revocation: the user removed the app's access (myaccount.google.com/permissions) or the app revoked the token; every token of that grant fails at once".into());
+    let wording = &profile.wording;
+    let page = wording
+        .revocation_page
+        .as_ref()
+        .map(|page| format!(" ({page})"))
+        .unwrap_or_default();
+    causes.push(format!("revocation: the user removed the app's access{page} or the app revoked the token; every token of that grant fails at once"));
     if let Some(seconds) = rules.unused_expiry_seconds {
         causes.push(format!(
             "not used for {} days: only tokens nobody refreshed in that time",
             seconds / 86_400
         ));
     }
-    causes.push("a password change: tokens with Gmail scopes are revoked when the user changes the password".into());
+    if let Some(tokens) = &wording.password_change_revokes {
+        causes.push(format!(
+            "a password change: {tokens} are revoked when the user changes the password"
+        ));
+    }
     let lead = match symptom {
-        Symptom::InvalidGrantAfterDays => "invalid_grant some days after the grant",
-        Symptom::RefreshTokenRevoked => "a refresh token that worked was revoked",
-        _ => "invalid_grant on refresh (\"Token has been expired or revoked.\")",
+        Symptom::InvalidGrantAfterDays => "invalid_grant some days after the grant".to_string(),
+        Symptom::RefreshTokenRevoked => "a refresh token that worked was revoked".to_string(),
+        _ => format!(
+            "invalid_grant on refresh (\"{}\")",
+            profile.errors.refresh_invalid.description
+        ),
     };
     format!(
         "{lead}: the request cannot show which cause it is; the causes are: {}",
         causes.join("; ")
     )
+}
+
+/// A lifetime in whole days (Google's Testing lifetime, 604799 s, is 7 days less a second).
+pub fn days(seconds: u64) -> u64 {
+    seconds.div_ceil(86_400)
 }
 
 /// English ordinals: 1st, 2nd, 3rd, 11th, 26th, 101st.

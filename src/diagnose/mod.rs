@@ -25,6 +25,7 @@ mod diagnosis;
 mod emit;
 mod endpoints;
 mod error;
+mod explain;
 mod findings;
 mod fix;
 mod input;

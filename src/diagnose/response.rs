@@ -8,7 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 
 use super::diagnosis::Symptom;
-use super::findings::{Finding, invalid_grant_causes, standalone};
+use super::findings::{Finding, days, invalid_grant_causes, standalone};
 use super::input::{REDACTED, SECRET_PARAMS, TokenResponse};
 use crate::provider::{ErrorSpec, Profile};
 
@@ -444,7 +444,8 @@ pub fn token_response(profile: &Profile, response: TokenResponse, symptom: Optio
         findings.push(standalone(
             "OD170",
             format!(
-                "refresh_token_expires_in: {seconds} is the Testing-status lifetime: this refresh token stops working 7 days after consent"
+                "refresh_token_expires_in: {seconds} is the Testing-status lifetime: this refresh token stops working {} days after consent",
+                days(seconds)
             ),
             None,
             true,
@@ -478,8 +479,14 @@ pub fn error_page(profile: &Profile, page: AuthError, symptom: Option<Symptom>) 
         .collect();
     let status = page.status.map(|s| format!("{s} ")).unwrap_or_default();
     let mut message = format!(
-        "Google's error page says: Error {status}{}: \"{}\"",
-        page.error, page.description
+        "{}'s error page says: Error {status}{}: \"{}\"",
+        if profile.wording.name.is_empty() {
+            &profile.name
+        } else {
+            &profile.wording.name
+        },
+        page.error,
+        page.description
     );
     if !details.is_empty() {
         message.push_str(&format!(" (request details: {})", details.join(", ")));

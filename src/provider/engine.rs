@@ -616,13 +616,15 @@ impl Engine {
             }
         }
         let consent = |effect: Effect| {
-            let decision = Decision::new(
-                &self.profile,
-                Rule::Consent,
-                "consent.forced_by_prompt_consent",
-                self.profile.consent.forced_by_prompt_consent.to_string(),
-                effect,
-            );
+            let (key, value) = if forced && !by_prompt {
+                ("authorize.approval_prompt.forces_consent", "true".to_string())
+            } else {
+                (
+                    "consent.forced_by_prompt_consent",
+                    self.profile.consent.forced_by_prompt_consent.to_string(),
+                )
+            };
+            let decision = Decision::new(&self.profile, Rule::Consent, key, value, effect);
             match param(params, "prompt") {
                 Some(prompt) => decision.on("prompt", prompt),
                 None => decision,
@@ -1230,6 +1232,8 @@ impl Engine {
             let more = format!("more than {} scopes", limits.scopes);
             return Err(page(&p.errors.invalid_length, "scope", &more));
         }
+        // whether the request asks for offline access, before a rule drops the request
+        let mut asked = false;
         let offline = match p.refresh_token.requires {
             OfflineRequest::AccessTypeOffline => match access_type {
                 Some(value) => value == "offline",
@@ -1238,11 +1242,16 @@ impl Engine {
             OfflineRequest::OfflineAccessScope => {
                 // OIDC Core §11: otherwise the request for offline access is ignored
                 let consented = prompt_raw.is_some_and(|v| tokens(v).contains("consent"));
+                asked = scopes.contains("offline_access");
                 if p.refresh_token.offline_access_needs_prompt_consent && !consented {
                     trace.note(|| {
                         let key = "refresh_token.offline_access_needs_prompt_consent";
-                        Decision::new(p, Rule::OfflineAccessConsent, key, "true", Effect::RefreshTokenWithheld)
-                            .on("scope", get("scope"))
+                        let effect = if asked {
+                            Effect::RefreshTokenWithheld
+                        } else {
+                            Effect::Ignored
+                        };
+                        Decision::new(p, Rule::OfflineAccessConsent, key, "true", effect).on("scope", get("scope"))
                     });
                 }
                 let honoured = response_type.contains("code")
@@ -1268,7 +1277,7 @@ impl Engine {
                     ("refresh_token.requires", "offline_access_scope".into(), "scope")
                 }
             };
-            let effect = if offline {
+            let effect = if offline || asked {
                 Effect::Applied
             } else {
                 Effect::RefreshTokenWithheld

@@ -9,6 +9,7 @@ mod profile;
 mod signing;
 mod store;
 mod trace;
+mod wording;
 
 pub use engine::{
     AuthorizeOutcome, AuthorizeResponse, AuthorizeStep, ClientConfig, ClientKind, ConsentDecision, DEVICE_GRANT,
@@ -21,3 +22,4 @@ pub use profile::{
 };
 pub use signing::{KeyError, SigningKey, at_hash};
 pub use trace::{Citations, Decision, Effect, Rule, Trace};
+pub use wording::Wording;

@@ -56,6 +56,9 @@ pub struct Profile {
     /// Size limits on what a request may make the provider remember.
     #[serde(default)]
     pub limits: Limits,
+    /// How explanations name what is specific to this provider.
+    #[serde(default)]
+    pub wording: super::wording::Wording,
     /// The source the profile file cites next to each key (the engine's traces quote it).
     #[serde(skip)]
     pub citations: super::trace::Citations,

@@ -48,9 +48,12 @@ pub enum Rule {
     PkceMethodUsed,
     /// A scope the provider refuses (`authorize.rejected_scopes`).
     RejectedScope,
-    /// Whether the request asks for offline access (`refresh_token.requires`).
+    /// Whether the request asks for offline access (`refresh_token.requires`): `Applied` when it
+    /// does (a later rule may still drop the request), `RefreshTokenWithheld` when it does not.
     OfflineRequest,
-    /// `offline_access` dropped without `prompt=consent` (`refresh_token.offline_access_needs_prompt_consent`).
+    /// `prompt` without `consent` where `offline_access` needs it
+    /// (`refresh_token.offline_access_needs_prompt_consent`): `RefreshTokenWithheld` when
+    /// `offline_access` was asked for and is dropped, `Ignored` when it was not asked for.
     OfflineAccessConsent,
     /// Whether the consent screen is forced, and whether it is shown (`consent.forced_by_prompt_consent`).
     Consent,
