@@ -116,7 +116,7 @@ pub struct Diagnosis {
 
 impl Diagnosis {
     /// The finding that explains the reported symptom, if one does.
-    pub fn symptom_explained(&self) -> Option<&'static str> {
+    pub fn symptom_explained(&self) -> Option<super::Code> {
         self.findings.iter().find(|f| f.symptom).map(|f| f.code)
     }
 

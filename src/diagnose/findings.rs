@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use super::catalogue::{Severity, entry};
+use super::catalogue::{Code, Severity, entry};
 use super::diagnosis::Observed;
 use super::diagnosis::{StatusFrom, Symptom};
 use super::endpoints::{ProviderEndpoints, is_loopback};
@@ -21,7 +21,7 @@ use crate::provider::{ClientKind, Decision, Effect, OfflineRequest, Profile, Pub
 /// One finding, as reported. The first five fields are DESIGN.md's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    pub code: &'static str,
+    pub code: Code,
     pub severity: Severity,
     pub message: String,
     pub fix: String,
@@ -69,7 +69,7 @@ pub struct Wording {
 
 /// A finding before it is ranked.
 struct Draft {
-    code: &'static str,
+    code: Code,
     message: String,
     fix: Option<String>,
     /// Fix edits that address it.
@@ -83,7 +83,7 @@ struct Draft {
 }
 
 impl Draft {
-    fn new(code: &'static str, message: String) -> Self {
+    fn new(code: Code, message: String) -> Self {
         Self {
             code,
             message,
@@ -152,13 +152,17 @@ pub fn evaluate(facts: &Facts) -> Vec<Finding> {
         &mut drafts,
     );
     let mut findings: Vec<Finding> = drafts.into_iter().map(|d| finish(d, facts)).collect();
-    findings
-        .sort_by(|a, b| (!a.symptom, !a.cause, a.severity, a.code).cmp(&(!b.symptom, !b.cause, b.severity, b.code)));
+    rank(&mut findings);
     findings
 }
 
+/// Ranks findings: the reported symptom's explanation first, then causes, then by severity and code.
+pub fn rank(findings: &mut [Finding]) {
+    findings.sort_by_key(|f| (!f.symptom, !f.cause, f.severity, f.code));
+}
+
 /// A finding made without a request (for a pasted response or error page).
-pub fn standalone(code: &'static str, message: String, fix: Option<String>, cause: bool, symptom: bool) -> Finding {
+pub fn standalone(code: Code, message: String, fix: Option<String>, cause: bool, symptom: bool) -> Finding {
     let info = entry(code);
     Finding {
         code: info.code,
@@ -166,7 +170,7 @@ pub fn standalone(code: &'static str, message: String, fix: Option<String>, caus
         message,
         fix: fix.unwrap_or_else(|| info.fix.to_string()),
         source: info.source_line(),
-        name: info.name,
+        name: info.name(),
         cause: cause || symptom,
         symptom,
         entry: None,
@@ -195,7 +199,7 @@ fn finish(draft: Draft, facts: &Facts) -> Finding {
         message: draft.message,
         fix: draft.fix.unwrap_or_else(|| info.fix.to_string()),
         source: draft.source.unwrap_or_else(|| info.source_line()),
-        name: info.name,
+        name: info.name(),
         cause,
         symptom: draft.symptom,
         entry: draft.entry,
@@ -215,35 +219,35 @@ fn input_rules(facts: &Facts, out: &mut Vec<Draft>) {
     for note in &facts.request.notes {
         let draft = match note {
             InputNote::Secret { name } => Draft::new(
-                "OD194",
+                Code::SecretInUrl,
                 format!(
                     "`{name}` is in the authorization URL, which passes through the browser; its value is redacted here"
                 ),
             ),
             InputNote::DecodedWhole { times } => Draft::new(
-                "OD190",
+                Code::UrlEncodedWhole,
                 format!("the pasted URL was percent-encoded as a whole ({times}×); diagnosed the decoded URL"),
             ),
             InputNote::DecodedQuery => Draft::new(
-                "OD190",
+                Code::UrlEncodedWhole,
                 "the query string was percent-encoded as a whole; diagnosed it decoded".into(),
             ),
             InputNote::Duplicate { name } => Draft::new(
-                "OD191",
+                Code::DuplicateParameter,
                 format!(
                     "`{name}` is sent more than once; the model reads the first ({name}={})",
                     facts.request.get(name).unwrap_or_default()
                 ),
             ),
             InputNote::DoubleEncoded { name } if name != "redirect_uri" => Draft::new(
-                "OD192",
+                Code::ParameterDoubleEncoded,
                 format!(
                     "`{name}` still holds %-escapes after decoding ({}): it was encoded twice",
                     facts.request.get(name).unwrap_or_default()
                 ),
             ),
             InputNote::LineBreak { name } => Draft::new(
-                "OD193",
+                Code::LineBreakInValue,
                 format!(
                     "`{name}` holds a line break ({:?}): the URL was wrapped where it was built",
                     facts.request.get(name).unwrap_or_default()
@@ -264,7 +268,7 @@ fn input_rules(facts: &Facts, out: &mut Vec<Draft>) {
                         facts.request.get(name).unwrap_or_default()
                     )
                 };
-                Draft::new("OD195", message).edits(&[Edit::TrimWhitespace])
+                Draft::new(Code::WhitespaceInParameter, message).edits(&[Edit::TrimWhitespace])
             }
             _ => continue,
         };
@@ -280,7 +284,7 @@ fn required_rules(facts: &Facts, out: &mut Vec<Draft>) {
         let Some((name, _)) = &decision.param else { continue };
         let (error, description) = chose(decision);
         let mut draft = Draft::new(
-            "OD121",
+            Code::MissingParameter,
             format!(
                 "`{name}` is missing: {} answers \"{description}\"",
                 facts.endpoints.provider
@@ -304,7 +308,7 @@ fn approval_prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
     if let Some(decision) = explanation.first(Rule::ApprovalPromptUnknown) {
         out.push(
             Draft::new(
-                "OD103",
+                Code::ApprovalPromptIgnored,
                 format!(
                     "approval_prompt={} is not a parameter of `{provider}`: it is ignored and forces nothing",
                     decision.given()
@@ -316,7 +320,7 @@ fn approval_prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
         let (error, description) = chose(decision);
         out.push(
             Draft::new(
-                "OD101",
+                Code::ApprovalPromptConflict,
                 format!(
                     "approval_prompt={} and prompt={} are sent together: the first grant already fails with \"{description}\"",
                     decision.given(),
@@ -335,7 +339,7 @@ fn approval_prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
         let (error, description) = chose(decision);
         out.push(
             Draft::new(
-                "OD102",
+                Code::ApprovalPromptInvalid,
                 format!("approval_prompt={} is rejected: \"{description}\"", decision.given()),
             )
             .edits(&[Edit::DropApprovalPrompt])
@@ -344,7 +348,7 @@ fn approval_prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
     } else if let Some(decision) = explanation.first(Rule::ApprovalPromptForce) {
         if decision.effect == Effect::ConsentForced {
             out.push(Draft::new(
-                "OD104",
+                Code::ApprovalPromptDeprecated,
                 format!(
                     "approval_prompt=force still forces consent on `{provider}`, but not on {}",
                     facts.wording.not_forcing
@@ -353,7 +357,7 @@ fn approval_prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
         } else {
             out.push(
                 Draft::new(
-                    "OD103",
+                    Code::ApprovalPromptIgnored,
                     format!(
                         "approval_prompt=force is accepted but ignored on `{provider}`: the repeat grant skips the consent screen and returns no refresh_token"
                     ),
@@ -383,7 +387,7 @@ fn prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
         };
         out.push(
             Draft::new(
-                "OD105",
+                Code::PromptInvalid,
                 format!(
                     "prompt={:?} holds {} not accepted by `{provider}`{line_break}: \"{description}\"",
                     prompt,
@@ -407,7 +411,7 @@ fn prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
         let (error, description) = chose(decision);
         out.push(
             Draft::new(
-                "OD106",
+                Code::PromptNoneCombined,
                 format!("prompt={prompt:?} combines none with other values: \"{description}\""),
             )
             .edits(&[Edit::ForceConsent])
@@ -428,14 +432,14 @@ fn prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
                 "prompt={value} is accepted but does not force the consent screen: a returning user gets no refresh_token"
             )
         };
-        out.push(Draft::new("OD107", message).edits(if consent { &[] } else { &[Edit::ForceConsent] }));
+        out.push(Draft::new(Code::PromptLogin, message).edits(if consent { &[] } else { &[Edit::ForceConsent] }));
         return;
     }
     if let Some(decision) = explanation.first(Rule::PromptNone) {
         let (error, description) = chose(decision);
         out.push(
             Draft::new(
-                "OD108",
+                Code::PromptNone,
                 "prompt=none shows no consent screen: a new user gets an error, a returning one no refresh_token"
                     .into(),
             )
@@ -447,7 +451,7 @@ fn prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
     let select_account = prompt.split_whitespace().any(|t| t == "select_account");
     if select_account && explanation.consent_not_forced() {
         out.push(
-            Draft::new("OD109", "prompt=select_account shows the account chooser, not the consent screen: repeat grants return no refresh_token".into())
+            Draft::new(Code::PromptSelectAccountOnly, "prompt=select_account shows the account chooser, not the consent screen: repeat grants return no refresh_token".into())
                 .fix("Send prompt=\"select_account consent\".".into())
                 .edits(&[Edit::ForceConsent]),
         );
@@ -476,7 +480,7 @@ fn offline_rules(facts: &Facts, out: &mut Vec<Draft>) {
         let (error, description) = chose(decision);
         out.push(
             Draft::new(
-                "OD111",
+                Code::AccessTypeInvalid,
                 format!("access_type={} is rejected: \"{description}\"", decision.given()),
             )
             .edits(&[Edit::RequestOffline])
@@ -489,10 +493,13 @@ fn offline_rules(facts: &Facts, out: &mut Vec<Draft>) {
                     Some(value) => format!("access_type={value}"),
                     None => "access_type is missing (online is the default for web clients)".into(),
                 };
-                Draft::new("OD110", format!("{what}: no grant returns a refresh_token"))
+                Draft::new(
+                    Code::OfflineNotRequested,
+                    format!("{what}: no grant returns a refresh_token"),
+                )
             }
             OfflineRequest::OfflineAccessScope => Draft::new(
-                "OD110",
+                Code::OfflineNotRequested,
                 "the offline_access scope is missing: no grant returns a refresh_token".into(),
             )
             .fix("Add offline_access to scope.".into()),
@@ -506,7 +513,7 @@ fn offline_rules(facts: &Facts, out: &mut Vec<Draft>) {
         } else {
             "once offline_access is requested, it also needs prompt=consent, or it is dropped silently"
         };
-        out.push(Draft::new("OD115", message.into()).edits(&[Edit::ForceConsent]));
+        out.push(Draft::new(Code::OfflineAccessNeedsConsent, message.into()).edits(&[Edit::ForceConsent]));
     }
     if let (Some(decision), Some(spec)) = (explanation.first(Rule::RejectedScope), &profile.errors.invalid_scope) {
         let rejected = decision.given().split_whitespace().collect::<Vec<_>>().join(", ");
@@ -516,7 +523,7 @@ fn offline_rules(facts: &Facts, out: &mut Vec<Draft>) {
         };
         out.push(
             Draft::new(
-                "OD114",
+                Code::OfflineAccessScopeGoogle,
                 format!(
                     "scope holds {rejected}, which `{}` refuses: {} {} \"{}\"{how}",
                     facts.endpoints.provider,
@@ -541,7 +548,14 @@ fn offline_rules(facts: &Facts, out: &mut Vec<Draft>) {
     let specific = out.iter().any(|d| {
         matches!(
             d.code,
-            "OD101" | "OD103" | "OD105" | "OD106" | "OD107" | "OD108" | "OD109" | "OD115"
+            Code::ApprovalPromptConflict
+                | Code::ApprovalPromptIgnored
+                | Code::PromptInvalid
+                | Code::PromptNoneCombined
+                | Code::PromptLogin
+                | Code::PromptNone
+                | Code::PromptSelectAccountOnly
+                | Code::OfflineAccessNeedsConsent
         )
     });
     let no_code = no_code(explanation).is_some();
@@ -554,7 +568,7 @@ fn offline_rules(facts: &Facts, out: &mut Vec<Draft>) {
         } else {
             "nothing forces the consent screen: even with offline access, only the first grant would return a refresh_token".to_string()
         };
-        out.push(Draft::new("OD112", message).edits(&[Edit::ForceConsent]));
+        out.push(Draft::new(Code::NoForcedConsent, message).edits(&[Edit::ForceConsent]));
     }
 }
 
@@ -579,7 +593,7 @@ fn flow_rules(facts: &Facts, out: &mut Vec<Draft>) {
         };
         out.push(
             Draft::new(
-                "OD120",
+                Code::ImplicitFlow,
                 format!(
                     "response_type={} returns tokens in the redirect, never a refresh_token{offline}",
                     request.get("response_type").unwrap_or_default()
@@ -590,7 +604,7 @@ fn flow_rules(facts: &Facts, out: &mut Vec<Draft>) {
     }
     if facts.client_kind == ClientKind::Installed && request.has("include_granted_scopes") {
         out.push(Draft::new(
-            "OD122",
+            Code::IncludeGrantedScopesInstalled,
             format!(
                 "include_granted_scopes={} on an installed client, where incremental authorization is not supported",
                 request.get("include_granted_scopes").unwrap_or_default()
@@ -606,7 +620,7 @@ fn pkce_rules(facts: &Facts, out: &mut Vec<Draft>) {
         let (error, description) = chose(decision);
         out.push(
             Draft::new(
-                "OD130",
+                Code::PkceMethodInvalid,
                 format!(
                     "code_challenge_method={} is rejected (methods: {}): \"{description}\"",
                     decision.given(),
@@ -620,7 +634,7 @@ fn pkce_rules(facts: &Facts, out: &mut Vec<Draft>) {
         let (error, description) = chose(decision);
         out.push(
             Draft::new(
-                "OD132",
+                Code::PkceMethodWithoutChallenge,
                 format!(
                     "code_challenge_method={} without code_challenge: \"{description}\"",
                     decision.given()
@@ -643,7 +657,7 @@ fn pkce_rules(facts: &Facts, out: &mut Vec<Draft>) {
                 "no code_challenge_method (plain by default)".to_string()
             };
             out.push(Draft::new(
-                "OD131",
+                Code::PkcePlain,
                 format!("PKCE with {how}: the challenge is the verifier itself"),
             ));
         }
@@ -661,7 +675,7 @@ fn redirect_rules(facts: &Facts, out: &mut Vec<Draft>) {
             let (error, description) = chose(decision);
             out.push(
                 Draft::new(
-                    "OD140",
+                    Code::RedirectOob,
                     format!("redirect_uri={redirect} is the retired out-of-band flow: \"{description}\""),
                 )
                 .edits(&[Edit::LoopbackRedirect])
@@ -674,7 +688,7 @@ fn redirect_rules(facts: &Facts, out: &mut Vec<Draft>) {
         let description = errors.redirect_uri_mismatch.describe("redirect_uri", redirect);
         out.push(
             Draft::new(
-                "OD143",
+                Code::RedirectUriDoubleEncoded,
                 format!("redirect_uri is encoded twice: the provider sees {redirect}, which matches no registered URI"),
             )
             .edits(&[Edit::DecodeRedirect])
@@ -688,7 +702,7 @@ fn redirect_rules(facts: &Facts, out: &mut Vec<Draft>) {
         let description = errors.redirect_uri_mismatch.describe("redirect_uri", redirect);
         out.push(
             Draft::new(
-                "OD145",
+                Code::RedirectUriNotRegistered,
                 format!(
                     "{}'s error page says {}: redirect_uri={redirect} is not registered for this client (the URL alone cannot show that; the page does)",
                     facts.wording.provider,
@@ -701,7 +715,7 @@ fn redirect_rules(facts: &Facts, out: &mut Vec<Draft>) {
     }
     if facts.profile.authorize.is_special_redirect(redirect) {
         out.push(Draft::new(
-            "OD144",
+            Code::RedirectGoogleJs,
             format!(
                 "redirect_uri={redirect} is a special value the provider's own JavaScript sign-in library sends, not a registered URI; the code must be exchanged with redirect_uri={}",
                 if redirect == "postmessage" || redirect.starts_with("storagerelay") { "postmessage" } else { redirect }
@@ -711,7 +725,7 @@ fn redirect_rules(facts: &Facts, out: &mut Vec<Draft>) {
     }
     if let Some(problem) = registration_problem(&facts.profile.authorize, redirect) {
         out.push(Draft::new(
-            "OD142",
+            Code::RedirectUriInvalid,
             format!(
                 "redirect_uri={redirect} breaks today's registration rules ({problem}): a client that registered it earlier keeps it, a new one cannot register it (then: redirect_uri_mismatch); diagnosed as registered"
             ),
@@ -724,7 +738,7 @@ fn redirect_rules(facts: &Facts, out: &mut Vec<Draft>) {
         .unwrap_or_default();
     if facts.client_kind == ClientKind::Installed && is_loopback(&host) {
         out.push(Draft::new(
-            "OD141",
+            Code::RedirectLoopback,
             format!("redirect_uri={redirect} is a loopback address: supported for desktop clients, blocked for iOS, Android and Chrome app clients"),
         ));
     }
@@ -738,7 +752,7 @@ fn endpoint_rules(facts: &Facts, out: &mut Vec<Draft>) {
     {
         out.push(
             Draft::new(
-                "OD150",
+                Code::LegacyEndpoint,
                 format!(
                     "{} is the legacy authorization endpoint; the model predicts today's {}",
                     request.endpoint, legacy.replacement
@@ -752,7 +766,7 @@ fn endpoint_rules(facts: &Facts, out: &mut Vec<Draft>) {
         if named.insert(used.legacy.path) {
             out.push(
                 Draft::new(
-                    "OD150",
+                    Code::LegacyEndpoint,
                     format!("HAR entry #{} calls the legacy endpoint {}", used.entry, used.endpoint),
                 )
                 .fix(format!("Use {}.", used.legacy.replacement))
@@ -766,7 +780,7 @@ fn endpoint_rules(facts: &Facts, out: &mut Vec<Draft>) {
         if revoke.method == "GET" && !get_allowed && !legacy {
             out.push(
                 Draft::new(
-                    "OD151",
+                    Code::RevokeGet,
                     format!(
                         "HAR entry #{} revokes with GET {} (answered {}); the token was not revoked",
                         revoke.entry, revoke.endpoint, revoke.status
@@ -790,7 +804,7 @@ fn token_rules(facts: &Facts, out: &mut Vec<Draft>) {
         )
     });
     let limit_draft = |message: String| {
-        let mut draft = Draft::new("OD113", message);
+        let mut draft = Draft::new(Code::RefreshTokenLimit, message);
         if let Some(source) = &limit_source {
             draft = draft.source(source.clone());
         }
@@ -827,7 +841,7 @@ fn token_rules(facts: &Facts, out: &mut Vec<Draft>) {
         && let Some(seconds) = testing_expiry
     {
         let mut draft = Draft::new(
-            "OD170",
+            Code::TestingExpiry,
             format!(
                 "the client is in Testing status: refresh tokens for these scopes expire {seconds} s ({} days) after consent",
                 days(seconds)
@@ -843,7 +857,7 @@ fn token_rules(facts: &Facts, out: &mut Vec<Draft>) {
     {
         out.push(
             Draft::new(
-                "OD170",
+                Code::TestingExpiry,
                 format!(
                     "the publishing status is not known: if the OAuth consent screen is External and in Testing, refresh tokens for these scopes expire {seconds} s ({} days) after consent, then refresh answers invalid_grant",
                     days(seconds)
@@ -882,9 +896,9 @@ fn token_rules(facts: &Facts, out: &mut Vec<Draft>) {
         let fix = if rotates == Some(true) {
             "Store the refresh_token of every refresh response; the old one stops working.".to_string()
         } else {
-            entry("OD160").fix.to_string()
+            entry(Code::ExpectsRotation).fix.to_string()
         };
-        out.push(Draft::new("OD160", message).fix(fix).entry(*first));
+        out.push(Draft::new(Code::ExpectsRotation, message).fix(fix).entry(*first));
     }
 }
 
@@ -897,7 +911,7 @@ fn symptom_rules(facts: &Facts, out: &mut Vec<Draft>) {
     }
     let explained = out.iter().any(|d| d.symptom);
     let message = invalid_grant_causes(facts.profile, symptom);
-    let mut draft = Draft::new("OD171", message);
+    let mut draft = Draft::new(Code::InvalidGrantCauses, message);
     if !explained {
         draft = draft.symptom();
     }
@@ -968,13 +982,14 @@ pub fn ordinal(n: usize) -> String {
 }
 
 /// Token responses the user observed without a refresh_token, explained by their request.
-fn observed_rules(facts: &Facts, causes: &[&'static str], out: &mut Vec<Draft>) {
+fn observed_rules(facts: &Facts, causes: &[Code], out: &mut Vec<Draft>) {
     let prediction = facts.prediction;
     let because = |consent: Option<bool>, repeat_in_file: Option<usize>| -> String {
         let pointers = if causes.is_empty() {
             String::new()
         } else {
-            format!(" (see {})", causes.join(", "))
+            let codes: Vec<&str> = causes.iter().map(|c| c.as_str()).collect();
+            format!(" (see {})", codes.join(", "))
         };
         if !prediction.first_grant.refresh_token {
             let error = prediction
@@ -1021,7 +1036,7 @@ fn observed_rules(facts: &Facts, causes: &[&'static str], out: &mut Vec<Draft>) 
                 .unwrap_or_default();
             out.push(
                 Draft::new(
-                    "OD180",
+                    Code::NoRefreshTokenExplained,
                     format!(
                         "the token response in HAR entry #{} has no refresh_token: it exchanged the code of the authorization request in entry #{}{via}; {}",
                         call.entry,
@@ -1042,7 +1057,7 @@ fn observed_rules(facts: &Facts, causes: &[&'static str], out: &mut Vec<Draft>) 
     {
         out.push(
             Draft::new(
-                "OD180",
+                Code::NoRefreshTokenExplained,
                 format!(
                     "the given token response has no refresh_token; for the diagnosed request {}",
                     because(None, None)
@@ -1060,6 +1075,6 @@ fn fix_pointer(facts: &Facts) -> String {
             let changes: Vec<&str> = facts.fix.changes.iter().map(|c| c.description.as_str()).collect();
             format!("Use the fixed URL ({}), then authorize again.", changes.join("; "))
         }
-        _ => entry("OD180").fix.to_string(),
+        _ => entry(Code::NoRefreshTokenExplained).fix.to_string(),
     }
 }

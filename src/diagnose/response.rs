@@ -7,8 +7,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 
+use super::catalogue::Code;
 use super::diagnosis::Symptom;
-use super::findings::{Finding, days, invalid_grant_causes, standalone};
+use super::findings::{Finding, days, invalid_grant_causes, rank, standalone};
 use super::input::{REDACTED, SECRET_PARAMS, TokenResponse};
 use crate::provider::{ErrorSpec, Profile};
 
@@ -279,23 +280,23 @@ impl ResponseDiagnosis {
 }
 
 /// The profile's errors with the finding each one is explained by.
-fn authorize_errors(profile: &Profile) -> Vec<(&ErrorSpec, &'static str, &'static str)> {
+fn authorize_errors(profile: &Profile) -> Vec<(&ErrorSpec, &'static str, Code)> {
     let e = &profile.errors;
     let mut errors = vec![
-        (&e.conflict_params, "", "OD101"),
-        (&e.invalid_prompt, "", "OD105"),
-        (&e.prompt_none_combined, "", "OD106"),
-        (&e.oob_blocked, "", "OD140"),
-        (&e.redirect_uri_mismatch, "", "OD142"),
-        (&e.missing_response_type, "", "OD121"),
-        (&e.missing_param, "", "OD121"),
-        (&e.missing_code_challenge, "", "OD132"),
-        (&e.invalid_value, "approval_prompt", "OD102"),
-        (&e.invalid_value, "access_type", "OD111"),
-        (&e.invalid_value, "code_challenge_method", "OD130"),
+        (&e.conflict_params, "", Code::ApprovalPromptConflict),
+        (&e.invalid_prompt, "", Code::PromptInvalid),
+        (&e.prompt_none_combined, "", Code::PromptNoneCombined),
+        (&e.oob_blocked, "", Code::RedirectOob),
+        (&e.redirect_uri_mismatch, "", Code::RedirectUriInvalid),
+        (&e.missing_response_type, "", Code::MissingParameter),
+        (&e.missing_param, "", Code::MissingParameter),
+        (&e.missing_code_challenge, "", Code::PkceMethodWithoutChallenge),
+        (&e.invalid_value, "approval_prompt", Code::ApprovalPromptInvalid),
+        (&e.invalid_value, "access_type", Code::AccessTypeInvalid),
+        (&e.invalid_value, "code_challenge_method", Code::PkceMethodInvalid),
     ];
     if let Some(spec) = &e.invalid_scope {
-        errors.push((spec, "", "OD114"));
+        errors.push((spec, "", Code::OfflineAccessScopeGoogle));
     }
     errors
 }
@@ -374,7 +375,7 @@ pub fn token_response(profile: &Profile, response: TokenResponse, symptom: Optio
                     exchange_readings.join(", or ")
                 ));
             }
-            findings.push(standalone("OD171", message, None, true, true));
+            findings.push(standalone(Code::InvalidGrantCauses, message, None, true, true));
             next_step =
                 "to rank the causes for your request, run diagnose with its authorization URL and --symptom".into();
         } else {
@@ -385,7 +386,7 @@ pub fn token_response(profile: &Profile, response: TokenResponse, symptom: Optio
                 format!("the model answers this for {}", known.join(", or "))
             };
             findings.push(standalone(
-                "OD172",
+                Code::TokenError,
                 format!("the token endpoint answered {error}: \"{description}\"; {what}"),
                 None,
                 true,
@@ -397,7 +398,7 @@ pub fn token_response(profile: &Profile, response: TokenResponse, symptom: Optio
         let rotates = profile.refresh_token.rotation;
         if refresh && !rotates {
             findings.push(standalone(
-                "OD160",
+                Code::ExpectsRotation,
                 format!(
                     "this response answers a refresh (grant_type=refresh_token): `{provider}` does not rotate refresh tokens, so no refresh_token in it is normal; keep the stored one"
                 ),
@@ -407,7 +408,7 @@ pub fn token_response(profile: &Profile, response: TokenResponse, symptom: Optio
             ));
         } else if refresh {
             findings.push(standalone(
-                "OD160",
+                Code::ExpectsRotation,
                 format!(
                     "this response answers a refresh, and `{provider}` rotates refresh tokens: it should carry the new one; the stored token may be spent"
                 ),
@@ -418,7 +419,7 @@ pub fn token_response(profile: &Profile, response: TokenResponse, symptom: Optio
         } else {
             if !exchange && !rotates {
                 findings.push(standalone(
-                    "OD160",
+                    Code::ExpectsRotation,
                     format!(
                         "if this response answers a refresh (grant_type=refresh_token), no refresh_token is normal: `{provider}` does not rotate them; keep the stored one"
                     ),
@@ -428,7 +429,7 @@ pub fn token_response(profile: &Profile, response: TokenResponse, symptom: Optio
                 ));
             }
             findings.push(standalone(
-                "OD180",
+                Code::NoRefreshTokenExplained,
                 "if this response answers a code exchange, the authorization request that produced the code decides whether a refresh_token comes back (offline access, a consent screen); the response alone cannot say which".into(),
                 Some("Run diagnose with the authorization URL and this file: `oauth-drift diagnose URL --token-response FILE`.".into()),
                 true,
@@ -442,7 +443,7 @@ pub fn token_response(profile: &Profile, response: TokenResponse, symptom: Optio
     ) && seconds == testing
     {
         findings.push(standalone(
-            "OD170",
+            Code::TestingExpiry,
             format!(
                 "refresh_token_expires_in: {seconds} is the Testing-status lifetime: this refresh token stops working {} days after consent",
                 days(seconds)
@@ -453,7 +454,7 @@ pub fn token_response(profile: &Profile, response: TokenResponse, symptom: Optio
         ));
         next_step = "publish the app (In production) and authorize again".into();
     }
-    sort(&mut findings);
+    rank(&mut findings);
     ResponseDiagnosis {
         provider,
         observation: Observation::TokenResponse { response },
@@ -494,7 +495,7 @@ pub fn error_page(profile: &Profile, page: AuthError, symptom: Option<Symptom>) 
     if let Some(developer) = &page.developer_message {
         message.push_str(&format!("; to the developer: \"{developer}\""));
     }
-    let mut findings = vec![standalone("OD181", message, None, true, symptom.is_some())];
+    let mut findings = vec![standalone(Code::ErrorPage, message, None, true, symptom.is_some())];
     for (spec, param, code) in authorize_errors(profile) {
         let texts = [
             page.description.as_str(),
@@ -524,10 +525,10 @@ pub fn error_page(profile: &Profile, page: AuthError, symptom: Option<Symptom>) 
         !name.is_empty() && lower.contains(&name)
     }) {
         findings.push(standalone(
-            "OD144",
+            Code::RedirectGoogleJs,
             format!(
                 "the error names a special redirect value: {}",
-                super::catalogue::entry("OD144").title
+                super::catalogue::entry(Code::RedirectGoogleJs).title
             ),
             Some(
                 "These values work only for a web client: create a Web application OAuth client and use its client_id."
@@ -537,10 +538,10 @@ pub fn error_page(profile: &Profile, page: AuthError, symptom: Option<Symptom>) 
             false,
         ));
     }
-    sort(&mut findings);
+    rank(&mut findings);
     // the finding that names the same error explains the page better than the page itself
     if findings.len() > 1
-        && let Some(at) = findings.iter().position(|f| f.code == "OD181")
+        && let Some(at) = findings.iter().position(|f| f.code == Code::ErrorPage)
     {
         let page_finding = findings.remove(at);
         findings.push(page_finding);
@@ -554,10 +555,6 @@ pub fn error_page(profile: &Profile, page: AuthError, symptom: Option<Symptom>) 
     }
 }
 
-fn sort(findings: &mut [Finding]) {
-    findings
-        .sort_by(|a, b| (!a.symptom, !a.cause, a.severity, a.code).cmp(&(!b.symptom, !b.cause, b.severity, b.code)));
-}
 
 #[cfg(test)]
 mod tests {
@@ -580,12 +577,15 @@ mod tests {
                 .starts_with("The out-of-band (OOB) flow has been blocked")
         );
         let profile = Registry::builtin().load("google").unwrap();
-        let codes: Vec<&str> = error_page(&profile, AuthError::decode("Cg9pbnZhbGlkX3JlcXVlc3QS3gEK5oKo5peg5rOV55m75b2V5q2k5bqU55So77yM5Zug5Li65a6D5LiN56ym5ZCIIEdvb2dsZSDkuLrkv53pmpzlupTnlKjlronlhajogIzliLblrprnmoQgT0F1dGggMi4wIOaUv-etlueahOinhOWumuOAggoK5oKo5Y-v5Lul6YCa55-l5bqU55So5byA5Y-R6ICF77yM6K6p5YW25LqG6Kej6K-l5bqU55So5LiN56ym5ZCI5LiA6aG55oiW5aSa6aG5IEdvb2dsZSDpqozor4Hop4TliJnjgIIKICAaM2h0dHBzOi8vc3VwcG9ydC5nb29nbGUuY29tL2FjY291bnRzL2Fuc3dlci8xMjM3OTM4NCCQAyopCgxyZWRpcmVjdF91cmkSGXVybjppZXRmOndnOm9hdXRoOjIuMDpvb2IyowIIARLNAVRoZSBvdXQtb2YtYmFuZCAoT09CKSBmbG93IGhhcyBiZWVuIGJsb2NrZWQgaW4gb3JkZXIgdG8ga2VlcCB1c2VycyBzZWN1cmUuIEZvbGxvdyB0aGUgT3V0LW9mLUJhbmQgKE9PQikgZmxvdyBtaWdyYXRpb24gZ3VpZGUgbGlua2VkIGluIHRoZSBkZXZlbG9wZXIgZG9jcyBiZWxvdyB0byBtaWdyYXRlIHlvdXIgYXBwIHRvIGFuIGFsdGVybmF0aXZlIG1ldGhvZC4aT2h0dHBzOi8vZGV2ZWxvcGVycy5nb29nbGUuY29tL2lkZW50aXR5L3Byb3RvY29scy9vYXV0aDIvcmVzb3VyY2VzL29vYi1taWdyYXRpb24").unwrap(), None)
+        let codes: Vec<Code> = error_page(&profile, AuthError::decode("Cg9pbnZhbGlkX3JlcXVlc3QS3gEK5oKo5peg5rOV55m75b2V5q2k5bqU55So77yM5Zug5Li65a6D5LiN56ym5ZCIIEdvb2dsZSDkuLrkv53pmpzlupTnlKjlronlhajogIzliLblrprnmoQgT0F1dGggMi4wIOaUv-etlueahOinhOWumuOAggoK5oKo5Y-v5Lul6YCa55-l5bqU55So5byA5Y-R6ICF77yM6K6p5YW25LqG6Kej6K-l5bqU55So5LiN56ym5ZCI5LiA6aG55oiW5aSa6aG5IEdvb2dsZSDpqozor4Hop4TliJnjgIIKICAaM2h0dHBzOi8vc3VwcG9ydC5nb29nbGUuY29tL2FjY291bnRzL2Fuc3dlci8xMjM3OTM4NCCQAyopCgxyZWRpcmVjdF91cmkSGXVybjppZXRmOndnOm9hdXRoOjIuMDpvb2IyowIIARLNAVRoZSBvdXQtb2YtYmFuZCAoT09CKSBmbG93IGhhcyBiZWVuIGJsb2NrZWQgaW4gb3JkZXIgdG8ga2VlcCB1c2VycyBzZWN1cmUuIEZvbGxvdyB0aGUgT3V0LW9mLUJhbmQgKE9PQikgZmxvdyBtaWdyYXRpb24gZ3VpZGUgbGlua2VkIGluIHRoZSBkZXZlbG9wZXIgZG9jcyBiZWxvdyB0byBtaWdyYXRlIHlvdXIgYXBwIHRvIGFuIGFsdGVybmF0aXZlIG1ldGhvZC4aT2h0dHBzOi8vZGV2ZWxvcGVycy5nb29nbGUuY29tL2lkZW50aXR5L3Byb3RvY29scy9vYXV0aDIvcmVzb3VyY2VzL29vYi1taWdyYXRpb24").unwrap(), None)
             .findings
             .iter()
             .map(|f| f.code)
             .collect();
-        assert!(codes.contains(&"OD181") && codes.contains(&"OD140"), "{codes:?}");
+        assert!(
+            codes.contains(&Code::ErrorPage) && codes.contains(&Code::RedirectOob),
+            "{codes:?}"
+        );
     }
 
     #[test]
