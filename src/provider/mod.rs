@@ -1,5 +1,6 @@
 //! Provider profiles (data) and the behaviour engine that runs them.
 
+mod auth_error;
 mod engine;
 #[cfg(test)]
 mod engine_tests;
@@ -11,6 +12,7 @@ mod store;
 mod trace;
 mod wording;
 
+pub use auth_error::AuthError;
 pub use engine::{
     AuthorizeOutcome, AuthorizeResponse, AuthorizeStep, ClientConfig, ClientKind, ConsentDecision, DEVICE_GRANT,
     DeviceVerification, Engine, GrantSummary, JsonResponse, PendingConsent, ProviderError, PublishingStatus,
