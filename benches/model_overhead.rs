@@ -72,6 +72,7 @@ async fn model_server() -> ModelServer {
         kind: ClientKind::Web,
         status: PublishingStatus::Production,
         redirect_uris: vec![REDIRECT.into()],
+        project: None,
     };
     ModelServer::start(Engine::new(profile, [client])).await
 }

@@ -14,7 +14,7 @@ use super::fix::{self, Fix};
 use super::input::{AuthRequest, Har, HarObservation, InputNote, TokenResponse, observe};
 use super::predict::{ClientSetup, Depth, Prediction, predict};
 use super::response::{self, AuthError, ResponseDiagnosis};
-use crate::provider::{ClientKind, Profile, PublishingStatus, Registry, is_oob};
+use crate::provider::{ClientKind, Profile, PublishingStatus, Registry};
 
 /// What the user gave.
 #[derive(Debug, Clone, Default)]
@@ -403,13 +403,20 @@ fn wording(profile: &Profile, registry: &Registry) -> Wording {
     let provider = Some(profile.wording.name.clone())
         .filter(|name| !name.is_empty())
         .unwrap_or_else(|| profile.name.clone());
-    let not_forcing = profile
-        .extends
-        .as_deref()
-        .and_then(|base| registry.load(base).ok())
+    let base = profile.extends.as_deref().and_then(|base| registry.load(base).ok());
+    let not_forcing = base
+        .as_ref()
         .map(|base| format!("today's {}", base.endpoints.authorize))
         .unwrap_or_else(|| "the provider's later endpoints".into());
-    Wording { provider, not_forcing }
+    let unknown_force = base
+        .and_then(|base| base.authorize.legacy_force)
+        .filter(|_| profile.authorize.legacy_force.is_none())
+        .map(|legacy| legacy.parameter);
+    Wording {
+        provider,
+        not_forcing,
+        unknown_force,
+    }
 }
 
 /// Installed for out-of-band, loopback-IP and custom-scheme redirects; web otherwise (the
@@ -422,7 +429,7 @@ fn infer_client_kind(profile: &Profile, request: &AuthRequest) -> (ClientKind, S
             "the redirect_uri of the provider's JavaScript sign-in library".into(),
         );
     }
-    if is_oob(redirect) {
+    if profile.authorize.is_oob(redirect) {
         return (ClientKind::Installed, "the out-of-band redirect_uri".into());
     }
     match url::Url::parse(redirect) {

@@ -142,7 +142,7 @@ fn step_past(error: &Decision) -> Option<Step> {
         Rule::RedirectRegistered => return Some(Step::Register),
         Rule::OutOfBand => Edit::LoopbackRedirect,
         Rule::ResponseType => Edit::ResponseTypeCode,
-        Rule::ApprovalPromptConflict | Rule::ApprovalPromptValue => Edit::DropApprovalPrompt,
+        Rule::LegacyForceConflict | Rule::LegacyForceValue => Edit::DropApprovalPrompt,
         Rule::PromptValue | Rule::PromptNoneCombined | Rule::PromptNone => Edit::ForceConsent,
         Rule::PkceMethodRequired | Rule::PkceMethod | Rule::PkceChallengeMissing => Edit::FixChallengeMethod,
         Rule::RejectedScope => Edit::DropRejectedScopes,

@@ -16,7 +16,7 @@ use super::fix::{Edit, Fix};
 use super::input::{AuthRequest, InputNote};
 use super::predict::{GrantPrediction, Prediction};
 use super::redirect::registration_problem;
-use crate::provider::{ClientKind, Decision, Effect, OfflineRequest, Profile, PublishingStatus, Rule, is_oob};
+use crate::provider::{ClientKind, Decision, Effect, OfflineRequest, Profile, PublishingStatus, Rule};
 
 /// One finding, as reported. The first five fields are DESIGN.md's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -63,8 +63,11 @@ pub struct Facts<'a> {
 pub struct Wording {
     /// The provider's name in a sentence (`Google`).
     pub provider: String,
-    /// Where `approval_prompt=force` stopped forcing consent (`today's /o/oauth2/v2/auth`).
+    /// Where the legacy force value stopped forcing consent (`today's /o/oauth2/v2/auth`).
     pub not_forcing: String,
+    /// The legacy force parameter of the profile this one extends, when this one has none:
+    /// sent here, it is ignored (oidc, for Google's approval_prompt).
+    pub unknown_force: Option<String>,
 }
 
 /// A finding before it is ranked.
@@ -301,56 +304,52 @@ fn required_rules(facts: &Facts, out: &mut Vec<Draft>) {
     }
 }
 
-/// approval_prompt: refused alongside prompt, refused as a value, ignored, or forcing consent.
+/// The legacy force parameter (Google's approval_prompt): refused alongside prompt, refused as
+/// a value, forcing consent or not; or sent to a provider that does not know it.
 fn approval_prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
     let explanation = facts.explanation;
     let provider = &facts.endpoints.provider;
-    if let Some(decision) = explanation.first(Rule::ApprovalPromptUnknown) {
-        out.push(
-            Draft::new(
-                Code::ApprovalPromptIgnored,
-                format!(
-                    "approval_prompt={} is not a parameter of `{provider}`: it is ignored and forces nothing",
-                    decision.given()
-                ),
-            )
-            .edits(&[Edit::DropApprovalPrompt, Edit::ForceConsent]),
-        );
-    } else if let Some(decision) = explanation.first(Rule::ApprovalPromptConflict) {
+    let sent = |decision: &Decision| {
+        let (name, value) = decision.param.clone().unwrap_or_default();
+        (name, value)
+    };
+    if let Some(decision) = explanation.first(Rule::LegacyForceConflict) {
         let (error, description) = chose(decision);
+        let (name, value) = sent(decision);
         out.push(
             Draft::new(
                 Code::ApprovalPromptConflict,
                 format!(
-                    "approval_prompt={} and prompt={} are sent together: the first grant already fails with \"{description}\"",
-                    decision.given(),
+                    "{name}={value} and prompt={} are sent together: the first grant already fails with \"{description}\"",
                     facts.request.get("prompt").unwrap_or_default(),
                 ),
             )
             .fix(if explanation.prompt_forces_consent() {
-                "Remove approval_prompt; prompt already forces consent.".into()
+                format!("Remove {name}; prompt already forces consent.")
             } else {
-                "Remove approval_prompt and send prompt=consent.".into()
+                format!("Remove {name} and send prompt=consent.")
             })
             .edits(&[Edit::DropApprovalPrompt])
             .explains(&error, description),
         );
-    } else if let Some(decision) = explanation.first(Rule::ApprovalPromptValue) {
+    } else if let Some(decision) = explanation.first(Rule::LegacyForceValue) {
         let (error, description) = chose(decision);
+        let (name, value) = sent(decision);
         out.push(
             Draft::new(
                 Code::ApprovalPromptInvalid,
-                format!("approval_prompt={} is rejected: \"{description}\"", decision.given()),
+                format!("{name}={value} is rejected: \"{description}\""),
             )
             .edits(&[Edit::DropApprovalPrompt])
             .explains(&error, description),
         );
-    } else if let Some(decision) = explanation.first(Rule::ApprovalPromptForce) {
+    } else if let Some(decision) = explanation.first(Rule::LegacyForce) {
+        let (name, value) = sent(decision);
         if decision.effect == Effect::ConsentForced {
             out.push(Draft::new(
                 Code::ApprovalPromptDeprecated,
                 format!(
-                    "approval_prompt=force still forces consent on `{provider}`, but not on {}",
+                    "{name}={value} still forces consent on `{provider}`, but not on {}",
                     facts.wording.not_forcing
                 ),
             ));
@@ -359,13 +358,24 @@ fn approval_prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
                 Draft::new(
                     Code::ApprovalPromptIgnored,
                     format!(
-                        "approval_prompt=force is accepted but ignored on `{provider}`: the repeat grant skips the consent screen and returns no refresh_token"
+                        "{name}={value} is accepted but ignored on `{provider}`: the repeat grant skips the consent screen and returns no refresh_token"
                     ),
                 )
-                .fix("Replace approval_prompt=force with prompt=consent.".into())
+                .fix(format!("Replace {name}={value} with prompt=consent."))
                 .edits(&[Edit::DropApprovalPrompt, Edit::ForceConsent]),
             );
         }
+    } else if let Some(name) = &facts.wording.unknown_force
+        && let Some(value) = facts.request.get(name)
+    {
+        // a provider without the parameter ignores it, as it ignores any unknown one
+        out.push(
+            Draft::new(
+                Code::ApprovalPromptIgnored,
+                format!("{name}={value} is not a parameter of `{provider}`: it is ignored and forces nothing"),
+            )
+            .edits(&[Edit::DropApprovalPrompt, Edit::ForceConsent]),
+        );
     }
 }
 
@@ -560,7 +570,7 @@ fn offline_rules(facts: &Facts, out: &mut Vec<Draft>) {
     });
     let no_code = no_code(explanation).is_some();
     if profile.refresh_token.only_when_consent_shown && explanation.consent_not_forced() && !specific && !no_code {
-        let by_default = offline.is_some_and(|d| d.key == "authorize.installed_default_offline");
+        let by_default = offline.is_some_and(|d| d.key.starts_with("authorize.installed_"));
         let message = if asked && !by_default && request.get("access_type") == Some("offline") {
             "access_type=offline without prompt=consent: only the first grant returns a refresh_token".to_string()
         } else if asked {
@@ -670,7 +680,7 @@ fn redirect_rules(facts: &Facts, out: &mut Vec<Draft>) {
     let Some(redirect) = request.get("redirect_uri").filter(|r| !r.is_empty()) else {
         return;
     };
-    if is_oob(redirect) {
+    if facts.profile.authorize.is_oob(redirect) {
         if let Some(decision) = facts.explanation.first(Rule::OutOfBand) {
             let (error, description) = chose(decision);
             out.push(
@@ -748,7 +758,7 @@ fn endpoint_rules(facts: &Facts, out: &mut Vec<Draft>) {
     let request = facts.request;
     let mut named = BTreeSet::new();
     if let Some(legacy) = facts.endpoints.legacy(&request.host, &request.path)
-        && named.insert(legacy.path)
+        && named.insert(legacy.path.as_str())
     {
         out.push(
             Draft::new(
@@ -763,7 +773,7 @@ fn endpoint_rules(facts: &Facts, out: &mut Vec<Draft>) {
     }
     let Some(har) = &facts.observed.har else { return };
     for used in &har.legacy {
-        if named.insert(used.legacy.path) {
+        if named.insert(used.legacy.path.as_str()) {
             out.push(
                 Draft::new(
                     Code::LegacyEndpoint,

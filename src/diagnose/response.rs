@@ -148,7 +148,7 @@ impl ResponseDiagnosis {
 }
 
 /// The profile's errors with the finding each one is explained by.
-fn authorize_errors(profile: &Profile) -> Vec<(&ErrorSpec, &'static str, Code)> {
+fn authorize_errors(profile: &Profile) -> Vec<(&ErrorSpec, &str, Code)> {
     let e = &profile.errors;
     let mut errors = vec![
         (&e.conflict_params, "", Code::ApprovalPromptConflict),
@@ -159,10 +159,13 @@ fn authorize_errors(profile: &Profile) -> Vec<(&ErrorSpec, &'static str, Code)> 
         (&e.missing_response_type, "", Code::MissingParameter),
         (&e.missing_param, "", Code::MissingParameter),
         (&e.missing_code_challenge, "", Code::PkceMethodWithoutChallenge),
-        (&e.invalid_value, "approval_prompt", Code::ApprovalPromptInvalid),
-        (&e.invalid_value, "access_type", Code::AccessTypeInvalid),
-        (&e.invalid_value, "code_challenge_method", Code::PkceMethodInvalid),
     ];
+    // the legacy force parameter (Google's approval_prompt) comes first, as it always has
+    if let Some(legacy) = &profile.authorize.legacy_force {
+        errors.push((&e.invalid_value, legacy.parameter.as_str(), Code::ApprovalPromptInvalid));
+    }
+    errors.push((&e.invalid_value, "access_type", Code::AccessTypeInvalid));
+    errors.push((&e.invalid_value, "code_challenge_method", Code::PkceMethodInvalid));
     if let Some(spec) = &e.invalid_scope {
         errors.push((spec, "", Code::OfflineAccessScopeGoogle));
     }
@@ -419,7 +422,13 @@ pub fn error_page(profile: &Profile, page: AuthError, symptom: Option<Symptom>) 
         observation: Observation::ErrorPage { page },
         symptom,
         findings,
-        next_step: "the authorization URL that led to this page (the app's log, or the first request to accounts.google.com in the browser's Network panel with \"Preserve log\"), for a verified fixed URL".into(),
+        next_step: format!(
+            "the authorization URL that led to this page (the app's log, or the first request to {} in the browser's Network panel with \"Preserve log\"), for a verified fixed URL",
+            url::Url::parse(&profile.issuer)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_string))
+                .unwrap_or_default()
+        ),
     }
 }
 

@@ -22,14 +22,14 @@ pub enum Rule {
     RedirectRegistered,
     /// The response type is not one the provider knows (`authorize.response_types`).
     ResponseType,
-    /// `approval_prompt` and `prompt` together (`authorize.approval_prompt.conflicts_with_prompt`).
-    ApprovalPromptConflict,
-    /// An `approval_prompt` value the provider refuses (`authorize.approval_prompt.accepted`).
-    ApprovalPromptValue,
-    /// `approval_prompt` on a provider without rules for it: ignored.
-    ApprovalPromptUnknown,
-    /// Whether `approval_prompt=force` forces the consent screen (`…forces_consent`).
-    ApprovalPromptForce,
+    /// The legacy force parameter (Google's `approval_prompt`) together with `prompt`
+    /// (`authorize.legacy_force.conflicts_with_prompt`).
+    LegacyForceConflict,
+    /// A value of the legacy force parameter the provider refuses (`authorize.legacy_force.accepted`).
+    LegacyForceValue,
+    /// Whether the legacy force value forces the consent screen (`authorize.legacy_force.forces_consent`,
+    /// or `endpoints.legacy_authorize.forces_consent` on the legacy path).
+    LegacyForce,
     /// A `prompt` value the provider refuses (`authorize.prompt_values`).
     PromptValue,
     /// A `prompt` value the provider accepts without acting on it (`authorize.prompt_tolerated`).
@@ -88,7 +88,7 @@ pub enum Effect {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
     pub rule: Rule,
-    /// The profile key the rule read (`authorize.approval_prompt.forces_consent`).
+    /// The profile key the rule read (`authorize.legacy_force.forces_consent`).
     pub key: &'static str,
     /// That key's value in the profile, as YAML writes it.
     pub value: String,
@@ -186,7 +186,7 @@ impl Citations {
         Self { by_key }
     }
 
-    /// The source cited for `key` (`authorize.approval_prompt.forces_consent`), or for the
+    /// The source cited for `key` (`authorize.legacy_force.forces_consent`), or for the
     /// nearest enclosing key that cites one; empty when none does.
     pub fn of(&self, key: &str) -> String {
         let mut key = key;
@@ -262,27 +262,27 @@ pub fn flow<S: AsRef<str>>(items: &[S]) -> String {
 mod tests {
     use super::*;
 
-    const BASE: &str = "authorize:\n  # Checked in order.\n  required: [client_id, scope]\n  approval_prompt:\n    accepted: [force]   # OBS php #1821\n    forces_consent: false   # OBS oauth2client #453\nerrors:\n  x: {description: \"a # b\"}\n";
+    const BASE: &str = "authorize:\n  # Checked in order.\n  required: [client_id, scope]\n  legacy_force:\n    accepted: [force]   # OBS php #1821\n    forces_consent: false   # OBS oauth2client #453\nerrors:\n  x: {description: \"a # b\"}\n";
 
     #[test]
     fn a_key_cites_its_trailing_comment_or_the_lines_above_it() {
         let citations = Citations::of_chain([BASE]);
         assert_eq!(
-            citations.of("authorize.approval_prompt.forces_consent"),
+            citations.of("authorize.legacy_force.forces_consent"),
             "OBS oauth2client #453"
         );
         assert_eq!(citations.of("authorize.required"), "Checked in order.");
         assert_eq!(citations.of("errors.x"), "", "a # inside quotes is no comment");
-        assert_eq!(citations.of("authorize.approval_prompt"), "");
+        assert_eq!(citations.of("authorize.legacy_force"), "");
     }
 
     #[test]
     fn an_era_cites_its_own_sources_over_its_base() {
-        let era = "extends: google\nauthorize:\n  approval_prompt:\n    forces_consent: true   # DOC (2013)\n    accepted: [force, auto]\n";
+        let era = "extends: google\nauthorize:\n  legacy_force:\n    forces_consent: true   # DOC (2013)\n    accepted: [force, auto]\n";
         let citations = Citations::of_chain([BASE, era]);
-        assert_eq!(citations.of("authorize.approval_prompt.forces_consent"), "DOC (2013)");
+        assert_eq!(citations.of("authorize.legacy_force.forces_consent"), "DOC (2013)");
         assert_eq!(
-            citations.of("authorize.approval_prompt.accepted"),
+            citations.of("authorize.legacy_force.accepted"),
             "",
             "a value the era changes without a source does not keep the base's"
         );
@@ -294,7 +294,7 @@ mod tests {
         assert!(
             profile
                 .citations
-                .of("authorize.approval_prompt.forces_consent")
+                .of("authorize.legacy_force.forces_consent")
                 .starts_with("DOC (2013)")
         );
         assert!(
@@ -314,6 +314,7 @@ mod tests {
             kind: ClientKind::Web,
             status: PublishingStatus::Production,
             redirect_uris: vec!["https://app.example.com/cb".into()],
+            project: None,
         };
         let mut engine = Engine::new(profile, [client]).with_trace();
         let params: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
@@ -329,10 +330,10 @@ mod tests {
         "client_id=app&redirect_uri=https://app.example.com/cb&response_type=code&scope=email&access_type=offline";
 
     #[test]
-    fn approval_prompt_force_is_explained_as_ignored_today_with_its_source() {
+    fn the_legacy_force_value_is_explained_as_ignored_today_with_its_source() {
         let grants = traced("google", &format!("{OFFLINE}&approval_prompt=force"));
-        let force = grants[1].iter().find(|d| d.rule == Rule::ApprovalPromptForce).unwrap();
-        assert_eq!(force.key, "authorize.approval_prompt.forces_consent");
+        let force = grants[1].iter().find(|d| d.rule == Rule::LegacyForce).unwrap();
+        assert_eq!(force.key, "authorize.legacy_force.forces_consent");
         assert_eq!((force.value.as_str(), &force.effect), ("false", &Effect::Ignored));
         assert!(force.source.starts_with("OBS oauth2client #453"), "{}", force.source);
         let effects: Vec<(Rule, &Effect)> = grants[1]
