@@ -346,7 +346,11 @@ fn diagnose_observed(
         }),
     };
     let prediction = predict(&profile, &setup, &request.pairs(), Depth::Full);
-    let explanation = explain(&profile, &setup, &request);
+    let mut explanation = explain(&profile, &setup, &request);
+    let wording = wording(&profile, registry);
+    if explanation.force.is_none() {
+        explanation.force = wording.unknown_force.clone();
+    }
     let fix = fix::find(&profile, &setup, &request, &prediction, &explanation);
     // an unknown publishing status and a refresh that fails: what the request gets in Testing
     let if_testing =
@@ -365,7 +369,6 @@ fn diagnose_observed(
             let request = fix.offline().request.as_ref().unwrap_or(&request);
             predict(&profile, &testing, &request.pairs(), Depth::Grants)
         });
-    let wording = wording(&profile, registry);
     let findings = evaluate(&Facts {
         profile: &profile,
         endpoints: &endpoints,
@@ -411,7 +414,7 @@ fn wording(profile: &Profile, registry: &Registry) -> Wording {
     let unknown_force = base
         .and_then(|base| base.authorize.legacy_force)
         .filter(|_| profile.authorize.legacy_force.is_none())
-        .map(|legacy| legacy.parameter);
+        .map(|legacy| (legacy.parameter, legacy.value));
     Wording {
         provider,
         not_forcing,

@@ -42,6 +42,9 @@ pub struct Explanation {
     pub noted: Vec<Noted>,
     /// The change made before each run after the first.
     pub steps: Vec<Step>,
+    /// The legacy force parameter and its forcing value (Google's approval_prompt=force), as
+    /// the profile (or, for a profile that ignores it, the one it extends) names them.
+    pub force: Option<(String, String)>,
 }
 
 impl Explanation {
@@ -89,6 +92,11 @@ impl Explanation {
             .any(|n| n.decision.rule == Rule::Consent && n.decision.effect != Effect::ConsentForced)
     }
 
+    /// The legacy force parameter's name and forcing value, if the request may carry it.
+    pub fn force(&self) -> Option<(&str, &str)> {
+        self.force.as_ref().map(|(name, value)| (name.as_str(), value.as_str()))
+    }
+
     /// The `prompt` values the engine refused.
     pub fn refused_prompt_values(&self) -> Vec<&str> {
         self.of(Rule::PromptValue).into_iter().map(Decision::given).collect()
@@ -104,7 +112,10 @@ impl Explanation {
 
 /// The engine's decisions about `request`, going past each error it answers.
 pub fn explain(profile: &Arc<Profile>, setup: &ClientSetup, request: &AuthRequest) -> Explanation {
-    let mut explanation = Explanation::default();
+    let mut explanation = Explanation {
+        force: (profile.authorize.legacy_force.as_ref()).map(|l| (l.parameter.clone(), l.value.clone())),
+        ..Explanation::default()
+    };
     let mut request = request.clone();
     let mut setup = setup.clone();
     for run in 0..MAX_RUNS {
@@ -118,14 +129,7 @@ pub fn explain(profile: &Arc<Profile>, setup: &ClientSetup, request: &AuthReques
         let Some(error) = error else { break };
         let Some(step) = step_past(&error) else { break };
         let before = (request.pairs(), setup.clone());
-        let refused: Vec<String> = explanation
-            .noted
-            .iter()
-            .filter(|n| n.run == run && n.grant == 0 && n.decision.rule == Rule::PromptValue)
-            .map(|n| n.decision.given().to_string())
-            .collect();
-        let refused: Vec<&str> = refused.iter().map(String::as_str).collect();
-        request = take(profile, &step, &error, &refused, &request, &mut setup);
+        request = take(profile, &step, &error, &explanation, &request, &mut setup);
         if (request.pairs(), setup.clone()) == before {
             break;
         }
@@ -156,14 +160,14 @@ fn take(
     profile: &Profile,
     step: &Step,
     error: &Decision,
-    refused: &[&str],
+    known: &Explanation,
     request: &AuthRequest,
     setup: &mut ClientSetup,
 ) -> AuthRequest {
     let mut params = request.params.clone();
     match step {
         Step::Edit(edit) => {
-            let (next, _) = apply(profile, request, &[*edit], refused);
+            let (next, _) = apply(profile, request, &[*edit], known);
             if *edit == Edit::LoopbackRedirect {
                 setup.registered_redirect = next.get("redirect_uri").map(str::to_string);
             }

@@ -67,7 +67,7 @@ pub struct Wording {
     pub not_forcing: String,
     /// The legacy force parameter of the profile this one extends, when this one has none:
     /// sent here, it is ignored (oidc, for Google's approval_prompt).
-    pub unknown_force: Option<String>,
+    pub unknown_force: Option<(String, String)>,
 }
 
 /// A finding before it is ranked.
@@ -365,7 +365,7 @@ fn approval_prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
                 .edits(&[Edit::DropApprovalPrompt, Edit::ForceConsent]),
             );
         }
-    } else if let Some(name) = &facts.wording.unknown_force
+    } else if let Some((name, _)) = &facts.wording.unknown_force
         && let Some(value) = facts.request.get(name)
     {
         // a provider without the parameter ignores it, as it ignores any unknown one

@@ -99,7 +99,12 @@ impl Fix {
 
 /// Why the request should stay online, if it should: it says access_type=online, or it only
 /// signs the user in (sign-in scopes, nothing that asks for offline access or consent).
-pub fn online_intent(profile: &Profile, setup: &ClientSetup, request: &AuthRequest) -> Option<String> {
+pub fn online_intent(
+    profile: &Profile,
+    setup: &ClientSetup,
+    request: &AuthRequest,
+    known: &Explanation,
+) -> Option<String> {
     if profile.refresh_token.requires == OfflineRequest::AccessTypeOffline
         && request.get("access_type") == Some("online")
     {
@@ -109,7 +114,9 @@ pub fn online_intent(profile: &Profile, setup: &ClientSetup, request: &AuthReque
         && profile.authorize.installed_default_offline
         && profile.refresh_token.requires == OfflineRequest::AccessTypeOffline;
     let asks_offline = request.has("access_type")
-        || request.get("approval_prompt") == Some("force")
+        || known
+            .force()
+            .is_some_and(|(name, value)| request.get(name) == Some(value))
         || request
             .get("prompt")
             .is_some_and(|p| p.split_whitespace().any(|t| t == "consent"))
@@ -135,7 +142,7 @@ pub fn find(
 ) -> Fix {
     let search = |goal| search(profile, setup, request, original, explanation, goal);
     let offline = search(Goal::RefreshTokenEveryGrant);
-    let Some(intent) = online_intent(profile, setup, request) else {
+    let Some(intent) = online_intent(profile, setup, request, explanation) else {
         return offline;
     };
     let mut primary = search(Goal::NoError);
@@ -177,14 +184,13 @@ fn search(
         };
     }
     let mut candidates = candidates(profile, request, explanation);
-    let refused = explanation.refused_prompt_values();
     if goal == Goal::NoError {
         // these change what the app asks for, not whether the provider accepts it
         candidates.retain(|e| !matches!(e, Edit::RequestOffline | Edit::ForceConsent));
     }
     for size in 1..=candidates.len() {
         for set in combinations(&candidates, size) {
-            let (fixed, changes) = apply(profile, request, &set, &refused);
+            let (fixed, changes) = apply(profile, request, &set, explanation);
             let fixed_setup = setup_for(setup, &set, &fixed);
             let prediction = predict(profile, &fixed_setup, &fixed.pairs(), Depth::Grants);
             if reached(goal, &prediction) {
@@ -243,7 +249,7 @@ fn no_fix_reason(request: &AuthRequest, original: &Prediction) -> String {
 /// The edits that could matter for this request, as the engine explained it.
 fn candidates(profile: &Profile, request: &AuthRequest, explanation: &Explanation) -> Vec<Edit> {
     let mut edits = Vec::new();
-    if request.has("approval_prompt") {
+    if explanation.force().is_some_and(|(name, _)| request.has(name)) {
         edits.push(Edit::DropApprovalPrompt);
     }
     if profile.consent.forced_by_prompt_consent && !explanation.prompt_forces_consent() {
@@ -330,12 +336,21 @@ pub(super) fn set(params: &mut Vec<Param>, name: &str, value: &str) {
     }
 }
 
-/// Applies a set of edits; returns the fixed request and what changed. `refused`: the
-/// `prompt` values the engine refused, which forcing consent drops.
-pub fn apply(profile: &Profile, request: &AuthRequest, edits: &[Edit], refused: &[&str]) -> (AuthRequest, Vec<Change>) {
+/// Applies a set of edits; returns the fixed request and what changed. `known`: the engine's
+/// explanation of the request (the `prompt` values it refused, which forcing consent drops;
+/// the legacy force parameter, which `DropApprovalPrompt` removes).
+pub fn apply(
+    profile: &Profile,
+    request: &AuthRequest,
+    edits: &[Edit],
+    known: &Explanation,
+) -> (AuthRequest, Vec<Change>) {
     let mut params = request.params.clone();
     let mut changes = Vec::new();
     let shown = |name: &str| request.get(name).map(str::to_string);
+    let refused = known.refused_prompt_values();
+    let refused = refused.as_slice();
+    let force = known.force().map_or("", |(name, _)| name);
     // approval_prompt=force → prompt=consent in place: one change, as a person would write it
     let swap =
         edits.contains(&Edit::DropApprovalPrompt) && edits.contains(&Edit::ForceConsent) && !request.has("prompt");
@@ -345,7 +360,7 @@ pub fn apply(profile: &Profile, request: &AuthRequest, edits: &[Edit], refused: 
                 let value = forced_prompt_value(None, refused);
                 let mut replaced = false;
                 params.retain_mut(|p| {
-                    if p.name != "approval_prompt" {
+                    if p.name != force {
                         return true;
                     }
                     if replaced {
@@ -357,20 +372,14 @@ pub fn apply(profile: &Profile, request: &AuthRequest, edits: &[Edit], refused: 
                 });
                 changes.push(Change {
                     edits: vec![Edit::DropApprovalPrompt, Edit::ForceConsent],
-                    description: format!(
-                        "approval_prompt={} → prompt={value}",
-                        shown("approval_prompt").unwrap_or_default()
-                    ),
+                    description: format!("{force}={} → prompt={value}", shown(force).unwrap_or_default()),
                 });
                 continue;
             }
             Edit::ForceConsent if swap => continue,
             Edit::DropApprovalPrompt => {
-                params.retain(|p| p.name != "approval_prompt");
-                format!(
-                    "remove approval_prompt={}",
-                    shown("approval_prompt").unwrap_or_default()
-                )
+                params.retain(|p| p.name != force);
+                format!("remove {force}={}", shown(force).unwrap_or_default())
             }
             Edit::ForceConsent => {
                 let value = forced_prompt_value(request.get("prompt"), refused);

@@ -761,13 +761,8 @@ impl Engine {
             && (consent_screen || !self.profile.refresh_token.only_when_consent_shown);
         if request.offline || !request.response_type.contains("code") {
             let rules = &self.profile;
-            let response_type = request
-                .response_type
-                .iter()
-                .map(String::as_str)
-                .collect::<Vec<_>>()
-                .join(" ");
             self.trace.note(|| {
+                let response_type = join_scopes(&request.response_type);
                 let (key, value) = if request.response_type.contains("code") {
                     (
                         "refresh_token.only_when_consent_shown",
