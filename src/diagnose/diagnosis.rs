@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use super::endpoints::{ProviderEndpoints, is_loopback};
 use super::error::{DiagnoseError, InputError};
-use super::findings::{Facts, Finding, evaluate};
+use super::explain::explain;
+use super::findings::{Facts, Finding, Wording, evaluate};
 use super::fix::{self, Fix};
 use super::input::{AuthRequest, Har, HarObservation, InputNote, TokenResponse, observe};
 use super::observe;
@@ -118,7 +119,7 @@ pub struct Diagnosis {
 
 impl Diagnosis {
     /// The finding that explains the reported symptom, if one does.
-    pub fn symptom_explained(&self) -> Option<&'static str> {
+    pub fn symptom_explained(&self) -> Option<super::Code> {
         self.findings.iter().find(|f| f.symptom).map(|f| f.code)
     }
 
@@ -353,7 +354,12 @@ fn diagnose_observed(
         }),
     };
     let prediction = predict(&profile, &setup, &request.pairs(), Depth::Full);
-    let fix = fix::find(&profile, &setup, &request, &prediction);
+    let mut explanation = explain(&profile, &setup, &request);
+    let wording = wording(&profile, registry);
+    if explanation.force.is_none() {
+        explanation.force = wording.unknown_force.clone();
+    }
+    let fix = fix::find(&profile, &setup, &request, &prediction, &explanation);
     // an unknown publishing status and a refresh that fails: what the request gets in Testing
     let if_testing =
         (status_from == StatusFrom::Assumed && symptom.is_some_and(Symptom::is_invalid_grant)).then(|| {
@@ -378,6 +384,8 @@ fn diagnose_observed(
         client_kind,
         status,
         prediction: &prediction,
+        explanation: &explanation,
+        wording: &wording,
         fix: &fix,
         observed: &observed,
         symptom,
@@ -423,6 +431,28 @@ fn diagnose_observed(
         status_from,
         happened,
     })
+}
+
+/// How findings name the provider, and the era where approval_prompt=force stopped forcing
+/// consent: the profile this era is written as a difference from.
+fn wording(profile: &Profile, registry: &Registry) -> Wording {
+    let provider = Some(profile.wording.name.clone())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| profile.name.clone());
+    let base = profile.extends.as_deref().and_then(|base| registry.load(base).ok());
+    let not_forcing = base
+        .as_ref()
+        .map(|base| format!("today's {}", base.endpoints.authorize))
+        .unwrap_or_else(|| "the provider's later endpoints".into());
+    let unknown_force = base
+        .and_then(|base| base.authorize.legacy_force)
+        .filter(|_| profile.authorize.legacy_force.is_none())
+        .map(|legacy| (legacy.parameter, legacy.value));
+    Wording {
+        provider,
+        not_forcing,
+        unknown_force,
+    }
 }
 
 /// Installed for out-of-band, loopback-IP and custom-scheme redirects; web otherwise (the

@@ -25,6 +25,7 @@ mod diagnosis;
 mod emit;
 mod endpoints;
 mod error;
+mod explain;
 mod findings;
 mod fix;
 mod input;
@@ -34,7 +35,7 @@ mod redirect;
 pub mod render;
 mod response;
 
-pub use catalogue::{CATALOGUE, Entry, Severity, UnknownCode, lookup};
+pub use catalogue::{CATALOGUE, Code, Entry, Severity, UnknownCode, entry, lookup};
 pub use diagnosis::{Diagnosis, Input, Observed, Options, Outcome, StatusFrom, Symptom, diagnose, diagnose_any};
 pub use emit::{EmitError, scenario, write as write_scenario};
 pub use endpoints::ProviderEndpoints;

@@ -250,7 +250,7 @@ pub fn human(diagnosis: &Diagnosis) -> String {
     if let Some(top) = diagnosis
         .findings
         .iter()
-        .find(|f| f.code != "OD180")
+        .find(|f| f.code != super::Code::NoRefreshTokenExplained)
         .or(diagnosis.findings.first())
     {
         let _ = writeln!(
@@ -280,7 +280,7 @@ fn findings_section(out: &mut String, findings: &[Finding]) {
             "  {:>2}. {} {} {}{cause}",
             i + 1,
             severity_label(finding.severity),
-            finding.code.bold(),
+            finding.code.as_str().bold(),
             finding.name.dimmed()
         );
         for line in wrap(&finding.message, WIDTH - 8) {
@@ -599,8 +599,8 @@ pub fn explain(entry: &Entry) -> String {
     let _ = writeln!(
         out,
         "{} {} {}",
-        entry.code.bold(),
-        entry.name,
+        entry.code.as_str().bold(),
+        entry.name(),
         format!("({})", entry.severity.label()).dimmed()
     );
     for line in wrap(entry.title, WIDTH) {
@@ -638,7 +638,7 @@ pub fn explain_json(entry: &Entry) -> String {
         .collect();
     let value = json!({
         "code": entry.code,
-        "name": entry.name,
+        "name": entry.name(),
         "severity": entry.severity,
         "title": entry.title,
         "explanation": entry.explanation,
@@ -658,9 +658,9 @@ pub fn list() -> String {
         let _ = writeln!(
             out,
             "{} {} {:<34} {}",
-            entry.code.bold(),
+            entry.code.as_str().bold(),
             severity_label(entry.severity),
-            entry.name,
+            entry.name(),
             entry.title
         );
     }
@@ -676,8 +676,8 @@ pub fn catalogue_markdown() -> String {
             out,
             "| [{}](#{}) | `{}` | {} | {} |",
             entry.code,
-            entry.code.to_ascii_lowercase(),
-            entry.name,
+            entry.code.as_str().to_ascii_lowercase(),
+            entry.name(),
             entry.severity.label(),
             entry.title.replace('|', "\\|")
         );
@@ -687,7 +687,7 @@ pub fn catalogue_markdown() -> String {
             out,
             "\n### {}\n\n`{}` · {}\n\n**{}**\n",
             entry.code,
-            entry.name,
+            entry.name(),
             entry.severity.label(),
             entry.title
         );

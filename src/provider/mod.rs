@@ -1,5 +1,6 @@
 //! Provider profiles (data) and the behaviour engine that runs them.
 
+mod auth_error;
 mod engine;
 #[cfg(test)]
 mod engine_tests;
@@ -10,7 +11,10 @@ mod lifecycle_tests;
 mod profile;
 mod signing;
 mod store;
+mod trace;
+mod wording;
 
+pub use auth_error::AuthError;
 pub use engine::{
     AuthorizeOutcome, AuthorizeResponse, AuthorizeStep, ClientConfig, ClientKind, ConsentDecision, DEVICE_GRANT,
     DeviceVerification, Engine, GrantSummary, JsonResponse, PendingConsent, ProviderError, PublishingStatus,
@@ -22,3 +26,5 @@ pub use profile::{
     TokenShapes, closest,
 };
 pub use signing::{KeyError, SigningKey, at_hash};
+pub use trace::{Citations, Decision, Effect, Rule, Trace};
+pub use wording::Wording;

@@ -59,6 +59,12 @@ pub struct Profile {
     /// Which endpoints answer cross-origin requests from a web page (CORS).
     #[serde(default)]
     pub cors: Cors,
+    /// How explanations name what is specific to this provider.
+    #[serde(default)]
+    pub wording: super::wording::Wording,
+    /// The source the profile file cites next to each key (the engine's traces quote it).
+    #[serde(skip)]
+    pub citations: super::trace::Citations,
 }
 
 /// Cross-origin resource sharing (the Fetch standard's CORS protocol) on the provider's
@@ -885,6 +891,7 @@ impl Registry {
             source,
         })?;
         profile.id = id.to_string();
+        profile.citations = super::trace::Citations::of_chain(self.chain_texts(id));
         self.check_ranges(&profile)?;
         if let Some(unknown) = profile
             .id_token
@@ -979,6 +986,24 @@ impl Registry {
             }
         }
         Ok(())
+    }
+
+    /// The texts of `id`'s `extends:` chain, the base first (a loaded profile has no cycle).
+    fn chain_texts(&self, id: &str) -> Vec<&str> {
+        let mut chain = Vec::new();
+        let mut current = self.sources.get(id);
+        while let Some(text) = current.filter(|_| chain.len() < 16) {
+            chain.push(text.as_str());
+            current = text
+                .lines()
+                .find_map(|line| line.strip_prefix("extends:"))
+                .and_then(|parent| {
+                    let parent = parent.split('#').next().unwrap_or_default().trim();
+                    self.sources.get(parent.trim_matches(['"', '\'']))
+                });
+        }
+        chain.reverse();
+        chain
     }
 
     /// The profile of `id`'s `extends:` chain, nearest first, and the line that sets `key`.
