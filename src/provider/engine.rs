@@ -335,6 +335,8 @@ pub struct Engine {
     devices: BoundedMap<String, device::DeviceRecord>,
     /// Refresh tokens rotated out, remembered for reuse detection (`refresh_token.reuse_detection`).
     rotated_out: BoundedMap<String, TokenRecord>,
+    /// When refresh tokens were revoked or evicted (`refresh_token.forgotten_after_seconds`).
+    buried: BoundedMap<String, u64>,
     /// The URL the engine is served under, once a server knows it: the issuer of a profile
     /// with `issuer_served` (and the `iss` of its RFC 9207 authorization responses).
     served_url: Option<String>,
@@ -360,6 +362,7 @@ impl Engine {
             unsigned_id_token: None,
             devices: BoundedMap::new(PENDING_CAP, STORE_BYTES),
             rotated_out: BoundedMap::new(STORE_CAP, STORE_BYTES),
+            buried: BoundedMap::new(STORE_CAP, STORE_BYTES),
             served_url: None,
         }
     }
@@ -416,6 +419,7 @@ impl Engine {
         self.access_tokens = BoundedMap::new(cap, STORE_BYTES);
         self.refresh_tokens = BoundedMap::new(cap, STORE_BYTES);
         self.rotated_out = BoundedMap::new(cap, STORE_BYTES);
+        self.buried = BoundedMap::new(cap, STORE_BYTES);
         self
     }
 
@@ -1309,7 +1313,6 @@ impl Engine {
             .ok_or_else(|| ProviderError::new(&errors.token_missing_param, "refresh_token", ""))?
             .to_string();
         let now = self.now();
-        let invalid = || ProviderError::new(&errors.refresh_invalid, "", "");
         let Some(record) = self.refresh_tokens.get(&token).cloned() else {
             // RFC 9700 §4.14.2: a rotated-out token used again means it leaked: end the grant
             if let Some(replayed) = self.rotated_out.remove(&token)
@@ -1324,7 +1327,7 @@ impl Engine {
                     self.refresh_tokens.remove(&live);
                 }
             }
-            return Err(invalid());
+            return Err(self.dead_refresh_token(&token, None));
         };
         if record.client_id != client_id {
             return Err(ProviderError::new(&errors.refresh_wrong_client, "", ""));
@@ -1337,7 +1340,7 @@ impl Engine {
                 .unused_expiry_seconds
                 .is_some_and(|idle| now >= record.last_used.saturating_add(idle));
         if !alive || expired {
-            return Err(invalid());
+            return Err(self.dead_refresh_token(&token, Some(&record)));
         }
         if let Some(live) = self.refresh_tokens.get_mut(&token) {
             live.last_used = now;
@@ -1419,6 +1422,7 @@ impl Engine {
         if let Some(grant) = self.grants.remove(&record.grant) {
             for token in grant.refresh_tokens {
                 self.refresh_tokens.remove(&token);
+                self.bury(token);
             }
         }
         JsonResponse::ok(json!({}))

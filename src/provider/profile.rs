@@ -436,6 +436,10 @@ pub struct RefreshTokenRules {
     pub unused_expiry_seconds: Option<u64>,
     /// Lifetime of refresh tokens issued to testing-status clients for non-sign-in scopes.
     pub testing_expiry_seconds: Option<u64>,
+    /// How long after a refresh token died the token endpoint still answers `refresh_invalid`
+    /// for it; later it answers `errors.refresh_forgotten`. None: always `refresh_invalid`.
+    #[serde(default)]
+    pub forgotten_after_seconds: Option<u64>,
     pub id_token_on_refresh: bool,
 }
 
@@ -574,6 +578,10 @@ pub struct ErrorCatalogue {
     /// it, such a request is judged like a signed-in user's.
     #[serde(default)]
     pub login_required: Option<ErrorSpec>,
+    /// A refresh token that died (revoked, expired, evicted) more than
+    /// `refresh_token.forgotten_after_seconds` ago; without it, `refresh_invalid` forever.
+    #[serde(default)]
+    pub refresh_forgotten: Option<ErrorSpec>,
 }
 
 fn tokeninfo_invalid_token() -> ErrorSpec {
@@ -789,6 +797,13 @@ impl Registry {
             (
                 "refresh_token.testing_expiry_seconds",
                 profile.refresh_token.testing_expiry_seconds,
+                1,
+                MAX_SECONDS,
+                SECONDS,
+            ),
+            (
+                "refresh_token.forgotten_after_seconds",
+                profile.refresh_token.forgotten_after_seconds,
                 1,
                 MAX_SECONDS,
                 SECONDS,

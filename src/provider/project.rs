@@ -45,6 +45,7 @@ impl Engine {
         let evicted = &owned[..excess];
         for token in evicted {
             self.refresh_tokens.remove(token);
+            self.bury(token.clone());
         }
         if let Some(grant) = self.grants.get_mut(grant_key) {
             grant.refresh_tokens.retain(|t| !evicted.contains(t));
