@@ -413,6 +413,7 @@ pub fn live_case(case: &Case, revoke: bool) -> Case {
                 token,
                 method: RevokeMethod::Post,
                 pick: TokenPick::Latest,
+                of: Default::default(),
             };
             file.steps.push(Step {
                 action: Action::Revoke(action),

@@ -13,7 +13,7 @@ use crate::model::{
 };
 use crate::provider::{ClientConfig, Profile, RevokeClientAuth, random_token, s256_challenge, split_redirect};
 use crate::scenario::{
-    Action, AuthorizeAction, AxisValue, Case, ClientAuth, ConsentChoice, ExchangeAction, ExchangeFault, Params,
+    Action, AuthorizeAction, AxisValue, Case, ClientAuth, ConsentChoice, ExchangeAction, ExchangeFault, Of, Params,
     PkceMethod, RefreshAction, RefreshFault, RevokeAction, RevokeMethod, RevokeToken, Step, TokenPick,
 };
 use crate::transcript::{Aliases, RefreshSummary, RequestRecord, ResponseRecord, StepRecord, Transcript, canonical};
@@ -51,6 +51,7 @@ struct Authorization {
     verifier: Option<String>,
     code: Option<String>,
     grant: usize,
+    user: String,
 }
 
 /// Per-case state: what earlier steps received that later steps use.
@@ -61,10 +62,18 @@ struct State {
     consent_screen: Option<bool>,
     authorization: Option<Authorization>,
     exchanged: Option<Authorization>,
-    refresh_tokens: Vec<(String, usize)>,
-    access_tokens: Vec<String>,
+    /// Every authorization that returned a code, in order (`exchange: {code: N, of: …}`).
+    codes: Vec<Authorization>,
+    /// Tokens received, in order, with the index of the client and the user they were issued to.
+    refresh_tokens: Vec<Received>,
+    access_tokens: Vec<Received>,
     grants: Vec<Option<bool>>,
+    /// Why the step just run could not do what it says (an exchange without a code): a failure.
+    loud: Option<String>,
 }
+
+/// A token and whom it was issued to: (value, client index, user).
+type Received = (String, usize, String);
 
 /// What the authorization endpoint answered, as the runner reads it (it holds codes: no Debug).
 #[derive(Clone, Default)]
@@ -177,6 +186,15 @@ pub async fn run_case_with<F: FrontChannel>(case: &Case, endpoint: &Endpoint<'_>
             Action::Discovery => discovery(endpoint, &mut state).await,
             Action::Advance(seconds) => advance(*seconds, endpoint).await,
         };
+        if let Some(problem) = state.loud.take() {
+            failures.push(Failure {
+                line,
+                expectation: step.action.keyword().into(),
+                expected: "a code to send".into(),
+                actual: problem,
+                because: None,
+            });
+        }
         match result {
             Ok(record) => steps.push(record),
             Err(problem) => {
@@ -343,7 +361,7 @@ async fn authorize<F: FrontChannel>(
                 code = Some(value.clone());
             }
             if key == "access_token" {
-                state.access_tokens.push(value.clone());
+                state.access_tokens.push((value.clone(), client_index, user.clone()));
             }
             observed.fields.insert(key.clone(), Value::String(value.clone()));
             let shown = if key == "iss" {
@@ -385,13 +403,18 @@ async fn authorize<F: FrontChannel>(
         state.grants.push(if code.is_some() { None } else { Some(false) });
     }
     state.consent_screen = consent_screen;
-    state.authorization = Some(Authorization {
+    let authorization = Authorization {
         client: client_index,
         redirect_uri,
         verifier,
         code,
         grant,
-    });
+        user: user.clone(),
+    };
+    if authorization.code.is_some() {
+        state.codes.push(authorization.clone());
+    }
+    state.authorization = Some(authorization);
     state.last = Some(observed);
 
     let params = sent
@@ -464,12 +487,24 @@ fn credentials(
 
 async fn exchange(action: &ExchangeAction, case: &Case, endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
     let fault = action.fault;
-    let source = match fault {
-        Some(ExchangeFault::ReuseCode) => state.exchanged.clone().or_else(|| state.authorization.clone()),
-        _ => state.authorization.clone(),
+    let source = match (fault, action.code, action.of.is_empty()) {
+        (Some(ExchangeFault::ReuseCode), _, _) => state.exchanged.clone().or_else(|| state.authorization.clone()),
+        (_, None, true) => state.authorization.clone(),
+        (_, which, _) => {
+            let chosen: Vec<Authorization> = state
+                .codes
+                .iter()
+                .filter(|a| is_of(&action.of, endpoint, a.client, &a.user))
+                .cloned()
+                .collect();
+            pick(&chosen, which.unwrap_or_default())
+        }
     };
     let Some(authorization) = source.filter(|a| a.code.is_some()) else {
         let note = "no authorization code to exchange: the authorization request did not return one".to_string();
+        // RFC 6749 §4.1.2.1: a denied or failed authorization has no code; exchanging one is
+        // the scenario's mistake, not a pass
+        state.loud = Some(note.clone());
         state.last = Some(Observed::nothing(&note));
         return Ok(StepRecord {
             step: "exchange".into(),
@@ -477,7 +512,11 @@ async fn exchange(action: &ExchangeAction, case: &Case, endpoint: &Endpoint<'_>,
             ..Default::default()
         });
     };
-    let mut client = endpoint.clients[authorization.client].1.clone();
+    let credentials_of = match &action.client {
+        Some(name) => client_index(endpoint, Some(&name.0))?,
+        None => authorization.client,
+    };
+    let mut client = endpoint.clients[credentials_of].1.clone();
     let mut code = authorization.code.clone().unwrap_or_default();
     let mut redirect_uri = Some(authorization.redirect_uri.clone());
     let mut verifier = authorization.verifier.clone();
@@ -520,19 +559,37 @@ async fn exchange(action: &ExchangeAction, case: &Case, endpoint: &Endpoint<'_>,
     {
         *slot = Some(false);
     }
-    remember_tokens(state, &observed, authorization.client);
+    remember_tokens(state, &observed, credentials_of, &authorization.user);
     state.exchanged = Some(authorization);
     state.last = Some(observed);
     Ok(record)
 }
 
-fn remember_tokens(state: &mut State, observed: &Observed, client: usize) {
+fn remember_tokens(state: &mut State, observed: &Observed, client: usize, user: &str) {
     if let Some(Value::String(token)) = observed.fields.get("refresh_token") {
-        state.refresh_tokens.push((token.clone(), client));
+        state.refresh_tokens.push((token.clone(), client, user.to_string()));
     }
     if let Some(Value::String(token)) = observed.fields.get("access_token") {
-        state.access_tokens.push(token.clone());
+        state.access_tokens.push((token.clone(), client, user.to_string()));
     }
+}
+
+/// Whether something received by client `client` for `user` is among those `of` selects.
+fn is_of(of: &Of, endpoint: &Endpoint, client: usize, user: &str) -> bool {
+    let client_ok = of
+        .client
+        .as_ref()
+        .is_none_or(|c| endpoint.clients.get(client).is_some_and(|(name, _)| *name == c.0));
+    client_ok && of.user.as_ref().is_none_or(|u| u.0 == user)
+}
+
+/// The received tokens `of` selects.
+fn received_of(items: &[Received], of: &Of, endpoint: &Endpoint) -> Vec<Received> {
+    items
+        .iter()
+        .filter(|(_, client, user)| is_of(of, endpoint, *client, user))
+        .cloned()
+        .collect()
 }
 
 fn pick<T: Clone>(items: &[T], which: TokenPick) -> Option<T> {
@@ -544,7 +601,8 @@ fn pick<T: Clone>(items: &[T], which: TokenPick) -> Option<T> {
 }
 
 async fn refresh(action: &RefreshAction, case: &Case, endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
-    let Some((mut token, owner)) = pick(&state.refresh_tokens, action.token) else {
+    let Some((mut token, owner, user)) = pick(&received_of(&state.refresh_tokens, &action.of, endpoint), action.token)
+    else {
         let note = "no refresh token to refresh with: no earlier step received one".to_string();
         state.last = Some(Observed::nothing(&note));
         return Ok(StepRecord {
@@ -572,7 +630,7 @@ async fn refresh(action: &RefreshAction, case: &Case, endpoint: &Endpoint<'_>, s
     let basic = credentials(client, action.auth, secret.as_deref(), &mut form);
     apply_overrides(&mut form, &action.params, case);
     let (record, observed) = post_token(endpoint, state, "refresh", form, basic, action.auth).await?;
-    remember_tokens(state, &observed, client_index);
+    remember_tokens(state, &observed, client_index, &user);
     state.last = Some(observed);
     Ok(record)
 }
@@ -675,9 +733,10 @@ fn issuer_alias(iss: &str, authorize: &url::Url) -> String {
 
 async fn revoke(action: &RevokeAction, endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
     let token = match action.token {
-        RevokeToken::RefreshToken => pick(&state.refresh_tokens, action.pick).map(|(t, _)| t),
-        RevokeToken::AccessToken => pick(&state.access_tokens, action.pick),
-    };
+        RevokeToken::RefreshToken => pick(&received_of(&state.refresh_tokens, &action.of, endpoint), action.pick),
+        RevokeToken::AccessToken => pick(&received_of(&state.access_tokens, &action.of, endpoint), action.pick),
+    }
+    .map(|(token, _, _)| token);
     let Some(token) = token else {
         let note = "no token to revoke: no earlier step received one".to_string();
         state.last = Some(Observed::nothing(&note));
@@ -739,7 +798,11 @@ async fn revoke(action: &RevokeAction, endpoint: &Endpoint<'_>, state: &mut Stat
 
 async fn userinfo(endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
     let path = &endpoint.profile.endpoints.userinfo;
-    let token = state.access_tokens.last().cloned().unwrap_or_default();
+    let token = state
+        .access_tokens
+        .last()
+        .map(|(token, _, _)| token.clone())
+        .unwrap_or_default();
     let response = endpoint
         .http
         .get(format!("{}{path}", endpoint.base))

@@ -7,6 +7,6 @@ pub(crate) use load::item_lines;
 pub use load::{Case, MAX_CASES, Scenario, ScenarioError, discover, expand, load_file, parse, slugify};
 pub use schema::{
     Action, AuthorizeAction, AxisValue, ClientAuth, ClientSpec, ConsentChoice, ExchangeAction, ExchangeFault, Expect,
-    Fields, Matrix, ParamValue, Params, PkceMethod, Presence, ProviderRef, RefreshAction, RefreshFault, RevokeAction,
-    RevokeMethod, RevokeToken, ScenarioFile, Shown, Step, TokenPick, parse_duration,
+    Fields, Matrix, Of, ParamValue, Params, PkceMethod, Presence, ProviderRef, RefreshAction, RefreshFault,
+    RevokeAction, RevokeMethod, RevokeToken, ScenarioFile, Shown, Step, TokenPick, parse_duration,
 };

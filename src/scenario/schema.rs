@@ -156,6 +156,33 @@ pub struct ExchangeAction {
     pub auth: ClientAuth,
     #[serde(default, deserialize_with = "params")]
     pub params: Params,
+    /// Authenticate with this registered client's credentials instead of those of the client
+    /// the code was issued to.
+    #[serde(default)]
+    pub client: Option<ClientRef>,
+    /// Which authorization code: `latest` (default: the latest authorization's, even if it
+    /// returned none), `first`, or the n-th code received (1-based), among those `of` selects.
+    #[serde(default)]
+    pub code: Option<TokenPick>,
+    /// Count only the codes, or tokens, received by this client and/or for this user.
+    #[serde(default)]
+    pub of: Of,
+}
+
+/// Whose codes or tokens a pick counts: `{client: NAME, user: NAME}`, either or both.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Of {
+    #[serde(default)]
+    pub client: Option<ClientRef>,
+    #[serde(default)]
+    pub user: Option<UserRef>,
+}
+
+impl Of {
+    pub fn is_empty(&self) -> bool {
+        self.client.is_none() && self.user.is_none()
+    }
 }
 
 /// Deliberate mistakes a client makes at the token endpoint.
@@ -199,6 +226,9 @@ pub struct RefreshAction {
     pub client: Option<ClientRef>,
     #[serde(default, deserialize_with = "params")]
     pub params: Params,
+    /// Count only the refresh tokens this client and/or user received.
+    #[serde(default)]
+    pub of: Of,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -225,6 +255,9 @@ pub struct RevokeAction {
     pub method: RevokeMethod,
     #[serde(default)]
     pub pick: TokenPick,
+    /// Count only the tokens this client and/or user received.
+    #[serde(default)]
+    pub of: Of,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -484,7 +517,9 @@ impl<'de> Deserialize<'de> for ClientRef {
     }
 }
 
-struct UserRef(String);
+/// A user name, checked against `users:`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRef(pub String);
 
 impl<'de> Deserialize<'de> for UserRef {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
