@@ -70,6 +70,8 @@ struct State {
     grants: Vec<Option<bool>>,
     /// Why the step just run could not do what it says (an exchange without a code): a failure.
     loud: Option<String>,
+    /// What `capture:` remembered.
+    captured: expect::Captured,
 }
 
 /// A token and whom it was issued to: (value, client index, user).
@@ -175,6 +177,7 @@ pub async fn run_case_with<F: FrontChannel>(case: &Case, endpoint: &Endpoint<'_>
                     state.last.as_ref(),
                     state.consent_screen,
                     line,
+                    &mut state.captured,
                 ));
                 continue;
             }
@@ -678,9 +681,15 @@ fn aliased(pairs: &[(String, String)], state: &mut State) -> BTreeMap<String, St
 /// Reads a JSON response into a transcript record and the raw observation.
 async fn read_json(response: reqwest::Response, state: &mut State) -> Result<(ResponseRecord, Observed), String> {
     let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .filter_map(|(name, value)| Some((name.as_str().to_string(), value.to_str().ok()?.to_string())))
+        .collect();
     let bytes = response.bytes().await.map_err(|e| transport_problem(&e))?;
     let mut observed = Observed {
         status,
+        headers,
         ..Default::default()
     };
     let mut record = ResponseRecord {

@@ -300,6 +300,13 @@ pub struct Expect {
     pub expires_in: Option<u64>,
     #[serde(default)]
     pub refresh_token_expires_in: Option<u64>,
+    /// Checks on values: a response field (`email`, `token_type`, `error_subtype`), an
+    /// id_token claim (`id_token.email`), a response header (`header.content-type`) or `status`.
+    #[serde(default)]
+    pub values: IndexMap<String, ValueCheck>,
+    /// Values to remember for later `same_as` / `differs_from` checks: name → what (as in `values`).
+    #[serde(default)]
+    pub capture: IndexMap<String, String>,
     /// Where the expected behaviour is documented; shown when the expectation fails.
     #[serde(default)]
     pub because: Option<String>,
@@ -326,6 +333,92 @@ pub enum Presence {
 pub enum Shown {
     Shown,
     Skipped,
+}
+
+/// One check on a value: `VALUE` (equals), or one of `{equals: V}`, `{not: V}`,
+/// `{matches: REGEX}`, `{not_matches: REGEX}`, `{same_as: CAPTURED}`, `{differs_from: CAPTURED}`.
+#[derive(Debug, Clone)]
+pub struct ValueCheck {
+    pub test: ValueTest,
+    /// The check holds when the test fails (`not`, `not_matches`, `differs_from`).
+    pub negated: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum ValueTest {
+    Equals(String),
+    Matches(regex::Regex),
+    /// Equal to what an earlier `capture:` remembered under this name.
+    SameAs(String),
+}
+
+const VALUE_CHECKS: &str = "a value, or one of `equals`, `not`, `matches`, `not_matches`, `same_as`, `differs_from`";
+
+impl<'de> Deserialize<'de> for ValueCheck {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct CheckVisitor;
+        impl<'de> Visitor<'de> for CheckVisitor {
+            type Value = ValueCheck;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(VALUE_CHECKS)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ValueCheck, E> {
+                Ok(ValueCheck {
+                    test: ValueTest::Equals(v.to_string()),
+                    negated: false,
+                })
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<ValueCheck, E> {
+                self.visit_str(&v.to_string())
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ValueCheck, E> {
+                self.visit_str(&v.to_string())
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ValueCheck, E> {
+                self.visit_str(&v.to_string())
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<ValueCheck, E> {
+                self.visit_str(&v.to_string())
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ValueCheck, A::Error> {
+                let Some(key) = map.next_key::<String>()? else {
+                    return Err(de::Error::custom(format!(
+                        "an empty map is no check; expected {VALUE_CHECKS}"
+                    )));
+                };
+                let Scalar(value) = map.next_value()?;
+                let value = value.ok_or_else(|| de::Error::custom(format!("`{key}` needs a value, not ~")))?;
+                let regex = |v: &str| {
+                    regex::Regex::new(v)
+                        .map_err(|e| de::Error::custom(format!("`{v}` is not a regular expression: {e}")))
+                };
+                let (test, negated) = match key.as_str() {
+                    "equals" => (ValueTest::Equals(value), false),
+                    "not" => (ValueTest::Equals(value), true),
+                    "matches" => (ValueTest::Matches(regex(&value)?), false),
+                    "not_matches" => (ValueTest::Matches(regex(&value)?), true),
+                    "same_as" => (ValueTest::SameAs(value), false),
+                    "differs_from" => (ValueTest::SameAs(value), true),
+                    other => {
+                        let known = ["equals", "not", "matches", "not_matches", "same_as", "differs_from"];
+                        let hint = closest(other, known)
+                            .map(|s| format!("; did you mean `{s}`?"))
+                            .unwrap_or_default();
+                        return Err(de::Error::custom(format!(
+                            "unknown check `{other}`{hint}; expected {VALUE_CHECKS}"
+                        )));
+                    }
+                };
+                if map.next_key::<String>()?.is_some() {
+                    return Err(de::Error::custom(
+                        "a value check takes one key; write several checks as separate expect steps",
+                    ));
+                }
+                Ok(ValueCheck { test, negated })
+            }
+        }
+        d.deserialize_any(CheckVisitor)
+    }
 }
 
 /// A client name, checked against `clients:`.

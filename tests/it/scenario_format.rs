@@ -26,3 +26,29 @@ fn an_exchange_after_a_denied_authorization_fails_loudly() {
         "{stdout}"
     );
 }
+
+#[test]
+fn value_checks_fail_with_their_line_and_never_print_a_secret() {
+    let (code, stdout) = run_scenario(
+        "name: wrong values\nsteps:\n  - authorize: {scope: \"openid email\", access_type: offline}\n  - exchange:\n  - expect:\n      values:\n        id_token.email: bob@example.com\n        access_token: {matches: \"^nope\"}\n        token_type: {not: Bearer}\n      capture: {token: access_token}\n  - refresh:\n  - expect: {error: any, values: {access_token: {same_as: token}, scope: {same_as: never}}}\n",
+    );
+    assert_eq!(code, 1, "{stdout}");
+    for line in [
+        "under_test.yaml:5: expected id_token.email \"bob@example.com\", got \"alice@example.com\"",
+        "under_test.yaml:5: expected access_token to match /^nope/, got a value (not shown: a secret)",
+        "under_test.yaml:5: expected token_type not \"Bearer\", got \"Bearer\"",
+        "under_test.yaml:12: expected error any, got none",
+        "under_test.yaml:12: expected access_token the value captured as `token`, got a value (not shown: a secret)",
+        "under_test.yaml:12: expected scope the value captured as `never` (nothing was captured under that name)",
+    ] {
+        assert!(stdout.contains(line), "missing {line:?} in {stdout}");
+    }
+    assert!(!stdout.contains("ya29."), "no token value is printed: {stdout}");
+}
+
+#[test]
+fn a_bad_regular_expression_is_a_located_input_error() {
+    let (code, stdout) =
+        run_scenario("name: bad regex\nsteps:\n  - userinfo:\n  - expect: {values: {email: {matches: \"(\"}}}\n");
+    assert_eq!(code, 2, "{stdout}");
+}
