@@ -14,7 +14,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::profile::{ClaimRule, ClaimWhen, CodeReuse, Delivery, ErrorSpec, OfflineRequest, Profile};
+use super::profile::{
+    AuthorizeRules, ClaimRule, ClaimWhen, CodeReuse, Delivery, ErrorSpec, OfflineRequest, Profile, TokenShape,
+};
 use super::signing::{KeyError, SigningKey, at_hash};
 use super::store::{BoundedMap, Footprint};
 
@@ -35,15 +37,6 @@ const STORE_CAP: usize = 50_000;
 pub const STORE_BYTES: usize = 32 << 20;
 /// How many consent screens wait for an answer at most.
 const PENDING_CAP: usize = 10_000;
-
-/// A minted value's fixed prefix and how many random bytes follow it (base64url-encoded).
-type TokenShape = (&'static str, usize);
-/// Google's shapes (OBS: codes `4/0A…`, e.g. site-kit-wp #5601; access tokens `ya29.a0…`;
-/// refresh tokens `1//0…`, reference §2.1), within its documented size caps (D1: codes 256
-/// bytes, access tokens 2048, refresh tokens 512). 48, 96 and 72 random bytes: 384 bits and up.
-const CODE_SHAPE: TokenShape = ("4/0A", 48);
-const ACCESS_TOKEN_SHAPE: TokenShape = ("ya29.a0", 96);
-const REFRESH_TOKEN_SHAPE: TokenShape = ("1//0", 72);
 
 /// What kind of OAuth client: it changes redirect rules and the default access type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -509,11 +502,10 @@ impl Engine {
         list
     }
 
-    /// A new code or token: Google's prefix, then CSPRNG output, so that holding one says
-    /// nothing about any other (no counter, no per-server salt in it).
-    fn mint(shape: TokenShape) -> String {
-        let (prefix, bytes) = shape;
-        format!("{prefix}{}", random_token(bytes))
+    /// A new code or token: the profile's prefix (`tokens.shapes`), then CSPRNG output, so
+    /// that holding one says nothing about any other (no counter, no per-server salt in it).
+    fn mint(shape: &TokenShape) -> String {
+        format!("{}{}", shape.prefix, random_token(shape.random_bytes))
     }
 
     // ---------------------------------------------------------------- authorization endpoint
@@ -537,8 +529,8 @@ impl Engine {
         self.begin_authorize_at(params, user, None)
     }
 
-    /// `begin_authorize` on a path whose `approval_prompt=force` behaves its own way
-    /// (`endpoints.legacy_authorize`): `approval_forces` overrides the profile's rule.
+    /// `begin_authorize` on a path where the legacy force parameter (`authorize.legacy_force`)
+    /// behaves its own way (`endpoints.legacy_authorize`): `approval_forces` overrides the profile's rule.
     pub fn begin_authorize_at(
         &mut self,
         params: &[(String, String)],
@@ -565,11 +557,12 @@ impl Engine {
                 response: self.early_error(spec, params, "prompt", "none"),
             });
         }
-        let approval_force = param(params, "approval_prompt") == Some("force");
+        // the legacy force parameter and value (Google's approval_prompt=force) are the profile's
+        let approval_force = (self.profile.authorize.legacy_force_value(params)).is_some_and(|(l, v)| v == l.value);
         let rules = &self.profile;
         let approval_forces = rules
             .authorize
-            .approval_prompt
+            .legacy_force
             .as_ref()
             .is_some_and(|a| approval_forces.unwrap_or(a.forces_consent));
         let forced = (rules.consent.forced_by_prompt_consent && prompt.contains("consent"))
@@ -704,7 +697,7 @@ impl Engine {
         let mut query: Vec<(&str, String)> = Vec::new();
         let mut fragment: Vec<(&str, String)> = Vec::new();
         if request.response_type.contains("code") {
-            let code = Self::mint(CODE_SHAPE);
+            let code = Self::mint(&self.profile.tokens.shapes.code);
             let record = CodeRecord {
                 grant: key.clone(),
                 client_id: request.client_id.clone(),
@@ -888,7 +881,7 @@ impl Engine {
             .get(client_id)
             .ok_or_else(|| page(&p.errors.unknown_client, "client_id", client_id))?;
         let redirect_uri = get("redirect_uri");
-        let oob = is_oob(redirect_uri);
+        let oob = p.authorize.is_oob(redirect_uri);
         if oob && p.authorize.oob_blocked {
             return Err(page(&p.errors.oob_blocked, "redirect_uri", redirect_uri));
         }
@@ -913,13 +906,13 @@ impl Engine {
         // from here on an error may go back to the (registered) redirect URI
         let deliver = |spec: &ErrorSpec, name: &str, value: &str| self.early_error(spec, params, name, value);
         let prompt_raw = param(params, "prompt");
-        // a profile without approval_prompt rules ignores it like any unknown parameter
-        if let (Some(rules), Some(value)) = (&p.authorize.approval_prompt, param(params, "approval_prompt")) {
+        // a profile without a legacy force parameter ignores it like any unknown parameter
+        if let Some((rules, value)) = p.authorize.legacy_force_value(params) {
             if prompt_raw.is_some() && rules.conflicts_with_prompt {
                 return Err(page(&p.errors.conflict_params, "", ""));
             }
             if !rules.accepted.iter().any(|v| v == value) {
-                return Err(page(&p.errors.invalid_value, "approval_prompt", value));
+                return Err(page(&p.errors.invalid_value, &rules.parameter, value));
             }
         }
         if let Some(prompt) = prompt_raw {
@@ -1147,7 +1140,7 @@ impl Engine {
         }
         match param(form, "redirect_uri") {
             None => return Err(err(&errors.missing_redirect_uri, "redirect_uri")),
-            Some(uri) if uri != record.redirect_uri && !is_oob(&record.redirect_uri) => {
+            Some(uri) if uri != record.redirect_uri && !self.profile.authorize.is_oob(&record.redirect_uri) => {
                 return Err(err(&errors.token_redirect_mismatch, "redirect_uri"));
             }
             Some(_) => {}
@@ -1245,7 +1238,7 @@ impl Engine {
         epoch: u64,
         scopes: &BTreeSet<String>,
     ) -> String {
-        let token = Self::mint(ACCESS_TOKEN_SHAPE);
+        let token = Self::mint(&self.profile.tokens.shapes.access_token);
         let now = self.now();
         let record = TokenRecord {
             grant: grant.clone(),
@@ -1267,7 +1260,7 @@ impl Engine {
         scopes: &BTreeSet<String>,
         client_id: &str,
     ) -> (String, Option<u64>) {
-        let token = Self::mint(REFRESH_TOKEN_SHAPE);
+        let token = Self::mint(&self.profile.tokens.shapes.refresh_token);
         let now = self.now();
         // the token ends with its authorization (support 15549945: "that token will also expire")
         let expires_at = self.grants.get(grant_key).and_then(|g| g.expires_at);
@@ -1610,8 +1603,10 @@ impl Engine {
                 "at_hash" => json!(access_hash),
                 "nonce" => json!(nonce),
                 "name" | "given_name" => json!(user),
-                "family_name" => json!("Example"),
-                "picture" => json!("https://lh3.googleusercontent.com/a/default-user=s96-c"),
+                "family_name" | "picture" => match self.profile.id_token.values.get(claim) {
+                    Some(value) => json!(value),
+                    None => continue,
+                },
                 "iat" => json!(now),
                 "exp" => json!(now.saturating_add(self.profile.id_token.lifetime_seconds)),
                 _ => continue,
@@ -1646,7 +1641,7 @@ fn join_scopes(scopes: &BTreeSet<String>) -> String {
 /// Whether a client may be registered: an id, a secret, and redirect URIs that are absolute
 /// URLs without a fragment (RFC 6749 §3.1.2) and never `javascript:`, `data:` or another
 /// scheme that runs or embeds content instead of reaching an app. The answer says why not.
-pub fn check_client(client: &ClientConfig) -> Result<(), String> {
+pub fn check_client(client: &ClientConfig, rules: &AuthorizeRules) -> Result<(), String> {
     if client.client_id.is_empty() || client.client_secret.is_empty() {
         return Err("client_id and client_secret must not be empty".into());
     }
@@ -1654,7 +1649,7 @@ pub fn check_client(client: &ClientConfig) -> Result<(), String> {
         return Err("a client needs at least one redirect URI".into());
     }
     for (i, uri) in client.redirect_uris.iter().enumerate() {
-        if is_oob(uri) {
+        if rules.is_oob(uri) {
             continue;
         }
         let Ok(url) = url::Url::parse(uri) else {
@@ -1676,14 +1671,6 @@ pub fn check_client(client: &ClientConfig) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// The out-of-band redirect values Google retired (D5).
-pub fn is_oob(redirect_uri: &str) -> bool {
-    matches!(
-        redirect_uri,
-        "urn:ietf:wg:oauth:2.0:oob" | "urn:ietf:wg:oauth:2.0:oob:auto" | "oob"
-    )
 }
 
 /// Exact match, except that installed clients may use any port on a loopback address (D3;
