@@ -22,8 +22,11 @@ use super::store::{BoundedMap, Footprint};
 
 #[path = "device.rs"]
 mod device;
+#[path = "events.rs"]
+mod events;
 #[path = "lifecycle.rs"]
 mod lifecycle;
+pub use events::Event;
 #[path = "project.rs"]
 mod project;
 pub use device::{DEVICE_GRANT, DeviceVerification};
@@ -330,6 +333,8 @@ pub struct Engine {
     rotated_out: BoundedMap<String, TokenRecord>,
     /// When refresh tokens were revoked or evicted (`refresh_token.forgotten_after_seconds`).
     buried: BoundedMap<String, u64>,
+    /// What events outside the OAuth endpoints did (`apply_event`).
+    world: events::World,
     /// The URL the engine is served under, once a server knows it: the issuer of a profile
     /// with `issuer_served` (and the `iss` of its RFC 9207 authorization responses).
     served_url: Option<String>,
@@ -356,6 +361,7 @@ impl Engine {
             devices: BoundedMap::new(PENDING_CAP, STORE_BYTES),
             rotated_out: BoundedMap::new(STORE_CAP, STORE_BYTES),
             buried: BoundedMap::new(STORE_CAP, STORE_BYTES),
+            world: events::World::default(),
             served_url: None,
         }
     }
@@ -440,6 +446,7 @@ impl Engine {
 
     pub fn advance(&mut self, seconds: u64) {
         self.virtual_time = self.virtual_time.saturating_add(seconds);
+        self.apply_due_revocations();
     }
 
     /// Stops a wall-clock engine's clock where it is, so only `advance` moves it (serve's
@@ -484,6 +491,8 @@ impl Engine {
         self.refresh_tokens.clear();
         self.pending.clear();
         self.devices.clear();
+        self.buried.clear();
+        self.world = events::World::default();
     }
 
     /// Every standing grant, sorted, without token values.
@@ -546,6 +555,13 @@ impl Engine {
                 });
             }
         };
+        self.apply_due_revocations();
+        if let Some(error) = self.authorize_blocked(&request.user, &request.scopes) {
+            return AuthorizeStep::Done(AuthorizeOutcome {
+                consent_screen: false,
+                response: AuthorizeResponse::ErrorPage(error),
+            });
+        }
         let prompt = tokens(param(params, "prompt").unwrap_or(""));
         // OIDC Core §3.1.2.6: nobody signed in and no screen may be shown
         if request.user.is_empty()
@@ -1050,12 +1066,21 @@ impl Engine {
     /// An id_token comes back unsigned (`JsonResponse::id_token`); sign it before sending.
     pub fn token(&mut self, form: &[(String, String)], basic: Option<(String, String)>) -> JsonResponse {
         self.unsigned_id_token = None;
+        self.apply_due_revocations();
+        self.world.error_subtype = None;
         match self.token_inner(form, basic) {
             Ok(body) => JsonResponse {
                 id_token: self.unsigned_id_token.take(),
                 ..JsonResponse::ok(body)
             },
-            Err(error) => JsonResponse::error(error),
+            Err(error) => {
+                let mut response = JsonResponse::error(error);
+                // D1: "the error_subtype field can be used to distinguish" (invalid_rapt)
+                if let (Some(subtype), Some(body)) = (self.world.error_subtype.take(), response.body.as_object_mut()) {
+                    body.insert("error_subtype".into(), subtype.into());
+                }
+                response
+            }
         }
     }
 
@@ -1335,6 +1360,7 @@ impl Engine {
         if !alive || expired {
             return Err(self.dead_refresh_token(&token, Some(&record)));
         }
+        self.refresh_blocked(&record)?;
         if let Some(live) = self.refresh_tokens.get_mut(&token) {
             live.last_used = now;
         }
@@ -1412,6 +1438,10 @@ impl Engine {
             }
             return JsonResponse::error(ProviderError::new(&errors.revoke_invalid_token, "", ""));
         };
+        // D4: "it might take some time before the revocation has full effect"
+        if self.defer_revocation(&record) {
+            return JsonResponse::ok(json!({}));
+        }
         if let Some(grant) = self.grants.remove(&record.grant) {
             for token in grant.refresh_tokens {
                 self.refresh_tokens.remove(&token);

@@ -26,7 +26,14 @@ impl Engine {
             .get(client_id)
             .is_some_and(|c| c.status == PublishingStatus::Testing);
         let sign_in = self.sign_in_scopes();
-        if !testing || requested.iter().all(|s| sign_in.contains(s)) {
+        if !testing {
+            // a consent to a published app is not limited (its earlier tokens keep their end)
+            if let Some(grant) = self.grants.get_mut(key) {
+                grant.expires_at = None;
+            }
+            return;
+        }
+        if requested.iter().all(|s| sign_in.contains(s)) {
             return;
         }
         let ends = self.now().saturating_add(seconds);

@@ -247,3 +247,37 @@ fn a_token_of_a_testing_grant_forgotten_at_sign_in_keeps_the_time_it_died() {
     let (_, answer) = refresh(&mut google, "app", &body["refresh_token"]);
     assert_eq!(answer["error_description"], "Bad Request", "it died 12 hours ago");
 }
+
+#[test]
+fn a_delayed_revocation_takes_effect_when_the_clock_passes_it() {
+    let web = client("web", ClientKind::Web, PublishingStatus::Production, None);
+    let mut google = engine_with("google", vec![web]);
+    let (_, body) = grant(&mut google, "web", DRIVE, &[("access_type", "offline")]);
+    google
+        .apply_event(&super::Event::RevocationDelay { seconds: 600 })
+        .unwrap();
+    assert_eq!(google.revoke(body["refresh_token"].as_str()).status, 200);
+    assert_eq!(refresh(&mut google, "web", &body["refresh_token"]).0, 200, "not yet");
+    google.advance(600);
+    assert_eq!(refresh(&mut google, "web", &body["refresh_token"]).0, 400);
+    let unknown = super::Event::RemoveAccess {
+        user: "alice".into(),
+        client_id: "nobody".into(),
+    };
+    assert!(google.apply_event(&unknown).unwrap_err().contains("nobody"));
+}
+
+#[test]
+fn a_password_change_ends_only_tokens_with_gmail_scopes() {
+    let web = client("web", ClientKind::Web, PublishingStatus::Production, None);
+    let mut google = engine_with("google", vec![web]);
+    let offline = [("access_type", "offline")];
+    let (_, drive) = grant(&mut google, "web", DRIVE, &offline);
+    let gmail = "https://www.googleapis.com/auth/gmail.readonly";
+    let (_, mail) = grant(&mut google, "web", gmail, &offline);
+    google
+        .apply_event(&super::Event::PasswordChange { user: "alice".into() })
+        .unwrap();
+    assert_eq!(refresh(&mut google, "web", &mail["refresh_token"]).0, 400);
+    assert_eq!(refresh(&mut google, "web", &drive["refresh_token"]).0, 200);
+}

@@ -13,7 +13,7 @@ mod store;
 
 pub use engine::{
     AuthorizeOutcome, AuthorizeResponse, AuthorizeStep, ClientConfig, ClientKind, ConsentDecision, DEVICE_GRANT,
-    DeviceVerification, Engine, GrantSummary, JsonResponse, PendingConsent, ProviderError, PublishingStatus,
+    DeviceVerification, Engine, Event, GrantSummary, JsonResponse, PendingConsent, ProviderError, PublishingStatus,
     check_client, param, pkce_matches, random_token, redirect_param, s256_challenge, split_redirect,
 };
 pub use profile::{

@@ -509,6 +509,9 @@ pub struct RefreshTokenRules {
     /// for it; later it answers `errors.refresh_forgotten`. None: always `refresh_invalid`.
     #[serde(default)]
     pub forgotten_after_seconds: Option<u64>,
+    /// Scope prefixes whose refresh tokens a password change ends.
+    #[serde(default)]
+    pub password_change_scopes: Vec<String>,
     pub id_token_on_refresh: bool,
 }
 
@@ -681,6 +684,17 @@ pub struct ErrorCatalogue {
     /// `refresh_token.forgotten_after_seconds` ago; without it, `refresh_invalid` forever.
     #[serde(default)]
     pub refresh_forgotten: Option<ErrorSpec>,
+    /// A refresh token of a deleted account; without it, `refresh_invalid`.
+    #[serde(default)]
+    pub account_deleted: Option<ErrorSpec>,
+    /// A refresh while session control wants the user to sign in again; answered with
+    /// `error_subtype: invalid_rapt`. Without it, the event changes nothing.
+    #[serde(default)]
+    pub invalid_rapt: Option<ErrorSpec>,
+    /// A refresh token, or a request, with a scope an admin restricted. Without it, the event
+    /// changes nothing.
+    #[serde(default)]
+    pub admin_policy_enforced: Option<ErrorSpec>,
 }
 
 fn tokeninfo_invalid_token() -> ErrorSpec {

@@ -11,10 +11,13 @@ use super::expect::{self, Failure, Observed};
 use crate::model::{
     ADMIN_PREFIX, CONSENT_HEADER, CONSENT_SCREEN_HEADER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER, USER_HEADER,
 };
-use crate::provider::{ClientConfig, Profile, RevokeClientAuth, random_token, s256_challenge, split_redirect};
+use crate::provider::{
+    ClientConfig, Event, Profile, PublishingStatus, RevokeClientAuth, random_token, s256_challenge, split_redirect,
+};
 use crate::scenario::{
-    Action, AuthorizeAction, AxisValue, Case, ClientAuth, ConsentChoice, ExchangeAction, ExchangeFault, Of, Params,
-    PkceMethod, RefreshAction, RefreshFault, RevokeAction, RevokeMethod, RevokeToken, Step, TokenPick,
+    Action, AuthorizeAction, AxisValue, Case, ClientAuth, ConsentChoice, EventAction, EventKind, ExchangeAction,
+    ExchangeFault, Of, Params, PkceMethod, RefreshAction, RefreshFault, RevokeAction, RevokeMethod, RevokeToken, Step,
+    TokenPick,
 };
 use crate::transcript::{Aliases, RefreshSummary, RequestRecord, ResponseRecord, StepRecord, Transcript, canonical};
 
@@ -188,6 +191,7 @@ pub async fn run_case_with<F: FrontChannel>(case: &Case, endpoint: &Endpoint<'_>
             Action::Userinfo => userinfo(endpoint, &mut state).await,
             Action::Discovery => discovery(endpoint, &mut state).await,
             Action::Advance(seconds) => advance(*seconds, endpoint).await,
+            Action::Event(action) => event(action, case, endpoint).await,
         };
         if let Some(problem) = state.loud.take() {
             failures.push(Failure {
@@ -881,6 +885,72 @@ async fn advance(seconds: u64, endpoint: &Endpoint<'_>) -> StepResult {
     Ok(StepRecord {
         step: "advance".into(),
         note,
+        ..Default::default()
+    })
+}
+
+/// An event outside the OAuth endpoints, applied through the admin endpoint (model and
+/// `serve`); a live provider's world cannot be told, so there the step is skipped.
+async fn event(action: &EventAction, case: &Case, endpoint: &Endpoint<'_>) -> StepResult {
+    let user = action.user.clone().unwrap_or_else(|| {
+        case.scenario
+            .file
+            .users
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "alice".into())
+    });
+    let client_index = client_index(endpoint, action.client.as_deref())?;
+    let (client_name, client) = &endpoint.clients[client_index];
+    let client_id = client.client_id.clone();
+    let (event, about) = match &action.kind {
+        EventKind::PasswordChange => (Event::PasswordChange { user: user.clone() }, user),
+        EventKind::AccountDisabled => (Event::AccountDisabled { user: user.clone() }, user),
+        EventKind::AccountDeleted => (Event::AccountDeleted { user: user.clone() }, user),
+        EventKind::SessionReauthRequired => (Event::SessionReauthRequired { user: user.clone() }, user),
+        EventKind::RemoveAccess => (
+            Event::RemoveAccess {
+                user: user.clone(),
+                client_id,
+            },
+            format!("{user}, client {client_name}"),
+        ),
+        EventKind::Publish | EventKind::Unpublish => {
+            let status = if action.kind == EventKind::Publish {
+                PublishingStatus::Production
+            } else {
+                PublishingStatus::Testing
+            };
+            (Event::SetStatus { client_id, status }, format!("client {client_name}"))
+        }
+        EventKind::AdminRestricts(scope) => (Event::AdminRestricts { scope: scope.clone() }, scope.clone()),
+        EventKind::RevocationDelay(seconds) => (Event::RevocationDelay { seconds: *seconds }, format!("{seconds}s")),
+    };
+    let name = action.kind.name();
+    if !endpoint.admin {
+        return Ok(StepRecord {
+            step: "event".into(),
+            note: Some(format!(
+                "skipped: {name} ({about}) cannot be made to happen at a live provider"
+            )),
+            ..Default::default()
+        });
+    }
+    let url = format!("{}{ADMIN_PREFIX}/event", endpoint.base);
+    let response = endpoint
+        .http
+        .post(url)
+        .header("content-type", "application/json")
+        .body(serde_json::to_vec(&event).map_err(|e| format!("event {name}: {e}"))?)
+        .send()
+        .await
+        .map_err(|e| transport_problem(&e))?;
+    if !response.status().is_success() {
+        return Err(format!("the provider refused the event {name} ({})", response.status()));
+    }
+    Ok(StepRecord {
+        step: "event".into(),
+        note: Some(format!("{name} ({about})")),
         ..Default::default()
     })
 }

@@ -97,7 +97,124 @@ pub enum Action {
     Userinfo,
     Discovery,
     Advance(u64),
+    Event(EventAction),
     Expect(Expect),
+}
+
+/// Something that happens outside the OAuth endpoints (docs/scenarios.md, `event`).
+#[derive(Debug, Clone)]
+pub struct EventAction {
+    pub kind: EventKind,
+    /// The client concerned (`remove_access`, `publish`, `unpublish`); default: the first.
+    pub client: Option<String>,
+    /// The user concerned; default: the first.
+    pub user: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventKind {
+    PasswordChange,
+    AccountDisabled,
+    AccountDeleted,
+    RemoveAccess,
+    SessionReauthRequired,
+    Publish,
+    Unpublish,
+    AdminRestricts(String),
+    RevocationDelay(u64),
+}
+
+impl EventKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::PasswordChange => "password_change",
+            EventKind::AccountDisabled => "account_disabled",
+            EventKind::AccountDeleted => "account_deleted",
+            EventKind::RemoveAccess => "remove_access",
+            EventKind::SessionReauthRequired => "session_reauth_required",
+            EventKind::Publish => "publish",
+            EventKind::Unpublish => "unpublish",
+            EventKind::AdminRestricts(_) => "admin_restricts",
+            EventKind::RevocationDelay(_) => "revocation_delay",
+        }
+    }
+}
+
+const EVENTS: [&str; 9] = [
+    "password_change",
+    "account_disabled",
+    "account_deleted",
+    "remove_access",
+    "session_reauth_required",
+    "publish",
+    "unpublish",
+    "admin_restricts",
+    "revocation_delay",
+];
+
+impl<'de> Deserialize<'de> for EventKind {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct EventVisitor;
+        fn unknown_event<E: de::Error>(name: &str) -> E {
+            let hint = closest(name, EVENTS)
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            E::custom(format!(
+                "unknown event `{name}`{hint}; expected one of: {}",
+                EVENTS.join(", ")
+            ))
+        }
+        impl<'de> Visitor<'de> for EventVisitor {
+            type Value = EventKind;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an event name, `{admin_restricts: SCOPE}` or `{revocation_delay: DURATION}`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<EventKind, E> {
+                Ok(match v {
+                    "password_change" => EventKind::PasswordChange,
+                    "account_disabled" => EventKind::AccountDisabled,
+                    "account_deleted" => EventKind::AccountDeleted,
+                    "remove_access" => EventKind::RemoveAccess,
+                    "session_reauth_required" => EventKind::SessionReauthRequired,
+                    "publish" => EventKind::Publish,
+                    "unpublish" => EventKind::Unpublish,
+                    "admin_restricts" | "revocation_delay" => {
+                        return Err(E::custom(format!("`{v}` takes a value: `{{{v}: …}}`")));
+                    }
+                    other => return Err(unknown_event(other)),
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EventKind, A::Error> {
+                let Some(key) = map.next_key::<String>()? else {
+                    return Err(de::Error::custom("an empty map is no event"));
+                };
+                let Scalar(value) = map.next_value()?;
+                let value = value.ok_or_else(|| de::Error::custom(format!("`{key}` needs a value, not ~")))?;
+                let kind = match key.as_str() {
+                    "admin_restricts" => EventKind::AdminRestricts(value),
+                    "revocation_delay" => match parse_duration(&value) {
+                        Some(seconds) => EventKind::RevocationDelay(seconds),
+                        None => {
+                            return Err(de::Error::custom(format!(
+                                "`{value}` is not a duration; write seconds or a number with s, m, h or d (`10m`, `7d`)"
+                            )));
+                        }
+                    },
+                    other if EVENTS.contains(&other) => {
+                        return Err(de::Error::custom(format!(
+                            "`{other}` takes no value; write `event: {other}`"
+                        )));
+                    }
+                    other => return Err(unknown_event(other)),
+                };
+                if map.next_key::<String>()?.is_some() {
+                    return Err(de::Error::custom("an event step names one event"));
+                }
+                Ok(kind)
+            }
+        }
+        d.deserialize_any(EventVisitor)
+    }
 }
 
 impl Action {
@@ -110,6 +227,7 @@ impl Action {
             Action::Userinfo => "userinfo",
             Action::Discovery => "discovery",
             Action::Advance(_) => "advance",
+            Action::Event(_) => "event",
             Action::Expect(_) => "expect",
         }
     }
@@ -992,6 +1110,8 @@ struct RawStep {
     #[serde(default, deserialize_with = "duration")]
     advance: Option<u64>,
     #[serde(default)]
+    event: Option<EventKind>,
+    #[serde(default)]
     expect: Option<Expect>,
     #[serde(default)]
     client: Option<ClientRef>,
@@ -1064,7 +1184,7 @@ impl<'de> Deserialize<'de> for Step {
     }
 }
 
-const ACTIONS: &str = "authorize, exchange, refresh, revoke, userinfo, discovery, advance, expect";
+const ACTIONS: &str = "authorize, exchange, refresh, revoke, userinfo, discovery, advance, event, expect";
 
 impl TryFrom<RawStep> for Step {
     type Error = String;
@@ -1082,8 +1202,31 @@ impl TryFrom<RawStep> for Step {
                 pkce: raw.pkce,
                 on_consent_screen: raw.on_consent_screen.unwrap_or_default(),
             }));
+        } else if let Some(kind) = raw.event.clone() {
+            if raw.pkce.is_some() || raw.on_consent_screen.is_some() {
+                return Err("`pkce` and `on_consent_screen` belong to an `authorize` step".into());
+            }
+            actions.push(Action::Event(EventAction {
+                kind,
+                client: raw.client.map(|c| c.0),
+                user: raw.user.map(|u| u.0),
+            }));
         } else if authorize_modifiers {
-            return Err("`client`, `user`, `pkce` and `on_consent_screen` belong to an `authorize` step".into());
+            return Err(
+                "`client`, `user`, `pkce` and `on_consent_screen` belong to an `authorize` step (`client` and `user` also to an `event`)"
+                    .into(),
+            );
+        }
+        if let (Some(kind), true) = (
+            raw.event,
+            actions.len() == 1 && matches!(actions[0], Action::Authorize(_)),
+        ) {
+            // both on one step: reported as two actions below
+            actions.push(Action::Event(EventAction {
+                kind,
+                client: None,
+                user: None,
+            }));
         }
         if let Some(exchange) = raw.exchange {
             actions.push(Action::Exchange(exchange));
