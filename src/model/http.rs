@@ -516,6 +516,10 @@ fn clock(engine: &Engine) -> serde_json::Value {
 pub fn parse_decision(header: Option<&str>) -> ConsentDecision {
     match header.map(str::trim) {
         Some("deny") => ConsentDecision::Deny,
+        Some(other) if other.starts_with("grant_for") => match other["grant_for".len()..].trim().parse() {
+            Ok(seconds) => ConsentDecision::GrantFor(seconds),
+            Err(_) => ConsentDecision::GrantAll,
+        },
         Some(other) if other.starts_with("grant_only") => ConsentDecision::GrantOnly(
             other["grant_only".len()..]
                 .split_whitespace()

@@ -84,6 +84,8 @@ pub enum ConsentDecision {
     GrantAll,
     /// Tick only these scopes on a granular consent screen.
     GrantOnly(Vec<String>),
+    /// Grant everything with time-based access (D2): the authorization ends after these seconds.
+    GrantFor(u64),
     Deny,
 }
 
@@ -644,7 +646,7 @@ impl Engine {
         let request = *pending.request;
         let granted: BTreeSet<String> = match decision {
             ConsentDecision::Deny => BTreeSet::new(),
-            ConsentDecision::GrantAll => request.scopes.clone(),
+            ConsentDecision::GrantAll | ConsentDecision::GrantFor(_) => request.scopes.clone(),
             ConsentDecision::GrantOnly(_) if !self.profile.consent.granular => request.scopes.clone(),
             ConsentDecision::GrantOnly(chosen) => {
                 let chosen: BTreeSet<String> = chosen.iter().map(|s| self.normalize_scope(s)).collect();
@@ -665,7 +667,11 @@ impl Engine {
                 response,
             };
         }
-        self.complete(&request, granted, true)
+        let outcome = self.complete(&request, granted, true);
+        if let ConsentDecision::GrantFor(seconds) = decision {
+            self.limit_grant(&request.user, &request.client_id, *seconds);
+        }
+        outcome
     }
 
     /// Records the grant and answers with a code (or tokens, for the implicit flow).

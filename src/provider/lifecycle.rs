@@ -42,6 +42,17 @@ impl Engine {
         }
     }
 
+    /// Time-based access (D2: "When a user grants your application time-based access, the
+    /// refresh token will expire after the specified duration"): the user picked `seconds` on
+    /// the consent screen, so the grant ends then, and so do the refresh tokens issued under it.
+    pub(super) fn limit_grant(&mut self, user: &str, client_id: &str, seconds: u64) {
+        let key = self.grant_key(user, client_id);
+        let ends = self.now().saturating_add(seconds);
+        if let Some(grant) = self.grants.get_mut(&key) {
+            grant.expires_at = Some(ends);
+        }
+    }
+
     /// Forgets `key`'s grant, and its refresh tokens, once its authorization has run out.
     pub(super) fn expire_grant(&mut self, key: &GrantKey) {
         let now = self.now();

@@ -333,6 +333,7 @@ async fn authorize<F: FrontChannel>(
         ConsentChoice::Grant => "grant".to_string(),
         ConsentChoice::Deny => "deny".to_string(),
         ConsentChoice::GrantOnly(scopes) => format!("grant_only {}", scopes.join(" ")),
+        ConsentChoice::GrantFor(seconds) => format!("grant_for {seconds}"),
     };
     let path = &endpoint.profile.endpoints.authorize;
     let mut url = url::Url::parse(&format!("{}{path}", endpoint.base)).map_err(|e| format!("bad endpoint URL: {e}"))?;

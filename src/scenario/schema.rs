@@ -263,6 +263,8 @@ pub enum ConsentChoice {
     Grant,
     Deny,
     GrantOnly(Vec<String>),
+    /// Grant everything with time-based access: the authorization ends after these seconds.
+    GrantFor(u64),
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -871,7 +873,7 @@ impl<'de> Deserialize<'de> for AxisValue {
     }
 }
 
-const CONSENT_CHOICES: &str = "`grant`, `deny` or `{grant_only: [scopes]}`";
+const CONSENT_CHOICES: &str = "`grant`, `deny`, `{grant_only: [scopes]}` or `{grant_for: DURATION}`";
 
 impl ConsentChoice {
     fn named<E: de::Error>(name: &str) -> Result<Self, E> {
@@ -910,8 +912,18 @@ impl<'de> Deserialize<'de> for ConsentChoice {
                         "an empty map is no consent choice; expected {CONSENT_CHOICES}"
                     )));
                 };
+                if key == "grant_for" {
+                    let Scalar(value) = map.next_value()?;
+                    let value = value.unwrap_or_default();
+                    return match parse_duration(&value) {
+                        Some(seconds) if seconds > 0 => Ok(ConsentChoice::GrantFor(seconds)),
+                        _ => Err(de::Error::custom(format!(
+                            "`{value}` is not a duration; write the time-based access the user picks, as `30d` or `180d`"
+                        ))),
+                    };
+                }
                 if key != "grant_only" {
-                    let hint = closest(&key, ["grant_only"])
+                    let hint = closest(&key, ["grant_only", "grant_for"])
                         .map(|s| format!("; did you mean `{s}`?"))
                         .unwrap_or_default();
                     return Err(de::Error::custom(format!(
