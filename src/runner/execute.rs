@@ -187,7 +187,7 @@ pub async fn run_case_with<F: FrontChannel>(case: &Case, endpoint: &Endpoint<'_>
             Action::Authorize(action) => authorize(action, case, endpoint, &mut state, front).await,
             Action::Exchange(action) => exchange(action, case, endpoint, &mut state).await,
             Action::Refresh(action) => refresh(action, case, endpoint, &mut state).await,
-            Action::Revoke(action) => revoke(action, endpoint, &mut state).await,
+            Action::Revoke(action) => revoke(action, case, endpoint, &mut state).await,
             Action::Userinfo => userinfo(endpoint, &mut state).await,
             Action::Discovery => discovery(endpoint, &mut state).await,
             Action::Advance(seconds) => advance(*seconds, endpoint).await,
@@ -318,10 +318,11 @@ async fn authorize<F: FrontChannel>(
     state: &mut State,
     front: &F,
 ) -> StepResult {
-    let client_index = client_index(endpoint, action.client.as_deref())?;
+    let client_name = action.client.as_deref().map(|c| interpolate(c, case));
+    let client_index = client_index(endpoint, client_name.as_deref())?;
     let client = &endpoint.clients[client_index].1;
     let (sent, verifier) = authorize_query(action, case, client);
-    let user = action.user.clone().unwrap_or_else(|| {
+    let user = action.user.as_deref().map(|u| interpolate(u, case)).unwrap_or_else(|| {
         case.scenario
             .file
             .users
@@ -502,7 +503,7 @@ async fn exchange(action: &ExchangeAction, case: &Case, endpoint: &Endpoint<'_>,
             let chosen: Vec<Authorization> = state
                 .codes
                 .iter()
-                .filter(|a| is_of(&action.of, endpoint, a.client, &a.user))
+                .filter(|a| is_of(&action.of, endpoint, case, a.client, &a.user))
                 .cloned()
                 .collect();
             pick(&chosen, which.unwrap_or_default())
@@ -521,7 +522,7 @@ async fn exchange(action: &ExchangeAction, case: &Case, endpoint: &Endpoint<'_>,
         });
     };
     let credentials_of = match &action.client {
-        Some(name) => client_index(endpoint, Some(&name.0))?,
+        Some(name) => client_index(endpoint, Some(&interpolate(&name.0, case)))?,
         None => authorization.client,
     };
     let mut client = endpoint.clients[credentials_of].1.clone();
@@ -583,19 +584,21 @@ fn remember_tokens(state: &mut State, observed: &Observed, client: usize, user: 
 }
 
 /// Whether something received by client `client` for `user` is among those `of` selects.
-fn is_of(of: &Of, endpoint: &Endpoint, client: usize, user: &str) -> bool {
-    let client_ok = of
-        .client
-        .as_ref()
-        .is_none_or(|c| endpoint.clients.get(client).is_some_and(|(name, _)| *name == c.0));
-    client_ok && of.user.as_ref().is_none_or(|u| u.0 == user)
+fn is_of(of: &Of, endpoint: &Endpoint, case: &Case, client: usize, user: &str) -> bool {
+    let client_ok = of.client.as_ref().is_none_or(|c| {
+        endpoint
+            .clients
+            .get(client)
+            .is_some_and(|(name, _)| *name == interpolate(&c.0, case))
+    });
+    client_ok && of.user.as_ref().is_none_or(|u| interpolate(&u.0, case) == user)
 }
 
 /// The received tokens `of` selects.
-fn received_of(items: &[Received], of: &Of, endpoint: &Endpoint) -> Vec<Received> {
+fn received_of(items: &[Received], of: &Of, endpoint: &Endpoint, case: &Case) -> Vec<Received> {
     items
         .iter()
-        .filter(|(_, client, user)| is_of(of, endpoint, *client, user))
+        .filter(|(_, client, user)| is_of(of, endpoint, case, *client, user))
         .cloned()
         .collect()
 }
@@ -609,8 +612,10 @@ fn pick<T: Clone>(items: &[T], which: TokenPick) -> Option<T> {
 }
 
 async fn refresh(action: &RefreshAction, case: &Case, endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
-    let Some((mut token, owner, user)) = pick(&received_of(&state.refresh_tokens, &action.of, endpoint), action.token)
-    else {
+    let Some((mut token, owner, user)) = pick(
+        &received_of(&state.refresh_tokens, &action.of, endpoint, case),
+        action.token,
+    ) else {
         let note = "no refresh token to refresh with: no earlier step received one".to_string();
         state.last = Some(Observed::nothing(&note));
         return Ok(StepRecord {
@@ -620,7 +625,7 @@ async fn refresh(action: &RefreshAction, case: &Case, endpoint: &Endpoint<'_>, s
         });
     };
     let client_index = match &action.client {
-        Some(name) => client_index(endpoint, Some(&name.0))?,
+        Some(name) => client_index(endpoint, Some(&interpolate(&name.0, case)))?,
         None => owner,
     };
     let client = &endpoint.clients[client_index].1;
@@ -745,10 +750,16 @@ fn issuer_alias(iss: &str, authorize: &url::Url) -> String {
     }
 }
 
-async fn revoke(action: &RevokeAction, endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
+async fn revoke(action: &RevokeAction, case: &Case, endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
     let token = match action.token {
-        RevokeToken::RefreshToken => pick(&received_of(&state.refresh_tokens, &action.of, endpoint), action.pick),
-        RevokeToken::AccessToken => pick(&received_of(&state.access_tokens, &action.of, endpoint), action.pick),
+        RevokeToken::RefreshToken => pick(
+            &received_of(&state.refresh_tokens, &action.of, endpoint, case),
+            action.pick,
+        ),
+        RevokeToken::AccessToken => pick(
+            &received_of(&state.access_tokens, &action.of, endpoint, case),
+            action.pick,
+        ),
     }
     .map(|(token, _, _)| token);
     let Some(token) = token else {
@@ -893,7 +904,7 @@ async fn advance(seconds: u64, endpoint: &Endpoint<'_>) -> StepResult {
 /// An event outside the OAuth endpoints, applied through the admin endpoint (model and
 /// `serve`); a live provider's world cannot be told, so there the step is skipped.
 async fn event(action: &EventAction, case: &Case, endpoint: &Endpoint<'_>) -> StepResult {
-    let user = action.user.clone().unwrap_or_else(|| {
+    let user = action.user.as_deref().map(|u| interpolate(u, case)).unwrap_or_else(|| {
         case.scenario
             .file
             .users
@@ -901,7 +912,8 @@ async fn event(action: &EventAction, case: &Case, endpoint: &Endpoint<'_>) -> St
             .cloned()
             .unwrap_or_else(|| "alice".into())
     });
-    let client_index = client_index(endpoint, action.client.as_deref())?;
+    let client_name = action.client.as_deref().map(|c| interpolate(c, case));
+    let client_index = client_index(endpoint, client_name.as_deref())?;
     let (client_name, client) = &endpoint.clients[client_index];
     let client_id = client.client_id.clone();
     let (event, about) = match &action.kind {

@@ -726,8 +726,36 @@ impl<'de> Deserialize<'de> for ProviderRef {
 
 impl<'de> Deserialize<'de> for ClientRef {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        name_in(d, "client", |n| &n.clients).map(ClientRef)
+        name_or_variable(d, "client", |n| &n.clients).map(ClientRef)
     }
+}
+
+/// A name checked against one list, or `${axis}`: a matrix axis whose every value is such a
+/// name (`client: "${app}"`), filled in per case by the runner.
+fn name_or_variable<'de, D: Deserializer<'de>>(
+    d: D,
+    kind: &str,
+    list: fn(&Names) -> &Vec<String>,
+) -> Result<String, D::Error> {
+    required_text(d, |name| {
+        let Some(axis) = name.strip_prefix("${").and_then(|rest| rest.strip_suffix('}')) else {
+            return check_names(|names| match list(names).iter().any(|n| n == name) {
+                true => Ok(()),
+                false => Err(unknown(kind, name, list(names))),
+            });
+        };
+        check_interpolation(name)?;
+        check_names(|names| {
+            let values = names.axes.get(axis).map(Vec::as_slice).unwrap_or_default();
+            match values.iter().find(|v| !list(names).contains(v)) {
+                Some(bad) => Err(format!(
+                    "matrix axis `{axis}` has the value `{bad}`, which is not a {kind}; {}",
+                    unknown(kind, bad, list(names))
+                )),
+                None => Ok(()),
+            }
+        })
+    })
 }
 
 /// A user name, checked against `users:`.
@@ -736,7 +764,7 @@ pub struct UserRef(pub String);
 
 impl<'de> Deserialize<'de> for UserRef {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        name_in(d, "user", |n| &n.users).map(UserRef)
+        name_or_variable(d, "user", |n| &n.users).map(UserRef)
     }
 }
 

@@ -52,3 +52,11 @@ fn a_bad_regular_expression_is_a_located_input_error() {
         run_scenario("name: bad regex\nsteps:\n  - userinfo:\n  - expect: {values: {email: {matches: \"(\"}}}\n");
     assert_eq!(code, 2, "{stdout}");
 }
+
+#[test]
+fn a_client_from_a_matrix_variable_must_name_clients_only() {
+    let (code, stdout) = run_scenario(
+        "name: bad axis\nclients:\n  web: {type: web}\nmatrix:\n  app: [web, nope]\nsteps:\n  - authorize: {scope: email}\n    client: \"${app}\"\n",
+    );
+    assert_eq!(code, 2, "{stdout}");
+}
