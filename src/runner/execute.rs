@@ -168,8 +168,8 @@ pub async fn run_case_with<F: FrontChannel>(case: &Case, endpoint: &Endpoint<'_>
     let mut failures = Vec::new();
     let mut fault = None;
     let scenario = &case.scenario;
-    for (index, step) in scenario.file.steps.iter().enumerate() {
-        if !step_applies(step, case) {
+    for (index, step) in crate::scenario::unrolled(&scenario.file.steps) {
+        if !step_applies(step, case) || !step_applies(&scenario.file.steps[index], case) {
             continue;
         }
         let line = scenario.step_lines.get(index).copied().unwrap_or(1);
@@ -192,6 +192,8 @@ pub async fn run_case_with<F: FrontChannel>(case: &Case, endpoint: &Endpoint<'_>
             Action::Discovery => discovery(endpoint, &mut state).await,
             Action::Advance(seconds) => advance(*seconds, endpoint).await,
             Action::Event(action) => event(action, case, endpoint).await,
+            // unrolled above: never reached
+            Action::Repeat(_) => continue,
         };
         if let Some(problem) = state.loud.take() {
             failures.push(Failure {

@@ -8,6 +8,6 @@ pub use load::{Case, MAX_CASES, Scenario, ScenarioError, discover, expand, load_
 pub use schema::{
     Action, AuthorizeAction, AxisValue, ClientAuth, ClientSpec, ConsentChoice, EventAction, EventKind, ExchangeAction,
     ExchangeFault, Expect, Fields, Matrix, Of, ParamValue, Params, PkceMethod, Presence, ProviderRef, RefreshAction,
-    RefreshFault, RevokeAction, RevokeMethod, RevokeToken, ScenarioFile, Shown, Step, TokenPick, ValueCheck, ValueTest,
-    parse_duration,
+    RefreshFault, Repeat, RevokeAction, RevokeMethod, RevokeToken, ScenarioFile, Shown, Step, TokenPick, ValueCheck,
+    ValueTest, parse_duration, unrolled,
 };

@@ -99,6 +99,49 @@ pub enum Action {
     Advance(u64),
     Event(EventAction),
     Expect(Expect),
+    /// `repeat: {times: N, steps: [...]}`: the steps, N times over.
+    Repeat(Repeat),
+}
+
+/// A block of steps run several times in a row.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Repeat {
+    #[serde(deserialize_with = "repeat_times")]
+    pub times: usize,
+    pub steps: Vec<Step>,
+}
+
+/// How many times a block may repeat: enough for a 100-token story, bounded so a case stays small.
+pub const MAX_REPEAT: usize = 10_000;
+
+fn repeat_times<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    let value = required_text(d, |v| match v.parse::<usize>() {
+        Ok(n) if (1..=MAX_REPEAT).contains(&n) => Ok(()),
+        _ => Err(format!("`times` must be a number from 1 to {MAX_REPEAT}, got `{v}`")),
+    })?;
+    Ok(value.parse().unwrap_or(1))
+}
+
+/// The steps in the order they run, a `repeat` block unrolled, each with the index of the
+/// top-level step it comes from (whose line a failure names).
+pub fn unrolled(steps: &[Step]) -> Vec<(usize, &Step)> {
+    fn walk<'a>(steps: &'a [Step], top: Option<usize>, out: &mut Vec<(usize, &'a Step)>) {
+        for (index, step) in steps.iter().enumerate() {
+            let top = top.unwrap_or(index);
+            match &step.action {
+                Action::Repeat(block) => {
+                    for _ in 0..block.times {
+                        walk(&block.steps, Some(top), out);
+                    }
+                }
+                _ => out.push((top, step)),
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(steps, None, &mut out);
+    out
 }
 
 /// Something that happens outside the OAuth endpoints (docs/scenarios.md, `event`).
@@ -229,6 +272,7 @@ impl Action {
             Action::Advance(_) => "advance",
             Action::Event(_) => "event",
             Action::Expect(_) => "expect",
+            Action::Repeat(_) => "repeat",
         }
     }
 }
@@ -1152,6 +1196,8 @@ struct RawStep {
     #[serde(default)]
     event: Option<EventKind>,
     #[serde(default)]
+    repeat: Option<Repeat>,
+    #[serde(default)]
     expect: Option<Expect>,
     #[serde(default)]
     client: Option<ClientRef>,
@@ -1224,7 +1270,7 @@ impl<'de> Deserialize<'de> for Step {
     }
 }
 
-const ACTIONS: &str = "authorize, exchange, refresh, revoke, userinfo, discovery, advance, event, expect";
+const ACTIONS: &str = "authorize, exchange, refresh, revoke, userinfo, discovery, advance, event, expect, repeat";
 
 impl TryFrom<RawStep> for Step {
     type Error = String;
@@ -1285,6 +1331,12 @@ impl TryFrom<RawStep> for Step {
         }
         if let Some(seconds) = raw.advance {
             actions.push(Action::Advance(seconds));
+        }
+        if let Some(block) = raw.repeat {
+            if block.steps.is_empty() {
+                return Err("`repeat` needs `steps:` to repeat".into());
+            }
+            actions.push(Action::Repeat(block));
         }
         match (raw.expect, raw.because) {
             (Some(mut expect), because) => {

@@ -60,3 +60,17 @@ fn a_client_from_a_matrix_variable_must_name_clients_only() {
     );
     assert_eq!(code, 2, "{stdout}");
 }
+
+#[test]
+fn a_repeat_block_runs_its_steps_and_its_bounds_are_checked() {
+    let (code, stdout) = run_scenario(
+        "name: three grants\nsteps:\n  - repeat:\n      times: 3\n      steps:\n        - authorize: {scope: email, access_type: offline, prompt: consent}\n        - exchange:\n  - refresh: {token: 3}\n  - expect: {status: 200}\n  - refresh: {token: 4}\n  - expect: {status: 200}\n",
+    );
+    assert_eq!(code, 1, "three tokens, not four: {stdout}");
+    assert!(
+        stdout.contains("under_test.yaml:11: expected status 200, got nothing (no refresh token to refresh with"),
+        "{stdout}"
+    );
+    let (code, stdout) = run_scenario("name: none\nsteps:\n  - repeat: {times: 0, steps: [{userinfo: }]}\n");
+    assert_eq!(code, 2, "{stdout}");
+}
