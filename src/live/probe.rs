@@ -543,6 +543,7 @@ impl Run<'_> {
             status: self.options.client.status,
             redirect_uris,
             project: None,
+            created: None,
         }
     }
 

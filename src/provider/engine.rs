@@ -75,6 +75,10 @@ pub struct ClientConfig {
     /// revocation). None: a project of its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
+    /// When the client was created (`YYYY-MM-DD`): older clients may opt out of granular
+    /// consent (`consent.granular_opt_out_before`, D2 `enable_granular_consent`). None: new.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
 }
 
 /// What the simulated user does on a consent screen.
@@ -624,7 +628,7 @@ impl Engine {
             user: request.user.clone(),
             client_id: request.client_id.clone(),
             scopes: request.scopes.iter().cloned().collect(),
-            granular: self.profile.consent.granular,
+            granular: self.granular_for(&request.client_id, params),
             sign_in_scopes: self.profile.consent.sign_in_scopes.clone(),
             request: Box::new(request),
         };
@@ -643,11 +647,12 @@ impl Engine {
 
     /// Applies the user's decision on a consent screen.
     pub fn finish(&mut self, pending: PendingConsent, decision: &ConsentDecision) -> AuthorizeOutcome {
+        let granular = pending.granular;
         let request = *pending.request;
         let granted: BTreeSet<String> = match decision {
             ConsentDecision::Deny => BTreeSet::new(),
             ConsentDecision::GrantAll | ConsentDecision::GrantFor(_) => request.scopes.clone(),
-            ConsentDecision::GrantOnly(_) if !self.profile.consent.granular => request.scopes.clone(),
+            ConsentDecision::GrantOnly(_) if !granular => request.scopes.clone(),
             ConsentDecision::GrantOnly(chosen) => {
                 let chosen: BTreeSet<String> = chosen.iter().map(|s| self.normalize_scope(s)).collect();
                 let sign_in = self.sign_in_scopes();

@@ -20,6 +20,7 @@ fn client(id: &str, kind: ClientKind, status: PublishingStatus, project: Option<
         status,
         redirect_uris: vec![format!("https://{id}.example.com/cb")],
         project: project.map(str::to_string),
+        created: None,
     }
 }
 

@@ -459,6 +459,10 @@ pub struct ConsentRules {
     /// too (D3: "incremental authorization with installed apps is not supported").
     #[serde(default = "yes")]
     pub installed_incremental: bool,
+    /// Clients created before this date (`YYYY-MM-DD`) may turn granular consent off with
+    /// `enable_granular_consent=false`. None: no client may.
+    #[serde(default)]
+    pub granular_opt_out_before: Option<String>,
 }
 
 /// What owns a user's grant: each client on its own, or the client's project (Google: D2

@@ -36,7 +36,7 @@ pub struct ScenarioFile {
     pub steps: Vec<Step>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClientSpec {
     #[serde(rename = "type", default)]
@@ -49,6 +49,16 @@ pub struct ClientSpec {
     /// scenario's one project, `default`.
     #[serde(default)]
     pub project: Option<String>,
+    /// When the client was created, `YYYY-MM-DD` (granular consent depends on it).
+    #[serde(default, deserialize_with = "date")]
+    pub created: Option<String>,
+}
+
+fn date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    text(d, |v| match v.parse::<jiff::civil::Date>() {
+        Ok(parsed) if parsed.to_string() == v => Ok(()),
+        _ => Err(format!("`{v}` is not a date; write YYYY-MM-DD (`2018-05-01`)")),
+    })
 }
 
 /// A provider profile id, checked against the registry.
