@@ -323,7 +323,8 @@ async fn authorize<F: FrontChannel>(
     let client_name = action.client.as_deref().map(|c| interpolate(c, case));
     let client_index = client_index(endpoint, client_name.as_deref())?;
     let client = &endpoint.clients[client_index].1;
-    let (sent, verifier) = authorize_query(action, case, client);
+    let (mut sent, verifier) = authorize_query(action, case, client);
+    fill_captured(&mut sent, &state.captured);
     let user = action.user.as_deref().map(|u| interpolate(u, case)).unwrap_or_else(|| {
         case.scenario
             .file
@@ -463,6 +464,21 @@ fn oob_code(body: &str) -> Option<String> {
     Some(html_escape::decode_html_entities(&body[start..start + end]).into_owned())
 }
 
+/// Replaces `${captured.NAME}` in parameter values with what `capture:` remembered (empty
+/// when it remembered an absent value, or nothing under that name).
+fn fill_captured(pairs: &mut [(String, String)], captured: &expect::Captured) {
+    for (_, value) in pairs.iter_mut() {
+        while let Some(start) = value.find("${captured.") {
+            let Some(end) = value[start..].find('}').map(|e| start + e) else {
+                break;
+            };
+            let name = &value[start + "${captured.".len()..end];
+            let with = captured.get(name).cloned().flatten().unwrap_or_default();
+            value.replace_range(start..=end, &with);
+        }
+    }
+}
+
 /// Applies `params:` overrides to a form: `~` removes, anything else sets (`${axis}` filled in).
 fn apply_overrides(form: &mut Vec<(String, String)>, overrides: &Params, case: &Case) {
     for (name, value) in overrides {
@@ -556,6 +572,7 @@ async fn exchange(action: &ExchangeAction, case: &Case, endpoint: &Endpoint<'_>,
     }
     let basic = credentials(&client, action.auth, secret.as_deref(), &mut form);
     apply_overrides(&mut form, &action.params, case);
+    fill_captured(&mut form, &state.captured);
     let (record, observed) = post_token(endpoint, state, "exchange", form, basic, action.auth).await?;
     if observed.status == 200
         && state.exchanged.as_ref().is_none_or(|e| e.code != authorization.code)
@@ -644,6 +661,7 @@ async fn refresh(action: &RefreshAction, case: &Case, endpoint: &Endpoint<'_>, s
     }
     let basic = credentials(client, action.auth, secret.as_deref(), &mut form);
     apply_overrides(&mut form, &action.params, case);
+    fill_captured(&mut form, &state.captured);
     let (record, observed) = post_token(endpoint, state, "refresh", form, basic, action.auth).await?;
     remember_tokens(state, &observed, client_index, &user);
     state.last = Some(observed);

@@ -656,7 +656,8 @@ fn check_interpolation(value: &str) -> Result<(), String> {
                 return Err(format!("unclosed `${{` in `{value}`"));
             };
             let axis = &after[..end];
-            if !names.axes.contains_key(axis) {
+            // `${captured.NAME}`: a value an earlier `capture:` remembered (filled in when sent)
+            if !names.axes.contains_key(axis) && !axis.starts_with("captured.") {
                 let known: Vec<String> = names.axes.keys().cloned().collect();
                 return Err(unknown("matrix variable", axis, &known));
             }
