@@ -73,6 +73,7 @@ async fn model_server() -> ModelServer {
         status: PublishingStatus::Production,
         redirect_uris: vec![REDIRECT.into()],
         project: None,
+        created: None,
     };
     ModelServer::start(Engine::new(profile, [client])).await
 }

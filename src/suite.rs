@@ -165,7 +165,12 @@ pub fn parameter_warnings(cases: &[Case], registry: &Registry) -> Vec<String> {
             continue;
         }
         let file = &case.scenario.file;
-        for (index, step) in file.steps.iter().enumerate() {
+        // steps inside a `repeat` block too, each once
+        let mut seen = std::collections::HashSet::new();
+        for (index, step) in crate::scenario::unrolled(&file.steps) {
+            if !seen.insert(std::ptr::from_ref(step)) {
+                continue;
+            }
             // a step whose `when:` leaves this case out sends nothing to this provider
             let Action::Authorize(authorize) = &step.action else {
                 continue;

@@ -16,7 +16,28 @@ pub async fn run(args: RunArgs, global: &GlobalArgs, registry: Registry) -> anyh
     let ledger = output::load_ledger(&args.report)?;
     let corpus = Corpus::choose(&args.paths);
     let mut suite = suite::load_corpus(&corpus, &registry, args.filter.as_deref())?;
+    let mut not_applicable = Vec::new();
     if let Some(provider) = &args.provider {
+        // a file whose expectations are another provider's (`specific_to:`) is left out, once
+        let family = crate::provider::family(provider);
+        let before = suite.cases.len();
+        suite.cases.retain(|case| {
+            let owner = case
+                .scenario
+                .file
+                .specific_to
+                .as_ref()
+                .map(|p| crate::provider::family(&p.0));
+            let keep = case.binding("provider").is_some()
+                || case.scenario.file.provider.is_some()
+                || owner.is_none_or(|owner| owner == family);
+            if !keep {
+                not_applicable.push(case.scenario.path.display().to_string());
+            }
+            keep
+        });
+        suite.filtered |= suite.cases.len() < before;
+        not_applicable.dedup();
         for case in &mut suite.cases {
             if case.binding("provider").is_none() && case.scenario.file.provider.is_none() {
                 case.provider = provider.clone();
@@ -41,6 +62,14 @@ pub async fn run(args: RunArgs, global: &GlobalArgs, registry: Registry) -> anyh
         write,
     });
     let mut report = suite::run_on_model(&suite, &registry, policy.as_ref()).await?;
+    if !not_applicable.is_empty() {
+        report.notes.push(format!(
+            "{} not applicable to `{}`: their expectations are another provider's (`specific_to:`): {}",
+            crate::report::count(not_applicable.len(), "scenario file"),
+            args.provider.as_deref().unwrap_or_default(),
+            not_applicable.join(", ")
+        ));
+    }
     if suite.bundled {
         report.notes.push(format!(
             "ran the {} bundled in the binary (there is no ./scenarios here); `oauth-drift init` writes them out to edit",

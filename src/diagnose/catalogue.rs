@@ -925,7 +925,7 @@ are read sorted by startedDateTime, and that is said too.",
         history: &[],
     },
     Entry {
-                code: Code::UrlEncodedWhole,
+        code: Code::UrlEncodedWhole,
         severity: Severity::Info,
         title: "the pasted URL was percent-encoded as a whole; it was decoded before diagnosis",
         fix: "Nothing to fix if the app sends the decoded URL; make sure the browser is sent the decoded form.",

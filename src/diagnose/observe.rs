@@ -7,13 +7,21 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use super::catalogue::Code;
 use super::findings::{Finding, standalone};
 use super::input::{Flow, HarObservation};
 use super::predict::{ClientSetup, Depth, GrantPrediction, Prediction, Stage, predict};
 use crate::provider::{Profile, Registry};
 
 /// The finding codes of what a HAR shows (as opposed to what the model infers).
-pub const CODES: &[&str] = &["OD182", "OD183", "OD184", "OD185", "OD186", "OD187"];
+pub const CODES: &[Code] = &[
+    Code::ObservedDiffersFromModel,
+    Code::UserDenied,
+    Code::ScopeDeclined,
+    Code::ConsentAbandoned,
+    Code::AuthorizeErrorObserved,
+    Code::HarEntryUnreadable,
+];
 
 /// How the diagnosed flow ended, as the HAR shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,7 +74,7 @@ pub fn compare(
     let mut findings = Vec::new();
     if har.reordered {
         findings.push(standalone(
-            "OD187",
+            Code::HarEntryUnreadable,
             "the HAR lists its entries out of time order; they were read sorted by startedDateTime (entry numbers are the file's)".into(),
             Some("Nothing to do: the flows were paired in the order the browser sent the requests.".into()),
             false,
@@ -75,7 +83,7 @@ pub fn compare(
     }
     for problem in &har.problems {
         let mut finding = standalone(
-            "OD187",
+            Code::HarEntryUnreadable,
             format!("HAR entry #{} ({}): {}", problem.entry, problem.role, problem.problem),
             None,
             false,
@@ -138,7 +146,7 @@ fn user_actions(flow: &Flow, out: &mut Vec<Finding>) {
             _ => String::new(),
         };
         let mut finding = standalone(
-            "OD186",
+            Code::AuthorizeErrorObserved,
             format!(
                 "the authorization request in HAR entry #{} got an error page ({}{error}): no consent screen, no code",
                 page.entry, page.status
@@ -163,7 +171,7 @@ fn user_actions(flow: &Flow, out: &mut Vec<Finding>) {
             .map(|c| format!(", and entry #{c} carries error=access_denied back to the app"))
             .unwrap_or_default();
         let mut finding = standalone(
-            "OD183",
+            Code::UserDenied,
             format!(
                 "the user {screen}{back}: no code, no token; nothing in the request (authorization request in entry #{}) caused it",
                 flow.authorize_entry
@@ -198,7 +206,7 @@ fn user_actions(flow: &Flow, out: &mut Vec<Finding>) {
             _ => "",
         };
         let mut finding = standalone(
-            "OD184",
+            Code::ScopeDeclined,
             format!(
                 "the user declined {} scope{}: {} {how}{refresh}",
                 declined.len(),
@@ -214,7 +222,7 @@ fn user_actions(flow: &Flow, out: &mut Vec<Finding>) {
     }
     if abandoned(flow) {
         let mut finding = standalone(
-            "OD185",
+            Code::ConsentAbandoned,
             format!(
                 "the consent screen in HAR entry #{} (authorization request #{}) was never answered: no answer was posted and nothing came back to the app; the user closed the window, or the recording stopped there",
                 flow.consent_entry.unwrap_or(flow.authorize_entry),
@@ -452,7 +460,7 @@ fn disagreement(
         ),
     };
     let mut finding = standalone(
-        "OD182",
+        Code::ObservedDiffersFromModel,
         format!(
             "the HAR differs from the `{}` model (entries {}): {}; {verdict}",
             profile.id,

@@ -172,6 +172,7 @@ fn client(setup: &ClientSetup) -> ClientConfig {
         status: setup.status,
         redirect_uris: setup.registered_redirect.iter().cloned().collect(),
         project: None,
+        created: None,
     }
 }
 

@@ -338,6 +338,13 @@ pub fn live_blocker(case: &Case, client: &ClientConfig) -> Option<String> {
     {
         return Some("the case moves the provider's clock, which a live provider's cannot be".into());
     }
+    if file
+        .steps
+        .iter()
+        .any(|s| step_applies(s, case) && matches!(s.action, Action::Event(_)))
+    {
+        return Some("the case makes an event happen (a password change, an admin's policy, …), which a live provider cannot be told".into());
+    }
     let mut users: Vec<String> = Vec::new();
     for step in file.steps.iter().filter(|s| step_applies(s, case)) {
         let Action::Authorize(action) = &step.action else {
@@ -413,6 +420,7 @@ pub fn live_case(case: &Case, revoke: bool) -> Case {
                 token,
                 method: RevokeMethod::Post,
                 pick: TokenPick::Latest,
+                of: Default::default(),
             };
             file.steps.push(Step {
                 action: Action::Revoke(action),

@@ -131,10 +131,7 @@ const CLIENT_NAME: &str = "web";
 /// key (a scenario's `discovery` step can be held to it live).
 const DEFAULT_FAMILY: &str = "google";
 
-/// A profile id's family: `google@2015` → `google`.
-fn family(id: &str) -> &str {
-    id.split('@').next().unwrap_or(id)
-}
+use crate::provider::family;
 
 /// The provider family a case's expectations depend on (`specific_to:`), if any.
 fn specific_family(case: &Case) -> Option<&str> {
@@ -592,6 +589,7 @@ impl Run<'_> {
             status: self.options.client.status,
             redirect_uris,
             project: None,
+            created: None,
         }
     }
 

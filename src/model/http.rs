@@ -460,6 +460,14 @@ impl ProviderResponder {
                 Reply::json(200, "ok", &json!({"reset": true}))
             }
             ("GET", "/grants") => Reply::json(200, "ok", &json!({"grants": engine.grants()})),
+            // a scenario's `event:` step: a password change, an admin's restriction, … (JSON body)
+            ("POST", "/event") => match serde_json::from_slice::<crate::provider::Event>(&request.body) {
+                Ok(event) => match engine.apply_event(&event) {
+                    Ok(()) => Reply::json(200, "ok", &json!({"applied": event})),
+                    Err(problem) => bad_request(&problem),
+                },
+                Err(e) => bad_request(&format!("invalid event: {e}")),
+            },
             ("GET", "/clients") => {
                 // client ids and settings only: the secrets stay where they were configured
                 let mut clients: Vec<_> = engine
@@ -544,6 +552,10 @@ fn clock(engine: &Engine) -> serde_json::Value {
 pub fn parse_decision(header: Option<&str>) -> ConsentDecision {
     match header.map(str::trim) {
         Some("deny") => ConsentDecision::Deny,
+        Some(other) if other.starts_with("grant_for") => match other["grant_for".len()..].trim().parse() {
+            Ok(seconds) => ConsentDecision::GrantFor(seconds),
+            Err(_) => ConsentDecision::GrantAll,
+        },
         Some(other) if other.starts_with("grant_only") => ConsentDecision::GrantOnly(
             other["grant_only".len()..]
                 .split_whitespace()

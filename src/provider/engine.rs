@@ -23,8 +23,11 @@ use super::trace::{Decision, Effect, Rule, Trace, flow};
 
 #[path = "device.rs"]
 mod device;
+#[path = "events.rs"]
+mod events;
 #[path = "lifecycle.rs"]
 mod lifecycle;
+pub use events::Event;
 #[path = "project.rs"]
 mod project;
 pub use device::{DEVICE_GRANT, DeviceVerification};
@@ -73,6 +76,10 @@ pub struct ClientConfig {
     /// revocation). None: a project of its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
+    /// When the client was created (`YYYY-MM-DD`): older clients may opt out of granular
+    /// consent (`consent.granular_opt_out_before`, D2 `enable_granular_consent`). None: new.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
 }
 
 /// What the simulated user does on a consent screen.
@@ -82,6 +89,8 @@ pub enum ConsentDecision {
     GrantAll,
     /// Tick only these scopes on a granular consent screen.
     GrantOnly(Vec<String>),
+    /// Grant everything with time-based access (D2): the authorization ends after these seconds.
+    GrantFor(u64),
     Deny,
 }
 
@@ -329,6 +338,10 @@ pub struct Engine {
     devices: BoundedMap<String, device::DeviceRecord>,
     /// Refresh tokens rotated out, remembered for reuse detection (`refresh_token.reuse_detection`).
     rotated_out: BoundedMap<String, TokenRecord>,
+    /// When refresh tokens were revoked or evicted (`refresh_token.forgotten_after_seconds`).
+    buried: BoundedMap<String, u64>,
+    /// What events outside the OAuth endpoints did (`apply_event`).
+    world: events::World,
     /// The URL the engine is served under, once a server knows it: the issuer of a profile
     /// with `issuer_served` (and the `iss` of its RFC 9207 authorization responses).
     served_url: Option<String>,
@@ -356,6 +369,8 @@ impl Engine {
             unsigned_id_token: None,
             devices: BoundedMap::new(PENDING_CAP, STORE_BYTES),
             rotated_out: BoundedMap::new(STORE_CAP, STORE_BYTES),
+            buried: BoundedMap::new(STORE_CAP, STORE_BYTES),
+            world: events::World::default(),
             served_url: None,
             trace: Trace::default(),
         }
@@ -424,6 +439,7 @@ impl Engine {
         self.access_tokens = BoundedMap::new(cap, STORE_BYTES);
         self.refresh_tokens = BoundedMap::new(cap, STORE_BYTES);
         self.rotated_out = BoundedMap::new(cap, STORE_BYTES);
+        self.buried = BoundedMap::new(cap, STORE_BYTES);
         self
     }
 
@@ -451,6 +467,7 @@ impl Engine {
 
     pub fn advance(&mut self, seconds: u64) {
         self.virtual_time = self.virtual_time.saturating_add(seconds);
+        self.apply_due_revocations();
     }
 
     /// Stops a wall-clock engine's clock where it is, so only `advance` moves it (serve's
@@ -495,6 +512,8 @@ impl Engine {
         self.refresh_tokens.clear();
         self.pending.clear();
         self.devices.clear();
+        self.buried.clear();
+        self.world = events::World::default();
     }
 
     /// Every standing grant, sorted, without token values.
@@ -560,6 +579,13 @@ impl Engine {
                 });
             }
         };
+        self.apply_due_revocations();
+        if let Some(error) = self.authorize_blocked(&request.user, &request.scopes) {
+            return AuthorizeStep::Done(AuthorizeOutcome {
+                consent_screen: false,
+                response: AuthorizeResponse::ErrorPage(error),
+            });
+        }
         let prompt = tokens(param(params, "prompt").unwrap_or(""));
         // OIDC Core §3.1.2.6: nobody signed in and no screen may be shown
         if request.user.is_empty()
@@ -672,7 +698,7 @@ impl Engine {
             user: request.user.clone(),
             client_id: request.client_id.clone(),
             scopes: request.scopes.iter().cloned().collect(),
-            granular: self.profile.consent.granular,
+            granular: self.granular_for(&request.client_id, params),
             sign_in_scopes: self.profile.consent.sign_in_scopes.clone(),
             request: Box::new(request),
         };
@@ -691,11 +717,12 @@ impl Engine {
 
     /// Applies the user's decision on a consent screen.
     pub fn finish(&mut self, pending: PendingConsent, decision: &ConsentDecision) -> AuthorizeOutcome {
+        let granular = pending.granular;
         let request = *pending.request;
         let granted: BTreeSet<String> = match decision {
             ConsentDecision::Deny => BTreeSet::new(),
-            ConsentDecision::GrantAll => request.scopes.clone(),
-            ConsentDecision::GrantOnly(_) if !self.profile.consent.granular => request.scopes.clone(),
+            ConsentDecision::GrantAll | ConsentDecision::GrantFor(_) => request.scopes.clone(),
+            ConsentDecision::GrantOnly(_) if !granular => request.scopes.clone(),
             ConsentDecision::GrantOnly(chosen) => {
                 let chosen: BTreeSet<String> = chosen.iter().map(|s| self.normalize_scope(s)).collect();
                 let sign_in = self.sign_in_scopes();
@@ -715,7 +742,11 @@ impl Engine {
                 response,
             };
         }
-        self.complete(&request, granted, true)
+        let outcome = self.complete(&request, granted, true);
+        if let ConsentDecision::GrantFor(seconds) = decision {
+            self.limit_grant(&request.user, &request.client_id, *seconds);
+        }
+        outcome
     }
 
     /// Records the grant and answers with a code (or tokens, for the implicit flow).
@@ -1336,12 +1367,21 @@ impl Engine {
     /// An id_token comes back unsigned (`JsonResponse::id_token`); sign it before sending.
     pub fn token(&mut self, form: &[(String, String)], basic: Option<(String, String)>) -> JsonResponse {
         self.unsigned_id_token = None;
+        self.apply_due_revocations();
+        self.world.error_subtype = None;
         match self.token_inner(form, basic) {
             Ok(body) => JsonResponse {
                 id_token: self.unsigned_id_token.take(),
                 ..JsonResponse::ok(body)
             },
-            Err(error) => JsonResponse::error(error),
+            Err(error) => {
+                let mut response = JsonResponse::error(error);
+                // D1: "the error_subtype field can be used to distinguish" (invalid_rapt)
+                if let (Some(subtype), Some(body)) = (self.world.error_subtype.take(), response.body.as_object_mut()) {
+                    body.insert("error_subtype".into(), subtype.into());
+                }
+                response
+            }
         }
     }
 
@@ -1592,7 +1632,6 @@ impl Engine {
             .ok_or_else(|| ProviderError::new(&errors.token_missing_param, "refresh_token", ""))?
             .to_string();
         let now = self.now();
-        let invalid = || ProviderError::new(&errors.refresh_invalid, "", "");
         let Some(record) = self.refresh_tokens.get(&token).cloned() else {
             // RFC 9700 §4.14.2: a rotated-out token used again means it leaked: end the grant
             if let Some(replayed) = self.rotated_out.remove(&token)
@@ -1607,7 +1646,7 @@ impl Engine {
                     self.refresh_tokens.remove(&live);
                 }
             }
-            return Err(invalid());
+            return Err(self.dead_refresh_token(&token, None));
         };
         if record.client_id != client_id {
             return Err(ProviderError::new(&errors.refresh_wrong_client, "", ""));
@@ -1620,8 +1659,9 @@ impl Engine {
                 .unused_expiry_seconds
                 .is_some_and(|idle| now >= record.last_used.saturating_add(idle));
         if !alive || expired {
-            return Err(invalid());
+            return Err(self.dead_refresh_token(&token, Some(&record)));
         }
+        self.refresh_blocked(&record)?;
         if let Some(live) = self.refresh_tokens.get_mut(&token) {
             live.last_used = now;
         }
@@ -1699,9 +1739,14 @@ impl Engine {
             }
             return JsonResponse::error(ProviderError::new(&errors.revoke_invalid_token, "", ""));
         };
+        // D4: "it might take some time before the revocation has full effect"
+        if self.defer_revocation(&record) {
+            return JsonResponse::ok(json!({}));
+        }
         if let Some(grant) = self.grants.remove(&record.grant) {
             for token in grant.refresh_tokens {
                 self.refresh_tokens.remove(&token);
+                self.bury(token);
             }
         }
         JsonResponse::ok(json!({}))

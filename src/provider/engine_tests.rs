@@ -21,6 +21,7 @@ pub(super) fn engine(profile: &str) -> Engine {
         status: PublishingStatus::Production,
         redirect_uris: vec![REDIRECT.into()],
         project: None,
+        created: None,
     };
     Engine::new(profile, [client])
 }
@@ -244,6 +245,7 @@ fn the_testing_status_refresh_token_lives_seven_days_unless_only_sign_in_scopes(
         status: PublishingStatus::Testing,
         redirect_uris: vec![REDIRECT.into()],
         project: None,
+        created: None,
     };
     let mut engine = Engine::new(profile, [client]);
     let (_, sign_in_only) = grant(&mut engine, &[("access_type", "offline")]);
@@ -442,6 +444,7 @@ fn engine_for_text(text: &str) -> Engine {
         status: PublishingStatus::Production,
         redirect_uris: vec![REDIRECT.into()],
         project: None,
+        created: None,
     };
     Engine::new(profile, [client])
 }

@@ -1,4 +1,5 @@
-//! How an authorization ends on its own: the testing-status expiry.
+//! How an authorization ends on its own (the testing-status expiry), and what the token
+//! endpoint says about a refresh token long dead.
 //!
 //! D1: a project in "Testing" "is issued a refresh token expiring in 7 days, unless the only
 //! OAuth scopes requested are a subset of name, email address, and user profile"; the support
@@ -11,7 +12,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{Engine, GrantKey, PublishingStatus};
+use super::{Engine, GrantKey, ProviderError, PublishingStatus, TokenRecord};
 
 impl Engine {
     /// At a consent to a testing-status client for more than sign-in scopes: the grant (and
@@ -25,11 +26,29 @@ impl Engine {
             .get(client_id)
             .is_some_and(|c| c.status == PublishingStatus::Testing);
         let sign_in = self.sign_in_scopes();
-        if !testing || requested.iter().all(|s| sign_in.contains(s)) {
+        if !testing {
+            // a consent to a published app is not limited (its earlier tokens keep their end)
+            if let Some(grant) = self.grants.get_mut(key) {
+                grant.expires_at = None;
+            }
+            return;
+        }
+        if requested.iter().all(|s| sign_in.contains(s)) {
             return;
         }
         let ends = self.now().saturating_add(seconds);
         if let Some(grant) = self.grants.get_mut(key) {
+            grant.expires_at = Some(ends);
+        }
+    }
+
+    /// Time-based access (D2: "When a user grants your application time-based access, the
+    /// refresh token will expire after the specified duration"): the user picked `seconds` on
+    /// the consent screen, so the grant ends then, and so do the refresh tokens issued under it.
+    pub(super) fn limit_grant(&mut self, user: &str, client_id: &str, seconds: u64) {
+        let key = self.grant_key(user, client_id);
+        let ends = self.now().saturating_add(seconds);
+        if let Some(grant) = self.grants.get_mut(&key) {
             grant.expires_at = Some(ends);
         }
     }
@@ -44,7 +63,43 @@ impl Engine {
         if over && let Some(grant) = self.grants.remove(key) {
             for token in grant.refresh_tokens {
                 self.refresh_tokens.remove(&token);
+                // it died when the authorization ran out, not now
+                if let (Some(at), Some(_)) = (grant.expires_at, self.profile.refresh_token.forgotten_after_seconds) {
+                    self.buried.insert(token, at);
+                }
             }
+        }
+    }
+
+    /// Remembers when a refresh token was revoked or evicted, for `dead_refresh_token`.
+    pub(super) fn bury(&mut self, token: String) {
+        if self.profile.refresh_token.forgotten_after_seconds.is_some() {
+            let now = self.now();
+            self.buried.insert(token, now);
+        }
+    }
+
+    /// The answer to a refresh with a dead token: `refresh_invalid` ("Token has been expired or
+    /// revoked."), or `refresh_forgotten` once it died more than `forgotten_after_seconds` ago
+    /// (OBS AlphaTiles/AlphaTiles PR #107, 2023-08: "About 12 hours after the token was
+    /// expired/revoked, Google starts giving a \"bad request\" error message instead"; one
+    /// report, so the profile marks it UNCONFIRMED). `expired` is the record of a token that is
+    /// still stored but past its expiry; a removed token is looked up among the buried.
+    pub(super) fn dead_refresh_token(&self, token: &str, expired: Option<&TokenRecord>) -> ProviderError {
+        let errors = &self.profile.errors;
+        let rules = &self.profile.refresh_token;
+        let died = match expired {
+            Some(record) => {
+                let idle = rules.unused_expiry_seconds.map(|s| record.last_used.saturating_add(s));
+                [record.expires_at, idle].into_iter().flatten().min()
+            }
+            None => self.buried.get(token).copied(),
+        };
+        match (died, rules.forgotten_after_seconds, &errors.refresh_forgotten) {
+            (Some(at), Some(after), Some(spec)) if self.now() >= at.saturating_add(after) => {
+                ProviderError::new(spec, "", "")
+            }
+            _ => ProviderError::new(&errors.refresh_invalid, "", ""),
         }
     }
 }

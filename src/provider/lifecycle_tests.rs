@@ -20,6 +20,7 @@ fn client(id: &str, kind: ClientKind, status: PublishingStatus, project: Option<
         status,
         redirect_uris: vec![format!("https://{id}.example.com/cb")],
         project: project.map(str::to_string),
+        created: None,
     }
 }
 
@@ -185,4 +186,99 @@ fn an_installed_client_gets_a_refresh_token_even_online_but_no_combined_scopes()
     let calendar = "https://www.googleapis.com/auth/calendar.readonly";
     let (_, second) = grant(&mut google, "desktop", calendar, &[("include_granted_scopes", "true")]);
     assert_eq!(second["scope"], calendar, "D3: no incremental authorization");
+}
+
+#[test]
+fn a_long_dead_refresh_token_is_answered_bad_request_on_google_only() {
+    for (profile, later) in [("google", "Bad Request"), ("oidc", "grant request is invalid")] {
+        let testing = client("app", ClientKind::Web, PublishingStatus::Testing, None);
+        let mut engine = engine_with(profile, vec![testing]);
+        let scope = if profile == "google" {
+            DRIVE
+        } else {
+            "openid offline_access"
+        };
+        let extra: &[(&str, &str)] = if profile == "google" {
+            &[("access_type", "offline")]
+        } else {
+            &[("prompt", "consent")]
+        };
+        let (_, body) = grant(&mut engine, "app", scope, extra);
+        let token = &body["refresh_token"];
+        assert_eq!(engine.revoke(token.as_str()).status, 200);
+        let fresh = refresh(&mut engine, "app", token).1["error_description"].clone();
+        engine.advance(43_200);
+        let (status, old) = refresh(&mut engine, "app", token);
+        assert_eq!(
+            (status, old["error"].as_str()),
+            (400, Some("invalid_grant")),
+            "{profile}"
+        );
+        if profile == "google" {
+            assert_eq!(fresh, "Token has been expired or revoked.");
+            assert_eq!(old["error_description"], later);
+        } else {
+            assert_eq!(old["error_description"], fresh, "oidc keeps one text");
+        }
+    }
+}
+
+#[test]
+fn an_expired_testing_token_changes_its_text_twelve_hours_after_it_expired() {
+    let testing = client("app", ClientKind::Web, PublishingStatus::Testing, None);
+    let mut google = engine_with("google", vec![testing]);
+    let (_, body) = grant(&mut google, "app", DRIVE, &[("access_type", "offline")]);
+    google.advance(604_799 + 43_199);
+    let (_, answer) = refresh(&mut google, "app", &body["refresh_token"]);
+    assert_eq!(answer["error_description"], "Token has been expired or revoked.");
+    google.advance(1);
+    let (_, answer) = refresh(&mut google, "app", &body["refresh_token"]);
+    assert_eq!(answer["error_description"], "Bad Request");
+}
+
+#[test]
+fn a_token_of_a_testing_grant_forgotten_at_sign_in_keeps_the_time_it_died() {
+    let testing = client("app", ClientKind::Web, PublishingStatus::Testing, None);
+    let mut google = engine_with("google", vec![testing]);
+    let offline = [("access_type", "offline")];
+    let (_, body) = grant(&mut google, "app", DRIVE, &offline);
+    google.advance(604_799 + 43_200);
+    let (shown, _) = grant(&mut google, "app", DRIVE, &offline);
+    assert!(shown, "the sign-in found the grant over and forgot it");
+    let (_, answer) = refresh(&mut google, "app", &body["refresh_token"]);
+    assert_eq!(answer["error_description"], "Bad Request", "it died 12 hours ago");
+}
+
+#[test]
+fn a_delayed_revocation_takes_effect_when_the_clock_passes_it() {
+    let web = client("web", ClientKind::Web, PublishingStatus::Production, None);
+    let mut google = engine_with("google", vec![web]);
+    let (_, body) = grant(&mut google, "web", DRIVE, &[("access_type", "offline")]);
+    google
+        .apply_event(&super::Event::RevocationDelay { seconds: 600 })
+        .unwrap();
+    assert_eq!(google.revoke(body["refresh_token"].as_str()).status, 200);
+    assert_eq!(refresh(&mut google, "web", &body["refresh_token"]).0, 200, "not yet");
+    google.advance(600);
+    assert_eq!(refresh(&mut google, "web", &body["refresh_token"]).0, 400);
+    let unknown = super::Event::RemoveAccess {
+        user: "alice".into(),
+        client_id: "nobody".into(),
+    };
+    assert!(google.apply_event(&unknown).unwrap_err().contains("nobody"));
+}
+
+#[test]
+fn a_password_change_ends_only_tokens_with_gmail_scopes() {
+    let web = client("web", ClientKind::Web, PublishingStatus::Production, None);
+    let mut google = engine_with("google", vec![web]);
+    let offline = [("access_type", "offline")];
+    let (_, drive) = grant(&mut google, "web", DRIVE, &offline);
+    let gmail = "https://www.googleapis.com/auth/gmail.readonly";
+    let (_, mail) = grant(&mut google, "web", gmail, &offline);
+    google
+        .apply_event(&super::Event::PasswordChange { user: "alice".into() })
+        .unwrap();
+    assert_eq!(refresh(&mut google, "web", &mail["refresh_token"]).0, 400);
+    assert_eq!(refresh(&mut google, "web", &drive["refresh_token"]).0, 200);
 }

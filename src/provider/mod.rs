@@ -17,7 +17,7 @@ mod wording;
 pub use auth_error::AuthError;
 pub use engine::{
     AuthorizeOutcome, AuthorizeResponse, AuthorizeStep, ClientConfig, ClientKind, ConsentDecision, DEVICE_GRANT,
-    DeviceVerification, Engine, GrantSummary, JsonResponse, PendingConsent, ProviderError, PublishingStatus,
+    DeviceVerification, Engine, Event, GrantSummary, JsonResponse, PendingConsent, ProviderError, PublishingStatus,
     check_client, param, pkce_matches, random_token, redirect_param, s256_challenge, split_redirect,
 };
 pub use profile::{
@@ -28,3 +28,8 @@ pub use profile::{
 pub use signing::{KeyError, SigningKey, at_hash};
 pub use trace::{Citations, Decision, Effect, Rule, Trace};
 pub use wording::Wording;
+
+/// A profile id's family: `google@2015` → `google`.
+pub fn family(id: &str) -> &str {
+    id.split('@').next().unwrap_or(id)
+}

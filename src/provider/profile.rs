@@ -509,6 +509,10 @@ pub struct ConsentRules {
     /// too (D3: "incremental authorization with installed apps is not supported").
     #[serde(default = "yes")]
     pub installed_incremental: bool,
+    /// Clients created before this date (`YYYY-MM-DD`) may turn granular consent off with
+    /// `enable_granular_consent=false`. None: no client may.
+    #[serde(default)]
+    pub granular_opt_out_before: Option<String>,
 }
 
 /// What owns a user's grant: each client on its own, or the client's project (Google: D2
@@ -555,6 +559,13 @@ pub struct RefreshTokenRules {
     pub unused_expiry_seconds: Option<u64>,
     /// Lifetime of refresh tokens issued to testing-status clients for non-sign-in scopes.
     pub testing_expiry_seconds: Option<u64>,
+    /// How long after a refresh token died the token endpoint still answers `refresh_invalid`
+    /// for it; later it answers `errors.refresh_forgotten`. None: always `refresh_invalid`.
+    #[serde(default)]
+    pub forgotten_after_seconds: Option<u64>,
+    /// Scope prefixes whose refresh tokens a password change ends.
+    #[serde(default)]
+    pub password_change_scopes: Vec<String>,
     pub id_token_on_refresh: bool,
 }
 
@@ -723,6 +734,21 @@ pub struct ErrorCatalogue {
     /// it, such a request is judged like a signed-in user's.
     #[serde(default)]
     pub login_required: Option<ErrorSpec>,
+    /// A refresh token that died (revoked, expired, evicted) more than
+    /// `refresh_token.forgotten_after_seconds` ago; without it, `refresh_invalid` forever.
+    #[serde(default)]
+    pub refresh_forgotten: Option<ErrorSpec>,
+    /// A refresh token of a deleted account; without it, `refresh_invalid`.
+    #[serde(default)]
+    pub account_deleted: Option<ErrorSpec>,
+    /// A refresh while session control wants the user to sign in again; answered with
+    /// `error_subtype: invalid_rapt`. Without it, the event changes nothing.
+    #[serde(default)]
+    pub invalid_rapt: Option<ErrorSpec>,
+    /// A refresh token, or a request, with a scope an admin restricted. Without it, the event
+    /// changes nothing.
+    #[serde(default)]
+    pub admin_policy_enforced: Option<ErrorSpec>,
 }
 
 fn tokeninfo_invalid_token() -> ErrorSpec {
@@ -939,6 +965,13 @@ impl Registry {
             (
                 "refresh_token.testing_expiry_seconds",
                 profile.refresh_token.testing_expiry_seconds,
+                1,
+                MAX_SECONDS,
+                SECONDS,
+            ),
+            (
+                "refresh_token.forgotten_after_seconds",
+                profile.refresh_token.forgotten_after_seconds,
                 1,
                 MAX_SECONDS,
                 SECONDS,

@@ -28,6 +28,22 @@ impl Engine {
         (user.to_string(), project)
     }
 
+    /// Whether the consent screen for this request is granular: the profile's rule, unless the
+    /// request sends `enable_granular_consent=false` for a client created before
+    /// `consent.granular_opt_out_before` (D2: "If set to false, more granular Google Account
+    /// permissions will be disabled for OAuth client IDs created before 2019. No effect for
+    /// newer OAuth client IDs").
+    pub(super) fn granular_for(&self, client_id: &str, params: &[(String, String)]) -> bool {
+        let rules = &self.profile.consent;
+        let opted_out = super::param(params, "enable_granular_consent") == Some("false");
+        let old = match (&rules.granular_opt_out_before, self.clients.get(client_id)) {
+            // ISO dates compare as text
+            (Some(cutoff), Some(client)) => client.created.as_ref().is_some_and(|c| c < cutoff),
+            _ => false,
+        };
+        rules.granular && !(opted_out && old)
+    }
+
     /// Evicts the oldest live refresh tokens `client_id` holds in the grant past the profile's
     /// per-user, per-client limit (D1), leaving other clients' tokens in the project alone.
     pub(super) fn enforce_client_limit(&mut self, grant_key: &GrantKey, client_id: &str) {
@@ -45,6 +61,7 @@ impl Engine {
         let evicted = &owned[..excess];
         for token in evicted {
             self.refresh_tokens.remove(token);
+            self.bury(token.clone());
         }
         if let Some(grant) = self.grants.get_mut(grant_key) {
             grant.refresh_tokens.retain(|t| !evicted.contains(t));

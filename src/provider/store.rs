@@ -21,6 +21,12 @@ impl Footprint for String {
     }
 }
 
+impl Footprint for u64 {
+    fn footprint(&self) -> usize {
+        std::mem::size_of::<u64>()
+    }
+}
+
 impl<T: Footprint> Footprint for Option<T> {
     fn footprint(&self) -> usize {
         self.as_ref().map_or(0, Footprint::footprint)

@@ -315,6 +315,7 @@ mod tests {
             status: PublishingStatus::Production,
             redirect_uris: vec!["https://app.example.com/cb".into()],
             project: None,
+            created: None,
         };
         let mut engine = Engine::new(profile, [client]).with_trace();
         let params: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();

@@ -12,10 +12,13 @@ use crate::model::{
     ADMIN_PREFIX, CONSENT_HEADER, CONSENT_SCREEN_HEADER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER, SESSION_HEADER,
     USER_HEADER,
 };
-use crate::provider::{ClientConfig, Profile, RevokeClientAuth, random_token, s256_challenge, split_redirect};
+use crate::provider::{
+    ClientConfig, Event, Profile, PublishingStatus, RevokeClientAuth, random_token, s256_challenge, split_redirect,
+};
 use crate::scenario::{
-    Action, AuthorizeAction, AxisValue, Case, ClientAuth, ConsentChoice, ExchangeAction, ExchangeFault, Params,
-    PkceMethod, RefreshAction, RefreshFault, RevokeAction, RevokeMethod, RevokeToken, Step, TokenPick,
+    Action, AuthorizeAction, AxisValue, Case, ClientAuth, ConsentChoice, EventAction, EventKind, ExchangeAction,
+    ExchangeFault, Of, Params, PkceMethod, RefreshAction, RefreshFault, RevokeAction, RevokeMethod, RevokeToken, Step,
+    TokenPick,
 };
 use crate::target::{Body, Inconclusive, LiveRequest, LiveResponse, Transport};
 use crate::transcript::{Aliases, RefreshSummary, RequestRecord, ResponseRecord, StepRecord, Transcript, canonical};
@@ -59,6 +62,7 @@ struct Authorization {
     verifier: Option<String>,
     code: Option<String>,
     grant: usize,
+    user: String,
 }
 
 /// Per-case state: what earlier steps received that later steps use.
@@ -69,10 +73,20 @@ struct State {
     consent_screen: Option<bool>,
     authorization: Option<Authorization>,
     exchanged: Option<Authorization>,
-    refresh_tokens: Vec<(String, usize)>,
-    access_tokens: Vec<String>,
+    /// Every authorization that returned a code, in order (`exchange: {code: N, of: …}`).
+    codes: Vec<Authorization>,
+    /// Tokens received, in order, with the index of the client and the user they were issued to.
+    refresh_tokens: Vec<Received>,
+    access_tokens: Vec<Received>,
     grants: Vec<Option<bool>>,
+    /// Why the step just run could not do what it says (an exchange without a code): a failure.
+    loud: Option<String>,
+    /// What `capture:` remembered.
+    captured: expect::Captured,
 }
+
+/// A token and whom it was issued to: (value, client index, user).
+type Received = (String, usize, String);
 
 /// What the authorization endpoint answered, as the runner reads it (it holds codes: no Debug).
 #[derive(Clone, Default)]
@@ -200,8 +214,8 @@ pub async fn run_case_with<F: FrontChannel>(case: &Case, endpoint: &Endpoint<'_>
     let mut fault = None;
     let mut inconclusive = None;
     let scenario = &case.scenario;
-    for (index, step) in scenario.file.steps.iter().enumerate() {
-        if !step_applies(step, case) {
+    for (index, step) in crate::scenario::unrolled(&scenario.file.steps) {
+        if !step_applies(step, case) || !step_applies(&scenario.file.steps[index], case) {
             continue;
         }
         let line = scenario.step_lines.get(index).copied().unwrap_or(1);
@@ -214,17 +228,30 @@ pub async fn run_case_with<F: FrontChannel>(case: &Case, endpoint: &Endpoint<'_>
                     state.last.as_ref(),
                     state.consent_screen,
                     line,
+                    &mut state.captured,
                 ));
                 continue;
             }
             Action::Authorize(action) => authorize(action, case, endpoint, &mut state, front).await,
             Action::Exchange(action) => exchange(action, case, endpoint, &mut state).await,
             Action::Refresh(action) => refresh(action, case, endpoint, &mut state).await,
-            Action::Revoke(action) => revoke(action, endpoint, &mut state).await,
+            Action::Revoke(action) => revoke(action, case, endpoint, &mut state).await,
             Action::Userinfo => userinfo(endpoint, &mut state).await,
             Action::Discovery => discovery(endpoint, &mut state).await,
             Action::Advance(seconds) => advance(*seconds, endpoint).await,
+            Action::Event(action) => event(action, case, endpoint).await,
+            // unrolled above: never reached
+            Action::Repeat(_) => continue,
         };
+        if let Some(problem) = state.loud.take() {
+            failures.push(Failure {
+                line,
+                expectation: step.action.keyword().into(),
+                expected: "a code to send".into(),
+                actual: problem,
+                because: None,
+            });
+        }
         match result {
             Ok(record) => steps.push(record),
             Err(problem) => {
@@ -345,10 +372,12 @@ async fn authorize<F: FrontChannel>(
     state: &mut State,
     front: &F,
 ) -> StepResult {
-    let client_index = client_index(endpoint, action.client.as_deref())?;
+    let client_name = action.client.as_deref().map(|c| interpolate(c, case));
+    let client_index = client_index(endpoint, client_name.as_deref())?;
     let client = &endpoint.clients[client_index].1;
-    let (sent, verifier) = authorize_query(action, case, client);
-    let user = action.user.clone().unwrap_or_else(|| {
+    let (mut sent, verifier) = authorize_query(action, case, client);
+    fill_captured(&mut sent, &state.captured);
+    let user = action.user.as_deref().map(|u| interpolate(u, case)).unwrap_or_else(|| {
         case.scenario
             .file
             .users
@@ -360,6 +389,7 @@ async fn authorize<F: FrontChannel>(
         ConsentChoice::Grant => "grant".to_string(),
         ConsentChoice::Deny => "deny".to_string(),
         ConsentChoice::GrantOnly(scopes) => format!("grant_only {}", scopes.join(" ")),
+        ConsentChoice::GrantFor(seconds) => format!("grant_for {seconds}"),
     };
     let path = &endpoint.profile.endpoints.authorize;
     let mut url = endpoint_url(endpoint, path)?;
@@ -395,7 +425,7 @@ async fn authorize<F: FrontChannel>(
                 code = Some(value.clone());
             }
             if key == "access_token" {
-                state.access_tokens.push(value.clone());
+                state.access_tokens.push((value.clone(), client_index, user.clone()));
             }
             observed.fields.insert(key.clone(), Value::String(value.clone()));
             let shown = if key == "iss" {
@@ -437,13 +467,18 @@ async fn authorize<F: FrontChannel>(
         state.grants.push(if code.is_some() { None } else { Some(false) });
     }
     state.consent_screen = consent_screen;
-    state.authorization = Some(Authorization {
+    let authorization = Authorization {
         client: client_index,
         redirect_uri,
         verifier,
         code,
         grant,
-    });
+        user: user.clone(),
+    };
+    if authorization.code.is_some() {
+        state.codes.push(authorization.clone());
+    }
+    state.authorization = Some(authorization);
     state.last = Some(observed);
 
     let params = sent
@@ -481,6 +516,21 @@ fn oob_code(body: &str) -> Option<String> {
     Some(html_escape::decode_html_entities(&body[start..start + end]).into_owned())
 }
 
+/// Replaces `${captured.NAME}` in parameter values with what `capture:` remembered (empty
+/// when it remembered an absent value, or nothing under that name).
+fn fill_captured(pairs: &mut [(String, String)], captured: &expect::Captured) {
+    for (_, value) in pairs.iter_mut() {
+        while let Some(start) = value.find("${captured.") {
+            let Some(end) = value[start..].find('}').map(|e| start + e) else {
+                break;
+            };
+            let name = &value[start + "${captured.".len()..end];
+            let with = captured.get(name).cloned().flatten().unwrap_or_default();
+            value.replace_range(start..=end, &with);
+        }
+    }
+}
+
 /// Applies `params:` overrides to a form: `~` removes, anything else sets (`${axis}` filled in).
 fn apply_overrides(form: &mut Vec<(String, String)>, overrides: &Params, case: &Case) {
     for (name, value) in overrides {
@@ -516,12 +566,24 @@ fn credentials(
 
 async fn exchange(action: &ExchangeAction, case: &Case, endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
     let fault = action.fault;
-    let source = match fault {
-        Some(ExchangeFault::ReuseCode) => state.exchanged.clone().or_else(|| state.authorization.clone()),
-        _ => state.authorization.clone(),
+    let source = match (fault, action.code, action.of.is_empty()) {
+        (Some(ExchangeFault::ReuseCode), _, _) => state.exchanged.clone().or_else(|| state.authorization.clone()),
+        (_, None, true) => state.authorization.clone(),
+        (_, which, _) => {
+            let chosen: Vec<Authorization> = state
+                .codes
+                .iter()
+                .filter(|a| is_of(&action.of, endpoint, case, a.client, &a.user))
+                .cloned()
+                .collect();
+            pick(&chosen, which.unwrap_or_default())
+        }
     };
     let Some(authorization) = source.filter(|a| a.code.is_some()) else {
         let note = "no authorization code to exchange: the authorization request did not return one".to_string();
+        // RFC 6749 §4.1.2.1: a denied or failed authorization has no code; exchanging one is
+        // the scenario's mistake, not a pass
+        state.loud = Some(note.clone());
         state.last = Some(Observed::nothing(&note));
         return Ok(StepRecord {
             step: "exchange".into(),
@@ -529,7 +591,11 @@ async fn exchange(action: &ExchangeAction, case: &Case, endpoint: &Endpoint<'_>,
             ..Default::default()
         });
     };
-    let mut client = endpoint.clients[authorization.client].1.clone();
+    let credentials_of = match &action.client {
+        Some(name) => client_index(endpoint, Some(&interpolate(&name.0, case)))?,
+        None => authorization.client,
+    };
+    let mut client = endpoint.clients[credentials_of].1.clone();
     let mut code = authorization.code.clone().unwrap_or_default();
     let mut redirect_uri = Some(authorization.redirect_uri.clone());
     let mut verifier = authorization.verifier.clone();
@@ -558,6 +624,7 @@ async fn exchange(action: &ExchangeAction, case: &Case, endpoint: &Endpoint<'_>,
     }
     let basic = credentials(&client, action.auth, secret.as_deref(), &mut form);
     apply_overrides(&mut form, &action.params, case);
+    fill_captured(&mut form, &state.captured);
     let (record, observed) = post_token(endpoint, state, "exchange", form, basic, action.auth).await?;
     if observed.status == 200
         && state.exchanged.as_ref().is_none_or(|e| e.code != authorization.code)
@@ -572,19 +639,39 @@ async fn exchange(action: &ExchangeAction, case: &Case, endpoint: &Endpoint<'_>,
     {
         *slot = Some(false);
     }
-    remember_tokens(state, &observed, authorization.client);
+    remember_tokens(state, &observed, credentials_of, &authorization.user);
     state.exchanged = Some(authorization);
     state.last = Some(observed);
     Ok(record)
 }
 
-fn remember_tokens(state: &mut State, observed: &Observed, client: usize) {
+fn remember_tokens(state: &mut State, observed: &Observed, client: usize, user: &str) {
     if let Some(Value::String(token)) = observed.fields.get("refresh_token") {
-        state.refresh_tokens.push((token.clone(), client));
+        state.refresh_tokens.push((token.clone(), client, user.to_string()));
     }
     if let Some(Value::String(token)) = observed.fields.get("access_token") {
-        state.access_tokens.push(token.clone());
+        state.access_tokens.push((token.clone(), client, user.to_string()));
     }
+}
+
+/// Whether something received by client `client` for `user` is among those `of` selects.
+fn is_of(of: &Of, endpoint: &Endpoint, case: &Case, client: usize, user: &str) -> bool {
+    let client_ok = of.client.as_ref().is_none_or(|c| {
+        endpoint
+            .clients
+            .get(client)
+            .is_some_and(|(name, _)| *name == interpolate(&c.0, case))
+    });
+    client_ok && of.user.as_ref().is_none_or(|u| interpolate(&u.0, case) == user)
+}
+
+/// The received tokens `of` selects.
+fn received_of(items: &[Received], of: &Of, endpoint: &Endpoint, case: &Case) -> Vec<Received> {
+    items
+        .iter()
+        .filter(|(_, client, user)| is_of(of, endpoint, case, *client, user))
+        .cloned()
+        .collect()
 }
 
 fn pick<T: Clone>(items: &[T], which: TokenPick) -> Option<T> {
@@ -596,7 +683,10 @@ fn pick<T: Clone>(items: &[T], which: TokenPick) -> Option<T> {
 }
 
 async fn refresh(action: &RefreshAction, case: &Case, endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
-    let Some((mut token, owner)) = pick(&state.refresh_tokens, action.token) else {
+    let Some((mut token, owner, user)) = pick(
+        &received_of(&state.refresh_tokens, &action.of, endpoint, case),
+        action.token,
+    ) else {
         let note = "no refresh token to refresh with: no earlier step received one".to_string();
         state.last = Some(Observed::nothing(&note));
         return Ok(StepRecord {
@@ -606,7 +696,7 @@ async fn refresh(action: &RefreshAction, case: &Case, endpoint: &Endpoint<'_>, s
         });
     };
     let client_index = match &action.client {
-        Some(name) => client_index(endpoint, Some(&name.0))?,
+        Some(name) => client_index(endpoint, Some(&interpolate(&name.0, case)))?,
         None => owner,
     };
     let client = &endpoint.clients[client_index].1;
@@ -623,8 +713,9 @@ async fn refresh(action: &RefreshAction, case: &Case, endpoint: &Endpoint<'_>, s
     }
     let basic = credentials(client, action.auth, secret.as_deref(), &mut form);
     apply_overrides(&mut form, &action.params, case);
+    fill_captured(&mut form, &state.captured);
     let (record, observed) = post_token(endpoint, state, "refresh", form, basic, action.auth).await?;
-    remember_tokens(state, &observed, client_index);
+    remember_tokens(state, &observed, client_index, &user);
     state.last = Some(observed);
     Ok(record)
 }
@@ -675,8 +766,14 @@ fn endpoint_url(endpoint: &Endpoint<'_>, path: &str) -> Result<url::Url, StepErr
 fn read_json(response: &LiveResponse, state: &mut State) -> (ResponseRecord, Observed) {
     let status = response.status;
     let bytes = &response.body;
+    let headers = response
+        .headers
+        .iter()
+        .filter_map(|(name, value)| Some((name.as_str().to_string(), value.to_str().ok()?.to_string())))
+        .collect();
     let mut observed = Observed {
         status,
+        headers,
         ..Default::default()
     };
     let mut record = ResponseRecord {
@@ -731,11 +828,18 @@ fn issuer_alias(iss: &str, authorize: &url::Url, profile_issuer: &str) -> String
     }
 }
 
-async fn revoke(action: &RevokeAction, endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
+async fn revoke(action: &RevokeAction, case: &Case, endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
     let token = match action.token {
-        RevokeToken::RefreshToken => pick(&state.refresh_tokens, action.pick).map(|(t, _)| t),
-        RevokeToken::AccessToken => pick(&state.access_tokens, action.pick),
-    };
+        RevokeToken::RefreshToken => pick(
+            &received_of(&state.refresh_tokens, &action.of, endpoint, case),
+            action.pick,
+        ),
+        RevokeToken::AccessToken => pick(
+            &received_of(&state.access_tokens, &action.of, endpoint, case),
+            action.pick,
+        ),
+    }
+    .map(|(token, _, _)| token);
     let Some(token) = token else {
         let note = "no token to revoke: no earlier step received one".to_string();
         state.last = Some(Observed::nothing(&note));
@@ -792,7 +896,11 @@ async fn revoke(action: &RevokeAction, endpoint: &Endpoint<'_>, state: &mut Stat
 
 async fn userinfo(endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
     let path = &endpoint.profile.endpoints.userinfo;
-    let token = state.access_tokens.last().cloned().unwrap_or_default();
+    let token = state
+        .access_tokens
+        .last()
+        .map(|(token, _, _)| token.clone())
+        .unwrap_or_default();
     let request = LiveRequest::get(endpoint_url(endpoint, path)?).header("authorization", format!("Bearer {token}"));
     let response = endpoint.http.exchange(&request, Body::Any).await?;
     let (record, observed) = read_json(&response, state);
@@ -849,6 +957,70 @@ async fn advance(seconds: u64, endpoint: &Endpoint<'_>) -> StepResult {
     Ok(StepRecord {
         step: "advance".into(),
         note,
+        ..Default::default()
+    })
+}
+
+/// An event outside the OAuth endpoints, applied through the admin endpoint (model and
+/// `serve`); a live provider's world cannot be told, so there the step is skipped.
+async fn event(action: &EventAction, case: &Case, endpoint: &Endpoint<'_>) -> StepResult {
+    let user = action.user.as_deref().map(|u| interpolate(u, case)).unwrap_or_else(|| {
+        case.scenario
+            .file
+            .users
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "alice".into())
+    });
+    let client_name = action.client.as_deref().map(|c| interpolate(c, case));
+    let client_index = client_index(endpoint, client_name.as_deref())?;
+    let (client_name, client) = &endpoint.clients[client_index];
+    let client_id = client.client_id.clone();
+    let (event, about) = match &action.kind {
+        EventKind::PasswordChange => (Event::PasswordChange { user: user.clone() }, user),
+        EventKind::AccountDisabled => (Event::AccountDisabled { user: user.clone() }, user),
+        EventKind::AccountDeleted => (Event::AccountDeleted { user: user.clone() }, user),
+        EventKind::SessionReauthRequired => (Event::SessionReauthRequired { user: user.clone() }, user),
+        EventKind::RemoveAccess => (
+            Event::RemoveAccess {
+                user: user.clone(),
+                client_id,
+            },
+            format!("{user}, client {client_name}"),
+        ),
+        EventKind::Publish | EventKind::Unpublish => {
+            let status = if action.kind == EventKind::Publish {
+                PublishingStatus::Production
+            } else {
+                PublishingStatus::Testing
+            };
+            (Event::SetStatus { client_id, status }, format!("client {client_name}"))
+        }
+        EventKind::AdminRestricts(scope) => (Event::AdminRestricts { scope: scope.clone() }, scope.clone()),
+        EventKind::RevocationDelay(seconds) => (Event::RevocationDelay { seconds: *seconds }, format!("{seconds}s")),
+    };
+    let name = action.kind.name();
+    if !endpoint.admin {
+        return Ok(StepRecord {
+            step: "event".into(),
+            note: Some(format!(
+                "skipped: {name} ({about}) cannot be made to happen at a live provider"
+            )),
+            ..Default::default()
+        });
+    }
+    let url = endpoint_url(endpoint, &format!("{ADMIN_PREFIX}/event"))?;
+    let body = serde_json::to_vec(&event).map_err(|e| format!("event {name}: {e}"))?;
+    let response = endpoint
+        .http
+        .exchange(&LiveRequest::post_json(url, body), Body::Any)
+        .await?;
+    if !(200..300).contains(&response.status) {
+        return Err(format!("the provider refused the event {name} ({})", response.status).into());
+    }
+    Ok(StepRecord {
+        step: "event".into(),
+        note: Some(format!("{name} ({about})")),
         ..Default::default()
     })
 }

@@ -5,7 +5,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::scenario::{Expect, Presence, Shown};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use crate::scenario::{Expect, Presence, Shown, ValueCheck, ValueTest};
+
+/// Values `capture:` remembered, by name (`None`: the value was absent).
+pub type Captured = BTreeMap<String, Option<String>>;
 
 /// What an action saw, unredacted; it never leaves the runner.
 #[derive(Debug, Clone, Default)]
@@ -17,6 +23,8 @@ pub struct Observed {
     pub fields: BTreeMap<String, Value>,
     /// Why nothing was observed (the step could not be sent).
     pub skipped: Option<String>,
+    /// Response headers, names lowercased (token, revoke, userinfo and discovery answers).
+    pub headers: BTreeMap<String, String>,
 }
 
 impl Observed {
@@ -55,7 +63,13 @@ impl std::fmt::Display for Failure {
 }
 
 /// Checks every expectation in `expect`; secrets never reach a message (only presence does).
-pub fn check(expect: &Expect, last: Option<&Observed>, consent_screen: Option<bool>, line: usize) -> Vec<Failure> {
+pub fn check(
+    expect: &Expect,
+    last: Option<&Observed>,
+    consent_screen: Option<bool>,
+    line: usize,
+    captured: &mut Captured,
+) -> Vec<Failure> {
     let mut failures = Vec::new();
     let mut fail = |expectation: &str, expected: String, actual: String| {
         failures.push(Failure {
@@ -79,7 +93,13 @@ pub fn check(expect: &Expect, last: Option<&Observed>, consent_screen: Option<bo
     }
     if let Some(error) = &expect.error {
         let actual = last.error.clone().unwrap_or_else(|| "none".into());
-        if *error != actual {
+        // `any`: some error, whichever
+        let holds = if error == "any" {
+            actual != "none"
+        } else {
+            *error == actual
+        };
+        if !holds {
             fail("error", error.clone(), actual_or_skip(actual));
         }
     }
@@ -148,7 +168,94 @@ pub fn check(expect: &Expect, last: Option<&Observed>, consent_screen: Option<bo
             }
         }
     }
+    for (what, value_check) in &expect.values {
+        let actual = value_of(last, what);
+        if let Some(problem) = value_problem(value_check, actual.as_deref(), captured) {
+            let shown = match &actual {
+                _ if is_secret(what) => "a value (not shown: a secret)".to_string(),
+                Some(value) => format!("{value:?}"),
+                None => "absent".into(),
+            };
+            fail(what, problem, actual_or_skip(shown));
+        }
+    }
+    for (name, what) in &expect.capture {
+        captured.insert(name.clone(), value_of(last, what));
+    }
     failures
+}
+
+/// What a `values:` or `capture:` key names in a response, as text.
+pub fn value_of(last: &Observed, what: &str) -> Option<String> {
+    if what == "status" {
+        return Some(last.status.to_string());
+    }
+    if let Some(name) = what.strip_prefix("header.") {
+        return last.headers.get(&name.to_ascii_lowercase()).cloned();
+    }
+    if let Some(claim) = what.strip_prefix("id_token.") {
+        let token = last.fields.get("id_token")?.as_str()?;
+        let payload = URL_SAFE_NO_PAD.decode(token.split('.').nth(1)?).ok()?;
+        let claims: Value = serde_json::from_slice(&payload).ok()?;
+        return claims.get(claim).map(text);
+    }
+    match what {
+        "error" => last.error.clone(),
+        "error_description" => last.error_description.clone(),
+        _ => last.fields.get(what).map(text),
+    }
+}
+
+fn text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Names whose values are secrets: a failure says a value was there, never what it was.
+fn is_secret(what: &str) -> bool {
+    let name = what.rsplit('.').next().unwrap_or(what);
+    matches!(
+        name,
+        "access_token"
+            | "refresh_token"
+            | "id_token"
+            | "code"
+            | "client_secret"
+            | "code_verifier"
+            | "device_code"
+            | "state"
+            | "nonce"
+            | "at_hash"
+            | "authorization"
+            | "set-cookie"
+            | "location"
+    )
+}
+
+/// Why a value check fails (what was expected), or None when it holds.
+fn value_problem(check: &ValueCheck, actual: Option<&str>, captured: &Captured) -> Option<String> {
+    let (holds, wanted) = match &check.test {
+        ValueTest::Equals(want) => (actual == Some(want.as_str()), format!("{want:?}")),
+        ValueTest::Matches(regex) => (actual.is_some_and(|a| regex.is_match(a)), format!("to match /{regex}/")),
+        ValueTest::SameAs(name) => match captured.get(name) {
+            None => {
+                return Some(format!(
+                    "the value captured as `{name}` (nothing was captured under that name)"
+                ));
+            }
+            Some(remembered) => (
+                remembered.is_some() && remembered.as_deref() == actual,
+                format!("the value captured as `{name}`"),
+            ),
+        },
+    };
+    match (holds, check.negated) {
+        (true, false) | (false, true) => None,
+        (false, false) => Some(wanted),
+        (true, true) => Some(format!("not {wanted}")),
+    }
 }
 
 /// A number, or a string holding one (some providers send `"3599"`).

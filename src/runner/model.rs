@@ -9,7 +9,7 @@ use tokio::task::JoinSet;
 use super::execute::{CaseRun, Endpoint, run_case};
 use crate::model::ModelServer;
 use crate::provider::{ClientConfig, ClientKind, Engine, Profile, ProfileError, Registry, random_token};
-use crate::scenario::{Case, Scenario, slugify};
+use crate::scenario::{Case, ClientSpec, Scenario, slugify};
 use crate::target::{LiveClient, Transport};
 
 /// The project of every scenario client that names none.
@@ -17,29 +17,22 @@ pub const DEFAULT_PROJECT: &str = "default";
 
 /// The clients a scenario declares, with ids and fresh secrets (one `web` client by default).
 pub fn scenario_clients(scenario: &Scenario) -> Vec<(String, ClientConfig)> {
-    let declared: Vec<(String, ClientKind, _, Vec<String>, Option<String>)> = if scenario.file.clients.is_empty() {
-        vec![("web".into(), ClientKind::Web, Default::default(), Vec::new(), None)]
+    let declared: Vec<(String, ClientSpec)> = if scenario.file.clients.is_empty() {
+        vec![("web".into(), ClientSpec::default())]
     } else {
         scenario
             .file
             .clients
             .iter()
-            .map(|(name, c)| {
-                (
-                    name.clone(),
-                    c.kind,
-                    c.status,
-                    c.redirect_uris.clone(),
-                    c.project.clone(),
-                )
-            })
+            .map(|(name, c)| (name.clone(), c.clone()))
             .collect()
     };
     declared
         .into_iter()
-        .map(|(name, kind, status, mut redirect_uris, project)| {
+        .map(|(name, spec)| {
+            let mut redirect_uris = spec.redirect_uris;
             if redirect_uris.is_empty() {
-                redirect_uris.push(match kind {
+                redirect_uris.push(match spec.kind {
                     ClientKind::Web => "https://app.example.com/oauth2/callback".into(),
                     ClientKind::Installed => "http://127.0.0.1/callback".into(),
                 });
@@ -47,11 +40,12 @@ pub fn scenario_clients(scenario: &Scenario) -> Vec<(String, ClientConfig)> {
             let client = ClientConfig {
                 client_id: format!("{}-drift.apps.googleusercontent.com", slugify(&name)),
                 client_secret: format!("drift-secret-{}", random_token(12)),
-                kind,
-                status,
+                kind: spec.kind,
+                status: spec.status,
                 redirect_uris,
                 // one project for the whole scenario unless a client names its own
-                project: Some(project.unwrap_or_else(|| DEFAULT_PROJECT.into())),
+                project: Some(spec.project.unwrap_or_else(|| DEFAULT_PROJECT.into())),
+                created: spec.created,
             };
             (name, client)
         })

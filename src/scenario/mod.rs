@@ -6,7 +6,8 @@ mod schema;
 pub(crate) use load::item_lines;
 pub use load::{Case, MAX_CASES, Scenario, ScenarioError, discover, expand, load_file, parse, slugify};
 pub use schema::{
-    Action, AuthorizeAction, AxisValue, ClientAuth, ClientSpec, ConsentChoice, ExchangeAction, ExchangeFault, Expect,
-    Fields, Matrix, ParamValue, Params, PkceMethod, Presence, ProviderRef, RefreshAction, RefreshFault, RevokeAction,
-    RevokeMethod, RevokeToken, ScenarioFile, Shown, Step, TokenPick, parse_duration,
+    Action, AuthorizeAction, AxisValue, ClientAuth, ClientSpec, ConsentChoice, EventAction, EventKind, ExchangeAction,
+    ExchangeFault, Expect, Fields, Matrix, Of, ParamValue, Params, PkceMethod, Presence, ProviderRef, RefreshAction,
+    RefreshFault, Repeat, RevokeAction, RevokeMethod, RevokeToken, ScenarioFile, Shown, Step, TokenPick, ValueCheck,
+    ValueTest, parse_duration, unrolled,
 };

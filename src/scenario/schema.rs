@@ -42,7 +42,7 @@ pub struct ScenarioFile {
     pub steps: Vec<Step>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClientSpec {
     #[serde(rename = "type", default)]
@@ -55,6 +55,16 @@ pub struct ClientSpec {
     /// scenario's one project, `default`.
     #[serde(default)]
     pub project: Option<String>,
+    /// When the client was created, `YYYY-MM-DD` (granular consent depends on it).
+    #[serde(default, deserialize_with = "date")]
+    pub created: Option<String>,
+}
+
+fn date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    text(d, |v| match v.parse::<jiff::civil::Date>() {
+        Ok(parsed) if parsed.to_string() == v => Ok(()),
+        _ => Err(format!("`{v}` is not a date; write YYYY-MM-DD (`2018-05-01`)")),
+    })
 }
 
 /// A provider profile id, checked against the registry.
@@ -103,7 +113,167 @@ pub enum Action {
     Userinfo,
     Discovery,
     Advance(u64),
+    Event(EventAction),
     Expect(Expect),
+    /// `repeat: {times: N, steps: [...]}`: the steps, N times over.
+    Repeat(Repeat),
+}
+
+/// A block of steps run several times in a row.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Repeat {
+    #[serde(deserialize_with = "repeat_times")]
+    pub times: usize,
+    pub steps: Vec<Step>,
+}
+
+/// How many times a block may repeat: enough for a 100-token story, bounded so a case stays small.
+pub const MAX_REPEAT: usize = 10_000;
+
+fn repeat_times<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    let value = required_text(d, |v| match v.parse::<usize>() {
+        Ok(n) if (1..=MAX_REPEAT).contains(&n) => Ok(()),
+        _ => Err(format!("`times` must be a number from 1 to {MAX_REPEAT}, got `{v}`")),
+    })?;
+    Ok(value.parse().unwrap_or(1))
+}
+
+/// The steps in the order they run, a `repeat` block unrolled, each with the index of the
+/// top-level step it comes from (whose line a failure names).
+pub fn unrolled(steps: &[Step]) -> Vec<(usize, &Step)> {
+    fn walk<'a>(steps: &'a [Step], top: Option<usize>, out: &mut Vec<(usize, &'a Step)>) {
+        for (index, step) in steps.iter().enumerate() {
+            let top = top.unwrap_or(index);
+            match &step.action {
+                Action::Repeat(block) => {
+                    for _ in 0..block.times {
+                        walk(&block.steps, Some(top), out);
+                    }
+                }
+                _ => out.push((top, step)),
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(steps, None, &mut out);
+    out
+}
+
+/// Something that happens outside the OAuth endpoints (docs/scenarios.md, `event`).
+#[derive(Debug, Clone)]
+pub struct EventAction {
+    pub kind: EventKind,
+    /// The client concerned (`remove_access`, `publish`, `unpublish`); default: the first.
+    pub client: Option<String>,
+    /// The user concerned; default: the first.
+    pub user: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventKind {
+    PasswordChange,
+    AccountDisabled,
+    AccountDeleted,
+    RemoveAccess,
+    SessionReauthRequired,
+    Publish,
+    Unpublish,
+    AdminRestricts(String),
+    RevocationDelay(u64),
+}
+
+impl EventKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::PasswordChange => "password_change",
+            EventKind::AccountDisabled => "account_disabled",
+            EventKind::AccountDeleted => "account_deleted",
+            EventKind::RemoveAccess => "remove_access",
+            EventKind::SessionReauthRequired => "session_reauth_required",
+            EventKind::Publish => "publish",
+            EventKind::Unpublish => "unpublish",
+            EventKind::AdminRestricts(_) => "admin_restricts",
+            EventKind::RevocationDelay(_) => "revocation_delay",
+        }
+    }
+}
+
+const EVENTS: [&str; 9] = [
+    "password_change",
+    "account_disabled",
+    "account_deleted",
+    "remove_access",
+    "session_reauth_required",
+    "publish",
+    "unpublish",
+    "admin_restricts",
+    "revocation_delay",
+];
+
+impl<'de> Deserialize<'de> for EventKind {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct EventVisitor;
+        fn unknown_event<E: de::Error>(name: &str) -> E {
+            let hint = closest(name, EVENTS)
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            E::custom(format!(
+                "unknown event `{name}`{hint}; expected one of: {}",
+                EVENTS.join(", ")
+            ))
+        }
+        impl<'de> Visitor<'de> for EventVisitor {
+            type Value = EventKind;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an event name, `{admin_restricts: SCOPE}` or `{revocation_delay: DURATION}`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<EventKind, E> {
+                Ok(match v {
+                    "password_change" => EventKind::PasswordChange,
+                    "account_disabled" => EventKind::AccountDisabled,
+                    "account_deleted" => EventKind::AccountDeleted,
+                    "remove_access" => EventKind::RemoveAccess,
+                    "session_reauth_required" => EventKind::SessionReauthRequired,
+                    "publish" => EventKind::Publish,
+                    "unpublish" => EventKind::Unpublish,
+                    "admin_restricts" | "revocation_delay" => {
+                        return Err(E::custom(format!("`{v}` takes a value: `{{{v}: …}}`")));
+                    }
+                    other => return Err(unknown_event(other)),
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EventKind, A::Error> {
+                let Some(key) = map.next_key::<String>()? else {
+                    return Err(de::Error::custom("an empty map is no event"));
+                };
+                let Scalar(value) = map.next_value()?;
+                let value = value.ok_or_else(|| de::Error::custom(format!("`{key}` needs a value, not ~")))?;
+                let kind = match key.as_str() {
+                    "admin_restricts" => EventKind::AdminRestricts(value),
+                    "revocation_delay" => match parse_duration(&value) {
+                        Some(seconds) => EventKind::RevocationDelay(seconds),
+                        None => {
+                            return Err(de::Error::custom(format!(
+                                "`{value}` is not a duration; write seconds or a number with s, m, h or d (`10m`, `7d`)"
+                            )));
+                        }
+                    },
+                    other if EVENTS.contains(&other) => {
+                        return Err(de::Error::custom(format!(
+                            "`{other}` takes no value; write `event: {other}`"
+                        )));
+                    }
+                    other => return Err(unknown_event(other)),
+                };
+                if map.next_key::<String>()?.is_some() {
+                    return Err(de::Error::custom("an event step names one event"));
+                }
+                Ok(kind)
+            }
+        }
+        d.deserialize_any(EventVisitor)
+    }
 }
 
 impl Action {
@@ -116,7 +286,9 @@ impl Action {
             Action::Userinfo => "userinfo",
             Action::Discovery => "discovery",
             Action::Advance(_) => "advance",
+            Action::Event(_) => "event",
             Action::Expect(_) => "expect",
+            Action::Repeat(_) => "repeat",
         }
     }
 }
@@ -151,6 +323,8 @@ pub enum ConsentChoice {
     Grant,
     Deny,
     GrantOnly(Vec<String>),
+    /// Grant everything with time-based access: the authorization ends after these seconds.
+    GrantFor(u64),
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -162,6 +336,33 @@ pub struct ExchangeAction {
     pub auth: ClientAuth,
     #[serde(default, deserialize_with = "params")]
     pub params: Params,
+    /// Authenticate with this registered client's credentials instead of those of the client
+    /// the code was issued to.
+    #[serde(default)]
+    pub client: Option<ClientRef>,
+    /// Which authorization code: `latest` (default: the latest authorization's, even if it
+    /// returned none), `first`, or the n-th code received (1-based), among those `of` selects.
+    #[serde(default)]
+    pub code: Option<TokenPick>,
+    /// Count only the codes, or tokens, received by this client and/or for this user.
+    #[serde(default)]
+    pub of: Of,
+}
+
+/// Whose codes or tokens a pick counts: `{client: NAME, user: NAME}`, either or both.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Of {
+    #[serde(default)]
+    pub client: Option<ClientRef>,
+    #[serde(default)]
+    pub user: Option<UserRef>,
+}
+
+impl Of {
+    pub fn is_empty(&self) -> bool {
+        self.client.is_none() && self.user.is_none()
+    }
 }
 
 /// Deliberate mistakes a client makes at the token endpoint.
@@ -205,6 +406,9 @@ pub struct RefreshAction {
     pub client: Option<ClientRef>,
     #[serde(default, deserialize_with = "params")]
     pub params: Params,
+    /// Count only the refresh tokens this client and/or user received.
+    #[serde(default)]
+    pub of: Of,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -231,6 +435,9 @@ pub struct RevokeAction {
     pub method: RevokeMethod,
     #[serde(default)]
     pub pick: TokenPick,
+    /// Count only the tokens this client and/or user received.
+    #[serde(default)]
+    pub of: Of,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -273,6 +480,13 @@ pub struct Expect {
     pub expires_in: Option<u64>,
     #[serde(default)]
     pub refresh_token_expires_in: Option<u64>,
+    /// Checks on values: a response field (`email`, `token_type`, `error_subtype`), an
+    /// id_token claim (`id_token.email`), a response header (`header.content-type`) or `status`.
+    #[serde(default)]
+    pub values: IndexMap<String, ValueCheck>,
+    /// Values to remember for later `same_as` / `differs_from` checks: name → what (as in `values`).
+    #[serde(default)]
+    pub capture: IndexMap<String, String>,
     /// Where the expected behaviour is documented; shown when the expectation fails.
     #[serde(default)]
     pub because: Option<String>,
@@ -299,6 +513,92 @@ pub enum Presence {
 pub enum Shown {
     Shown,
     Skipped,
+}
+
+/// One check on a value: `VALUE` (equals), or one of `{equals: V}`, `{not: V}`,
+/// `{matches: REGEX}`, `{not_matches: REGEX}`, `{same_as: CAPTURED}`, `{differs_from: CAPTURED}`.
+#[derive(Debug, Clone)]
+pub struct ValueCheck {
+    pub test: ValueTest,
+    /// The check holds when the test fails (`not`, `not_matches`, `differs_from`).
+    pub negated: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum ValueTest {
+    Equals(String),
+    Matches(regex::Regex),
+    /// Equal to what an earlier `capture:` remembered under this name.
+    SameAs(String),
+}
+
+const VALUE_CHECKS: &str = "a value, or one of `equals`, `not`, `matches`, `not_matches`, `same_as`, `differs_from`";
+
+impl<'de> Deserialize<'de> for ValueCheck {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct CheckVisitor;
+        impl<'de> Visitor<'de> for CheckVisitor {
+            type Value = ValueCheck;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(VALUE_CHECKS)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ValueCheck, E> {
+                Ok(ValueCheck {
+                    test: ValueTest::Equals(v.to_string()),
+                    negated: false,
+                })
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<ValueCheck, E> {
+                self.visit_str(&v.to_string())
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ValueCheck, E> {
+                self.visit_str(&v.to_string())
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ValueCheck, E> {
+                self.visit_str(&v.to_string())
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<ValueCheck, E> {
+                self.visit_str(&v.to_string())
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ValueCheck, A::Error> {
+                let Some(key) = map.next_key::<String>()? else {
+                    return Err(de::Error::custom(format!(
+                        "an empty map is no check; expected {VALUE_CHECKS}"
+                    )));
+                };
+                let Scalar(value) = map.next_value()?;
+                let value = value.ok_or_else(|| de::Error::custom(format!("`{key}` needs a value, not ~")))?;
+                let regex = |v: &str| {
+                    regex::Regex::new(v)
+                        .map_err(|e| de::Error::custom(format!("`{v}` is not a regular expression: {e}")))
+                };
+                let (test, negated) = match key.as_str() {
+                    "equals" => (ValueTest::Equals(value), false),
+                    "not" => (ValueTest::Equals(value), true),
+                    "matches" => (ValueTest::Matches(regex(&value)?), false),
+                    "not_matches" => (ValueTest::Matches(regex(&value)?), true),
+                    "same_as" => (ValueTest::SameAs(value), false),
+                    "differs_from" => (ValueTest::SameAs(value), true),
+                    other => {
+                        let known = ["equals", "not", "matches", "not_matches", "same_as", "differs_from"];
+                        let hint = closest(other, known)
+                            .map(|s| format!("; did you mean `{s}`?"))
+                            .unwrap_or_default();
+                        return Err(de::Error::custom(format!(
+                            "unknown check `{other}`{hint}; expected {VALUE_CHECKS}"
+                        )));
+                    }
+                };
+                if map.next_key::<String>()?.is_some() {
+                    return Err(de::Error::custom(
+                        "a value check takes one key; write several checks as separate expect steps",
+                    ));
+                }
+                Ok(ValueCheck { test, negated })
+            }
+        }
+        d.deserialize_any(CheckVisitor)
+    }
 }
 
 /// A client name, checked against `clients:`.
@@ -362,7 +662,8 @@ fn check_interpolation(value: &str) -> Result<(), String> {
                 return Err(format!("unclosed `${{` in `{value}`"));
             };
             let axis = &after[..end];
-            if !names.axes.contains_key(axis) {
+            // `${captured.NAME}`: a value an earlier `capture:` remembered (filled in when sent)
+            if !names.axes.contains_key(axis) && !axis.starts_with("captured.") {
                 let known: Vec<String> = names.axes.keys().cloned().collect();
                 return Err(unknown("matrix variable", axis, &known));
             }
@@ -486,15 +787,45 @@ impl<'de> Deserialize<'de> for ProviderRef {
 
 impl<'de> Deserialize<'de> for ClientRef {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        name_in(d, "client", |n| &n.clients).map(ClientRef)
+        name_or_variable(d, "client", |n| &n.clients).map(ClientRef)
     }
 }
 
-struct UserRef(String);
+/// A name checked against one list, or `${axis}`: a matrix axis whose every value is such a
+/// name (`client: "${app}"`), filled in per case by the runner.
+fn name_or_variable<'de, D: Deserializer<'de>>(
+    d: D,
+    kind: &str,
+    list: fn(&Names) -> &Vec<String>,
+) -> Result<String, D::Error> {
+    required_text(d, |name| {
+        let Some(axis) = name.strip_prefix("${").and_then(|rest| rest.strip_suffix('}')) else {
+            return check_names(|names| match list(names).iter().any(|n| n == name) {
+                true => Ok(()),
+                false => Err(unknown(kind, name, list(names))),
+            });
+        };
+        check_interpolation(name)?;
+        check_names(|names| {
+            let values = names.axes.get(axis).map(Vec::as_slice).unwrap_or_default();
+            match values.iter().find(|v| !list(names).contains(v)) {
+                Some(bad) => Err(format!(
+                    "matrix axis `{axis}` has the value `{bad}`, which is not a {kind}; {}",
+                    unknown(kind, bad, list(names))
+                )),
+                None => Ok(()),
+            }
+        })
+    })
+}
+
+/// A user name, checked against `users:`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRef(pub String);
 
 impl<'de> Deserialize<'de> for UserRef {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        name_in(d, "user", |n| &n.users).map(UserRef)
+        name_or_variable(d, "user", |n| &n.users).map(UserRef)
     }
 }
 
@@ -631,7 +962,7 @@ impl<'de> Deserialize<'de> for AxisValue {
     }
 }
 
-const CONSENT_CHOICES: &str = "`grant`, `deny` or `{grant_only: [scopes]}`";
+const CONSENT_CHOICES: &str = "`grant`, `deny`, `{grant_only: [scopes]}` or `{grant_for: DURATION}`";
 
 impl ConsentChoice {
     fn named<E: de::Error>(name: &str) -> Result<Self, E> {
@@ -670,8 +1001,18 @@ impl<'de> Deserialize<'de> for ConsentChoice {
                         "an empty map is no consent choice; expected {CONSENT_CHOICES}"
                     )));
                 };
+                if key == "grant_for" {
+                    let Scalar(value) = map.next_value()?;
+                    let value = value.unwrap_or_default();
+                    return match parse_duration(&value) {
+                        Some(seconds) if seconds > 0 => Ok(ConsentChoice::GrantFor(seconds)),
+                        _ => Err(de::Error::custom(format!(
+                            "`{value}` is not a duration; write the time-based access the user picks, as `30d` or `180d`"
+                        ))),
+                    };
+                }
                 if key != "grant_only" {
-                    let hint = closest(&key, ["grant_only"])
+                    let hint = closest(&key, ["grant_only", "grant_for"])
                         .map(|s| format!("; did you mean `{s}`?"))
                         .unwrap_or_default();
                     return Err(de::Error::custom(format!(
@@ -870,6 +1211,10 @@ struct RawStep {
     #[serde(default, deserialize_with = "duration")]
     advance: Option<u64>,
     #[serde(default)]
+    event: Option<EventKind>,
+    #[serde(default)]
+    repeat: Option<Repeat>,
+    #[serde(default)]
     expect: Option<Expect>,
     #[serde(default)]
     client: Option<ClientRef>,
@@ -942,7 +1287,7 @@ impl<'de> Deserialize<'de> for Step {
     }
 }
 
-const ACTIONS: &str = "authorize, exchange, refresh, revoke, userinfo, discovery, advance, expect";
+const ACTIONS: &str = "authorize, exchange, refresh, revoke, userinfo, discovery, advance, event, expect, repeat";
 
 impl TryFrom<RawStep> for Step {
     type Error = String;
@@ -960,8 +1305,31 @@ impl TryFrom<RawStep> for Step {
                 pkce: raw.pkce,
                 on_consent_screen: raw.on_consent_screen.unwrap_or_default(),
             }));
+        } else if let Some(kind) = raw.event.clone() {
+            if raw.pkce.is_some() || raw.on_consent_screen.is_some() {
+                return Err("`pkce` and `on_consent_screen` belong to an `authorize` step".into());
+            }
+            actions.push(Action::Event(EventAction {
+                kind,
+                client: raw.client.map(|c| c.0),
+                user: raw.user.map(|u| u.0),
+            }));
         } else if authorize_modifiers {
-            return Err("`client`, `user`, `pkce` and `on_consent_screen` belong to an `authorize` step".into());
+            return Err(
+                "`client`, `user`, `pkce` and `on_consent_screen` belong to an `authorize` step (`client` and `user` also to an `event`)"
+                    .into(),
+            );
+        }
+        if let (Some(kind), true) = (
+            raw.event,
+            actions.len() == 1 && matches!(actions[0], Action::Authorize(_)),
+        ) {
+            // both on one step: reported as two actions below
+            actions.push(Action::Event(EventAction {
+                kind,
+                client: None,
+                user: None,
+            }));
         }
         if let Some(exchange) = raw.exchange {
             actions.push(Action::Exchange(exchange));
@@ -980,6 +1348,12 @@ impl TryFrom<RawStep> for Step {
         }
         if let Some(seconds) = raw.advance {
             actions.push(Action::Advance(seconds));
+        }
+        if let Some(block) = raw.repeat {
+            if block.steps.is_empty() {
+                return Err("`repeat` needs `steps:` to repeat".into());
+            }
+            actions.push(Action::Repeat(block));
         }
         match (raw.expect, raw.because) {
             (Some(mut expect), because) => {

@@ -60,6 +60,7 @@ pub fn generate_client(kind: ClientKind, redirect_uris: Vec<String>, status: Pub
         status,
         redirect_uris,
         project: None,
+        created: None,
     }
 }
 
@@ -187,6 +188,7 @@ fn parse_clients(path: &Path, text: &str) -> Result<Vec<ClientConfig>, ClientsEr
                         status: PublishingStatus::Production,
                         redirect_uris,
                         project: None,
+                        created: None,
                     });
                 }
             }

@@ -204,6 +204,8 @@ pub struct LiveRequest {
     method: reqwest::Method,
     url: url::Url,
     form: Option<Vec<(String, String)>>,
+    /// A JSON body (the model's and `serve`'s admin endpoints); never secret-bearing.
+    json: Option<Vec<u8>>,
     headers: Vec<(&'static str, String)>,
     /// Whether sending it twice is harmless; see [`LiveRequest::not_repeatable`].
     repeatable: bool,
@@ -215,6 +217,7 @@ impl LiveRequest {
             method: reqwest::Method::GET,
             url,
             form: None,
+            json: None,
             headers: Vec::new(),
             repeatable: true,
         }
@@ -226,6 +229,7 @@ impl LiveRequest {
             method: reqwest::Method::POST,
             url,
             form: None,
+            json: None,
             headers: Vec::new(),
             repeatable: true,
         }
@@ -237,8 +241,17 @@ impl LiveRequest {
             method: reqwest::Method::POST,
             url,
             form: Some(form),
+            json: None,
             headers: Vec::new(),
             repeatable: true,
+        }
+    }
+
+    /// A POST with a JSON body (`application/json`).
+    pub fn post_json(url: url::Url, body: Vec<u8>) -> Self {
+        Self {
+            json: Some(body),
+            ..Self::post(url)
         }
     }
 
@@ -443,6 +456,9 @@ impl LiveClient {
             builder = builder
                 .header("content-type", "application/x-www-form-urlencoded")
                 .body(encoded);
+        }
+        if let Some(json) = &request.json {
+            builder = builder.header("content-type", "application/json").body(json.clone());
         }
         let response = builder.send().await.map_err(|e| transport_cause(&e))?;
         let status = response.status().as_u16();

@@ -19,6 +19,7 @@ mod probe;
 mod probe_trust;
 mod reports;
 mod run_cli;
+mod scenario_format;
 mod secrets;
 mod serve;
 mod serve_hostile;

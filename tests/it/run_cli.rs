@@ -242,3 +242,39 @@ fn provider_flag_applies_only_to_scenarios_that_name_none() {
     assert_eq!(provider("named"), "google");
     assert_eq!(provider("unnamed"), "oidc");
 }
+
+#[test]
+fn provider_flag_of_another_family_leaves_out_files_specific_to_one_provider_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("googles.yaml"),
+        "name: googles\nspecific_to: google\nsteps:\n  - discovery:\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("any.yaml"), "name: any\nsteps:\n  - discovery:\n").unwrap();
+    let args = |provider: &'static str| ["run", ".", "--provider", provider, "--no-snapshots", "--format", "json"];
+    let (code, stdout, _) = run(&mut oauth_drift(dir.path(), &args("oidc")));
+    assert_eq!(code, 0, "{stdout}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let names: Vec<&str> = json["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["any"], "{stdout}");
+    let (code, stdout, _) = run(&mut oauth_drift(
+        dir.path(),
+        &["run", ".", "--provider", "oidc", "--no-snapshots"],
+    ));
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains("1 scenario file not applicable to `oidc`") && stdout.contains("googles.yaml"),
+        "the file left out is named once: {stdout}"
+    );
+    // the same family (another era) still runs it
+    let (code, stdout, _) = run(&mut oauth_drift(dir.path(), &args("google@2015")));
+    assert_eq!(code, 0, "{stdout}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["cases"].as_array().unwrap().len(), 2, "{stdout}");
+}

@@ -42,6 +42,7 @@ impl Browser {
             status,
             redirect_uris: vec![format!("{}/oauth2/callback", app.uri())],
             project: None,
+            created: None,
         };
         let profile = Arc::new(Registry::builtin().load(provider).expect("profile loads"));
         let model = ModelServer::start(Engine::new(profile, [client.clone()])).await;
