@@ -16,6 +16,7 @@ pub async fn run(args: RunArgs, global: &GlobalArgs, registry: Registry) -> anyh
     let ledger = output::load_ledger(&args.report)?;
     let corpus = Corpus::choose(&args.paths);
     let mut suite = suite::load_corpus(&corpus, &registry, args.filter.as_deref())?;
+    suite.keep_transcripts = global.verbose;
     if let Some(provider) = &args.provider {
         for case in &mut suite.cases {
             if case.binding("provider").is_none() && case.scenario.file.provider.is_none() {
