@@ -206,6 +206,7 @@ fn model_server() -> Server {
         kind: ClientKind::Web,
         status: PublishingStatus::Production,
         redirect_uris: vec![REDIRECT.into()],
+        project: None,
     };
     let (ready, started) = std::sync::mpsc::channel();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -13,7 +13,7 @@ use super::fix::{self, Fix};
 use super::input::{AuthRequest, Har, HarObservation, InputNote, TokenResponse, observe};
 use super::predict::{ClientSetup, Depth, Prediction, predict};
 use super::response::{self, AuthError, ResponseDiagnosis};
-use crate::provider::{ClientKind, Profile, PublishingStatus, Registry, is_oob};
+use crate::provider::{ClientKind, Profile, PublishingStatus, Registry};
 
 /// What the user gave.
 #[derive(Debug, Clone, Default)]
@@ -402,7 +402,7 @@ fn infer_client_kind(profile: &Profile, request: &AuthRequest) -> (ClientKind, S
             "the redirect_uri of the provider's JavaScript sign-in library".into(),
         );
     }
-    if is_oob(redirect) {
+    if profile.authorize.is_oob(redirect) {
         return (ClientKind::Installed, "the out-of-band redirect_uri".into());
     }
     match url::Url::parse(redirect) {

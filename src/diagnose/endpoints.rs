@@ -1,18 +1,16 @@
 //! Where a provider's endpoints live: which hosts and paths count as the provider's own, and
-//! which of them are legacy spellings. The paths of today's endpoints come from the profile;
-//! Google's hosts and legacy URLs are listed here (they are addresses, not behaviour).
+//! which of them are legacy spellings. All of it comes from the profile: the issuer, today's
+//! paths, `endpoints.hosts` and `endpoints.legacy`.
 
 use crate::provider::Profile;
 
-const GOOGLE_ISSUER: &str = "https://accounts.google.com";
-
 /// A legacy endpoint and its replacement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Legacy {
-    pub host: &'static str,
-    pub path: &'static str,
+    pub host: String,
+    pub path: String,
     pub kind: EndpointKind,
-    pub replacement: &'static str,
+    pub replacement: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,85 +20,77 @@ pub enum EndpointKind {
     Revoke,
 }
 
-/// oauth2client v1.4.12 `__init__.py` and CHANGELOG v4.1.3 (#742); D2 endpoints.
-const GOOGLE_LEGACY: &[Legacy] = &[
-    Legacy {
-        host: "accounts.google.com",
-        path: "/o/oauth2/auth",
-        kind: EndpointKind::Authorize,
-        replacement: "https://accounts.google.com/o/oauth2/v2/auth",
-    },
-    Legacy {
-        host: "accounts.google.com",
-        path: "/o/oauth2/token",
-        kind: EndpointKind::Token,
-        replacement: "https://oauth2.googleapis.com/token",
-    },
-    Legacy {
-        host: "www.googleapis.com",
-        path: "/oauth2/v3/token",
-        kind: EndpointKind::Token,
-        replacement: "https://oauth2.googleapis.com/token",
-    },
-    Legacy {
-        host: "www.googleapis.com",
-        path: "/oauth2/v4/token",
-        kind: EndpointKind::Token,
-        replacement: "https://oauth2.googleapis.com/token",
-    },
-    Legacy {
-        host: "accounts.google.com",
-        path: "/o/oauth2/revoke",
-        kind: EndpointKind::Revoke,
-        replacement: "https://oauth2.googleapis.com/revoke",
-    },
-];
-
 /// The hosts and paths of one provider profile.
 #[derive(Debug, Clone)]
 pub struct ProviderEndpoints {
     pub provider: String,
     /// The host of the issuer (`accounts.google.com`).
     pub issuer_host: String,
-    /// `https://accounts.google.com` + the profile's authorization path.
+    /// The issuer + the profile's authorization path.
     pub authorize_url: String,
     hosts: Vec<String>,
     /// A profile for any provider (its issuer is under the reserved `.example` name): every host is its own.
     any_host: bool,
-    google: bool,
+    /// The provider publishes its endpoints at real addresses (`endpoints.published`), so its
+    /// own sign-in and error pages can be recognised.
+    published: bool,
+    legacy: Vec<Legacy>,
     authorize_path: String,
     token_path: String,
     revoke_path: String,
 }
 
+fn host_of(url: &str) -> Option<String> {
+    url::Url::parse(url).ok()?.host_str().map(str::to_string)
+}
+
 impl ProviderEndpoints {
     pub fn for_profile(profile: &Profile) -> Self {
-        let issuer = url::Url::parse(&profile.issuer).ok();
-        let issuer_host = issuer
-            .as_ref()
-            .and_then(|u| u.host_str())
-            .unwrap_or_default()
-            .to_string();
-        let google = profile.issuer.trim_end_matches('/') == GOOGLE_ISSUER;
+        let issuer_host = host_of(&profile.issuer).unwrap_or_default();
+        let e = &profile.endpoints;
+        let legacy: Vec<Legacy> = e
+            .legacy
+            .iter()
+            .filter_map(|l| {
+                let url = url::Url::parse(&l.url).ok()?;
+                let kind = match l.endpoint.as_str() {
+                    "authorize" => EndpointKind::Authorize,
+                    "token" => EndpointKind::Token,
+                    "revoke" => EndpointKind::Revoke,
+                    _ => return None,
+                };
+                Some(Legacy {
+                    host: url.host_str()?.to_string(),
+                    path: url.path().trim_end_matches('/').to_string(),
+                    kind,
+                    replacement: l.replacement.clone(),
+                })
+            })
+            .collect();
+        // the issuer's host first: it is the one messages name
         let mut hosts = vec![issuer_host.clone()];
-        if google {
-            hosts.extend(["oauth2.googleapis.com", "www.googleapis.com"].map(String::from));
+        let others = e
+            .hosts
+            .iter()
+            .filter_map(|h| host_of(h))
+            .chain(legacy.iter().map(|l| l.host.clone()));
+        for host in others {
+            if !hosts.iter().any(|h| h.eq_ignore_ascii_case(&host)) {
+                hosts.push(host);
+            }
         }
         let any_host = issuer_host == "example" || issuer_host.ends_with(".example");
         Self {
             provider: profile.id.clone(),
-            authorize_url: format!(
-                "{}{}",
-                profile.issuer.trim_end_matches('/'),
-                profile.endpoints.authorize
-            ),
+            authorize_url: format!("{}{}", profile.issuer.trim_end_matches('/'), e.authorize),
             issuer_host,
             hosts,
             any_host,
-            google,
-            authorize_path: profile.endpoints.authorize.clone(),
-            token_path: profile.endpoints.token.clone(),
-            revoke_path: profile.endpoints.revoke.clone(),
+            published: e.published,
+            legacy,
+            authorize_path: e.authorize.clone(),
+            token_path: e.token.clone(),
+            revoke_path: e.revoke.clone(),
         }
     }
 
@@ -114,8 +104,10 @@ impl ProviderEndpoints {
         &self.hosts
     }
 
+    /// Whether the profile is a provider at real addresses (`endpoints.published`: Google),
+    /// whose own sign-in and error pages diagnose can read.
     pub fn is_google(&self) -> bool {
-        self.google
+        self.published
     }
 
     /// Whether this profile stands for any provider (its paths are placeholders too).
@@ -140,13 +132,10 @@ impl ProviderEndpoints {
         self.legacy(host, path).map(|l| l.kind)
     }
 
-    /// The legacy endpoint at `host` + `path` (loopback hosts match by path: a model of Google).
-    pub fn legacy(&self, host: &str, path: &str) -> Option<&'static Legacy> {
-        if !self.google {
-            return None;
-        }
+    /// The legacy endpoint at `host` + `path` (loopback hosts match by path: a model of the provider).
+    pub fn legacy(&self, host: &str, path: &str) -> Option<&Legacy> {
         let path = path.trim_end_matches('/');
-        GOOGLE_LEGACY.iter().find(|l| {
+        self.legacy.iter().find(|l| {
             l.path == path && (l.host.eq_ignore_ascii_case(host) || is_loopback(host)) && !self.is_current(l.kind, path)
         })
     }
@@ -160,11 +149,20 @@ impl ProviderEndpoints {
         }
     }
 
-    /// Google's authorization paths in every era, plus the profile's own.
+    /// The provider's authorization paths in every era (the profile's own, its legacy ones and
+    /// what replaced them).
     pub fn authorize_paths(&self) -> Vec<&str> {
         let mut paths = vec![self.authorize_path.as_str()];
-        if self.google {
-            paths.extend(["/o/oauth2/v2/auth", "/o/oauth2/auth"]);
+        for legacy in self.legacy.iter().filter(|l| l.kind == EndpointKind::Authorize) {
+            let replacement = legacy
+                .replacement
+                .split_once("://")
+                .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]));
+            for path in replacement.into_iter().chain([legacy.path.as_str()]) {
+                if !paths.contains(&path) {
+                    paths.push(path);
+                }
+            }
         }
         paths
     }

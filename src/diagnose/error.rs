@@ -10,8 +10,8 @@ use crate::provider::ProfileError;
 pub enum InputError {
     #[error("the input is empty; paste an authorization URL, or pass --har FILE")]
     Empty,
-    #[error("no URL found in the input; paste the authorization URL (https://accounts.google.com/o/oauth2/v2/auth?…)")]
-    NoUrl,
+    #[error("no URL found in the input; paste the authorization URL ({authorize_url}?…)")]
+    NoUrl { authorize_url: String },
     #[error("the input is not a usable URL: {reason}")]
     NotUrl { reason: String },
     #[error(
@@ -35,9 +35,13 @@ pub enum InputError {
     #[error(
         "{path} is a Google sign-in page whose URL carries no OAuth parameters (no client_id); the authorization \
          request is the URL the app opened before it, starting with {authorize_url}: find it in the app's log, in the \
-         browser's Network panel (enable \"Preserve log\", the first request to accounts.google.com), or export a HAR"
+         browser's Network panel (enable \"Preserve log\", the first request to {host}), or export a HAR"
     )]
-    SignInPageOnly { path: String, authorize_url: String },
+    SignInPageOnly {
+        path: String,
+        authorize_url: String,
+        host: String,
+    },
     #[error("{path} on {host} is not an authorization endpoint of `{provider}` (expected {expected})")]
     NotAuthorize {
         host: String,

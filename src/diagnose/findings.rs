@@ -15,7 +15,7 @@ use super::fix::{Edit, Fix, forces_consent};
 use super::input::{AuthRequest, InputNote};
 use super::predict::{GrantPrediction, Prediction};
 use super::redirect::registration_problem;
-use crate::provider::{ClientKind, OfflineRequest, Profile, PublishingStatus, is_oob};
+use crate::provider::{ClientKind, OfflineRequest, Profile, PublishingStatus};
 
 /// One finding, as reported. The first five fields are DESIGN.md's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -225,7 +225,7 @@ fn approval_prompt_forces(facts: &Facts) -> bool {
         && facts
             .profile
             .authorize
-            .approval_prompt
+            .legacy_force
             .as_ref()
             .is_some_and(|a| a.forces_consent)
 }
@@ -328,7 +328,7 @@ fn approval_prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
         return;
     };
     let errors = &facts.profile.errors;
-    let Some(rules) = &facts.profile.authorize.approval_prompt else {
+    let Some(rules) = &facts.profile.authorize.legacy_force else {
         out.push(
             Draft::new(
                 "OD103",
@@ -686,7 +686,7 @@ fn redirect_rules(facts: &Facts, out: &mut Vec<Draft>) {
     let Some(redirect) = request.get("redirect_uri").filter(|r| !r.is_empty()) else {
         return;
     };
-    if is_oob(redirect) {
+    if facts.profile.authorize.is_oob(redirect) {
         if facts.profile.authorize.oob_blocked {
             let description = errors.oob_blocked.describe("redirect_uri", redirect);
             out.push(
@@ -763,7 +763,7 @@ fn endpoint_rules(facts: &Facts, out: &mut Vec<Draft>) {
     let request = facts.request;
     let mut named = BTreeSet::new();
     if let Some(legacy) = facts.endpoints.legacy(&request.host, &request.path)
-        && named.insert(legacy.path)
+        && named.insert(legacy.path.as_str())
     {
         out.push(
             Draft::new(
@@ -778,7 +778,7 @@ fn endpoint_rules(facts: &Facts, out: &mut Vec<Draft>) {
     }
     let Some(har) = &facts.observed.har else { return };
     for used in &har.legacy {
-        if named.insert(used.legacy.path) {
+        if named.insert(used.legacy.path.as_str()) {
             out.push(
                 Draft::new(
                     "OD150",

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::input::{AuthRequest, Param};
 use super::predict::{ClientSetup, Depth, Prediction, predict};
-use crate::provider::{OfflineRequest, Profile, is_oob};
+use crate::provider::{OfflineRequest, Profile};
 
 /// The redirect URI a desktop app listens on instead of the out-of-band page.
 pub const LOOPBACK_REDIRECT: &str = "http://127.0.0.1";
@@ -254,7 +254,7 @@ fn candidates(profile: &Profile, request: &AuthRequest) -> Vec<Edit> {
         edits.push(Edit::FixChallengeMethod);
     }
     let redirect = request.get("redirect_uri").unwrap_or_default();
-    if is_oob(redirect) {
+    if profile.authorize.is_oob(redirect) {
         edits.push(Edit::LoopbackRedirect);
     }
     if request.noted(|n| matches!(n, super::input::InputNote::DoubleEncoded { name } if name == "redirect_uri")) {

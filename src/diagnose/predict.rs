@@ -159,6 +159,7 @@ fn client(setup: &ClientSetup) -> ClientConfig {
         kind: setup.kind,
         status: setup.status,
         redirect_uris: setup.registered_redirect.iter().cloned().collect(),
+        project: None,
     }
 }
 

@@ -5,11 +5,11 @@
 //! values (`postmessage`, `storagerelay://…`) are not registered URIs and are not checked.
 
 use crate::diagnose::endpoints::is_loopback;
-use crate::provider::{AuthorizeRules, is_oob};
+use crate::provider::AuthorizeRules;
 
 /// Why the provider would refuse to register `uri` today, if it would.
 pub fn registration_problem(rules: &AuthorizeRules, uri: &str) -> Option<String> {
-    if uri.is_empty() || is_oob(uri) || rules.is_special_redirect(uri) {
+    if uri.is_empty() || rules.is_oob(uri) || rules.is_special_redirect(uri) {
         return None;
     }
     if uri.contains('*') {

@@ -279,7 +279,7 @@ impl ResponseDiagnosis {
 }
 
 /// The profile's errors with the finding each one is explained by.
-fn authorize_errors(profile: &Profile) -> Vec<(&ErrorSpec, &'static str, &'static str)> {
+fn authorize_errors(profile: &Profile) -> Vec<(&ErrorSpec, &str, &'static str)> {
     let e = &profile.errors;
     let mut errors = vec![
         (&e.conflict_params, "", "OD101"),
@@ -290,10 +290,13 @@ fn authorize_errors(profile: &Profile) -> Vec<(&ErrorSpec, &'static str, &'stati
         (&e.missing_response_type, "", "OD121"),
         (&e.missing_param, "", "OD121"),
         (&e.missing_code_challenge, "", "OD132"),
-        (&e.invalid_value, "approval_prompt", "OD102"),
-        (&e.invalid_value, "access_type", "OD111"),
-        (&e.invalid_value, "code_challenge_method", "OD130"),
     ];
+    // the legacy force parameter (Google's approval_prompt) comes first, as it always has
+    if let Some(legacy) = &profile.authorize.legacy_force {
+        errors.push((&e.invalid_value, legacy.parameter.as_str(), "OD102"));
+    }
+    errors.push((&e.invalid_value, "access_type", "OD111"));
+    errors.push((&e.invalid_value, "code_challenge_method", "OD130"));
     if let Some(spec) = &e.invalid_scope {
         errors.push((spec, "", "OD114"));
     }
@@ -543,7 +546,13 @@ pub fn error_page(profile: &Profile, page: AuthError, symptom: Option<Symptom>) 
         observation: Observation::ErrorPage { page },
         symptom,
         findings,
-        next_step: "the authorization URL that led to this page (the app's log, or the first request to accounts.google.com in the browser's Network panel with \"Preserve log\"), for a verified fixed URL".into(),
+        next_step: format!(
+            "the authorization URL that led to this page (the app's log, or the first request to {} in the browser's Network panel with \"Preserve log\"), for a verified fixed URL",
+            url::Url::parse(&profile.issuer)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_string))
+                .unwrap_or_default()
+        ),
     }
 }
 

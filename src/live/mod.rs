@@ -33,5 +33,5 @@ pub use probe::{ClientShape, ConsentOptions, Kind, ProbeError, ProbeOptions, run
 pub use progress::{Observer, observed};
 pub use scrub::Scrubber;
 pub use secret::Secret;
-pub use target::{GOOGLE_ISSUER, Overrides, Target, TargetError, TargetSpec};
+pub use target::{Overrides, Target, TargetError, TargetSpec};
 pub use trust::{check_endpoints, is_loopback};

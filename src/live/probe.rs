@@ -542,6 +542,7 @@ impl Run<'_> {
             kind: self.client_kind(),
             status: self.options.client.status,
             redirect_uris,
+            project: None,
         }
     }
 

@@ -1,5 +1,6 @@
-//! Where live probes go: Google's published endpoints, an OpenID provider's discovery
-//! document, explicit overrides (for `serve` or a staging provider), or a mix.
+//! Where live probes go: a provider's published endpoints (the profile's issuer and
+//! `endpoints.origins`, Google's), an OpenID provider's discovery document, explicit overrides
+//! (for `serve` or a staging provider), or a mix.
 
 use std::sync::Arc;
 
@@ -8,22 +9,6 @@ use url::Url;
 
 use crate::provider::{Profile, RevokeClientAuth};
 use crate::scenario::slugify;
-
-/// Google's issuer; a profile with this issuer is probed at Google's published endpoints.
-pub const GOOGLE_ISSUER: &str = "https://accounts.google.com";
-/// Hosts of Google's published endpoints (google-oauth.md §4; discovery document).
-const GOOGLE_TOKEN_ORIGIN: &str = "https://oauth2.googleapis.com";
-const GOOGLE_USERINFO_ORIGIN: &str = "https://openidconnect.googleapis.com";
-
-/// The host of a Google endpoint path: the legacy `/o/oauth2/…` endpoints (token and revoke
-/// included) live on accounts.google.com (oauth2client v1.4.12), the current ones elsewhere.
-fn google_origin<'a>(path: &str, current: &'a str) -> &'a str {
-    if path.starts_with("/o/oauth2/") {
-        GOOGLE_ISSUER
-    } else {
-        current
-    }
-}
 
 /// Endpoint URLs given on the command line; each wins over discovery and defaults.
 #[derive(Debug, Clone, Default)]
@@ -83,7 +68,8 @@ impl Target {
                 .map_err(|_| TargetError::BadUrl(format!("{origin}{path}")))
         };
         let e = &profile.endpoints;
-        let google = profile.issuer == GOOGLE_ISSUER && spec.issuer.is_none();
+        // a profile of a provider at real addresses (Google) is probed there unless --issuer says otherwise
+        let published = e.published && spec.issuer.is_none();
         let mut target = Target {
             name: String::new(),
             profile: Arc::clone(&profile),
@@ -95,12 +81,13 @@ impl Target {
             discover_endpoints: false,
             revoke_auth_methods: None,
         };
-        if google {
-            target.discovery = Some(join(GOOGLE_ISSUER, &e.discovery)?);
-            target.authorize = Some(join(GOOGLE_ISSUER, &e.authorize)?);
-            target.token = Some(join(google_origin(&e.token, GOOGLE_TOKEN_ORIGIN), &e.token)?);
-            target.revoke = Some(join(google_origin(&e.revoke, GOOGLE_TOKEN_ORIGIN), &e.revoke)?);
-            target.userinfo = Some(join(GOOGLE_USERINFO_ORIGIN, &e.userinfo)?);
+        if published {
+            let at = |endpoint: &str, path: &str| join(e.origin(endpoint, &profile.issuer), path);
+            target.discovery = Some(at("discovery", &e.discovery)?);
+            target.authorize = Some(at("authorize", &e.authorize)?);
+            target.token = Some(at("token", &e.token)?);
+            target.revoke = Some(at("revoke", &e.revoke)?);
+            target.userinfo = Some(at("userinfo", &e.userinfo)?);
             let issuer = Url::parse(&profile.issuer).map_err(|_| TargetError::BadUrl(profile.issuer.clone()))?;
             super::trust::check_endpoints(&target, &issuer, &spec.overrides)?;
         }
@@ -135,7 +122,9 @@ impl Target {
         }
         target.name = match &spec.name {
             Some(name) => slugify(name),
-            None if google && spec.overrides.authorize.is_none() && spec.overrides.token.is_none() => "google".into(),
+            None if published && spec.overrides.authorize.is_none() && spec.overrides.token.is_none() => {
+                slugify(&profile.name)
+            }
             None => {
                 let host = [&spec.issuer, &o.discovery, &o.authorize, &o.token]
                     .into_iter()

@@ -294,7 +294,7 @@ impl ProviderResponder {
         };
         let approval_forces = (self.profile.endpoints.legacy_authorize.as_ref())
             .filter(|legacy| legacy.path == path)
-            .map(|legacy| legacy.approval_prompt_forces_consent);
+            .map(|legacy| legacy.forces_consent);
         match (engine.begin_authorize_at(&params, &user, approval_forces), self.consent) {
             (AuthorizeStep::Done(outcome), _) => authorize_response(outcome),
             (AuthorizeStep::ConsentScreen(pending), ConsentMode::Page) => {
@@ -454,7 +454,7 @@ impl ProviderResponder {
                         ));
                     }
                 };
-                if let Err(problem) = crate::provider::check_client(&client) {
+                if let Err(problem) = crate::provider::check_client(&client, &engine.profile().authorize) {
                     return bad_request(&problem);
                 }
                 let replace = query("replace").is_some_and(|v| v == "true");

@@ -44,56 +44,6 @@ pub fn not_found() -> String {
     )
 }
 
-/// What Google's consent screen says for well-known scopes; others show the scope alone.
-const SCOPE_TEXT: &[(&str, &str)] = &[
-    ("openid", "Associate you with your personal info on Google"),
-    ("email", "See your primary Google Account email address"),
-    (
-        "https://www.googleapis.com/auth/userinfo.email",
-        "See your primary Google Account email address",
-    ),
-    (
-        "profile",
-        "See your personal info, including any personal info you've made publicly available",
-    ),
-    (
-        "https://www.googleapis.com/auth/userinfo.profile",
-        "See your personal info, including any personal info you've made publicly available",
-    ),
-    (
-        "https://www.googleapis.com/auth/drive.file",
-        "See, edit, create, and delete only the specific Google Drive files you use with this app",
-    ),
-    (
-        "https://www.googleapis.com/auth/drive",
-        "See, edit, create, and delete all of your Google Drive files",
-    ),
-    (
-        "https://www.googleapis.com/auth/drive.readonly",
-        "See and download all your Google Drive files",
-    ),
-    (
-        "https://www.googleapis.com/auth/gmail.send",
-        "Send email on your behalf",
-    ),
-    (
-        "https://www.googleapis.com/auth/gmail.readonly",
-        "View your email messages and settings",
-    ),
-    (
-        "https://www.googleapis.com/auth/calendar",
-        "See, edit, share, and permanently delete all the calendars you can access using Google Calendar",
-    ),
-    (
-        "https://www.googleapis.com/auth/calendar.readonly",
-        "See and download any calendar you can access using your Google Calendar",
-    ),
-    (
-        "offline_access",
-        "Keep access to this data while you are not using the app",
-    ),
-];
-
 const CONSENT_STYLE: &str = "\
 .card{border:1px solid #dadce0;border-radius:8px;padding:2rem 2.2rem}\
 .brand{font-size:.8rem;color:#5f6368;letter-spacing:.02em}\
@@ -134,11 +84,8 @@ pub fn consent(pending: &PendingConsent, profile: &Profile) -> String {
         } else {
             String::new()
         };
-        let description = SCOPE_TEXT
-            .iter()
-            .find(|(s, _)| s == scope)
-            .map(|(_, d)| *d)
-            .unwrap_or(scope);
+        // what the provider's consent screen says for the scope (consent.scope_text)
+        let description = profile.consent.scope_text.get(scope.as_str()).unwrap_or(scope);
         let note = if fixed && pending.granular {
             "<span class=\"fixed\">Needed to sign in</span>"
         } else {

@@ -158,10 +158,11 @@ impl Engine {
             Decision::Granted(user) => user.clone(),
         };
         let record = self.devices.remove(&code).ok_or_else(invalid)?;
-        let key: GrantKey = (user, record.client_id.clone());
+        let key: GrantKey = self.grant_key(&user, &record.client_id);
         let epoch = self.remember_grant(&key, &record.scopes);
+        self.start_testing_clock(&key, client_id, &record.scopes);
         let mut body = serde_json::Map::new();
-        let access = self.issue_access_token(&key, epoch, &record.scopes);
+        let access = self.issue_access_token(&key, client_id, epoch, &record.scopes);
         let access_hash = at_hash(&access);
         body.insert("access_token".into(), access.into());
         body.insert("expires_in".into(), self.profile.tokens.access_token_expires_in.into());
@@ -170,7 +171,8 @@ impl Engine {
         body.insert("scope".into(), super::join_scopes(&record.scopes).into());
         body.insert("token_type".into(), "Bearer".into());
         if record.scopes.iter().any(|s| self.grants_id_token(s)) {
-            let claims = self.id_token_claims(&key, &record.scopes, None, Some(&access_hash));
+            let presenter = (key.0.clone(), client_id.to_string());
+            let claims = self.id_token_claims(&presenter, &record.scopes, None, Some(&access_hash));
             self.unsigned_id_token = Some(claims);
             body.insert("id_token".into(), "".into());
         }
@@ -191,6 +193,7 @@ impl Engine {
             epoch: self.seq,
             refresh_tokens: Vec::new(),
             live_refresh_tokens: 0,
+            expires_at: None,
         };
         for (_, evicted) in self.grants.insert(key.clone(), grant) {
             for token in evicted.refresh_tokens {

@@ -14,12 +14,18 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::profile::{ClaimRule, ClaimWhen, CodeReuse, Delivery, ErrorSpec, OfflineRequest, Profile};
+use super::profile::{
+    AuthorizeRules, ClaimRule, ClaimWhen, CodeReuse, Delivery, ErrorSpec, OfflineRequest, Profile, TokenShape,
+};
 use super::signing::{KeyError, SigningKey, at_hash};
 use super::store::{BoundedMap, Footprint};
 
 #[path = "device.rs"]
 mod device;
+#[path = "lifecycle.rs"]
+mod lifecycle;
+#[path = "project.rs"]
+mod project;
 pub use device::{DEVICE_GRANT, DeviceVerification};
 
 /// The virtual clock starts here, so ids and expiries are the same on every run.
@@ -31,15 +37,6 @@ const STORE_CAP: usize = 50_000;
 pub const STORE_BYTES: usize = 32 << 20;
 /// How many consent screens wait for an answer at most.
 const PENDING_CAP: usize = 10_000;
-
-/// A minted value's fixed prefix and how many random bytes follow it (base64url-encoded).
-type TokenShape = (&'static str, usize);
-/// Google's shapes (OBS: codes `4/0A…`, e.g. site-kit-wp #5601; access tokens `ya29.a0…`;
-/// refresh tokens `1//0…`, reference §2.1), within its documented size caps (D1: codes 256
-/// bytes, access tokens 2048, refresh tokens 512). 48, 96 and 72 random bytes: 384 bits and up.
-const CODE_SHAPE: TokenShape = ("4/0A", 48);
-const ACCESS_TOKEN_SHAPE: TokenShape = ("ya29.a0", 96);
-const REFRESH_TOKEN_SHAPE: TokenShape = ("1//0", 72);
 
 /// What kind of OAuth client: it changes redirect rules and the default access type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -70,6 +67,11 @@ pub struct ClientConfig {
     #[serde(default)]
     pub status: PublishingStatus,
     pub redirect_uris: Vec<String>,
+    /// The Google Cloud project the client is registered under: consent memory, grants and
+    /// revocation belong to (user, project) (D2 `prompt`, D2 include_granted_scopes, D4
+    /// revocation). None: a project of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
 }
 
 /// What the simulated user does on a consent screen.
@@ -191,6 +193,9 @@ pub struct Grant {
     #[serde(skip)]
     refresh_tokens: Vec<String>,
     pub live_refresh_tokens: usize,
+    /// When the authorization itself ends (a testing-status client's 7 days from consent).
+    #[serde(skip)]
+    expires_at: Option<u64>,
 }
 
 /// A grant as `serve`'s admin endpoint lists it: no token values.
@@ -222,6 +227,8 @@ struct ValidRequest {
 #[derive(Debug, Clone)]
 struct CodeRecord {
     grant: GrantKey,
+    /// The client the code was issued to (the grant is the project's).
+    client_id: String,
     epoch: u64,
     redirect_uri: String,
     scopes: BTreeSet<String>,
@@ -237,6 +244,8 @@ struct CodeRecord {
 #[derive(Debug, Clone)]
 struct TokenRecord {
     grant: GrantKey,
+    /// The client the token was issued to (the grant is the project's).
+    client_id: String,
     epoch: u64,
     scopes: BTreeSet<String>,
     last_used: u64,
@@ -273,6 +282,7 @@ impl Footprint for CodeRecord {
     fn footprint(&self) -> usize {
         std::mem::size_of::<Self>()
             + self.grant.footprint()
+            + self.client_id.footprint()
             + self.redirect_uri.footprint()
             + self.scopes.footprint()
             + self.code_challenge.footprint()
@@ -283,7 +293,7 @@ impl Footprint for CodeRecord {
 
 impl Footprint for TokenRecord {
     fn footprint(&self) -> usize {
-        std::mem::size_of::<Self>() + self.grant.footprint() + self.scopes.footprint()
+        std::mem::size_of::<Self>() + self.grant.footprint() + self.client_id.footprint() + self.scopes.footprint()
     }
 }
 
@@ -489,11 +499,10 @@ impl Engine {
         list
     }
 
-    /// A new code or token: Google's prefix, then CSPRNG output, so that holding one says
-    /// nothing about any other (no counter, no per-server salt in it).
-    fn mint(shape: TokenShape) -> String {
-        let (prefix, bytes) = shape;
-        format!("{prefix}{}", random_token(bytes))
+    /// A new code or token: the profile's prefix (`tokens.shapes`), then CSPRNG output, so
+    /// that holding one says nothing about any other (no counter, no per-server salt in it).
+    fn mint(shape: &TokenShape) -> String {
+        format!("{}{}", shape.prefix, random_token(shape.random_bytes))
     }
 
     // ---------------------------------------------------------------- authorization endpoint
@@ -517,8 +526,8 @@ impl Engine {
         self.begin_authorize_at(params, user, None)
     }
 
-    /// `begin_authorize` on a path whose `approval_prompt=force` behaves its own way
-    /// (`endpoints.legacy_authorize`): `approval_forces` overrides the profile's rule.
+    /// `begin_authorize` on a path where the legacy force parameter (`authorize.legacy_force`)
+    /// behaves its own way (`endpoints.legacy_authorize`): `approval_forces` overrides the profile's rule.
     pub fn begin_authorize_at(
         &mut self,
         params: &[(String, String)],
@@ -545,16 +554,18 @@ impl Engine {
                 response: self.early_error(spec, params, "prompt", "none"),
             });
         }
-        let approval_force = param(params, "approval_prompt") == Some("force");
+        // the legacy force parameter and value (Google's approval_prompt=force) are the profile's
+        let approval_force = (self.profile.authorize.legacy_force_value(params)).is_some_and(|(l, v)| v == l.value);
         let rules = &self.profile;
         let approval_forces = rules
             .authorize
-            .approval_prompt
+            .legacy_force
             .as_ref()
             .is_some_and(|a| approval_forces.unwrap_or(a.forces_consent));
         let forced = (rules.consent.forced_by_prompt_consent && prompt.contains("consent"))
             || (approval_forces && approval_force);
-        let key = (request.user.clone(), request.client_id.clone());
+        let key = self.grant_key(&request.user, &request.client_id);
+        self.expire_grant(&key);
         let granted = self.grants.get(&key).map(|g| &g.scopes);
         let covered = granted.is_some_and(|g| request.scopes.is_subset(g));
         // a grant accumulates scopes across requests: it stays within the same limits
@@ -645,7 +656,7 @@ impl Engine {
         granted: BTreeSet<String>,
         consent_screen: bool,
     ) -> AuthorizeOutcome {
-        let key = (request.user.clone(), request.client_id.clone());
+        let key = self.grant_key(&request.user, &request.client_id);
         let (epoch, all_granted) = match self.grants.get_mut(&key) {
             Some(grant) => {
                 grant.scopes.extend(granted.iter().cloned());
@@ -661,12 +672,16 @@ impl Engine {
                     epoch: self.seq,
                     refresh_tokens: Vec::new(),
                     live_refresh_tokens: 0,
+                    expires_at: None,
                 };
                 let evicted = self.grants.insert(key.clone(), grant);
                 self.forget_grants(evicted);
                 (self.seq, granted.clone())
             }
         };
+        if consent_screen {
+            self.start_testing_clock(&key, &request.client_id, &request.scopes);
+        }
         let scopes = if request.include_granted_scopes {
             all_granted
         } else {
@@ -679,9 +694,10 @@ impl Engine {
         let mut query: Vec<(&str, String)> = Vec::new();
         let mut fragment: Vec<(&str, String)> = Vec::new();
         if request.response_type.contains("code") {
-            let code = Self::mint(CODE_SHAPE);
+            let code = Self::mint(&self.profile.tokens.shapes.code);
             let record = CodeRecord {
                 grant: key.clone(),
+                client_id: request.client_id.clone(),
                 epoch,
                 redirect_uri: request.redirect_uri.clone(),
                 scopes: scopes.clone(),
@@ -707,7 +723,7 @@ impl Engine {
             target.push(("code", code));
         }
         if request.response_type.contains("token") {
-            let access = self.issue_access_token(&key, epoch, &scopes);
+            let access = self.issue_access_token(&key, &request.client_id, epoch, &scopes);
             fragment.push(("access_token", access));
             fragment.push(("token_type", "Bearer".into()));
             fragment.push(("expires_in", self.profile.tokens.access_token_expires_in.to_string()));
@@ -717,7 +733,8 @@ impl Engine {
                 .iter()
                 .find(|(k, _)| *k == "access_token")
                 .map(|(_, v)| at_hash(v));
-            let claims = self.id_token_claims(&key, &scopes, request.nonce.as_deref(), access_hash.as_deref());
+            let presenter = (request.user.clone(), request.client_id.clone());
+            let claims = self.id_token_claims(&presenter, &scopes, request.nonce.as_deref(), access_hash.as_deref());
             // the implicit and hybrid flows are rare: sign here, under the lock
             match self.signing_key() {
                 Ok(signer) => fragment.push(("id_token", signer.sign(&claims))),
@@ -861,7 +878,7 @@ impl Engine {
             .get(client_id)
             .ok_or_else(|| page(&p.errors.unknown_client, "client_id", client_id))?;
         let redirect_uri = get("redirect_uri");
-        let oob = is_oob(redirect_uri);
+        let oob = p.authorize.is_oob(redirect_uri);
         if oob && p.authorize.oob_blocked {
             return Err(page(&p.errors.oob_blocked, "redirect_uri", redirect_uri));
         }
@@ -886,13 +903,13 @@ impl Engine {
         // from here on an error may go back to the (registered) redirect URI
         let deliver = |spec: &ErrorSpec, name: &str, value: &str| self.early_error(spec, params, name, value);
         let prompt_raw = param(params, "prompt");
-        // a profile without approval_prompt rules ignores it like any unknown parameter
-        if let (Some(rules), Some(value)) = (&p.authorize.approval_prompt, param(params, "approval_prompt")) {
+        // a profile without a legacy force parameter ignores it like any unknown parameter
+        if let Some((rules, value)) = p.authorize.legacy_force_value(params) {
             if prompt_raw.is_some() && rules.conflicts_with_prompt {
                 return Err(page(&p.errors.conflict_params, "", ""));
             }
             if !rules.accepted.iter().any(|v| v == value) {
-                return Err(page(&p.errors.invalid_value, "approval_prompt", value));
+                return Err(page(&p.errors.invalid_value, &rules.parameter, value));
             }
         }
         if let Some(prompt) = prompt_raw {
@@ -970,6 +987,8 @@ impl Engine {
         }
         let offline = match p.refresh_token.requires {
             OfflineRequest::AccessTypeOffline => match access_type {
+                // D3 "always returned for installed applications": access_type=online too
+                Some(_) if client.kind == ClientKind::Installed && p.authorize.installed_always_offline => true,
                 Some(value) => value == "offline",
                 None => client.kind == ClientKind::Installed && p.authorize.installed_default_offline,
             },
@@ -993,7 +1012,9 @@ impl Engine {
             state: param(params, "state").map(str::to_string),
             scopes,
             offline,
-            include_granted_scopes: param(params, "include_granted_scopes") == Some("true"),
+            // D3: "incremental authorization with installed apps is not supported"
+            include_granted_scopes: param(params, "include_granted_scopes") == Some("true")
+                && (client.kind != ClientKind::Installed || p.consent.installed_incremental),
             code_challenge,
             nonce: param(params, "nonce").map(str::to_string),
             oob,
@@ -1104,7 +1125,7 @@ impl Engine {
             self.revoke_replayed(grant, issued);
             return Err(err(&errors.code_reused, "code"));
         }
-        if record.grant.1 != client_id {
+        if record.client_id != client_id {
             return Err(err(&errors.code_wrong_client, "code"));
         }
         if now
@@ -1116,7 +1137,7 @@ impl Engine {
         }
         match param(form, "redirect_uri") {
             None => return Err(err(&errors.missing_redirect_uri, "redirect_uri")),
-            Some(uri) if uri != record.redirect_uri && !is_oob(&record.redirect_uri) => {
+            Some(uri) if uri != record.redirect_uri && !self.profile.authorize.is_oob(&record.redirect_uri) => {
                 return Err(err(&errors.token_redirect_mismatch, "redirect_uri"));
             }
             Some(_) => {}
@@ -1143,7 +1164,7 @@ impl Engine {
         }
 
         let mut body = serde_json::Map::new();
-        let access = self.issue_access_token(&record.grant, record.epoch, &record.scopes);
+        let access = self.issue_access_token(&record.grant, client_id, record.epoch, &record.scopes);
         let mut issued = vec![access.clone()];
         let access_hash = at_hash(&access);
         body.insert("access_token".into(), access.into());
@@ -1165,7 +1186,7 @@ impl Engine {
         body.insert("token_type".into(), "Bearer".into());
         if record.scopes.iter().any(|s| self.grants_id_token(s)) {
             let claims = self.id_token_claims(
-                &record.grant,
+                &(record.grant.0.clone(), record.client_id.clone()),
                 &record.scopes,
                 record.nonce.as_deref(),
                 Some(&access_hash),
@@ -1207,11 +1228,18 @@ impl Engine {
             .any(|s| self.normalize_scope(s) == scope)
     }
 
-    fn issue_access_token(&mut self, grant: &GrantKey, epoch: u64, scopes: &BTreeSet<String>) -> String {
-        let token = Self::mint(ACCESS_TOKEN_SHAPE);
+    fn issue_access_token(
+        &mut self,
+        grant: &GrantKey,
+        client_id: &str,
+        epoch: u64,
+        scopes: &BTreeSet<String>,
+    ) -> String {
+        let token = Self::mint(&self.profile.tokens.shapes.access_token);
         let now = self.now();
         let record = TokenRecord {
             grant: grant.clone(),
+            client_id: client_id.to_string(),
             epoch,
             scopes: scopes.clone(),
             last_used: now,
@@ -1229,20 +1257,13 @@ impl Engine {
         scopes: &BTreeSet<String>,
         client_id: &str,
     ) -> (String, Option<u64>) {
-        let token = Self::mint(REFRESH_TOKEN_SHAPE);
+        let token = Self::mint(&self.profile.tokens.shapes.refresh_token);
         let now = self.now();
-        let testing = self
-            .clients
-            .get(client_id)
-            .is_some_and(|c| c.status == PublishingStatus::Testing);
-        let sign_in = self.sign_in_scopes();
-        let only_sign_in = scopes.iter().all(|s| sign_in.contains(s));
-        let expires_at = match self.profile.refresh_token.testing_expiry_seconds {
-            Some(seconds) if testing && !only_sign_in => Some(now.saturating_add(seconds)),
-            _ => None,
-        };
+        // the token ends with its authorization (support 15549945: "that token will also expire")
+        let expires_at = self.grants.get(grant_key).and_then(|g| g.expires_at);
         let record = TokenRecord {
             grant: grant_key.clone(),
+            client_id: client_id.to_string(),
             epoch,
             scopes: scopes.clone(),
             last_used: now,
@@ -1256,15 +1277,10 @@ impl Engine {
                 grant.live_refresh_tokens = grant.refresh_tokens.len();
             }
         }
-        let limit = self.profile.refresh_token.limit_per_user_client;
         if let Some(grant) = self.grants.get_mut(grant_key) {
             grant.refresh_tokens.push(token.clone());
-            while grant.refresh_tokens.len() > limit {
-                let oldest = grant.refresh_tokens.remove(0);
-                self.refresh_tokens.remove(&oldest);
-            }
-            grant.live_refresh_tokens = grant.refresh_tokens.len();
         }
+        self.enforce_client_limit(grant_key, client_id);
         let evicted = self.grants.reweigh(grant_key);
         self.forget_grants(evicted);
         (token, expires_at)
@@ -1291,7 +1307,7 @@ impl Engine {
         let Some(record) = self.refresh_tokens.get(&token).cloned() else {
             // RFC 9700 §4.14.2: a rotated-out token used again means it leaked: end the grant
             if let Some(replayed) = self.rotated_out.remove(&token)
-                && replayed.grant.1 == client_id
+                && replayed.client_id == client_id
                 && self
                     .grants
                     .get(&replayed.grant)
@@ -1304,7 +1320,7 @@ impl Engine {
             }
             return Err(invalid());
         };
-        if record.grant.1 != client_id {
+        if record.client_id != client_id {
             return Err(ProviderError::new(&errors.refresh_wrong_client, "", ""));
         }
         let alive = self.grants.get(&record.grant).is_some_and(|g| g.epoch == record.epoch);
@@ -1321,7 +1337,7 @@ impl Engine {
             live.last_used = now;
         }
         let mut body = serde_json::Map::new();
-        let access = self.issue_access_token(&record.grant, record.epoch, &record.scopes);
+        let access = self.issue_access_token(&record.grant, client_id, record.epoch, &record.scopes);
         let access_hash = at_hash(&access);
         body.insert("access_token".into(), access.into());
         body.insert("expires_in".into(), self.profile.tokens.access_token_expires_in.into());
@@ -1340,7 +1356,8 @@ impl Engine {
         body.insert("scope".into(), join_scopes(&record.scopes).into());
         body.insert("token_type".into(), "Bearer".into());
         if self.profile.refresh_token.id_token_on_refresh && record.scopes.contains("openid") {
-            let claims = self.id_token_claims(&record.grant, &record.scopes, None, Some(&access_hash));
+            let presenter = (record.grant.0.clone(), record.client_id.clone());
+            let claims = self.id_token_claims(&presenter, &record.scopes, None, Some(&access_hash));
             self.unsigned_id_token = Some(claims);
             body.insert("id_token".into(), "".into());
         }
@@ -1465,7 +1482,7 @@ impl Engine {
             return invalid(self);
         };
         let offline = !grant.refresh_tokens.is_empty();
-        let (user, client_id) = &record.grant;
+        let (user, client_id) = (&record.grant.0, &record.client_id);
         let sign_in = self.sign_in_scopes();
         let mut body = serde_json::Map::new();
         body.insert("azp".into(), client_id.clone().into());
@@ -1583,8 +1600,10 @@ impl Engine {
                 "at_hash" => json!(access_hash),
                 "nonce" => json!(nonce),
                 "name" | "given_name" => json!(user),
-                "family_name" => json!("Example"),
-                "picture" => json!("https://lh3.googleusercontent.com/a/default-user=s96-c"),
+                "family_name" | "picture" => match self.profile.id_token.values.get(claim) {
+                    Some(value) => json!(value),
+                    None => continue,
+                },
                 "iat" => json!(now),
                 "exp" => json!(now.saturating_add(self.profile.id_token.lifetime_seconds)),
                 _ => continue,
@@ -1619,7 +1638,7 @@ fn join_scopes(scopes: &BTreeSet<String>) -> String {
 /// Whether a client may be registered: an id, a secret, and redirect URIs that are absolute
 /// URLs without a fragment (RFC 6749 §3.1.2) and never `javascript:`, `data:` or another
 /// scheme that runs or embeds content instead of reaching an app. The answer says why not.
-pub fn check_client(client: &ClientConfig) -> Result<(), String> {
+pub fn check_client(client: &ClientConfig, rules: &AuthorizeRules) -> Result<(), String> {
     if client.client_id.is_empty() || client.client_secret.is_empty() {
         return Err("client_id and client_secret must not be empty".into());
     }
@@ -1627,7 +1646,7 @@ pub fn check_client(client: &ClientConfig) -> Result<(), String> {
         return Err("a client needs at least one redirect URI".into());
     }
     for (i, uri) in client.redirect_uris.iter().enumerate() {
-        if is_oob(uri) {
+        if rules.is_oob(uri) {
             continue;
         }
         let Ok(url) = url::Url::parse(uri) else {
@@ -1649,14 +1668,6 @@ pub fn check_client(client: &ClientConfig) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// The out-of-band redirect values Google retired (D5).
-pub fn is_oob(redirect_uri: &str) -> bool {
-    matches!(
-        redirect_uri,
-        "urn:ietf:wg:oauth:2.0:oob" | "urn:ietf:wg:oauth:2.0:oob:auto" | "oob"
-    )
 }
 
 /// Exact match, except that installed clients may use any port on a loopback address (D3;

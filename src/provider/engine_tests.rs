@@ -20,6 +20,7 @@ pub(super) fn engine(profile: &str) -> Engine {
         kind: ClientKind::Web,
         status: PublishingStatus::Production,
         redirect_uris: vec![REDIRECT.into()],
+        project: None,
     };
     Engine::new(profile, [client])
 }
@@ -242,6 +243,7 @@ fn the_testing_status_refresh_token_lives_seven_days_unless_only_sign_in_scopes(
         kind: ClientKind::Web,
         status: PublishingStatus::Testing,
         redirect_uris: vec![REDIRECT.into()],
+        project: None,
     };
     let mut engine = Engine::new(profile, [client]);
     let (_, sign_in_only) = grant(&mut engine, &[("access_type", "offline")]);
@@ -426,4 +428,74 @@ fn a_served_oidc_engine_names_its_own_url_in_the_id_token_and_google_keeps_its_i
     };
     assert_eq!(iss("oidc"), "http://127.0.0.1:4444");
     assert_eq!(iss("google"), "https://accounts.google.com");
+}
+
+/// An engine for a user profile `acme` written as `text` over the built-in ones.
+fn engine_for_text(text: &str) -> Engine {
+    let mut registry = Registry::builtin();
+    registry.add_text("acme", text.to_string()).unwrap();
+    let profile = Arc::new(registry.load("acme").unwrap());
+    let client = ClientConfig {
+        client_id: "app".into(),
+        client_secret: "secret".into(),
+        kind: ClientKind::Web,
+        status: PublishingStatus::Production,
+        redirect_uris: vec![REDIRECT.into()],
+        project: None,
+    };
+    Engine::new(profile, [client])
+}
+
+#[test]
+fn minted_values_take_the_shapes_the_profile_gives() {
+    let mut acme = engine_for_text(
+        "extends: google\nname: acme\ntokens:\n  shapes:\n    code: {prefix: \"ac_\", random_bytes: 16}\n    access_token: {prefix: \"at_\", random_bytes: 16}\n    refresh_token: {prefix: \"rt_\", random_bytes: 16}\n",
+    );
+    let (_, token) = grant(&mut acme, &[("access_type", "offline")]);
+    assert!(token["access_token"].as_str().unwrap().starts_with("at_"), "{token}");
+    assert!(token["refresh_token"].as_str().unwrap().starts_with("rt_"), "{token}");
+    let mut google = engine("google");
+    let (_, token) = grant(&mut google, &[("access_type", "offline")]);
+    let shapes = &google.profile().tokens.shapes;
+    assert!(
+        token["access_token"]
+            .as_str()
+            .unwrap()
+            .starts_with(&shapes.access_token.prefix)
+    );
+    assert!(
+        token["refresh_token"]
+            .as_str()
+            .unwrap()
+            .starts_with(&shapes.refresh_token.prefix)
+    );
+}
+
+#[test]
+fn the_legacy_force_parameter_is_the_one_the_profile_names() {
+    let renamed = "extends: google@2015\nname: acme\nauthorize:\n  legacy_force:\n    parameter: force_consent\n    value: \"yes\"\n    accepted: [\"yes\"]\n";
+    let mut acme = engine_for_text(renamed);
+    grant(&mut acme, &[("access_type", "offline")]);
+    let (shown, repeat) = grant(&mut acme, &[("access_type", "offline"), ("force_consent", "yes")]);
+    assert!(shown && repeat.get("refresh_token").is_some(), "{repeat}");
+    // Google's spelling is now an unknown parameter, ignored: no screen on the repeat grant
+    let (shown, _) = grant(&mut acme, &[("access_type", "offline"), ("approval_prompt", "force")]);
+    assert!(!shown);
+}
+
+#[test]
+fn out_of_band_redirects_are_the_profiles_list() {
+    let blocked = |engine: &mut Engine, uri: &str| {
+        let params = pairs(&[
+            ("client_id", "app"),
+            ("redirect_uri", uri),
+            ("response_type", "code"),
+            ("scope", "email"),
+        ]);
+        let outcome = engine.authorize(&params, "alice", &ConsentDecision::GrantAll);
+        format!("{:?}", outcome.response).contains("out-of-band")
+    };
+    assert!(blocked(&mut engine("google"), "urn:ietf:wg:oauth:2.0:oob"));
+    let mut none = engine_for_text("extends: google\nname: acme\nauthorize:\n  oob_redirect_uris: []\n");
+    assert!(!blocked(&mut none, "urn:ietf:wg:oauth:2.0:oob"));
 }

@@ -5,6 +5,8 @@ mod engine;
 mod engine_tests;
 #[cfg(test)]
 mod id_token_tests;
+#[cfg(test)]
+mod lifecycle_tests;
 mod profile;
 mod signing;
 mod store;
@@ -12,10 +14,11 @@ mod store;
 pub use engine::{
     AuthorizeOutcome, AuthorizeResponse, AuthorizeStep, ClientConfig, ClientKind, ConsentDecision, DEVICE_GRANT,
     DeviceVerification, Engine, GrantSummary, JsonResponse, PendingConsent, ProviderError, PublishingStatus,
-    check_client, is_oob, param, pkce_matches, random_token, redirect_param, s256_challenge, split_redirect,
+    check_client, param, pkce_matches, random_token, redirect_param, s256_challenge, split_redirect,
 };
 pub use profile::{
-    AuthorizeRules, ClaimRule, ClaimWhen, CodeReuse, Delivery, ErrorSpec, IdTokenRules, OfflineRequest, Profile,
-    ProfileError, Registry, RevokeClientAuth, closest,
+    AuthorizeRules, ClaimRule, ClaimWhen, CodeReuse, Delivery, ErrorSpec, IdTokenRules, LegacyEndpoint,
+    LegacyForceRules, OfflineRequest, Profile, ProfileError, Registry, RevokeClientAuth, TokenShape, TokenShapes,
+    closest,
 };
 pub use signing::{KeyError, SigningKey, at_hash};

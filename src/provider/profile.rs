@@ -135,6 +135,10 @@ pub struct IdTokenRules {
     pub lifetime_seconds: u64,
     /// Claim name → when it is present. Names the engine does not know are refused on load.
     pub claims: IndexMap<String, ClaimRule>,
+    /// Values of claims the simulated user has no data for (`family_name`, `picture`); such a
+    /// claim without a value here is left out.
+    #[serde(default)]
+    pub values: IndexMap<String, String>,
 }
 
 /// The claims the engine knows how to fill.
@@ -174,6 +178,7 @@ impl Default for IdTokenRules {
         Self {
             lifetime_seconds: 3600,
             claims: claims.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            values: IndexMap::new(),
         }
     }
 }
@@ -216,8 +221,8 @@ pub struct Endpoints {
     /// Google's kid → PEM certificate map of the same keys.
     #[serde(default)]
     pub pem_certs: Option<String>,
-    /// A legacy authorization path whose `approval_prompt=force` still forces the consent
-    /// screen (overrides `authorize.approval_prompt.forces_consent` on that path only).
+    /// A legacy authorization path on which the legacy force parameter behaves its own way
+    /// (overrides `authorize.legacy_force.forces_consent` on that path only).
     #[serde(default)]
     pub legacy_authorize: Option<LegacyAuthorize>,
     /// RFC 7009 §2.2: answer 200 for an invalid or already revoked token (Google answers 400).
@@ -233,6 +238,34 @@ pub struct Endpoints {
     /// live probes send credentials to an endpoint only on the issuer's origin or one of these.
     #[serde(default)]
     pub hosts: Vec<String>,
+    /// Whether the issuer (and `origins`) is where the real provider answers: a live probe
+    /// without `--issuer` or endpoint URLs goes there. A placeholder issuer (`op.example`) is not.
+    #[serde(default)]
+    pub published: bool,
+    /// Endpoints the provider publishes on another origin than the issuer's, by endpoint name
+    /// (`token`, `revoke`, `userinfo`); a null value (an era's) puts it back on the issuer's.
+    #[serde(default)]
+    pub origins: IndexMap<String, Option<String>>,
+    /// Endpoint URLs the provider answered at before today's paths: diagnose names them legacy
+    /// (with today's URL as the fix) unless a path is the profile's own.
+    #[serde(default)]
+    pub legacy: Vec<LegacyEndpoint>,
+    /// What a client-secrets file names as `auth_provider_x509_cert_url` when the profile
+    /// serves no PEM certificates (`pem_certs`).
+    #[serde(default)]
+    pub client_secrets_cert_url: Option<String>,
+}
+
+/// A URL a provider once published for one of its endpoints.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegacyEndpoint {
+    /// The full legacy URL (`https://host/path`).
+    pub url: String,
+    /// The endpoint it stands for: `authorize`, `token` or `revoke`.
+    pub endpoint: String,
+    /// The URL to use instead.
+    pub replacement: String,
 }
 
 /// Extra paths per endpoint.
@@ -253,15 +286,24 @@ pub struct EndpointAliases {
     pub device: Vec<String>,
 }
 
-/// A legacy authorization path with its own `approval_prompt` behaviour.
+/// A legacy authorization path with its own behaviour for the legacy force parameter.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LegacyAuthorize {
     pub path: String,
-    pub approval_prompt_forces_consent: bool,
+    /// Whether `authorize.legacy_force` forces the consent screen on this path.
+    pub forces_consent: bool,
 }
 
 impl Endpoints {
+    /// The origin the real provider answers `endpoint` at: its entry in `origins`, else `issuer`'s.
+    pub fn origin<'a>(&'a self, endpoint: &str, issuer: &'a str) -> &'a str {
+        match self.origins.get(endpoint) {
+            Some(Some(origin)) => origin,
+            _ => issuer,
+        }
+    }
+
     /// Whether `path` is the authorization endpoint or one of its aliases.
     pub fn is_authorize(&self, path: &str) -> bool {
         path == self.authorize
@@ -301,12 +343,17 @@ pub struct AuthorizeRules {
     pub access_types: Vec<String>,
     pub prompt_values: Vec<String>,
     pub prompt_tolerated: Vec<String>,
-    /// `None`: the provider does not know the parameter and ignores it.
-    pub approval_prompt: Option<ApprovalPromptRules>,
+    /// A legacy parameter that once forced the consent screen (Google's pre-2014 spelling of
+    /// `prompt=consent`). `None`: the provider does not know one.
+    pub legacy_force: Option<LegacyForceRules>,
     pub code_challenge_methods: Vec<String>,
     pub default_code_challenge_method: String,
     pub oob_blocked: bool,
     pub installed_default_offline: bool,
+    /// Whether installed clients get offline access even when they send `access_type=online`
+    /// (D3: refresh tokens "are always returned for installed applications").
+    #[serde(default)]
+    pub installed_always_offline: bool,
     /// Every authorization parameter the provider documents. A scenario that sends another
     /// one gets a warning with a "did you mean"; empty: the profile does not say, no warning.
     #[serde(default)]
@@ -342,9 +389,28 @@ pub struct AuthorizeRules {
     /// the issuer's URL.
     #[serde(default)]
     pub iss_in_response: bool,
+    /// Out-of-band redirect values: the code is shown on a page instead of redirected
+    /// (`oob_blocked` refuses them; installed clients may otherwise use them unregistered).
+    #[serde(default)]
+    pub oob_redirect_uris: Vec<String>,
 }
 
 impl AuthorizeRules {
+    /// Whether `redirect_uri` is one of the provider's out-of-band values.
+    pub fn is_oob(&self, redirect_uri: &str) -> bool {
+        self.oob_redirect_uris.iter().any(|oob| oob == redirect_uri)
+    }
+
+    /// The value of the legacy force parameter in `params`, when the profile knows one and it was sent.
+    pub fn legacy_force_value<'a>(&self, params: &'a [(String, String)]) -> Option<(&LegacyForceRules, &'a str)> {
+        let rules = self.legacy_force.as_ref()?;
+        let value = params
+            .iter()
+            .find(|(k, _)| *k == rules.parameter)
+            .map(|(_, v)| v.as_str())?;
+        Some((rules, value))
+    }
+
     /// Whether `uri` is one of the provider's own special redirect values.
     pub fn is_special_redirect(&self, uri: &str) -> bool {
         self.special_redirect_uris.iter().any(|special| {
@@ -362,10 +428,14 @@ impl AuthorizeRules {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ApprovalPromptRules {
+pub struct LegacyForceRules {
+    /// The parameter's name.
+    pub parameter: String,
+    /// The value that asks for the consent screen.
+    pub value: String,
     /// Values accepted without an error; any other value is `invalid_value`.
     pub accepted: Vec<String>,
-    /// Whether `approval_prompt=force` shows the consent screen again.
+    /// Whether `value` shows the consent screen again.
     pub forces_consent: bool,
     /// Whether sending it together with `prompt` is rejected.
     pub conflicts_with_prompt: bool,
@@ -379,6 +449,27 @@ pub struct ConsentRules {
     pub granular: bool,
     /// Scopes granted with sign-in; a granular screen cannot untick them.
     pub sign_in_scopes: Vec<String>,
+    /// What the consent screen says for a scope; a scope not listed is shown alone.
+    #[serde(default)]
+    pub scope_text: IndexMap<String, String>,
+    /// What a user's grant (consent memory, combined scopes, revocation) belongs to.
+    #[serde(default)]
+    pub grants_per: GrantOwner,
+    /// Whether `include_granted_scopes=true` combines earlier grants for an installed client
+    /// too (D3: "incremental authorization with installed apps is not supported").
+    #[serde(default = "yes")]
+    pub installed_incremental: bool,
+}
+
+/// What owns a user's grant: each client on its own, or the client's project (Google: D2
+/// "the first time your project requests access", D4 revocation "for all clients registered
+/// under that project").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantOwner {
+    #[default]
+    Client,
+    Project,
 }
 
 /// What makes an authorization request ask for offline access.
@@ -430,6 +521,36 @@ pub struct TokenRules {
     /// issued based on that authorization code"). The second redemption fails either way.
     #[serde(default)]
     pub code_reuse_revokes: CodeReuse,
+    /// What minted codes and tokens look like.
+    #[serde(default)]
+    pub shapes: TokenShapes,
+}
+
+/// The shape of each kind of minted value.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TokenShapes {
+    pub code: TokenShape,
+    pub access_token: TokenShape,
+    pub refresh_token: TokenShape,
+}
+
+/// A minted value: a fixed prefix and this many random bytes, base64url-encoded.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenShape {
+    #[serde(default)]
+    pub prefix: String,
+    pub random_bytes: usize,
+}
+
+impl Default for TokenShape {
+    fn default() -> Self {
+        Self {
+            prefix: String::new(),
+            random_bytes: 48,
+        }
+    }
 }
 
 /// What a replayed authorization code revokes.
@@ -896,8 +1017,13 @@ mod tests {
         let registry = Registry::builtin();
         let now = registry.load("google").unwrap();
         let old = registry.load("google@2015").unwrap();
-        assert!(!now.authorize.approval_prompt.unwrap().forces_consent);
-        assert!(old.authorize.approval_prompt.unwrap().forces_consent);
+        assert!(!now.authorize.legacy_force.as_ref().unwrap().forces_consent);
+        let old_force = old.authorize.legacy_force.as_ref().unwrap();
+        assert!(old_force.forces_consent);
+        assert_eq!(
+            old_force.parameter, "approval_prompt",
+            "the parameter is inherited from google"
+        );
         assert_eq!(old.endpoints.authorize, "/o/oauth2/auth");
         // the legacy accounts.google.com paths of the same era
         assert_eq!(

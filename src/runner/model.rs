@@ -11,21 +11,32 @@ use crate::model::ModelServer;
 use crate::provider::{ClientConfig, ClientKind, Engine, Profile, ProfileError, Registry, random_token};
 use crate::scenario::{Case, Scenario, slugify};
 
+/// The project of every scenario client that names none.
+pub const DEFAULT_PROJECT: &str = "default";
+
 /// The clients a scenario declares, with ids and fresh secrets (one `web` client by default).
 pub fn scenario_clients(scenario: &Scenario) -> Vec<(String, ClientConfig)> {
-    let declared: Vec<(String, ClientKind, _, Vec<String>)> = if scenario.file.clients.is_empty() {
-        vec![("web".into(), ClientKind::Web, Default::default(), Vec::new())]
+    let declared: Vec<(String, ClientKind, _, Vec<String>, Option<String>)> = if scenario.file.clients.is_empty() {
+        vec![("web".into(), ClientKind::Web, Default::default(), Vec::new(), None)]
     } else {
         scenario
             .file
             .clients
             .iter()
-            .map(|(name, c)| (name.clone(), c.kind, c.status, c.redirect_uris.clone()))
+            .map(|(name, c)| {
+                (
+                    name.clone(),
+                    c.kind,
+                    c.status,
+                    c.redirect_uris.clone(),
+                    c.project.clone(),
+                )
+            })
             .collect()
     };
     declared
         .into_iter()
-        .map(|(name, kind, status, mut redirect_uris)| {
+        .map(|(name, kind, status, mut redirect_uris, project)| {
             if redirect_uris.is_empty() {
                 redirect_uris.push(match kind {
                     ClientKind::Web => "https://app.example.com/oauth2/callback".into(),
@@ -38,6 +49,8 @@ pub fn scenario_clients(scenario: &Scenario) -> Vec<(String, ClientConfig)> {
                 kind,
                 status,
                 redirect_uris,
+                // one project for the whole scenario unless a client names its own
+                project: Some(project.unwrap_or_else(|| DEFAULT_PROJECT.into())),
             };
             (name, client)
         })

@@ -45,6 +45,10 @@ pub struct ClientSpec {
     pub status: PublishingStatus,
     #[serde(default)]
     pub redirect_uris: Vec<String>,
+    /// The Google Cloud project the client belongs to; clients that name none share the
+    /// scenario's one project, `default`.
+    #[serde(default)]
+    pub project: Option<String>,
 }
 
 /// A provider profile id, checked against the registry.

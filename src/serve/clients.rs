@@ -12,8 +12,6 @@ use crate::snapshot::{SnapshotError, write_atomically};
 
 /// The `project_id` of written client-secrets files.
 const PROJECT_ID: &str = "oauth-drift-local";
-/// Where Google's signing keys are published, for a profile that serves no PEM certificates.
-const X509_CERT_URL: &str = "https://www.googleapis.com/oauth2/v1/certs";
 
 /// A problem with a clients file, located as `path:line:column` where the parser knows.
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +59,7 @@ pub fn generate_client(kind: ClientKind, redirect_uris: Vec<String>, status: Pub
         kind,
         status,
         redirect_uris,
+        project: None,
     }
 }
 
@@ -91,7 +90,7 @@ pub fn client_secrets(client: &ClientConfig, base: &str, profile: &Profile) -> V
     let auth_path = e.legacy_authorize.as_ref().map_or(&e.authorize, |legacy| &legacy.path);
     let certs = match &e.pem_certs {
         Some(path) => format!("{base}{path}"),
-        None => X509_CERT_URL.to_string(),
+        None => e.client_secrets_cert_url.clone().unwrap_or_default(),
     };
     let body = json!({
         "client_id": client.client_id,
@@ -187,6 +186,7 @@ fn parse_clients(path: &Path, text: &str) -> Result<Vec<ClientConfig>, ClientsEr
                         kind,
                         status: PublishingStatus::Production,
                         redirect_uris,
+                        project: None,
                     });
                 }
             }

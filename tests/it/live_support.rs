@@ -39,6 +39,7 @@ pub async fn provider(profile: &str, consent: ConsentMode) -> Provider {
         kind: ClientKind::Installed,
         status: PublishingStatus::Production,
         redirect_uris: vec!["http://127.0.0.1/callback".into()],
+        project: None,
     };
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     // the issuer the probe is pointed at, as `serve --issuer self` names it: probe refuses a

@@ -201,7 +201,7 @@ pub struct RevokeCall {
 pub struct LegacyUse {
     pub entry: usize,
     pub endpoint: String,
-    pub legacy: &'static Legacy,
+    pub legacy: Legacy,
 }
 
 /// One authorization flow: request, callback, code exchange.
@@ -262,7 +262,7 @@ pub fn observe(har: &Har, endpoints: &ProviderEndpoints) -> HarObservation {
             seen.legacy.push(LegacyUse {
                 entry: entry.index,
                 endpoint: endpoint.clone(),
-                legacy,
+                legacy: legacy.clone(),
             });
         }
         match endpoints.classify(&host, &path) {

@@ -134,7 +134,9 @@ impl AuthRequest {
                 Self::from_url(&chosen.text, endpoints, notes)
             }
             (None, Some(first)) => Self::from_url(&first.text, endpoints, first.notes.clone()),
-            (None, None) => Err(InputError::NoUrl),
+            (None, None) => Err(InputError::NoUrl {
+                authorize_url: endpoints.authorize_url.clone(),
+            }),
         }
     }
 
@@ -227,6 +229,7 @@ impl AuthRequest {
                 return Err(InputError::SignInPageOnly {
                     path: path.clone(),
                     authorize_url: endpoints.authorize_url.clone(),
+                    host: endpoints.issuer_host.clone(),
                 });
             }
             notes.push(InputNote::SignInPage { path: path.clone() });

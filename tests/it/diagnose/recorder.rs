@@ -41,6 +41,7 @@ impl Browser {
             kind: ClientKind::Web,
             status,
             redirect_uris: vec![format!("{}/oauth2/callback", app.uri())],
+            project: None,
         };
         let profile = Arc::new(Registry::builtin().load(provider).expect("profile loads"));
         let model = ModelServer::start(Engine::new(profile, [client.clone()])).await;
