@@ -19,10 +19,9 @@ pub struct ModelServer {
 }
 
 enum Transport {
-    /// Only when no loopback port could be bound for the standalone transport.
+    /// Short-lived and pooled: one per case of `run`.
     Wiremock(MockServer),
-    /// The in-process model of `run` (one per case) and `serve`: hyper on the caller's
-    /// runtime, keeping nothing per request.
+    /// Long-running and memory-flat: `serve`.
     Standalone(Standalone),
 }
 
@@ -55,30 +54,9 @@ impl ListenOptions {
 }
 
 impl ModelServer {
-    /// An in-process server on a free loopback port (what `run` uses, one per case).
-    ///
-    /// It answers on the caller's tokio runtime, beside the runner's requests. (It once was a
-    /// pooled wiremock server; each of those runs on a thread of its own, and the threads,
-    /// their wake-ups and their per-thread crypto state cost more than the cases themselves:
-    /// BENCHMARKS.md, "The bundled suite and start-up".)
+    /// A pooled in-process wiremock server (fast to start; what `run` uses, one per case).
     pub async fn start(engine: Engine) -> Self {
-        let bound = std::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0));
-        match bound {
-            Ok(listener) => {
-                let options = ListenOptions::new(ConsentMode::Auto, DEFAULT_USER);
-                let engine = Arc::new(Mutex::new(engine));
-                match Self::listen_shared(Arc::clone(&engine), listener, options) {
-                    Ok(server) => server,
-                    Err(_) => Self::start_wiremock(engine).await,
-                }
-            }
-            Err(_) => Self::start_wiremock(Arc::new(Mutex::new(engine))).await,
-        }
-    }
-
-    /// A pooled wiremock server (the fallback of `start`; wiremock panics if it cannot bind
-    /// either).
-    async fn start_wiremock(engine: SharedEngine) -> Self {
+        let engine = Arc::new(Mutex::new(engine));
         let responder = responder(&engine, ConsentMode::Auto, DEFAULT_USER, None, None);
         let server = MockServer::start().await;
         super::lock(&engine).set_served_url(&server.uri());
@@ -107,14 +85,7 @@ impl ModelServer {
         listener: std::net::TcpListener,
         options: ListenOptions,
     ) -> std::io::Result<Self> {
-        Self::listen_shared(Arc::new(Mutex::new(engine)), listener, options)
-    }
-
-    fn listen_shared(
-        engine: SharedEngine,
-        listener: std::net::TcpListener,
-        options: ListenOptions,
-    ) -> std::io::Result<Self> {
+        let engine = Arc::new(Mutex::new(engine));
         let responder = responder(
             &engine,
             options.consent,
