@@ -9,14 +9,14 @@
 //!   pre-signed static id_token of the same shape. The model's rate is also shown against
 //!   the signing bound: one thread's RSA-2048 signing rate, measured in the same run, / 2.
 //!
-//! How it is kept stable on a shared machine: each server gets one thread of its own (a
-//! current-thread runtime, which is what wiremock gives its servers), the client a fixed
+//! How it is kept stable on a shared machine: each server has one thread of its own (both
+//! are wiremock servers), the client a fixed
 //! number of runtime threads and a fixed number of flows in flight; both servers are warmed
 //! up (the model's stores fill with the 1,000 users' grants) before anything is measured;
 //! trials alternate which server goes first (bare-model, model-bare, …) so a load that
 //! drifts during the run hits both alike; and the ratio is taken per trial pair, then its
-//! median and spread are reported. Each server's own CPU time per flow (its thread's
-//! `CLOCK_THREAD_CPUTIME_ID`) is reported too: unlike flows per second, it does not depend
+//! median and spread are reported. Each server's own CPU time per flow (its thread's user
+//! and system time from `/proc/self/task`, 10 ms ticks) is reported too: unlike flows per second, it does not depend
 //! on how busy the rest of the machine is.
 //!
 //! Run: `cargo bench --bench model_overhead`
@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use oauth_drift::model::{ModelServer, USER_HEADER};
 use oauth_drift::provider::{ClientConfig, ClientKind, Engine, PublishingStatus, Registry, SigningKey};
 use wiremock::matchers::{body_string_contains, method, path};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 mod support;
 
@@ -90,29 +90,50 @@ fn options() -> Options {
     }
 }
 
-/// CPU time the calling thread has used.
-fn thread_cpu() -> Duration {
-    let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: clock_gettime writes one timespec through a valid pointer
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
-    Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
+/// The ids of this process's threads.
+fn threads() -> Vec<String> {
+    std::fs::read_dir("/proc/self/task")
+        .map(|dir| dir.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect())
+        .unwrap_or_default()
 }
 
-/// Answers with the CPU time of the thread that answers: wiremock's server thread.
-struct CpuProbe;
-
-impl Respond for CpuProbe {
-    fn respond(&self, _: &Request) -> ResponseTemplate {
-        ResponseTemplate::new(200).set_body_string(thread_cpu().as_nanos().to_string())
-    }
+/// CPU time (user + system) the threads `tids` have used, from `/proc` (10 ms ticks).
+fn threads_cpu(tids: &[String]) -> Duration {
+    let ticks: u64 = tids
+        .iter()
+        .filter_map(|tid| std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok())
+        .filter_map(|stat| {
+            // fields after the parenthesised name: state is field 3, utime 14, stime 15
+            let rest = stat.rsplit_once(')')?.1;
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+        })
+        .sum();
+    // SAFETY: sysconf has no preconditions
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    Duration::from_millis(ticks * 1000 / per_second)
 }
 
-/// A server under test: where it answers and how to read its thread's CPU time.
+/// The threads started while `start` ran: the server's own (wiremock gives each server one).
+async fn started_threads<T>(start: impl Future<Output = T>) -> (T, Vec<String>) {
+    let before = threads();
+    let started = start.await;
+    let new = threads().into_iter().filter(|t| !before.contains(t)).collect();
+    (started, new)
+}
+
+/// A server under test: where it answers and the threads it answers on.
 struct Server {
     base: String,
-    cpu: Box<dyn Fn() -> std::pin::Pin<Box<dyn Future<Output = Duration> + Send>> + Send + Sync>,
+    threads: Vec<String>,
     /// Keeps the server alive.
     _keep: Box<dyn std::any::Any + Send>,
+}
+
+impl Server {
+    fn cpu(&self) -> Duration {
+        threads_cpu(&self.threads)
+    }
 }
 
 /// The same static id_token on every answer of the bare server, signed once.
@@ -136,7 +157,7 @@ fn static_id_token() -> String {
 
 async fn bare_server(workload: Workload) -> Server {
     // bare wiremock runs on a thread of its own, as every wiremock server does
-    let server = MockServer::builder().disable_request_recording().start().await;
+    let (server, threads) = started_threads(MockServer::builder().disable_request_recording().start()).await;
     let scope = workload.scope();
     let location = format!(
         "{REDIRECT}?state=s&code=4%2Fstatic-code&scope={}",
@@ -166,39 +187,16 @@ async fn bare_server(workload: Workload) -> Server {
         .respond_with(ResponseTemplate::new(200).set_body_json(refresh))
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/_bench/cpu"))
-        .respond_with(CpuProbe)
-        .mount(&server)
-        .await;
-    let base = server.uri();
-    let http = reqwest::Client::new();
-    let probe = format!("{base}/_bench/cpu");
-    let cpu = move || {
-        let (http, probe) = (http.clone(), probe.clone());
-        Box::pin(async move {
-            let nanos: u64 = http
-                .get(&probe)
-                .send()
-                .await
-                .expect("the CPU probe answers")
-                .text()
-                .await
-                .expect("a body")
-                .parse()
-                .expect("nanoseconds");
-            Duration::from_nanos(nanos)
-        }) as std::pin::Pin<Box<dyn Future<Output = Duration> + Send>>
-    };
     Server {
-        base,
-        cpu: Box::new(cpu),
+        base: server.uri(),
+        threads,
         _keep: Box::new(server),
     }
 }
 
-/// The in-process model (`ModelServer::start`, what `run` uses), on a thread of its own.
-fn model_server() -> Server {
+/// The in-process model (`ModelServer::start`, what `run` uses: a wiremock server, on a
+/// thread of its own).
+async fn model_server() -> Server {
     let profile = Arc::new(Registry::builtin().load("google").expect("the google profile loads"));
     let client = ClientConfig {
         client_id: CLIENT_ID.into(),
@@ -208,31 +206,11 @@ fn model_server() -> Server {
         redirect_uris: vec![REDIRECT.into()],
         project: None,
     };
-    let (ready, started) = std::sync::mpsc::channel();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a runtime");
-        runtime.block_on(async move {
-            let server = ModelServer::start(Engine::new(profile, [client])).await;
-            ready
-                .send((server.uri(), tokio::runtime::Handle::current()))
-                .expect("the bench waits");
-            let _ = stopped.await;
-        });
-    });
-    let (base, handle) = started.recv().expect("the model starts");
-    let cpu = move || {
-        let task = handle.spawn(async { thread_cpu() });
-        Box::pin(async move { task.await.expect("the CPU probe") })
-            as std::pin::Pin<Box<dyn Future<Output = Duration> + Send>>
-    };
+    let (server, threads) = started_threads(ModelServer::start(Engine::new(profile, [client]))).await;
     Server {
-        base,
-        cpu: Box::new(cpu),
-        _keep: Box::new(stop),
+        base: server.uri(),
+        threads,
+        _keep: Box::new(server),
     }
 }
 
@@ -244,7 +222,7 @@ async fn measure(server: &Server, workload: Workload, seconds: f64, concurrency:
         .expect("a client");
     let done = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
-    let cpu_before = (server.cpu)().await;
+    let cpu_before = server.cpu();
     let started = Instant::now();
     let mut tasks = Vec::new();
     for worker in 0..concurrency {
@@ -271,7 +249,7 @@ async fn measure(server: &Server, workload: Workload, seconds: f64, concurrency:
         task.await.expect("a flow task");
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let cpu = (server.cpu)().await.saturating_sub(cpu_before);
+    let cpu = server.cpu().saturating_sub(cpu_before);
     let flows = done.load(Ordering::Relaxed).max(1);
     (flows as f64 / elapsed, cpu / flows as u32)
 }
@@ -317,7 +295,7 @@ fn signing_rate(seconds: f64) -> f64 {
 
 async fn run_workload(workload: Workload, options: &Options) {
     let bare = bare_server(workload).await;
-    let model = model_server();
+    let model = model_server().await;
     for server in [&bare, &model] {
         measure(server, workload, options.warmup, options.concurrency).await;
     }
