@@ -293,7 +293,9 @@ fn signing_rate(seconds: f64) -> f64 {
     n as f64 / started.elapsed().as_secs_f64()
 }
 
-async fn run_workload(workload: Workload, options: &Options) {
+/// Returns the servers, to be kept until the end: a model dropped earlier would hand its
+/// pooled wiremock thread to the next, and its CPU time would then count for neither.
+async fn run_workload(workload: Workload, options: &Options) -> [Server; 2] {
     let bare = bare_server(workload).await;
     let model = model_server().await;
     for server in [&bare, &model] {
@@ -356,6 +358,7 @@ async fn run_workload(workload: Workload, options: &Options) {
             median(&model_rates) / (rate / 2.0)
         );
     }
+    [bare, model]
 }
 
 fn main() {
@@ -375,8 +378,9 @@ fn main() {
         load_average()
     );
     runtime.block_on(async {
+        let mut kept = Vec::new();
         for workload in &options.workloads {
-            run_workload(*workload, &options).await;
+            kept.push(run_workload(*workload, &options).await);
         }
     });
     println!("load average at end {}", load_average());
