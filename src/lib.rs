@@ -16,4 +16,5 @@ pub mod scenario;
 pub mod serve;
 pub mod snapshot;
 pub mod suite;
+pub mod target;
 pub mod transcript;

@@ -1,4 +1,4 @@
-//! diagnose's HAR reader, and a diagnosis of whatever it finds: never a panic.
+//! diagnose's HAR reader (JSON, or a Playwright zip export), and a diagnosis of whatever it finds: never a panic.
 #![no_main]
 
 use std::path::Path;
@@ -8,9 +8,8 @@ use oauth_drift::diagnose::{Har, Input, Options, diagnose};
 use oauth_drift::provider::Registry;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(text) = std::str::from_utf8(data)
-        && let Ok(har) = Har::parse(Path::new("fuzz.har"), text)
-    {
+    // a HAR, or a zip export of one (Har::from_bytes tells them apart by the zip signature)
+    if let Ok(har) = Har::from_bytes(Path::new("fuzz.har"), data.to_vec()) {
         let input = Input { har: Some((Path::new("fuzz.har").to_path_buf(), har)), ..Default::default() };
         let _ = diagnose(&input, &Options::default(), &Registry::builtin());
     }

@@ -299,6 +299,11 @@ pub struct ProbeArgs {
     /// the system browser; CMD gets OAUTH_DRIFT_USER and OAUTH_DRIFT_CONSENT.
     #[arg(long, value_name = "CMD")]
     pub open_with: Option<String>,
+    /// consent: the session the browser has when each authorization request arrives, which
+    /// decides what prompt=none must answer [default: signed-out with --open-with, signed-in
+    /// with the system browser].
+    #[arg(long, value_enum, value_name = "SESSION")]
+    pub session: Option<crate::live::Session>,
     /// consent: how long to wait for each authorization response.
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = duration)]
     pub consent_timeout: std::time::Duration,

@@ -35,6 +35,27 @@ impl From<SymptomArg> for Symptom {
 }
 
 pub async fn diagnose(args: DiagnoseArgs, registry: &Registry) -> anyhow::Result<u8> {
+    let json = matches!(args.format, Format::Json);
+    let provider = args.provider.clone();
+    let result = run(args, registry).await;
+    if let (Err(error), true) = (&result, json) {
+        // a script reading stdout gets JSON whatever happened; the message goes to stderr too
+        let document = serde_json::json!({
+            "provider": provider,
+            "first_grant": null,
+            "repeat_grant": null,
+            "findings": [],
+            "fixed_url": null,
+            "error": {"message": format!("{error:#}"), "exit_code": crate::exit::INPUT},
+        });
+        let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
+        text.push('\n');
+        super::stdout::print(&text)?;
+    }
+    result
+}
+
+async fn run(args: DiagnoseArgs, registry: &Registry) -> anyhow::Result<u8> {
     let piped = args.har.is_none() && !std::io::stdin().is_terminal();
     let pasted = match args.url.as_deref() {
         Some("-") => Some(read_stdin()?),

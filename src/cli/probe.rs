@@ -144,6 +144,12 @@ pub async fn probe(args: ProbeArgs, global: &GlobalArgs, registry: Registry) -> 
             redirect_uri: args.redirect_uri.clone(),
         },
         consent: ConsentOptions {
+            // a scripted browser is a new process per request, with no cookies; a person's own
+            // browser keeps them signed in
+            session: args.session.unwrap_or(match opener {
+                Opener::Command(_) => live::Session::SignedOut,
+                Opener::System => live::Session::SignedIn,
+            }),
             opener,
             timeout: args.consent_timeout,
             revoke: args.revoke,

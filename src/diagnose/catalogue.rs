@@ -7,6 +7,111 @@
 
 use serde::Serialize;
 
+/// Declares `Code`: each finding's variant, its stable code and its stable name.
+macro_rules! codes {
+    ($($variant:ident = $code:literal $name:literal,)*) => {
+        /// A finding's stable code, rendered `OD103` (never reused for another meaning) and
+        /// named `approval-prompt-ignored`; in code order.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $($variant,)*
+        }
+
+        impl Code {
+            /// Every code, in order.
+            pub const ALL: [Code; [$($code,)*].len()] = [$(Code::$variant,)*];
+
+            /// `OD103`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $code,)*
+                }
+            }
+
+            /// `approval-prompt-ignored`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    ApprovalPromptConflict = "OD101" "approval-prompt-conflict",
+    ApprovalPromptInvalid = "OD102" "approval-prompt-invalid",
+    ApprovalPromptIgnored = "OD103" "approval-prompt-ignored",
+    ApprovalPromptDeprecated = "OD104" "approval-prompt-deprecated",
+    PromptInvalid = "OD105" "prompt-invalid",
+    PromptNoneCombined = "OD106" "prompt-none-combined",
+    PromptLogin = "OD107" "prompt-login",
+    PromptNone = "OD108" "prompt-none",
+    PromptSelectAccountOnly = "OD109" "prompt-select-account-only",
+    OfflineNotRequested = "OD110" "offline-not-requested",
+    AccessTypeInvalid = "OD111" "access-type-invalid",
+    NoForcedConsent = "OD112" "no-forced-consent",
+    RefreshTokenLimit = "OD113" "refresh-token-limit",
+    OfflineAccessScopeGoogle = "OD114" "offline-access-scope-google",
+    OfflineAccessNeedsConsent = "OD115" "offline-access-needs-consent",
+    ImplicitFlow = "OD120" "implicit-flow",
+    MissingParameter = "OD121" "missing-parameter",
+    IncludeGrantedScopesInstalled = "OD122" "include-granted-scopes-installed",
+    PkceMethodInvalid = "OD130" "pkce-method-invalid",
+    PkcePlain = "OD131" "pkce-plain",
+    PkceMethodWithoutChallenge = "OD132" "pkce-method-without-challenge",
+    RedirectOob = "OD140" "redirect-oob",
+    RedirectLoopback = "OD141" "redirect-loopback",
+    RedirectUriInvalid = "OD142" "redirect-uri-invalid",
+    RedirectUriDoubleEncoded = "OD143" "redirect-uri-double-encoded",
+    RedirectGoogleJs = "OD144" "redirect-google-js",
+    RedirectUriNotRegistered = "OD145" "redirect-uri-not-registered",
+    LegacyEndpoint = "OD150" "legacy-endpoint",
+    RevokeGet = "OD151" "revoke-get",
+    ExpectsRotation = "OD160" "expects-rotation",
+    TestingExpiry = "OD170" "testing-7-day-expiry",
+    InvalidGrantCauses = "OD171" "invalid-grant-causes",
+    TokenError = "OD172" "token-error",
+    NoRefreshTokenExplained = "OD180" "no-refresh-token-explained",
+    ErrorPage = "OD181" "error-page",
+    ObservedDiffersFromModel = "OD182" "observed-differs-from-model",
+    UserDenied = "OD183" "user-denied",
+    ScopeDeclined = "OD184" "scope-declined",
+    ConsentAbandoned = "OD185" "consent-abandoned",
+    AuthorizeErrorObserved = "OD186" "authorize-error-observed",
+    HarEntryUnreadable = "OD187" "har-entry-unreadable",
+    UrlEncodedWhole = "OD190" "url-encoded-whole",
+    DuplicateParameter = "OD191" "duplicate-parameter",
+    ParameterDoubleEncoded = "OD192" "parameter-double-encoded",
+    LineBreakInValue = "OD193" "line-break-in-value",
+    SecretInUrl = "OD194" "secret-in-url",
+    WhitespaceInParameter = "OD195" "whitespace-in-parameter",
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for Code {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<str> for Code {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
 /// How much a finding matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -32,10 +137,8 @@ impl Severity {
 /// One finding kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Entry {
-    /// Stable code (`OD103`); never reused for another meaning.
-    pub code: &'static str,
-    /// Stable readable name (`approval-prompt-ignored`); `explain` accepts either.
-    pub name: &'static str,
+    /// Stable code (`OD103`), with its stable name; `explain` accepts either.
+    pub code: Code,
     pub severity: Severity,
     /// One line: what is wrong.
     pub title: &'static str,
@@ -49,6 +152,11 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// The stable readable name (`approval-prompt-ignored`).
+    pub fn name(&self) -> &'static str {
+        self.code.name()
+    }
+
     /// The sources as one line, as the JSON `source` field carries them.
     pub fn source_line(&self) -> String {
         self.sources.join("; ")
@@ -75,7 +183,7 @@ pub fn lookup(given: &str) -> Result<&'static Entry, UnknownCode> {
     let wanted = given.trim();
     if let Some(entry) = CATALOGUE
         .iter()
-        .find(|e| e.code.eq_ignore_ascii_case(wanted) || e.name.eq_ignore_ascii_case(wanted))
+        .find(|e| e.code.as_str().eq_ignore_ascii_case(wanted) || e.name().eq_ignore_ascii_case(wanted))
     {
         return Ok(entry);
     }
@@ -89,15 +197,15 @@ pub fn lookup(given: &str) -> Result<&'static Entry, UnknownCode> {
             c => c,
         })
         .collect();
-    if let Some(entry) = CATALOGUE.iter().find(|e| e.code == upper) {
+    if let Some(entry) = CATALOGUE.iter().find(|e| e.code == upper.as_str()) {
         return Ok(entry);
     }
     let lower = wanted.to_ascii_lowercase();
     let mut best: Option<(f64, &str)> = None;
-    for e in CATALOGUE {
+    for e in &CATALOGUE {
         for (score, name) in [
-            (strsim::jaro_winkler(&upper, e.code), e.code),
-            (strsim::jaro_winkler(&lower, e.name), e.name),
+            (strsim::jaro_winkler(&upper, e.code.as_str()), e.code.as_str()),
+            (strsim::jaro_winkler(&lower, e.name()), e.name()),
         ] {
             // strictly better only: on a tie the earlier code wins
             if score > 0.8 && best.is_none_or(|(b, _)| score > b) {
@@ -112,27 +220,15 @@ pub fn lookup(given: &str) -> Result<&'static Entry, UnknownCode> {
     })
 }
 
-/// The entry for a code this module defines; codes used by the rules are checked by a test.
-pub fn entry(code: &str) -> &'static Entry {
-    CATALOGUE.iter().find(|e| e.code == code).unwrap_or(&UNKNOWN)
+/// The catalogue entry of a finding code.
+pub fn entry(code: Code) -> &'static Entry {
+    &CATALOGUE[code as usize]
 }
 
-const UNKNOWN: Entry = Entry {
-    code: "OD000",
-    name: "unknown",
-    severity: Severity::Info,
-    title: "unknown finding",
-    fix: "",
-    sources: &[],
-    explanation: "",
-    history: &[],
-};
-
-/// Every finding, in code order.
-pub static CATALOGUE: &[Entry] = &[
+/// Every finding, in code order (the order of `Code`; a test holds the two together).
+pub static CATALOGUE: [Entry; Code::ALL.len()] = [
     Entry {
-        code: "OD101",
-        name: "approval-prompt-conflict",
+        code: Code::ApprovalPromptConflict,
         severity: Severity::Error,
         title: "approval_prompt and prompt sent together: Google answers 400 \"Conflict params: approval_prompt and prompt\"",
         fix: "Remove approval_prompt; keep prompt=consent.",
@@ -158,8 +254,7 @@ following current advice. The wording is not in Google's documentation; it is qu
         ],
     },
     Entry {
-        code: "OD102",
-        name: "approval-prompt-invalid",
+        code: Code::ApprovalPromptInvalid,
         severity: Severity::Error,
         title: "approval_prompt has a value Google rejects (only `force` is accepted today)",
         fix: "Remove approval_prompt; to force the consent screen send prompt=consent.",
@@ -184,8 +279,7 @@ broke the same day. Whether `auto` was later accepted again is unconfirmed; the 
         ],
     },
     Entry {
-        code: "OD103",
-        name: "approval-prompt-ignored",
+        code: Code::ApprovalPromptIgnored,
         severity: Severity::Warning,
         title: "approval_prompt=force no longer forces the consent screen: repeat grants come back without a refresh_token",
         fix: "Replace approval_prompt=force with prompt=consent.",
@@ -216,8 +310,7 @@ prompt=consent for this reason. Do not send both (OD101).",
         ],
     },
     Entry {
-        code: "OD104",
-        name: "approval-prompt-deprecated",
+        code: Code::ApprovalPromptDeprecated,
         severity: Severity::Info,
         title: "approval_prompt=force works on this era's endpoint but is deprecated; it stops working on /o/oauth2/v2/auth",
         fix: "Send prompt=consent instead of approval_prompt=force.",
@@ -240,8 +333,7 @@ this request gets a refresh token on every grant. The same request on Google's c
         ],
     },
     Entry {
-        code: "OD105",
-        name: "prompt-invalid",
+        code: Code::PromptInvalid,
         severity: Severity::Error,
         title: "prompt holds a value Google does not accept: 400 \"Invalid parameter value for prompt\"",
         fix: "Send prompt as a space-separated list of none, consent, select_account (case-sensitive).",
@@ -260,8 +352,7 @@ into the code (`con\\nsent`), or a value from another provider.",
         )],
     },
     Entry {
-        code: "OD106",
-        name: "prompt-none-combined",
+        code: Code::PromptNoneCombined,
         severity: Severity::Error,
         title: "prompt=none is combined with other values, which Google forbids",
         fix: "Send prompt=none alone (silent re-authentication) or drop none.",
@@ -272,8 +363,7 @@ the model answers like an invalid prompt value.",
         history: &[],
     },
     Entry {
-        code: "OD107",
-        name: "prompt-login",
+        code: Code::PromptLogin,
         severity: Severity::Warning,
         title: "prompt=login is not a Google prompt value: accepted, but it does not force the consent screen",
         fix: "Use prompt=consent to force consent (add select_account to force the account chooser).",
@@ -288,8 +378,7 @@ refresh_token.",
         history: &[],
     },
     Entry {
-        code: "OD108",
-        name: "prompt-none",
+        code: Code::PromptNone,
         severity: Severity::Warning,
         title: "prompt=none never shows a consent screen, so it can never mint a refresh token",
         fix: "Use prompt=none only to refresh a session silently; to get a refresh token send prompt=consent.",
@@ -304,8 +393,7 @@ re-authentication of a signed-in user, not for obtaining offline access.",
         history: &[],
     },
     Entry {
-        code: "OD109",
-        name: "prompt-select-account-only",
+        code: Code::PromptSelectAccountOnly,
         severity: Severity::Warning,
         title: "prompt=select_account alone does not re-show the consent screen: repeat grants get no refresh_token",
         fix: "Send prompt=\"select_account consent\".",
@@ -322,8 +410,7 @@ consented picks an account and goes straight back to the app; the code exchange 
         )],
     },
     Entry {
-        code: "OD110",
-        name: "offline-not-requested",
+        code: Code::OfflineNotRequested,
         severity: Severity::Warning,
         title: "offline access is not requested, so no refresh_token is ever returned",
         fix: "Send access_type=offline.",
@@ -338,8 +425,7 @@ equivalent is the offline_access scope (OIDC Core §11).",
         history: &[],
     },
     Entry {
-        code: "OD111",
-        name: "access-type-invalid",
+        code: Code::AccessTypeInvalid,
         severity: Severity::Error,
         title: "access_type has a value other than online or offline: 400 \"Invalid parameter value for access_type\"",
         fix: "Send access_type=offline (exactly, lowercase).",
@@ -352,8 +438,7 @@ providers' values (offline_access) stop the flow on Google's error page with inv
         history: &[],
     },
     Entry {
-        code: "OD112",
-        name: "no-forced-consent",
+        code: Code::NoForcedConsent,
         severity: Severity::Warning,
         title: "offline access without prompt=consent: only the first grant returns a refresh_token",
         fix: "Send prompt=consent whenever you need a new refresh token (e.g. when none is stored for the user).",
@@ -375,8 +460,7 @@ new token that counts against the per-client limit (OD113).",
         )],
     },
     Entry {
-        code: "OD113",
-        name: "refresh-token-limit",
+        code: Code::RefreshTokenLimit,
         severity: Severity::Info,
         title: "every grant mints a new refresh token; past the per-client limit the oldest is revoked without warning",
         fix: "Store the latest refresh token per user and reuse it; send prompt=consent only when none is stored.",
@@ -403,8 +487,7 @@ of an account. Service accounts are exempt.",
         ],
     },
     Entry {
-        code: "OD114",
-        name: "offline-access-scope-google",
+        code: Code::OfflineAccessScopeGoogle,
         severity: Severity::Error,
         title: "the offline_access scope is an OpenID Connect convention Google refuses: 400 invalid_scope",
         fix: "Remove offline_access from scope and send access_type=offline.",
@@ -433,8 +516,7 @@ provider carries it.",
         ],
     },
     Entry {
-        code: "OD115",
-        name: "offline-access-needs-consent",
+        code: Code::OfflineAccessNeedsConsent,
         severity: Severity::Warning,
         title: "offline_access is ignored unless prompt contains consent (OpenID Connect Core §11)",
         fix: "Send prompt=consent together with the offline_access scope.",
@@ -449,8 +531,7 @@ the scope silently, so the request succeeds and no refresh token comes back, eve
         history: &[],
     },
     Entry {
-        code: "OD120",
-        name: "implicit-flow",
+        code: Code::ImplicitFlow,
         severity: Severity::Warning,
         title: "response_type has no `code`: the implicit flow never returns a refresh_token",
         fix: "Use response_type=code (with PKCE for public clients) and exchange the code at the token endpoint.",
@@ -465,8 +546,7 @@ model ignores it).",
         history: &[],
     },
     Entry {
-        code: "OD121",
-        name: "missing-parameter",
+        code: Code::MissingParameter,
         severity: Severity::Error,
         title: "a required parameter is missing: Google answers 400 invalid_request",
         fix: "Send client_id, redirect_uri, response_type and scope.",
@@ -480,8 +560,7 @@ response_type\").",
         history: &[],
     },
     Entry {
-        code: "OD122",
-        name: "include-granted-scopes-installed",
+        code: Code::IncludeGrantedScopesInstalled,
         severity: Severity::Warning,
         title: "include_granted_scopes is not supported for installed (desktop/mobile) clients",
         fix: "Drop include_granted_scopes for installed clients; request every scope you need in one grant.",
@@ -492,8 +571,7 @@ the client_secret confidential.\" Do not rely on it for desktop or mobile client
         history: &[],
     },
     Entry {
-        code: "OD130",
-        name: "pkce-method-invalid",
+        code: Code::PkceMethodInvalid,
         severity: Severity::Error,
         title: "code_challenge_method is not S256 or plain: 400 invalid_request",
         fix: "Send code_challenge_method=S256 (exact case) with an S256 code_challenge.",
@@ -503,8 +581,7 @@ S256 and plain; S256 is the one to use.",
         history: &[],
     },
     Entry {
-        code: "OD131",
-        name: "pkce-plain",
+        code: Code::PkcePlain,
         severity: Severity::Warning,
         title: "PKCE with the plain method (explicit, or by default when code_challenge_method is missing)",
         fix: "Send code_challenge_method=S256 with code_challenge = BASE64URL(SHA256(code_verifier)).",
@@ -522,8 +599,7 @@ verifier.\"",
         )],
     },
     Entry {
-        code: "OD132",
-        name: "pkce-method-without-challenge",
+        code: Code::PkceMethodWithoutChallenge,
         severity: Severity::Error,
         title: "code_challenge_method is sent without code_challenge",
         fix: "Send the code_challenge too, or drop code_challenge_method.",
@@ -533,8 +609,7 @@ invalid_request (the exact wording is unconfirmed).",
         history: &[],
     },
     Entry {
-        code: "OD140",
-        name: "redirect-oob",
+        code: Code::RedirectOob,
         severity: Severity::Error,
         title: "out-of-band redirect (urn:ietf:wg:oauth:2.0:oob): blocked by Google for every client since 2023-01-31",
         fix: "Use a loopback redirect (http://127.0.0.1:PORT) for desktop apps, or a custom scheme / app link on mobile.",
@@ -549,8 +624,7 @@ OOB flow has been blocked. The values are urn:ietf:wg:oauth:2.0:oob, urn:ietf:wg
         ],
     },
     Entry {
-        code: "OD141",
-        name: "redirect-loopback",
+        code: Code::RedirectLoopback,
         severity: Severity::Warning,
         title: "loopback redirect: fine for desktop clients, blocked for iOS, Android and Chrome app clients",
         fix: "Keep loopback for desktop clients; on iOS/Android/Chrome use a custom URI scheme or app links.",
@@ -568,8 +642,7 @@ request is rejected. The model does not know mobile client types, so it predicts
         ],
     },
     Entry {
-        code: "OD142",
-        name: "redirect-uri-invalid",
+        code: Code::RedirectUriInvalid,
         severity: Severity::Warning,
         title: "the redirect_uri breaks today's redirect URI rules: a new client cannot register it (an older registration may still work)",
         fix: "Register an https URI (http only for localhost) without fragment, userinfo, wildcard or path traversal, and send it.",
@@ -588,8 +661,7 @@ shows redirect_uri_mismatch, this finding is the likely reason.",
         history: &[],
     },
     Entry {
-        code: "OD143",
-        name: "redirect-uri-double-encoded",
+        code: Code::RedirectUriDoubleEncoded,
         severity: Severity::Error,
         title: "redirect_uri is percent-encoded twice: it no longer equals the registered URI (redirect_uri_mismatch)",
         fix: "Encode redirect_uri exactly once.",
@@ -603,8 +675,7 @@ builder. The model registers the once-decoded URI (what you registered in the co
         history: &[],
     },
     Entry {
-        code: "OD144",
-        name: "redirect-google-js",
+        code: Code::RedirectGoogleJs,
         severity: Severity::Info,
         title: "the redirect_uri is a special value of Google's JavaScript libraries (postmessage, storagerelay://), not a registered URI",
         fix: "Nothing to change: exchange the code with the same redirect_uri value (postmessage for the popup code flow).",
@@ -623,8 +694,7 @@ of the request.",
         history: &[],
     },
     Entry {
-        code: "OD145",
-        name: "redirect-uri-not-registered",
+        code: Code::RedirectUriNotRegistered,
         severity: Severity::Error,
         title: "Google's error page says redirect_uri_mismatch: the redirect_uri sent is not registered for the client",
         fix: "Add the redirect_uri exactly as sent (scheme, host, port, path, trailing slash) to the OAuth client's Authorized redirect URIs, or send one that is there.",
@@ -640,8 +710,7 @@ reproduces the page, and names the URI to register.",
         history: &[],
     },
     Entry {
-        code: "OD150",
-        name: "legacy-endpoint",
+        code: Code::LegacyEndpoint,
         severity: Severity::Warning,
         title: "a legacy Google endpoint is used",
         fix: "Use https://accounts.google.com/o/oauth2/v2/auth, https://oauth2.googleapis.com/token and https://oauth2.googleapis.com/revoke.",
@@ -664,8 +733,7 @@ endpoint still honours approval_prompt=force today is unconfirmed.",
         ],
     },
     Entry {
-        code: "OD151",
-        name: "revoke-get",
+        code: Code::RevokeGet,
         severity: Severity::Error,
         title: "GET on https://oauth2.googleapis.com/revoke: answered 404, the token stays valid",
         fix: "POST the token (token=…, form-encoded) to https://oauth2.googleapis.com/revoke.",
@@ -679,8 +747,7 @@ token alive. The query string also puts the token into server logs.",
         )],
     },
     Entry {
-        code: "OD160",
-        name: "expects-rotation",
+        code: Code::ExpectsRotation,
         severity: Severity::Warning,
         title: "refresh responses carry no refresh_token on Google (no rotation): keep the one you have",
         fix: "Keep the stored refresh token when a refresh response has none; never overwrite it with an empty value.",
@@ -695,8 +762,7 @@ For providers that do rotate, the opposite holds: store the new token from every
         history: &[],
     },
     Entry {
-        code: "OD170",
-        name: "testing-7-day-expiry",
+        code: Code::TestingExpiry,
         severity: Severity::Info,
         title: "the client is in Testing status: its refresh tokens for these scopes expire after 7 days",
         fix: "Publish the app (In production), or request only openid/email/profile while testing.",
@@ -714,8 +780,7 @@ profile and their userinfo.* spellings). Google signals it in the token response
         )],
     },
     Entry {
-        code: "OD171",
-        name: "invalid-grant-causes",
+        code: Code::InvalidGrantCauses,
         severity: Severity::Warning,
         title: "a refresh fails with invalid_grant: the causes the request cannot show, and how to tell them apart",
         fix: "Find which of the causes fits, remove it, and authorize again to get a new refresh token.",
@@ -735,8 +800,7 @@ user failing at once is revocation or a password change; a token idle for half a
         history: &[],
     },
     Entry {
-        code: "OD172",
-        name: "token-error",
+        code: Code::TokenError,
         severity: Severity::Error,
         title: "the token endpoint answered an error; the model's error catalogue says which requests get it",
         fix: "Fix the token request as the finding says, or paste it (without secrets) for a closer diagnosis.",
@@ -748,8 +812,7 @@ description: Google answers \"Bad Request\" for more than one of them.",
         history: &[],
     },
     Entry {
-        code: "OD180",
-        name: "no-refresh-token-explained",
+        code: Code::NoRefreshTokenExplained,
         severity: Severity::Error,
         title: "a token response has no refresh_token; the request that produced it explains why",
         fix: "Apply the fix of the finding this one points to, then authorize again.",
@@ -762,8 +825,7 @@ OD109), or the response is a refresh response, which on Google never has a refre
         history: &[],
     },
     Entry {
-        code: "OD181",
-        name: "error-page",
+        code: Code::ErrorPage,
         severity: Severity::Error,
         title: "Google's error page, decoded from its authError parameter",
         fix: "Fix what the error names, then diagnose the authorization URL that led to the page for a verified fixed URL.",
@@ -781,8 +843,89 @@ skipped.",
         history: &[],
     },
     Entry {
-        code: "OD190",
-        name: "url-encoded-whole",
+        code: Code::ObservedDiffersFromModel,
+        severity: Severity::Warning,
+        title: "the HAR shows the provider doing something else than the model predicts",
+        fix: "Trust the HAR: diagnose again with the profile that explains it (--provider), or report the difference so the profile can be corrected.",
+        sources: &["the HAR itself: what the browser recorded outranks the model"],
+        explanation: "A HAR is a record of what happened: a consent screen shown or skipped, an error page, a token \
+response with or without refresh_token. diagnose compares each flow in it with what the provider model predicts for \
+the same request (a first grant, or a repeat grant when an earlier flow in the file already authorized the same \
+client). When they differ, the HAR wins: the exit code follows what happened, and diagnose runs the other profiles \
+of the same provider (its eras) to say which one behaves as recorded (\"the provider behaved like google@2015\"). \
+When none does, the model is stale for this request: the finding names the entries that show it.",
+        history: &[],
+    },
+    Entry {
+        code: Code::UserDenied,
+        severity: Severity::Error,
+        title: "the user refused on the consent screen: the callback carries error=access_denied",
+        fix: "Nothing in the request caused it: handle error=access_denied in the callback (say why the app needs access, offer to try again).",
+        sources: &[
+            "RFC 6749 §4.1.2.1: access_denied \"The resource owner or authorization server denied the request\"",
+            "D2 Step 4: \"error=access_denied\"",
+        ],
+        explanation: "When the user presses Cancel (or Deny) on the consent screen, the provider redirects back to \
+the app with error=access_denied instead of a code: there is nothing to exchange, so no access token and no \
+refresh_token. The request was fine; changing prompt or access_type does not help. An administrator's policy that \
+blocks the app gives the same error without a consent screen.",
+        history: &[],
+    },
+    Entry {
+        code: Code::ScopeDeclined,
+        severity: Severity::Warning,
+        title: "the user unticked scopes on the consent screen: the token does not cover them",
+        fix: "Read the granted scope in the token response before calling an API; ask again for a declined scope when the feature needs it (include_granted_scopes=true keeps the rest).",
+        sources: &[
+            "D7: granular permissions: users may grant only some of the requested scopes",
+            "D2 Step 5: the token response's scope lists the granted scopes",
+        ],
+        explanation: "Google's granular consent screen lets the user untick each scope beyond sign-in (openid, \
+email, profile). The token response then lists only the granted scopes in `scope`, and the refresh_token covers only \
+those: calls to the APIs of a declined scope answer 403 (insufficient scopes), and refreshing never adds them. \
+diagnose names the scopes the user declined and what they cost, from the consent form or the token response in the \
+HAR.",
+        history: &[],
+    },
+    Entry {
+        code: Code::ConsentAbandoned,
+        severity: Severity::Warning,
+        title: "the consent screen was shown and never answered: the window was closed (or the recording stopped)",
+        fix: "Nothing in the request caused it; if users leave the consent screen often, say before the redirect what the app will ask for.",
+        sources: &["the HAR: a consent screen with no answer and no redirect back to the app"],
+        explanation: "The HAR shows the consent screen and nothing after it for that flow: no answer posted, no \
+redirect back to the app with a code or an error. The user closed the window or the tab (the provider does not \
+tell the app), or the recording stopped before the user answered. Either way there is no code and no token to \
+explain.",
+        history: &[],
+    },
+    Entry {
+        code: Code::AuthorizeErrorObserved,
+        severity: Severity::Error,
+        title: "the authorization request got an error page: no consent screen, no code",
+        fix: "Fix what the error names (the findings for the request say how), then authorize again.",
+        sources: &["D2 Step 2: an invalid request gets an error page, not a redirect"],
+        explanation: "The authorization endpoint answered with an error page (Google shows \"Access blocked\" or \
+\"Error 400: invalid_request\") instead of a consent screen or a redirect. The user cannot go on; the app never \
+gets a code. The HAR entry shows the status and, where the page or its headers say it, the error code and \
+description; the request's findings explain it.",
+        history: &[],
+    },
+    Entry {
+        code: Code::HarEntryUnreadable,
+        severity: Severity::Warning,
+        title: "a HAR entry of the flow failed or its body cannot be read",
+        fix: "Export the HAR again with content (Chrome: \"Save all as HAR (with content)\"; Playwright: the .zip, or content embedded), and keep \"Preserve log\" on.",
+        sources: &["HAR 1.2: response.content.text and encoding; Chrome's _error; Playwright's _file"],
+        explanation: "A request that failed in the browser (status -1 or 0, net::ERR_FAILED, a CORS refusal) \
+has no response, and a response body may be missing from the export (exported without content, or kept in a side \
+file that was not given) or unreadable (base64 that does not decode, gzip that does not inflate, binary). diagnose \
+says which entry and why, and does not take a missing body for a missing refresh_token. Entries out of time order \
+are read sorted by startedDateTime, and that is said too.",
+        history: &[],
+    },
+    Entry {
+                code: Code::UrlEncodedWhole,
         severity: Severity::Info,
         title: "the pasted URL was percent-encoded as a whole; it was decoded before diagnosis",
         fix: "Nothing to fix if the app sends the decoded URL; make sure the browser is sent the decoded form.",
@@ -793,8 +936,7 @@ so, so that what it diagnoses is what the browser would send.",
         history: &[],
     },
     Entry {
-        code: "OD191",
-        name: "duplicate-parameter",
+        code: Code::DuplicateParameter,
         severity: Severity::Warning,
         title: "a parameter is sent more than once; the provider reads only one of them",
         fix: "Send each parameter once (several prompt values go space-separated in one prompt).",
@@ -805,8 +947,7 @@ this.",
         history: &[],
     },
     Entry {
-        code: "OD192",
-        name: "parameter-double-encoded",
+        code: Code::ParameterDoubleEncoded,
         severity: Severity::Warning,
         title: "a parameter value is percent-encoded twice; the provider sees the %-escapes literally",
         fix: "Encode each parameter value exactly once.",
@@ -816,8 +957,7 @@ exist. Encode once, and let the query-string builder do it.",
         history: &[],
     },
     Entry {
-        code: "OD193",
-        name: "line-break-in-value",
+        code: Code::LineBreakInValue,
         severity: Severity::Warning,
         title: "a parameter value contains a line break",
         fix: "Remove the line break from the value where the URL is built.",
@@ -827,8 +967,7 @@ Google splits prompt and scope on whitespace, so `con\\nsent` becomes the two in
         history: &[],
     },
     Entry {
-        code: "OD194",
-        name: "secret-in-url",
+        code: Code::SecretInUrl,
         severity: Severity::Error,
         title: "the authorization URL carries a secret (client_secret, code or token); it is not shown here",
         fix: "Never put client_secret or tokens in the authorization URL; they belong in the token request body. Rotate the secret.",
@@ -842,8 +981,7 @@ that has been in such a URL should be rotated. diagnose redacts such values in a
         history: &[],
     },
     Entry {
-        code: "OD195",
-        name: "whitespace-in-parameter",
+        code: Code::WhitespaceInParameter,
         severity: Severity::Error,
         title: "a parameter name or value carries whitespace: the URL was broken over indented lines where it was built",
         fix: "Build the URL on one line, or join its lines without the indentation.",
@@ -869,49 +1007,54 @@ mod tests {
     fn codes_and_names_are_unique_and_well_formed() {
         let mut codes = std::collections::BTreeSet::new();
         let mut names = std::collections::BTreeSet::new();
-        for entry in CATALOGUE {
-            assert!(codes.insert(entry.code), "duplicate code {}", entry.code);
-            assert!(names.insert(entry.name), "duplicate name {}", entry.name);
-            assert!(entry.code.len() == 5 && entry.code.starts_with("OD"), "{}", entry.code);
+        for (index, entry) in CATALOGUE.iter().enumerate() {
+            assert_eq!(entry.code, Code::ALL[index], "the catalogue is in the order of Code");
+            let code = entry.code.as_str();
+            assert!(codes.insert(code), "duplicate code {code}");
+            assert!(names.insert(entry.name()), "duplicate name {}", entry.name());
+            assert!(code.len() == 5 && code.starts_with("OD"), "{code}");
             assert!(
                 entry
-                    .name
+                    .name()
                     .chars()
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
                 "{}",
-                entry.name
+                entry.name()
             );
-            assert!(!entry.sources.is_empty(), "{} has no source", entry.code);
-            assert!(!entry.explanation.is_empty() && !entry.fix.is_empty(), "{}", entry.code);
+            assert!(!entry.sources.is_empty(), "{code} has no source");
+            assert!(!entry.explanation.is_empty() && !entry.fix.is_empty(), "{code}");
         }
-        let sorted: Vec<_> = CATALOGUE.iter().map(|e| e.code).collect();
+        let sorted: Vec<_> = CATALOGUE.iter().map(|e| e.code.as_str()).collect();
         let mut again = sorted.clone();
         again.sort();
-        assert_eq!(sorted, again, "the catalogue is in code order");
+        assert_eq!(sorted, again, "codes are in code order");
     }
 
     #[test]
-    fn every_code_the_rules_use_is_in_the_catalogue() {
-        let sources = [
-            include_str!("findings.rs"),
-            include_str!("render.rs"),
-            include_str!("emit.rs"),
-            include_str!("response.rs"),
-        ];
-        let mut used = 0;
-        for source in sources {
-            for (i, _) in source.match_indices("\"OD") {
-                let code = &source[i + 1..(i + 6).min(source.len())];
-                if code[2..].chars().all(|c| c.is_ascii_digit()) {
-                    assert!(
-                        CATALOGUE.iter().any(|e| e.code == code),
-                        "{code} is used but not in the catalogue"
-                    );
-                    used += 1;
-                }
+    fn every_code_docs_diagnose_md_names_is_a_finding_and_every_finding_has_its_section() {
+        let docs = include_str!("../../docs/diagnose.md");
+        for (at, _) in docs.match_indices("OD") {
+            let code = &docs[at..(at + 5).min(docs.len())];
+            if code.len() == 5 && code[2..].chars().all(|c| c.is_ascii_digit()) {
+                assert!(
+                    Code::ALL.iter().any(|c| *c == code),
+                    "docs/diagnose.md names {code}, which is no finding"
+                );
             }
         }
-        assert!(used > 30, "found {used} uses");
+        for code in Code::ALL {
+            assert!(
+                docs.contains(&format!("\n### {code}\n")),
+                "{code} has no section in docs/diagnose.md"
+            );
+        }
+    }
+
+    #[test]
+    fn a_code_renders_as_its_od_number() {
+        assert_eq!(Code::ApprovalPromptIgnored.to_string(), "OD103");
+        assert_eq!(entry(Code::ApprovalPromptIgnored).name(), "approval-prompt-ignored");
+        assert_eq!(serde_json::to_value(Code::RefreshTokenLimit).unwrap(), "OD113");
     }
 
     #[test]

@@ -8,9 +8,11 @@ use serde::Serialize;
 
 use super::endpoints::{ProviderEndpoints, is_loopback};
 use super::error::{DiagnoseError, InputError};
-use super::findings::{Facts, Finding, evaluate};
+use super::explain::explain;
+use super::findings::{Facts, Finding, Wording, evaluate};
 use super::fix::{self, Fix};
 use super::input::{AuthRequest, Har, HarObservation, InputNote, TokenResponse, observe};
+use super::observe;
 use super::predict::{ClientSetup, Depth, Prediction, predict};
 use super::response::{self, AuthError, ResponseDiagnosis};
 use crate::provider::{ClientKind, Profile, PublishingStatus, Registry};
@@ -111,11 +113,13 @@ pub struct Diagnosis {
     pub observed: Observed,
     pub symptom: Option<Symptom>,
     pub status_from: StatusFrom,
+    /// How the diagnosed flow ended, when a HAR shows it: what happened outranks the prediction.
+    pub happened: Option<observe::Outcome>,
 }
 
 impl Diagnosis {
     /// The finding that explains the reported symptom, if one does.
-    pub fn symptom_explained(&self) -> Option<&'static str> {
+    pub fn symptom_explained(&self) -> Option<super::Code> {
         self.findings.iter().find(|f| f.symptom).map(|f| f.code)
     }
 
@@ -125,9 +129,14 @@ impl Diagnosis {
     }
 
     /// 0 when a refresh_token comes back on every grant and no finding explains the reported
-    /// symptom, 1 otherwise.
+    /// symptom, 1 otherwise. When a HAR shows how the diagnosed flow ended, that decides
+    /// instead of the prediction: a refresh_token came back, or it did not.
     pub fn exit_code(&self) -> u8 {
-        if self.every_grant() && self.symptom_explained().is_none() {
+        let fine = match self.happened {
+            Some(outcome) => outcome == observe::Outcome::RefreshToken,
+            None => self.every_grant(),
+        };
+        if fine && self.symptom_explained().is_none() {
             crate::exit::OK
         } else {
             crate::exit::DRIFT
@@ -345,7 +354,12 @@ fn diagnose_observed(
         }),
     };
     let prediction = predict(&profile, &setup, &request.pairs(), Depth::Full);
-    let fix = fix::find(&profile, &setup, &request, &prediction);
+    let mut explanation = explain(&profile, &setup, &request);
+    let wording = wording(&profile, registry);
+    if explanation.force.is_none() {
+        explanation.force = wording.unknown_force.clone();
+    }
+    let fix = fix::find(&profile, &setup, &request, &prediction, &explanation);
     // an unknown publishing status and a refresh that fails: what the request gets in Testing
     let if_testing =
         (status_from == StatusFrom::Assumed && symptom.is_some_and(Symptom::is_invalid_grant)).then(|| {
@@ -363,19 +377,45 @@ fn diagnose_observed(
             let request = fix.offline().request.as_ref().unwrap_or(&request);
             predict(&profile, &testing, &request.pairs(), Depth::Grants)
         });
-    let findings = evaluate(&Facts {
+    let mut findings = evaluate(&Facts {
         profile: &profile,
         endpoints: &endpoints,
         request: &request,
         client_kind,
         status,
         prediction: &prediction,
+        explanation: &explanation,
+        wording: &wording,
         fix: &fix,
         observed: &observed,
         symptom,
         status_from,
         if_testing: if_testing.as_ref(),
     });
+    let mut happened = None;
+    if let Some(har) = &observed.har {
+        let chosen = har.chosen_index().filter(|_| input.pasted.is_none());
+        let seen = observe::compare(&profile, registry, &setup, har, chosen);
+        happened = seen.outcome;
+        if happened.is_some_and(observe::Outcome::by_user) {
+            // the user ended the flow: the request's findings still hold, but caused nothing here
+            for finding in &mut findings {
+                finding.cause = false;
+            }
+        }
+        findings.extend(seen.findings);
+        // what the HAR shows comes before what the model infers, among causes as among the rest
+        let observed = |f: &super::findings::Finding| observe::CODES.contains(&f.code);
+        findings.sort_by(|a, b| {
+            (!a.symptom, !a.cause, !observed(a), a.severity, a.code).cmp(&(
+                !b.symptom,
+                !b.cause,
+                !observed(b),
+                b.severity,
+                b.code,
+            ))
+        });
+    }
     Ok(Diagnosis {
         provider: profile.id.clone(),
         profile,
@@ -389,7 +429,30 @@ fn diagnose_observed(
         observed,
         symptom,
         status_from,
+        happened,
     })
+}
+
+/// How findings name the provider, and the era where approval_prompt=force stopped forcing
+/// consent: the profile this era is written as a difference from.
+fn wording(profile: &Profile, registry: &Registry) -> Wording {
+    let provider = Some(profile.wording.name.clone())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| profile.name.clone());
+    let base = profile.extends.as_deref().and_then(|base| registry.load(base).ok());
+    let not_forcing = base
+        .as_ref()
+        .map(|base| format!("today's {}", base.endpoints.authorize))
+        .unwrap_or_else(|| "the provider's later endpoints".into());
+    let unknown_force = base
+        .and_then(|base| base.authorize.legacy_force)
+        .filter(|_| profile.authorize.legacy_force.is_none())
+        .map(|legacy| (legacy.parameter, legacy.value));
+    Wording {
+        provider,
+        not_forcing,
+        unknown_force,
+    }
 }
 
 /// Installed for out-of-band, loopback-IP and custom-scheme redirects; web otherwise (the

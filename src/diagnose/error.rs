@@ -80,6 +80,8 @@ pub enum InputError {
     },
     #[error("{} is not a HAR file: {reason}", path.display())]
     NotHar { path: PathBuf, reason: String },
+    #[error("{} is not a usable zip export of a HAR: {reason}", path.display())]
+    BadZip { path: PathBuf, reason: String },
     #[error("{} has no authorization request to `{provider}` ({entries} entries); {hint}", path.display())]
     NoAuthorization {
         path: PathBuf,

@@ -7,20 +7,21 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use super::catalogue::{Severity, entry};
+use super::catalogue::{Code, Severity, entry};
 use super::diagnosis::Observed;
 use super::diagnosis::{StatusFrom, Symptom};
 use super::endpoints::{ProviderEndpoints, is_loopback};
-use super::fix::{Edit, Fix, forces_consent};
+use super::explain::Explanation;
+use super::fix::{Edit, Fix};
 use super::input::{AuthRequest, InputNote};
 use super::predict::{GrantPrediction, Prediction};
 use super::redirect::registration_problem;
-use crate::provider::{ClientKind, OfflineRequest, Profile, PublishingStatus};
+use crate::provider::{ClientKind, Decision, Effect, OfflineRequest, Profile, PublishingStatus, Rule};
 
 /// One finding, as reported. The first five fields are DESIGN.md's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    pub code: &'static str,
+    pub code: Code,
     pub severity: Severity,
     pub message: String,
     pub fix: String,
@@ -45,6 +46,10 @@ pub struct Facts<'a> {
     pub client_kind: ClientKind,
     pub status: PublishingStatus,
     pub prediction: &'a Prediction,
+    /// The engine's decisions about the request.
+    pub explanation: &'a Explanation,
+    /// The provider's words for what findings name.
+    pub wording: &'a Wording,
     pub fix: &'a Fix,
     pub observed: &'a Observed,
     pub symptom: Option<Symptom>,
@@ -53,9 +58,21 @@ pub struct Facts<'a> {
     pub if_testing: Option<&'a Prediction>,
 }
 
+/// How findings name what is specific to a provider, from its profiles.
+#[derive(Debug, Clone, Default)]
+pub struct Wording {
+    /// The provider's name in a sentence (`Google`).
+    pub provider: String,
+    /// Where the legacy force value stopped forcing consent (`today's /o/oauth2/v2/auth`).
+    pub not_forcing: String,
+    /// The legacy force parameter of the profile this one extends, when this one has none:
+    /// sent here, it is ignored (oidc, for Google's approval_prompt).
+    pub unknown_force: Option<(String, String)>,
+}
+
 /// A finding before it is ranked.
 struct Draft {
-    code: &'static str,
+    code: Code,
     message: String,
     fix: Option<String>,
     /// Fix edits that address it.
@@ -69,7 +86,7 @@ struct Draft {
 }
 
 impl Draft {
-    fn new(code: &'static str, message: String) -> Self {
+    fn new(code: Code, message: String) -> Self {
         Self {
             code,
             message,
@@ -138,13 +155,17 @@ pub fn evaluate(facts: &Facts) -> Vec<Finding> {
         &mut drafts,
     );
     let mut findings: Vec<Finding> = drafts.into_iter().map(|d| finish(d, facts)).collect();
-    findings
-        .sort_by(|a, b| (!a.symptom, !a.cause, a.severity, a.code).cmp(&(!b.symptom, !b.cause, b.severity, b.code)));
+    rank(&mut findings);
     findings
 }
 
+/// Ranks findings: the reported symptom's explanation first, then causes, then by severity and code.
+pub fn rank(findings: &mut [Finding]) {
+    findings.sort_by_key(|f| (!f.symptom, !f.cause, f.severity, f.code));
+}
+
 /// A finding made without a request (for a pasted response or error page).
-pub fn standalone(code: &'static str, message: String, fix: Option<String>, cause: bool, symptom: bool) -> Finding {
+pub fn standalone(code: Code, message: String, fix: Option<String>, cause: bool, symptom: bool) -> Finding {
     let info = entry(code);
     Finding {
         code: info.code,
@@ -152,7 +173,7 @@ pub fn standalone(code: &'static str, message: String, fix: Option<String>, caus
         message,
         fix: fix.unwrap_or_else(|| info.fix.to_string()),
         source: info.source_line(),
-        name: info.name,
+        name: info.name(),
         cause: cause || symptom,
         symptom,
         entry: None,
@@ -181,53 +202,19 @@ fn finish(draft: Draft, facts: &Facts) -> Finding {
         message: draft.message,
         fix: draft.fix.unwrap_or_else(|| info.fix.to_string()),
         source: draft.source.unwrap_or_else(|| info.source_line()),
-        name: info.name,
+        name: info.name(),
         cause,
         symptom: draft.symptom,
         entry: draft.entry,
     }
 }
 
-fn prompt_tokens(request: &AuthRequest) -> Vec<&str> {
-    request
-        .get("prompt")
-        .map(|p| p.split_whitespace().collect())
+/// The error a decision of the engine chose: (error code, description).
+fn chose(decision: &Decision) -> (String, String) {
+    decision
+        .error()
+        .map(|e| (e.error.clone(), e.description.clone()))
         .unwrap_or_default()
-}
-
-fn scope_has(request: &AuthRequest, scope: &str) -> bool {
-    request
-        .get("scope")
-        .is_some_and(|s| s.split_whitespace().any(|t| t == scope))
-}
-
-fn response_type_has_code(request: &AuthRequest) -> bool {
-    request
-        .get("response_type")
-        .is_none_or(|t| t.split_whitespace().any(|v| v == "code"))
-}
-
-/// Whether the request asks for offline access in the profile's terms (installed default included).
-fn offline_requested(facts: &Facts) -> bool {
-    let request = facts.request;
-    match facts.profile.refresh_token.requires {
-        OfflineRequest::AccessTypeOffline => match request.get("access_type") {
-            Some(value) => value == "offline",
-            None => facts.client_kind == ClientKind::Installed && facts.profile.authorize.installed_default_offline,
-        },
-        OfflineRequest::OfflineAccessScope => scope_has(request, "offline_access"),
-    }
-}
-
-fn approval_prompt_forces(facts: &Facts) -> bool {
-    facts.request.get("approval_prompt") == Some("force")
-        && !facts.request.has("prompt")
-        && facts
-            .profile
-            .authorize
-            .legacy_force
-            .as_ref()
-            .is_some_and(|a| a.forces_consent)
 }
 
 fn input_rules(facts: &Facts, out: &mut Vec<Draft>) {
@@ -235,35 +222,35 @@ fn input_rules(facts: &Facts, out: &mut Vec<Draft>) {
     for note in &facts.request.notes {
         let draft = match note {
             InputNote::Secret { name } => Draft::new(
-                "OD194",
+                Code::SecretInUrl,
                 format!(
                     "`{name}` is in the authorization URL, which passes through the browser; its value is redacted here"
                 ),
             ),
             InputNote::DecodedWhole { times } => Draft::new(
-                "OD190",
+                Code::UrlEncodedWhole,
                 format!("the pasted URL was percent-encoded as a whole ({times}×); diagnosed the decoded URL"),
             ),
             InputNote::DecodedQuery => Draft::new(
-                "OD190",
+                Code::UrlEncodedWhole,
                 "the query string was percent-encoded as a whole; diagnosed it decoded".into(),
             ),
             InputNote::Duplicate { name } => Draft::new(
-                "OD191",
+                Code::DuplicateParameter,
                 format!(
                     "`{name}` is sent more than once; the model reads the first ({name}={})",
                     facts.request.get(name).unwrap_or_default()
                 ),
             ),
             InputNote::DoubleEncoded { name } if name != "redirect_uri" => Draft::new(
-                "OD192",
+                Code::ParameterDoubleEncoded,
                 format!(
                     "`{name}` still holds %-escapes after decoding ({}): it was encoded twice",
                     facts.request.get(name).unwrap_or_default()
                 ),
             ),
             InputNote::LineBreak { name } => Draft::new(
-                "OD193",
+                Code::LineBreakInValue,
                 format!(
                     "`{name}` holds a line break ({:?}): the URL was wrapped where it was built",
                     facts.request.get(name).unwrap_or_default()
@@ -284,7 +271,7 @@ fn input_rules(facts: &Facts, out: &mut Vec<Draft>) {
                         facts.request.get(name).unwrap_or_default()
                     )
                 };
-                Draft::new("OD195", message).edits(&[Edit::TrimWhitespace])
+                Draft::new(Code::WhitespaceInParameter, message).edits(&[Edit::TrimWhitespace])
             }
             _ => continue,
         };
@@ -294,125 +281,115 @@ fn input_rules(facts: &Facts, out: &mut Vec<Draft>) {
     }
 }
 
+/// Missing required parameters: every one the engine explained.
 fn required_rules(facts: &Facts, out: &mut Vec<Draft>) {
-    let errors = &facts.profile.errors;
-    for name in &facts.profile.authorize.required {
-        if facts.request.get(name).is_none_or(str::is_empty) {
-            let spec = if name == "response_type" {
-                &errors.missing_response_type
-            } else {
-                &errors.missing_param
-            };
-            let mut draft = Draft::new(
-                "OD121",
-                format!(
-                    "`{name}` is missing: {} answers \"{}\"",
-                    facts.endpoints.provider,
-                    spec.describe(name, "")
-                ),
-            )
-            .fix(format!("Send {name}."))
-            .explains(&spec.error, spec.describe(name, ""));
-            if name == "response_type" {
-                draft = draft
-                    .edits(&[Edit::ResponseTypeCode])
-                    .fix("Send response_type=code.".into());
-            }
-            out.push(draft);
-        }
-    }
-}
-
-fn approval_prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
-    let Some(value) = facts.request.get("approval_prompt") else {
-        return;
-    };
-    let errors = &facts.profile.errors;
-    let Some(rules) = &facts.profile.authorize.legacy_force else {
-        out.push(
-            Draft::new(
-                "OD103",
-                format!(
-                    "approval_prompt={value} is not a parameter of `{}`: it is ignored and forces nothing",
-                    facts.endpoints.provider
-                ),
-            )
-            .edits(&[Edit::DropApprovalPrompt, Edit::ForceConsent]),
-        );
-        return;
-    };
-    if facts.request.has("prompt") && rules.conflicts_with_prompt {
-        out.push(
-            Draft::new(
-                "OD101",
-                format!(
-                    "approval_prompt={value} and prompt={} are sent together: the first grant already fails with \"{}\"",
-                    facts.request.get("prompt").unwrap_or_default(),
-                    errors.conflict_params.describe("", "")
-                ),
-            )
-            .fix(if forces_consent(facts.profile, facts.request.get("prompt")) {
-                "Remove approval_prompt; prompt already forces consent.".into()
-            } else {
-                "Remove approval_prompt and send prompt=consent.".into()
-            })
-            .edits(&[Edit::DropApprovalPrompt])
-            .explains(&errors.conflict_params.error, errors.conflict_params.describe("", "")),
-        );
-        return;
-    }
-    if !rules.accepted.iter().any(|v| v == value) {
-        let description = errors.invalid_value.describe("approval_prompt", value);
-        out.push(
-            Draft::new(
-                "OD102",
-                format!("approval_prompt={value} is rejected: \"{description}\""),
-            )
-            .edits(&[Edit::DropApprovalPrompt])
-            .explains(&errors.invalid_value.error, description),
-        );
-        return;
-    }
-    if value == "force" && rules.forces_consent {
-        out.push(Draft::new(
-            "OD104",
+    for decision in facts.explanation.of(Rule::RequiredParameter) {
+        let Some((name, _)) = &decision.param else { continue };
+        let (error, description) = chose(decision);
+        let mut draft = Draft::new(
+            Code::MissingParameter,
             format!(
-                "approval_prompt=force still forces consent on `{}`, but not on today's /o/oauth2/v2/auth",
+                "`{name}` is missing: {} answers \"{description}\"",
                 facts.endpoints.provider
             ),
-        ));
-    } else if value == "force" {
+        )
+        .fix(format!("Send {name}."))
+        .explains(&error, description);
+        if name == "response_type" {
+            draft = draft
+                .edits(&[Edit::ResponseTypeCode])
+                .fix("Send response_type=code.".into());
+        }
+        out.push(draft);
+    }
+}
+
+/// The legacy force parameter (Google's approval_prompt): refused alongside prompt, refused as
+/// a value, forcing consent or not; or sent to a provider that does not know it.
+fn approval_prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
+    let explanation = facts.explanation;
+    let provider = &facts.endpoints.provider;
+    let sent = |decision: &Decision| {
+        let (name, value) = decision.param.clone().unwrap_or_default();
+        (name, value)
+    };
+    if let Some(decision) = explanation.first(Rule::LegacyForceConflict) {
+        let (error, description) = chose(decision);
+        let (name, value) = sent(decision);
         out.push(
             Draft::new(
-                "OD103",
+                Code::ApprovalPromptConflict,
                 format!(
-                    "approval_prompt=force is accepted but ignored on `{}`: the repeat grant skips the consent screen and returns no refresh_token",
-                    facts.endpoints.provider
+                    "{name}={value} and prompt={} are sent together: the first grant already fails with \"{description}\"",
+                    facts.request.get("prompt").unwrap_or_default(),
                 ),
             )
-            .fix("Replace approval_prompt=force with prompt=consent.".into())
+            .fix(if explanation.prompt_forces_consent() {
+                format!("Remove {name}; prompt already forces consent.")
+            } else {
+                format!("Remove {name} and send prompt=consent.")
+            })
+            .edits(&[Edit::DropApprovalPrompt])
+            .explains(&error, description),
+        );
+    } else if let Some(decision) = explanation.first(Rule::LegacyForceValue) {
+        let (error, description) = chose(decision);
+        let (name, value) = sent(decision);
+        out.push(
+            Draft::new(
+                Code::ApprovalPromptInvalid,
+                format!("{name}={value} is rejected: \"{description}\""),
+            )
+            .edits(&[Edit::DropApprovalPrompt])
+            .explains(&error, description),
+        );
+    } else if let Some(decision) = explanation.first(Rule::LegacyForce) {
+        let (name, value) = sent(decision);
+        if decision.effect == Effect::ConsentForced {
+            out.push(Draft::new(
+                Code::ApprovalPromptDeprecated,
+                format!(
+                    "{name}={value} still forces consent on `{provider}`, but not on {}",
+                    facts.wording.not_forcing
+                ),
+            ));
+        } else {
+            out.push(
+                Draft::new(
+                    Code::ApprovalPromptIgnored,
+                    format!(
+                        "{name}={value} is accepted but ignored on `{provider}`: the repeat grant skips the consent screen and returns no refresh_token"
+                    ),
+                )
+                .fix(format!("Replace {name}={value} with prompt=consent."))
+                .edits(&[Edit::DropApprovalPrompt, Edit::ForceConsent]),
+            );
+        }
+    } else if let Some((name, _)) = &facts.wording.unknown_force
+        && let Some(value) = facts.request.get(name)
+    {
+        // a provider without the parameter ignores it, as it ignores any unknown one
+        out.push(
+            Draft::new(
+                Code::ApprovalPromptIgnored,
+                format!("{name}={value} is not a parameter of `{provider}`: it is ignored and forces nothing"),
+            )
             .edits(&[Edit::DropApprovalPrompt, Edit::ForceConsent]),
         );
     }
 }
 
+/// prompt: refused values, none combined, tolerated values that force nothing, prompt=none,
+/// and select_account without consent; the first that applies is said.
 fn prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
     let Some(prompt) = facts.request.get("prompt") else {
         return;
     };
-    let authorize = &facts.profile.authorize;
-    let errors = &facts.profile.errors;
-    let tokens = prompt_tokens(facts.request);
-    let known = |t: &&str| {
-        authorize
-            .prompt_values
-            .iter()
-            .chain(&authorize.prompt_tolerated)
-            .any(|v| v == t)
-    };
-    let invalid: Vec<&str> = tokens.iter().copied().filter(|t| !known(t)).collect();
-    if let Some(first) = invalid.first() {
-        let description = errors.invalid_prompt.describe("prompt", first);
+    let explanation = facts.explanation;
+    let provider = &facts.endpoints.provider;
+    let refused = explanation.of(Rule::PromptValue);
+    if let Some(first) = refused.first() {
+        let (error, description) = chose(first);
         let line_break = if prompt.contains(['\n', '\r']) {
             " (a line break split it)"
         } else {
@@ -420,12 +397,15 @@ fn prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
         };
         out.push(
             Draft::new(
-                "OD105",
+                Code::PromptInvalid,
                 format!(
-                    "prompt={:?} holds {} not accepted by `{}`{line_break}: \"{description}\"",
+                    "prompt={:?} holds {} not accepted by `{provider}`{line_break}: \"{description}\"",
                     prompt,
-                    invalid.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", "),
-                    facts.endpoints.provider
+                    refused
+                        .iter()
+                        .map(|d| format!("`{}`", d.given()))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 ),
             )
             .fix(format!(
@@ -433,49 +413,55 @@ fn prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
                 fixed_prompt_hint(facts)
             ))
             .edits(&[Edit::ForceConsent])
-            .explains(&errors.invalid_prompt.error, description),
+            .explains(&error, description),
         );
         return;
     }
-    if tokens.len() > 1 && tokens.contains(&"none") {
-        let description = errors.prompt_none_combined.describe("prompt", prompt);
+    if let Some(decision) = explanation.first(Rule::PromptNoneCombined) {
+        let (error, description) = chose(decision);
         out.push(
             Draft::new(
-                "OD106",
+                Code::PromptNoneCombined,
                 format!("prompt={prompt:?} combines none with other values: \"{description}\""),
             )
             .edits(&[Edit::ForceConsent])
-            .explains(&errors.prompt_none_combined.error, description),
+            .explains(&error, description),
         );
         return;
     }
-    let consent = tokens.contains(&"consent");
-    if tokens.contains(&"login") && authorize.prompt_tolerated.iter().any(|t| t == "login") {
+    let consent = explanation.prompt_forces_consent();
+    if let Some(decision) = explanation.first(Rule::PromptTolerated) {
+        let value = decision.given();
         let message = if consent {
-            "prompt=login is not a documented Google value; the consent value in the same prompt is what forces consent"
-                .to_string()
+            format!(
+                "prompt={value} is not a documented {} value; the consent value in the same prompt is what forces consent",
+                facts.wording.provider
+            )
         } else {
-            "prompt=login is accepted but does not force the consent screen: a returning user gets no refresh_token"
-                .to_string()
+            format!(
+                "prompt={value} is accepted but does not force the consent screen: a returning user gets no refresh_token"
+            )
         };
-        out.push(Draft::new("OD107", message).edits(if consent { &[] } else { &[Edit::ForceConsent] }));
+        out.push(Draft::new(Code::PromptLogin, message).edits(if consent { &[] } else { &[Edit::ForceConsent] }));
         return;
     }
-    if tokens == ["none"] {
+    if let Some(decision) = explanation.first(Rule::PromptNone) {
+        let (error, description) = chose(decision);
         out.push(
             Draft::new(
-                "OD108",
+                Code::PromptNone,
                 "prompt=none shows no consent screen: a new user gets an error, a returning one no refresh_token"
                     .into(),
             )
             .edits(&[Edit::ForceConsent])
-            .explains(&errors.consent_required.error, errors.consent_required.describe("", "")),
+            .explains(&error, description),
         );
         return;
     }
-    if tokens.contains(&"select_account") && !consent {
+    let select_account = prompt.split_whitespace().any(|t| t == "select_account");
+    if select_account && explanation.consent_not_forced() {
         out.push(
-            Draft::new("OD109", "prompt=select_account shows the account chooser, not the consent screen: repeat grants return no refresh_token".into())
+            Draft::new(Code::PromptSelectAccountOnly, "prompt=select_account shows the account chooser, not the consent screen: repeat grants return no refresh_token".into())
                 .fix("Send prompt=\"select_account consent\".".into())
                 .edits(&[Edit::ForceConsent]),
         );
@@ -492,75 +478,64 @@ fn fixed_prompt_hint(facts: &Facts) -> String {
         .to_string()
 }
 
+/// Offline access: a refused access_type, none asked for, offline_access dropped without
+/// consent, refused scopes, and a consent screen nothing forces.
 fn offline_rules(facts: &Facts, out: &mut Vec<Draft>) {
     let request = facts.request;
     let profile = facts.profile;
-    let errors = &profile.errors;
-    let offline = offline_requested(facts);
-    match profile.refresh_token.requires {
-        OfflineRequest::AccessTypeOffline => {
-            let access_type = request.get("access_type");
-            if let Some(value) = access_type.filter(|v| !profile.authorize.access_types.iter().any(|a| a == *v)) {
-                let description = errors.invalid_value.describe("access_type", value);
-                out.push(
-                    Draft::new("OD111", format!("access_type={value} is rejected: \"{description}\""))
-                        .edits(&[Edit::RequestOffline])
-                        .explains(&errors.invalid_value.error, description),
-                );
-            } else if !offline {
-                let what = match access_type {
+    let explanation = facts.explanation;
+    let offline = explanation.first(Rule::OfflineRequest);
+    let asked = offline.is_some_and(|d| d.effect == Effect::Applied);
+    if let Some(decision) = explanation.first(Rule::AccessType) {
+        let (error, description) = chose(decision);
+        out.push(
+            Draft::new(
+                Code::AccessTypeInvalid,
+                format!("access_type={} is rejected: \"{description}\"", decision.given()),
+            )
+            .edits(&[Edit::RequestOffline])
+            .explains(&error, description),
+        );
+    } else if let Some(decision) = offline.filter(|_| !asked) {
+        let draft = match profile.refresh_token.requires {
+            OfflineRequest::AccessTypeOffline => {
+                let what = match request.get("access_type") {
                     Some(value) => format!("access_type={value}"),
                     None => "access_type is missing (online is the default for web clients)".into(),
                 };
-                out.push(
-                    Draft::new("OD110", format!("{what}: no grant returns a refresh_token"))
-                        .edits(&[Edit::RequestOffline]),
-                );
+                Draft::new(
+                    Code::OfflineNotRequested,
+                    format!("{what}: no grant returns a refresh_token"),
+                )
             }
-        }
-        OfflineRequest::OfflineAccessScope => {
-            let needs_consent = profile.refresh_token.offline_access_needs_prompt_consent
-                && !prompt_tokens(request).contains(&"consent");
-            if !offline {
-                out.push(
-                    Draft::new(
-                        "OD110",
-                        "the offline_access scope is missing: no grant returns a refresh_token".into(),
-                    )
-                    .fix("Add offline_access to scope.".into())
-                    .edits(&[Edit::RequestOffline]),
-                );
-            }
-            if needs_consent {
-                let message = if offline {
-                    "offline_access without prompt=consent is dropped silently: no grant returns a refresh_token"
-                } else {
-                    "once offline_access is requested, it also needs prompt=consent, or it is dropped silently"
-                };
-                out.push(Draft::new("OD115", message.into()).edits(&[Edit::ForceConsent]));
-            }
-        }
+            OfflineRequest::OfflineAccessScope => Draft::new(
+                Code::OfflineNotRequested,
+                "the offline_access scope is missing: no grant returns a refresh_token".into(),
+            )
+            .fix("Add offline_access to scope.".into()),
+        };
+        let _ = decision;
+        out.push(draft.edits(&[Edit::RequestOffline]));
     }
-    let rejected: Vec<&str> = profile
-        .authorize
-        .rejected_scopes
-        .iter()
-        .map(String::as_str)
-        .filter(|r| scope_has(request, r))
-        .collect();
-    if !rejected.is_empty()
-        && let Some(spec) = &errors.invalid_scope
-    {
+    if let Some(decision) = explanation.first(Rule::OfflineAccessConsent) {
+        let message = if decision.effect == Effect::RefreshTokenWithheld {
+            "offline_access without prompt=consent is dropped silently: no grant returns a refresh_token"
+        } else {
+            "once offline_access is requested, it also needs prompt=consent, or it is dropped silently"
+        };
+        out.push(Draft::new(Code::OfflineAccessNeedsConsent, message.into()).edits(&[Edit::ForceConsent]));
+    }
+    if let (Some(decision), Some(spec)) = (explanation.first(Rule::RejectedScope), &profile.errors.invalid_scope) {
+        let rejected = decision.given().split_whitespace().collect::<Vec<_>>().join(", ");
         let how = match profile.refresh_token.requires {
             OfflineRequest::AccessTypeOffline => "; offline access is asked for with access_type=offline",
             OfflineRequest::OfflineAccessScope => "",
         };
         out.push(
             Draft::new(
-                "OD114",
+                Code::OfflineAccessScopeGoogle,
                 format!(
-                    "scope holds {}, which `{}` refuses: {} {} \"{}\"{how}",
-                    rejected.join(", "),
+                    "scope holds {rejected}, which `{}` refuses: {} {} \"{}\"{how}",
                     facts.endpoints.provider,
                     spec.status,
                     spec.error,
@@ -568,8 +543,7 @@ fn offline_rules(facts: &Facts, out: &mut Vec<Draft>) {
                 ),
             )
             .fix(format!(
-                "Remove {} from scope{}.",
-                rejected.join(", "),
+                "Remove {rejected} from scope{}.",
                 if how.is_empty() {
                     ""
                 } else {
@@ -580,31 +554,48 @@ fn offline_rules(facts: &Facts, out: &mut Vec<Draft>) {
             .explains(&spec.error, String::new()),
         );
     }
-    // the generic "nothing forces consent" rule, when no more specific prompt finding said it
+    // the generic "nothing forces consent" rule, when no more specific finding said it
     let specific = out.iter().any(|d| {
         matches!(
             d.code,
-            "OD101" | "OD103" | "OD105" | "OD106" | "OD107" | "OD108" | "OD109" | "OD115"
+            Code::ApprovalPromptConflict
+                | Code::ApprovalPromptIgnored
+                | Code::PromptInvalid
+                | Code::PromptNoneCombined
+                | Code::PromptLogin
+                | Code::PromptNone
+                | Code::PromptSelectAccountOnly
+                | Code::OfflineAccessNeedsConsent
         )
     });
-    let forced = forces_consent(profile, request.get("prompt")) || approval_prompt_forces(facts);
-    if profile.refresh_token.only_when_consent_shown && !forced && !specific && response_type_has_code(request) {
-        let message = if offline && request.get("access_type") == Some("offline") {
+    let no_code = no_code(explanation).is_some();
+    if profile.refresh_token.only_when_consent_shown && explanation.consent_not_forced() && !specific && !no_code {
+        let by_default = offline.is_some_and(|d| d.key.starts_with("authorize.installed_"));
+        let message = if asked && !by_default && request.get("access_type") == Some("offline") {
             "access_type=offline without prompt=consent: only the first grant returns a refresh_token".to_string()
-        } else if offline {
+        } else if asked {
             "installed clients are offline by default, but without prompt=consent only the first grant returns a refresh_token".to_string()
         } else {
             "nothing forces the consent screen: even with offline access, only the first grant would return a refresh_token".to_string()
         };
-        out.push(Draft::new("OD112", message).edits(&[Edit::ForceConsent]));
+        out.push(Draft::new(Code::NoForcedConsent, message).edits(&[Edit::ForceConsent]));
     }
 }
 
+/// The engine's decision that the response type returns no code: the code-less type it
+/// accepted, or the unknown one it refused.
+fn no_code(explanation: &Explanation) -> Option<&Decision> {
+    explanation
+        .of(Rule::RefreshToken)
+        .into_iter()
+        .chain(explanation.first(Rule::ResponseType))
+        .find(|d| !d.given().split_whitespace().any(|t| t == "code"))
+}
+
+/// The response type: no code, no refresh token; include_granted_scopes on an installed client.
 fn flow_rules(facts: &Facts, out: &mut Vec<Draft>) {
     let request = facts.request;
-    if let Some(response_type) = request.get("response_type").filter(|t| !t.is_empty())
-        && !response_type.split_whitespace().any(|t| t == "code")
-    {
+    if no_code(facts.explanation).is_some() {
         let offline = if request.get("access_type") == Some("offline") {
             " (access_type=offline has no effect)"
         } else {
@@ -612,15 +603,18 @@ fn flow_rules(facts: &Facts, out: &mut Vec<Draft>) {
         };
         out.push(
             Draft::new(
-                "OD120",
-                format!("response_type={response_type} returns tokens in the redirect, never a refresh_token{offline}"),
+                Code::ImplicitFlow,
+                format!(
+                    "response_type={} returns tokens in the redirect, never a refresh_token{offline}",
+                    request.get("response_type").unwrap_or_default()
+                ),
             )
             .edits(&[Edit::ResponseTypeCode]),
         );
     }
     if facts.client_kind == ClientKind::Installed && request.has("include_granted_scopes") {
         out.push(Draft::new(
-            "OD122",
+            Code::IncludeGrantedScopesInstalled,
             format!(
                 "include_granted_scopes={} on an installed client, where incremental authorization is not supported",
                 request.get("include_granted_scopes").unwrap_or_default()
@@ -629,51 +623,51 @@ fn flow_rules(facts: &Facts, out: &mut Vec<Draft>) {
     }
 }
 
+/// PKCE: a refused method, a method without challenge, and the plain method.
 fn pkce_rules(facts: &Facts, out: &mut Vec<Draft>) {
-    let request = facts.request;
-    let authorize = &facts.profile.authorize;
-    let errors = &facts.profile.errors;
-    let method = request.get("code_challenge_method");
-    let challenge = request.get("code_challenge");
-    if let Some(method) = method {
-        if !authorize.code_challenge_methods.iter().any(|m| m == method) {
-            let description = errors.invalid_value.describe("code_challenge_method", method);
-            out.push(
-                Draft::new(
-                    "OD130",
-                    format!(
-                        "code_challenge_method={method} is rejected (methods: {}): \"{description}\"",
-                        authorize.code_challenge_methods.join(", ")
-                    ),
-                )
-                .edits(&[Edit::FixChallengeMethod])
-                .explains(&errors.invalid_value.error, description),
-            );
-            return;
-        }
-        if challenge.is_none() {
-            let description = errors.missing_code_challenge.describe("code_challenge", "");
-            out.push(
-                Draft::new(
-                    "OD132",
-                    format!("code_challenge_method={method} without code_challenge: \"{description}\""),
-                )
-                .edits(&[Edit::FixChallengeMethod])
-                .explains(&errors.missing_code_challenge.error, description),
-            );
-            return;
-        }
-    }
-    if challenge.is_some() {
-        let effective = method.unwrap_or(&authorize.default_code_challenge_method);
-        if effective == "plain" {
-            let how = if method.is_some() {
+    let explanation = facts.explanation;
+    if let Some(decision) = explanation.first(Rule::PkceMethod) {
+        let (error, description) = chose(decision);
+        out.push(
+            Draft::new(
+                Code::PkceMethodInvalid,
+                format!(
+                    "code_challenge_method={} is rejected (methods: {}): \"{description}\"",
+                    decision.given(),
+                    facts.profile.authorize.code_challenge_methods.join(", ")
+                ),
+            )
+            .edits(&[Edit::FixChallengeMethod])
+            .explains(&error, description),
+        );
+    } else if let Some(decision) = explanation.first(Rule::PkceChallengeMissing) {
+        let (error, description) = chose(decision);
+        out.push(
+            Draft::new(
+                Code::PkceMethodWithoutChallenge,
+                format!(
+                    "code_challenge_method={} without code_challenge: \"{description}\"",
+                    decision.given()
+                ),
+            )
+            .edits(&[Edit::FixChallengeMethod])
+            .explains(&error, description),
+        );
+    } else if let Some(decision) = explanation.first(Rule::PkceMethodUsed) {
+        let explicit = !decision.given().is_empty();
+        let method = if explicit {
+            decision.given()
+        } else {
+            decision.value.as_str()
+        };
+        if method == "plain" {
+            let how = if explicit {
                 "code_challenge_method=plain".to_string()
             } else {
                 "no code_challenge_method (plain by default)".to_string()
             };
             out.push(Draft::new(
-                "OD131",
+                Code::PkcePlain,
                 format!("PKCE with {how}: the challenge is the verifier itself"),
             ));
         }
@@ -687,15 +681,15 @@ fn redirect_rules(facts: &Facts, out: &mut Vec<Draft>) {
         return;
     };
     if facts.profile.authorize.is_oob(redirect) {
-        if facts.profile.authorize.oob_blocked {
-            let description = errors.oob_blocked.describe("redirect_uri", redirect);
+        if let Some(decision) = facts.explanation.first(Rule::OutOfBand) {
+            let (error, description) = chose(decision);
             out.push(
                 Draft::new(
-                    "OD140",
+                    Code::RedirectOob,
                     format!("redirect_uri={redirect} is the retired out-of-band flow: \"{description}\""),
                 )
                 .edits(&[Edit::LoopbackRedirect])
-                .explains(&errors.oob_blocked.error, description),
+                .explains(&error, description),
             );
         }
         return;
@@ -704,7 +698,7 @@ fn redirect_rules(facts: &Facts, out: &mut Vec<Draft>) {
         let description = errors.redirect_uri_mismatch.describe("redirect_uri", redirect);
         out.push(
             Draft::new(
-                "OD143",
+                Code::RedirectUriDoubleEncoded,
                 format!("redirect_uri is encoded twice: the provider sees {redirect}, which matches no registered URI"),
             )
             .edits(&[Edit::DecodeRedirect])
@@ -718,9 +712,10 @@ fn redirect_rules(facts: &Facts, out: &mut Vec<Draft>) {
         let description = errors.redirect_uri_mismatch.describe("redirect_uri", redirect);
         out.push(
             Draft::new(
-                "OD145",
+                Code::RedirectUriNotRegistered,
                 format!(
-                    "Google's error page says {}: redirect_uri={redirect} is not registered for this client (the URL alone cannot show that; the page does)",
+                    "{}'s error page says {}: redirect_uri={redirect} is not registered for this client (the URL alone cannot show that; the page does)",
+                    facts.wording.provider,
                     page.error
                 ),
             )
@@ -730,7 +725,7 @@ fn redirect_rules(facts: &Facts, out: &mut Vec<Draft>) {
     }
     if facts.profile.authorize.is_special_redirect(redirect) {
         out.push(Draft::new(
-            "OD144",
+            Code::RedirectGoogleJs,
             format!(
                 "redirect_uri={redirect} is a special value the provider's own JavaScript sign-in library sends, not a registered URI; the code must be exchanged with redirect_uri={}",
                 if redirect == "postmessage" || redirect.starts_with("storagerelay") { "postmessage" } else { redirect }
@@ -740,7 +735,7 @@ fn redirect_rules(facts: &Facts, out: &mut Vec<Draft>) {
     }
     if let Some(problem) = registration_problem(&facts.profile.authorize, redirect) {
         out.push(Draft::new(
-            "OD142",
+            Code::RedirectUriInvalid,
             format!(
                 "redirect_uri={redirect} breaks today's registration rules ({problem}): a client that registered it earlier keeps it, a new one cannot register it (then: redirect_uri_mismatch); diagnosed as registered"
             ),
@@ -753,7 +748,7 @@ fn redirect_rules(facts: &Facts, out: &mut Vec<Draft>) {
         .unwrap_or_default();
     if facts.client_kind == ClientKind::Installed && is_loopback(&host) {
         out.push(Draft::new(
-            "OD141",
+            Code::RedirectLoopback,
             format!("redirect_uri={redirect} is a loopback address: supported for desktop clients, blocked for iOS, Android and Chrome app clients"),
         ));
     }
@@ -767,7 +762,7 @@ fn endpoint_rules(facts: &Facts, out: &mut Vec<Draft>) {
     {
         out.push(
             Draft::new(
-                "OD150",
+                Code::LegacyEndpoint,
                 format!(
                     "{} is the legacy authorization endpoint; the model predicts today's {}",
                     request.endpoint, legacy.replacement
@@ -781,7 +776,7 @@ fn endpoint_rules(facts: &Facts, out: &mut Vec<Draft>) {
         if named.insert(used.legacy.path.as_str()) {
             out.push(
                 Draft::new(
-                    "OD150",
+                    Code::LegacyEndpoint,
                     format!("HAR entry #{} calls the legacy endpoint {}", used.entry, used.endpoint),
                 )
                 .fix(format!("Use {}.", used.legacy.replacement))
@@ -795,7 +790,7 @@ fn endpoint_rules(facts: &Facts, out: &mut Vec<Draft>) {
         if revoke.method == "GET" && !get_allowed && !legacy {
             out.push(
                 Draft::new(
-                    "OD151",
+                    Code::RevokeGet,
                     format!(
                         "HAR entry #{} revokes with GET {} (answered {}); the token was not revoked",
                         revoke.entry, revoke.endpoint, revoke.status
@@ -819,7 +814,7 @@ fn token_rules(facts: &Facts, out: &mut Vec<Draft>) {
         )
     });
     let limit_draft = |message: String| {
-        let mut draft = Draft::new("OD113", message);
+        let mut draft = Draft::new(Code::RefreshTokenLimit, message);
         if let Some(source) = &limit_source {
             draft = draft.source(source.clone());
         }
@@ -856,9 +851,10 @@ fn token_rules(facts: &Facts, out: &mut Vec<Draft>) {
         && let Some(seconds) = testing_expiry
     {
         let mut draft = Draft::new(
-            "OD170",
+            Code::TestingExpiry,
             format!(
-                "the client is in Testing status: refresh tokens for these scopes expire {seconds} s (7 days) after consent"
+                "the client is in Testing status: refresh tokens for these scopes expire {seconds} s ({} days) after consent",
+                days(seconds)
             ),
         );
         if invalid_grant {
@@ -871,12 +867,17 @@ fn token_rules(facts: &Facts, out: &mut Vec<Draft>) {
     {
         out.push(
             Draft::new(
-                "OD170",
+                Code::TestingExpiry,
                 format!(
-                    "the publishing status is not known: if the OAuth consent screen is External and in Testing, refresh tokens for these scopes expire {seconds} s (7 days) after consent, then refresh answers invalid_grant"
+                    "the publishing status is not known: if the OAuth consent screen is External and in Testing, refresh tokens for these scopes expire {seconds} s ({} days) after consent, then refresh answers invalid_grant",
+                    days(seconds)
                 ),
             )
-            .fix("Check the publishing status (Google Auth Platform > Audience, or APIs & Services > OAuth consent screen); if it is Testing, publish the app and authorize again (a token issued in Testing keeps its 7-day expiry). Pass --publishing-status to tell diagnose.".into())
+            .fix(format!(
+                "Check the publishing status{}; if it is Testing, publish the app and authorize again (a token issued in Testing keeps its {}-day expiry). Pass --publishing-status to tell diagnose.",
+                facts.profile.wording.publishing_status_page.as_ref().map(|page| format!(" ({page})")).unwrap_or_default(),
+                days(seconds)
+            ))
             .symptom(),
         );
     }
@@ -905,9 +906,9 @@ fn token_rules(facts: &Facts, out: &mut Vec<Draft>) {
         let fix = if rotates == Some(true) {
             "Store the refresh_token of every refresh response; the old one stops working.".to_string()
         } else {
-            entry("OD160").fix.to_string()
+            entry(Code::ExpectsRotation).fix.to_string()
         };
-        out.push(Draft::new("OD160", message).fix(fix).entry(*first));
+        out.push(Draft::new(Code::ExpectsRotation, message).fix(fix).entry(*first));
     }
 }
 
@@ -920,7 +921,7 @@ fn symptom_rules(facts: &Facts, out: &mut Vec<Draft>) {
     }
     let explained = out.iter().any(|d| d.symptom);
     let message = invalid_grant_causes(facts.profile, symptom);
-    let mut draft = Draft::new("OD171", message);
+    let mut draft = Draft::new(Code::InvalidGrantCauses, message);
     if !explained {
         draft = draft.symptom();
     }
@@ -934,30 +935,48 @@ pub fn invalid_grant_causes(profile: &Profile, symptom: Symptom) -> String {
     if let Some(seconds) = rules.testing_expiry_seconds {
         causes.push(format!(
             "Testing publishing status: tokens for non-sign-in scopes expire {} days after consent (the token response says refresh_token_expires_in: {seconds})",
-            (seconds + 1) / 86_400
+            days(seconds)
         ));
     }
     causes.push(format!(
         "the per-client limit: the {} refresh token for one user and client revokes the oldest (it fails while newer ones work)",
         ordinal(rules.limit_per_user_client + 1)
     ));
-    causes.push("revocation: the user removed the app's access (myaccount.google.com/permissions) or the app revoked the token; every token of that grant fails at once".into());
+    let wording = &profile.wording;
+    let page = wording
+        .revocation_page
+        .as_ref()
+        .map(|page| format!(" ({page})"))
+        .unwrap_or_default();
+    causes.push(format!("revocation: the user removed the app's access{page} or the app revoked the token; every token of that grant fails at once"));
     if let Some(seconds) = rules.unused_expiry_seconds {
         causes.push(format!(
             "not used for {} days: only tokens nobody refreshed in that time",
             seconds / 86_400
         ));
     }
-    causes.push("a password change: tokens with Gmail scopes are revoked when the user changes the password".into());
+    if let Some(tokens) = &wording.password_change_revokes {
+        causes.push(format!(
+            "a password change: {tokens} are revoked when the user changes the password"
+        ));
+    }
     let lead = match symptom {
-        Symptom::InvalidGrantAfterDays => "invalid_grant some days after the grant",
-        Symptom::RefreshTokenRevoked => "a refresh token that worked was revoked",
-        _ => "invalid_grant on refresh (\"Token has been expired or revoked.\")",
+        Symptom::InvalidGrantAfterDays => "invalid_grant some days after the grant".to_string(),
+        Symptom::RefreshTokenRevoked => "a refresh token that worked was revoked".to_string(),
+        _ => format!(
+            "invalid_grant on refresh (\"{}\")",
+            profile.errors.refresh_invalid.description
+        ),
     };
     format!(
         "{lead}: the request cannot show which cause it is; the causes are: {}",
         causes.join("; ")
     )
+}
+
+/// A lifetime in whole days (Google's Testing lifetime, 604799 s, is 7 days less a second).
+pub fn days(seconds: u64) -> u64 {
+    seconds.div_ceil(86_400)
 }
 
 /// English ordinals: 1st, 2nd, 3rd, 11th, 26th, 101st.
@@ -973,13 +992,14 @@ pub fn ordinal(n: usize) -> String {
 }
 
 /// Token responses the user observed without a refresh_token, explained by their request.
-fn observed_rules(facts: &Facts, causes: &[&'static str], out: &mut Vec<Draft>) {
+fn observed_rules(facts: &Facts, causes: &[Code], out: &mut Vec<Draft>) {
     let prediction = facts.prediction;
     let because = |consent: Option<bool>, repeat_in_file: Option<usize>| -> String {
         let pointers = if causes.is_empty() {
             String::new()
         } else {
-            format!(" (see {})", causes.join(", "))
+            let codes: Vec<&str> = causes.iter().map(|c| c.as_str()).collect();
+            format!(" (see {})", codes.join(", "))
         };
         if !prediction.first_grant.refresh_token {
             let error = prediction
@@ -1026,7 +1046,7 @@ fn observed_rules(facts: &Facts, causes: &[&'static str], out: &mut Vec<Draft>) 
                 .unwrap_or_default();
             out.push(
                 Draft::new(
-                    "OD180",
+                    Code::NoRefreshTokenExplained,
                     format!(
                         "the token response in HAR entry #{} has no refresh_token: it exchanged the code of the authorization request in entry #{}{via}; {}",
                         call.entry,
@@ -1047,7 +1067,7 @@ fn observed_rules(facts: &Facts, causes: &[&'static str], out: &mut Vec<Draft>) 
     {
         out.push(
             Draft::new(
-                "OD180",
+                Code::NoRefreshTokenExplained,
                 format!(
                     "the given token response has no refresh_token; for the diagnosed request {}",
                     because(None, None)
@@ -1065,6 +1085,6 @@ fn fix_pointer(facts: &Facts) -> String {
             let changes: Vec<&str> = facts.fix.changes.iter().map(|c| c.description.as_str()).collect();
             format!("Use the fixed URL ({}), then authorize again.", changes.join("; "))
         }
-        _ => entry("OD180").fix.to_string(),
+        _ => entry(Code::NoRefreshTokenExplained).fix.to_string(),
     }
 }

@@ -12,9 +12,10 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use super::explain::Explanation;
 use super::input::{AuthRequest, Param};
 use super::predict::{ClientSetup, Depth, Prediction, predict};
-use crate::provider::{OfflineRequest, Profile};
+use crate::provider::{OfflineRequest, Profile, Rule};
 
 /// The redirect URI a desktop app listens on instead of the out-of-band page.
 pub const LOOPBACK_REDIRECT: &str = "http://127.0.0.1";
@@ -98,7 +99,12 @@ impl Fix {
 
 /// Why the request should stay online, if it should: it says access_type=online, or it only
 /// signs the user in (sign-in scopes, nothing that asks for offline access or consent).
-pub fn online_intent(profile: &Profile, setup: &ClientSetup, request: &AuthRequest) -> Option<String> {
+pub fn online_intent(
+    profile: &Profile,
+    setup: &ClientSetup,
+    request: &AuthRequest,
+    known: &Explanation,
+) -> Option<String> {
     if profile.refresh_token.requires == OfflineRequest::AccessTypeOffline
         && request.get("access_type") == Some("online")
     {
@@ -108,7 +114,9 @@ pub fn online_intent(profile: &Profile, setup: &ClientSetup, request: &AuthReque
         && profile.authorize.installed_default_offline
         && profile.refresh_token.requires == OfflineRequest::AccessTypeOffline;
     let asks_offline = request.has("access_type")
-        || request.get("approval_prompt") == Some("force")
+        || known
+            .force()
+            .is_some_and(|(name, value)| request.get(name) == Some(value))
         || request
             .get("prompt")
             .is_some_and(|p| p.split_whitespace().any(|t| t == "consent"))
@@ -123,13 +131,21 @@ pub fn online_intent(profile: &Profile, setup: &ClientSetup, request: &AuthReque
         .then(|| "the request only signs the user in (sign-in scopes, no offline access asked for)".into())
 }
 
-/// Searches the smallest set of edits the model verifies, keeping the request's intent.
-pub fn find(profile: &Arc<Profile>, setup: &ClientSetup, request: &AuthRequest, original: &Prediction) -> Fix {
-    let offline = search(profile, setup, request, original, Goal::RefreshTokenEveryGrant);
-    let Some(intent) = online_intent(profile, setup, request) else {
+/// Searches the smallest set of edits the model verifies, keeping the request's intent; the
+/// engine's explanation of the request says which edits could matter.
+pub fn find(
+    profile: &Arc<Profile>,
+    setup: &ClientSetup,
+    request: &AuthRequest,
+    original: &Prediction,
+    explanation: &Explanation,
+) -> Fix {
+    let search = |goal| search(profile, setup, request, original, explanation, goal);
+    let offline = search(Goal::RefreshTokenEveryGrant);
+    let Some(intent) = online_intent(profile, setup, request, explanation) else {
         return offline;
     };
-    let mut primary = search(profile, setup, request, original, Goal::NoError);
+    let mut primary = search(Goal::NoError);
     primary.intent = Some(intent);
     if offline.url.is_some() && !offline.changes.is_empty() {
         primary.alternative = Some(Box::new(offline));
@@ -150,6 +166,7 @@ fn search(
     setup: &ClientSetup,
     request: &AuthRequest,
     original: &Prediction,
+    explanation: &Explanation,
     goal: Goal,
 ) -> Fix {
     if reached(goal, original) {
@@ -166,14 +183,14 @@ fn search(
             alternative: None,
         };
     }
-    let mut candidates = candidates(profile, request);
+    let mut candidates = candidates(profile, request, explanation);
     if goal == Goal::NoError {
         // these change what the app asks for, not whether the provider accepts it
         candidates.retain(|e| !matches!(e, Edit::RequestOffline | Edit::ForceConsent));
     }
     for size in 1..=candidates.len() {
         for set in combinations(&candidates, size) {
-            let (fixed, changes) = apply(profile, request, &set);
+            let (fixed, changes) = apply(profile, request, &set, explanation);
             let fixed_setup = setup_for(setup, &set, &fixed);
             let prediction = predict(profile, &fixed_setup, &fixed.pairs(), Depth::Grants);
             if reached(goal, &prediction) {
@@ -229,28 +246,22 @@ fn no_fix_reason(request: &AuthRequest, original: &Prediction) -> String {
     }
 }
 
-/// The edits that could matter for this request.
-fn candidates(profile: &Profile, request: &AuthRequest) -> Vec<Edit> {
+/// The edits that could matter for this request, as the engine explained it.
+fn candidates(profile: &Profile, request: &AuthRequest, explanation: &Explanation) -> Vec<Edit> {
     let mut edits = Vec::new();
-    if request.has("approval_prompt") {
+    if explanation.force().is_some_and(|(name, _)| request.has(name)) {
         edits.push(Edit::DropApprovalPrompt);
     }
-    if profile.consent.forced_by_prompt_consent && !forces_consent(profile, request.get("prompt")) {
+    if profile.consent.forced_by_prompt_consent && !explanation.prompt_forces_consent() {
         edits.push(Edit::ForceConsent);
     }
-    let offline_requested = match profile.refresh_token.requires {
-        OfflineRequest::AccessTypeOffline => request.get("access_type") == Some("offline"),
-        OfflineRequest::OfflineAccessScope => scope_has(request, "offline_access"),
-    };
-    if !offline_requested {
+    if explanation.asks_offline() != Some(true) {
         edits.push(Edit::RequestOffline);
     }
     if request.get("response_type") != Some("code") {
         edits.push(Edit::ResponseTypeCode);
     }
-    if let Some(method) = request.get("code_challenge_method")
-        && (!profile.authorize.code_challenge_methods.iter().any(|m| m == method) || !request.has("code_challenge"))
-    {
+    if explanation.has(Rule::PkceMethod) || explanation.has(Rule::PkceChallengeMissing) {
         edits.push(Edit::FixChallengeMethod);
     }
     let redirect = request.get("redirect_uri").unwrap_or_default();
@@ -260,7 +271,7 @@ fn candidates(profile: &Profile, request: &AuthRequest) -> Vec<Edit> {
     if request.noted(|n| matches!(n, super::input::InputNote::DoubleEncoded { name } if name == "redirect_uri")) {
         edits.push(Edit::DecodeRedirect);
     }
-    if profile.authorize.rejected_scopes.iter().any(|r| scope_has(request, r)) {
+    if explanation.has(Rule::RejectedScope) {
         edits.push(Edit::DropRejectedScopes);
     }
     if request.noted(|n| matches!(n, super::input::InputNote::Whitespace { .. })) {
@@ -270,33 +281,12 @@ fn candidates(profile: &Profile, request: &AuthRequest) -> Vec<Edit> {
     edits
 }
 
-/// Whether `prompt` is valid and contains `consent` (nothing to change about it).
-pub fn forces_consent(profile: &Profile, prompt: Option<&str>) -> bool {
-    let valid = |t: &str| {
-        t != "none"
-            && profile
-                .authorize
-                .prompt_values
-                .iter()
-                .chain(&profile.authorize.prompt_tolerated)
-                .any(|v| v == t)
-    };
-    prompt.is_some_and(|p| {
-        p.split_whitespace().any(|t| t == "consent") && p.split_whitespace().all(valid) && !p.contains(['\n', '\r'])
-    })
-}
-
-/// The prompt value that forces consent: the valid values kept, `none` dropped, `consent` added.
-fn forced_prompt_value(profile: &Profile, prompt: Option<&str>) -> String {
+/// The prompt value that forces consent: the values the engine did not refuse kept, `none`
+/// dropped (it forbids any screen), `consent` added.
+fn forced_prompt_value(prompt: Option<&str>, refused: &[&str]) -> String {
     let mut tokens: Vec<&str> = Vec::new();
     for token in prompt.unwrap_or_default().split_whitespace() {
-        let keep = token != "none"
-            && profile
-                .authorize
-                .prompt_values
-                .iter()
-                .chain(&profile.authorize.prompt_tolerated)
-                .any(|v| v == token);
+        let keep = token != "none" && !refused.contains(&token);
         if keep && !tokens.contains(&token) {
             tokens.push(token);
         }
@@ -328,7 +318,7 @@ fn combinations(items: &[Edit], size: usize) -> Vec<Vec<Edit>> {
 }
 
 /// Sets the first `name` to `value` in place (dropping repeats), or appends it.
-fn set(params: &mut Vec<Param>, name: &str, value: &str) {
+pub(super) fn set(params: &mut Vec<Param>, name: &str, value: &str) {
     let mut replaced = false;
     params.retain_mut(|p| {
         if p.name != name {
@@ -346,21 +336,31 @@ fn set(params: &mut Vec<Param>, name: &str, value: &str) {
     }
 }
 
-/// Applies a set of edits; returns the fixed request and what changed.
-pub fn apply(profile: &Profile, request: &AuthRequest, edits: &[Edit]) -> (AuthRequest, Vec<Change>) {
+/// Applies a set of edits; returns the fixed request and what changed. `known`: the engine's
+/// explanation of the request (the `prompt` values it refused, which forcing consent drops;
+/// the legacy force parameter, which `DropApprovalPrompt` removes).
+pub fn apply(
+    profile: &Profile,
+    request: &AuthRequest,
+    edits: &[Edit],
+    known: &Explanation,
+) -> (AuthRequest, Vec<Change>) {
     let mut params = request.params.clone();
     let mut changes = Vec::new();
     let shown = |name: &str| request.get(name).map(str::to_string);
+    let refused = known.refused_prompt_values();
+    let refused = refused.as_slice();
+    let force = known.force().map_or("", |(name, _)| name);
     // approval_prompt=force → prompt=consent in place: one change, as a person would write it
     let swap =
         edits.contains(&Edit::DropApprovalPrompt) && edits.contains(&Edit::ForceConsent) && !request.has("prompt");
     for edit in edits {
         let description = match edit {
             Edit::DropApprovalPrompt if swap => {
-                let value = forced_prompt_value(profile, None);
+                let value = forced_prompt_value(None, refused);
                 let mut replaced = false;
                 params.retain_mut(|p| {
-                    if p.name != "approval_prompt" {
+                    if p.name != force {
                         return true;
                     }
                     if replaced {
@@ -372,23 +372,17 @@ pub fn apply(profile: &Profile, request: &AuthRequest, edits: &[Edit]) -> (AuthR
                 });
                 changes.push(Change {
                     edits: vec![Edit::DropApprovalPrompt, Edit::ForceConsent],
-                    description: format!(
-                        "approval_prompt={} → prompt={value}",
-                        shown("approval_prompt").unwrap_or_default()
-                    ),
+                    description: format!("{force}={} → prompt={value}", shown(force).unwrap_or_default()),
                 });
                 continue;
             }
             Edit::ForceConsent if swap => continue,
             Edit::DropApprovalPrompt => {
-                params.retain(|p| p.name != "approval_prompt");
-                format!(
-                    "remove approval_prompt={}",
-                    shown("approval_prompt").unwrap_or_default()
-                )
+                params.retain(|p| p.name != force);
+                format!("remove {force}={}", shown(force).unwrap_or_default())
             }
             Edit::ForceConsent => {
-                let value = forced_prompt_value(profile, request.get("prompt"));
+                let value = forced_prompt_value(request.get("prompt"), refused);
                 set(&mut params, "prompt", &value);
                 match shown("prompt") {
                     Some(old) => format!("prompt={} → prompt={value}", old.escape_debug()),
@@ -518,7 +512,8 @@ mod tests {
             registered_redirect: Some("https://a.example/cb".into()),
         };
         let original = predict(&profile, &setup, &request.pairs(), Depth::Grants);
-        find(&profile, &setup, &request, &original)
+        let explanation = super::super::explain::explain(&profile, &setup, &request);
+        find(&profile, &setup, &request, &original, &explanation)
     }
 
     #[test]

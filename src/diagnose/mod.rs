@@ -25,15 +25,17 @@ mod diagnosis;
 mod emit;
 mod endpoints;
 mod error;
+mod explain;
 mod findings;
 mod fix;
 mod input;
+mod observe;
 mod predict;
 mod redirect;
 pub mod render;
 mod response;
 
-pub use catalogue::{CATALOGUE, Entry, Severity, UnknownCode, lookup};
+pub use catalogue::{CATALOGUE, Code, Entry, Severity, UnknownCode, entry, lookup};
 pub use diagnosis::{Diagnosis, Input, Observed, Options, Outcome, StatusFrom, Symptom, diagnose, diagnose_any};
 pub use emit::{EmitError, scenario, write as write_scenario};
 pub use endpoints::ProviderEndpoints;
@@ -41,8 +43,9 @@ pub use error::{DiagnoseError, InputError};
 pub use findings::Finding;
 pub use fix::{Change, Edit, Fix, Goal};
 pub use input::{
-    AuthRequest, Flow, Har, HarObservation, InputNote, LegacyUse, Param, REDACTED, RevokeCall, SECRET_PARAMS,
-    TokenCall, TokenResponse,
+    AuthRequest, AuthorizeErrorPage, ConsentAnswer, EntryProblem, Flow, Har, HarEntry, HarObservation, InputNote,
+    LegacyUse, Param, REDACTED, RevokeCall, SECRET_PARAMS, TokenCall, TokenResponse,
 };
+pub use observe::Outcome as HappenedOutcome;
 pub use predict::{GrantPrediction, LimitPrediction, Prediction, RefreshPrediction, Stage};
 pub use response::{AuthError, Observation, ResponseDiagnosis};

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::provider::{
-    AuthorizeResponse, ClientConfig, ClientKind, ConsentDecision, Engine, JsonResponse, Profile, PublishingStatus,
-    param, s256_challenge,
+    AuthorizeResponse, ClientConfig, ClientKind, ConsentDecision, Decision, Engine, JsonResponse, Profile,
+    PublishingStatus, param, s256_challenge,
 };
 
 /// The simulated user of a prediction.
@@ -150,6 +150,18 @@ pub fn predict(profile: &Arc<Profile>, setup: &ClientSetup, params: &[(String, S
         }
     }
     prediction
+}
+
+/// The engine's traced decisions for a first and a repeat authorization of the request.
+pub fn trace(profile: &Arc<Profile>, setup: &ClientSetup, params: &[(String, String)]) -> Vec<Vec<Decision>> {
+    let params = with_known_verifier(profile, params);
+    let mut engine = Engine::new(Arc::clone(profile), [client(setup)]).with_trace();
+    (0..2)
+        .map(|_| {
+            engine.authorize(&params, USER, &ConsentDecision::GrantAll);
+            engine.take_trace()
+        })
+        .collect()
 }
 
 fn client(setup: &ClientSetup) -> ClientConfig {

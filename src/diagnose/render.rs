@@ -12,6 +12,7 @@ use super::diagnosis::{Diagnosis, Symptom};
 use super::findings::Finding;
 use super::fix::{Fix, Goal};
 use super::input::{InputNote, TokenResponse};
+use super::observe::Outcome as HappenedOutcome;
 use super::predict::{GrantPrediction, LimitPrediction, RefreshPrediction};
 use super::response::{Observation, ResponseDiagnosis};
 use crate::provider::{ClientKind, PublishingStatus};
@@ -90,11 +91,17 @@ fn observed_json(diagnosis: &Diagnosis) -> Value {
                 let response = f.exchange.as_ref().and_then(|t| t.response.as_ref());
                 json!({
                     "authorize_entry": f.authorize_entry,
+                    "started_by": f.started_by,
+                    "outcome": super::observe::outcome(f).map(HappenedOutcome::label),
+                    "error_page": f.error_page.as_ref().map(|p| json!({"entry": p.entry, "status": p.status, "error": p.error, "error_description": p.description})),
+                    "consent_entry": f.consent_entry,
+                    "consent_answer": f.consent_answer.as_ref().map(|a| json!({"entry": a.entry, "action": a.action, "scopes": a.scopes})),
                     "consent_screen": f.consent_screen,
                     "callback_entry": f.callback_entry,
                     "callback_error": f.callback_error,
                     "token_entry": f.exchange.as_ref().map(|t| t.entry),
                     "token_status": f.exchange.as_ref().map(|t| t.status),
+                    "token_problem": f.exchange.as_ref().and_then(|t| t.problem.as_deref()),
                     "refresh_token": response.map(|r| r.refresh_token),
                     "token_response": response,
                 })
@@ -107,6 +114,9 @@ fn observed_json(diagnosis: &Diagnosis) -> Value {
             "flows": flows,
             "refreshes": har.refreshes.iter().map(|r| json!({"entry": r.entry, "status": r.status, "token_response": r.response})).collect::<Vec<_>>(),
             "revokes": revokes,
+            "problems": har.problems.iter().map(|p| json!({"entry": p.entry, "role": p.role, "problem": p.problem})).collect::<Vec<_>>(),
+            "reordered": har.reordered,
+            "happened": diagnosis.happened.map(HappenedOutcome::label),
         })
     });
     json!({"har": har, "token_response": diagnosis.observed.token_response})
@@ -202,7 +212,25 @@ pub fn human(diagnosis: &Diagnosis) -> String {
     fixed_url(&mut out, diagnosis);
 
     let _ = writeln!(out);
-    let verdict = if let (true, Some(code)) = (diagnosis.every_grant(), diagnosis.symptom_explained()) {
+    let verdict = if let Some(happened) = diagnosis.happened {
+        let text = match happened {
+            HappenedOutcome::RefreshToken => "the HAR shows a refresh_token in the token response".to_string(),
+            HappenedOutcome::NoRefreshToken => "the HAR shows a token response without refresh_token".to_string(),
+            HappenedOutcome::Error => "the HAR shows the flow ending in an error".to_string(),
+            HappenedOutcome::Denied => "the HAR shows the user refusing on the consent screen".to_string(),
+            HappenedOutcome::Abandoned => "the HAR shows the consent screen left unanswered".to_string(),
+        };
+        match (diagnosis.exit_code(), diagnosis.symptom_explained()) {
+            (0, _) => format!("{text} (exit 0)").green().bold().to_string(),
+            (_, Some(code)) if happened == HappenedOutcome::RefreshToken => {
+                format!("{text}, but {code} explains the reported symptom (exit 1)")
+                    .red()
+                    .bold()
+                    .to_string()
+            }
+            _ => format!("{text} (exit 1)").red().bold().to_string(),
+        }
+    } else if let (true, Some(code)) = (diagnosis.every_grant(), diagnosis.symptom_explained()) {
         format!("a refresh_token comes back on every grant, but {code} explains the reported symptom (exit 1)")
             .red()
             .bold()
@@ -222,7 +250,7 @@ pub fn human(diagnosis: &Diagnosis) -> String {
     if let Some(top) = diagnosis
         .findings
         .iter()
-        .find(|f| f.code != "OD180")
+        .find(|f| f.code != super::Code::NoRefreshTokenExplained)
         .or(diagnosis.findings.first())
     {
         let _ = writeln!(
@@ -252,7 +280,7 @@ fn findings_section(out: &mut String, findings: &[Finding]) {
             "  {:>2}. {} {} {}{cause}",
             i + 1,
             severity_label(finding.severity),
-            finding.code.bold(),
+            finding.code.as_str().bold(),
             finding.name.dimmed()
         );
         for line in wrap(&finding.message, WIDTH - 8) {
@@ -449,7 +477,30 @@ fn observed(out: &mut String, diagnosis: &Diagnosis) {
     if let Some(har) = &diagnosis.observed.har {
         let _ = writeln!(out, "\n{}  HAR with {} entries", "Observed".bold(), har.entries);
         for (i, flow) in har.flows.iter().enumerate() {
-            let mut line = format!("  flow {}: authorize #{}", i + 1, flow.authorize_entry);
+            let mut line = match flow.started_by {
+                Some(login) if login != flow.authorize_entry => {
+                    format!("  flow {}: app #{login} → authorize #{}", i + 1, flow.authorize_entry)
+                }
+                Some(login) => format!("  flow {}: app #{login} redirects to the authorization URL", i + 1),
+                None => format!("  flow {}: authorize #{}", i + 1, flow.authorize_entry),
+            };
+            if let Some(reason) = &flow.authorize_failed {
+                let _ = write!(line, " (failed: {reason})");
+            }
+            if let Some(page) = &flow.error_page {
+                let _ = write!(
+                    line,
+                    " → error page ({}{})",
+                    page.status,
+                    page.error.as_deref().map(|e| format!(" {e}")).unwrap_or_default()
+                );
+            }
+            if let Some(shown) = flow.consent_screen {
+                let _ = write!(line, " → consent screen {}", if shown { "shown" } else { "skipped" });
+            }
+            if let Some(answer) = &flow.consent_answer {
+                let _ = write!(line, " → {} #{}", answer.action, answer.entry);
+            }
             if let Some(c) = flow.callback_entry {
                 let _ = write!(line, " → callback #{c}");
             }
@@ -458,20 +509,35 @@ fn observed(out: &mut String, diagnosis: &Diagnosis) {
             }
             match &flow.exchange {
                 Some(call) => {
-                    let _ = write!(line, " → token #{} ({})", call.entry, call.status);
-                    if let Some(response) = &call.response {
-                        let _ = write!(line, ": refresh_token {}", yes_no(response.refresh_token));
+                    let status = call
+                        .problem
+                        .as_deref()
+                        .filter(|_| call.failed)
+                        .map_or_else(|| call.status.to_string(), |p| p.to_string());
+                    let _ = write!(line, " → token #{} ({status})", call.entry);
+                    match &call.response {
+                        Some(response) => {
+                            let _ = write!(line, ": refresh_token {}", yes_no(response.refresh_token));
+                        }
+                        None => line.push_str(": response not readable (see OD187)"),
                     }
                 }
-                None => line.push_str(" → no token request in the HAR (server-side exchange? pass --token-response)"),
-            }
-            if let Some(shown) = flow.consent_screen {
-                let _ = write!(line, ", consent screen {}", if shown { "shown" } else { "skipped" });
+                None if flow.got_code => {
+                    line.push_str(" → no token request in the HAR (server-side exchange? pass --token-response)");
+                }
+                None => {}
             }
             let _ = writeln!(out, "{line}");
         }
         for refresh in &har.refreshes {
-            let _ = writeln!(out, "  refresh #{} ({})", refresh.entry, refresh.status);
+            match refresh.problem.as_deref() {
+                Some(problem) if refresh.response.is_none() => {
+                    let _ = writeln!(out, "  refresh #{}: {problem}", refresh.entry);
+                }
+                _ => {
+                    let _ = writeln!(out, "  refresh #{} ({})", refresh.entry, refresh.status);
+                }
+            }
         }
         for revoke in &har.revokes {
             let _ = writeln!(
@@ -533,8 +599,8 @@ pub fn explain(entry: &Entry) -> String {
     let _ = writeln!(
         out,
         "{} {} {}",
-        entry.code.bold(),
-        entry.name,
+        entry.code.as_str().bold(),
+        entry.name(),
         format!("({})", entry.severity.label()).dimmed()
     );
     for line in wrap(entry.title, WIDTH) {
@@ -572,7 +638,7 @@ pub fn explain_json(entry: &Entry) -> String {
         .collect();
     let value = json!({
         "code": entry.code,
-        "name": entry.name,
+        "name": entry.name(),
         "severity": entry.severity,
         "title": entry.title,
         "explanation": entry.explanation,
@@ -592,9 +658,9 @@ pub fn list() -> String {
         let _ = writeln!(
             out,
             "{} {} {:<34} {}",
-            entry.code.bold(),
+            entry.code.as_str().bold(),
             severity_label(entry.severity),
-            entry.name,
+            entry.name(),
             entry.title
         );
     }
@@ -610,8 +676,8 @@ pub fn catalogue_markdown() -> String {
             out,
             "| [{}](#{}) | `{}` | {} | {} |",
             entry.code,
-            entry.code.to_ascii_lowercase(),
-            entry.name,
+            entry.code.as_str().to_ascii_lowercase(),
+            entry.name(),
             entry.severity.label(),
             entry.title.replace('|', "\\|")
         );
@@ -621,7 +687,7 @@ pub fn catalogue_markdown() -> String {
             out,
             "\n### {}\n\n`{}` · {}\n\n**{}**\n",
             entry.code,
-            entry.name,
+            entry.name(),
             entry.severity.label(),
             entry.title
         );

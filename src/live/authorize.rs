@@ -115,16 +115,8 @@ pub fn classify(response: &LiveResponse, request_url: &Url, redirect_uri: &str) 
             return Ok(Answer::rejected(Via::AuthError, code, description, page_status));
         }
         if same_endpoint(&target, redirect_uri) {
-            let mut pairs: Vec<(String, String)> = target
-                .query_pairs()
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect();
-            if let Some(fragment) = target.fragment() {
-                pairs.extend(
-                    url::form_urlencoded::parse(fragment.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())),
-                );
-            }
-            let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+            let back = crate::target::Redirect::parse(target.as_str());
+            let get = |name: &str| back.get(name).map(str::to_string);
             return Ok(match get("error") {
                 Some(error) => Answer::rejected(Via::ErrorRedirect, error, get("error_description"), 0),
                 None => Answer::accepted(Via::CodeRedirect),

@@ -16,6 +16,7 @@ use super::credentials::SECRET_VARIABLES;
 use super::http::{Body, LiveClient, LiveRequest};
 use crate::model::CONSENT_HEADER;
 use crate::provider::{ClientConfig, param};
+use crate::runner::StepError;
 use crate::runner::{FrontAnswer, FrontChannel, authorize_query, step_applies};
 use crate::scenario::{
     Action, Case, ExchangeFault, PkceMethod, RevokeAction, RevokeMethod, RevokeToken, Scenario, Step, TokenPick,
@@ -137,9 +138,8 @@ async fn answer(
         ("404 Not Found", "Not found.")
     } else {
         let url = format!("{base}{target}");
-        let state = Url::parse(&url)
-            .ok()
-            .and_then(|u| u.query_pairs().find(|(k, _)| k == "state").map(|(_, v)| v.into_owned()));
+        let state =
+            (Url::parse(&url).ok()).and_then(|_| crate::target::Redirect::parse(&url).get("state").map(str::to_string));
         let awaited = expected.lock().unwrap_or_else(|p| p.into_inner()).clone();
         if state.is_some() && state == awaited {
             let _ = sender.send(Callback::Matched(url));
@@ -275,7 +275,7 @@ impl Drop for BrowserFront {
 }
 
 impl FrontChannel for BrowserFront {
-    async fn authorize(&self, url: Url, user: &str, decision: &str) -> Result<FrontAnswer, String> {
+    async fn authorize(&self, url: Url, user: &str, decision: &str) -> Result<FrontAnswer, StepError> {
         let pairs: Vec<(String, String)> = url
             .query_pairs()
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -285,7 +285,7 @@ impl FrontChannel for BrowserFront {
             .ok_or("the authorization request carries no state")?
             .to_string();
         let preflight = LiveRequest::get(url.clone()).header(CONSENT_HEADER, "deny");
-        let response = self.http.send(&preflight, Body::Any).await.map_err(|e| e.to_string())?;
+        let response = self.http.send(&preflight, Body::Any).await?;
         let answer = classify(&response, &url, &redirect_uri).map_err(|cause| cause.to_string())?;
         if answer.is_error_page() {
             return Ok(FrontAnswer {
@@ -305,7 +305,7 @@ impl FrontChannel for BrowserFront {
             (Opener::Command(_), Ok(_)) => (self.notify)(&format!(
                 "consent: authorization URL handed to --open-with (user {user}, {decision})"
             )),
-            (Opener::Command(_), Err(e)) => return Err(e.clone()),
+            (Opener::Command(_), Err(e)) => return Err(e.clone().into()),
         }
         if let Ok(child) = child {
             self.children.lock().unwrap_or_else(|p| p.into_inner()).push(child);

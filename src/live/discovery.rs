@@ -220,6 +220,48 @@ mod tests {
     }
 
     #[test]
+    fn the_model_publishes_googles_document_key_for_key_and_no_key_google_leaves_out() {
+        let google = std::sync::Arc::new(Registry::builtin().load("google").unwrap());
+        let engine = crate::provider::Engine::new(google, []);
+        let served = engine.discovery("https://accounts.google.com");
+        let served = served.as_object().unwrap();
+        let published: Value = serde_json::from_str(GOOGLE).unwrap();
+        let published = published.as_object().unwrap();
+        let keys = |m: &serde_json::Map<String, Value>| m.keys().cloned().collect::<Vec<_>>();
+        assert_eq!(keys(served), keys(published), "same keys, in Google's order");
+        for (key, value) in published {
+            match key.as_str() {
+                // the model implements no jwt-bearer grant (an UNCONFIRMED-table entry), and
+                // newer copies of Google's document dropped `locale` (google-oauth.md §4)
+                "grant_types_supported" | "claims_supported" => {}
+                // Google's hosts; the model serves every endpoint under one base URL
+                "authorization_endpoint"
+                | "device_authorization_endpoint"
+                | "token_endpoint"
+                | "userinfo_endpoint"
+                | "revocation_endpoint"
+                | "jwks_uri" => {}
+                _ => assert_eq!(&served[key], value, "{key}"),
+            }
+        }
+        // Google sends iss in authorization responses but does not announce it (openiddict #2428)
+        for absent in [
+            "response_modes_supported",
+            "authorization_response_iss_parameter_supported",
+        ] {
+            assert!(!served.contains_key(absent), "{absent}");
+        }
+        assert!(Registry::builtin().load("google").unwrap().authorize.iss_in_response);
+        assert!(
+            !Registry::builtin()
+                .load("google@2015")
+                .unwrap()
+                .authorize
+                .iss_in_response
+        );
+    }
+
+    #[test]
     fn the_2015_profile_is_stale_against_todays_endpoint_and_oidc_differs_on_offline_access() {
         let old = Registry::builtin().load("google@2015").unwrap();
         let found = facts(GOOGLE).disagreements(&old);

@@ -129,7 +129,7 @@ async fn grant(
     let answer = front
         .authorize(url, "you", "grant")
         .await
-        .map_err(LoginError::Authorize)?;
+        .map_err(|e| LoginError::Authorize(e.to_string()))?;
     drop(front);
     let location = answer.location.ok_or_else(|| {
         LoginError::Authorize(format!(
@@ -138,13 +138,9 @@ async fn grant(
             answer.page_description.unwrap_or_default()
         ))
     })?;
-    let callback = url::Url::parse(&location).map_err(|e| LoginError::Authorize(e.to_string()))?;
-    let get = |name: &str| {
-        callback
-            .query_pairs()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
-    };
+    url::Url::parse(&location).map_err(|e| LoginError::Authorize(e.to_string()))?;
+    let callback = crate::target::Redirect::parse(&location);
+    let get = |name: &str| callback.get(name).map(str::to_string);
     if let Some(error) = get("error") {
         return Err(LoginError::Authorize(
             format!("{error} {}", get("error_description").unwrap_or_default())

@@ -6,7 +6,6 @@ mod authorize;
 mod consent;
 mod credentials;
 mod discovery;
-mod http;
 mod login;
 mod normalise;
 mod pages;
@@ -15,7 +14,6 @@ mod progress;
 mod refresh;
 mod scrub;
 mod secret;
-mod target;
 mod trust;
 
 pub use authorize::{Answer, ParamsTranscript, Verdict, Via, classify, probe_case};
@@ -25,13 +23,16 @@ pub use credentials::{
     REFRESH_TOKEN, REFRESH_TOKEN_FILE, SECRET_VARIABLES,
 };
 pub use discovery::DiscoveryFacts;
-pub use http::{Body, Cause, Inconclusive, LiveClient, LiveRequest, LiveResponse, RetryPolicy};
+// the transport and the live target's endpoints are the `target` stage's; live probes use them as their own
+pub use crate::target::{Body, Cause, Inconclusive, LiveClient, LiveRequest, LiveResponse, RetryPolicy};
+pub use crate::target::{Overrides, Target, TargetError, TargetSpec};
+use crate::target::{http, live as target};
 pub use login::{LoginError, LoginOptions, obtain_refresh_token};
 pub use normalise::{comparable, endpoint_path, normalise_ports, normalise_transcript};
 pub use pages::{PageError, decode_auth_error, scrape_error_page};
-pub use probe::{ClientShape, ConsentOptions, Kind, ProbeError, ProbeOptions, run};
+pub use probe::{ClientShape, ConsentOptions, Kind, ProbeError, ProbeOptions, Session, run};
+pub(crate) use progress::tell as tell_progress;
 pub use progress::{Observer, observed};
 pub use scrub::Scrubber;
 pub use secret::Secret;
-pub use target::{Overrides, Target, TargetError, TargetSpec};
 pub use trust::{check_endpoints, is_loopback};

@@ -2,9 +2,6 @@
 //! and error pages of any provider (an OAuth `error` / `error_description` in a JSON body or
 //! labelled on an HTML page, Google's "Error 400: invalid_request" as one case among others).
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
 /// An authorization error as a provider shows it to the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageError {
@@ -12,8 +9,8 @@ pub struct PageError {
     pub description: Option<String>,
 }
 
-/// Decodes Google's `authError` parameter (`/signin/oauth/error?authError=…`): base64 of a
-/// protocol-buffer message whose field 1 is the error code and field 2 the text the error
+/// Decodes Google's `authError` parameter (`/signin/oauth/error?authError=…`) with the one
+/// decoder diagnose uses too (`provider::AuthError`): the error code and the text the error
 /// page shows (OBS, google-oauth.md §4: `prompt=bogus` decodes to `invalid_request` /
 /// "Invalid parameter value for prompt: Invalid prompt: bogus").
 ///
@@ -23,75 +20,10 @@ pub struct PageError {
 /// assert_eq!((error.error.as_str(), error.description.as_deref()), ("invalid_request", Some("bogus")));
 /// ```
 pub fn decode_auth_error(value: &str) -> Option<PageError> {
-    let normalised: String = value
-        .trim()
-        .trim_end_matches('=')
-        .chars()
-        .map(|c| match c {
-            '+' => '-',
-            '/' => '_',
-            other => other,
-        })
-        .collect();
-    let bytes = URL_SAFE_NO_PAD.decode(normalised).ok()?;
-    let fields = protobuf_strings(&bytes);
-    let error = fields
-        .iter()
-        .find(|(field, _)| *field == 1)
-        .map(|(_, text)| text.clone())?;
-    let description = fields
-        .iter()
-        .find(|(field, _)| *field == 2)
-        .map(|(_, text)| text.clone());
-    let plausible = !error.is_empty() && error.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
-    plausible.then_some(PageError { error, description })
-}
-
-/// The length-delimited UTF-8 fields of a protocol-buffer message, by field number; parsing
-/// stops at the first malformed byte.
-fn protobuf_strings(bytes: &[u8]) -> Vec<(u64, String)> {
-    let mut fields = Vec::new();
-    let mut at = 0;
-    while at < bytes.len() {
-        let Some(key) = varint(bytes, &mut at) else { break };
-        let (field, wire) = (key >> 3, key & 7);
-        match wire {
-            0 => {
-                if varint(bytes, &mut at).is_none() {
-                    break;
-                }
-            }
-            1 => at += 8,
-            5 => at += 4,
-            2 => {
-                let Some(length) = varint(bytes, &mut at).and_then(|l| usize::try_from(l).ok()) else {
-                    break;
-                };
-                let Some(slice) = at.checked_add(length).and_then(|end| bytes.get(at..end)) else {
-                    break;
-                };
-                if let Ok(text) = std::str::from_utf8(slice) {
-                    fields.push((field, text.to_string()));
-                }
-                at += length;
-            }
-            _ => break,
-        }
-    }
-    fields
-}
-
-fn varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
-    let mut value = 0u64;
-    for shift in (0..64).step_by(7) {
-        let byte = *bytes.get(*at)?;
-        *at += 1;
-        value |= u64::from(byte & 0x7f) << shift;
-        if byte & 0x80 == 0 {
-            return Some(value);
-        }
-    }
-    None
+    crate::provider::AuthError::decode(value).map(|page| PageError {
+        error: page.error,
+        description: Some(page.description).filter(|d| !d.is_empty()),
+    })
 }
 
 /// The OAuth error an error answer carries, whichever provider wrote it:
@@ -233,7 +165,8 @@ fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
 
 #[cfg(test)]
 mod tests {
-    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 
     use super::*;
 

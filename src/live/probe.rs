@@ -22,7 +22,7 @@ use crate::provider::{
     Registry, random_token,
 };
 use crate::report::{CaseReport, LiveInfo, ModelParity, Outcome, Report};
-use crate::runner::{Endpoint, http_client, run_case, run_case_with, step_applies};
+use crate::runner::{DirectFront, Endpoint, http_client, run_case_with, step_applies};
 use crate::scenario::{Action, Case};
 use crate::snapshot::{SnapshotMeta, SnapshotStore, write_atomically};
 use crate::suite::{SnapshotPolicy, display_path, judge_snapshot};
@@ -65,9 +65,33 @@ pub struct ClientShape {
     pub redirect_uri: Option<String>,
 }
 
+/// The session a probe assumes the user has at the provider when an authorization request
+/// arrives. It decides what `prompt=none` must answer: a signed-out user cannot be asked to
+/// sign in, so a provider answers `login_required` (OpenID Connect Core §3.1.2.6), and the
+/// model's prediction is asked the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Session {
+    /// Nobody is signed in when a request arrives; the browser signs in when the provider asks
+    /// (a scripted `--open-with` browser that starts each request without cookies).
+    SignedOut,
+    /// The scenario's user stays signed in across the case's requests (a person's own browser).
+    SignedIn,
+}
+
+impl Session {
+    pub fn name(self) -> &'static str {
+        match self {
+            Session::SignedOut => "signed-out",
+            Session::SignedIn => "signed-in",
+        }
+    }
+}
+
 /// The interactive consent probe's settings.
 #[derive(Debug, Clone)]
 pub struct ConsentOptions {
+    /// The session the browser has when each authorization request reaches the provider.
+    pub session: Session,
     pub opener: Opener,
     /// How long to wait for each authorization response.
     pub timeout: Duration,
@@ -103,12 +127,18 @@ pub enum ProbeError {
 /// The client name of probes that run no scenario (the runner's default client).
 const CLIENT_NAME: &str = "web";
 
-/// The provider family a scenario without `provider:` is written for (`run`'s default).
+/// The provider family whose own discovery document the model's profile reproduces key for
+/// key (a scenario's `discovery` step can be held to it live).
 const DEFAULT_FAMILY: &str = "google";
 
-/// Whether a case's scenario names its provider (a `provider:` or a provider axis).
-fn names_provider(case: &Case) -> bool {
-    case.scenario.file.provider.is_some() || case.binding("provider").is_some()
+/// A profile id's family: `google@2015` → `google`.
+fn family(id: &str) -> &str {
+    id.split('@').next().unwrap_or(id)
+}
+
+/// The provider family a case's expectations depend on (`specific_to:`), if any.
+fn specific_family(case: &Case) -> Option<&str> {
+    case.scenario.file.specific_to.as_ref().map(|p| family(&p.0))
 }
 
 /// Whether a case's scenario fetches the discovery document as a step.
@@ -239,13 +269,12 @@ pub async fn run(
                 run.refresh_probe().await;
             }
             Kind::Consent => {
-                // a scenario that names no provider is written for `run`'s default, Google (its
-                // scopes, expires_in 3599, error texts): its consent run does not apply to
-                // another provider's family, and is listed once instead of failing
-                let family = profile.id.split('@').next().unwrap_or_default().to_string();
+                // a scenario `specific_to:` one provider (its scopes, expires_in, error texts)
+                // does not apply to another provider's family: listed once instead of failing
+                let family = family(&profile.id).to_string();
                 let (applicable, not_applicable): (Vec<&Case>, Vec<&Case>) = matching
                     .iter()
-                    .partition(|case| family == DEFAULT_FAMILY || names_provider(case));
+                    .partition(|case| specific_family(case).is_none_or(|f| f == family));
                 // a scenario's discovery step holds the model's own document field by field;
                 // another provider's live document is the discovery probe's to compare
                 let (applicable, documents): (Vec<&Case>, Vec<&Case>) = applicable
@@ -267,17 +296,32 @@ pub async fn run(
                         not_applicable.iter().map(|c| display_path(&c.scenario.path)).collect();
                     files.sort_unstable();
                     files.dedup();
+                    let mut owners: Vec<&str> = not_applicable.iter().filter_map(|c| specific_family(c)).collect();
+                    owners.sort_unstable();
+                    owners.dedup();
                     run.report.notes.push(format!(
-                        "consent: {} not applicable to `{}`: their scenarios name no provider, so they are written for {DEFAULT_FAMILY} \
-                         (its scopes, values and error texts); add `provider: {}` to a scenario to probe it here ({})",
+                        "consent: {} not applicable to `{}`: their scenarios are `specific_to: {}` (that provider's scopes, \
+                         values and error texts) ({})",
                         match not_applicable.len() {
                             1 => "1 case is".to_string(),
                             n => format!("{n} cases are"),
                         },
                         profile.id,
-                        profile.id,
+                        owners.join(", "),
                         files.join(", ")
                     ));
+                }
+                if !applicable.is_empty() {
+                    run.report.notes.push(match options.consent.session {
+                        Session::SignedOut => "consent: assumes a signed-out browser (--session signed-out, the default with \
+                             --open-with): each authorization request starts without a session and the browser signs in \
+                             when asked, so prompt=none is judged, and predicted by the model, as for a signed-out user"
+                            .to_string(),
+                        Session::SignedIn => "consent: assumes the scenario's user stays signed in across a case's requests \
+                             (--session signed-in, the default with the system browser), so prompt=none is judged, and \
+                             predicted by the model, as for a signed-in user"
+                            .to_string(),
+                    });
                 }
                 for case in applicable {
                     super::progress::tell(|o| o.started(&format!("consent: {} (waiting for the browser)", case.name)));
@@ -356,6 +400,11 @@ impl Run<'_> {
                 target: self.target.name.clone(),
                 cause: None,
                 model: None,
+                session: match kind {
+                    Kind::AuthorizeParams => Some(Session::SignedOut.name().into()),
+                    Kind::Consent => Some(self.options.consent.session.name().into()),
+                    Kind::Discovery | Kind::Refresh => None,
+                },
             }),
             transcript: None,
             accept: None,
@@ -711,12 +760,7 @@ impl Run<'_> {
             let crate::provider::AuthorizeResponse::Redirect(location) = outcome.response else {
                 return None;
             };
-            let code = url::Url::parse(&location)
-                .ok()?
-                .query_pairs()
-                .find(|(k, _)| k == "code")?
-                .1
-                .into_owned();
+            let code = crate::target::Redirect::parse(&location).get("code")?.to_string();
             let form: Vec<(String, String)> = [
                 ("grant_type", "authorization_code"),
                 ("code", code.as_str()),
@@ -800,7 +844,8 @@ impl Run<'_> {
         let revoke = options.revoke && self.target.revoke.is_some();
         let profile = self.target.runner_profile();
         let clients = [(first_client(case), client)];
-        let http = http_client();
+        // the run's client: its retry policy covers the token exchange, refresh and revocation too
+        let http = self.http.clone();
         let endpoint = Endpoint {
             http: &http,
             base: String::new(),
@@ -903,7 +948,11 @@ impl Run<'_> {
             admin: true,
             id_tokens_by_position: true,
         };
-        let run = run_case(&live_case(case, false), &endpoint).await;
+        let front = DirectFront {
+            http: &http,
+            signed_out: self.options.consent.session == Session::SignedOut,
+        };
+        let run = run_case_with(&live_case(case, false), &endpoint, &front).await;
         run.fault.is_none().then_some(run.transcript)
     }
 }
@@ -921,19 +970,14 @@ fn granted_without_token(transcript: &Transcript) -> bool {
         .any(|s| s.step == "authorize" && s.response.as_ref().is_some_and(|r| r.fields.contains_key("code")))
 }
 
-/// A response in a live transcript that is a fault, not a verdict: 429, 5xx, or a body that is
-/// not JSON where the model's transcript of the same step has JSON (a 404 page is an answer
-/// where the model answers with a page too).
+/// A response in a live transcript that is a fault, not a verdict: a body that is not JSON
+/// where the model's transcript of the same step has JSON (a 404 page is an answer where the
+/// model answers with a page too). A 429 or 5xx never gets here: the run's transport retried it
+/// and, past its deadline, stopped the case with a typed `Inconclusive`.
 fn transcript_fault(transcript: &Transcript, model: Option<&Transcript>) -> Option<String> {
     transcript.steps.iter().enumerate().find_map(|(index, step)| {
         let response = step.response.as_ref()?;
         let endpoint = step.request.as_ref().map(|r| r.endpoint.clone()).unwrap_or_default();
-        if response.status == 429 {
-            return Some(format!("rate limited (429) at {endpoint}"));
-        }
-        if response.status >= 500 {
-            return Some(format!("server error {} at {endpoint}", response.status));
-        }
         let body = response.fields.get("body").and_then(serde_json::Value::as_str)?;
         let predicted = model.and_then(|m| m.steps.get(index)).and_then(|s| s.response.as_ref());
         let page_expected = predicted.is_some_and(|p| p.status == response.status && p.fields.contains_key("body"));

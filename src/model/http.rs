@@ -186,7 +186,7 @@ impl ProviderResponder {
     /// Answers one request as the provider, and tells the access hook.
     pub fn handle(&self, request: &Request) -> Answer {
         let started = Instant::now();
-        let reply = self.answer(request);
+        let reply = self.with_cors(request);
         if let Some(AccessHook(hook)) = &self.access_hook {
             hook(&Served {
                 request,
@@ -196,6 +196,37 @@ impl ProviderResponder {
             });
         }
         reply.answer
+    }
+
+    /// The answer, with the CORS headers the profile gives this endpoint (`cors:`): the
+    /// origin echoed, and a preflight (OPTIONS with Access-Control-Request-Method) answered
+    /// 204 with the requested method and headers allowed. Elsewhere no CORS header is sent,
+    /// so a browser refuses the page the response.
+    fn with_cors(&self, request: &Request) -> Reply {
+        let path = request.url.path();
+        let origin = header(request, "origin").filter(|_| self.profile.cors_allows(path));
+        let Some(origin) = origin else {
+            return self.answer(request);
+        };
+        let requested_method = header(request, "access-control-request-method");
+        let mut reply = match (request.method.as_str(), requested_method) {
+            ("OPTIONS", Some(method)) => {
+                let mut answer = Answer::new(204).insert_header("access-control-allow-methods", method);
+                if let Some(headers) = header(request, "access-control-request-headers") {
+                    answer = answer.insert_header("access-control-allow-headers", headers);
+                }
+                if let Some(seconds) = self.profile.cors.max_age_seconds {
+                    answer = answer.insert_header("access-control-max-age", seconds.to_string());
+                }
+                Reply::new(204, "cors preflight", answer)
+            }
+            _ => self.answer(request),
+        };
+        reply.answer = reply
+            .answer
+            .insert_header("access-control-allow-origin", origin)
+            .insert_header("vary", "Origin");
+        reply
     }
 
     fn answer(&self, request: &Request) -> Reply {
@@ -287,7 +318,12 @@ impl ProviderResponder {
         let user = header(request, USER_HEADER).unwrap_or_default();
         let mut engine = lock(&self.engine);
         let signed_out = header(request, SESSION_HEADER).as_deref() == Some("none");
-        let user = if user.is_empty() && !signed_out && crate::provider::param(&params, "login_hint").is_none() {
+        // without a session, prompt=none meets nobody signed in (it may not ask anyone to sign
+        // in); any other request lets the named user sign in when asked
+        let silent = crate::provider::param(&params, "prompt").is_some_and(|p| p.split(' ').any(|v| v == "none"));
+        let user = if signed_out && silent {
+            String::new()
+        } else if user.is_empty() && !signed_out && crate::provider::param(&params, "login_hint").is_none() {
             self.default_user.clone()
         } else {
             user

@@ -19,6 +19,7 @@ use super::profile::{
 };
 use super::signing::{KeyError, SigningKey, at_hash};
 use super::store::{BoundedMap, Footprint};
+use super::trace::{Decision, Effect, Rule, Trace, flow};
 
 #[path = "device.rs"]
 mod device;
@@ -331,6 +332,8 @@ pub struct Engine {
     /// The URL the engine is served under, once a server knows it: the issuer of a profile
     /// with `issuer_served` (and the `iss` of its RFC 9207 authorization responses).
     served_url: Option<String>,
+    /// The decisions of the calls since the last `take_trace`, when tracing (`with_trace`).
+    trace: Trace,
 }
 
 impl Engine {
@@ -354,7 +357,19 @@ impl Engine {
             devices: BoundedMap::new(PENDING_CAP, STORE_BYTES),
             rotated_out: BoundedMap::new(STORE_CAP, STORE_BYTES),
             served_url: None,
+            trace: Trace::default(),
         }
+    }
+
+    /// An engine that explains its decisions (`take_trace`); diagnose reads them.
+    pub fn with_trace(mut self) -> Self {
+        self.trace = Trace::on();
+        self
+    }
+
+    /// The decisions made since the last call, in order (empty unless `with_trace`).
+    pub fn take_trace(&mut self) -> Vec<Decision> {
+        self.trace.take()
     }
 
     /// An engine that signs id_tokens with `key` (serve's per-process or `--signing-key` key).
@@ -534,7 +549,10 @@ impl Engine {
         user: &str,
         approval_forces: Option<bool>,
     ) -> AuthorizeStep {
-        let request = match self.validate_authorize(params, user) {
+        let mut trace = std::mem::take(&mut self.trace);
+        let validated = self.validate_authorize(params, user, &mut trace);
+        self.trace = trace;
+        let request = match validated {
             Ok(request) => request,
             Err(response) => {
                 return AuthorizeStep::Done(AuthorizeOutcome {
@@ -557,13 +575,30 @@ impl Engine {
         // the legacy force parameter and value (Google's approval_prompt=force) are the profile's
         let approval_force = (self.profile.authorize.legacy_force_value(params)).is_some_and(|(l, v)| v == l.value);
         let rules = &self.profile;
+        let legacy_path = approval_forces.is_some();
         let approval_forces = rules
             .authorize
             .legacy_force
             .as_ref()
             .is_some_and(|a| approval_forces.unwrap_or(a.forces_consent));
-        let forced = (rules.consent.forced_by_prompt_consent && prompt.contains("consent"))
-            || (approval_forces && approval_force);
+        if let Some(legacy) = rules.authorize.legacy_force.as_ref().filter(|_| approval_force) {
+            let key = if legacy_path {
+                "endpoints.legacy_authorize.forces_consent"
+            } else {
+                "authorize.legacy_force.forces_consent"
+            };
+            let effect = if approval_forces {
+                Effect::ConsentForced
+            } else {
+                Effect::Ignored
+            };
+            self.trace.note(|| {
+                Decision::new(rules, Rule::LegacyForce, key, approval_forces.to_string(), effect)
+                    .on(&legacy.parameter, &legacy.value)
+            });
+        }
+        let by_prompt = rules.consent.forced_by_prompt_consent && prompt.contains("consent");
+        let forced = by_prompt || (approval_forces && approval_force);
         let key = self.grant_key(&request.user, &request.client_id);
         self.expire_grant(&key);
         let granted = self.grants.get(&key).map(|g| &g.scopes);
@@ -586,18 +621,53 @@ impl Engine {
                 });
             }
         }
+        let consent = |effect: Effect| {
+            let (key, value) = if forced && !by_prompt {
+                ("authorize.legacy_force.forces_consent", "true".to_string())
+            } else {
+                (
+                    "consent.forced_by_prompt_consent",
+                    self.profile.consent.forced_by_prompt_consent.to_string(),
+                )
+            };
+            let decision = Decision::new(&self.profile, Rule::Consent, key, value, effect);
+            match param(params, "prompt") {
+                Some(prompt) => decision.on("prompt", prompt),
+                None => decision,
+            }
+        };
         if covered && !forced {
+            self.trace.note(|| consent(Effect::ConsentSkipped));
             let outcome = self.complete(&request, request.scopes.clone(), false);
             return AuthorizeStep::Done(outcome);
         }
         if prompt.contains("none") {
             let profile = Arc::clone(&self.profile);
             let response = self.error_response(&profile.errors.consent_required, &request, "", "");
+            self.trace.note(|| {
+                let spec = &profile.errors.consent_required;
+                let effect = Effect::Error(ProviderError::new(spec, "", ""));
+                Decision::new(
+                    &profile,
+                    Rule::PromptNone,
+                    "errors.consent_required",
+                    spec.error.clone(),
+                    effect,
+                )
+                .on("prompt", param(params, "prompt").unwrap_or_default())
+            });
             return AuthorizeStep::Done(AuthorizeOutcome {
                 consent_screen: false,
                 response,
             });
         }
+        self.trace.note(|| {
+            consent(if forced {
+                Effect::ConsentForced
+            } else {
+                Effect::ConsentShown
+            })
+        });
         let pending = PendingConsent {
             id: random_token(16),
             user: request.user.clone(),
@@ -690,6 +760,26 @@ impl Engine {
         let refresh = request.offline
             && request.response_type.contains("code")
             && (consent_screen || !self.profile.refresh_token.only_when_consent_shown);
+        if request.offline || !request.response_type.contains("code") {
+            let rules = &self.profile;
+            self.trace.note(|| {
+                let response_type = join_scopes(&request.response_type);
+                let (key, value) = if request.response_type.contains("code") {
+                    (
+                        "refresh_token.only_when_consent_shown",
+                        rules.refresh_token.only_when_consent_shown.to_string(),
+                    )
+                } else {
+                    ("authorize.response_types", flow(&rules.authorize.response_types))
+                };
+                let effect = if refresh {
+                    Effect::RefreshTokenIssued
+                } else {
+                    Effect::RefreshTokenWithheld
+                };
+                Decision::new(rules, Rule::RefreshToken, key, value, effect).on("response_type", &response_type)
+            });
+        }
         let now = self.now();
         let mut query: Vec<(&str, String)> = Vec::new();
         let mut fragment: Vec<(&str, String)> = Vec::new();
@@ -823,8 +913,14 @@ impl Engine {
         AuthorizeResponse::Redirect(location)
     }
 
-    fn validate_authorize(&self, params: &[(String, String)], user: &str) -> Result<ValidRequest, AuthorizeResponse> {
+    fn validate_authorize(
+        &self,
+        params: &[(String, String)],
+        user: &str,
+        trace: &mut Trace,
+    ) -> Result<ValidRequest, AuthorizeResponse> {
         let p = &self.profile;
+        let error = |spec: &ErrorSpec, param: &str, value: &str| Effect::Error(ProviderError::new(spec, param, value));
         let page = |spec: &ErrorSpec, param: &str, value: &str| {
             AuthorizeResponse::ErrorPage(ProviderError::new(spec, param, value))
         };
@@ -861,15 +957,34 @@ impl Engine {
             }
             None => params,
         };
-        for name in &p.authorize.required {
-            if param(params, name).is_none_or(str::is_empty) {
-                let spec = if name == "response_type" {
-                    &p.errors.missing_response_type
-                } else {
-                    &p.errors.missing_param
-                };
-                return Err(page(spec, name, ""));
+        let missing_spec = |name: &str| {
+            if name == "response_type" {
+                &p.errors.missing_response_type
+            } else {
+                &p.errors.missing_param
             }
+        };
+        let mut missing = p
+            .authorize
+            .required
+            .iter()
+            .filter(|name| param(params, name).is_none_or(str::is_empty));
+        if let Some(first) = missing.next() {
+            // every missing one is explained; the first is answered
+            for name in std::iter::once(first).chain(missing) {
+                trace.note(|| {
+                    let effect = error(missing_spec(name), name, "");
+                    Decision::new(
+                        p,
+                        Rule::RequiredParameter,
+                        "authorize.required",
+                        flow(&p.authorize.required),
+                        effect,
+                    )
+                    .on(name, param(params, name).unwrap_or_default())
+                });
+            }
+            return Err(page(missing_spec(first), first, ""));
         }
         let get = |name: &str| param(params, name).unwrap_or_default();
         let client_id = get("client_id");
@@ -880,10 +995,27 @@ impl Engine {
         let redirect_uri = get("redirect_uri");
         let oob = p.authorize.is_oob(redirect_uri);
         if oob && p.authorize.oob_blocked {
+            trace.note(|| {
+                let effect = error(&p.errors.oob_blocked, "redirect_uri", redirect_uri);
+                Decision::new(p, Rule::OutOfBand, "authorize.oob_blocked", "true", effect)
+                    .on("redirect_uri", redirect_uri)
+            });
             return Err(page(&p.errors.oob_blocked, "redirect_uri", redirect_uri));
         }
         let oob_ok = oob && client.kind == ClientKind::Installed;
         if !oob_ok && !redirect_registered(client, redirect_uri) {
+            trace.note(|| {
+                let spec = &p.errors.redirect_uri_mismatch;
+                let effect = error(spec, "redirect_uri", redirect_uri);
+                Decision::new(
+                    p,
+                    Rule::RedirectRegistered,
+                    "errors.redirect_uri_mismatch",
+                    spec.error.clone(),
+                    effect,
+                )
+                .on("redirect_uri", redirect_uri)
+            });
             return Err(page(&p.errors.redirect_uri_mismatch, "redirect_uri", redirect_uri));
         }
         let response_type_raw = get("response_type");
@@ -895,6 +1027,24 @@ impl Engine {
             .chain(&p.authorize.response_types_tolerated)
             .any(|t| tokens(t) == response_type);
         if !known_type {
+            trace.note(|| {
+                let effect = error(
+                    p.errors
+                        .unsupported_response_type
+                        .as_ref()
+                        .unwrap_or(&p.errors.invalid_value),
+                    "response_type",
+                    response_type_raw,
+                );
+                Decision::new(
+                    p,
+                    Rule::ResponseType,
+                    "authorize.response_types",
+                    flow(&p.authorize.response_types),
+                    effect,
+                )
+                .on("response_type", response_type_raw)
+            });
             return Err(match &p.errors.unsupported_response_type {
                 Some(spec) => self.early_error(spec, params, "response_type", response_type_raw),
                 None => page(&p.errors.invalid_value, "response_type", response_type_raw),
@@ -906,26 +1056,67 @@ impl Engine {
         // a profile without a legacy force parameter ignores it like any unknown parameter
         if let Some((rules, value)) = p.authorize.legacy_force_value(params) {
             if prompt_raw.is_some() && rules.conflicts_with_prompt {
+                trace.note(|| {
+                    let effect = error(&p.errors.conflict_params, "", "");
+                    let key = "authorize.legacy_force.conflicts_with_prompt";
+                    Decision::new(p, Rule::LegacyForceConflict, key, "true", effect).on(&rules.parameter, value)
+                });
                 return Err(page(&p.errors.conflict_params, "", ""));
             }
             if !rules.accepted.iter().any(|v| v == value) {
+                trace.note(|| {
+                    let effect = error(&p.errors.invalid_value, &rules.parameter, value);
+                    let key = "authorize.legacy_force.accepted";
+                    Decision::new(p, Rule::LegacyForceValue, key, flow(&rules.accepted), effect)
+                        .on(&rules.parameter, value)
+                });
                 return Err(page(&p.errors.invalid_value, &rules.parameter, value));
             }
         }
         if let Some(prompt) = prompt_raw {
             let values: Vec<&str> = prompt.split_whitespace().collect();
-            for value in &values {
-                let known = p
-                    .authorize
-                    .prompt_values
-                    .iter()
-                    .chain(&p.authorize.prompt_tolerated)
-                    .any(|v| v == value);
-                if !known {
-                    return Err(deliver(&p.errors.invalid_prompt, "prompt", value));
+            let is = |list: &[String], value: &str| list.iter().any(|v| v == value);
+            let mut unknown = values
+                .iter()
+                .filter(|v| !is(&p.authorize.prompt_values, v) && !is(&p.authorize.prompt_tolerated, v));
+            if let Some(first) = unknown.next() {
+                // every value refused is explained; the first is answered
+                for value in std::iter::once(first).chain(unknown) {
+                    trace.note(|| {
+                        let effect = error(&p.errors.invalid_prompt, "prompt", value);
+                        let key = "authorize.prompt_values";
+                        Decision::new(p, Rule::PromptValue, key, flow(&p.authorize.prompt_values), effect)
+                            .on("prompt", value)
+                    });
                 }
+                return Err(deliver(&p.errors.invalid_prompt, "prompt", first));
+            }
+            for value in values.iter().filter(|v| is(&p.authorize.prompt_tolerated, v)) {
+                trace.note(|| {
+                    let key = "authorize.prompt_tolerated";
+                    Decision::new(
+                        p,
+                        Rule::PromptTolerated,
+                        key,
+                        flow(&p.authorize.prompt_tolerated),
+                        Effect::Ignored,
+                    )
+                    .on("prompt", value)
+                });
             }
             if values.len() > 1 && values.contains(&"none") {
+                trace.note(|| {
+                    let effect = error(&p.errors.prompt_none_combined, "prompt", prompt);
+                    let key = "errors.prompt_none_combined";
+                    Decision::new(
+                        p,
+                        Rule::PromptNoneCombined,
+                        key,
+                        p.errors.prompt_none_combined.error.clone(),
+                        effect,
+                    )
+                    .on("prompt", prompt)
+                });
                 return Err(deliver(&p.errors.prompt_none_combined, "prompt", prompt));
             }
         }
@@ -935,21 +1126,52 @@ impl Engine {
         if let Some(value) = access_type
             && !p.authorize.access_types.iter().any(|v| v == value)
         {
+            trace.note(|| {
+                let effect = error(&p.errors.invalid_value, "access_type", value);
+                Decision::new(
+                    p,
+                    Rule::AccessType,
+                    "authorize.access_types",
+                    flow(&p.authorize.access_types),
+                    effect,
+                )
+                .on("access_type", value)
+            });
             return Err(page(&p.errors.invalid_value, "access_type", value));
         }
         let challenge = param(params, "code_challenge");
         let method = param(params, "code_challenge_method");
         if let (Some(_), None, Some(spec)) = (challenge, method, &p.errors.missing_code_challenge_method) {
+            trace.note(|| {
+                let effect = error(spec, "code_challenge_method", "");
+                let key = "errors.missing_code_challenge_method";
+                Decision::new(p, Rule::PkceMethodRequired, key, spec.error.clone(), effect)
+                    .on("code_challenge_method", "")
+            });
             return Err(deliver(spec, "code_challenge_method", ""));
         }
         if let Some(method) = method {
-            if !p.authorize.code_challenge_methods.iter().any(|m| m == method) {
+            let methods = &p.authorize.code_challenge_methods;
+            if !methods.iter().any(|m| m == method) {
+                trace.note(|| {
+                    let spec = p.errors.unsupported_code_challenge_method.as_ref();
+                    let effect = error(spec.unwrap_or(&p.errors.invalid_value), "code_challenge_method", method);
+                    let key = "authorize.code_challenge_methods";
+                    Decision::new(p, Rule::PkceMethod, key, flow(methods), effect).on("code_challenge_method", method)
+                });
                 return Err(match &p.errors.unsupported_code_challenge_method {
                     Some(spec) => deliver(spec, "code_challenge_method", method),
                     None => page(&p.errors.invalid_value, "code_challenge_method", method),
                 });
             }
             if challenge.is_none() {
+                trace.note(|| {
+                    let spec = &p.errors.missing_code_challenge;
+                    let effect = error(spec, "code_challenge", "");
+                    let key = "errors.missing_code_challenge";
+                    Decision::new(p, Rule::PkceChallengeMissing, key, spec.error.clone(), effect)
+                        .on("code_challenge_method", method)
+                });
                 return Err(deliver(&p.errors.missing_code_challenge, "code_challenge", ""));
             }
         }
@@ -963,6 +1185,14 @@ impl Engine {
             let method = method.unwrap_or(&p.authorize.default_code_challenge_method);
             (method.to_string(), c.to_string())
         });
+        if code_challenge.is_some() {
+            trace.note(|| {
+                let key = "authorize.default_code_challenge_method";
+                let default = p.authorize.default_code_challenge_method.clone();
+                Decision::new(p, Rule::PkceMethodUsed, key, default, Effect::Applied)
+                    .on("code_challenge_method", method.unwrap_or_default())
+            });
+        }
 
         let requested: Vec<&str> = get("scope").split_whitespace().collect();
         if let Some(spec) = &p.errors.invalid_scope
@@ -975,6 +1205,17 @@ impl Engine {
                 .partition(|s| p.authorize.rejected_scopes.iter().any(|r| r == *s));
             let valid: Vec<String> = valid.iter().map(|s| self.normalize_scope(s)).collect();
             let value = format!("{{valid=[{}], invalid=[{}]}}", valid.join(", "), invalid.join(", "));
+            trace.note(|| {
+                let key = "authorize.rejected_scopes";
+                Decision::new(
+                    p,
+                    Rule::RejectedScope,
+                    key,
+                    flow(&p.authorize.rejected_scopes),
+                    error(spec, "scope", &value),
+                )
+                .on("scope", &invalid.join(" "))
+            });
             return Err(page(spec, "scope", &value));
         }
         let mut scopes: BTreeSet<String> = requested.iter().map(|s| self.normalize_scope(s)).collect();
@@ -985,6 +1226,8 @@ impl Engine {
             let more = format!("more than {} scopes", limits.scopes);
             return Err(page(&p.errors.invalid_length, "scope", &more));
         }
+        // whether the request asks for offline access, before a rule drops the request
+        let mut asked = false;
         let offline = match p.refresh_token.requires {
             OfflineRequest::AccessTypeOffline => match access_type {
                 // D3 "always returned for installed applications": access_type=online too
@@ -994,15 +1237,62 @@ impl Engine {
             },
             OfflineRequest::OfflineAccessScope => {
                 // OIDC Core §11: otherwise the request for offline access is ignored
+                let consented = prompt_raw.is_some_and(|v| tokens(v).contains("consent"));
+                asked = scopes.contains("offline_access");
+                if p.refresh_token.offline_access_needs_prompt_consent && !consented {
+                    trace.note(|| {
+                        let key = "refresh_token.offline_access_needs_prompt_consent";
+                        let effect = if asked {
+                            Effect::RefreshTokenWithheld
+                        } else {
+                            Effect::Ignored
+                        };
+                        Decision::new(p, Rule::OfflineAccessConsent, key, "true", effect).on("scope", get("scope"))
+                    });
+                }
                 let honoured = response_type.contains("code")
-                    && (!p.refresh_token.offline_access_needs_prompt_consent
-                        || prompt_raw.is_some_and(|v| tokens(v).contains("consent")));
+                    && (!p.refresh_token.offline_access_needs_prompt_consent || consented);
                 if !honoured {
                     scopes.remove("offline_access");
                 }
                 scopes.contains("offline_access")
             }
         };
+        trace.note(|| {
+            let by_default = access_type.is_none() && p.refresh_token.requires == OfflineRequest::AccessTypeOffline;
+            let installed = client.kind == ClientKind::Installed;
+            let (key, value, name) = match p.refresh_token.requires {
+                OfflineRequest::AccessTypeOffline
+                    if access_type.is_some_and(|v| v != "offline")
+                        && installed
+                        && p.authorize.installed_always_offline =>
+                {
+                    ("authorize.installed_always_offline", "true".to_string(), "access_type")
+                }
+                OfflineRequest::AccessTypeOffline if by_default && installed => (
+                    "authorize.installed_default_offline",
+                    p.authorize.installed_default_offline.to_string(),
+                    "access_type",
+                ),
+                OfflineRequest::AccessTypeOffline => {
+                    ("refresh_token.requires", "access_type_offline".into(), "access_type")
+                }
+                OfflineRequest::OfflineAccessScope => {
+                    ("refresh_token.requires", "offline_access_scope".into(), "scope")
+                }
+            };
+            let effect = if offline || asked {
+                Effect::Applied
+            } else {
+                Effect::RefreshTokenWithheld
+            };
+            let sent = if name == "scope" {
+                get("scope")
+            } else {
+                access_type.unwrap_or_default()
+            };
+            Decision::new(p, Rule::OfflineRequest, key, value, effect).on(name, sent)
+        });
         let user = param(params, "login_hint").filter(|_| user.is_empty()).unwrap_or(user);
         Ok(ValidRequest {
             client_id: client_id.to_string(),
@@ -1726,27 +2016,15 @@ fn build_redirect(base: &str, query: &[(&str, String)], fragment: &[(&str, Strin
     location
 }
 
-/// Splits a redirect into its target and its query and fragment parameters.
+/// Splits a redirect into its target and its query and fragment parameters (`target::Redirect`).
 pub fn split_redirect(location: &str) -> (String, Vec<(String, String)>) {
-    let (before_fragment, fragment) = location.split_once('#').unwrap_or((location, ""));
-    let (target, query) = before_fragment.split_once('?').unwrap_or((before_fragment, ""));
-    let parse = |s: &str| {
-        url::form_urlencoded::parse(s.as_bytes())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect::<Vec<_>>()
-    };
-    let mut pairs = parse(query);
-    pairs.extend(parse(fragment));
-    (target.to_string(), pairs)
+    let redirect = crate::target::Redirect::parse(location);
+    (redirect.target, redirect.params)
 }
 
-/// The first value of parameter `name` in a redirect's query or fragment.
+/// The first value of parameter `name` in a redirect's query or fragment (`target::Redirect`).
 pub fn redirect_param(location: &str, name: &str) -> Option<String> {
-    split_redirect(location)
-        .1
-        .into_iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v)
+    crate::target::Redirect::parse(location).get(name).map(str::to_string)
 }
 
 /// Whether a PKCE verifier matches its challenge (RFC 7636 §4.6).

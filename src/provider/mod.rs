@@ -1,5 +1,6 @@
 //! Provider profiles (data) and the behaviour engine that runs them.
 
+mod auth_error;
 mod engine;
 #[cfg(test)]
 mod engine_tests;
@@ -10,15 +11,20 @@ mod lifecycle_tests;
 mod profile;
 mod signing;
 mod store;
+mod trace;
+mod wording;
 
+pub use auth_error::AuthError;
 pub use engine::{
     AuthorizeOutcome, AuthorizeResponse, AuthorizeStep, ClientConfig, ClientKind, ConsentDecision, DEVICE_GRANT,
     DeviceVerification, Engine, GrantSummary, JsonResponse, PendingConsent, ProviderError, PublishingStatus,
     check_client, param, pkce_matches, random_token, redirect_param, s256_challenge, split_redirect,
 };
 pub use profile::{
-    AuthorizeRules, ClaimRule, ClaimWhen, CodeReuse, Delivery, ErrorSpec, IdTokenRules, LegacyEndpoint,
-    LegacyForceRules, OfflineRequest, Profile, ProfileError, Registry, RevokeClientAuth, TokenShape, TokenShapes,
-    closest,
+    AuthorizeRules, ClaimRule, ClaimWhen, CodeReuse, Cors, CorsEndpoint, Delivery, ErrorSpec, IdTokenRules,
+    LegacyEndpoint, LegacyForceRules, OfflineRequest, Profile, ProfileError, Registry, RevokeClientAuth, TokenShape,
+    TokenShapes, closest,
 };
 pub use signing::{KeyError, SigningKey, at_hash};
+pub use trace::{Citations, Decision, Effect, Rule, Trace};
+pub use wording::Wording;

@@ -56,6 +56,56 @@ pub struct Profile {
     /// Size limits on what a request may make the provider remember.
     #[serde(default)]
     pub limits: Limits,
+    /// Which endpoints answer cross-origin requests from a web page (CORS).
+    #[serde(default)]
+    pub cors: Cors,
+    /// How explanations name what is specific to this provider.
+    #[serde(default)]
+    pub wording: super::wording::Wording,
+    /// The source the profile file cites next to each key (the engine's traces quote it).
+    #[serde(skip)]
+    pub citations: super::trace::Citations,
+}
+
+/// Cross-origin resource sharing (the Fetch standard's CORS protocol) on the provider's
+/// endpoints: which of them a web page's `fetch` may read, and how a preflight is answered.
+/// The requesting origin is echoed back (`Access-Control-Allow-Origin: <origin>`, `Vary:
+/// Origin`); a preflight gets 204 with the requested method and headers allowed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Cors {
+    /// Endpoint kinds: `token`, `revoke`, `userinfo`, `tokeninfo`, `jwks` (with the PEM
+    /// certificates), `discovery`. Empty: no CORS headers anywhere.
+    pub endpoints: Vec<CorsEndpoint>,
+    /// `Access-Control-Max-Age` of a preflight answer, if any.
+    pub max_age_seconds: Option<u64>,
+}
+
+/// An endpoint kind that can answer cross-origin requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CorsEndpoint {
+    Token,
+    Revoke,
+    Userinfo,
+    Tokeninfo,
+    Jwks,
+    Discovery,
+}
+
+impl Profile {
+    /// Whether `path` is an endpoint the profile answers CORS on.
+    pub fn cors_allows(&self, path: &str) -> bool {
+        let e = &self.endpoints;
+        self.cors.endpoints.iter().any(|kind| match kind {
+            CorsEndpoint::Token => e.is_token(path),
+            CorsEndpoint::Revoke => e.is_revoke(path),
+            CorsEndpoint::Userinfo => e.is_userinfo(path),
+            CorsEndpoint::Tokeninfo => e.is_tokeninfo(path),
+            CorsEndpoint::Jwks => e.jwks.as_deref() == Some(path) || e.pem_certs.as_deref() == Some(path),
+            CorsEndpoint::Discovery => e.discovery == path,
+        })
+    }
 }
 
 /// How much of a request the provider takes. Past a limit the request is refused with
@@ -841,6 +891,7 @@ impl Registry {
             source,
         })?;
         profile.id = id.to_string();
+        profile.citations = super::trace::Citations::of_chain(self.chain_texts(id));
         self.check_ranges(&profile)?;
         if let Some(unknown) = profile
             .id_token
@@ -935,6 +986,24 @@ impl Registry {
             }
         }
         Ok(())
+    }
+
+    /// The texts of `id`'s `extends:` chain, the base first (a loaded profile has no cycle).
+    fn chain_texts(&self, id: &str) -> Vec<&str> {
+        let mut chain = Vec::new();
+        let mut current = self.sources.get(id);
+        while let Some(text) = current.filter(|_| chain.len() < 16) {
+            chain.push(text.as_str());
+            current = text
+                .lines()
+                .find_map(|line| line.strip_prefix("extends:"))
+                .and_then(|parent| {
+                    let parent = parent.split('#').next().unwrap_or_default().trim();
+                    self.sources.get(parent.trim_matches(['"', '\'']))
+                });
+        }
+        chain.reverse();
+        chain
     }
 
     /// The profile of `id`'s `extends:` chain, nearest first, and the line that sets `key`.

@@ -137,6 +137,10 @@ pub struct LiveInfo {
     /// The model's prediction for the same request, compared with the live answer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<ModelParity>,
+    /// The session the probe assumed at the provider (`signed-out`, `signed-in`), which decides
+    /// what `prompt=none` must answer (authorize-params and consent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
 }
 
 /// Whether the model still predicts the live provider.

@@ -9,18 +9,22 @@ use serde_json::Value;
 
 use super::expect::{self, Failure, Observed};
 use crate::model::{
-    ADMIN_PREFIX, CONSENT_HEADER, CONSENT_SCREEN_HEADER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER, USER_HEADER,
+    ADMIN_PREFIX, CONSENT_HEADER, CONSENT_SCREEN_HEADER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER, SESSION_HEADER,
+    USER_HEADER,
 };
 use crate::provider::{ClientConfig, Profile, RevokeClientAuth, random_token, s256_challenge, split_redirect};
 use crate::scenario::{
     Action, AuthorizeAction, AxisValue, Case, ClientAuth, ConsentChoice, ExchangeAction, ExchangeFault, Params,
     PkceMethod, RefreshAction, RefreshFault, RevokeAction, RevokeMethod, RevokeToken, Step, TokenPick,
 };
+use crate::target::{Body, Inconclusive, LiveRequest, LiveResponse, Transport};
 use crate::transcript::{Aliases, RefreshSummary, RequestRecord, ResponseRecord, StepRecord, Transcript, canonical};
 
 /// Where a case runs and what the provider there supports.
 pub struct Endpoint<'a> {
-    pub http: &'a reqwest::Client,
+    /// The transport to the target (`target::model_client()` for the model and `serve`, the
+    /// live client with its retry policy for a live provider).
+    pub http: &'a dyn Transport,
     /// `http://127.0.0.1:PORT` or the provider's origin.
     pub base: String,
     pub profile: &'a Profile,
@@ -28,8 +32,9 @@ pub struct Endpoint<'a> {
     pub clients: &'a [(String, ClientConfig)],
     /// Whether the admin endpoints exist (model and `serve`; not a real provider).
     pub admin: bool,
-    /// Alias id_tokens by position, not by value (live runs and the model's predictions for
-    /// them: a provider may mint byte-identical id_tokens within one second).
+    /// Alias received id_tokens, access tokens and refresh tokens by role and position, not by
+    /// value (live runs and the model's predictions for them: a provider may mint
+    /// byte-identical tokens within one second; see `transcript::Aliases`).
     pub id_tokens_by_position: bool,
 }
 
@@ -38,8 +43,11 @@ pub struct Endpoint<'a> {
 pub struct CaseRun {
     pub transcript: Transcript,
     pub failures: Vec<Failure>,
-    /// A transport problem that stopped the case (only live runs have these).
+    /// A problem that stopped the case (only live runs have these), as text.
     pub fault: Option<String>,
+    /// The same problem when it is a transport fault: the target gave no usable answer (a
+    /// live case is then inconclusive, never drift).
+    pub inconclusive: Option<Inconclusive>,
     /// The case's aliases: a live run scrubs every secret they know from what it reports.
     pub aliases: Aliases,
 }
@@ -80,48 +88,81 @@ pub struct FrontAnswer {
     pub body: String,
 }
 
+/// Why a step stopped its case.
+#[derive(Debug, Clone)]
+pub enum StepError {
+    /// The target gave no usable answer within its retry policy.
+    Transport(Inconclusive),
+    /// Anything else: an answer no rule reads, a bad URL, a listener that could not start.
+    Problem(String),
+}
+
+impl std::fmt::Display for StepError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StepError::Transport(inconclusive) => inconclusive.fmt(f),
+            StepError::Problem(problem) => f.write_str(problem),
+        }
+    }
+}
+
+impl From<Inconclusive> for StepError {
+    fn from(inconclusive: Inconclusive) -> Self {
+        StepError::Transport(inconclusive)
+    }
+}
+
+impl From<String> for StepError {
+    fn from(problem: String) -> Self {
+        StepError::Problem(problem)
+    }
+}
+
+impl From<&str> for StepError {
+    fn from(problem: &str) -> Self {
+        StepError::Problem(problem.to_string())
+    }
+}
+
 /// How an authorization request reaches the provider. The model and `serve` answer one GET
 /// carrying the simulated user's headers ([`DirectFront`]); a live provider needs a browser
 /// and a redirect listener (`live::consent`).
 pub trait FrontChannel: Sync {
     /// Sends the authorization request `url` for `user`, whose consent decision is `decision`
-    /// (`grant`, `deny`, `grant_only SCOPES`); the error is a transport problem.
+    /// (`grant`, `deny`, `grant_only SCOPES`).
     fn authorize(
         &self,
         url: url::Url,
         user: &str,
         decision: &str,
-    ) -> impl Future<Output = Result<FrontAnswer, String>> + Send;
+    ) -> impl Future<Output = Result<FrontAnswer, StepError>> + Send;
 }
 
 /// The front channel of the model and `serve`: one GET with the test-hook headers.
 pub struct DirectFront<'a> {
-    pub http: &'a reqwest::Client,
+    pub http: &'a dyn Transport,
+    /// Each request starts without a session (`x-oauth-drift-session: none`): the user signs
+    /// in when asked, and `prompt=none`, which may not ask, meets a signed-out provider. A
+    /// live consent probe whose browser keeps no session is predicted this way.
+    pub signed_out: bool,
 }
 
 impl FrontChannel for DirectFront<'_> {
-    async fn authorize(&self, url: url::Url, user: &str, decision: &str) -> Result<FrontAnswer, String> {
-        let response = self
-            .http
-            .get(url)
+    async fn authorize(&self, url: url::Url, user: &str, decision: &str) -> Result<FrontAnswer, StepError> {
+        let mut request = LiveRequest::get(url)
             .header(USER_HEADER, user)
-            .header(CONSENT_HEADER, decision)
-            .send()
-            .await
-            .map_err(|e| transport_problem(&e))?;
-        let status = response.status().as_u16();
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
-        };
+            .header(CONSENT_HEADER, decision);
+        if self.signed_out {
+            request = request.header(SESSION_HEADER, "none");
+        }
+        let response = self.http.exchange(&request, Body::Any).await?;
+        let header = |name: &str| response.header(name).map(str::to_string);
         let consent_screen = header(CONSENT_SCREEN_HEADER).map(|v| v == "shown");
         let location = header("location");
         let page_error = header(ERROR_HEADER);
         let page_description = header(ERROR_DESCRIPTION_HEADER);
-        let body = response.text().await.map_err(|e| transport_problem(&e))?;
+        let status = response.status;
+        let body = String::from_utf8_lossy(&response.body).into_owned();
         Ok(FrontAnswer {
             status,
             location,
@@ -135,7 +176,11 @@ impl FrontChannel for DirectFront<'_> {
 
 /// Runs every step of `case` that applies to it.
 pub async fn run_case(case: &Case, endpoint: &Endpoint<'_>) -> CaseRun {
-    run_case_with(case, endpoint, &DirectFront { http: endpoint.http }).await
+    let front = DirectFront {
+        http: endpoint.http,
+        signed_out: false,
+    };
+    run_case_with(case, endpoint, &front).await
 }
 
 /// Runs every step of `case` that applies to it, sending authorization requests through `front`.
@@ -153,12 +198,15 @@ pub async fn run_case_with<F: FrontChannel>(case: &Case, endpoint: &Endpoint<'_>
     let mut steps = Vec::new();
     let mut failures = Vec::new();
     let mut fault = None;
+    let mut inconclusive = None;
     let scenario = &case.scenario;
     for (index, step) in scenario.file.steps.iter().enumerate() {
         if !step_applies(step, case) {
             continue;
         }
         let line = scenario.step_lines.get(index).copied().unwrap_or(1);
+        // a step that posts a form says what it sent (post_token); no other step echoes one
+        state.aliases.sending([]);
         let result = match &step.action {
             Action::Expect(expectation) => {
                 failures.extend(expect::check(
@@ -182,10 +230,13 @@ pub async fn run_case_with<F: FrontChannel>(case: &Case, endpoint: &Endpoint<'_>
             Err(problem) => {
                 steps.push(StepRecord {
                     step: step.action.keyword().into(),
-                    note: Some(problem.clone()),
+                    note: Some(problem.to_string()),
                     ..Default::default()
                 });
                 fault = Some(format!("step at line {line}: {problem}"));
+                if let StepError::Transport(cause) = problem {
+                    inconclusive = Some(cause);
+                }
                 break;
             }
         }
@@ -204,6 +255,7 @@ pub async fn run_case_with<F: FrontChannel>(case: &Case, endpoint: &Endpoint<'_>
         transcript,
         failures,
         fault,
+        inconclusive,
         aliases: state.aliases,
     }
 }
@@ -215,7 +267,7 @@ pub fn step_applies(step: &Step, case: &Case) -> bool {
         .all(|(axis, values)| case.binding(axis).is_some_and(|v| values.contains(&v.name())))
 }
 
-type StepResult = Result<StepRecord, String>;
+type StepResult = Result<StepRecord, StepError>;
 
 /// The parameters of an authorize step: defaults, then `with:` axes, then the step's own.
 fn authorize_params(action: &AuthorizeAction, case: &Case, client: &ClientConfig) -> Vec<(String, Option<String>)> {
@@ -310,7 +362,7 @@ async fn authorize<F: FrontChannel>(
         ConsentChoice::GrantOnly(scopes) => format!("grant_only {}", scopes.join(" ")),
     };
     let path = &endpoint.profile.endpoints.authorize;
-    let mut url = url::Url::parse(&format!("{}{path}", endpoint.base)).map_err(|e| format!("bad endpoint URL: {e}"))?;
+    let mut url = endpoint_url(endpoint, path)?;
     url.query_pairs_mut().extend_pairs(&sent);
     let FrontAnswer {
         status,
@@ -349,9 +401,9 @@ async fn authorize<F: FrontChannel>(
             let shown = if key == "iss" {
                 // RFC 9207: the provider names itself; recorded by role, so a port or host
                 // does not make two runs differ (another origin is shown as it is: drift)
-                issuer_alias(&value, &url)
+                issuer_alias(&value, &url, &endpoint.profile.issuer)
             } else {
-                state.aliases.field(&key, &value)
+                state.aliases.received(&key, &value)
             };
             record.fields.insert(key.clone(), Value::String(shown));
         }
@@ -584,20 +636,16 @@ async fn post_token(
     form: Vec<(String, String)>,
     basic: Option<String>,
     auth: ClientAuth,
-) -> Result<(StepRecord, Observed), String> {
+) -> Result<(StepRecord, Observed), StepError> {
     let path = &endpoint.profile.endpoints.token;
-    let mut request = endpoint
-        .http
-        .post(format!("{}{path}", endpoint.base))
-        .header("content-type", "application/x-www-form-urlencoded");
+    // a code is redeemed once, a rotating refresh token used once: never sent twice
+    let mut request = LiveRequest::post_form(endpoint_url(endpoint, path)?, form.clone()).not_repeatable();
     if let Some(basic) = &basic {
         request = request.header("authorization", basic);
     }
-    let body = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(&form)
-        .finish();
-    let response = request.body(body).send().await.map_err(|e| transport_problem(&e))?;
-    let (response, observed) = read_json(response, state).await?;
+    let response = endpoint.http.exchange(&request, Body::Any).await?;
+    state.aliases.sending(form.iter().map(|(_, v)| v.as_str()));
+    let (response, observed) = read_json(&response, state);
     let client_auth = Some(match auth {
         ClientAuth::Body => "body".to_string(),
         ClientAuth::Basic => "basic".to_string(),
@@ -617,10 +665,16 @@ fn aliased(pairs: &[(String, String)], state: &mut State) -> BTreeMap<String, St
         .collect()
 }
 
+/// The URL of `path` on the endpoint's target (`base` is empty when paths are whole URLs).
+fn endpoint_url(endpoint: &Endpoint<'_>, path: &str) -> Result<url::Url, StepError> {
+    url::Url::parse(&format!("{}{path}", endpoint.base))
+        .map_err(|e| StepError::Problem(format!("bad endpoint URL: {e}")))
+}
+
 /// Reads a JSON response into a transcript record and the raw observation.
-async fn read_json(response: reqwest::Response, state: &mut State) -> Result<(ResponseRecord, Observed), String> {
-    let status = response.status().as_u16();
-    let bytes = response.bytes().await.map_err(|e| transport_problem(&e))?;
+fn read_json(response: &LiveResponse, state: &mut State) -> (ResponseRecord, Observed) {
+    let status = response.status;
+    let bytes = &response.body;
     let mut observed = Observed {
         status,
         ..Default::default()
@@ -629,14 +683,14 @@ async fn read_json(response: reqwest::Response, state: &mut State) -> Result<(Re
         status,
         ..Default::default()
     };
-    match serde_json::from_slice::<Value>(&bytes) {
+    match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(map)) => {
             observed.error = map.get("error").and_then(Value::as_str).map(str::to_string);
             observed.error_description = map.get("error_description").and_then(Value::as_str).map(str::to_string);
             // alias tokens in order of appearance in Google's own field order
             for (key, value) in &map {
                 if let Value::String(s) = value {
-                    state.aliases.field(key, s);
+                    state.aliases.received(key, s);
                 }
             }
             if let Value::Object(fields) = canonical(&Value::Object(map.clone()), &mut state.aliases) {
@@ -659,12 +713,16 @@ async fn read_json(response: reqwest::Response, state: &mut State) -> Result<(Re
     }
     record.error = observed.error.clone();
     record.error_description = observed.error_description.as_deref().map(|d| state.aliases.scrub(d));
-    Ok((record, observed))
+    (record, observed)
 }
 
-/// `<issuer>` for an `iss` on the authorization endpoint's own origin (with its path, if any),
-/// else the value itself.
-fn issuer_alias(iss: &str, authorize: &url::Url) -> String {
+/// `<issuer>` for an `iss` on the authorization endpoint's own origin (with its path, if any)
+/// or equal to the profile's issuer (Google's `https://accounts.google.com`, which the model
+/// names while it answers on loopback), else the value itself.
+fn issuer_alias(iss: &str, authorize: &url::Url, profile_issuer: &str) -> String {
+    if !profile_issuer.is_empty() && iss.trim_end_matches('/') == profile_issuer.trim_end_matches('/') {
+        return "<issuer>".into();
+    }
     match url::Url::parse(iss) {
         Ok(parsed) if parsed.origin() == authorize.origin() => {
             format!("<issuer>{}", parsed.path().trim_end_matches('/'))
@@ -688,7 +746,7 @@ async fn revoke(action: &RevokeAction, endpoint: &Endpoint<'_>, state: &mut Stat
         });
     };
     let path = &endpoint.profile.endpoints.revoke;
-    let url = format!("{}{path}", endpoint.base);
+    let mut url = endpoint_url(endpoint, path)?;
     let mut form = vec![("token".to_string(), token)];
     // RFC 7009 §2.1: where the profile says so, the client authenticates as at the token endpoint
     let auth = match endpoint.profile.endpoints.revoke_client_auth {
@@ -704,23 +762,18 @@ async fn revoke(action: &RevokeAction, endpoint: &Endpoint<'_>, state: &mut Stat
         _ => None,
     };
     let request = match action.method {
-        RevokeMethod::Post => endpoint
-            .http
-            .post(url)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(
-                url::form_urlencoded::Serializer::new(String::new())
-                    .extend_pairs(&form)
-                    .finish(),
-            ),
-        RevokeMethod::Get => endpoint.http.get(url).query(&form),
+        RevokeMethod::Post => LiveRequest::post_form(url, form.clone()),
+        RevokeMethod::Get => {
+            url.query_pairs_mut().extend_pairs(&form);
+            LiveRequest::get(url)
+        }
     };
     let request = match &basic {
         Some(basic) => request.header("authorization", basic),
         None => request,
     };
-    let response = request.send().await.map_err(|e| transport_problem(&e))?;
-    let (record, observed) = read_json(response, state).await?;
+    let response = endpoint.http.exchange(&request, Body::Any).await?;
+    let (record, observed) = read_json(&response, state);
     state.last = Some(observed);
     let method = if action.method == RevokeMethod::Get {
         "GET"
@@ -740,14 +793,9 @@ async fn revoke(action: &RevokeAction, endpoint: &Endpoint<'_>, state: &mut Stat
 async fn userinfo(endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
     let path = &endpoint.profile.endpoints.userinfo;
     let token = state.access_tokens.last().cloned().unwrap_or_default();
-    let response = endpoint
-        .http
-        .get(format!("{}{path}", endpoint.base))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .map_err(|e| transport_problem(&e))?;
-    let (record, observed) = read_json(response, state).await?;
+    let request = LiveRequest::get(endpoint_url(endpoint, path)?).header("authorization", format!("Bearer {token}"));
+    let response = endpoint.http.exchange(&request, Body::Any).await?;
+    let (record, observed) = read_json(&response, state);
     state.last = Some(observed);
     let mut params = BTreeMap::new();
     params.insert("access_token".to_string(), state.aliases.field("access_token", &token));
@@ -760,13 +808,9 @@ async fn userinfo(endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
 
 async fn discovery(endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
     let path = &endpoint.profile.endpoints.discovery;
-    let response = endpoint
-        .http
-        .get(format!("{}{path}", endpoint.base))
-        .send()
-        .await
-        .map_err(|e| transport_problem(&e))?;
-    let (mut record, observed) = read_json(response, state).await?;
+    let request = LiveRequest::get(endpoint_url(endpoint, path)?);
+    let response = endpoint.http.exchange(&request, Body::Any).await?;
+    let (mut record, observed) = read_json(&response, state);
     // the server's own address varies by run: name it by the path alone
     for value in record.fields.values_mut() {
         if let Value::String(s) = value
@@ -793,48 +837,20 @@ async fn advance(seconds: u64, endpoint: &Endpoint<'_>) -> StepResult {
             ..Default::default()
         });
     }
-    let url = format!("{}{ADMIN_PREFIX}/clock/advance?seconds={seconds}", endpoint.base);
-    let response = endpoint
-        .http
-        .post(url)
-        .send()
-        .await
-        .map_err(|e| transport_problem(&e))?;
-    if !response.status().is_success() {
-        return Err(format!(
+    let url = endpoint_url(endpoint, &format!("{ADMIN_PREFIX}/clock/advance?seconds={seconds}"))?;
+    let response = endpoint.http.exchange(&LiveRequest::post(url), Body::Any).await?;
+    if !(200..300).contains(&response.status) {
+        let status = reqwest::StatusCode::from_u16(response.status);
+        return Err(StepError::Problem(format!(
             "the provider refused to advance its clock ({})",
-            response.status()
-        ));
+            status.map_or_else(|_| response.status.to_string(), |s| s.to_string())
+        )));
     }
     Ok(StepRecord {
         step: "advance".into(),
         note,
         ..Default::default()
     })
-}
-
-/// Describes a transport failure without echoing the URL (it may hold a code or token).
-fn transport_problem(error: &reqwest::Error) -> String {
-    let kind = if error.is_timeout() {
-        "timed out"
-    } else if error.is_connect() {
-        "could not connect"
-    } else if error.is_body() || error.is_decode() {
-        "the response body broke off"
-    } else {
-        "the request failed"
-    };
-    let mut source = std::error::Error::source(error);
-    let mut cause = String::new();
-    while let Some(inner) = source {
-        cause = inner.to_string();
-        source = inner.source();
-    }
-    if cause.is_empty() {
-        kind.to_string()
-    } else {
-        format!("{kind}: {cause}")
-    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,8 @@ mod expect;
 mod model;
 
 pub use execute::{
-    CaseRun, DirectFront, Endpoint, FrontAnswer, FrontChannel, authorize_query, run_case, run_case_with, step_applies,
+    CaseRun, DirectFront, Endpoint, FrontAnswer, FrontChannel, StepError, authorize_query, run_case, run_case_with,
+    step_applies,
 };
 pub use expect::{Failure, Observed};
 pub use model::{

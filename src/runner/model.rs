@@ -10,6 +10,7 @@ use super::execute::{CaseRun, Endpoint, run_case};
 use crate::model::ModelServer;
 use crate::provider::{ClientConfig, ClientKind, Engine, Profile, ProfileError, Registry, random_token};
 use crate::scenario::{Case, Scenario, slugify};
+use crate::target::{LiveClient, Transport};
 
 /// The project of every scenario client that names none.
 pub const DEFAULT_PROJECT: &str = "default";
@@ -69,7 +70,7 @@ pub fn profiles_for(cases: &[Case], registry: &Registry) -> Result<BTreeMap<Stri
 }
 
 /// Runs one case on a fresh in-process model.
-pub async fn run_on_model(case: &Case, profile: Arc<Profile>, http: &reqwest::Client) -> CaseRun {
+pub async fn run_on_model(case: &Case, profile: Arc<Profile>, http: &dyn Transport) -> CaseRun {
     let clients = scenario_clients(&case.scenario);
     let engine = Engine::new(Arc::clone(&profile), clients.iter().map(|(_, c)| c.clone()));
     let server = ModelServer::start(engine).await;
@@ -134,11 +135,8 @@ where
     results.into_iter().flatten().collect()
 }
 
-/// The HTTP client the runner uses: no redirects followed (they are what we observe).
-pub fn http_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(std::time::Duration::from_secs(10))
-        .build()
-        .unwrap_or_default()
+/// The transport the runner uses against the model and `serve` (`target::model_client`): one
+/// attempt, no redirects followed (they are what we observe).
+pub fn http_client() -> LiveClient {
+    crate::target::model_client()
 }

@@ -21,6 +21,12 @@ pub struct ScenarioFile {
     pub description: Option<String>,
     #[serde(default)]
     pub provider: Option<ProviderRef>,
+    /// The provider whose wording or values the expectations depend on (`google`: its scope
+    /// URLs, `expires_in: 3599`, its error texts). A live consent probe of a provider of
+    /// another family lists such a scenario once as not applicable instead of running it.
+    /// None given: the expectations hold for any provider.
+    #[serde(default)]
+    pub specific_to: Option<ProviderRef>,
     /// Named clients; the first is the default. None given: one `web` client.
     #[serde(default)]
     pub clients: IndexMap<String, ClientSpec>,

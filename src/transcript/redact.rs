@@ -1,7 +1,8 @@
 //! Stable aliases for secrets and run-specific values: `<refresh_token#1>`, `<client_id:web>`.
 //!
-//! Aliases are numbered in order of first appearance within a case, so a transcript is the
-//! same on every run, machine and concurrency level, and a diff says which token changed.
+//! Aliases are numbered in order of first appearance within a case (live runs: tokens in
+//! order of receipt, see `POSITIONAL`), so a transcript is the same on every run, machine and
+//! concurrency level, and a diff says which token changed.
 
 use std::collections::HashMap;
 
@@ -22,12 +23,17 @@ const SECRET_FIELDS: &[(&str, &str)] = &[
     ("password", "password"),
 ];
 
-/// Kinds a live run aliases by position, never by equality: a provider may mint byte-identical id_tokens
-/// (a JWT of the same claims within the same second, as node oidc-provider does), so whether
-/// two are equal depends on timing, not on behaviour. The n-th id_token received is
-/// `<id_token#n>`. Refresh and access tokens stay aliased by value: that one came back again
-/// (an unrotated refresh token) is behaviour.
-const POSITIONAL: &[&str] = &["id_token"];
+/// Kinds a live run aliases by role and position, never by equality: the n-th id_token,
+/// access token or refresh token *received* is `<kind#n>`, whatever its bytes. A provider may
+/// mint byte-identical tokens (a JWT of the same claims within the same second, as node
+/// oidc-provider does for id_tokens), so whether two received tokens are equal depends on
+/// timing, not on behaviour, and aliasing them by value made live snapshots flap.
+///
+/// One equality is behaviour and is kept: a token the provider sends back in answer to the
+/// request that carried it (an unrotated refresh token repeated in the refresh response,
+/// RFC 6749 §5.1) keeps the alias it was sent with. A token *sent* is looked up by value: it
+/// is the one a step picked from what an earlier step received.
+const POSITIONAL: &[&str] = &["id_token", "access_token", "refresh_token"];
 
 /// The alias table of one case. It holds the secrets themselves, so its `Debug` shows none.
 #[derive(Default, Clone)]
@@ -37,6 +43,8 @@ pub struct Aliases {
     /// Whether `POSITIONAL` kinds are aliased by position (live runs and their model
     /// predictions); the bundled model snapshots keep aliasing by value.
     positional: bool,
+    /// The values the current request sent: a received token equal to one of them is an echo.
+    sent: Vec<String>,
 }
 
 impl std::fmt::Debug for Aliases {
@@ -54,9 +62,30 @@ impl Aliases {
             .map(|(value, alias)| (value.as_str(), alias.as_str()))
     }
 
-    /// Aliases id_tokens by position from now on (see `POSITIONAL`).
+    /// Aliases received tokens by role and position from now on (see `POSITIONAL`).
     pub fn by_position(&mut self) {
         self.positional = true;
+    }
+
+    /// The values the request about to be answered carries (its form or query values); a
+    /// received token equal to one of them is that token sent back, not a new one.
+    pub fn sending<'a>(&mut self, values: impl IntoIterator<Item = &'a str>) {
+        self.sent = values.into_iter().map(str::to_string).collect();
+    }
+
+    /// A response field's value as it may appear in a transcript: like [`Aliases::field`],
+    /// except that in positional mode a token kind gets a new `<kind#n>` for every one received
+    /// (unless it is the token the request sent).
+    pub fn received(&mut self, field: &str, value: &str) -> String {
+        match SECRET_FIELDS.iter().find(|(name, _)| *name == field) {
+            Some((_, kind)) if !value.is_empty() && self.positional && POSITIONAL.contains(kind) => {
+                match self.by_value.get(value) {
+                    Some(alias) if self.sent.iter().any(|s| s == value) => alias.clone(),
+                    _ => self.mint(kind, value),
+                }
+            }
+            _ => self.field(field, value),
+        }
     }
 
     /// Names a value in advance (`client_id` → `<client_id:web>`).
@@ -78,12 +107,10 @@ impl Aliases {
         alias
     }
 
-    /// A parameter or field value as it may appear in a transcript.
+    /// A parameter or field value as it may appear in a transcript: a secret gets its alias
+    /// (the one it was received with, or a new `<kind#n>` on first sight).
     pub fn field(&mut self, field: &str, value: &str) -> String {
         match SECRET_FIELDS.iter().find(|(name, _)| *name == field) {
-            Some((_, kind)) if !value.is_empty() && self.positional && POSITIONAL.contains(kind) => {
-                self.mint(kind, value)
-            }
             Some((_, kind)) if !value.is_empty() => self.alias(kind, value),
             _ => self.scrub(value),
         }
@@ -131,20 +158,38 @@ mod tests {
     }
 
     #[test]
-    fn id_tokens_are_aliased_by_position_even_when_byte_identical() {
+    fn received_tokens_are_aliased_by_position_even_when_byte_identical() {
         let mut aliases = Aliases::default();
-        assert_eq!(aliases.field("id_token", "eyJ.same.sig"), "<id_token#1>");
+        assert_eq!(aliases.received("id_token", "eyJ.same.sig"), "<id_token#1>");
         assert_eq!(
-            aliases.field("id_token", "eyJ.same.sig"),
+            aliases.received("id_token", "eyJ.same.sig"),
             "<id_token#1>",
             "by value unless asked"
         );
         let mut aliases = Aliases::default();
         aliases.by_position();
-        assert_eq!(aliases.field("id_token", "eyJ.same.sig"), "<id_token#1>");
-        assert_eq!(aliases.field("id_token", "eyJ.same.sig"), "<id_token#2>");
-        assert_eq!(aliases.field("refresh_token", "1//same"), "<refresh_token#1>");
-        assert_eq!(aliases.field("refresh_token", "1//same"), "<refresh_token#1>");
+        for kind in ["id_token", "access_token", "refresh_token"] {
+            assert_eq!(aliases.received(kind, "same-bytes"), format!("<{kind}#1>"));
+            assert_eq!(aliases.received(kind, "same-bytes"), format!("<{kind}#2>"));
+            // a second pass over the same response (canonical field order) finds the alias
+            assert_eq!(aliases.field(kind, "same-bytes"), format!("<{kind}#2>"));
+        }
+    }
+
+    #[test]
+    fn a_token_sent_back_in_answer_to_its_own_request_keeps_its_alias() {
+        let mut aliases = Aliases::default();
+        aliases.by_position();
+        assert_eq!(aliases.received("refresh_token", "1//first"), "<refresh_token#1>");
+        assert_eq!(aliases.received("access_token", "ya.first"), "<access_token#1>");
+        // the refresh request sends the first refresh token; the answer repeats it
+        aliases.sending(["refresh_token", "1//first"]);
+        assert_eq!(aliases.field("refresh_token", "1//first"), "<refresh_token#1>");
+        assert_eq!(aliases.received("refresh_token", "1//first"), "<refresh_token#1>");
+        assert_eq!(aliases.received("access_token", "ya.second"), "<access_token#2>");
+        // equal to an earlier token but not sent in this request: a new one by position
+        aliases.sending([]);
+        assert_eq!(aliases.received("access_token", "ya.first"), "<access_token#3>");
     }
 
     #[test]

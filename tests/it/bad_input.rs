@@ -46,6 +46,12 @@ const CASES: &[(&str, &str, &str, &str)] = &[
         "unknown provider `gogle`; did you mean `google`? (known: google, google@2015, oidc, oidc@rotating)",
     ),
     (
+        "unknown provider in specific_to",
+        "name: x\nspecific_to: gogle\nsteps:\n  - discovery:\n",
+        "2:14",
+        "unknown provider `gogle`; did you mean `google`?",
+    ),
+    (
         "unknown era",
         "name: x\nprovider: google@2051\nsteps:\n  - discovery:\n",
         "2:11",

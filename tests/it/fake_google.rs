@@ -202,32 +202,26 @@ fn googles_python_library_takes_an_unmodified_console_file_with_its_hosts_swappe
     };
     let dir = tempfile::tempdir().unwrap();
     let ca = dir.path().join("ca.pem");
-    // the port must be known before the file is written: take a free one, then serve on it
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let base = format!("https://127.0.0.1:{port}");
-    // exactly what the Cloud Console downloads for a desktop client, hosts swapped for serve's
+    // exactly what the Cloud Console downloads for a desktop client; serve reads only the
+    // client's id, secret and redirect URIs from it, so it starts on a port of its own choosing
+    // and the app's copy gets serve's hosts afterwards (no free-port race with other tests)
     let console = r#"{"installed":{"client_id":"123456789012-abcdefghijklmnopqrstuvwxyz012345.apps.googleusercontent.com","project_id":"my-project-123456","auth_uri":"https://accounts.google.com/o/oauth2/auth","token_uri":"https://oauth2.googleapis.com/token","auth_provider_x509_cert_url":"https://www.googleapis.com/oauth2/v1/certs","client_secret":"fixture-console-secret","redirect_uris":["http://localhost"]}}"#;
-    let swapped = console
-        .replace("https://accounts.google.com", &base)
-        .replace("https://oauth2.googleapis.com", &base)
-        .replace("https://www.googleapis.com", &base);
     let secrets = dir.path().join("client_secret.json");
-    std::fs::write(&secrets, &swapped).unwrap();
-    let port_arg = port.to_string();
+    std::fs::write(&secrets, console).unwrap();
     let mut server = ServeProcess::start(&[
         "--tls",
         "--write-ca",
         ca.to_str().unwrap(),
-        "--port",
-        &port_arg,
         "--clients",
         secrets.to_str().unwrap(),
     ]);
-    assert_eq!(server.base, base);
+    let base = server.base.clone();
+    assert!(base.starts_with("https://127.0.0.1:"), "{base}");
+    let swapped = console
+        .replace("https://accounts.google.com", &base)
+        .replace("https://oauth2.googleapis.com", &base)
+        .replace("https://www.googleapis.com", &base);
+    std::fs::write(&secrets, &swapped).unwrap();
     let mut command = Command::new(python);
     command
         .arg(script("tests/python/google_auth_flow.py"))

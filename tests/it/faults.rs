@@ -36,9 +36,9 @@ const DOCUMENT: &str = r#"{"issuer":"https://accounts.google.com","authorization
 async fn hostile(kind: Hostile) -> (String, Arc<Mutex<Vec<Instant>>>) {
     let hits = Arc::new(Mutex::new(Vec::new()));
     if let Hostile::Refused = kind {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        drop(listener);
+        let (socket, port) = crate::support::refused_port();
+        // refused for the rest of the test process: the probe may retry after this returns
+        std::mem::forget(socket);
         return (format!("http://127.0.0.1:{port}"), hits);
     }
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -143,6 +143,7 @@ fn policy() -> RetryPolicy {
         first_backoff: Duration::from_millis(100),
         max_backoff: Duration::from_millis(400),
         max_body: 256 * 1024,
+        server_errors_answer: false,
     }
 }
 
@@ -252,6 +253,7 @@ async fn a_probe_meeting_any_fault_is_inconclusive_never_drift() {
                     redirect_uri: None,
                 },
                 consent: ConsentOptions {
+                    session: oauth_drift::live::Session::SignedIn,
                     opener: Opener::System,
                     timeout: Duration::from_secs(1),
                     revoke: false,
@@ -315,4 +317,86 @@ async fn a_retry_after_past_the_deadline_gives_up_at_once() {
             .contains("Retry-After 120s reaches past the deadline"),
         "{inconclusive}"
     );
+}
+
+/// A provider whose authorization endpoint redirects with a code and whose token endpoint
+/// always answers `status`; runs `authorize` then `exchange` through `transport`.
+async fn exchange_against_a_failing_token_endpoint(
+    transport: &dyn oauth_drift::target::Transport,
+    status: u16,
+) -> (oauth_drift::runner::CaseRun, usize) {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    let registry = Registry::builtin();
+    let profile = registry.load("google").unwrap();
+    let text = "name: failing token endpoint\nsteps:\n  - authorize: {scope: email}\n  - exchange:\n";
+    let scenario = oauth_drift::scenario::parse(std::path::Path::new("t.yaml"), text, &registry).unwrap();
+    let case = oauth_drift::scenario::expand(&Arc::new(scenario), "t").remove(0);
+    let clients = oauth_drift::runner::scenario_clients(&case.scenario);
+    let redirect = &clients[0].1.redirect_uris[0];
+    Mock::given(method("GET"))
+        .and(path(profile.endpoints.authorize.as_str()))
+        .respond_with(ResponseTemplate::new(302).insert_header("location", format!("{redirect}?code=4%2F0Aplanted")))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(profile.endpoints.token.as_str()))
+        .respond_with(ResponseTemplate::new(status))
+        .mount(&server)
+        .await;
+    let endpoint = oauth_drift::runner::Endpoint {
+        http: transport,
+        base: server.uri(),
+        profile: &profile,
+        clients: &clients,
+        admin: false,
+        id_tokens_by_position: true,
+    };
+    let run = oauth_drift::runner::run_case(&case, &endpoint).await;
+    let token_requests = server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.method.as_str() == "POST")
+        .count();
+    (run, token_requests)
+}
+
+#[tokio::test]
+async fn a_code_exchange_meeting_a_5xx_on_a_live_target_is_inconclusive_at_once_never_sent_twice() {
+    let live = LiveClient::new(policy());
+    let (run, token_requests) = exchange_against_a_failing_token_endpoint(&live, 503).await;
+    let inconclusive = run.inconclusive.expect("a typed transport fault");
+    assert_eq!(inconclusive.cause, live::Cause::ServerError(503));
+    // the provider may have redeemed the code: a second try would read "already redeemed"
+    assert_eq!((inconclusive.attempts, token_requests), (1, 1), "{inconclusive}");
+    assert!(
+        run.transcript
+            .steps
+            .iter()
+            .all(|s| s.response.as_ref().is_none_or(|r| r.status != 503)),
+        "a fault is not an answer: {}",
+        run.transcript.render()
+    );
+}
+
+#[tokio::test]
+async fn a_code_exchange_refused_with_429_on_a_live_target_is_retried_within_the_deadline() {
+    let live = LiveClient::new(policy());
+    let (run, token_requests) = exchange_against_a_failing_token_endpoint(&live, 429).await;
+    let inconclusive = run.inconclusive.expect("a typed transport fault");
+    assert_eq!(inconclusive.cause.kind(), "429");
+    assert!(inconclusive.attempts > 1 && token_requests > 1, "{inconclusive}");
+}
+
+#[tokio::test]
+async fn a_5xx_from_the_model_target_is_recorded_as_its_answer_once() {
+    let model = oauth_drift::target::model_client();
+    let (run, token_requests) = exchange_against_a_failing_token_endpoint(&model, 503).await;
+    assert!(run.inconclusive.is_none() && run.fault.is_none(), "{:?}", run.fault);
+    assert_eq!(token_requests, 1);
+    let exchange = run.transcript.steps.last().and_then(|s| s.response.as_ref()).unwrap();
+    assert_eq!(exchange.status, 503);
 }

@@ -494,11 +494,7 @@ fn skipped_probes_are_one_line_per_reason_and_verbose_names_them() {
 #[test]
 fn on_a_terminal_probe_shows_what_it_waits_for_and_each_case_as_it_is_decided() {
     // `script` (util-linux, essential on Debian) gives the command a terminal
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let (_refusing, port) = crate::support::refused_port();
     let command = format!(
         "{} probe --issuer http://127.0.0.1:{port} --provider google --kind discovery --deadline 3s",
         env!("CARGO_BIN_EXE_oauth-drift")

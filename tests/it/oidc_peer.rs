@@ -334,7 +334,8 @@ async fn every_probe_kind_against_the_default_configuration_is_green_three_runs_
         if accept {
             extra.push("--accept");
         }
-        probe(&peer, &["scenarios/oidc"], &extra)
+        // every bundled scenario: what does not apply is listed, the rest must stay green
+        probe(&peer, &[], &extra)
     };
     let first = oauth_drift(run(true), credentials(Some(&token)), LIMIT).await;
     assert_eq!(not_green(&first.json()), Vec::<String>::new(), "{}", first.stderr);
@@ -353,8 +354,32 @@ async fn every_probe_kind_against_the_default_configuration_is_green_three_runs_
             .iter()
             .filter(|c| c["live"]["kind"] == "consent" && outcome(c) == "pass")
             .count();
-        assert!(consent >= 3, "round {round}: {report:#}");
+        assert!(consent >= 6, "round {round}: {report:#}");
+        let stale = cases(&report)
+            .iter()
+            .filter(|c| c["live"]["model"]["stale"] == true)
+            .count();
+        assert_eq!(stale, 0, "round {round}");
+        assert!(
+            report["summary"]["passed"].as_u64().unwrap() > 100,
+            "round {round}: {report:#}"
+        );
     }
+    // tokens by role and position, never by equality: each answer's access token and id_token
+    // is the next one received; the unrotated refresh token sent back keeps its alias
+    let rotation = std::fs::read_to_string(
+        dir.path()
+            .join("live/127-0-0-1/consent__oidc-refresh_token_rotation__provider-oidc.snap"),
+    )
+    .unwrap();
+    for n in 1..=4 {
+        assert!(
+            rotation.contains(&format!("access_token: <access_token#{n}>")),
+            "{rotation}"
+        );
+        assert!(rotation.contains(&format!("id_token: <id_token#{n}>")), "{rotation}");
+    }
+    assert!(!rotation.contains("<refresh_token#2>"), "{rotation}");
     assert!(!first.stdout.contains(SECRET) && !first.stderr.contains(SECRET));
 }
 
@@ -496,16 +521,171 @@ async fn a_probe_of_every_kind_over_every_bundled_scenario_runs_only_what_applie
         "{}",
         ran.stdout
     );
-    // Google-written scenarios are listed once as not applicable to consent, not failed
+    // scenarios `specific_to: google` are listed once as not applicable to consent, not failed
     let notes: Vec<&str> = ran.stdout.lines().filter(|l| l.contains("not applicable")).collect();
     assert_eq!(notes.len(), 2, "{}", ran.stdout);
     let google = notes
         .iter()
-        .find(|n| n.contains("cases are not applicable to `oidc`: their scenarios name no provider"))
+        .find(|n| n.contains("cases are not applicable to `oidc`: their scenarios are `specific_to: google`"))
         .unwrap_or_else(|| panic!("{notes:?}"));
     assert!(google.contains("scenarios/token/success_shape.yaml"), "{notes:?}");
+    assert!(!google.contains("unknown_parameters_ignored"), "{notes:?}");
     assert!(notes.iter().any(|n| n.contains("has a discovery step")), "{notes:?}");
+    // a scenario that names no provider holds for any: its consent case ran, and passed
+    assert!(
+        ran.stdout
+            .lines()
+            .any(|l| l.contains("PASS") && l.contains("consent: scenarios/authorize/unknown_parameters_ignored.yaml")),
+        "{}",
+        ran.stdout
+    );
     assert!(!ran.stdout.contains(SECRET) && !ran.stderr.contains(SECRET));
+}
+
+const SESSION_FIXTURE: &str = "tests/fixtures/probe/prompt_none_session.yaml";
+
+/// Every live snapshot under `dir` (one target's folder), by file name, sorted.
+fn live_snapshots(dir: &std::path::Path) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for target in std::fs::read_dir(dir).unwrap().flatten() {
+        for file in std::fs::read_dir(target.path()).unwrap().flatten() {
+            let name = file.file_name().to_string_lossy().into_owned();
+            found.push((name, std::fs::read_to_string(file.path()).unwrap()));
+        }
+    }
+    found.sort();
+    found
+}
+
+/// The consent cases of the session fixture, by name: outcome and the session the report names.
+fn session_outcomes(report: &Value) -> Vec<(String, String, String)> {
+    cases(report)
+        .iter()
+        .filter(|c| c["live"]["kind"] == "consent")
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap_or_default().to_string(),
+                outcome(c).to_string(),
+                c["live"]["session"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_consent_probe_states_its_session_and_the_model_predicts_prompt_none_for_it() {
+    let Some(peer) = peer("default", false) else { return };
+    // the scripted browser starts every request without cookies: signed out, --open-with's default
+    let dir = tempfile::tempdir().unwrap();
+    let snapshots = dir.path().display().to_string();
+    let list = probe(
+        &peer,
+        &[SESSION_FIXTURE],
+        &["--kind", "consent", "--snapshots", &snapshots, "--accept"],
+    );
+    let ran = oauth_drift(list, credentials(None), LIMIT).await;
+    let report = ran.json();
+    assert_eq!(not_green(&report), Vec::<String>::new(), "{}", ran.stderr);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let outcomes = session_outcomes(&report);
+    assert_eq!(outcomes.len(), 2, "{report:#}");
+    assert!(
+        outcomes.iter().all(|(_, o, s)| o == "pass" && s == "signed-out"),
+        "{outcomes:?}"
+    );
+    // the provider answered login_required even after a grant: nobody was signed in
+    let transcripts = live_snapshots(dir.path());
+    assert_eq!(transcripts.len(), 2, "{transcripts:?}");
+    assert!(
+        transcripts.iter().all(|(_, t)| t.contains("error: login_required")),
+        "{transcripts:?}"
+    );
+    // claiming a signed-in browser that is not: the model predicts for a signed-in user, and
+    // the disagreement is reported (the flag is what decides the prediction)
+    let list = probe(
+        &peer,
+        &[SESSION_FIXTURE],
+        &[
+            "--kind",
+            "consent",
+            "--no-snapshots",
+            "--session",
+            "signed-in",
+            "--format",
+            "human",
+        ],
+    );
+    let ran = oauth_drift(list, credentials(None), LIMIT).await;
+    assert_eq!(ran.code, 1, "{}", ran.stdout);
+    assert!(ran.stdout.contains("model is stale"), "{}", ran.stdout);
+    assert!(
+        ran.stdout
+            .contains("consent: assumes the scenario's user stays signed in across a case's requests"),
+        "{}",
+        ran.stdout
+    );
+    assert!(!ran.stdout.contains(SECRET) && !ran.stderr.contains(SECRET));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_answers_prompt_none_for_the_session_its_browser_has() {
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = dir.path().join("client_secret.json").display().to_string();
+    let env = vec![("OAUTH_DRIFT_CLIENT_SECRETS_FILE".to_string(), secrets.clone())];
+    // signed out: every request says it has no session, and the user signs in when asked
+    let signed_out = "sh -c 'exec curl -s -o /dev/null -L -H \"x-oauth-drift-session: none\" \
+                      -H \"x-oauth-drift-user: $OAUTH_DRIFT_USER\" \"$1\"' browser";
+    // signed in: serve's simulated user is signed in for every request
+    let signed_in = "curl -s -o /dev/null -L";
+    let mut seen = Vec::new();
+    for (browser, session) in [(signed_out, "signed-out"), (signed_in, "signed-in")] {
+        // a new serve each time: it remembers consent, as a real provider does
+        let serve = super::serve_process::ServeProcess::start_with_env(
+            &[
+                "--provider",
+                "oidc",
+                "--write-client-secrets",
+                &secrets,
+                "--redirect-uri",
+                "http://127.0.0.1/callback",
+            ],
+            &[("OAUTH_DRIFT_SERVE_CLIENT_SECRET", SECRET)],
+        );
+        let snapshots = dir.path().join(session);
+        let mut list = args(&["probe", SESSION_FIXTURE, "--issuer", &serve.base, "--provider", "oidc"]);
+        list.extend(args(&[
+            "--kind",
+            "consent",
+            "--snapshots",
+            &snapshots.display().to_string(),
+            "--accept",
+            "--open-with",
+            browser,
+            "--session",
+            session,
+            "--consent-timeout",
+            "20s",
+            "--format",
+            "json",
+        ]));
+        let ran = oauth_drift(list, env.clone(), LIMIT).await;
+        let report = ran.json();
+        assert_eq!(not_green(&report), Vec::<String>::new(), "{session}: {}", ran.stderr);
+        let outcomes = session_outcomes(&report);
+        assert_eq!(outcomes.len(), 2, "{report:#}");
+        assert!(
+            outcomes.iter().all(|(_, o, s)| o == "pass" && s == session),
+            "{outcomes:?}"
+        );
+        let transcripts = live_snapshots(&snapshots);
+        let after_grant = transcripts
+            .iter()
+            .find(|(name, _)| name.contains("earlier_grant-yes"))
+            .unwrap_or_else(|| panic!("{transcripts:?}"));
+        seen.push(after_grant.1.contains("error: login_required"));
+    }
+    // signed out after a grant: login_required; signed in: a silent code
+    assert_eq!(seen, [true, false]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -28,11 +28,12 @@ async fn every_bundled_scenario_gives_the_same_transcript_on_the_model_and_on_se
     assert!(!cases.is_empty());
     let profiles = runner::profiles_for(&cases, &registry).unwrap();
     let http = runner::http_client();
+    let admin = reqwest::Client::new();
 
     let mut servers = BTreeMap::new();
     for provider in profiles.keys() {
         let server = ServeProcess::start(&["--provider", provider, "--quiet"]);
-        let clock = server.admin(&http, "/clock/freeze", None).await;
+        let clock = server.admin(&admin, "/clock/freeze", None).await;
         assert_eq!(clock["frozen"], true);
         servers.insert(provider.clone(), server);
     }
@@ -43,12 +44,12 @@ async fn every_bundled_scenario_gives_the_same_transcript_on_the_model_and_on_se
         let model = runner::run_on_model(case, Arc::clone(&profile), &http).await;
 
         let server = &servers[&case.provider];
-        server.admin(&http, "/reset", None).await;
+        server.admin(&admin, "/reset", None).await;
         let clients = runner::scenario_clients(&case.scenario);
         for (_, client) in &clients {
             server
                 .admin(
-                    &http,
+                    &admin,
                     "/clients?replace=true",
                     Some(serde_json::to_value(client).unwrap()),
                 )

@@ -236,3 +236,14 @@ pub fn python_with(module: &str) -> Option<PathBuf> {
     eprintln!("note: no Python with `{module}`; run scripts/test to install it. Skipping the schema check.");
     None
 }
+
+/// A loopback port that refuses connections for as long as the returned socket lives: it is
+/// bound but never listened on, so no other test can take it meanwhile (a port taken from the
+/// kernel and dropped may be handed to a server another test starts).
+pub fn refused_port() -> (socket2::Socket, u16) {
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    let any: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
+    socket.bind(&any.into()).unwrap();
+    let port = socket.local_addr().unwrap().as_socket().unwrap().port();
+    (socket, port)
+}

@@ -17,8 +17,7 @@ use super::token_response::TokenResponse;
 use crate::diagnose::endpoints::{EndpointKind, Legacy, ProviderEndpoints};
 use crate::diagnose::error::{InputError, json_error};
 
-/// The response header the model and `serve` set on authorization responses.
-const CONSENT_SCREEN_HEADER: &str = "x-oauth-drift-consent-screen";
+use crate::model::{CONSENT_SCREEN_HEADER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER};
 
 #[derive(Deserialize)]
 struct HarFile {
@@ -34,8 +33,13 @@ struct HarLog {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct RawEntry {
+    #[serde(rename = "startedDateTime")]
+    started: String,
     request: RawRequest,
     response: RawResponse,
+    /// Chrome's reason for a failed request (`net::ERR_FAILED`).
+    #[serde(rename = "_error")]
+    error: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -52,6 +56,9 @@ struct RawRequest {
 struct PostData {
     text: Option<String>,
     params: Vec<NameValue>,
+    /// Playwright's `attach` mode keeps request bodies in side files too.
+    #[serde(rename = "_file")]
+    file: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -69,13 +76,23 @@ struct RawResponse {
     content: Content,
     #[serde(rename = "redirectURL")]
     redirect_url: String,
+    /// Chrome's and Playwright's reason for a failed request.
+    #[serde(rename = "_error")]
+    error: Option<String>,
+    #[serde(rename = "_failureText")]
+    failure_text: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct Content {
+    size: i64,
     text: Option<String>,
     encoding: Option<String>,
+    /// Playwright's `attach` mode: the body is a side file of the export (a `.zip`, or the
+    /// folder it was unpacked into).
+    #[serde(rename = "_file")]
+    file: Option<String>,
 }
 
 /// One request/response pair of a HAR file.
@@ -86,10 +103,16 @@ pub struct HarEntry {
     pub method: String,
     url: String,
     body: Option<String>,
+    /// The response status; 0 when there was no response.
     pub status: u16,
+    /// Why the request got no response (`net::ERR_FAILED`, or the status the HAR gave), if it failed.
+    pub failed: Option<String>,
     response_headers: Vec<(String, String)>,
     response_body: Option<String>,
+    /// Why the response body could not be read, when the HAR has one that is not usable.
+    pub body_problem: Option<String>,
     redirect_url: Option<String>,
+    started: Option<jiff::Timestamp>,
 }
 
 impl HarEntry {
@@ -100,26 +123,114 @@ impl HarEntry {
             .map(|(_, v)| v.as_str())
     }
 
-    /// Where the response redirects to.
-    fn location(&self) -> Option<&str> {
-        self.header("location")
+    /// Where the response redirects to, resolved against the request URL.
+    fn location(&self) -> Option<String> {
+        let location = self
+            .header("location")
             .or(self.redirect_url.as_deref())
-            .filter(|l| !l.is_empty())
+            .filter(|l| !l.is_empty())?;
+        match url::Url::parse(&self.url).and_then(|base| base.join(location)) {
+            Ok(url) => Some(url.to_string()),
+            Err(_) => Some(location.to_string()),
+        }
+    }
+
+    /// `status`, or what happened instead of a response.
+    pub fn status_text(&self) -> String {
+        match &self.failed {
+            Some(reason) => format!("failed: {reason}"),
+            None => self.status.to_string(),
+        }
     }
 }
 
 /// A parsed HAR file.
 #[derive(Debug, Clone)]
 pub struct Har {
+    /// In the order the browser started them (the file's order when a time is missing).
     pub entries: Vec<HarEntry>,
+    /// The file listed entries out of time order; they were read sorted by `startedDateTime`.
+    pub reordered: bool,
 }
 
+/// The most a zip export may expand to, all files together (4 × the input limit).
+const MAX_ZIP_BYTES: u64 = 4 * crate::limits::MAX_INPUT_BYTES;
+/// The most files a zip export may list.
+const MAX_ZIP_FILES: usize = 100_000;
+
 impl Har {
+    /// Reads a HAR file, or a Playwright `.zip` export (the HAR with its bodies as side
+    /// files). A `.har` whose bodies are side files (`_file`) finds them beside it.
     pub fn read(path: &Path) -> Result<Self, InputError> {
-        Self::parse(path, &super::read_lossy(path)?)
+        let bytes = crate::limits::read_bounded(path).map_err(|e| InputError::Read {
+            path: path.to_owned(),
+            source: e.into(),
+        })?;
+        Self::from_bytes(path, bytes)
     }
 
+    /// A HAR or a Playwright `.zip` export already read from `path` (side files of a `.har`
+    /// are looked for beside `path`).
+    pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Self, InputError> {
+        if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+            return Self::read_zip(path, bytes);
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let mut budget = MAX_ZIP_BYTES;
+        Self::parse_with(path, &text, &mut |name| {
+            let file = plain_name(name).ok_or("its name is not a plain file name")?;
+            let bytes = crate::limits::read_bounded(&dir.join(file)).map_err(|e| match e {
+                crate::limits::ReadError::Io(io) if io.kind() == std::io::ErrorKind::NotFound => {
+                    format!("its side file `{file}` is not beside the HAR (pass the .zip export)")
+                }
+                other => format!("its side file `{file}` cannot be read: {other}"),
+            })?;
+            budget = budget
+                .checked_sub(bytes.len() as u64)
+                .ok_or("the side files together are too large")?;
+            Ok(bytes)
+        })
+    }
+
+    fn read_zip(path: &Path, bytes: Vec<u8>) -> Result<Self, InputError> {
+        let bad = |reason: String| InputError::BadZip {
+            path: path.to_owned(),
+            reason,
+        };
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| bad(e.to_string()))?;
+        if archive.len() > MAX_ZIP_FILES {
+            return Err(bad(format!("it lists more than {MAX_ZIP_FILES} files")));
+        }
+        let har_name = archive
+            .file_names()
+            .filter(|n| n.to_ascii_lowercase().ends_with(".har"))
+            .min_by_key(|n| (*n != "har.har", n.len()))
+            .map(str::to_string)
+            .ok_or_else(|| bad("it holds no .har file (a Playwright export holds har.har)".into()))?;
+        let mut budget = MAX_ZIP_BYTES;
+        let har_bytes = read_zipped(&mut archive, &har_name, &mut budget).map_err(bad)?;
+        let text = String::from_utf8_lossy(&har_bytes).into_owned();
+        Self::parse_with(path, &text, &mut |name| {
+            if archive.index_for_name(name).is_none() {
+                return Err(format!("its side file `{name}` is not in the zip"));
+            }
+            read_zipped(&mut archive, name, &mut budget)
+        })
+    }
+
+    /// Parses HAR text; bodies in side files are reported missing.
     pub fn parse(path: &Path, text: &str) -> Result<Self, InputError> {
+        Self::parse_with(path, text, &mut |name| {
+            Err(format!("its side file `{name}` was not given (pass the .zip export)"))
+        })
+    }
+
+    fn parse_with(
+        path: &Path,
+        text: &str,
+        side_file: &mut dyn FnMut(&str) -> Result<Vec<u8>, String>,
+    ) -> Result<Self, InputError> {
         let text = text.trim_start_matches('\u{feff}').trim();
         if text.is_empty() {
             return Err(InputError::EmptyFile { path: path.to_owned() });
@@ -138,40 +249,138 @@ impl Har {
         };
         let log = file.log.ok_or_else(|| not_har("it has no `log` object"))?;
         let raw = log.entries.ok_or_else(|| not_har("its `log` has no `entries`"))?;
-        let entries = raw
+        let mut entries: Vec<HarEntry> = raw
             .into_iter()
             .enumerate()
             .map(|(i, e)| {
                 let body = e.request.post_data.and_then(|p| {
-                    p.text.filter(|t| !t.is_empty()).or_else(|| {
-                        (!p.params.is_empty()).then(|| {
-                            url::form_urlencoded::Serializer::new(String::new())
-                                .extend_pairs(p.params.iter().map(|nv| (nv.name.as_str(), nv.value.as_str())))
-                                .finish()
+                    p.text
+                        .filter(|t| !t.is_empty())
+                        .or_else(|| {
+                            (!p.params.is_empty()).then(|| {
+                                url::form_urlencoded::Serializer::new(String::new())
+                                    .extend_pairs(p.params.iter().map(|nv| (nv.name.as_str(), nv.value.as_str())))
+                                    .finish()
+                            })
                         })
-                    })
+                        .or_else(|| {
+                            let bytes = side_file(p.file.as_deref()?).ok()?;
+                            Some(String::from_utf8_lossy(&bytes).into_owned())
+                        })
                 });
-                let response_body = match (e.response.content.text, e.response.content.encoding.as_deref()) {
-                    (Some(text), Some("base64")) => STANDARD
-                        .decode(text.trim())
-                        .ok()
-                        .map(|b| String::from_utf8_lossy(&b).into_owned()),
-                    (text, _) => text,
-                };
+                let (response_body, body_problem) = read_body(&e.response.content, side_file);
+                let failed = e
+                    .error
+                    .or(e.response.error)
+                    .or(e.response.failure_text)
+                    .filter(|r| !r.is_empty())
+                    .or_else(|| {
+                        (e.response.status <= 0).then(|| format!("no response (status {})", e.response.status))
+                    });
                 HarEntry {
                     index: i + 1,
                     method: e.request.method.to_ascii_uppercase(),
                     url: e.request.url,
                     body,
                     status: u16::try_from(e.response.status).unwrap_or(0),
+                    failed,
                     response_headers: e.response.headers.into_iter().map(|nv| (nv.name, nv.value)).collect(),
                     response_body,
+                    body_problem,
                     redirect_url: Some(e.response.redirect_url).filter(|r| !r.is_empty()),
+                    started: e.started.parse::<jiff::Timestamp>().ok(),
                 }
             })
             .collect();
-        Ok(Self { entries })
+        // the order requests started in, when every entry says when (Firefox and some tools
+        // write entries by completion, or grouped by page)
+        let mut reordered = false;
+        if entries.iter().all(|e| e.started.is_some()) && !entries.is_sorted_by_key(|e| e.started) {
+            entries.sort_by_key(|e| e.started);
+            reordered = true;
+        }
+        Ok(Self { entries, reordered })
     }
+}
+
+/// A side file's name, if it is a plain file name (no directory, no `..`).
+fn plain_name(name: &str) -> Option<&str> {
+    (!name.is_empty() && !name.contains(['/', '\\']) && name != "." && name != "..").then_some(name)
+}
+
+/// One file of a zip export, bounded by what is left of `budget`.
+fn read_zipped(
+    archive: &mut zip::ZipArchive<std::io::Cursor<Vec<u8>>>,
+    name: &str,
+    budget: &mut u64,
+) -> Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let file = archive.by_name(name).map_err(|e| format!("`{name}`: {e}"))?;
+    let limit = (*budget).min(crate::limits::MAX_INPUT_BYTES);
+    if file.size() > limit {
+        return Err(format!("`{name}` expands to more than {limit} bytes"));
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("`{name}`: {e}"))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!("`{name}` expands to more than {limit} bytes"));
+    }
+    *budget -= bytes.len() as u64;
+    Ok(bytes)
+}
+
+/// A response body as text, or why it cannot be read. Base64 is decoded, gzip inflated
+/// (bounded); a body the HAR only sizes is missing.
+fn read_body(
+    content: &Content,
+    side_file: &mut dyn FnMut(&str) -> Result<Vec<u8>, String>,
+) -> (Option<String>, Option<String>) {
+    let bytes = match (&content.text, content.encoding.as_deref(), &content.file) {
+        (Some(text), Some("base64"), _) => match STANDARD.decode(text.trim()) {
+            Ok(bytes) => bytes,
+            Err(_) => return (None, Some("its base64 body does not decode".into())),
+        },
+        (Some(text), _, _) => return (Some(text.clone()), None),
+        (None, _, Some(file)) => match side_file(file) {
+            Ok(bytes) => bytes,
+            Err(reason) => return (None, Some(format!("its body is not in the HAR: {reason}"))),
+        },
+        (None, _, None) if content.size > 0 => {
+            return (
+                None,
+                Some(format!(
+                    "its body ({} bytes) is not in the HAR (the browser did not keep it, or it was exported without content)",
+                    content.size
+                )),
+            );
+        }
+        (None, _, None) => return (None, None),
+    };
+    let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
+        match gunzip(&bytes) {
+            Some(inflated) => inflated,
+            None => return (None, Some("its body is gzip that does not inflate".into())),
+        }
+    } else {
+        bytes
+    };
+    match String::from_utf8(bytes) {
+        Ok(text) => (Some(text), None),
+        Err(_) => (None, Some("its body is binary, not text".into())),
+    }
+}
+
+/// Inflates a gzip body, up to the input limit.
+fn gunzip(bytes: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Read as _;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(bytes)
+        .take(crate::limits::MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut out)
+        .ok()?;
+    (out.len() as u64 <= crate::limits::MAX_INPUT_BYTES).then_some(out)
 }
 
 /// A call to the token endpoint.
@@ -184,6 +393,11 @@ pub struct TokenCall {
     pub status: u16,
     /// The response, when it is a JSON object.
     pub response: Option<TokenResponse>,
+    /// Why there is no response to read: the request failed, or its body is missing or
+    /// undecodable.
+    pub problem: Option<String>,
+    /// The request got no response at all (failed in the browser).
+    pub failed: bool,
     code: Option<String>,
 }
 
@@ -204,18 +418,110 @@ pub struct LegacyUse {
     pub legacy: Legacy,
 }
 
+/// The error page the authorization endpoint answered with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizeErrorPage {
+    pub entry: usize,
+    pub status: u16,
+    /// The OAuth error code, when the page or its headers say it.
+    pub error: Option<String>,
+    pub description: Option<String>,
+}
+
+/// The user's answer on the consent screen, as the form post shows it (`serve`'s page).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentAnswer {
+    pub entry: usize,
+    /// `allow` or `deny`.
+    pub action: String,
+    /// The scopes that were ticked (for `allow`).
+    pub scopes: Vec<String>,
+}
+
 /// One authorization flow: request, callback, code exchange.
 #[derive(Debug, Clone)]
 pub struct Flow {
     pub authorize_entry: usize,
+    /// The app's redirect that sent the browser to the authorization URL (its `/login`),
+    /// when the HAR shows it.
+    pub started_by: Option<usize>,
+    /// The HAR holds the authorization request itself (not only a redirect to it).
+    pub authorize_seen: bool,
     pub request: AuthRequest,
     /// Whether a consent screen was shown, if the HAR tells.
     pub consent_screen: Option<bool>,
+    /// The entry that showed the consent screen.
+    pub consent_entry: Option<usize>,
+    /// The answer posted from the consent page, if the HAR has it.
+    pub consent_answer: Option<ConsentAnswer>,
+    /// The error page the authorization request got.
+    pub error_page: Option<AuthorizeErrorPage>,
+    /// The authorization request got no response (failed in the browser).
+    pub authorize_failed: Option<String>,
     pub callback_entry: Option<usize>,
     /// The `error=` the callback carried.
     pub callback_error: Option<String>,
+    /// The callback carried a code (not shown anywhere).
+    pub got_code: bool,
     pub exchange: Option<TokenCall>,
     code: Option<String>,
+    /// The browser's arrival at the redirect URI is in the HAR.
+    arrived: bool,
+    /// `redirect_uri` without query or fragment.
+    redirect: Option<String>,
+}
+
+impl Flow {
+    fn new(entry: usize, request: AuthRequest) -> Self {
+        let redirect = redirect_of(&request);
+        Self {
+            redirect,
+            authorize_entry: entry,
+            started_by: None,
+            authorize_seen: false,
+            request,
+            consent_screen: None,
+            consent_entry: None,
+            consent_answer: None,
+            error_page: None,
+            authorize_failed: None,
+            callback_entry: None,
+            callback_error: None,
+            got_code: false,
+            exchange: None,
+            code: None,
+            arrived: false,
+        }
+    }
+
+    /// The flow's redirect URI without query or fragment.
+    fn redirect_base(&self) -> Option<&str> {
+        self.redirect.as_deref()
+    }
+
+    /// Whether the flow ended: a code or an error came back, or the authorization endpoint
+    /// answered with an error page.
+    pub fn ended(&self) -> bool {
+        self.got_code || self.callback_error.is_some() || self.error_page.is_some() || self.authorize_failed.is_some()
+    }
+}
+
+/// A request's `redirect_uri` without query or fragment.
+fn redirect_of(request: &AuthRequest) -> Option<String> {
+    request
+        .get("redirect_uri")
+        .filter(|r| !r.is_empty())
+        .and_then(|r| r.split(['?', '#']).next())
+        .map(str::to_string)
+}
+
+/// A HAR entry that could not be read in full.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryProblem {
+    pub entry: usize,
+    /// What the entry was (`the token request`, `the authorization request`).
+    pub role: String,
+    pub problem: String,
 }
 
 /// What a HAR file shows about one provider.
@@ -228,6 +534,10 @@ pub struct HarObservation {
     pub legacy: Vec<LegacyUse>,
     /// Code exchanges that match no authorization request in the file.
     pub unmatched_exchanges: Vec<TokenCall>,
+    /// Entries of the flows that failed or whose body cannot be read.
+    pub problems: Vec<EntryProblem>,
+    /// The file listed entries out of time order.
+    pub reordered: bool,
 }
 
 impl HarObservation {
@@ -245,12 +555,26 @@ impl HarObservation {
             })
             .or(self.flows.last())
     }
+
+    /// The position of [`Self::chosen`] in `flows`.
+    pub fn chosen_index(&self) -> Option<usize> {
+        let chosen = self.chosen()?;
+        self.flows.iter().position(|f| std::ptr::eq(f, chosen))
+    }
 }
 
-/// Walks the HAR in order and links each flow's steps.
+/// How many of the latest flows an entry may belong to: a browser interleaves a few sign-ins
+/// at most, and a HAR of thousands stays linear.
+const RECENT_FLOWS: usize = 64;
+
+/// Walks the HAR in time order and links each flow's steps: an authorization request (or
+/// the app's redirect to one), the consent screen and the answer posted from it, the
+/// redirect or request that carries the code or error back to the app, and the token
+/// request that exchanges the code.
 pub fn observe(har: &Har, endpoints: &ProviderEndpoints) -> HarObservation {
     let mut seen = HarObservation {
         entries: har.entries.len(),
+        reordered: har.reordered,
         ..Default::default()
     };
     for entry in &har.entries {
@@ -266,26 +590,7 @@ pub fn observe(har: &Har, endpoints: &ProviderEndpoints) -> HarObservation {
             });
         }
         match endpoints.classify(&host, &path) {
-            Some(EndpointKind::Authorize) if entry.method == "GET" => {
-                let Ok(request) =
-                    AuthRequest::from_url(&entry.url, endpoints, vec![InputNote::FromHar { entry: entry.index }])
-                else {
-                    continue;
-                };
-                let mut flow = Flow {
-                    authorize_entry: entry.index,
-                    request,
-                    consent_screen: entry.header(CONSENT_SCREEN_HEADER).map(|v| v == "shown"),
-                    callback_entry: None,
-                    callback_error: None,
-                    exchange: None,
-                    code: None,
-                };
-                if let Some(location) = entry.location() {
-                    read_callback(&mut flow, location);
-                }
-                seen.flows.push(flow);
-            }
+            Some(EndpointKind::Authorize) if entry.method == "GET" => authorize_entry(&mut seen, entry, endpoints),
             Some(EndpointKind::Token) if entry.method == "POST" => {
                 let form: Vec<(String, String)> = entry
                     .body
@@ -305,17 +610,32 @@ pub fn observe(har: &Har, endpoints: &ProviderEndpoints) -> HarObservation {
                 let response = entry
                     .response_body
                     .as_deref()
-                    .and_then(|b| serde_json::from_str::<Value>(b).ok())
+                    .and_then(|b| serde_json::from_str::<Value>(b.trim_start_matches('\u{feff}')).ok())
                     .and_then(|v| v.as_object().map(TokenResponse::from_map))
                     .map(|r| r.scrubbed(&sent));
+                let problem = entry.failed.clone().or_else(|| entry.body_problem.clone()).or_else(|| {
+                    (response.is_none() && entry.body.is_some()).then(|| match &entry.response_body {
+                        Some(_) => "its response body is not a JSON object".to_string(),
+                        None => "the HAR has no response body for it".to_string(),
+                    })
+                });
                 let call = TokenCall {
                     entry: entry.index,
                     endpoint,
                     grant_type: get("grant_type").unwrap_or_default(),
                     status: entry.status,
                     response,
+                    problem: problem.clone(),
+                    failed: entry.failed.is_some(),
                     code: get("code"),
                 };
+                if let Some(problem) = problem {
+                    seen.problems.push(EntryProblem {
+                        entry: entry.index,
+                        role: "the token request".into(),
+                        problem,
+                    });
+                }
                 link_token_call(&mut seen, call);
             }
             Some(EndpointKind::Revoke) => {
@@ -326,40 +646,209 @@ pub fn observe(har: &Har, endpoints: &ProviderEndpoints) -> HarObservation {
                     status: entry.status,
                 });
             }
-            _ => {
-                if endpoints.is_google() && endpoints.owns_host(&host) && path.contains("consent") {
-                    if let Some(flow) = seen.flows.last_mut().filter(|f| f.callback_entry.is_none()) {
-                        flow.consent_screen = Some(true);
-                    }
-                    continue;
-                }
-                if let Some(flow) = seen.flows.last_mut() {
-                    let redirect = flow.request.get("redirect_uri").unwrap_or_default().to_string();
-                    let target = entry.url.split(['?', '#']).next().unwrap_or_default();
-                    if !redirect.is_empty() && target == redirect.split(['?', '#']).next().unwrap_or_default() {
-                        flow.callback_entry = Some(entry.index);
-                        read_callback(flow, &entry.url);
-                    }
-                }
-            }
+            _ => other_entry(&mut seen, entry, endpoints, &host, &path),
         }
     }
     seen
 }
 
-/// Reads the code or error a redirect to the app carries.
+/// An authorization request: a new flow, or the one an app's redirect announced.
+fn authorize_entry(seen: &mut HarObservation, entry: &HarEntry, endpoints: &ProviderEndpoints) {
+    let Ok(request) = AuthRequest::from_url(&entry.url, endpoints, vec![InputNote::FromHar { entry: entry.index }])
+    else {
+        return;
+    };
+    // the app's /login redirected here: the flow already exists
+    let url = request.url();
+    let recent = seen.flows.len().saturating_sub(RECENT_FLOWS);
+    let announced = seen.flows[recent..]
+        .iter()
+        .rposition(|f| !f.authorize_seen && !f.ended() && f.request.url() == url)
+        .map(|i| recent + i);
+    let index = match announced {
+        Some(i) => {
+            let flow = &mut seen.flows[i];
+            flow.authorize_entry = entry.index;
+            flow.redirect = redirect_of(&request);
+            flow.request = request;
+            i
+        }
+        None => {
+            seen.flows.push(Flow::new(entry.index, request));
+            seen.flows.len() - 1
+        }
+    };
+    let flow = &mut seen.flows[index];
+    flow.authorize_seen = true;
+    if let Some(reason) = &entry.failed {
+        flow.authorize_failed = Some(reason.clone());
+        seen.problems.push(EntryProblem {
+            entry: entry.index,
+            role: "the authorization request".into(),
+            problem: reason.clone(),
+        });
+        return;
+    }
+    if let Some(shown) = entry.header(CONSENT_SCREEN_HEADER) {
+        flow.consent_screen = Some(shown == "shown");
+        if shown == "shown" {
+            flow.consent_entry = Some(entry.index);
+        }
+    }
+    if entry.status >= 400 {
+        let page_text = entry.response_body.as_deref().map(strip_tags).unwrap_or_default();
+        let page = crate::diagnose::AuthError::from_page_text(&page_text);
+        flow.error_page = Some(AuthorizeErrorPage {
+            entry: entry.index,
+            status: entry.status,
+            error: entry
+                .header(ERROR_HEADER)
+                .map(str::to_string)
+                .or_else(|| page.as_ref().map(|p| p.error.clone())),
+            description: entry
+                .header(ERROR_DESCRIPTION_HEADER)
+                .map(str::to_string)
+                .or_else(|| page.as_ref().map(|p| p.description.clone()).filter(|d| !d.is_empty())),
+        });
+        // an error page is no consent screen, shown or skipped
+        flow.consent_screen = None;
+        return;
+    }
+    if let Some(location) = entry.location() {
+        if let Some(page) = AuthRequest::error_page(&location, endpoints) {
+            flow.error_page = Some(AuthorizeErrorPage {
+                entry: entry.index,
+                status: page.status.and_then(|s| u16::try_from(s).ok()).unwrap_or(entry.status),
+                error: Some(page.error.clone()),
+                description: Some(page.description.clone()).filter(|d| !d.is_empty()),
+            });
+            flow.consent_screen = None;
+            return;
+        }
+        if flow.redirect_base().is_some_and(|base| same_target(&location, base)) {
+            read_callback(flow, &location);
+            flow.callback_entry.get_or_insert(entry.index);
+        }
+    }
+}
+
+/// Any other entry: the app's redirect to the authorization URL, the consent screen, the
+/// answer posted from it, or the browser arriving back at the app.
+fn other_entry(seen: &mut HarObservation, entry: &HarEntry, endpoints: &ProviderEndpoints, host: &str, path: &str) {
+    let location = entry.location();
+    // the app's /login (or any page) redirecting to the authorization endpoint
+    if let Some(location) = &location
+        && let Ok(target) = url::Url::parse(location)
+        && endpoints.classify(target.host_str().unwrap_or_default(), target.path()) == Some(EndpointKind::Authorize)
+    {
+        if let Ok(request) = AuthRequest::from_url(location, endpoints, vec![InputNote::FromHar { entry: entry.index }])
+        {
+            let mut flow = Flow::new(entry.index, request);
+            flow.started_by = Some(entry.index);
+            seen.flows.push(flow);
+        }
+        return;
+    }
+    // the browser arriving at the app's redirect URI
+    if let Some(flow) = seen
+        .flows
+        .iter_mut()
+        .rev()
+        .take(RECENT_FLOWS)
+        .find(|f| !f.arrived && f.redirect_base().is_some_and(|base| same_target(&entry.url, base)))
+    {
+        read_callback(flow, &entry.url);
+        flow.callback_entry = Some(entry.index);
+        flow.arrived = true;
+        if let Some(reason) = &entry.failed {
+            seen.problems.push(EntryProblem {
+                entry: entry.index,
+                role: "the callback to the app".into(),
+                problem: reason.clone(),
+            });
+        }
+        return;
+    }
+    // Google's consent screen, or the answer posted from serve's consent page
+    let consent_path = path.contains("consent") && endpoints.owns_host(host);
+    let recent = seen.flows.len().saturating_sub(RECENT_FLOWS);
+    let Some(flow_index) = seen.flows[recent..]
+        .iter()
+        .rposition(|f| !f.ended())
+        .map(|i| recent + i)
+    else {
+        return;
+    };
+    let flow = &mut seen.flows[flow_index];
+    if consent_path && entry.method == "GET" && (endpoints.is_google() || entry.status == 200) {
+        flow.consent_screen = Some(true);
+        flow.consent_entry.get_or_insert(entry.index);
+    }
+    if consent_path && entry.method == "POST" {
+        let form: Vec<(String, String)> = entry
+            .body
+            .as_deref()
+            .map(|b| {
+                url::form_urlencoded::parse(b.as_bytes())
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some((_, action)) = form.iter().find(|(k, _)| k == "action") {
+            flow.consent_screen = Some(true);
+            flow.consent_answer = Some(ConsentAnswer {
+                entry: entry.index,
+                action: action.clone(),
+                scopes: form
+                    .iter()
+                    .filter(|(k, _)| k == "scope")
+                    .map(|(_, v)| v.clone())
+                    .collect(),
+            });
+        }
+    }
+    // a redirect (the consent form's answer, a sign-in step) that carries the code or error
+    if let Some(location) = &location
+        && flow.redirect_base().is_some_and(|base| same_target(location, base))
+    {
+        read_callback(flow, location);
+        flow.callback_entry.get_or_insert(entry.index);
+    }
+}
+
+/// Whether `url` goes to `base` (a redirect URI without query or fragment).
+fn same_target(url: &str, base: &str) -> bool {
+    url.split(['?', '#']).next().unwrap_or_default() == base
+}
+
+/// The text of an HTML page, tags removed, one line per block (enough for Google's error
+/// page heading and description).
+fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                out.push('\n');
+            }
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Reads the code or error a redirect to the app carries (query or fragment).
 fn read_callback(flow: &mut Flow, location: &str) {
     let Ok(url) = url::Url::parse(location) else { return };
-    let mut pairs: Vec<(String, String)> = url
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    if let Some(fragment) = url.fragment() {
-        pairs.extend(url::form_urlencoded::parse(fragment.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())));
-    }
-    for (key, value) in pairs {
+    for (key, value) in crate::target::Redirect::parse(url.as_str()).params {
         match key.as_str() {
-            "code" => flow.code = Some(value),
+            "code" => {
+                flow.code = Some(value);
+                flow.got_code = true;
+            }
             "error" => flow.callback_error = Some(value),
             _ => {}
         }
@@ -442,5 +931,77 @@ mod tests {
         assert_eq!(entry.method, "POST");
         assert_eq!(entry.body.as_deref(), Some("grant_type=refresh_token"));
         assert_eq!(entry.response_body.as_deref(), Some(r#"{"access_token":"x"}"#));
+    }
+
+    #[test]
+    fn entries_are_read_in_start_order_and_keep_their_file_numbers() {
+        let text = r#"{"log":{"entries":[
+          {"startedDateTime":"2026-01-01T01:00:02.000+01:00","request":{"method":"GET","url":"https://b.example/"},"response":{"status":200}},
+          {"startedDateTime":"2026-01-01T00:00:01.000Z","request":{"method":"GET","url":"https://a.example/"},"response":{"status":-1,"_failureText":"net::ERR_ABORTED"}}]}}"#;
+        let har = Har::parse(Path::new("x.har"), text).unwrap();
+        assert!(har.reordered);
+        let order: Vec<usize> = har.entries.iter().map(|e| e.index).collect();
+        assert_eq!(order, [2, 1]);
+        assert_eq!(har.entries[0].failed.as_deref(), Some("net::ERR_ABORTED"));
+        assert_eq!(har.entries[0].status_text(), "failed: net::ERR_ABORTED");
+    }
+
+    #[test]
+    fn a_zip_export_reads_bodies_from_its_side_files() {
+        use std::io::Write as _;
+        let har = r#"{"log":{"entries":[{"request":{"method":"POST","url":"https://oauth2.googleapis.com/token","postData":{"mimeType":"application/x-www-form-urlencoded","text":"","params":[],"_file":"req.dat"}},"response":{"status":200,"content":{"size":20,"mimeType":"application/json","_file":"body.json"}}}]}}"#;
+        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default();
+        for (name, bytes) in [
+            ("har.har", har.as_bytes()),
+            ("req.dat", b"grant_type=refresh_token".as_slice()),
+            ("body.json", br#"{"access_token":"x"}"#.as_slice()),
+        ] {
+            writer.start_file(name, options).unwrap();
+            writer.write_all(bytes).unwrap();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("flow.zip");
+        std::fs::write(&path, writer.finish().unwrap().into_inner()).unwrap();
+        let read = Har::read(&path).unwrap();
+        assert_eq!(read.entries[0].body.as_deref(), Some("grant_type=refresh_token"));
+        assert_eq!(
+            read.entries[0].response_body.as_deref(),
+            Some(r#"{"access_token":"x"}"#)
+        );
+        // the same HAR without its zip: the body is said to be missing, not silently absent
+        let alone = Har::parse(Path::new("har.har"), har).unwrap();
+        assert_eq!(alone.entries[0].response_body, None);
+        let problem = alone.entries[0].body_problem.as_deref().unwrap();
+        assert!(problem.contains("`body.json` was not given"), "{problem}");
+    }
+
+    #[test]
+    fn side_files_are_only_plain_names() {
+        assert_eq!(plain_name("abc.json"), Some("abc.json"));
+        for name in ["../x", "a/b", "..", "", "C:\\x"] {
+            assert_eq!(plain_name(name), None, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_code_in_a_fragment_or_behind_a_login_redirect_is_followed() {
+        let text = r#"{"log":{"entries":[
+          {"request":{"method":"GET","url":"https://app.example/login"},"response":{"status":302,"headers":[{"name":"Location","value":"https://accounts.google.com/o/oauth2/v2/auth?client_id=c&redirect_uri=https://app.example/cb&response_type=code&scope=email"}]}},
+          {"request":{"method":"GET","url":"https://accounts.google.com/o/oauth2/v2/auth?client_id=c&redirect_uri=https://app.example/cb&response_type=code&scope=email"},
+           "response":{"status":302,"headers":[{"name":"Location","value":"https://app.example/cb#state=s&code=4/frag-code-value"}]}},
+          {"request":{"method":"POST","url":"https://oauth2.googleapis.com/token","postData":{"text":"grant_type=authorization_code&code=4%2Ffrag-code-value"}},
+           "response":{"status":200,"content":{"text":"{\"access_token\":\"a\",\"refresh_token\":\"r\"}"}}}]}}"#;
+        let har = Har::parse(Path::new("x.har"), text).unwrap();
+        let registry = crate::provider::Registry::builtin();
+        let endpoints = ProviderEndpoints::for_profile(&registry.load("google").unwrap());
+        let seen = observe(&har, &endpoints);
+        assert_eq!(seen.flows.len(), 1, "the login redirect and the request are one flow");
+        let flow = &seen.flows[0];
+        assert_eq!(
+            (flow.started_by, flow.authorize_entry, flow.callback_entry),
+            (Some(1), 2, Some(2))
+        );
+        assert_eq!(flow.exchange.as_ref().map(|t| t.entry), Some(3));
     }
 }

@@ -6,10 +6,13 @@ mod paste;
 mod request;
 mod token_response;
 
-pub use har::{Flow, Har, HarObservation, LegacyUse, RevokeCall, TokenCall, observe};
+pub use har::{
+    AuthorizeErrorPage, ConsentAnswer, EntryProblem, Flow, Har, HarEntry, HarObservation, LegacyUse, RevokeCall,
+    TokenCall, observe,
+};
 pub use note::InputNote;
 
-pub use request::{AuthRequest, Param, REDACTED, SECRET_PARAMS};
+pub use request::{AuthRequest, Param, REDACTED, SECRET_PARAMS, SESSION_PARAMS};
 pub use token_response::TokenResponse;
 
 /// A user's input file as text; bytes that are not UTF-8 become U+FFFD rather than an error.

@@ -20,6 +20,10 @@ pub const SECRET_PARAMS: &[&str] = &[
     "device_code",
 ];
 
+/// Parameters that are no secret in the URL but tie the request to one browser session
+/// (`serve`'s access log redacts them too): shown as `[redacted]`, kept for the model.
+pub const SESSION_PARAMS: &[&str] = &["state", "code_challenge", "nonce"];
+
 /// What a redacted value is shown as.
 pub const REDACTED: &str = "[redacted]";
 
@@ -87,7 +91,12 @@ impl Param {
 
     /// The value as it may be shown.
     pub fn shown_value(&self) -> &str {
-        if self.is_secret() { REDACTED } else { &self.value }
+        if self.is_hidden() { REDACTED } else { &self.value }
+    }
+
+    /// A secret, or a value bound to the user's session (state, the PKCE challenge, nonce).
+    pub fn is_hidden(&self) -> bool {
+        (self.is_secret() || SESSION_PARAMS.contains(&self.name.as_str())) && !self.value.is_empty()
     }
 }
 
@@ -276,7 +285,8 @@ impl AuthRequest {
             }
             if param.is_secret() {
                 notes.push(InputNote::Secret { name: name.clone() });
-            } else if has_percent_escape(&param.value) {
+            } else if has_percent_escape(&param.value) && !SESSION_PARAMS.contains(&param.name.as_str()) {
+                // state, nonce and the challenge are opaque to the provider: their bytes are the app's
                 notes.push(InputNote::DoubleEncoded { name: name.clone() });
             }
             if param.value.contains(['\n', '\r']) {
@@ -320,7 +330,7 @@ impl AuthRequest {
             .params
             .iter()
             .map(|p| {
-                if redact && p.is_secret() {
+                if redact && p.is_hidden() {
                     format!("{}={REDACTED}", p.name)
                 } else {
                     p.raw.clone()
@@ -503,5 +513,20 @@ mod tests {
         .unwrap();
         assert_eq!(request.get("scope"), Some("email"));
         assert!(request.notes.contains(&InputNote::DecodedQuery));
+    }
+
+    #[test]
+    fn session_values_are_shown_redacted_and_are_no_encoding_finding() {
+        let registry = crate::provider::Registry::builtin();
+        let endpoints = ProviderEndpoints::for_profile(&registry.load("google").unwrap());
+        let request = AuthRequest::from_pasted(
+            "https://accounts.google.com/o/oauth2/v2/auth?client_id=c&state=%257B%2522a%2522%257D&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&scope=email",
+            &endpoints,
+        )
+        .unwrap();
+        let shown: Vec<&str> = request.params.iter().map(Param::shown_value).collect();
+        assert_eq!(shown, ["c", REDACTED, REDACTED, "email"]);
+        assert!(!request.display_url().contains("E9Melhoa"));
+        assert!(!request.noted(|n| matches!(n, InputNote::DoubleEncoded { .. })));
     }
 }

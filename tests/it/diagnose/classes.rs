@@ -36,7 +36,7 @@ fn response(pasted: &str, options: Options) -> ResponseDiagnosis {
 }
 
 fn codes(diagnosis: &Diagnosis) -> Vec<&'static str> {
-    diagnosis.findings.iter().map(|f| f.code).collect()
+    diagnosis.findings.iter().map(|f| f.code.as_str()).collect()
 }
 
 // ---------------------------------------------------------------- 1. redirect rules

@@ -134,7 +134,7 @@ async fn a_repeat_grant_without_refresh_token_is_traced_back_to_its_request() {
         "{}",
         explained.fix
     );
-    let codes: Vec<&str> = diagnosis.findings.iter().map(|f| f.code).collect();
+    let codes: Vec<&str> = diagnosis.findings.iter().map(|f| f.code.as_str()).collect();
     assert_eq!(codes, ["OD180", "OD103", "OD113"]);
 
     for text in [

@@ -7,6 +7,7 @@ mod cli;
 mod docs;
 mod emit;
 mod har;
+mod recorded;
 mod recorder;
 mod reports;
 mod support;

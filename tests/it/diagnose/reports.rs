@@ -842,7 +842,7 @@ fn check(report: &Report, outcome: &Outcome) -> Result<(), String> {
                     grant(&d.prediction.repeat_grant)
                 ));
             }
-            let codes: Vec<&str> = d.findings.iter().map(|f| f.code).collect();
+            let codes: Vec<&str> = d.findings.iter().map(|f| f.code.as_str()).collect();
             let first_finding = d.findings.first().ok_or("no findings")?;
             // a report whose cause is outside the request names it without calling it a cause
             // of the prediction, unless the symptom was given
@@ -888,7 +888,7 @@ fn check(report: &Report, outcome: &Outcome) -> Result<(), String> {
         (Expect::Response { top, exit, says }, Outcome::Response(r)) => {
             let first = r.findings.first().ok_or("no findings")?;
             if first.code != *top || !first.cause {
-                let codes: Vec<&str> = r.findings.iter().map(|f| f.code).collect();
+                let codes: Vec<&str> = r.findings.iter().map(|f| f.code.as_str()).collect();
                 return Err(format!(
                     "top finding {} (cause: {}), all {codes:?}",
                     first.code, first.cause

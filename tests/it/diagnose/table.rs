@@ -413,7 +413,7 @@ fn every_row_predicts_and_explains_as_expected() {
         };
         let first = grant(&diagnosis.prediction.first_grant);
         let repeat = grant(&diagnosis.prediction.repeat_grant);
-        let mut codes: Vec<&str> = diagnosis.findings.iter().map(|f| f.code).collect();
+        let mut codes: Vec<&str> = diagnosis.findings.iter().map(|f| f.code.as_str()).collect();
         codes.sort();
         if (first, repeat) != (row.first, row.repeat) || codes != row.codes {
             failures.push(format!(

@@ -89,7 +89,7 @@ impl Target {
             target.revoke = Some(at("revoke", &e.revoke)?);
             target.userinfo = Some(at("userinfo", &e.userinfo)?);
             let issuer = Url::parse(&profile.issuer).map_err(|_| TargetError::BadUrl(profile.issuer.clone()))?;
-            super::trust::check_endpoints(&target, &issuer, &spec.overrides)?;
+            crate::live::check_endpoints(&target, &issuer, &spec.overrides)?;
         }
         if let Some(issuer) = &spec.issuer {
             // OpenID Connect Discovery §4: the issuer with /.well-known/openid-configuration appended

@@ -1,4 +1,4 @@
-//! The HTTP client of live probes. A verdict comes only from a complete, well-formed answer;
+//! The HTTP client of every target. A verdict comes only from a complete, well-formed answer;
 //! timeouts, refused or reset connections, 5xx, 429 and bodies that are not what was asked for
 //! are retried with backoff within a deadline, then reported as [`Inconclusive`] with the cause.
 
@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Map, Value};
 
-use super::scrub::Scrubber;
+use crate::live::Scrubber;
 
 /// How hard a probe request tries before it gives up.
 #[derive(Debug, Clone, Copy)]
@@ -23,6 +23,23 @@ pub struct RetryPolicy {
     pub max_backoff: Duration,
     /// The most bytes read of a body; memory stays bounded whatever a server sends.
     pub max_body: usize,
+    /// Whether a 5xx or 429 is an answer to record (the model and `serve`, which are what is
+    /// tested) rather than a fault to retry (a live provider).
+    pub server_errors_answer: bool,
+}
+
+impl RetryPolicy {
+    /// One attempt within `timeout`, 5xx and 429 taken as answers: the policy of the model and
+    /// `serve` targets.
+    pub fn once(timeout: Duration) -> Self {
+        Self {
+            deadline: timeout,
+            attempt_timeout: timeout,
+            server_errors_answer: true,
+            max_body: usize::MAX,
+            ..Self::default()
+        }
+    }
 }
 
 impl Default for RetryPolicy {
@@ -33,6 +50,7 @@ impl Default for RetryPolicy {
             first_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(8),
             max_body: 1024 * 1024,
+            server_errors_answer: false,
         }
     }
 }
@@ -102,6 +120,13 @@ impl Cause {
             self,
             Cause::TooLarge { .. } | Cause::Unrecognised(_) | Cause::Resolve(_)
         )
+    }
+
+    /// Whether the provider cannot have acted on the request: nothing listened, no connection
+    /// was made, or it refused to process it (429). Only then is a request that must not be
+    /// repeated (a code's redemption) sent again.
+    fn request_unseen(&self) -> bool {
+        matches!(self, Cause::Refused | Cause::Connect(_) | Cause::RateLimited { .. })
     }
 }
 
@@ -180,6 +205,8 @@ pub struct LiveRequest {
     url: url::Url,
     form: Option<Vec<(String, String)>>,
     headers: Vec<(&'static str, String)>,
+    /// Whether sending it twice is harmless; see [`LiveRequest::not_repeatable`].
+    repeatable: bool,
 }
 
 impl LiveRequest {
@@ -189,6 +216,18 @@ impl LiveRequest {
             url,
             form: None,
             headers: Vec::new(),
+            repeatable: true,
+        }
+    }
+
+    /// A POST without a body.
+    pub fn post(url: url::Url) -> Self {
+        Self {
+            method: reqwest::Method::POST,
+            url,
+            form: None,
+            headers: Vec::new(),
+            repeatable: true,
         }
     }
 
@@ -199,11 +238,21 @@ impl LiveRequest {
             url,
             form: Some(form),
             headers: Vec::new(),
+            repeatable: true,
         }
     }
 
     pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.headers.push((name, value.into()));
+        self
+    }
+
+    /// A request the provider must not see twice (redeeming a code, using a refresh token that
+    /// may rotate): after a fault that the provider may have acted on (a 5xx, a timeout, a
+    /// broken-off answer) it is not retried, since the retry would meet "code already
+    /// redeemed" and read as drift; it is retried only when the provider cannot have seen it.
+    pub fn not_repeatable(mut self) -> Self {
+        self.repeatable = false;
         self
     }
 
@@ -242,6 +291,8 @@ pub struct LiveClient {
     /// every later request of the run to that origin is inconclusive at once with that cause
     /// instead of spending its own deadline on a provider that stopped.
     gone: Arc<Mutex<HashMap<String, Inconclusive>>>,
+    /// Whether requests teach the scrubber their secrets (live targets; the model's are its own).
+    learn_secrets: bool,
 }
 
 impl LiveClient {
@@ -256,7 +307,14 @@ impl LiveClient {
             policy,
             scrubber: Scrubber::default(),
             gone: Arc::default(),
+            learn_secrets: true,
         }
+    }
+
+    /// The same client without feeding its scrubber (a model's requests carry no real secret).
+    pub fn without_scrubbing(mut self) -> Self {
+        self.learn_secrets = false;
+        self
     }
 
     /// Why `url`'s origin counts as gone, if an earlier request found it so.
@@ -276,10 +334,12 @@ impl LiveClient {
 
     /// Sends `request` until an answer counts or the deadline passes.
     pub async fn send(&self, request: &LiveRequest, body: Body) -> Result<LiveResponse, Inconclusive> {
-        let query: Vec<(String, String)> = request.url.query_pairs().into_owned().collect();
-        let form = request.form.iter().flatten();
-        self.scrubber
-            .add_params(query.iter().chain(form).map(|(k, v)| (k.as_str(), v.as_str())));
+        if self.learn_secrets {
+            let query: Vec<(String, String)> = request.url.query_pairs().into_owned().collect();
+            let form = request.form.iter().flatten();
+            self.scrubber
+                .add_params(query.iter().chain(form).map(|(k, v)| (k.as_str(), v.as_str())));
+        }
         if let Some(first) = self.gone(&request.url) {
             return Err(Inconclusive {
                 note: Some(format!(
@@ -335,6 +395,9 @@ impl LiveClient {
             if !cause.retriable() {
                 return Err(give_up(None));
             }
+            if !request.repeatable && !cause.request_unseen() {
+                return Err(give_up(Some("not repeated: the provider may have acted on it".into())));
+            }
             let wait = match &cause {
                 Cause::RateLimited {
                     retry_after: Some(seconds),
@@ -352,7 +415,7 @@ impl LiveClient {
                 };
                 return Err(give_up(note));
             }
-            super::progress::tell(|o| o.retrying(&cause, attempts, wait));
+            crate::live::tell_progress(|o| o.retrying(&cause, attempts, wait));
             tokio::time::sleep(wait).await;
         }
     }
@@ -384,12 +447,12 @@ impl LiveClient {
         let response = builder.send().await.map_err(|e| transport_cause(&e))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        if status == 429 {
+        if status == 429 && !self.policy.server_errors_answer {
             return Err(Cause::RateLimited {
                 retry_after: retry_after(&headers),
             });
         }
-        if status >= 500 {
+        if status >= 500 && !self.policy.server_errors_answer {
             return Err(Cause::ServerError(status));
         }
         let bytes = read_capped(response, self.policy.max_body).await?;

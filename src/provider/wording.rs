@@ -1,0 +1,19 @@
+//! How explanations name what is specific to one provider (its name, the pages where a user
+//! or a developer acts), as the profile writes it, so diagnose's findings carry no provider's
+//! words in code.
+
+use serde::Deserialize;
+
+/// The profile's `wording:` section; every key is optional.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Wording {
+    /// The provider's name in a sentence (`Google`); empty: the profile's `name`.
+    pub name: String,
+    /// Where a user removes an app's access (`myaccount.google.com/permissions`).
+    pub revocation_page: Option<String>,
+    /// Which refresh tokens a password change revokes, if the provider revokes any.
+    pub password_change_revokes: Option<String>,
+    /// Where the developer sees the consent screen's publishing status.
+    pub publishing_status_page: Option<String>,
+}
