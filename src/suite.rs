@@ -28,6 +28,10 @@ pub struct Suite {
     pub warnings: Vec<String>,
     /// The scenarios are the ones bundled in the binary.
     pub bundled: bool,
+    /// Keep each case's rendered transcript in its report (`run -v` prints them). Off, a
+    /// transcript lives only until its case is judged, so a run's memory follows the cases
+    /// running at once, not the size of the corpus.
+    pub keep_transcripts: bool,
 }
 
 /// Where the scenarios of a run come from.
@@ -248,14 +252,27 @@ pub async fn run_on_model(
     snapshots: Option<&SnapshotPolicy>,
 ) -> Result<Report, SuiteError> {
     let profiles = runner::profiles_for(&suite.cases, registry)?;
-    let runs = runner::run_all_on_model(&suite.cases, &profiles).await;
+    // each case is judged (its snapshot compared) on the task that ran it, as soon as it
+    // finishes: judging runs in parallel, and no transcript outlives its case
+    let policy = snapshots.cloned();
+    let keep = suite.keep_transcripts;
+    let judged = runner::run_each_on_model(&suite.cases, &profiles, move |_, case, run| {
+        let mut notes = Vec::new();
+        let mut report = judge(case, &run, policy.as_ref(), &mut notes);
+        if !keep {
+            report.transcript = None;
+        }
+        (report, notes)
+    })
+    .await;
     let mut report = Report {
         input_errors: suite.errors.clone(),
         warnings: suite.warnings.clone(),
         ..Default::default()
     };
-    for (case, run) in suite.cases.iter().zip(&runs) {
-        report.cases.push(judge(case, run, snapshots, &mut report.notes));
+    for (case, notes) in judged {
+        report.cases.push(case);
+        report.notes.extend(notes);
     }
     // a file that did not load produces nothing: its snapshots are not orphans
     if let Some(policy) = snapshots
@@ -297,12 +314,15 @@ pub fn judge(case: &Case, run: &CaseRun, snapshots: Option<&SnapshotPolicy>, not
         slug: case.slug.clone(),
         known_drift: None,
         live: None,
-        transcript: Some(run.transcript.render()),
+        transcript: None,
         accept: None,
     };
+    // rendered once: the snapshot comparison and the report share it
+    let body = run.transcript.render();
     if let Some(fault) = &run.fault {
         report.outcome = Outcome::Fail;
         report.message = fault.clone();
+        report.transcript = Some(body);
         return report;
     }
     if let Some(first) = run.failures.first() {
@@ -310,13 +330,14 @@ pub fn judge(case: &Case, run: &CaseRun, snapshots: Option<&SnapshotPolicy>, not
         report.line = first.line;
         report.message = first.to_string();
     }
-    let Some(policy) = snapshots else { return report };
-    let body = run.transcript.render();
-    let meta = SnapshotMeta {
-        description: case.name.clone(),
-        input_file: file,
-    };
-    judge_snapshot(&case.slug, &meta, &body, policy, &mut report, notes);
+    if let Some(policy) = snapshots {
+        let meta = SnapshotMeta {
+            description: case.name.clone(),
+            input_file: file,
+        };
+        judge_snapshot(&case.slug, &meta, &body, policy, &mut report, notes);
+    }
+    report.transcript = Some(body);
     report
 }
 

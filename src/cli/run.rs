@@ -7,15 +7,16 @@ use crate::snapshot::SnapshotStore;
 use crate::suite::{self, Corpus, SnapshotPolicy};
 
 pub async fn run(args: RunArgs, global: &GlobalArgs, registry: Registry) -> anyhow::Result<u8> {
-    // the model signs its id_tokens with one key made per process: make it on the side while
-    // the scenarios load, rather than when the first case asks for an id_token
-    std::thread::spawn(crate::provider::SigningKey::shared);
+    // the model signs its id_tokens: start the random generator RSA blinding needs on the
+    // side while the scenarios load, rather than when the first case signs
+    crate::provider::SigningKey::warm_up();
     if let Some(provider) = &args.provider {
         registry.load(provider)?;
     }
     let ledger = output::load_ledger(&args.report)?;
     let corpus = Corpus::choose(&args.paths);
     let mut suite = suite::load_corpus(&corpus, &registry, args.filter.as_deref())?;
+    suite.keep_transcripts = global.verbose;
     let mut not_applicable = Vec::new();
     if let Some(provider) = &args.provider {
         // a file whose expectations are another provider's (`specific_to:`) is left out, once

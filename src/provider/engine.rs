@@ -328,7 +328,7 @@ pub struct Engine {
     access_tokens: BoundedMap<String, TokenRecord>,
     refresh_tokens: BoundedMap<String, TokenRecord>,
     pending: BoundedMap<String, PendingConsent>,
-    /// The id_token signing key; the process-wide one until `with_signing_key`.
+    /// The id_token signing key; the model's test key until `with_signing_key`.
     signing_key: Option<Arc<SigningKey>>,
     /// `iss` and discovery's `issuer` when not the profile's (serve `--issuer self`).
     issuer: Option<String>,
@@ -409,12 +409,13 @@ impl Engine {
         self.issuer.as_deref().or(served).unwrap_or(&self.profile.issuer)
     }
 
-    /// The key id_tokens are signed with: the one given, else the process-wide one.
+    /// The key id_tokens are signed with: the one given, else the model's published test
+    /// key ([`SigningKey::model`]).
     pub fn signing_key(&mut self) -> Result<Arc<SigningKey>, KeyError> {
         if let Some(key) = &self.signing_key {
             return Ok(Arc::clone(key));
         }
-        let key = SigningKey::shared()?;
+        let key = SigningKey::model()?;
         self.signing_key = Some(Arc::clone(&key));
         Ok(key)
     }

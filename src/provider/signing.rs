@@ -65,6 +65,10 @@ impl SigningKey {
     /// assert!(err.to_string().contains("not a PEM private key"));
     /// ```
     pub fn from_pem(pem: &[u8]) -> Result<Self, KeyError> {
+        Self::from_key(Self::read_pem(pem)?)
+    }
+
+    fn read_pem(pem: &[u8]) -> Result<KeyPair, KeyError> {
         let der = PrivateKeyDer::from_pem_slice(pem).map_err(|_| KeyError::NotPem)?;
         let key = match &der {
             PrivateKeyDer::Pkcs1(der) => KeyPair::from_der(der.secret_pkcs1_der()),
@@ -77,11 +81,43 @@ impl SigningKey {
         if bits < 2048 {
             return Err(KeyError::TooShort { bits });
         }
-        Self::from_key(key)
+        Ok(key)
     }
 
-    /// The process-wide key of engines that were given none (the in-process model): made
-    /// once, on the first id_token, so a run that issues none pays nothing.
+    /// The published test key of engines that were given none: the in-process model of
+    /// `run`, and the predictions of `diagnose`, `compare` and `probe`. Its private half is
+    /// in the repository (`src/provider/model_signing_key.pem`) and is no secret: anyone can
+    /// sign a token that verifies against it, which is harmless for a model that lives
+    /// inside one process and answers only its own runner. Generating an RSA-2048 key costs
+    /// 100–400 ms, more than the whole bundled suite; reading this one costs well under a
+    /// millisecond. `serve` never uses it: it makes a key per process (or reads
+    /// `--signing-key`), since apps verify what it signs.
+    pub fn model() -> Result<Arc<Self>, KeyError> {
+        static MODEL: OnceLock<Option<Arc<SigningKey>>> = OnceLock::new();
+        MODEL
+            .get_or_init(|| {
+                let key = Self::read_pem(MODEL_KEY_PEM.as_bytes()).ok()?;
+                Self::with_certificate(key, MODEL_CERT_PEM.to_string())
+                    .ok()
+                    .map(Arc::new)
+            })
+            .clone()
+            .ok_or(KeyError::Generate)
+    }
+
+    /// Starts the crypto library's random generator on a side thread. Its first use gathers
+    /// CPU-jitter entropy (tens of milliseconds, once per process); RSA signing needs it
+    /// (blinding), so `run` starts it while the scenarios load instead of when the first
+    /// case signs an id_token.
+    pub fn warm_up() {
+        std::thread::spawn(|| {
+            let mut byte = [0u8; 1];
+            let _ = aws_lc_rs::rand::fill(&mut byte);
+        });
+    }
+
+    /// The process-wide generated key (`serve` as a library, given no key): made once, on
+    /// first use.
     pub fn shared() -> Result<Arc<Self>, KeyError> {
         // get_or_init makes concurrent first callers (a run's cases) wait for one key
         // instead of each generating its own
@@ -93,6 +129,12 @@ impl SigningKey {
     }
 
     fn from_key(key: KeyPair) -> Result<Self, KeyError> {
+        let pkcs8: Pkcs8V1Der<'static> = key.as_der().map_err(|_| KeyError::Generate)?;
+        let cert_pem = self_signed_pem(pkcs8.as_ref()).map_err(KeyError::Certificate)?;
+        Self::with_certificate(key, cert_pem)
+    }
+
+    fn with_certificate(key: KeyPair, cert_pem: String) -> Result<Self, KeyError> {
         let public = key.public_key();
         let n = URL_SAFE_NO_PAD.encode(public.modulus().big_endian_without_leading_zero());
         let e = URL_SAFE_NO_PAD.encode(public.exponent().big_endian_without_leading_zero());
@@ -102,8 +144,6 @@ impl SigningKey {
         let header = URL_SAFE_NO_PAD
             .encode(serde_json::to_vec(&json!({"alg": "RS256", "kid": kid, "typ": "JWT"})).unwrap_or_default());
         let jwk = json!({"alg": "RS256", "e": e, "kid": kid, "kty": "RSA", "n": n, "use": "sig"});
-        let pkcs8: Pkcs8V1Der<'static> = key.as_der().map_err(|_| KeyError::Generate)?;
-        let cert_pem = self_signed_pem(pkcs8.as_ref()).map_err(KeyError::Certificate)?;
         Ok(Self {
             key,
             rng: SystemRandom::new(),
@@ -164,6 +204,11 @@ impl SigningKey {
         format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
     }
 }
+
+/// The in-process model's published test key (see [`SigningKey::model`]) and its
+/// self-signed certificate, made once by `self_signed_pem` and kept beside it.
+const MODEL_KEY_PEM: &str = include_str!("model_signing_key.pem");
+const MODEL_CERT_PEM: &str = include_str!("model_signing_cert.pem");
 
 /// A self-signed X.509 certificate for the key, as PEM (Google's v1 certs are certificates).
 fn self_signed_pem(pkcs8: &[u8]) -> Result<String, rcgen::Error> {
@@ -234,6 +279,28 @@ mod tests {
         );
         let again = SigningKey::from_pem(pem.as_bytes()).unwrap();
         assert_eq!(again.kid(), key.kid());
+    }
+
+    #[test]
+    fn the_model_key_is_the_published_rsa_2048_key_and_its_certificate_holds_it() {
+        let model = SigningKey::model().unwrap();
+        let published = SigningKey::from_pem(MODEL_KEY_PEM.as_bytes()).unwrap();
+        assert_eq!(model.kid(), published.kid());
+        assert_eq!(model.key.public_modulus_len(), 256);
+        // the served certificate carries this key's modulus, not another key's
+        let cert = rustls_pki_types::CertificateDer::from_pem_slice(MODEL_CERT_PEM.as_bytes()).unwrap();
+        let modulus = model
+            .key
+            .public_key()
+            .modulus()
+            .big_endian_without_leading_zero()
+            .to_vec();
+        assert!(cert.windows(modulus.len()).any(|w| w == modulus));
+        assert_eq!(model.pem_certs()[model.kid()], MODEL_CERT_PEM);
+        let mut claims = Map::new();
+        claims.insert("sub".into(), json!("1"));
+        assert!(model.verify(&model.sign(&claims)).is_some());
+        assert_ne!(SigningKey::generate().unwrap().kid(), model.kid());
     }
 
     #[test]

@@ -9,4 +9,6 @@ pub use execute::{
     step_applies,
 };
 pub use expect::{Failure, Observed};
-pub use model::{http_client, profiles_for, run_all_on_model, run_on_model, scenario_clients};
+pub use model::{
+    cases_in_flight, http_client, profiles_for, run_all_on_model, run_each_on_model, run_on_model, scenario_clients,
+};

@@ -81,20 +81,52 @@ pub async fn run_on_model(case: &Case, profile: Arc<Profile>, http: &dyn Transpo
 
 /// Runs all cases concurrently, each on its own model; results come back in case order.
 pub async fn run_all_on_model(cases: &[Case], profiles: &BTreeMap<String, Arc<Profile>>) -> Vec<CaseRun> {
+    run_each_on_model(cases, profiles, |_, _, run| run).await
+}
+
+/// Cases running at once: enough to keep every core busy while others wait on loopback,
+/// few enough that memory follows this number rather than the size of the corpus.
+pub fn cases_in_flight() -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    (8 * cores).max(64)
+}
+
+/// Runs every case on its own model, at most [`cases_in_flight`] at once, and hands each
+/// finished run to `each` (with the case and its index) on the task that ran it, so that what a
+/// run holds (its transcript) can be judged and dropped there. `each`'s results come back
+/// in case order.
+pub async fn run_each_on_model<T, F>(cases: &[Case], profiles: &BTreeMap<String, Arc<Profile>>, each: F) -> Vec<T>
+where
+    T: Send + 'static,
+    F: Fn(usize, &Case, CaseRun) -> T + Send + Sync + 'static,
+{
     let http = http_client();
+    let each = Arc::new(each);
+    let limit = cases_in_flight();
     let mut tasks = JoinSet::new();
-    for (index, case) in cases.iter().enumerate() {
-        let (case, http) = (case.clone(), http.clone());
-        let profile = Arc::clone(&profiles[&case.provider]);
-        tasks.spawn(async move { (index, run_on_model(&case, profile, &http).await) });
-    }
-    let mut runs: Vec<Option<CaseRun>> = vec![None; cases.len()];
-    while let Some(joined) = tasks.join_next().await {
+    let mut results: Vec<Option<T>> = std::iter::repeat_with(|| None).take(cases.len()).collect();
+    let finished = |joined: Result<(usize, T), tokio::task::JoinError>, results: &mut Vec<Option<T>>| {
         // a task only fails by panicking, which is a bug: surface it, do not hide it
-        let (index, run) = joined.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
-        runs[index] = Some(run);
+        let (index, result) = joined.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+        results[index] = Some(result);
+    };
+    for (index, case) in cases.iter().enumerate() {
+        if tasks.len() >= limit
+            && let Some(joined) = tasks.join_next().await
+        {
+            finished(joined, &mut results);
+        }
+        let (case, http, each) = (case.clone(), http.clone(), Arc::clone(&each));
+        let profile = Arc::clone(&profiles[&case.provider]);
+        tasks.spawn(async move {
+            let run = run_on_model(&case, profile, &http).await;
+            (index, each(index, &case, run))
+        });
     }
-    runs.into_iter().flatten().collect()
+    while let Some(joined) = tasks.join_next().await {
+        finished(joined, &mut results);
+    }
+    results.into_iter().flatten().collect()
 }
 
 /// The transport the runner uses against the model and `serve` (`target::model_client`): one

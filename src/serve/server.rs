@@ -27,7 +27,8 @@ pub struct ServeConfig {
     pub admin_token: Option<String>,
     /// Header-read and idle timeouts and the connection cap.
     pub connections: ConnectionLimits,
-    /// The key that signs id_tokens (default: the process-wide one, made on first use).
+    /// The key that signs id_tokens (default: one generated per process, never the model's
+    /// published test key).
     pub signing_key: Option<Arc<SigningKey>>,
     /// Whether id_tokens and discovery name this server's base URL as the issuer instead of
     /// the profile's (`--issuer self`).
@@ -44,6 +45,8 @@ pub enum ServeError {
         #[source]
         source: std::io::Error,
     },
+    #[error("failed to make an id_token signing key")]
+    SigningKey(#[source] crate::provider::KeyError),
 }
 
 /// A running fake provider; dropping it stops the server.
@@ -74,9 +77,12 @@ impl Serve {
         if let Some(cap) = config.store_cap {
             engine = engine.with_store_cap(cap);
         }
-        if let Some(key) = config.signing_key {
-            engine = engine.with_signing_key(key);
-        }
+        // never the model's published test key: apps verify what serve signs
+        let key = match config.signing_key {
+            Some(key) => key,
+            None => SigningKey::shared().map_err(ServeError::SigningKey)?,
+        };
+        engine = engine.with_signing_key(key);
         if config.issuer_self {
             engine = engine.with_issuer(base_url.clone());
         }
@@ -110,5 +116,37 @@ impl Serve {
 
     pub fn engine(&self) -> &SharedEngine {
         self.server.engine()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::Registry;
+
+    #[tokio::test]
+    async fn serve_given_no_key_signs_with_its_own_never_the_published_model_key() {
+        let config = ServeConfig {
+            profile: Arc::new(Registry::builtin().load("google").unwrap()),
+            port: 0,
+            allow_remote: false,
+            consent: ConsentMode::Auto,
+            default_user: "alice".into(),
+            clients: Vec::new(),
+            store_cap: None,
+            admin_token: None,
+            connections: ConnectionLimits::default(),
+            signing_key: None,
+            issuer_self: false,
+            tls: None,
+        };
+        let serve = Serve::start(config, None).await.unwrap();
+        let kid = crate::model::lock(serve.engine())
+            .signing_key()
+            .unwrap()
+            .kid()
+            .to_string();
+        assert_ne!(kid, SigningKey::model().unwrap().kid());
+        assert_eq!(kid, SigningKey::shared().unwrap().kid());
     }
 }

@@ -1,0 +1,190 @@
+//! Corpus scaling (issue 15, item 2): `oauth-drift run` on generated corpora of 1k, 10k and
+//! 100k cases, with wall time and peak memory for each. Targets: linear or better, at least
+//! 5,000 cases/s, and memory that follows the cases running at once, not the corpus.
+//!
+//! Each corpus is many files of 40 cases each (a matrix of 2 eras × 2 scopes × 10 values);
+//! every case authorizes with `prompt=consent`, exchanges, refreshes, revokes and refreshes
+//! again, with expectations, so half the cases (the `openid` ones) sign two RS256 id_tokens.
+//! The corpus is written under `target/corpus-bench/N/`, its snapshots accepted by one
+//! untimed `run --accept`; then each timed run is `run` with `CI=1`, comparing all N
+//! snapshots as a CI job does. Wall time is measured around the process; peak memory is its
+//! `ru_maxrss` (wait4).
+//!
+//! Run: `cargo bench --bench corpus_scaling` (options: `-- --sizes 1000,10000,100000 --runs 3`).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CASES_PER_FILE: usize = 40;
+
+struct Options {
+    sizes: Vec<usize>,
+    runs: usize,
+}
+
+fn options() -> Options {
+    let args: Vec<String> = std::env::args().collect();
+    let text = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let sizes = text("--sizes")
+        .map(|list| list.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![1_000, 10_000, 100_000]);
+    let runs = text("--runs").and_then(|n| n.parse().ok()).unwrap_or(3);
+    Options { sizes, runs }
+}
+
+/// One generated scenario file: 40 cases.
+fn scenario(file: usize) -> String {
+    let values: Vec<String> = (0..CASES_PER_FILE / 4).map(|n| format!("v{n}")).collect();
+    let mut text = String::new();
+    let _ = write!(
+        text,
+        "name: generated flow {file}\n\
+         description: corpus_scaling bench, file {file}\n\
+         matrix:\n  provider: [google, google@2015]\n  scope: [\"openid email\", \"https://www.googleapis.com/auth/drive.file\"]\n  n: [{}]\n\
+         steps:\n\
+         \x20 - authorize: {{scope: \"${{scope}}\", access_type: offline, prompt: consent, state: \"s-${{n}}\"}}\n\
+         \x20 - exchange:\n\
+         \x20 - expect: {{status: 200, consent_screen: shown, refresh_token: present}}\n\
+         \x20 - refresh:\n\
+         \x20 - expect: {{status: 200, refresh_token: absent}}\n\
+         \x20 - revoke: {{token: refresh_token}}\n\
+         \x20 - expect: {{status: 200}}\n\
+         \x20 - refresh:\n\
+         \x20 - expect: {{status: 400, error: invalid_grant}}\n",
+        values.join(", ")
+    );
+    text
+}
+
+/// Writes a corpus of `cases` cases under `dir` (files spread over folders of 100).
+fn generate(dir: &Path, cases: usize) -> usize {
+    let files = cases.div_ceil(CASES_PER_FILE);
+    let _ = std::fs::remove_dir_all(dir);
+    for file in 0..files {
+        let folder = dir.join("scenarios").join(format!("group{:03}", file / 100));
+        std::fs::create_dir_all(&folder).expect("a corpus folder");
+        std::fs::write(folder.join(format!("flow{file:05}.yaml")), scenario(file)).expect("a scenario file");
+    }
+    files
+}
+
+/// Wall time, peak RSS (KiB) and exit code of `binary args` run in `dir`.
+fn measure(binary: &Path, dir: &Path, args: &[&str]) -> (Duration, u64, i32) {
+    let started = Instant::now();
+    #[expect(
+        clippy::zombie_processes,
+        reason = "reaped below by wait4, which also reports its peak memory"
+    )]
+    let child = Command::new(binary)
+        .args(args)
+        .current_dir(dir)
+        .env("CI", "1")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("oauth-drift starts");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: zeroed rusage is a valid value for wait4 to fill in
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: wait4 on our own child with valid pointers
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = started.elapsed();
+    assert_eq!(waited, pid, "wait4 failed");
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    (wall, usage.ru_maxrss as u64, code)
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+fn main() {
+    let options = options();
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_oauth-drift"));
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/corpus-bench");
+    println!(
+        "binary {}; {} timed runs per size (CI=1, snapshots compared); load average at start {}",
+        binary.display(),
+        options.runs,
+        load_average()
+    );
+    println!();
+    println!(
+        "| cases | files | wall s: median (min..max) | cases/s | peak RSS MiB: median (min..max) | load average |"
+    );
+    println!("|---|---|---|---|---|---|");
+    let mut rows = Vec::new();
+    for &size in &options.sizes {
+        let dir = root.join(size.to_string());
+        let files = generate(&dir, size);
+        // untimed: write the accepted snapshots (CI unset, or --accept writes nothing)
+        let accepted = Command::new(&binary)
+            .args(["run", "--accept", "-q"])
+            .current_dir(&dir)
+            .env_remove("CI")
+            .stdout(Stdio::null())
+            .status()
+            .expect("oauth-drift runs");
+        assert!(
+            accepted.success(),
+            "accepting the generated corpus of {size} cases failed"
+        );
+        let (mut walls, mut peaks) = (Vec::new(), Vec::new());
+        let load = load_average();
+        for _ in 0..options.runs {
+            let (wall, peak, code) = measure(&binary, &dir, &["run", "-q"]);
+            assert_eq!(code, 0, "the generated corpus of {size} cases did not pass");
+            walls.push(wall.as_secs_f64());
+            peaks.push(peak as f64 / 1024.0);
+        }
+        let spread = |v: &[f64], digits: usize| {
+            let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+            let max = v.iter().copied().fold(0.0, f64::max);
+            format!("{min:.digits$}..{max:.digits$}")
+        };
+        let (wall_spread, peak_spread) = (spread(&walls, 2), spread(&peaks, 1));
+        let (wall, peak) = (median(&mut walls), median(&mut peaks));
+        let cases = files * CASES_PER_FILE;
+        println!(
+            "| {cases} | {files} | {wall:.2} ({wall_spread}) | {:.0} | {peak:.1} ({peak_spread}) | {load} |",
+            cases as f64 / wall
+        );
+        rows.push((cases, wall, peak));
+    }
+    println!();
+    if let (Some(first), Some(last)) = (rows.first(), rows.last())
+        && last.0 > first.0
+    {
+        let per_case = (last.2 - first.2) * 1024.0 / (last.0 - first.0) as f64;
+        println!(
+            "memory per extra case, {} → {} cases: {per_case:.2} KiB; time per case: {:.0} us at {} cases, {:.0} us at {}",
+            first.0,
+            last.0,
+            first.1 * 1e6 / first.0 as f64,
+            first.0,
+            last.1 * 1e6 / last.0 as f64,
+            last.0
+        );
+    }
+    println!("load average at end {}", load_average());
+}
