@@ -389,7 +389,7 @@ pub struct ServeArgs {
     #[arg(long, value_enum, default_value_t = ConsentArg::Auto)]
     pub consent: ConsentArg,
     /// The simulated user when a request names none (x-oauth-drift-user header, else login_hint).
-    #[arg(long, value_name = "NAME", default_value = "alice")]
+    #[arg(long, value_name = "NAME", default_value = crate::model::DEFAULT_USER)]
     pub user: String,
     /// Client id of the command-line client (default: a generated one). Its secret comes from
     /// $OAUTH_DRIFT_SERVE_CLIENT_SECRET or --client-secret-file (default: a generated one).

@@ -94,11 +94,17 @@ pub fn scenario(diagnosis: &Diagnosis) -> String {
         out,
         "  # the request as diagnosed: a first grant, then the same user again"
     );
-    let params = authorize_params(profile, &diagnosis.request, first_redirect, "alice", &mut out);
+    let params = authorize_params(
+        profile,
+        &diagnosis.request,
+        first_redirect,
+        crate::model::DEFAULT_USER,
+        &mut out,
+    );
     grant_steps(
         &mut out,
         &params,
-        "alice",
+        crate::model::DEFAULT_USER,
         &diagnosis.prediction.first_grant,
         "the model's first grant",
         &diagnosis.request,
@@ -111,7 +117,7 @@ pub fn scenario(diagnosis: &Diagnosis) -> String {
     grant_steps(
         &mut out,
         &params,
-        "alice",
+        crate::model::DEFAULT_USER,
         &diagnosis.prediction.repeat_grant,
         &repeat_because,
         &diagnosis.request,

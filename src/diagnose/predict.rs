@@ -12,7 +12,7 @@ use crate::provider::{
 };
 
 /// The simulated user of a prediction.
-const USER: &str = "alice";
+const USER: &str = crate::model::DEFAULT_USER;
 /// The client secret of the simulated client (never the real one: it is not needed).
 const SECRET: &str = "diagnose-client-secret";
 /// A PKCE verifier that stands in for the app's (43 characters, RFC 7636 §4.1).

@@ -354,7 +354,7 @@ pub fn live_blocker(case: &Case, client: &ClientConfig) -> Option<String> {
             .user
             .clone()
             .or_else(|| file.users.first().cloned())
-            .unwrap_or_else(|| "alice".into());
+            .unwrap_or_else(|| crate::model::DEFAULT_USER.into());
         if !users.contains(&user) {
             users.push(user);
         }

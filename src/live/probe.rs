@@ -754,7 +754,7 @@ impl Run<'_> {
                     params.push(("prompt".into(), "consent".into()));
                 }
             }
-            let outcome = engine.authorize(&params, "alice", &ConsentDecision::GrantAll);
+            let outcome = engine.authorize(&params, crate::model::DEFAULT_USER, &ConsentDecision::GrantAll);
             let crate::provider::AuthorizeResponse::Redirect(location) = outcome.response else {
                 return None;
             };

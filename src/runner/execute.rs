@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use super::expect::{self, Failure, Observed};
 use crate::model::{
-    ADMIN_PREFIX, CONSENT_HEADER, CONSENT_SCREEN_HEADER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER, SESSION_HEADER,
-    USER_HEADER,
+    ADMIN_PREFIX, CONSENT_HEADER, CONSENT_SCREEN_HEADER, DEFAULT_USER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER,
+    SESSION_HEADER, USER_HEADER,
 };
 use crate::provider::{
     ClientConfig, Event, Profile, PublishingStatus, RevokeClientAuth, random_token, s256_challenge, split_redirect,
@@ -377,14 +377,7 @@ async fn authorize<F: FrontChannel>(
     let client = &endpoint.clients[client_index].1;
     let (mut sent, verifier) = authorize_query(action, case, client);
     fill_captured(&mut sent, &state.captured);
-    let user = action.user.as_deref().map(|u| interpolate(u, case)).unwrap_or_else(|| {
-        case.scenario
-            .file
-            .users
-            .first()
-            .cloned()
-            .unwrap_or_else(|| "alice".into())
-    });
+    let user = step_user(action.user.as_deref(), case);
     let decision = match &action.on_consent_screen {
         ConsentChoice::Grant => "grant".to_string(),
         ConsentChoice::Deny => "deny".to_string(),
@@ -961,17 +954,22 @@ async fn advance(seconds: u64, endpoint: &Endpoint<'_>) -> StepResult {
     })
 }
 
-/// An event outside the OAuth endpoints, applied through the admin endpoint (model and
-/// `serve`); a live provider's world cannot be told, so there the step is skipped.
-async fn event(action: &EventAction, case: &Case, endpoint: &Endpoint<'_>) -> StepResult {
-    let user = action.user.as_deref().map(|u| interpolate(u, case)).unwrap_or_else(|| {
+/// The user a step names (matrix variables filled in), else the scenario's first user.
+fn step_user(named: Option<&str>, case: &Case) -> String {
+    named.map(|u| interpolate(u, case)).unwrap_or_else(|| {
         case.scenario
             .file
             .users
             .first()
             .cloned()
-            .unwrap_or_else(|| "alice".into())
-    });
+            .unwrap_or_else(|| DEFAULT_USER.into())
+    })
+}
+
+/// An event outside the OAuth endpoints, applied through the admin endpoint (model and
+/// `serve`); a live provider's world cannot be told, so there the step is skipped.
+async fn event(action: &EventAction, case: &Case, endpoint: &Endpoint<'_>) -> StepResult {
+    let user = step_user(action.user.as_deref(), case);
     let client_name = action.client.as_deref().map(|c| interpolate(c, case));
     let client_index = client_index(endpoint, client_name.as_deref())?;
     let (client_name, client) = &endpoint.clients[client_index];

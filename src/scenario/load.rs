@@ -175,7 +175,7 @@ pub fn parse(path: &Path, text: &str, registry: &Registry) -> Result<Scenario, S
             first.clients.keys().cloned().collect()
         },
         users: if first.users.is_empty() {
-            vec!["alice".into()]
+            vec![crate::model::DEFAULT_USER.into()]
         } else {
             first.users.clone()
         },

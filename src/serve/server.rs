@@ -131,7 +131,7 @@ mod tests {
             port: 0,
             allow_remote: false,
             consent: ConsentMode::Auto,
-            default_user: "alice".into(),
+            default_user: crate::model::DEFAULT_USER.into(),
             clients: Vec::new(),
             store_cap: None,
             admin_token: None,

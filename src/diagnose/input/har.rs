@@ -592,15 +592,7 @@ pub fn observe(har: &Har, endpoints: &ProviderEndpoints) -> HarObservation {
         match endpoints.classify(&host, &path) {
             Some(EndpointKind::Authorize) if entry.method == "GET" => authorize_entry(&mut seen, entry, endpoints),
             Some(EndpointKind::Token) if entry.method == "POST" => {
-                let form: Vec<(String, String)> = entry
-                    .body
-                    .as_deref()
-                    .map(|b| {
-                        url::form_urlencoded::parse(b.as_bytes())
-                            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                let form = form_pairs(entry.body.as_deref());
                 let get = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
                 let sent: Vec<String> = form
                     .iter()
@@ -785,15 +777,7 @@ fn other_entry(seen: &mut HarObservation, entry: &HarEntry, endpoints: &Provider
         flow.consent_entry.get_or_insert(entry.index);
     }
     if consent_path && entry.method == "POST" {
-        let form: Vec<(String, String)> = entry
-            .body
-            .as_deref()
-            .map(|b| {
-                url::form_urlencoded::parse(b.as_bytes())
-                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let form = form_pairs(entry.body.as_deref());
         if let Some((_, action)) = form.iter().find(|(k, _)| k == "action") {
             flow.consent_screen = Some(true);
             flow.consent_answer = Some(ConsentAnswer {
@@ -875,6 +859,16 @@ fn link_token_call(seen: &mut HarObservation, call: TokenCall) {
         "refresh_token" => seen.refreshes.push(call),
         _ => seen.unmatched_exchanges.push(call),
     }
+}
+
+/// A request body read as form pairs (`application/x-www-form-urlencoded`); none without a body.
+fn form_pairs(body: Option<&str>) -> Vec<(String, String)> {
+    body.map(|b| {
+        url::form_urlencoded::parse(b.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 #[cfg(test)]
