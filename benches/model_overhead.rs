@@ -169,8 +169,8 @@ async fn bare_server(workload: Workload) -> Server {
         .mount(&server)
         .await;
     let id_token = (workload == Workload::Openid).then(static_id_token);
-    let mut exchange = serde_json::json!({"access_token": "ya29.a0AfB_byC-static-access-token-of-googles-length", "expires_in": 3599, "refresh_token": "1//0static-refresh-token-of-googles-length", "scope": scope, "token_type": "Bearer"});
-    let mut refresh = serde_json::json!({"access_token": "ya29.a0AfB_byC-static-access-token-of-googles-length", "expires_in": 3599, "scope": scope, "token_type": "Bearer"});
+    let mut exchange = serde_json::json!({"access_token": "ya29.a0.static.access.token.of.googles.length", "expires_in": 3599, "refresh_token": "1//0.static.refresh.token.of.googles.length", "scope": scope, "token_type": "Bearer"});
+    let mut refresh = serde_json::json!({"access_token": "ya29.a0.static.access.token.of.googles.length", "expires_in": 3599, "scope": scope, "token_type": "Bearer"});
     if let Some(id_token) = id_token {
         exchange["id_token"] = id_token.clone().into();
         refresh["id_token"] = id_token.into();
