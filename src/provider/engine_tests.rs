@@ -6,24 +6,29 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::{
-    AuthorizeResponse, ClientConfig, ClientKind, ConsentDecision, Engine, PublishingStatus, Registry, redirect_param,
+    AuthorizeResponse, ClientConfig, ClientKind, ConsentDecision, Engine, Profile, PublishingStatus, Registry,
+    redirect_param,
 };
 
 pub(super) const REDIRECT: &str = "https://app.example.com/cb";
 
 /// An engine for `profile` with one web client, `app`, whose secret is `secret`.
 pub(super) fn engine(profile: &str) -> Engine {
-    let profile = Arc::new(Registry::builtin().load(profile).unwrap());
+    engine_with(Registry::builtin().load(profile).unwrap(), PublishingStatus::Production)
+}
+
+/// An engine for a loaded `profile` with the one web client `app` in publishing `status`.
+pub(super) fn engine_with(profile: Profile, status: PublishingStatus) -> Engine {
     let client = ClientConfig {
         client_id: "app".into(),
         client_secret: "secret".into(),
         kind: ClientKind::Web,
-        status: PublishingStatus::Production,
+        status,
         redirect_uris: vec![REDIRECT.into()],
         project: None,
         created: None,
     };
-    Engine::new(profile, [client])
+    Engine::new(Arc::new(profile), [client])
 }
 
 pub(super) fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -237,17 +242,7 @@ fn codes_are_single_use_and_expire_after_ten_minutes() {
 
 #[test]
 fn the_testing_status_refresh_token_lives_seven_days_unless_only_sign_in_scopes() {
-    let profile = Arc::new(Registry::builtin().load("google").unwrap());
-    let client = ClientConfig {
-        client_id: "app".into(),
-        client_secret: "secret".into(),
-        kind: ClientKind::Web,
-        status: PublishingStatus::Testing,
-        redirect_uris: vec![REDIRECT.into()],
-        project: None,
-        created: None,
-    };
-    let mut engine = Engine::new(profile, [client]);
+    let mut engine = engine_with(Registry::builtin().load("google").unwrap(), PublishingStatus::Testing);
     let (_, sign_in_only) = grant(&mut engine, &[("access_type", "offline")]);
     assert!(sign_in_only.get("refresh_token_expires_in").is_none());
     let (_, body) = grant(
@@ -436,17 +431,7 @@ fn a_served_oidc_engine_names_its_own_url_in_the_id_token_and_google_keeps_its_i
 fn engine_for_text(text: &str) -> Engine {
     let mut registry = Registry::builtin();
     registry.add_text("acme", text.to_string()).unwrap();
-    let profile = Arc::new(registry.load("acme").unwrap());
-    let client = ClientConfig {
-        client_id: "app".into(),
-        client_secret: "secret".into(),
-        kind: ClientKind::Web,
-        status: PublishingStatus::Production,
-        redirect_uris: vec![REDIRECT.into()],
-        project: None,
-        created: None,
-    };
-    Engine::new(profile, [client])
+    engine_with(registry.load("acme").unwrap(), PublishingStatus::Production)
 }
 
 #[test]

@@ -306,18 +306,8 @@ mod tests {
     }
 
     fn traced(profile: &str, query: &str) -> Vec<Vec<Decision>> {
-        use super::super::{ClientConfig, ClientKind, ConsentDecision, Engine, PublishingStatus, Registry};
-        let profile = std::sync::Arc::new(Registry::builtin().load(profile).unwrap());
-        let client = ClientConfig {
-            client_id: "app".into(),
-            client_secret: "secret".into(),
-            kind: ClientKind::Web,
-            status: PublishingStatus::Production,
-            redirect_uris: vec!["https://app.example.com/cb".into()],
-            project: None,
-            created: None,
-        };
-        let mut engine = Engine::new(profile, [client]).with_trace();
+        use super::super::ConsentDecision;
+        let mut engine = super::super::engine_tests::engine(profile).with_trace();
         let params: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
         (0..2)
             .map(|_| {

@@ -441,17 +441,7 @@ async fn oauth_drift_serve_with_the_oidc_profile_agrees_with_node_oidc_provider_
     let against_peer = ran.json();
 
     let secrets = dir.path().join("client_secret.json").display().to_string();
-    let serve = super::serve_process::ServeProcess::start_with_env(
-        &[
-            "--provider",
-            "oidc",
-            "--write-client-secrets",
-            &secrets,
-            "--redirect-uri",
-            "http://127.0.0.1/callback",
-        ],
-        &[("OAUTH_DRIFT_SERVE_CLIENT_SECRET", SECRET)],
-    );
+    let serve = serve_oidc(&secrets);
     let serve_token = dir.path().join("serve_refresh_token");
     let mut env = vec![("OAUTH_DRIFT_CLIENT_SECRETS_FILE".to_string(), secrets)];
     let login = args(&[
@@ -640,17 +630,7 @@ async fn serve_answers_prompt_none_for_the_session_its_browser_has() {
     let mut seen = Vec::new();
     for (browser, session) in [(signed_out, "signed-out"), (signed_in, "signed-in")] {
         // a new serve each time: it remembers consent, as a real provider does
-        let serve = super::serve_process::ServeProcess::start_with_env(
-            &[
-                "--provider",
-                "oidc",
-                "--write-client-secrets",
-                &secrets,
-                "--redirect-uri",
-                "http://127.0.0.1/callback",
-            ],
-            &[("OAUTH_DRIFT_SERVE_CLIENT_SECRET", SECRET)],
-        );
+        let serve = serve_oidc(&secrets);
         let snapshots = dir.path().join(session);
         let mut list = args(&["probe", SESSION_FIXTURE, "--issuer", &serve.base, "--provider", "oidc"]);
         list.extend(args(&[
@@ -711,4 +691,20 @@ async fn prompt_none_without_a_session_is_login_required_and_the_probe_says_whic
         "{}",
         ran.stdout
     );
+}
+
+/// `serve --provider oidc` with the test client (secret `SECRET`), its client-secrets file
+/// written to `secrets`.
+fn serve_oidc(secrets: &str) -> super::serve_process::ServeProcess {
+    super::serve_process::ServeProcess::start_with_env(
+        &[
+            "--provider",
+            "oidc",
+            "--write-client-secrets",
+            secrets,
+            "--redirect-uri",
+            "http://127.0.0.1/callback",
+        ],
+        &[("OAUTH_DRIFT_SERVE_CLIENT_SECRET", SECRET)],
+    )
 }
