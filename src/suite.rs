@@ -256,24 +256,26 @@ pub async fn run_on_model(
     // finishes: judging runs in parallel, and no transcript outlives its case
     let policy = snapshots.cloned();
     let keep = suite.keep_transcripts;
-    let judged = runner::run_each_on_model(&suite.cases, &profiles, move |_, case, run| {
+    let mut report = Report {
+        input_errors: suite.errors.clone(),
+        warnings: suite.warnings.clone(),
+        cases: Vec::with_capacity(suite.cases.len()),
+        ..Default::default()
+    };
+    let judge_each = move |_: usize, case: &Case, run: CaseRun| {
         let mut notes = Vec::new();
         let mut report = judge(case, &run, policy.as_ref(), &mut notes);
         if !keep {
             report.transcript = None;
         }
         (report, notes)
-    })
-    .await;
-    let mut report = Report {
-        input_errors: suite.errors.clone(),
-        warnings: suite.warnings.clone(),
-        ..Default::default()
     };
-    for (case, notes) in judged {
+    // the reports come back in case order, each kept as soon as the cases before it are done
+    runner::run_each_on_model(&suite.cases, &profiles, judge_each, |(case, notes)| {
         report.cases.push(case);
         report.notes.extend(notes);
-    }
+    })
+    .await;
     // a file that did not load produces nothing: its snapshots are not orphans
     if let Some(policy) = snapshots
         && suite.errors.is_empty()

@@ -9,6 +9,7 @@ use wiremock::{Mock, MockServer};
 use super::http::{AccessHook, CaseRouter, ConsentMode, ProviderResponder, Routes, SharedEngine};
 use super::standalone::{ConnectionLimits, Standalone};
 use crate::provider::Engine;
+use crate::target::LiveClient;
 
 /// The user a request stands for when it names none.
 pub const DEFAULT_USER: &str = "alice";
@@ -142,8 +143,9 @@ fn responder(
 /// wiremock keeps a copy of every request a mock matched, even with request recording
 /// disabled; so that memory follows the cases in flight and not the corpus, a server admits
 /// [`CASES_PER_SERVER`] cases, after which the next case starts a fresh one; the old one stops
-/// when its last case ends. Each request is answered on its server's thread, so there are as
-/// many servers as cores.
+/// when its last case ends, and with it the keep-alive connections of its own client (a
+/// client shared by all servers would keep idle connections to stopped servers in its pool).
+/// Each request is answered on its server's thread, so there are as many servers as cores.
 pub struct SharedModel {
     shards: Vec<tokio::sync::Mutex<Option<Shard>>>,
     next_case: AtomicU64,
@@ -151,17 +153,18 @@ pub struct SharedModel {
 }
 
 /// The cases one shared server admits before the next case starts a fresh one.
-pub const CASES_PER_SERVER: usize = 1024;
+pub const CASES_PER_SERVER: usize = 256;
 
 struct Shard {
     hosting: Arc<Hosting>,
     admitted: usize,
 }
 
-/// One wiremock server with its routing table.
+/// One wiremock server with its routing table and the client its cases send through.
 struct Hosting {
     uri: String,
     routes: Arc<Routes>,
+    client: LiveClient,
     // stops when the last case hosted on it ends
     _server: MockServer,
 }
@@ -177,6 +180,7 @@ impl Hosting {
         Self {
             uri: server.uri(),
             routes,
+            client: crate::target::model_client(),
             _server: server,
         }
     }
@@ -243,6 +247,12 @@ impl HostedModel {
         &self.hosting.uri
     }
 
+    /// The client to send the case's requests through (`target::InProcess` adds the routing
+    /// header): one per server, so its keep-alive connections end with the server.
+    pub fn client(&self) -> &LiveClient {
+        &self.hosting.client
+    }
+
     /// The case number its requests must carry in `CASE_HEADER`.
     pub fn case(&self) -> u64 {
         self.case
@@ -256,5 +266,117 @@ impl HostedModel {
 impl Drop for HostedModel {
     fn drop(&mut self) {
         self.hosting.routes.remove(self.case);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::CASE_HEADER;
+    use crate::provider::{ClientConfig, ClientKind, PublishingStatus, Registry};
+    use crate::target::{Body, InProcess, LiveRequest, Transport};
+
+    const REDIRECT: &str = "https://app.example.com/cb";
+
+    /// An engine of the Google profile knowing one web client, `client_id`.
+    fn engine(client_id: &str) -> Engine {
+        let profile = Arc::new(Registry::builtin().load("google").unwrap());
+        let client = ClientConfig {
+            client_id: client_id.into(),
+            client_secret: "secret".into(),
+            kind: ClientKind::Web,
+            status: PublishingStatus::Production,
+            redirect_uris: vec![REDIRECT.into()],
+            project: None,
+            created: None,
+        };
+        Engine::new(profile, [client])
+    }
+
+    /// The status and `Location` of an authorization request for `client_id` sent to `hosted`.
+    async fn authorize(hosted: &HostedModel, client_id: &str) -> (u16, String) {
+        let query =
+            format!("client_id={client_id}&redirect_uri={REDIRECT}&response_type=code&scope=email&state=s-{client_id}");
+        let url = url::Url::parse(&format!("{}/o/oauth2/v2/auth?{query}", hosted.uri())).unwrap();
+        let response = InProcess::new(hosted)
+            .exchange(&LiveRequest::get(url), Body::Any)
+            .await
+            .unwrap();
+        let location = response.header("location").unwrap_or_default().to_string();
+        (response.status, location)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_cases_on_one_server_at_once_each_reach_only_their_own_engine() {
+        let model = SharedModel::new(1, 8);
+        let (a, b) = tokio::join!(model.host(engine("client-a")), model.host(engine("client-b")));
+        assert_eq!(a.uri(), b.uri(), "both cases share the one server");
+        assert_ne!(a.case(), b.case());
+        // concurrently: each case's engine knows its own client and not the other's
+        let (own_a, own_b, cross_a, cross_b) = tokio::join!(
+            authorize(&a, "client-a"),
+            authorize(&b, "client-b"),
+            authorize(&a, "client-b"),
+            authorize(&b, "client-a"),
+        );
+        for (status, location) in [&own_a, &own_b] {
+            assert_eq!(*status, 302, "{location}");
+            assert!(
+                location.starts_with(REDIRECT) && location.contains("code="),
+                "{location}"
+            );
+        }
+        for (status, location) in [&cross_a, &cross_b] {
+            assert!(
+                !location.contains("code="),
+                "another case's client got a code: {location}"
+            );
+            assert!((400..500).contains(status), "{status}");
+        }
+        // a case's engine leaves the server when the case ends; the other goes on
+        let ended = a.case();
+        drop(a);
+        let request = LiveRequest::get(url::Url::parse(&format!("{}/o/oauth2/v2/auth", b.uri())).unwrap())
+            .header(CASE_HEADER, ended.to_string());
+        let response = b.client().send(&request, Body::Any).await.unwrap();
+        assert_eq!(response.status, 421);
+        assert_eq!(authorize(&b, "client-b").await.0, 302);
+    }
+
+    #[tokio::test]
+    async fn a_request_naming_no_case_or_an_unknown_one_is_answered_421_with_the_reason() {
+        let model = SharedModel::new(1, 8);
+        let hosted = model.host(engine("client-a")).await;
+        let url = url::Url::parse(&format!("{}/token", hosted.uri())).unwrap();
+        let cases = [
+            (None, "the request names no case"),
+            (Some("999999"), "case 999999 is not running on this model server"),
+            (Some("first"), "x-oauth-drift-case must be a case number"),
+        ];
+        for (case, reason) in cases {
+            let mut request = LiveRequest::post(url.clone());
+            if let Some(case) = case {
+                request = request.header(CASE_HEADER, case);
+            }
+            let response = hosted.client().send(&request, Body::Json).await.unwrap();
+            assert_eq!(response.status, 421, "{case:?}");
+            let json = response.json.unwrap();
+            assert_eq!(json["error"], "misdirected_request");
+            let description = json["error_description"].as_str().unwrap();
+            assert!(description.contains(reason), "{case:?}: {description}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_server_admits_its_quota_of_cases_and_the_next_case_starts_a_fresh_one() {
+        let model = SharedModel::new(1, 2);
+        let first = model.host(engine("client-a")).await;
+        let second = model.host(engine("client-a")).await;
+        let third = model.host(engine("client-a")).await;
+        assert_eq!(first.uri(), second.uri());
+        assert_ne!(second.uri(), third.uri());
+        // the first server still answers its cases after the rotation
+        assert_eq!(authorize(&first, "client-a").await.0, 302);
+        assert_eq!(authorize(&third, "client-a").await.0, 302);
     }
 }

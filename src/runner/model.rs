@@ -63,14 +63,13 @@ pub fn profiles_for(cases: &[Case], registry: &Registry) -> Result<BTreeMap<Stri
     Ok(profiles)
 }
 
-/// Runs one case on a fresh engine of the in-process model, its requests sent through `http`
-/// (the model client, [`http_client`]) with the case's routing header.
-pub async fn run_on_model(case: &Case, profile: Arc<Profile>, http: &LiveClient) -> CaseRun {
+/// Runs one case on a fresh engine of the in-process model ([`SharedModel::process`]).
+pub async fn run_on_model(case: &Case, profile: Arc<Profile>) -> CaseRun {
     let clients = scenario_clients(&case.scenario);
     let engine = Engine::new(Arc::clone(&profile), clients.iter().map(|(_, c)| c.clone()));
     // routed until the end of this function: the case's engine then leaves the server
     let hosted = SharedModel::process().host(engine).await;
-    let transport = InProcess::new(http, &hosted);
+    let transport = InProcess::new(&hosted);
     let endpoint = Endpoint {
         http: &transport,
         base: hosted.uri().to_string(),
@@ -82,9 +81,11 @@ pub async fn run_on_model(case: &Case, profile: Arc<Profile>, http: &LiveClient)
     run_case(case, &endpoint).await
 }
 
-/// Runs all cases concurrently, each on its own model; results come back in case order.
+/// Runs all cases concurrently, each on its own engine; results come back in case order.
 pub async fn run_all_on_model(cases: &[Case], profiles: &BTreeMap<String, Arc<Profile>>) -> Vec<CaseRun> {
-    run_each_on_model(cases, profiles, |_, _, run| run).await
+    let mut runs = Vec::with_capacity(cases.len());
+    run_each_on_model(cases, profiles, |_, _, run| run, |run| runs.push(run)).await;
+    runs
 }
 
 /// Cases running at once: enough to keep every core busy while others wait on loopback,
@@ -94,42 +95,48 @@ pub fn cases_in_flight() -> usize {
     (8 * cores).max(64)
 }
 
-/// Runs every case on its own model, at most [`cases_in_flight`] at once, and hands each
+/// Runs every case on its own engine, at most [`cases_in_flight`] at once, and hands each
 /// finished run to `each` (with the case and its index) on the task that ran it, so that what a
-/// run holds (its transcript) can be judged and dropped there. `each`'s results come back
-/// in case order.
-pub async fn run_each_on_model<T, F>(cases: &[Case], profiles: &BTreeMap<String, Arc<Profile>>, each: F) -> Vec<T>
+/// run holds (its transcript) can be judged and dropped there. `each`'s results go to `sink`
+/// in case order, each as soon as every earlier case has finished: only results that finished
+/// ahead of an earlier case wait here.
+pub async fn run_each_on_model<T, F, S>(cases: &[Case], profiles: &BTreeMap<String, Arc<Profile>>, each: F, mut sink: S)
 where
     T: Send + 'static,
     F: Fn(usize, &Case, CaseRun) -> T + Send + Sync + 'static,
+    S: FnMut(T),
 {
-    let http = http_client();
     let each = Arc::new(each);
     let limit = cases_in_flight();
     let mut tasks = JoinSet::new();
-    let mut results: Vec<Option<T>> = std::iter::repeat_with(|| None).take(cases.len()).collect();
-    let finished = |joined: Result<(usize, T), tokio::task::JoinError>, results: &mut Vec<Option<T>>| {
+    // results that finished before an earlier case, by index, and the next index the sink takes
+    let mut waiting: BTreeMap<usize, T> = BTreeMap::new();
+    let mut next = 0;
+    let mut finished = |joined: Result<(usize, T), tokio::task::JoinError>| {
         // a task only fails by panicking, which is a bug: surface it, do not hide it
         let (index, result) = joined.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
-        results[index] = Some(result);
+        waiting.insert(index, result);
+        while let Some(result) = waiting.remove(&next) {
+            sink(result);
+            next += 1;
+        }
     };
     for (index, case) in cases.iter().enumerate() {
         if tasks.len() >= limit
             && let Some(joined) = tasks.join_next().await
         {
-            finished(joined, &mut results);
+            finished(joined);
         }
-        let (case, http, each) = (case.clone(), http.clone(), Arc::clone(&each));
+        let (case, each) = (case.clone(), Arc::clone(&each));
         let profile = Arc::clone(&profiles[&case.provider]);
         tasks.spawn(async move {
-            let run = run_on_model(&case, profile, &http).await;
+            let run = run_on_model(&case, profile).await;
             (index, each(index, &case, run))
         });
     }
     while let Some(joined) = tasks.join_next().await {
-        finished(joined, &mut results);
+        finished(joined);
     }
-    results.into_iter().flatten().collect()
 }
 
 /// The transport the runner uses against the model and `serve` (`target::model_client`): one

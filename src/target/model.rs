@@ -1,22 +1,23 @@
 //! The in-process model as a target: a case's requests go to the process's shared wiremock
-//! servers ([`SharedModel`](crate::model::SharedModel)) over one client's keep-alive
-//! connections, each carrying the case's routing header.
+//! servers ([`SharedModel`](crate::model::SharedModel)) over the keep-alive connections of
+//! their server's client, each carrying the case's routing header.
 
 use super::{Body, Exchange, LiveClient, LiveRequest, Transport};
 use crate::model::{CASE_HEADER, HostedModel};
 
-/// The transport to one case's engine on the shared in-process model: the model client
-/// ([`super::model_client`]), with [`CASE_HEADER`] naming the case on every request.
+/// The transport to one case's engine on the shared in-process model: the model client of
+/// its server ([`HostedModel::client`], made by [`super::model_client`]), with [`CASE_HEADER`]
+/// naming the case on every request.
 pub struct InProcess<'a> {
     client: &'a LiveClient,
     case: String,
 }
 
 impl<'a> InProcess<'a> {
-    /// Sends `hosted`'s requests through `client`.
-    pub fn new(client: &'a LiveClient, hosted: &HostedModel) -> Self {
+    /// The transport to `hosted`'s engine.
+    pub fn new(hosted: &'a HostedModel) -> Self {
         Self {
-            client,
+            client: hosted.client(),
             case: hosted.case().to_string(),
         }
     }

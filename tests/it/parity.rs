@@ -41,7 +41,7 @@ async fn every_bundled_scenario_gives_the_same_transcript_on_the_model_and_on_se
     let mut differences = Vec::new();
     for case in &cases {
         let profile = Arc::clone(&profiles[&case.provider]);
-        let model = runner::run_on_model(case, Arc::clone(&profile), &http).await;
+        let model = runner::run_on_model(case, Arc::clone(&profile)).await;
 
         let server = &servers[&case.provider];
         server.admin(&admin, "/reset", None).await;

@@ -69,10 +69,9 @@ async fn transcripts_are_the_same_whatever_the_concurrency() {
         .iter()
         .map(|r| r.transcript.render())
         .collect();
-    let http = runner::http_client();
     let mut sequential = Vec::new();
     for case in &suite.cases {
-        let run = runner::run_on_model(case, profiles[&case.provider].clone(), &http).await;
+        let run = runner::run_on_model(case, profiles[&case.provider].clone()).await;
         sequential.push(run.transcript.render());
     }
     assert_eq!(concurrent.len(), suite.cases.len());
