@@ -15,6 +15,5 @@ pub mod runner;
 pub mod scenario;
 pub mod serve;
 pub mod snapshot;
-pub mod suite;
 pub mod target;
 pub mod transcript;

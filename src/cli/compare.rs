@@ -1,9 +1,10 @@
 //! `oauth-drift compare A B`: behaviour differences between two provider profiles.
 
 use super::args::{CompareArgs, CompareFormat, GlobalArgs};
+use crate::exit;
 use crate::provider::Registry;
 use crate::report::compare as render;
-use crate::{exit, suite};
+use crate::runner::suite;
 
 pub async fn compare(args: CompareArgs, global: &GlobalArgs, registry: Registry) -> anyhow::Result<u8> {
     registry.load(&args.a)?;

@@ -22,10 +22,11 @@ use crate::provider::{
     Registry, random_token,
 };
 use crate::report::{CaseReport, LiveInfo, ModelParity, Outcome, Report};
+use crate::runner::judge::{SnapshotPolicy, judge_snapshot};
+use crate::runner::suite::display_path;
 use crate::runner::{DirectFront, Endpoint, http_client, run_case_with, step_applies};
 use crate::scenario::{Action, Case};
 use crate::snapshot::{SnapshotMeta, SnapshotStore, write_atomically};
-use crate::suite::{SnapshotPolicy, display_path, judge_snapshot};
 use crate::transcript::{RefreshSummary, Transcript};
 
 /// The kinds of live probe.

@@ -2,7 +2,9 @@
 
 mod execute;
 mod expect;
+pub mod judge;
 mod model;
+pub mod suite;
 
 pub use execute::{
     CaseRun, DirectFront, Endpoint, FrontAnswer, FrontChannel, StepError, authorize_query, run_case, run_case_with,

@@ -10,8 +10,8 @@ use oauth_drift::live::{
 };
 use oauth_drift::provider::{PublishingStatus, Registry};
 use oauth_drift::report::Outcome;
+use oauth_drift::runner::judge::SnapshotPolicy;
 use oauth_drift::snapshot::{SnapshotMeta, SnapshotStore};
-use oauth_drift::suite::SnapshotPolicy;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
