@@ -2,13 +2,13 @@
 
 pub mod bundled;
 pub mod cli;
-pub mod compare;
 pub mod diagnose;
 pub mod exit;
 pub mod ledger;
 pub mod limits;
 pub mod live;
 pub mod model;
+pub mod profile_diff;
 pub mod provider;
 pub mod report;
 pub mod runner;

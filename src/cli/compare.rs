@@ -21,7 +21,7 @@ pub async fn compare(args: CompareArgs, global: &GlobalArgs, registry: Registry)
             errors.join("\n")
         );
     }
-    let comparison = crate::compare::compare(&suite, &registry, &args.a, &args.b).await?;
+    let comparison = crate::profile_diff::compare(&suite, &registry, &args.a, &args.b).await?;
     match args.format {
         CompareFormat::Human => super::stdout::print(&render::human(&comparison, global.verbose))?,
         CompareFormat::Markdown => super::stdout::print(&render::markdown(&comparison))?,

@@ -16,7 +16,7 @@ mod scrub;
 mod secret;
 mod trust;
 
-pub use authorize::{Answer, ParamsTranscript, Verdict, Via, classify, probe_case};
+pub use authorize::{AuthorizeAnswer, ParamsTranscript, Verdict, Via, classify, probe_case};
 pub use consent::{BrowserFront, CallbackListener, Notify, Opener};
 pub use credentials::{
     CLIENT_ID, CLIENT_SECRET, CLIENT_SECRET_FILE, CLIENT_SECRETS_FILE, CredentialError, Credentials, Need,
@@ -26,7 +26,7 @@ pub use discovery::DiscoveryFacts;
 // the transport and the live target's endpoints are the `target` stage's; live probes use them as their own
 pub use crate::target::{Body, Cause, Inconclusive, LiveClient, LiveRequest, LiveResponse, RetryPolicy};
 pub use crate::target::{Overrides, Target, TargetError, TargetSpec};
-use crate::target::{http, live as target};
+use crate::target::{live as target, transport};
 pub use login::{LoginError, LoginOptions, obtain_refresh_token};
 pub use normalise::{comparable, endpoint_path, normalise_ports, normalise_transcript};
 pub use pages::{PageError, decode_auth_error, scrape_error_page};

@@ -7,9 +7,9 @@ use serde::Serialize;
 use serde_json::Value;
 use url::Url;
 
-use super::http::{Body, Inconclusive, LiveClient, LiveRequest};
 use super::normalise::{endpoint_path, normalise_ports};
 use super::secret::Secret;
+use super::transport::{Body, Inconclusive, LiveClient, LiveRequest};
 use crate::transcript::{Aliases, canonical};
 
 /// What a refresh returned, secrets aliased: the live snapshot of the probe.

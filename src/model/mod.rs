@@ -1,14 +1,14 @@
 //! Mounts a provider model on wiremock, in-process for `run` and on a listener for `serve`.
 
-mod http;
 mod page;
+mod responder;
 mod server;
 mod standalone;
 
-pub use http::{
-    ADMIN_PREFIX, AccessHook, Answer, CONSENT_HEADER, CONSENT_SCREEN_HEADER, ConsentMode, ERROR_DESCRIPTION_HEADER,
-    ERROR_HEADER, ProviderResponder, SESSION_HEADER, Served, SharedEngine, USER_HEADER, form_pairs, lock,
-    parse_decision,
+pub use responder::{
+    ADMIN_PREFIX, AccessHook, CONSENT_HEADER, CONSENT_SCREEN_HEADER, ConsentMode, ERROR_DESCRIPTION_HEADER,
+    ERROR_HEADER, ModelResponse, ProviderResponder, SESSION_HEADER, Served, SharedEngine, USER_HEADER, form_pairs,
+    lock, parse_decision,
 };
 pub use server::{DEFAULT_USER, ListenOptions, ModelServer};
 pub use standalone::ConnectionLimits;

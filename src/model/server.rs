@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer};
 
-use super::http::{AccessHook, ConsentMode, ProviderResponder, SharedEngine};
+use super::responder::{AccessHook, ConsentMode, ProviderResponder, SharedEngine};
 use super::standalone::{ConnectionLimits, Standalone};
 use crate::provider::Engine;
 
