@@ -602,7 +602,9 @@ async fn exchange(action: &ExchangeAction, case: &Case, endpoint: &Endpoint<'_>,
         Some(ExchangeFault::MissingRedirectUri) => redirect_uri = None,
         Some(ExchangeFault::WrongSecret) => secret = Some("wrong-secret".into()),
         Some(ExchangeFault::MissingSecret) => secret = None,
-        Some(ExchangeFault::UnknownClient) => client.client_id = "unknown-client.apps.googleusercontent.com".into(),
+        Some(ExchangeFault::UnknownClient) => {
+            client.client_id = endpoint.profile.client_shape.client_id("unknown-client")
+        }
         Some(ExchangeFault::ReuseCode) | None => {}
     }
     let mut form = vec![
