@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use url::Url;
 
-use super::transport::{Body, Cause, Inconclusive, LiveRequest, LiveResponse};
 use super::normalise::{normalise_ports, sort_scope};
 use super::pages::{decode_auth_error, scrape_error_page};
+use super::transport::{Body, Cause, Inconclusive, LiveRequest, LiveResponse};
 use crate::model::{CONSENT_HEADER, CONSENT_SCREEN_HEADER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER, SESSION_HEADER};
 use crate::provider::ClientConfig;
 use crate::runner::{authorize_query, step_applies};

@@ -8,12 +8,12 @@ use super::authorize;
 use super::consent::{BrowserFront, CallbackListener, Notify, Opener, REVOKED, live_blocker, live_case};
 use super::credentials::{Credentials, Need};
 use super::discovery::disagreement_diff;
-use super::transport::{Body, Inconclusive, LiveClient, LiveRequest, RetryPolicy};
 use super::normalise::{comparable, model_diff, normalise_ports, normalise_transcript, replace_origins};
 use super::refresh;
 use super::scrub::Scrubber;
 use super::secret::Secret;
 use super::target::{Target, TargetError, TargetSpec};
+use super::transport::{Body, Inconclusive, LiveClient, LiveRequest, RetryPolicy};
 use crate::model::ModelServer;
 use crate::provider::{
     ClientConfig, ClientKind, ConsentDecision, Engine, OfflineRequest, Profile, ProfileError, PublishingStatus,
