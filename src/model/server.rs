@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer};
 
-use super::http::{AccessHook, CaseRouter, ConsentMode, ProviderResponder, Routes, SharedEngine};
+use super::responder::{AccessHook, CaseRouter, ConsentMode, ProviderResponder, Routes, SharedEngine};
 use super::standalone::{ConnectionLimits, Standalone};
 use crate::provider::Engine;
 use crate::target::LiveClient;

@@ -8,15 +8,16 @@ use tokio::task::JoinSet;
 
 use super::execute::{CaseRun, Endpoint, run_case};
 use crate::model::SharedModel;
-use crate::provider::{ClientConfig, ClientKind, Engine, Profile, ProfileError, Registry, random_token};
+use crate::provider::{ClientConfig, ClientKind, ClientShape, Engine, Profile, ProfileError, Registry, random_token};
 use crate::scenario::{Case, ClientSpec, Scenario, slugify};
 use crate::target::{InProcess, LiveClient};
 
 /// The project of every scenario client that names none.
 pub const DEFAULT_PROJECT: &str = "default";
 
-/// The clients a scenario declares, with ids and fresh secrets (one `web` client by default).
-pub fn scenario_clients(scenario: &Scenario) -> Vec<(String, ClientConfig)> {
+/// The clients a scenario declares, with ids in the profile's `client_shape` and fresh secrets
+/// (one `web` client by default).
+pub fn scenario_clients(scenario: &Scenario, shape: &ClientShape) -> Vec<(String, ClientConfig)> {
     let declared: Vec<(String, ClientSpec)> = if scenario.file.clients.is_empty() {
         vec![("web".into(), ClientSpec::default())]
     } else {
@@ -38,7 +39,7 @@ pub fn scenario_clients(scenario: &Scenario) -> Vec<(String, ClientConfig)> {
                 });
             }
             let client = ClientConfig {
-                client_id: format!("{}-drift.apps.googleusercontent.com", slugify(&name)),
+                client_id: shape.client_id(&format!("{}-drift", slugify(&name))),
                 client_secret: format!("drift-secret-{}", random_token(12)),
                 kind: spec.kind,
                 status: spec.status,
@@ -65,7 +66,7 @@ pub fn profiles_for(cases: &[Case], registry: &Registry) -> Result<BTreeMap<Stri
 
 /// Runs one case on a fresh engine of the in-process model ([`SharedModel::process`]).
 pub async fn run_on_model(case: &Case, profile: Arc<Profile>) -> CaseRun {
-    let clients = scenario_clients(&case.scenario);
+    let clients = scenario_clients(&case.scenario, &profile.client_shape);
     let engine = Engine::new(Arc::clone(&profile), clients.iter().map(|(_, c)| c.clone()));
     // routed until the end of this function: the case's engine then leaves the server
     let hosted = SharedModel::process().host(engine).await;

@@ -9,15 +9,15 @@
 //! What the answers mean is not decided here: the runner records them in a transcript and
 //! `suite` judges it; a live target's endpoints are resolved in [`live`].
 
-pub mod http;
 pub mod live;
 pub mod model;
 pub mod redirect;
+pub mod transport;
 
-pub use http::{Body, Cause, Inconclusive, LiveClient, LiveRequest, LiveResponse, RetryPolicy};
 pub use live::{Overrides, Target, TargetError, TargetSpec};
 pub use model::InProcess;
 pub use redirect::Redirect;
+pub use transport::{Body, Cause, Inconclusive, LiveClient, LiveRequest, LiveResponse, RetryPolicy};
 
 use std::pin::Pin;
 
