@@ -8,7 +8,8 @@
 //! The corpus is written under `target/corpus-bench/N/`, its snapshots accepted by one
 //! untimed `run --accept`; then each timed run is `run` with `CI=1`, comparing all N
 //! snapshots as a CI job does. Wall time is measured around the process; peak memory is its
-//! `ru_maxrss` (wait4).
+//! `ru_maxrss` and CPU time its `ru_utime + ru_stime` (wait4): on a loaded machine the CPU time
+//! per case is the figure to compare, since the wall time then follows the load.
 //!
 //! Run: `cargo bench --bench corpus_scaling` (options: `-- --sizes 1000,10000,100000 --runs 3`).
 
@@ -75,8 +76,9 @@ fn generate(dir: &Path, cases: usize) -> usize {
     files
 }
 
-/// Wall time, peak RSS (KiB) and exit code of `binary args` run in `dir`.
-fn measure(binary: &Path, dir: &Path, args: &[&str]) -> (Duration, u64, i32) {
+/// Wall time, peak RSS (KiB), CPU time (user + system) and exit code of `binary args` run
+/// in `dir`.
+fn measure(binary: &Path, dir: &Path, args: &[&str]) -> (Duration, u64, Duration, i32) {
     let started = Instant::now();
     #[expect(
         clippy::zombie_processes,
@@ -104,7 +106,9 @@ fn measure(binary: &Path, dir: &Path, args: &[&str]) -> (Duration, u64, i32) {
     } else {
         -1
     };
-    (wall, usage.ru_maxrss as u64, code)
+    let time = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    let cpu = time(usage.ru_utime) + time(usage.ru_stime);
+    (wall, usage.ru_maxrss as u64, cpu, code)
 }
 
 fn median(values: &mut [f64]) -> f64 {
@@ -130,9 +134,9 @@ fn main() {
     );
     println!();
     println!(
-        "| cases | files | wall s: median (min..max) | cases/s | peak RSS MiB: median (min..max) | load average |"
+        "| cases | files | wall s: median (min..max) | cases/s | CPU s (user + system), median | CPU ms per case | peak RSS MiB: median (min..max) | load average |"
     );
-    println!("|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     let mut rows = Vec::new();
     for &size in &options.sizes {
         let dir = root.join(size.to_string());
@@ -149,12 +153,13 @@ fn main() {
             accepted.success(),
             "accepting the generated corpus of {size} cases failed"
         );
-        let (mut walls, mut peaks) = (Vec::new(), Vec::new());
+        let (mut walls, mut peaks, mut cpus) = (Vec::new(), Vec::new(), Vec::new());
         let load = load_average();
         for _ in 0..options.runs {
-            let (wall, peak, code) = measure(&binary, &dir, &["run", "-q"]);
+            let (wall, peak, cpu, code) = measure(&binary, &dir, &["run", "-q"]);
             assert_eq!(code, 0, "the generated corpus of {size} cases did not pass");
             walls.push(wall.as_secs_f64());
+            cpus.push(cpu.as_secs_f64());
             peaks.push(peak as f64 / 1024.0);
         }
         let spread = |v: &[f64], digits: usize| {
@@ -163,11 +168,12 @@ fn main() {
             format!("{min:.digits$}..{max:.digits$}")
         };
         let (wall_spread, peak_spread) = (spread(&walls, 2), spread(&peaks, 1));
-        let (wall, peak) = (median(&mut walls), median(&mut peaks));
+        let (wall, peak, cpu) = (median(&mut walls), median(&mut peaks), median(&mut cpus));
         let cases = files * CASES_PER_FILE;
         println!(
-            "| {cases} | {files} | {wall:.2} ({wall_spread}) | {:.0} | {peak:.1} ({peak_spread}) | {load} |",
-            cases as f64 / wall
+            "| {cases} | {files} | {wall:.2} ({wall_spread}) | {:.0} | {cpu:.2} | {:.3} | {peak:.1} ({peak_spread}) | {load} |",
+            cases as f64 / wall,
+            cpu * 1e3 / cases as f64
         );
         rows.push((cases, wall, peak));
     }
