@@ -12,7 +12,7 @@ use super::http::{Body, Cause, Inconclusive, LiveClient, LiveRequest, LiveRespon
 use super::normalise::{normalise_ports, sort_scope};
 use super::pages::{decode_auth_error, scrape_error_page};
 use crate::model::{CONSENT_HEADER, CONSENT_SCREEN_HEADER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER, SESSION_HEADER};
-use crate::provider::ClientConfig;
+use crate::provider::{ClientConfig, ErrorPageFormat};
 use crate::runner::{authorize_query, step_applies};
 use crate::scenario::{Action, Case};
 use crate::transcript::Aliases;
@@ -88,9 +88,15 @@ impl Answer {
 }
 
 /// Classifies the answer to a session-less authorization request whose redirect URI is
-/// `redirect_uri`. The probe sends `x-oauth-drift-consent: deny`, so a model or `serve` stops at
-/// its consent screen and says so, and no grant is recorded.
-pub fn classify(response: &LiveResponse, request_url: &Url, redirect_uri: &str) -> Result<Answer, Cause> {
+/// `redirect_uri`; `error_page` is how the profile's provider shows an error (its `error_page`). The
+/// probe sends `x-oauth-drift-consent: deny`, so a model or `serve` stops at its consent screen
+/// and says so, and no grant is recorded.
+pub fn classify(
+    response: &LiveResponse,
+    request_url: &Url,
+    redirect_uri: &str,
+    error_page: Option<&ErrorPageFormat>,
+) -> Result<Answer, Cause> {
     if response.header(CONSENT_SCREEN_HEADER) == Some("shown") {
         return Ok(Answer::accepted(Via::ConsentScreen));
     }
@@ -102,13 +108,17 @@ pub fn classify(response: &LiveResponse, request_url: &Url, redirect_uri: &str) 
         let target = request_url
             .join(location)
             .map_err(|_| Cause::Unrecognised(format!("a {status} redirect to an unreadable Location")))?;
-        if let Some((_, value)) = target.query_pairs().find(|(k, _)| k == "authError") {
+        let encoded = error_page.and_then(|page| target.query_pairs().find(|(k, _)| *k == page.parameter));
+        if let Some((_, value)) = encoded {
             let error = decode_auth_error(&value);
             let (code, description) = match error {
                 Some(e) => (e.error, e.description),
                 None => (
                     "unknown".to_string(),
-                    Some("the authError parameter could not be decoded".to_string()),
+                    Some(format!(
+                        "the {} parameter could not be decoded",
+                        error_page.map_or("", |p| p.parameter.as_str())
+                    )),
                 ),
             };
             let page_status = if code == "invalid_client" { 401 } else { 400 };
@@ -127,7 +137,7 @@ pub fn classify(response: &LiveResponse, request_url: &Url, redirect_uri: &str) 
     let body = String::from_utf8_lossy(&response.body);
     let header_error = response.header(ERROR_HEADER).map(str::to_string);
     let header_description = response.header(ERROR_DESCRIPTION_HEADER).map(str::to_string);
-    let page = scrape_error_page(&body);
+    let page = scrape_error_page(&body, error_page);
     if status >= 400 {
         let error = header_error
             .or_else(|| page.as_ref().map(|p| p.error.clone()))
@@ -226,6 +236,7 @@ pub async fn probe_case(
     authorize: &Url,
     client_name: &str,
     client: &ClientConfig,
+    error_page: Option<&ErrorPageFormat>,
 ) -> Result<ParamsTranscript, Inconclusive> {
     let mut aliases = Aliases::default();
     aliases.name(&client.client_id, format!("<client_id:{client_name}>"));
@@ -250,7 +261,7 @@ pub async fn probe_case(
             .header(CONSENT_HEADER, "deny")
             .header(SESSION_HEADER, "none");
         let response = http.send(&request, Body::Any).await?;
-        let answer = classify(&response, &url, &redirect_uri).map_err(|cause| Inconclusive {
+        let answer = classify(&response, &url, &redirect_uri, error_page).map_err(|cause| Inconclusive {
             cause,
             attempts: response.attempts,
             elapsed: Default::default(),
@@ -309,6 +320,10 @@ mod tests {
 
     const REDIRECT: &str = "http://127.0.0.1/callback";
 
+    fn google_page() -> Option<ErrorPageFormat> {
+        crate::provider::Registry::builtin().load("google").unwrap().error_page
+    }
+
     #[test]
     fn a_redirect_to_sign_in_is_accepted() {
         let r = response(
@@ -320,7 +335,7 @@ mod tests {
             "",
         );
         assert_eq!(
-            classify(&r, &google_request(), REDIRECT).unwrap(),
+            classify(&r, &google_request(), REDIRECT, google_page().as_ref()).unwrap(),
             Answer::accepted(Via::SignIn)
         );
     }
@@ -343,6 +358,7 @@ mod tests {
             &response(302, &[("location", &location)], ""),
             &google_request(),
             REDIRECT,
+            google_page().as_ref(),
         )
         .unwrap();
         assert_eq!(answer.verdict, Verdict::Rejected);
@@ -359,7 +375,7 @@ mod tests {
     fn redirects_to_the_app_are_codes_or_errors() {
         let code = response(302, &[("location", "http://127.0.0.1:9/callback?code=4/x&state=s")], "");
         assert_eq!(
-            classify(&code, &google_request(), REDIRECT).unwrap(),
+            classify(&code, &google_request(), REDIRECT, google_page().as_ref()).unwrap(),
             Answer::accepted(Via::CodeRedirect)
         );
         let error = response(
@@ -367,7 +383,7 @@ mod tests {
             &[("location", "http://127.0.0.1/callback?error=consent_required&state=s")],
             "",
         );
-        let answer = classify(&error, &google_request(), REDIRECT).unwrap();
+        let answer = classify(&error, &google_request(), REDIRECT, google_page().as_ref()).unwrap();
         assert_eq!(
             (answer.via, answer.error.as_deref()),
             (Via::ErrorRedirect, Some("consent_required"))
@@ -384,7 +400,7 @@ mod tests {
             ],
             "<html>",
         );
-        let answer = classify(&page, &google_request(), REDIRECT).unwrap();
+        let answer = classify(&page, &google_request(), REDIRECT, google_page().as_ref()).unwrap();
         assert_eq!((answer.via, answer.page_status), (Via::ErrorPage, 400));
         assert_eq!(
             answer.error_description.as_deref(),
@@ -399,7 +415,7 @@ mod tests {
             "",
         );
         assert_eq!(
-            classify(&denied, &google_request(), REDIRECT).unwrap(),
+            classify(&denied, &google_request(), REDIRECT, google_page().as_ref()).unwrap(),
             Answer::accepted(Via::ConsentScreen)
         );
     }
@@ -408,12 +424,16 @@ mod tests {
     fn an_answer_no_rule_knows_is_unrecognised() {
         let odd = response(200, &[("content-type", "application/json")], "{}");
         assert_eq!(
-            classify(&odd, &google_request(), REDIRECT).unwrap_err().kind(),
+            classify(&odd, &google_request(), REDIRECT, google_page().as_ref())
+                .unwrap_err()
+                .kind(),
             "unrecognised"
         );
         let bare = response(302, &[], "");
         assert_eq!(
-            classify(&bare, &google_request(), REDIRECT).unwrap_err().kind(),
+            classify(&bare, &google_request(), REDIRECT, google_page().as_ref())
+                .unwrap_err()
+                .kind(),
             "unrecognised"
         );
     }

@@ -125,7 +125,8 @@ async fn grant(
         options.opener.clone(),
         options.timeout,
         Arc::clone(&options.notify),
-    );
+    )
+    .reading_errors_as(profile.error_page.clone());
     let answer = front
         .authorize(url, "you", "grant")
         .await

@@ -621,10 +621,12 @@ impl Run<'_> {
         };
         let client_id = self.credentials.client_id.clone().unwrap_or_default();
         let client = self.client_config(&client_id, "", &redirect_uri);
-        let live = match authorize::probe_case(case, &self.http, &authorize, &first_client(case), &client).await {
-            Ok(live) => live,
-            Err(e) => return self.inconclusive(report, e.to_string()),
-        };
+        let error_page = self.profile().error_page.as_ref();
+        let live =
+            match authorize::probe_case(case, &self.http, &authorize, &first_client(case), &client, error_page).await {
+                Ok(live) => live,
+                Err(e) => return self.inconclusive(report, e.to_string()),
+            };
         if live.requests.is_empty() {
             return self.skip(report, "the case sends no authorization request".into());
         }
@@ -647,7 +649,8 @@ impl Run<'_> {
             deadline: Duration::from_secs(10),
             ..RetryPolicy::default()
         });
-        authorize::probe_case(case, &model_http, &url, &first_client(case), &model_client)
+        let error_page = self.profile().error_page.as_ref();
+        authorize::probe_case(case, &model_http, &url, &first_client(case), &model_client, error_page)
             .await
             .ok()
     }
@@ -858,7 +861,8 @@ impl Run<'_> {
             options.opener.clone(),
             options.timeout,
             Arc::clone(&self.options.notify),
-        );
+        )
+        .reading_errors_as(profile.error_page.clone());
         let mut run = run_case_with(&live_case(case, revoke), &endpoint, &front).await;
         drop(front);
         self.scrubber.add_aliases(&run.aliases);

@@ -65,6 +65,9 @@ pub struct Profile {
     /// What the clients the model makes up look like (`serve`'s generated client, a scenario's).
     #[serde(default)]
     pub client_shape: ClientShape,
+    /// Where and how the provider shows a refused authorization request to the person.
+    #[serde(default)]
+    pub error_page: Option<ErrorPageFormat>,
     /// The source the profile file cites next to each key (the engine's traces quote it).
     #[serde(skip)]
     pub citations: super::trace::Citations,
@@ -657,6 +660,21 @@ impl ClientShape {
     pub fn client_id(&self, name: &str) -> String {
         self.id_template.replace(Self::NAME, name)
     }
+}
+
+/// Where and how a provider shows a refused authorization request to the person: a redirect
+/// to its error page with the error encoded in a parameter (read by `provider::AuthError`),
+/// and the page's own text.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorPageFormat {
+    /// The path of the error page on the issuer's host (`/signin/oauth/error`).
+    pub path: String,
+    /// The query parameter of that page that carries the error (`authError`).
+    pub parameter: String,
+    /// The word before the status and the error code in the page's text (`Error` in
+    /// "Error 400: invalid_request" and in "Error: invalid_request").
+    pub code_label: String,
 }
 
 /// What a replayed authorization code revokes.

@@ -149,18 +149,15 @@ impl AuthRequest {
         }
     }
 
-    /// Google's error page in pasted text, decoded from its `authError` parameter.
+    /// The provider's error page in pasted text, decoded from its `error_page.parameter`
+    /// (Google's `authError`).
     pub fn error_page(text: &str, endpoints: &ProviderEndpoints) -> Option<crate::diagnose::AuthError> {
-        if !endpoints.is_google() {
-            return None;
-        }
+        endpoints.error_page.as_ref().filter(|_| endpoints.is_google())?;
         paste::extract(text, endpoints.hosts()).iter().find_map(|candidate| {
             let url = url::Url::parse(&candidate.text).ok()?;
             let host = url.host_str()?;
-            if !endpoints.owns_host(host) || !url.path().starts_with("/signin/oauth/error") {
-                return None;
-            }
-            let (_, value) = url.query_pairs().find(|(k, _)| k == "authError")?;
+            let page = endpoints.error_page_at(url.path()).filter(|_| endpoints.owns_host(host))?;
+            let (_, value) = url.query_pairs().find(|(k, _)| *k == page.parameter)?;
             crate::diagnose::AuthError::decode(&value)
         })
     }
@@ -213,7 +210,7 @@ impl AuthRequest {
         let is_authorize = endpoints.authorize_paths().contains(&path.as_str())
             || (endpoints.is_generic() && endpoints.classify(&host, &path).is_none());
         if !is_authorize {
-            if endpoints.is_google() && path.starts_with("/signin/oauth/error") {
+            if endpoints.error_page_at(&path).is_some() {
                 return Err(InputError::ErrorPageUrl);
             }
             if !endpoints.is_google() || !is_sign_in_page(&path) {
