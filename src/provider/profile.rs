@@ -613,6 +613,8 @@ pub struct TokenShapes {
     pub code: TokenShape,
     pub access_token: TokenShape,
     pub refresh_token: TokenShape,
+    /// The device grant's `device_code` (RFC 8628 §3.2).
+    pub device_code: TokenShape,
 }
 
 /// A minted value: a fixed prefix and this many random bytes, base64url-encoded.

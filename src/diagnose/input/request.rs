@@ -156,7 +156,9 @@ impl AuthRequest {
         paste::extract(text, endpoints.hosts()).iter().find_map(|candidate| {
             let url = url::Url::parse(&candidate.text).ok()?;
             let host = url.host_str()?;
-            let page = endpoints.error_page_at(url.path()).filter(|_| endpoints.owns_host(host))?;
+            let page = endpoints
+                .error_page_at(url.path())
+                .filter(|_| endpoints.owns_host(host))?;
             let (_, value) = url.query_pairs().find(|(k, _)| *k == page.parameter)?;
             crate::diagnose::AuthError::decode(&value)
         })
