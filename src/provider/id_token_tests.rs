@@ -286,7 +286,10 @@ fn a_device_polls_until_the_user_approves_then_gets_a_refresh_token() {
     assert_eq!(started.body["interval"], 5);
     let device_code = started.body["device_code"].as_str().unwrap().to_string();
     // the profile's shape: Google's "4/" and 24 random bytes, base64url
-    assert!(device_code.starts_with("4/") && device_code.len() == 2 + 32, "{device_code}");
+    assert!(
+        device_code.starts_with("4/") && device_code.len() == 2 + 32,
+        "{device_code}"
+    );
     let user_code = started.body["user_code"].as_str().unwrap().to_string();
     let poll = |engine: &mut Engine| {
         let form = pairs(&[

@@ -521,6 +521,9 @@ pub struct ConsentRules {
     /// What the consent screen says for a scope; a scope not listed is shown alone.
     #[serde(default)]
     pub scope_text: IndexMap<String, String>,
+    /// How `serve`'s consent page names itself and the user's account.
+    #[serde(default)]
+    pub page: ConsentPage,
     /// What a user's grant (consent memory, combined scopes, revocation) belongs to.
     #[serde(default)]
     pub grants_per: GrantOwner,
@@ -631,6 +634,25 @@ impl Default for TokenShape {
         Self {
             prefix: String::new(),
             random_bytes: 48,
+        }
+    }
+}
+
+/// The provider's words on `serve`'s consent page.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsentPage {
+    /// The page's title (`Sign in - Google Accounts`).
+    pub title: String,
+    /// The user's account in a sentence (`your Google Account`).
+    pub account: String,
+}
+
+impl Default for ConsentPage {
+    fn default() -> Self {
+        Self {
+            title: "Sign in".into(),
+            account: "your account".into(),
         }
     }
 }
