@@ -2,7 +2,7 @@
 //! which of them are legacy spellings. All of it comes from the profile: the issuer, today's
 //! paths, `endpoints.hosts` and `endpoints.legacy`.
 
-use crate::provider::{ErrorPageFormat, Profile};
+use crate::provider::{ErrorPageFormat, Profile, SignInPages};
 
 /// A legacy endpoint and its replacement.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +40,8 @@ pub struct ProviderEndpoints {
     revoke_path: String,
     /// Where and how the provider shows a refused request (`error_page`), if the profile says.
     pub error_page: Option<ErrorPageFormat>,
+    /// The provider's sign-in pages (`sign_in_page`), if the profile says.
+    sign_in_page: Option<SignInPages>,
 }
 
 fn host_of(url: &str) -> Option<String> {
@@ -94,6 +96,7 @@ impl ProviderEndpoints {
             token_path: e.token.clone(),
             revoke_path: e.revoke.clone(),
             error_page: profile.error_page.clone(),
+            sign_in_page: profile.sign_in_page.clone(),
         }
     }
 
@@ -169,6 +172,11 @@ impl ProviderEndpoints {
         (self.authorize_paths().into_iter())
             .chain(self.legacy.iter().map(|l| l.path.as_str()))
             .any(|path| !path.is_empty() && text.contains(path))
+    }
+
+    /// The provider's sign-in pages, when `path` is one (and the provider is at real addresses).
+    pub fn sign_in_page_at(&self, path: &str) -> Option<&SignInPages> {
+        (self.sign_in_page.as_ref()).filter(|pages| self.published && pages.contains(path))
     }
 
     /// The provider's error page format, when `path` is its error page (and the provider is

@@ -23,7 +23,7 @@ pub use engine::{
 pub use profile::{
     AuthorizeRules, ClaimRule, ClaimWhen, ClientShape, CodeReuse, ConsentPage, Cors, CorsEndpoint, Delivery,
     ErrorPageFormat, ErrorSpec, IdTokenRules, LegacyEndpoint, LegacyForceRules, OfflineRequest, Profile, ProfileError,
-    Registry, RevokeClientAuth, TokenShape, TokenShapes, closest,
+    Registry, RevokeClientAuth, SignInPages, TokenShape, TokenShapes, closest,
 };
 pub use signing::{KeyError, SigningKey, at_hash};
 pub use trace::{Citations, Decision, Effect, Rule, Trace};

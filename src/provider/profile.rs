@@ -68,6 +68,9 @@ pub struct Profile {
     /// Where and how the provider shows a refused authorization request to the person.
     #[serde(default)]
     pub error_page: Option<ErrorPageFormat>,
+    /// The provider's own sign-in pages, whose URLs carry the app's authorization request.
+    #[serde(default)]
+    pub sign_in_page: Option<SignInPages>,
     /// The source the profile file cites next to each key (the engine's traces quote it).
     #[serde(skip)]
     pub citations: super::trace::Citations,
@@ -699,6 +702,48 @@ pub struct ErrorPageFormat {
     /// The word before the status and the error code in the page's text (`Error` in
     /// "Error 400: invalid_request" and in "Error: invalid_request").
     pub code_label: String,
+}
+
+/// The provider's sign-in and account-chooser pages: a URL of one carries the app's
+/// authorization parameters among the page's own, so `diagnose` can read a pasted one.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignInPages {
+    /// Paths that start with one of these are sign-in pages (`/v3/signin/`).
+    pub path_prefixes: Vec<String>,
+    /// Paths that end with one of these are too (`/oauthchooseaccount`).
+    #[serde(default)]
+    pub path_suffixes: Vec<String>,
+    /// Parameters the pages add to their own URLs; the app never sent them.
+    pub internal_parameters: Vec<String>,
+    /// The parameter holding the authorization URL the app opened (`continue`), if any.
+    #[serde(default)]
+    pub continue_parameter: Option<String>,
+    /// The parameter naming which authorization endpoint the app opened, and its value for the
+    /// legacy one (`o2v`, `1`); any other value is today's.
+    #[serde(default)]
+    pub era_parameter: Option<EraParameter>,
+}
+
+/// A parameter whose value tells the legacy era from today's.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EraParameter {
+    pub name: String,
+    pub legacy: String,
+}
+
+impl SignInPages {
+    /// Whether `path` is one of the sign-in pages.
+    pub fn contains(&self, path: &str) -> bool {
+        self.path_prefixes.iter().any(|p| path.starts_with(p.as_str()))
+            || self.path_suffixes.iter().any(|s| path.ends_with(s.as_str()))
+    }
+
+    /// Whether `name` is one of the pages' own parameters.
+    pub fn is_internal(&self, name: &str) -> bool {
+        self.internal_parameters.iter().any(|p| p == name)
+    }
 }
 
 /// What a replayed authorization code revokes.

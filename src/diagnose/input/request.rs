@@ -27,31 +27,6 @@ pub const SESSION_PARAMS: &[&str] = &["state", "code_challenge", "nonce"];
 /// What a redacted value is shown as.
 pub const REDACTED: &str = "[redacted]";
 
-/// Parameters Google's sign-in pages add to their own URLs; the app never sent them.
-const SIGN_IN_INTERNAL: &[&str] = &[
-    "o2v",
-    "service",
-    "flowName",
-    "flowEntry",
-    "dsh",
-    "ddm",
-    "theme",
-    "opparams",
-    "continue",
-    "followup",
-    "authuser",
-    "ifkv",
-    "checkedDomains",
-    "checkConnection",
-    "pstMsg",
-    "TL",
-    "rart",
-    "as",
-    "part",
-    "ifkv",
-    "passive",
-];
-
 /// One parameter: decoded name and value, and the raw `name=value` segment as sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Param {
@@ -215,24 +190,27 @@ impl AuthRequest {
             if endpoints.error_page_at(&path).is_some() {
                 return Err(InputError::ErrorPageUrl);
             }
-            if !endpoints.is_google() || !is_sign_in_page(&path) {
+            let Some(pages) = endpoints.sign_in_page_at(&path) else {
                 return Err(not_authorize());
-            }
+            };
             if follow
-                && let Some(next) = params.iter().find(|p| p.name == "continue").map(|p| p.value.clone())
+                && let Some(name) = &pages.continue_parameter
+                && let Some(next) = params.iter().find(|p| p.name == *name).map(|p| p.value.clone())
                 && let Ok(inner) = url::Url::parse(&next)
                 && endpoints.authorize_paths().contains(&inner.path())
             {
                 notes.push(InputNote::FollowedContinue);
                 return Self::parse(&next, endpoints, notes, false);
             }
-            let o2v = params.iter().find(|p| p.name == "o2v").map(|p| p.value.clone());
+            // the era parameter (Google's o2v) names the endpoint the app opened: the legacy one or today's
+            let legacy = (pages.era_parameter.as_ref())
+                .is_some_and(|era| params.iter().any(|p| p.name == era.name && p.value == era.legacy));
             let dropped: Vec<String> = params
                 .iter()
-                .filter(|p| SIGN_IN_INTERNAL.contains(&p.name.as_str()))
+                .filter(|p| pages.is_internal(&p.name))
                 .map(|p| p.name.clone())
                 .collect();
-            params.retain(|p| !SIGN_IN_INTERNAL.contains(&p.name.as_str()));
+            params.retain(|p| !pages.is_internal(&p.name));
             if !params.iter().any(|p| p.name == "client_id") {
                 return Err(InputError::SignInPageOnly {
                     path: path.clone(),
@@ -244,8 +222,7 @@ impl AuthRequest {
             if !dropped.is_empty() {
                 notes.push(InputNote::DroppedInternal { names: dropped });
             }
-            // o2v names the endpoint the app opened: 1 the 2015 one, 2 today's
-            let path_then = endpoints.authorize_path_of_era(o2v.as_deref() == Some("1"));
+            let path_then = endpoints.authorize_path_of_era(legacy);
             endpoint = format!("{origin}{path_then}");
         } else if endpoints
             .classify(&host, &path)
@@ -380,14 +357,6 @@ fn has_percent_escape(value: &str) -> bool {
     bytes
         .windows(3)
         .any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit())
-}
-
-fn is_sign_in_page(path: &str) -> bool {
-    path.ends_with("/oauthchooseaccount")
-        || path.starts_with("/v3/signin/")
-        || path.starts_with("/signin/")
-        || path.starts_with("/ServiceLogin")
-        || path.starts_with("/AccountChooser")
 }
 
 /// What a redirect back to an app carries, if it is one.
