@@ -58,7 +58,7 @@ impl Outcome {
 
 /// The findings the HAR adds, and how the diagnosed flow ended.
 #[derive(Debug, Clone, Default)]
-pub struct Observed {
+pub struct HarComparison {
     pub findings: Vec<Finding>,
     pub outcome: Option<Outcome>,
 }
@@ -70,7 +70,7 @@ pub fn compare(
     setup: &ClientSetup,
     har: &HarObservation,
     chosen: Option<usize>,
-) -> Observed {
+) -> HarComparison {
     let mut findings = Vec::new();
     if har.reordered {
         findings.push(standalone(
@@ -99,7 +99,7 @@ pub fn compare(
         findings.push(differs);
     }
     let outcome = chosen.and_then(|i| har.flows.get(i)).and_then(outcome);
-    Observed { findings, outcome }
+    HarComparison { findings, outcome }
 }
 
 /// How one flow ended, if the HAR shows it.

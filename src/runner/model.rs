@@ -1,5 +1,5 @@
-//! Running cases against the in-process model: one pooled wiremock server and one fresh
-//! engine per case, all cases at once.
+//! Running cases against the in-process model: one fresh engine per case, routed on the
+//! process's shared wiremock servers ([`SharedModel`]), a bounded number of cases at once.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -7,10 +7,10 @@ use std::sync::Arc;
 use tokio::task::JoinSet;
 
 use super::execute::{CaseRun, Endpoint, run_case};
-use crate::model::ModelServer;
+use crate::model::SharedModel;
 use crate::provider::{ClientConfig, ClientKind, ClientShape, Engine, Profile, ProfileError, Registry, random_token};
 use crate::scenario::{Case, ClientSpec, Scenario, slugify};
-use crate::target::{LiveClient, Transport};
+use crate::target::{InProcess, LiveClient};
 
 /// The project of every scenario client that names none.
 pub const DEFAULT_PROJECT: &str = "default";
@@ -64,14 +64,17 @@ pub fn profiles_for(cases: &[Case], registry: &Registry) -> Result<BTreeMap<Stri
     Ok(profiles)
 }
 
-/// Runs one case on a fresh in-process model.
-pub async fn run_on_model(case: &Case, profile: Arc<Profile>, http: &dyn Transport) -> CaseRun {
+/// Runs one case on a fresh engine of the in-process model, its requests sent through `http`
+/// (the model client, [`http_client`]) with the case's routing header.
+pub async fn run_on_model(case: &Case, profile: Arc<Profile>, http: &LiveClient) -> CaseRun {
     let clients = scenario_clients(&case.scenario, &profile.client_shape);
     let engine = Engine::new(Arc::clone(&profile), clients.iter().map(|(_, c)| c.clone()));
-    let server = ModelServer::start(engine).await;
+    // routed until the end of this function: the case's engine then leaves the server
+    let hosted = SharedModel::process().host(engine).await;
+    let transport = InProcess::new(http, &hosted);
     let endpoint = Endpoint {
-        http,
-        base: server.uri(),
+        http: &transport,
+        base: hosted.uri().to_string(),
         profile: &profile,
         clients: &clients,
         admin: true,

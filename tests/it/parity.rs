@@ -13,8 +13,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use oauth_drift::provider::Registry;
+use oauth_drift::runner::suite;
 use oauth_drift::runner::{self, Endpoint};
-use oauth_drift::suite;
 
 use crate::serve_process::ServeProcess;
 
