@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use super::catalogue::{Code, Severity, entry};
+use super::catalogue::{Code, Severity, entry_for};
 use super::diagnosis::Observed;
 use super::diagnosis::{StatusFrom, Symptom};
 use super::endpoints::{ProviderEndpoints, is_loopback};
@@ -165,15 +165,22 @@ pub fn rank(findings: &mut [Finding]) {
 }
 
 /// A finding made without a request (for a pasted response or error page).
-pub fn standalone(code: Code, message: String, fix: Option<String>, cause: bool, symptom: bool) -> Finding {
-    let info = entry(code);
+pub fn standalone(
+    profile: &Profile,
+    code: Code,
+    message: String,
+    fix: Option<String>,
+    cause: bool,
+    symptom: bool,
+) -> Finding {
+    let info = entry_for(profile, code);
     Finding {
         code: info.code,
         severity: info.severity,
         message,
-        fix: fix.unwrap_or_else(|| info.fix.to_string()),
         source: info.source_line(),
-        name: info.name(),
+        fix: fix.unwrap_or(info.fix),
+        name: info.code.name(),
         cause: cause || symptom,
         symptom,
         entry: None,
@@ -195,14 +202,14 @@ fn is_cause(draft: &Draft, facts: &Facts) -> bool {
 
 fn finish(draft: Draft, facts: &Facts) -> Finding {
     let cause = is_cause(&draft, facts);
-    let info = entry(draft.code);
+    let info = entry_for(facts.profile, draft.code);
     Finding {
         code: info.code,
         severity: info.severity,
         message: draft.message,
-        fix: draft.fix.unwrap_or_else(|| info.fix.to_string()),
         source: draft.source.unwrap_or_else(|| info.source_line()),
-        name: info.name(),
+        fix: draft.fix.unwrap_or(info.fix),
+        name: info.code.name(),
         cause,
         symptom: draft.symptom,
         entry: draft.entry,
@@ -906,7 +913,7 @@ fn token_rules(facts: &Facts, out: &mut Vec<Draft>) {
         let fix = if rotates == Some(true) {
             "Store the refresh_token of every refresh response; the old one stops working.".to_string()
         } else {
-            entry(Code::ExpectsRotation).fix.to_string()
+            entry_for(facts.profile, Code::ExpectsRotation).fix
         };
         out.push(Draft::new(Code::ExpectsRotation, message).fix(fix).entry(*first));
     }
@@ -1085,6 +1092,6 @@ fn fix_pointer(facts: &Facts) -> String {
             let changes: Vec<&str> = facts.fix.changes.iter().map(|c| c.description.as_str()).collect();
             format!("Use the fixed URL ({}), then authorize again.", changes.join("; "))
         }
-        _ => entry(Code::NoRefreshTokenExplained).fix.to_string(),
+        _ => entry_for(facts.profile, Code::NoRefreshTokenExplained).fix,
     }
 }

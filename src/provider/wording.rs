@@ -2,6 +2,8 @@
 //! or a developer acts), as the profile writes it, so diagnose's findings carry no provider's
 //! words in code.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 
 /// The profile's `wording:` section; every key is optional.
@@ -16,4 +18,8 @@ pub struct Wording {
     pub password_change_revokes: Option<String>,
     /// Where the developer sees the consent screen's publishing status.
     pub publishing_status_page: Option<String>,
+    /// The words diagnose's finding catalogue fills into its placeholders (`force_param:
+    /// approval_prompt` for `{force_param}`; the placeholders are listed under `words:` in
+    /// src/diagnose/catalogue.yaml, with the neutral word used when a profile sets none).
+    pub findings: BTreeMap<String, String>,
 }
