@@ -9,7 +9,8 @@ use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::provider::{Profile, Registry};
+use super::fix::Edit;
+use crate::provider::{Profile, Registry, Rule};
 
 /// Declares `Code`: each finding's variant, its stable code and its stable name.
 macro_rules! codes {
@@ -286,6 +287,55 @@ struct Written {
     #[serde(default)]
     history: Vec<(String, String)>,
     sources: Vec<String>,
+    /// The engine decisions that make this finding, and what it then says.
+    #[serde(default)]
+    trace: Vec<FromTrace>,
+}
+
+/// How a finding is made from an engine decision (`provider::trace`): which decisions, and
+/// the message (and fix) it says, templates over the decision (`findings::trace_findings`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FromTrace {
+    /// The engine rule whose decision this is.
+    pub rule: Rule,
+    /// Every decision of the rule in the run that first made one (each a finding), not only
+    /// the first decision.
+    #[serde(default)]
+    pub each: bool,
+    /// Only a decision about this request parameter.
+    pub param: Option<String>,
+    /// Only a decision whose parameter was sent with this value.
+    pub given: Option<String>,
+    /// Only a decision whose profile key has this value.
+    pub value: Option<String>,
+    /// Only a decision with this effect (`ConsentForced`, `RefreshTokenWithheld`, …).
+    pub effect: Option<String>,
+    /// Only a decision without this effect.
+    pub not_effect: Option<String>,
+    /// None when the engine made a decision of one of these rules (a finding that says more).
+    #[serde(default)]
+    pub unless: Vec<Rule>,
+    /// `{param}`, `{given}`, `{given_quoted}`, `{value}`, `{list}` (the value without its
+    /// brackets), `{key}`, `{source}`, `{error}`, `{description}` of the decision;
+    /// `{profile}` (the profile's id), `{provider}`, `{not_forcing}` and the catalogue's words.
+    pub message: String,
+    /// The fix, when the catalogue's default does not fit.
+    pub fix: Option<String>,
+    /// The fix search's edits that address it: part of the verified fix, it is a cause.
+    #[serde(default)]
+    pub edits: Vec<Edit>,
+}
+
+/// Every way the catalogue makes a finding from an engine decision, in code order.
+pub fn from_trace() -> impl Iterator<Item = (Code, &'static FromTrace)> {
+    let findings = FILE.as_ref().map(|file| file.findings.as_slice()).unwrap_or_default();
+    Code::ALL.iter().flat_map(move |code| {
+        findings
+            .iter()
+            .filter(move |w| w.code == code.as_str())
+            .flat_map(move |w| w.trace.iter().map(move |t| (*code, t)))
+    })
 }
 
 /// src/diagnose/catalogue.yaml, read once; a unit test holds it valid.
@@ -325,6 +375,15 @@ impl Words {
         for (word, said) in &wording.findings {
             words.0.insert(word.clone(), said.clone());
         }
+        words
+    }
+
+    /// These words and `more`.
+    pub fn with<'a>(&self, more: impl IntoIterator<Item = (&'a str, String)>) -> Self {
+        let mut words = self.clone();
+        words
+            .0
+            .extend(more.into_iter().map(|(word, said)| (word.to_string(), said)));
         words
     }
 
@@ -389,6 +448,22 @@ impl Words {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The placeholders a `trace:` message may use besides the catalogue's words.
+    const DECISION_WORDS: [&str; 12] = [
+        "param",
+        "given",
+        "given_quoted",
+        "value",
+        "list",
+        "key",
+        "source",
+        "error",
+        "description",
+        "profile",
+        "provider",
+        "not_forcing",
+    ];
 
     #[test]
     fn codes_and_names_are_unique_and_well_formed() {
@@ -461,6 +536,18 @@ mod tests {
                         w.code,
                         &word[1]
                     );
+                }
+            }
+            for mapping in &w.trace {
+                for text in std::iter::once(&mapping.message).chain(&mapping.fix) {
+                    for word in placeholder.captures_iter(text) {
+                        let known = file.words.contains_key(&word[1]) || DECISION_WORDS.contains(&&word[1]);
+                        assert!(
+                            known,
+                            "{}: unknown placeholder {{{}}} in a trace message",
+                            w.code, &word[1]
+                        );
+                    }
                 }
             }
         }

@@ -21,8 +21,8 @@ use crate::provider::{OfflineRequest, Profile, Rule};
 pub const LOOPBACK_REDIRECT: &str = "http://127.0.0.1";
 
 /// One kind of change to the request, in the order the search tries them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all(serialize = "snake_case"))]
 pub enum Edit {
     RequestOffline,
     DropApprovalPrompt,
