@@ -313,12 +313,15 @@ pub struct FromTrace {
     pub effect: Option<String>,
     /// Only a decision without this effect.
     pub not_effect: Option<String>,
+    /// Only when the request's own `prompt` forces the consent screen (true), or does not.
+    pub prompt_forces_consent: Option<bool>,
     /// None when the engine made a decision of one of these rules (a finding that says more).
     #[serde(default)]
     pub unless: Vec<Rule>,
     /// `{param}`, `{given}`, `{given_quoted}`, `{value}`, `{list}` (the value without its
     /// brackets), `{key}`, `{source}`, `{error}`, `{description}` of the decision;
-    /// `{profile}` (the profile's id), `{provider}`, `{not_forcing}` and the catalogue's words.
+    /// `{profile}` (the profile's id), `{provider}`, `{not_forcing}`, `{sent.NAME}` (the request's
+    /// parameter NAME) and the catalogue's words.
     pub message: String,
     /// The fix, when the catalogue's default does not fit.
     pub fix: Option<String>,
@@ -379,11 +382,9 @@ impl Words {
     }
 
     /// These words and `more`.
-    pub fn with<'a>(&self, more: impl IntoIterator<Item = (&'a str, String)>) -> Self {
+    pub fn with<W: Into<String>>(&self, more: impl IntoIterator<Item = (W, String)>) -> Self {
         let mut words = self.clone();
-        words
-            .0
-            .extend(more.into_iter().map(|(word, said)| (word.to_string(), said)));
+        words.0.extend(more.into_iter().map(|(word, said)| (word.into(), said)));
         words
     }
 
@@ -521,7 +522,7 @@ mod tests {
             written, codes,
             "one entry per Code, in code order, and no entry without a Code"
         );
-        let placeholder = regex::Regex::new(r"\{([a-z_]+)\}").unwrap();
+        let placeholder = regex::Regex::new(r"\{([a-z_.]+)\}").unwrap();
         for w in &file.findings {
             let texts = [&w.title, &w.fix]
                 .into_iter()
@@ -541,7 +542,9 @@ mod tests {
             for mapping in &w.trace {
                 for text in std::iter::once(&mapping.message).chain(&mapping.fix) {
                     for word in placeholder.captures_iter(text) {
-                        let known = file.words.contains_key(&word[1]) || DECISION_WORDS.contains(&&word[1]);
+                        let known = file.words.contains_key(&word[1])
+                            || DECISION_WORDS.contains(&&word[1])
+                            || word[1].starts_with("sent.");
                         assert!(
                             known,
                             "{}: unknown placeholder {{{}}} in a trace message",

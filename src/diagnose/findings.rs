@@ -247,7 +247,8 @@ fn trace_findings(facts: &Facts, out: &mut Vec<Draft>) {
             let Some((code, mapping)) = mapping else { continue };
             let (error, description) = chose(decision);
             let (param, given) = decision.param.clone().unwrap_or_default();
-            let words = words.with([
+            let sent = (facts.request.params.iter().rev()).map(|p| (format!("sent.{}", p.name), p.value.clone()));
+            let words = words.with(sent).with([
                 ("given_quoted", format!("{given:?}")),
                 ("param", param),
                 ("given", given),
@@ -286,6 +287,7 @@ fn applies(mapping: &FromTrace, decision: &Decision, explanation: &Explanation) 
         && mapping.value.as_ref().is_none_or(|v| *v == decision.value)
         && mapping.effect.as_deref().is_none_or(|e| e == effect)
         && mapping.not_effect.as_deref().is_none_or(|e| e != effect)
+        && (mapping.prompt_forces_consent).is_none_or(|forced| forced == explanation.prompt_forces_consent())
 }
 
 /// An effect as the catalogue names it (`ConsentForced`; `Error` for any error).
@@ -371,30 +373,10 @@ fn input_rules(facts: &Facts, out: &mut Vec<Draft>) {
 fn approval_prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
     let explanation = facts.explanation;
     let provider = &facts.endpoints.provider;
-    let sent = |decision: &Decision| {
-        let (name, value) = decision.param.clone().unwrap_or_default();
-        (name, value)
-    };
-    if let Some(decision) = explanation.first(Rule::LegacyForceConflict) {
-        let (error, description) = chose(decision);
-        let (name, value) = sent(decision);
-        out.push(
-            Draft::new(
-                Code::ApprovalPromptConflict,
-                format!(
-                    "{name}={value} and prompt={} are sent together: the first grant already fails with \"{description}\"",
-                    facts.request.get("prompt").unwrap_or_default(),
-                ),
-            )
-            .fix(if explanation.prompt_forces_consent() {
-                format!("Remove {name}; prompt already forces consent.")
-            } else {
-                format!("Remove {name} and send prompt=consent.")
-            })
-            .edits(&[Edit::DropApprovalPrompt])
-            .explains(&error, description),
-        );
-    } else if !explanation.has(Rule::LegacyForceValue)
+    // the parameter refused, alongside prompt or as a value, or forcing consent or not, is
+    // said from the trace (catalogue.yaml)
+    if !explanation.has(Rule::LegacyForceConflict)
+        && !explanation.has(Rule::LegacyForceValue)
         && !explanation.has(Rule::LegacyForce)
         && let Some((name, force)) = &facts.wording.unknown_force
         && let Some(value) = facts.request.get(name)
@@ -449,26 +431,12 @@ fn prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
         );
         return;
     }
-    if explanation.has(Rule::PromptNoneCombined) {
-        return;
-    }
-    let consent = explanation.prompt_forces_consent();
-    if let Some(decision) = explanation.first(Rule::PromptTolerated) {
-        let value = decision.given();
-        let message = if consent {
-            format!(
-                "prompt={value} is not a documented {} value; the consent value in the same prompt is what forces consent",
-                facts.wording.provider
-            )
-        } else {
-            format!(
-                "prompt={value} is accepted but does not force the consent screen: a returning user gets no refresh_token"
-            )
-        };
-        out.push(Draft::new(Code::PromptLogin, message).edits(if consent { &[] } else { &[Edit::ForceConsent] }));
-        return;
-    }
-    if explanation.has(Rule::PromptNone) {
+    // none combined with other values, a tolerated value and prompt=none are said from the
+    // trace (catalogue.yaml)
+    if [Rule::PromptNoneCombined, Rule::PromptTolerated, Rule::PromptNone]
+        .iter()
+        .any(|rule| explanation.has(*rule))
+    {
         return;
     }
     let select_account = prompt.split_whitespace().any(|t| t == "select_account");
