@@ -22,4 +22,7 @@ pub struct Wording {
     /// approval_prompt` for `{force_param}`; the placeholders are listed under `words:` in
     /// src/diagnose/catalogue.yaml, with the neutral word used when a profile sets none).
     pub findings: BTreeMap<String, String>,
+    /// The API a scope belongs to, by the first word of the scope's last path segment
+    /// (`drive` of `…/auth/drive.file` → `Google Drive`), to say what a declined scope costs.
+    pub scope_apis: BTreeMap<String, String>,
 }
