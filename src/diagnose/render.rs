@@ -604,7 +604,7 @@ pub fn explain(entry: &Entry) -> String {
         entry.name(),
         format!("({})", entry.severity.label()).dimmed()
     );
-    for line in wrap(entry.title, WIDTH) {
+    for line in wrap(&entry.title, WIDTH) {
         let _ = writeln!(out, "{}", line.bold());
     }
     for paragraph in entry.explanation.split("\n\n") {
@@ -614,17 +614,17 @@ pub fn explain(entry: &Entry) -> String {
         }
     }
     let _ = writeln!(out, "\n{}", "Fix".bold());
-    for line in wrap(entry.fix, WIDTH - 2) {
+    for line in wrap(&entry.fix, WIDTH - 2) {
         let _ = writeln!(out, "  {line}");
     }
     if !entry.history.is_empty() {
         let _ = writeln!(out, "\n{}", "History".bold());
-        for (date, event) in entry.history {
+        for (date, event) in &entry.history {
             let _ = writeln!(out, "  {date:<14}{event}");
         }
     }
     let _ = writeln!(out, "\n{}", "Sources".bold());
-    for source in entry.sources {
+    for source in &entry.sources {
         let _ = writeln!(out, "  - {source}");
     }
     out
@@ -698,13 +698,13 @@ pub fn catalogue_markdown() -> String {
         let _ = writeln!(out, "*Fix:* {}\n", entry.fix);
         if !entry.history.is_empty() {
             out.push_str("*History:*\n\n");
-            for (date, event) in entry.history {
+            for (date, event) in &entry.history {
                 let _ = writeln!(out, "- {date}: {event}");
             }
             out.push('\n');
         }
         out.push_str("*Sources:*\n\n");
-        for source in entry.sources {
+        for source in &entry.sources {
             let _ = writeln!(out, "- {source}");
         }
     }
