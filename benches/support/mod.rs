@@ -29,7 +29,7 @@ pub async fn flow(http: &reqwest::Client, base: &str, extra: &[(&str, &str)], he
         .and_then(|v| v.to_str().ok())
         .expect("a redirect")
         .to_string();
-    let code = oauth_drift::provider::redirect_param(&location, "code").expect("a code");
+    let code = redirect_param(&location, "code").expect("a code");
     let exchange = [
         ("grant_type", "authorization_code"),
         ("code", code.as_str()),
@@ -59,4 +59,14 @@ async fn post_token(http: &reqwest::Client, base: &str, form: &[(&str, &str)]) -
         .await
         .expect("a body");
     serde_json::from_slice(&bytes).expect("a JSON body")
+}
+
+/// The first value of parameter `name` in a redirect's query or fragment.
+fn redirect_param(location: &str, name: &str) -> Option<String> {
+    let (before_fragment, fragment) = location.split_once('#').unwrap_or((location, ""));
+    let query = before_fragment.split_once('?').map_or("", |(_, query)| query);
+    url::form_urlencoded::parse(query.as_bytes())
+        .chain(url::form_urlencoded::parse(fragment.as_bytes()))
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
 }

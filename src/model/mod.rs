@@ -7,8 +7,7 @@ mod standalone;
 
 pub use responder::{
     ADMIN_PREFIX, AccessHook, CONSENT_HEADER, CONSENT_SCREEN_HEADER, ConsentMode, ERROR_DESCRIPTION_HEADER,
-    ERROR_HEADER, ModelResponse, ProviderResponder, SESSION_HEADER, Served, SharedEngine, USER_HEADER, form_pairs,
-    lock, parse_decision,
+    ERROR_HEADER, SESSION_HEADER, Served, USER_HEADER, form_pairs, lock,
 };
 pub use server::{DEFAULT_USER, ListenOptions, ModelServer};
 pub use standalone::ConnectionLimits;

@@ -127,6 +127,24 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
+impl Scenario {
+    /// Parses scenario `text`; `path` is where its errors point (`path:line:column`).
+    pub fn parse(path: &Path, text: &str, registry: &Registry) -> Result<Scenario, ScenarioError> {
+        parse(path, text, registry)
+    }
+
+    /// Reads and parses the scenario file at `path`.
+    pub fn load(path: &Path, registry: &Registry) -> Result<Scenario, ScenarioError> {
+        load_file(path, registry)
+    }
+
+    /// Expands the matrix into its cases (one without a matrix), their snapshot names under
+    /// `stem`.
+    pub fn into_cases(self, stem: &str) -> Vec<Case> {
+        expand(&Arc::new(self), stem)
+    }
+}
+
 /// Reads and parses one scenario file.
 pub fn load_file(path: &Path, registry: &Registry) -> Result<Scenario, ScenarioError> {
     let text = crate::limits::read_bounded_text(path)

@@ -12,7 +12,7 @@ pub mod live;
 pub mod redirect;
 pub mod transport;
 
-pub use live::{Overrides, Target, TargetError, TargetSpec};
+pub use live::{Overrides, TargetSpec};
 pub use redirect::Redirect;
 pub use transport::{Body, Cause, Inconclusive, LiveClient, LiveRequest, LiveResponse, RetryPolicy};
 
