@@ -66,16 +66,16 @@ impl Case {
         runner::run_on_model(self, profile, &runner::http_client()).await
     }
 
-    /// Runs this case against an `oauth-drift serve` process of `profile` at `base` (its
-    /// scenario's clients registered there first, through the admin API, by the caller).
-    pub async fn run_on_serve(&self, base: &str, profile: &Profile) -> CaseRun {
+    /// Runs this case against an `oauth-drift serve` process of `profile` at `base` that knows
+    /// `clients` (the scenario's, from [`Scenario::clients`](scenario::Scenario::clients),
+    /// registered there first through its admin API).
+    pub async fn run_on_serve(&self, base: &str, profile: &Profile, clients: &[(String, ClientConfig)]) -> CaseRun {
         let http = runner::http_client();
-        let clients = runner::scenario_clients(&self.scenario);
         let endpoint = runner::Endpoint {
             http: &http,
             base: base.to_string(),
             profile,
-            clients: &clients,
+            clients,
             admin: true,
             id_tokens_by_position: false,
         };
@@ -84,7 +84,8 @@ impl Case {
 }
 
 impl scenario::Scenario {
-    /// The clients this scenario's cases use, by name (`clients:`, or the default web client).
+    /// The clients this scenario's cases use, by name (`clients:`, or the default web client),
+    /// each with a fresh secret.
     pub fn clients(&self) -> Vec<(String, ClientConfig)> {
         runner::scenario_clients(self)
     }

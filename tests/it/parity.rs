@@ -57,7 +57,7 @@ async fn every_bundled_scenario_gives_the_same_transcript_on_the_model_and_on_se
                 )
                 .await;
         }
-        let served = case.run_on_serve(&server.base, &profile).await;
+        let served = case.run_on_serve(&server.base, &profile, &clients).await;
 
         assert!(
             served.fault.is_none(),
