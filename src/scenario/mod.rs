@@ -1,6 +1,7 @@
 //! The YAML scenario model: parse, validate with located errors, expand the matrix.
 
 mod load;
+mod references;
 mod schema;
 
 pub(crate) use load::item_lines;
