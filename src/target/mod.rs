@@ -6,7 +6,7 @@
 //! ([`RetryPolicy::once`]), a live provider is retried within a deadline.
 //!
 //! What the answers mean is not decided here: the runner records them in a transcript and
-//! `suite` judges it; a live target's endpoints are resolved in [`live`].
+//! `runner::judge` judges it; a live target's endpoints are resolved in [`live`].
 
 pub mod live;
 pub mod redirect;
