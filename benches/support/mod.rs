@@ -29,7 +29,12 @@ pub async fn flow(http: &reqwest::Client, base: &str, extra: &[(&str, &str)], he
         .and_then(|v| v.to_str().ok())
         .expect("a redirect")
         .to_string();
-    let code = redirect_param(&location, "code").expect("a code");
+    // the code comes back in the redirect's query (a code flow)
+    let code = url::Url::parse(&location)
+        .expect("an absolute redirect")
+        .query_pairs()
+        .find_map(|(key, value)| (key == "code").then(|| value.into_owned()))
+        .expect("a code");
     let exchange = [
         ("grant_type", "authorization_code"),
         ("code", code.as_str()),
@@ -59,14 +64,4 @@ async fn post_token(http: &reqwest::Client, base: &str, form: &[(&str, &str)]) -
         .await
         .expect("a body");
     serde_json::from_slice(&bytes).expect("a JSON body")
-}
-
-/// The first value of parameter `name` in a redirect's query or fragment.
-fn redirect_param(location: &str, name: &str) -> Option<String> {
-    let (before_fragment, fragment) = location.split_once('#').unwrap_or((location, ""));
-    let query = before_fragment.split_once('?').map_or("", |(_, query)| query);
-    url::form_urlencoded::parse(query.as_bytes())
-        .chain(url::form_urlencoded::parse(fragment.as_bytes()))
-        .find(|(key, _)| key == name)
-        .map(|(_, value)| value.into_owned())
 }
