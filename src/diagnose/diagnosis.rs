@@ -190,7 +190,7 @@ pub fn diagnose_any(input: &Input, options: &Options, registry: &Registry) -> Re
                 }
                 let endpoints = ProviderEndpoints::for_profile(&profile);
                 // Google's error page as text: its request details may hold the whole request
-                let has_url = text.contains("/o/oauth2/");
+                let has_url = endpoints.mentioned_in(text);
                 if let Some(page) = AuthError::from_page_text(text).filter(|_| !has_url && endpoints.is_google()) {
                     if let Some(query) = page.request_query() {
                         let input = Input {

@@ -19,6 +19,7 @@ mod trust;
 #[cfg(test)]
 mod fault_tests;
 
+// the probes' transcript sections are the `transcript` module's
 pub use consent::{Notify, Opener};
 pub use credentials::Credentials;
 // the transport and the live target's endpoints are the `target` stage's; live probes use them as their own

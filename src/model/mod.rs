@@ -6,8 +6,8 @@ mod server;
 mod standalone;
 
 pub use responder::{
-    ADMIN_PREFIX, AccessHook, CONSENT_HEADER, CONSENT_SCREEN_HEADER, ConsentMode, ERROR_DESCRIPTION_HEADER,
-    ERROR_HEADER, SESSION_HEADER, Served, USER_HEADER, form_pairs, lock,
+    ADMIN_PREFIX, AccessHook, CASE_HEADER, CONSENT_HEADER, CONSENT_SCREEN_HEADER, ConsentMode,
+    ERROR_DESCRIPTION_HEADER, ERROR_HEADER, SESSION_HEADER, Served, USER_HEADER, form_pairs, lock,
 };
-pub use server::{DEFAULT_USER, ListenOptions, ModelServer};
+pub use server::{DEFAULT_USER, HostedModel, ListenOptions, ModelServer, SharedModel};
 pub use standalone::ConnectionLimits;

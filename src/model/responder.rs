@@ -1,10 +1,12 @@
 //! Mounts a provider engine on wiremock: HTTP in, engine call, HTTP out.
 //!
-//! The same responder serves the in-process model of `run` (one pooled wiremock server per
-//! case) and the standalone `serve` (a wiremock server on a chosen listener).
+//! The same responder serves the in-process model of `run` (a shared wiremock server whose
+//! [`CaseRouter`] hands each request to its case's engine, named by [`CASE_HEADER`]) and the
+//! standalone `serve` (its own hyper server on a chosen listener).
 
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -29,6 +31,9 @@ pub const SESSION_HEADER: &str = "x-oauth-drift-session";
 pub const CONSENT_HEADER: &str = "x-oauth-drift-consent";
 /// Response header saying whether a consent screen was shown: `shown` or `skipped`.
 pub const CONSENT_SCREEN_HEADER: &str = "x-oauth-drift-consent-screen";
+/// Request header naming the case a request belongs to on a shared model server
+/// ([`CaseRouter`]); the runner's transport (`target::InProcess`) adds it to every request.
+pub const CASE_HEADER: &str = "x-oauth-drift-case";
 /// Response headers carrying an error page's error code and description.
 pub const ERROR_HEADER: &str = "x-oauth-drift-error";
 pub const ERROR_DESCRIPTION_HEADER: &str = "x-oauth-drift-error-description";
@@ -713,6 +718,73 @@ fn header(request: &Request, name: &str) -> Option<String> {
         .get(name)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
+}
+
+/// The engines a shared model server answers for, by case: a case's responder is added
+/// when the case starts and removed when it ends, so the table holds the cases in flight.
+#[derive(Debug, Default)]
+pub struct Routes(RwLock<HashMap<u64, Arc<ProviderResponder>>>);
+
+impl Routes {
+    pub fn insert(&self, case: u64, responder: ProviderResponder) {
+        self.write().insert(case, Arc::new(responder));
+    }
+
+    pub fn remove(&self, case: u64) {
+        self.write().remove(&case);
+    }
+
+    fn get(&self, case: u64) -> Option<Arc<ProviderResponder>> {
+        self.read().get(&case).cloned()
+    }
+
+    // a poisoned lock (a panic elsewhere) still holds a usable table
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<u64, Arc<ProviderResponder>>> {
+        self.0.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<u64, Arc<ProviderResponder>>> {
+        self.0.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The responder of a shared model server: each request goes to the engine of the case its
+/// [`CASE_HEADER`] names. A request naming no case, or a case not running, is answered 421
+/// (Misdirected Request) with a JSON error saying which, and reaches no engine.
+#[derive(Debug, Clone, Default)]
+pub struct CaseRouter {
+    pub routes: Arc<Routes>,
+}
+
+impl Respond for CaseRouter {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        self.route(request).into_template()
+    }
+}
+
+impl CaseRouter {
+    /// Answers `request` as its case's provider, or says why it has no case.
+    pub fn route(&self, request: &Request) -> ModelResponse {
+        let named = request.headers.get(CASE_HEADER).map(|v| v.to_str().unwrap_or_default());
+        let Some(named) = named else {
+            return misrouted(&format!(
+                "the request names no case: a shared model server answers only requests with an {CASE_HEADER} header"
+            ));
+        };
+        let Ok(case) = named.trim().parse::<u64>() else {
+            return misrouted(&format!("{CASE_HEADER} must be a case number"));
+        };
+        match self.routes.get(case) {
+            Some(responder) => responder.handle(request),
+            None => misrouted(&format!(
+                "case {case} is not running on this model server (it has ended, or never started)"
+            )),
+        }
+    }
+}
+
+fn misrouted(message: &str) -> ModelResponse {
+    ModelResponse::new(421).set_body_json(&json!({"error": "misdirected_request", "error_description": message}))
 }
 
 /// The scheme, host and port the client used to reach us: its Host header when that is a

@@ -21,7 +21,7 @@ pub use engine::{
     s256_challenge, split_redirect,
 };
 pub use profile::{
-    AuthorizeRules, ErrorSpec, OfflineRequest, Profile, ProfileError, Registry, RevokeClientAuth, closest,
+    AuthorizeRules, ClientShape, ErrorSpec, OfflineRequest, Profile, ProfileError, Registry, RevokeClientAuth, closest,
 };
 pub use signing::{KeyError, SigningKey};
 pub use trace::{Decision, Effect, Rule};

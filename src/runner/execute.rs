@@ -20,7 +20,7 @@ use crate::scenario::{
     ExchangeFault, Of, Params, PkceMethod, RefreshAction, RefreshFault, RevokeAction, RevokeMethod, RevokeToken, Step,
     TokenPick,
 };
-use crate::target::{Body, Inconclusive, LiveRequest, LiveResponse, Transport};
+use crate::target::{Body, Cause, Inconclusive, LiveRequest, LiveResponse, Transport};
 use crate::transcript::{Aliases, RefreshSummary, RequestRecord, ResponseRecord, StepRecord, Transcript, canonical};
 
 /// Where a case runs and what the provider there supports.
@@ -272,12 +272,7 @@ pub async fn run_case_with<F: FrontChannel>(case: &Case, endpoint: &Endpoint<'_>
         first_grant: state.grants.first().copied().flatten(),
         repeat_grant: state.grants.get(1).copied().flatten(),
     };
-    let transcript = Transcript {
-        case: case.name.clone(),
-        provider: case.provider.clone(),
-        refresh_token,
-        steps,
-    };
+    let transcript = Transcript::of_run(case.name.clone(), case.provider.clone(), refresh_token, steps);
     CaseRun {
         transcript,
         failures,
@@ -602,7 +597,9 @@ async fn exchange(action: &ExchangeAction, case: &Case, endpoint: &Endpoint<'_>,
         Some(ExchangeFault::MissingRedirectUri) => redirect_uri = None,
         Some(ExchangeFault::WrongSecret) => secret = Some("wrong-secret".into()),
         Some(ExchangeFault::MissingSecret) => secret = None,
-        Some(ExchangeFault::UnknownClient) => client.client_id = "unknown-client.apps.googleusercontent.com".into(),
+        Some(ExchangeFault::UnknownClient) => {
+            client.client_id = endpoint.profile.client_shape.client_id("unknown-client")
+        }
         Some(ExchangeFault::ReuseCode) | None => {}
     }
     let mut form = vec![
@@ -792,14 +789,11 @@ fn read_json(response: &LiveResponse, state: &mut State) -> (ResponseRecord, Ste
             observed.fields = map.into_iter().collect();
         }
         Ok(_) | Err(_) if bytes.is_empty() => {}
-        Ok(_) | Err(_) => {
-            let kind = if bytes.starts_with(b"<") {
-                "an HTML body"
-            } else {
-                "a body that is not a JSON object"
-            };
-            record.fields.insert("body".into(), Value::String(kind.into()));
-        }
+        Ok(_) | Err(_) => record.unreadable_body(if bytes.starts_with(b"<") {
+            Cause::Html { status }
+        } else {
+            Cause::NotJson { status }
+        }),
     }
     record.error = observed.error.clone();
     record.error_description = observed.error_description.as_deref().map(|d| state.aliases.scrub(d));

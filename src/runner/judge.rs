@@ -28,7 +28,7 @@ pub fn judge(case: &Case, run: &CaseRun, snapshots: Option<&SnapshotPolicy>, not
         provider: case.provider.clone(),
         outcome: Outcome::Pass,
         message: String::new(),
-        refresh_token: run.transcript.refresh_token,
+        refresh_token: run.transcript.refresh_summary(),
         matrix: case
             .bindings
             .iter()

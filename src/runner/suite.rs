@@ -84,10 +84,10 @@ impl Case {
 }
 
 impl scenario::Scenario {
-    /// The clients this scenario's cases use, by name (`clients:`, or the default web client),
-    /// each with a fresh secret.
-    pub fn clients(&self) -> Vec<(String, ClientConfig)> {
-        runner::scenario_clients(self)
+    /// The clients this scenario's cases use under `profile`, by name (`clients:`, or the
+    /// default web client), shaped as the profile's clients are, each with a fresh secret.
+    pub fn clients(&self, profile: &Profile) -> Vec<(String, ClientConfig)> {
+        runner::scenario_clients(self, &profile.client_shape)
     }
 }
 

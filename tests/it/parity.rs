@@ -47,7 +47,7 @@ async fn every_bundled_scenario_gives_the_same_transcript_on_the_model_and_on_se
 
         let server = &servers[&case.provider];
         server.admin(&admin, "/reset", None).await;
-        let clients = case.scenario.clients();
+        let clients = case.scenario.clients(&profile);
         for (_, client) in &clients {
             server
                 .admin(
