@@ -15,12 +15,6 @@ pub struct PageError {
 /// decoder diagnose uses too (`provider::AuthError`): the error code and the text the error
 /// page shows (OBS, google-oauth.md §4: `prompt=bogus` decodes to `invalid_request` /
 /// "Invalid parameter value for prompt: Invalid prompt: bogus").
-///
-/// ```
-/// use oauth_drift::live::decode_auth_error;
-/// let error = decode_auth_error("Cg9pbnZhbGlkX3JlcXVlc3QSBWJvZ3Vz").unwrap();
-/// assert_eq!((error.error.as_str(), error.description.as_deref()), ("invalid_request", Some("bogus")));
-/// ```
 pub fn decode_auth_error(value: &str) -> Option<PageError> {
     crate::provider::AuthError::decode(value).map(|page| PageError {
         error: page.error,
@@ -36,13 +30,6 @@ pub fn decode_auth_error(value: &str) -> Option<PageError> {
 /// - any page that labels the RFC 6749 §4.1.2.1 fields: `error: invalid_client` and
 ///   `error_description: client is invalid` on their own lines or blocks (node oidc-provider's
 ///   error page; also `error=…` as some providers print them).
-///
-/// ```
-/// use oauth_drift::live::scrape_error_page;
-/// let page = "<pre><strong>error</strong>: invalid_client</pre><pre><strong>error_description</strong>: client is invalid</pre>";
-/// let found = scrape_error_page(page, None).unwrap();
-/// assert_eq!((found.error.as_str(), found.description.as_deref()), ("invalid_client", Some("client is invalid")));
-/// ```
 pub fn scrape_error_page(body: &str, format: Option<&ErrorPageFormat>) -> Option<PageError> {
     json_error(body)
         .or_else(|| format.and_then(|format| provider_error_page(body, &format.code_label)))
@@ -266,6 +253,30 @@ mod tests {
         assert_eq!(
             scrape_error_page("<p>Sign in to continue. No error here.</p>", None),
             None
+        );
+    }
+}
+
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn decode_auth_error_example() {
+        use super::decode_auth_error;
+        let error = decode_auth_error("Cg9pbnZhbGlkX3JlcXVlc3QSBWJvZ3Vz").unwrap();
+        assert_eq!(
+            (error.error.as_str(), error.description.as_deref()),
+            ("invalid_request", Some("bogus"))
+        );
+    }
+
+    #[test]
+    fn scrape_error_page_example() {
+        use super::scrape_error_page;
+        let page = "<pre><strong>error</strong>: invalid_client</pre><pre><strong>error_description</strong>: client is invalid</pre>";
+        let found = scrape_error_page(page, None).unwrap();
+        assert_eq!(
+            (found.error.as_str(), found.description.as_deref()),
+            ("invalid_client", Some("client is invalid"))
         );
     }
 }

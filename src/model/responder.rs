@@ -734,15 +734,6 @@ impl Routes {
         self.write().remove(&case);
     }
 
-    /// The cases routed now.
-    pub fn len(&self) -> usize {
-        self.read().len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     fn get(&self, case: u64) -> Option<Arc<ProviderResponder>> {
         self.read().get(&case).cloned()
     }

@@ -2051,7 +2051,8 @@ pub fn split_redirect(location: &str) -> (String, Vec<(String, String)>) {
 }
 
 /// The first value of parameter `name` in a redirect's query or fragment (`target::Redirect`).
-pub fn redirect_param(location: &str, name: &str) -> Option<String> {
+#[cfg(test)]
+pub(crate) fn redirect_param(location: &str, name: &str) -> Option<String> {
     crate::target::Redirect::parse(location).get(name).map(str::to_string)
 }
 

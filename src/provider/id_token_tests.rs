@@ -5,7 +5,8 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::engine_tests::{REDIRECT, authorize_code, code_form, pairs};
-use super::{ConsentDecision, Engine, JsonResponse, Registry, SigningKey, at_hash};
+use super::signing::at_hash;
+use super::{ConsentDecision, Engine, JsonResponse, Registry, SigningKey};
 
 /// The google engine with one web client, `app`.
 fn engine() -> Engine {
@@ -271,7 +272,8 @@ fn the_discovery_document_agrees_with_the_authorization_rules() {
 
 #[test]
 fn a_device_polls_until_the_user_approves_then_gets_a_refresh_token() {
-    use super::{DEVICE_GRANT, DeviceVerification};
+    use super::DeviceVerification;
+    use crate::provider::engine::DEVICE_GRANT;
     let mut google = engine();
     let started = google.device_authorization(
         &pairs(&[("client_id", "app"), ("scope", "openid email")]),
@@ -338,7 +340,7 @@ fn a_device_polls_until_the_user_approves_then_gets_a_refresh_token() {
 
 #[test]
 fn a_denied_device_gets_access_denied() {
-    use super::DEVICE_GRANT;
+    use crate::provider::engine::DEVICE_GRANT;
     let mut google = engine();
     let started = google.device_authorization(&pairs(&[("client_id", "app"), ("scope", "openid")]), "http://x/device");
     let user_code = started.body["user_code"].as_str().unwrap().to_string();

@@ -7,14 +7,14 @@
 //! retried within a deadline.
 //!
 //! What the answers mean is not decided here: the runner records them in a transcript and
-//! `suite` judges it; a live target's endpoints are resolved in [`live`].
+//! `runner::judge` judges it; a live target's endpoints are resolved in [`live`].
 
 pub mod live;
 pub mod model;
 pub mod redirect;
 pub mod transport;
 
-pub use live::{Overrides, Target, TargetError, TargetSpec};
+pub use live::{Overrides, TargetSpec};
 pub use model::InProcess;
 pub use redirect::Redirect;
 pub use transport::{Body, Cause, Inconclusive, LiveClient, LiveRequest, LiveResponse, RetryPolicy};
