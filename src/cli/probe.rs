@@ -17,11 +17,7 @@ use crate::suite::{self, SnapshotPolicy};
 
 pub async fn probe(args: ProbeArgs, global: &GlobalArgs, registry: Registry) -> anyhow::Result<u8> {
     refuse_secrets_on_argv(&args)?;
-    let policy = RetryPolicy {
-        deadline: args.deadline,
-        attempt_timeout: args.attempt_timeout.min(args.deadline),
-        ..RetryPolicy::default()
-    };
+    let policy = RetryPolicy::live(args.deadline, args.attempt_timeout);
     let mut chosen = None;
     let provider = match (&args.provider, &args.issuer) {
         (Some(provider), _) => provider.clone(),
@@ -58,11 +54,6 @@ pub async fn probe(args: ProbeArgs, global: &GlobalArgs, registry: Registry) -> 
             discovery: args.discovery_url.clone(),
         },
         name: args.target.clone(),
-    };
-    let policy = RetryPolicy {
-        deadline: args.deadline,
-        attempt_timeout: args.attempt_timeout.min(args.deadline),
-        ..RetryPolicy::default()
     };
     // progress only where a person watches: stdout a terminal, the human report, not -q
     let spinner = (std::io::stdout().is_terminal()

@@ -33,8 +33,9 @@ pub fn classify(response: &LiveResponse, request_url: &Url, redirect_uri: &str) 
         let target = request_url
             .join(location)
             .map_err(|_| Cause::Unrecognised(format!("a {status} redirect to an unreadable Location")))?;
-        if let Some((_, value)) = target.query_pairs().find(|(k, _)| k == "authError") {
-            let error = decode_auth_error(&value);
+        let redirect = crate::target::Redirect::parse(target.as_str());
+        if let Some(value) = redirect.get("authError") {
+            let error = decode_auth_error(value);
             let (code, description) = match error {
                 Some(e) => (e.error, e.description),
                 None => (
@@ -46,8 +47,7 @@ pub fn classify(response: &LiveResponse, request_url: &Url, redirect_uri: &str) 
             return Ok(Answer::rejected(Via::AuthError, code, description, page_status));
         }
         if same_endpoint(&target, redirect_uri) {
-            let back = crate::target::Redirect::parse(target.as_str());
-            let get = |name: &str| back.get(name).map(str::to_string);
+            let get = |name: &str| redirect.get(name).map(str::to_string);
             return Ok(match get("error") {
                 Some(error) => Answer::rejected(Via::ErrorRedirect, error, get("error_description"), 0),
                 None => Answer::accepted(Via::CodeRedirect),

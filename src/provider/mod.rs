@@ -18,7 +18,7 @@ pub use auth_error::AuthError;
 pub use engine::{
     AuthorizeOutcome, AuthorizeResponse, AuthorizeStep, ClientConfig, ClientKind, ConsentDecision, DEVICE_GRANT,
     DeviceVerification, Engine, Event, GrantSummary, JsonResponse, PendingConsent, ProviderError, PublishingStatus,
-    check_client, param, pkce_matches, random_token, redirect_param, s256_challenge, split_redirect,
+    check_client, param, pkce_matches, random_token, redirect_param, s256_challenge,
 };
 pub use profile::{
     AuthorizeRules, ClaimRule, ClaimWhen, CodeReuse, Cors, CorsEndpoint, Delivery, ErrorSpec, IdTokenRules,
