@@ -8,22 +8,22 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use url::Url;
 
-use super::http::{Body, Cause, Inconclusive, LiveRequest, LiveResponse};
 use super::normalise::{normalise_ports, sort_scope};
 use super::pages::{decode_auth_error, scrape_error_page};
+use super::transport::{Body, Cause, Inconclusive, LiveRequest, LiveResponse};
 use crate::model::{CONSENT_HEADER, CONSENT_SCREEN_HEADER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER, SESSION_HEADER};
 use crate::provider::ClientConfig;
 use crate::runner::{authorize_query, step_applies};
 use crate::scenario::{Action, Case};
 use crate::target::Transport;
-use crate::transcript::{Aliases, Answer, ProbedRequest, Transcript, Verdict, Via};
+use crate::transcript::{Aliases, AuthorizeAnswer, ProbedRequest, Transcript, Verdict, Via};
 
 /// Classifies the answer to a session-less authorization request whose redirect URI is
 /// `redirect_uri`. The probe sends `x-oauth-drift-consent: deny`, so a model or `serve` stops at
 /// its consent screen and says so, and no grant is recorded.
-pub fn classify(response: &LiveResponse, request_url: &Url, redirect_uri: &str) -> Result<Answer, Cause> {
+pub fn classify(response: &LiveResponse, request_url: &Url, redirect_uri: &str) -> Result<AuthorizeAnswer, Cause> {
     if response.header(CONSENT_SCREEN_HEADER) == Some("shown") {
-        return Ok(Answer::accepted(Via::ConsentScreen));
+        return Ok(AuthorizeAnswer::accepted(Via::ConsentScreen));
     }
     let status = response.status;
     if (300..400).contains(&status) {
@@ -44,16 +44,21 @@ pub fn classify(response: &LiveResponse, request_url: &Url, redirect_uri: &str) 
                 ),
             };
             let page_status = if code == "invalid_client" { 401 } else { 400 };
-            return Ok(Answer::rejected(Via::AuthError, code, description, page_status));
+            return Ok(AuthorizeAnswer::rejected(
+                Via::AuthError,
+                code,
+                description,
+                page_status,
+            ));
         }
         if same_endpoint(&target, redirect_uri) {
             let get = |name: &str| redirect.get(name).map(str::to_string);
             return Ok(match get("error") {
-                Some(error) => Answer::rejected(Via::ErrorRedirect, error, get("error_description"), 0),
-                None => Answer::accepted(Via::CodeRedirect),
+                Some(error) => AuthorizeAnswer::rejected(Via::ErrorRedirect, error, get("error_description"), 0),
+                None => AuthorizeAnswer::accepted(Via::CodeRedirect),
             });
         }
-        return Ok(Answer::accepted(Via::SignIn));
+        return Ok(AuthorizeAnswer::accepted(Via::SignIn));
     }
     let body = String::from_utf8_lossy(&response.body);
     let header_error = response.header(ERROR_HEADER).map(str::to_string);
@@ -64,11 +69,11 @@ pub fn classify(response: &LiveResponse, request_url: &Url, redirect_uri: &str) 
             .or_else(|| page.as_ref().map(|p| p.error.clone()))
             .unwrap_or_else(|| "unknown".into());
         let description = header_description.or_else(|| page.and_then(|p| p.description));
-        return Ok(Answer::rejected(Via::ErrorPage, error, description, status));
+        return Ok(AuthorizeAnswer::rejected(Via::ErrorPage, error, description, status));
     }
     if status == 200 {
         if let Some(error) = header_error.or_else(|| page.as_ref().map(|p| p.error.clone())) {
-            return Ok(Answer::rejected(
+            return Ok(AuthorizeAnswer::rejected(
                 Via::ErrorPage,
                 error,
                 header_description.or_else(|| page.and_then(|p| p.description)),
@@ -76,7 +81,7 @@ pub fn classify(response: &LiveResponse, request_url: &Url, redirect_uri: &str) 
             ));
         }
         if body.trim_start().starts_with('<') {
-            return Ok(Answer::accepted(Via::SignIn));
+            return Ok(AuthorizeAnswer::accepted(Via::SignIn));
         }
     }
     Err(Cause::Unrecognised(format!(
@@ -177,7 +182,7 @@ pub async fn probe_case(
                 (k.clone(), value)
             })
             .collect();
-        let answer = Answer {
+        let answer = AuthorizeAnswer {
             error_description: answer
                 .error_description
                 .as_deref()
@@ -230,7 +235,7 @@ mod tests {
         );
         assert_eq!(
             classify(&r, &google_request(), REDIRECT).unwrap(),
-            Answer::accepted(Via::SignIn)
+            AuthorizeAnswer::accepted(Via::SignIn)
         );
     }
 
@@ -269,7 +274,7 @@ mod tests {
         let code = response(302, &[("location", "http://127.0.0.1:9/callback?code=4/x&state=s")], "");
         assert_eq!(
             classify(&code, &google_request(), REDIRECT).unwrap(),
-            Answer::accepted(Via::CodeRedirect)
+            AuthorizeAnswer::accepted(Via::CodeRedirect)
         );
         let error = response(
             302,
@@ -309,7 +314,7 @@ mod tests {
         );
         assert_eq!(
             classify(&denied, &google_request(), REDIRECT).unwrap(),
-            Answer::accepted(Via::ConsentScreen)
+            AuthorizeAnswer::accepted(Via::ConsentScreen)
         );
     }
 

@@ -8,22 +8,23 @@ use super::authorize;
 use super::consent::{BrowserFront, CallbackListener, Notify, Opener, REVOKED, live_blocker, live_case};
 use super::credentials::{Credentials, Need};
 use super::discovery::disagreement_diff;
-use super::http::{Body, Inconclusive, LiveClient, LiveRequest, RetryPolicy};
 use super::normalise::{comparable, model_diff, normalise_ports, normalise_transcript, replace_origins};
 use super::refresh;
 use super::scrub::Scrubber;
 use super::secret::Secret;
 use super::target::{Target, TargetError, TargetSpec};
+use super::transport::{Body, Inconclusive, LiveClient, LiveRequest, RetryPolicy};
 use crate::model::ModelServer;
 use crate::provider::{
     ClientConfig, ClientKind, ConsentDecision, Engine, OfflineRequest, Profile, ProfileError, PublishingStatus,
     Registry, random_token,
 };
 use crate::report::{CaseReport, LiveInfo, ModelParity, Outcome, Report};
+use crate::runner::judge::{SnapshotPolicy, judge_snapshot};
+use crate::runner::suite::display_path;
 use crate::runner::{DirectFront, Endpoint, http_client, run_case_with, step_applies};
 use crate::scenario::{Action, Case};
 use crate::snapshot::{SnapshotMeta, SnapshotStore, write_atomically};
-use crate::suite::{SnapshotPolicy, display_path, judge_snapshot};
 use crate::transcript::{DiscoveryFacts, DiscoverySection, RefreshSummary, Transcript, unreadable_body_words};
 
 /// The kinds of live probe.

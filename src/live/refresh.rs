@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use url::Url;
 
-use super::http::{Body, Inconclusive, LiveRequest};
 use super::normalise::{endpoint_path, normalise_ports};
 use super::secret::Secret;
+use super::transport::{Body, Inconclusive, LiveRequest};
 use crate::target::Transport;
 use crate::transcript::{Aliases, RefreshSection, RequestRecord, ResponseRecord, Transcript, canonical};
 

@@ -7,7 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 
-use super::expect::{self, Failure, Observed};
+use super::expect::{self, Failure, StepObservation};
 use crate::model::{
     ADMIN_PREFIX, CONSENT_HEADER, CONSENT_SCREEN_HEADER, DEFAULT_USER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER,
     SESSION_HEADER, USER_HEADER,
@@ -67,7 +67,7 @@ struct Authorization {
 #[derive(Default)]
 struct State {
     aliases: Aliases,
-    last: Option<Observed>,
+    last: Option<StepObservation>,
     consent_screen: Option<bool>,
     authorization: Option<Authorization>,
     exchanged: Option<Authorization>,
@@ -389,7 +389,7 @@ async fn authorize<F: FrontChannel>(
         body,
     } = front.authorize(url.clone(), &user, &decision).await?;
 
-    let mut observed = Observed {
+    let mut observed = StepObservation {
         status,
         ..Default::default()
     };
@@ -570,7 +570,7 @@ async fn exchange(action: &ExchangeAction, case: &Case, endpoint: &Endpoint<'_>,
         // RFC 6749 §4.1.2.1: a denied or failed authorization has no code; exchanging one is
         // the scenario's mistake, not a pass
         state.loud = Some(note.clone());
-        state.last = Some(Observed::nothing(&note));
+        state.last = Some(StepObservation::nothing(&note));
         return Ok(StepRecord {
             step: "exchange".into(),
             note: Some(note),
@@ -595,7 +595,9 @@ async fn exchange(action: &ExchangeAction, case: &Case, endpoint: &Endpoint<'_>,
         Some(ExchangeFault::MissingRedirectUri) => redirect_uri = None,
         Some(ExchangeFault::WrongSecret) => secret = Some("wrong-secret".into()),
         Some(ExchangeFault::MissingSecret) => secret = None,
-        Some(ExchangeFault::UnknownClient) => client.client_id = "unknown-client.apps.googleusercontent.com".into(),
+        Some(ExchangeFault::UnknownClient) => {
+            client.client_id = endpoint.profile.client_shape.client_id("unknown-client")
+        }
         Some(ExchangeFault::ReuseCode) | None => {}
     }
     let mut form = vec![
@@ -631,7 +633,7 @@ async fn exchange(action: &ExchangeAction, case: &Case, endpoint: &Endpoint<'_>,
     Ok(record)
 }
 
-fn remember_tokens(state: &mut State, observed: &Observed, client: usize, user: &str) {
+fn remember_tokens(state: &mut State, observed: &StepObservation, client: usize, user: &str) {
     if let Some(Value::String(token)) = observed.fields.get("refresh_token") {
         state.refresh_tokens.push((token.clone(), client, user.to_string()));
     }
@@ -674,7 +676,7 @@ async fn refresh(action: &RefreshAction, case: &Case, endpoint: &Endpoint<'_>, s
         action.token,
     ) else {
         let note = "no refresh token to refresh with: no earlier step received one".to_string();
-        state.last = Some(Observed::nothing(&note));
+        state.last = Some(StepObservation::nothing(&note));
         return Ok(StepRecord {
             step: "refresh".into(),
             note: Some(note),
@@ -713,7 +715,7 @@ async fn post_token(
     form: Vec<(String, String)>,
     basic: Option<String>,
     auth: ClientAuth,
-) -> Result<(StepRecord, Observed), StepError> {
+) -> Result<(StepRecord, StepObservation), StepError> {
     let path = &endpoint.profile.endpoints.token;
     // a code is redeemed once, a rotating refresh token used once: never sent twice
     let mut request = LiveRequest::post_form(endpoint_url(endpoint, path)?, form.clone()).not_repeatable();
@@ -749,7 +751,7 @@ fn endpoint_url(endpoint: &Endpoint<'_>, path: &str) -> Result<url::Url, StepErr
 }
 
 /// Reads a JSON response into a transcript record and the raw observation.
-fn read_json(response: &LiveResponse, state: &mut State) -> (ResponseRecord, Observed) {
+fn read_json(response: &LiveResponse, state: &mut State) -> (ResponseRecord, StepObservation) {
     let status = response.status;
     let bytes = &response.body;
     let headers = response
@@ -757,7 +759,7 @@ fn read_json(response: &LiveResponse, state: &mut State) -> (ResponseRecord, Obs
         .iter()
         .filter_map(|(name, value)| Some((name.as_str().to_string(), value.to_str().ok()?.to_string())))
         .collect();
-    let mut observed = Observed {
+    let mut observed = StepObservation {
         status,
         headers,
         ..Default::default()
@@ -825,7 +827,7 @@ async fn revoke(action: &RevokeAction, case: &Case, endpoint: &Endpoint<'_>, sta
     .map(|(token, _, _)| token);
     let Some(token) = token else {
         let note = "no token to revoke: no earlier step received one".to_string();
-        state.last = Some(Observed::nothing(&note));
+        state.last = Some(StepObservation::nothing(&note));
         return Ok(StepRecord {
             step: "revoke".into(),
             note: Some(note),

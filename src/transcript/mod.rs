@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::target::Cause;
 
-pub use probes::{Answer, DiscoveryFacts, DiscoverySection, ProbedRequest, RefreshSection, Verdict, Via};
+pub use probes::{AuthorizeAnswer, DiscoveryFacts, DiscoverySection, ProbedRequest, RefreshSection, Verdict, Via};
 pub use redact::Aliases;
 
 /// Whether a refresh token came back on the first and on the repeat grant of a case.
@@ -337,12 +337,12 @@ mod tests {
             ProbedRequest {
                 line: 4,
                 params: params(&[("client_id", "<client_id:web>"), ("prompt", "none")]),
-                answer: Answer::rejected(Via::ErrorRedirect, "login_required".into(), None, 0),
+                answer: AuthorizeAnswer::rejected(Via::ErrorRedirect, "login_required".into(), None, 0),
             },
             ProbedRequest {
                 line: 9,
                 params: params(&[("scope", "email openid")]),
-                answer: Answer::accepted(Via::SignIn),
+                answer: AuthorizeAnswer::accepted(Via::SignIn),
             },
         ];
         let unified = Transcript::of_authorize("c".into(), "oidc".into(), requests.clone()).render();

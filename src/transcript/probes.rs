@@ -37,7 +37,7 @@ pub enum Via {
 
 /// One classified answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Answer {
+pub struct AuthorizeAnswer {
     pub verdict: Verdict,
     pub via: Via,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -50,7 +50,7 @@ pub struct Answer {
     pub page_status: u16,
 }
 
-impl Answer {
+impl AuthorizeAnswer {
     /// The provider goes on, by `via`.
     pub fn accepted(via: Via) -> Self {
         Self {
@@ -86,7 +86,7 @@ pub struct ProbedRequest {
     pub line: usize,
     pub params: BTreeMap<String, String>,
     #[serde(flatten)]
-    pub answer: Answer,
+    pub answer: AuthorizeAnswer,
 }
 
 /// One refresh: the request and the response, as a scenario step's are recorded, and whether

@@ -10,8 +10,8 @@ use oauth_drift::live::{
 };
 use oauth_drift::provider::{PublishingStatus, Registry};
 use oauth_drift::report::Outcome;
+use oauth_drift::runner::judge::SnapshotPolicy;
 use oauth_drift::snapshot::{SnapshotMeta, SnapshotStore};
-use oauth_drift::suite::SnapshotPolicy;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -333,7 +333,7 @@ async fn exchange_against_a_failing_token_endpoint(
     let text = "name: failing token endpoint\nsteps:\n  - authorize: {scope: email}\n  - exchange:\n";
     let scenario = oauth_drift::scenario::parse(std::path::Path::new("t.yaml"), text, &registry).unwrap();
     let case = oauth_drift::scenario::expand(&Arc::new(scenario), "t").remove(0);
-    let clients = oauth_drift::runner::scenario_clients(&case.scenario);
+    let clients = oauth_drift::runner::scenario_clients(&case.scenario, &profile.client_shape);
     let redirect = &clients[0].1.redirect_uris[0];
     Mock::given(method("GET"))
         .and(path(profile.endpoints.authorize.as_str()))

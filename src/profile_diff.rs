@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use crate::provider::Registry;
 use crate::runner;
+use crate::runner::suite::{Suite, SuiteError, display_path};
 use crate::scenario::{AxisValue, Case};
-use crate::suite::{Suite, SuiteError, display_path};
 use crate::transcript::{RefreshSummary, Transcript};
 
 /// What one case did under one profile.
