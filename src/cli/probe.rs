@@ -15,6 +15,7 @@ use crate::provider::{ClientKind, PublishingStatus, Registry};
 use crate::runner::judge::SnapshotPolicy;
 use crate::runner::suite;
 use crate::snapshot::{SnapshotStore, write_atomically};
+use crate::target::Transport;
 
 pub async fn probe(args: ProbeArgs, global: &GlobalArgs, registry: Registry) -> anyhow::Result<u8> {
     refuse_secrets_on_argv(&args)?;
@@ -240,7 +241,7 @@ async fn profile_for_issuer(
         return fallback("the issuer URL has no discovery URL".into());
     };
     let document = match live::LiveClient::new(policy)
-        .send(&live::LiveRequest::get(url), live::Body::Json)
+        .exchange(&live::LiveRequest::get(url), live::Body::Json)
         .await
     {
         Ok(response) if response.status == 200 => response.json.unwrap_or_default(),
