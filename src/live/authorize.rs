@@ -39,9 +39,10 @@ pub fn classify(
         let target = request_url
             .join(location)
             .map_err(|_| Cause::Unrecognised(format!("a {status} redirect to an unreadable Location")))?;
-        let encoded = error_page.and_then(|page| target.query_pairs().find(|(k, _)| *k == page.parameter));
-        if let Some((_, value)) = encoded {
-            let error = decode_auth_error(&value);
+        let redirect = crate::target::Redirect::parse(target.as_str());
+        let encoded = error_page.and_then(|page| redirect.get(&page.parameter));
+        if let Some(value) = encoded {
+            let error = decode_auth_error(value);
             let (code, description) = match error {
                 Some(e) => (e.error, e.description),
                 None => (
@@ -61,8 +62,7 @@ pub fn classify(
             ));
         }
         if same_endpoint(&target, redirect_uri) {
-            let back = crate::target::Redirect::parse(target.as_str());
-            let get = |name: &str| back.get(name).map(str::to_string);
+            let get = |name: &str| redirect.get(name).map(str::to_string);
             return Ok(match get("error") {
                 Some(error) => AuthorizeAnswer::rejected(Via::ErrorRedirect, error, get("error_description"), 0),
                 None => AuthorizeAnswer::accepted(Via::CodeRedirect),

@@ -21,6 +21,7 @@ use crate::runner::{FrontAnswer, FrontChannel, authorize_query, step_applies};
 use crate::scenario::{
     Action, Case, ExchangeFault, PkceMethod, RevokeAction, RevokeMethod, RevokeToken, Scenario, Step, TokenPick,
 };
+use crate::target::Transport;
 
 /// Where progress for a person goes (the CLI prints it on stderr; the library never prints).
 pub type Notify = Arc<dyn Fn(&str) + Send + Sync>;
@@ -294,7 +295,7 @@ impl FrontChannel for BrowserFront {
             .ok_or("the authorization request carries no state")?
             .to_string();
         let preflight = LiveRequest::get(url.clone()).header(CONSENT_HEADER, "deny");
-        let response = self.http.send(&preflight, Body::Any).await?;
+        let response = self.http.exchange(&preflight, Body::Any).await?;
         let answer =
             classify(&response, &url, &redirect_uri, self.error_page.as_ref()).map_err(|cause| cause.to_string())?;
         if answer.is_error_page() {

@@ -25,6 +25,7 @@ use crate::runner::suite::display_path;
 use crate::runner::{DirectFront, Endpoint, http_client, run_case_with, step_applies};
 use crate::scenario::{Action, Case};
 use crate::snapshot::{SnapshotMeta, SnapshotStore, write_atomically};
+use crate::target::Transport;
 use crate::transcript::{DiscoveryFacts, DiscoverySection, RefreshSummary, Transcript, unreadable_body_words};
 
 /// The kinds of live probe.
@@ -488,7 +489,7 @@ impl Run<'_> {
         }
         let result = self
             .http
-            .send(&LiveRequest::get(url), Body::Json)
+            .exchange(&LiveRequest::get(url), Body::Json)
             .await
             .map(|r| (r.status, r.json.unwrap_or_default()));
         if self.target.discover_endpoints {

@@ -2044,12 +2044,6 @@ fn build_redirect(base: &str, query: &[(&str, String)], fragment: &[(&str, Strin
     location
 }
 
-/// Splits a redirect into its target and its query and fragment parameters (`target::Redirect`).
-pub fn split_redirect(location: &str) -> (String, Vec<(String, String)>) {
-    let redirect = crate::target::Redirect::parse(location);
-    (redirect.target, redirect.params)
-}
-
 /// The first value of parameter `name` in a redirect's query or fragment (`target::Redirect`).
 #[cfg(test)]
 pub(crate) fn redirect_param(location: &str, name: &str) -> Option<String> {

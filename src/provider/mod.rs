@@ -18,9 +18,12 @@ pub use auth_error::AuthError;
 pub use engine::{
     AuthorizeOutcome, AuthorizeResponse, AuthorizeStep, ClientConfig, ClientKind, ConsentDecision, DeviceVerification,
     Engine, Event, JsonResponse, PendingConsent, ProviderError, PublishingStatus, check_client, param, random_token,
-    s256_challenge, split_redirect,
+    s256_challenge,
 };
-pub use profile::{AuthorizeRules, ClientShape, ErrorPageFormat, ErrorSpec, OfflineRequest, Profile, ProfileError, Registry, RevokeClientAuth, SignInPages, closest};
+pub use profile::{
+    AuthorizeRules, ClientShape, ErrorPageFormat, ErrorSpec, OfflineRequest, Profile, ProfileError, Registry,
+    RevokeClientAuth, SignInPages, closest,
+};
 pub use signing::{KeyError, SigningKey};
 pub use trace::{Decision, Effect, Rule};
 

@@ -42,6 +42,18 @@ impl RetryPolicy {
     }
 }
 
+impl RetryPolicy {
+    /// The policy of a live provider: retried with backoff within `deadline`, each attempt
+    /// within `attempt_timeout` (at most the deadline), 5xx and 429 waited out.
+    pub fn live(deadline: Duration, attempt_timeout: Duration) -> Self {
+        Self {
+            deadline,
+            attempt_timeout: attempt_timeout.min(deadline),
+            ..Self::default()
+        }
+    }
+}
+
 impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
