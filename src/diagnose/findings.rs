@@ -136,7 +136,7 @@ pub fn evaluate(facts: &Facts) -> Vec<Finding> {
     let mut drafts = Vec::new();
     trace_findings(facts, &mut drafts);
     input_rules(facts, &mut drafts);
-    approval_prompt_rules(facts, &mut drafts);
+    unknown_force_rule(facts, &mut drafts);
     prompt_rules(facts, &mut drafts);
     offline_rules(facts, &mut drafts);
     flow_rules(facts, &mut drafts);
@@ -368,13 +368,11 @@ fn input_rules(facts: &Facts, out: &mut Vec<Draft>) {
     }
 }
 
-/// The legacy force parameter (Google's approval_prompt): refused alongside prompt, refused as
-/// a value, forcing consent or not; or sent to a provider that does not know it.
-fn approval_prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
+/// The legacy force parameter of the profile this one extends, sent to this one, which does
+/// not know it (the engine makes no decision about it: the trace says the rest, catalogue.yaml).
+fn unknown_force_rule(facts: &Facts, out: &mut Vec<Draft>) {
     let explanation = facts.explanation;
     let provider = &facts.endpoints.provider;
-    // the parameter refused, alongside prompt or as a value, or forcing consent or not, is
-    // said from the trace (catalogue.yaml)
     if !explanation.has(Rule::LegacyForceConflict)
         && !explanation.has(Rule::LegacyForceValue)
         && !explanation.has(Rule::LegacyForce)
