@@ -1056,7 +1056,7 @@ impl Engine {
             .response_types
             .iter()
             .chain(&p.authorize.response_types_tolerated)
-            .any(|t| tokens(t) == response_type);
+            .any(|t| same_tokens(t, &response_type));
         if !known_type {
             trace.note(|| {
                 let effect = error(
@@ -1354,12 +1354,16 @@ impl Engine {
 
     /// The provider's spelling of a scope (`email` → `…/auth/userinfo.email`).
     pub fn normalize_scope(&self, scope: &str) -> String {
+        self.scope_spelling(scope).to_string()
+    }
+
+    /// `normalize_scope` without a copy.
+    fn scope_spelling<'a>(&'a self, scope: &'a str) -> &'a str {
         self.profile
             .tokens
             .scope_aliases
             .get(scope)
-            .cloned()
-            .unwrap_or_else(|| scope.to_string())
+            .map_or(scope, String::as_str)
     }
 
     // ---------------------------------------------------------------- token endpoint
@@ -1496,7 +1500,9 @@ impl Engine {
         let mut body = serde_json::Map::new();
         let access = self.issue_access_token(&record.grant, client_id, record.epoch, &record.scopes);
         let mut issued = vec![access.clone()];
-        let access_hash = at_hash(&access);
+        // the at_hash only an id_token needs (a SHA-256 per answer otherwise spent for nothing)
+        let id_token = record.scopes.iter().any(|s| self.grants_id_token(s));
+        let access_hash = id_token.then(|| at_hash(&access));
         body.insert("access_token".into(), access.into());
         body.insert("expires_in".into(), self.profile.tokens.access_token_expires_in.into());
         let mut refresh_expires_in = None;
@@ -1514,12 +1520,12 @@ impl Engine {
         }
         body.insert("scope".into(), join_scopes(&record.scopes).into());
         body.insert("token_type".into(), "Bearer".into());
-        if record.scopes.iter().any(|s| self.grants_id_token(s)) {
+        if id_token {
             let claims = self.id_token_claims(
                 &(record.grant.0.clone(), record.client_id.clone()),
                 &record.scopes,
                 record.nonce.as_deref(),
-                Some(&access_hash),
+                access_hash.as_deref(),
             );
             self.unsigned_id_token = Some(claims);
             body.insert("id_token".into(), "".into());
@@ -1555,7 +1561,7 @@ impl Engine {
             .tokens
             .id_token_scopes
             .iter()
-            .any(|s| self.normalize_scope(s) == scope)
+            .any(|s| self.scope_spelling(s) == scope)
     }
 
     fn issue_access_token(
@@ -1668,7 +1674,8 @@ impl Engine {
         }
         let mut body = serde_json::Map::new();
         let access = self.issue_access_token(&record.grant, client_id, record.epoch, &record.scopes);
-        let access_hash = at_hash(&access);
+        let id_token = self.profile.refresh_token.id_token_on_refresh && record.scopes.contains("openid");
+        let access_hash = id_token.then(|| at_hash(&access));
         body.insert("access_token".into(), access.into());
         body.insert("expires_in".into(), self.profile.tokens.access_token_expires_in.into());
         let rules = &self.profile.refresh_token;
@@ -1685,9 +1692,9 @@ impl Engine {
         }
         body.insert("scope".into(), join_scopes(&record.scopes).into());
         body.insert("token_type".into(), "Bearer".into());
-        if self.profile.refresh_token.id_token_on_refresh && record.scopes.contains("openid") {
+        if id_token {
             let presenter = (record.grant.0.clone(), record.client_id.clone());
-            let claims = self.id_token_claims(&presenter, &record.scopes, None, Some(&access_hash));
+            let claims = self.id_token_claims(&presenter, &record.scopes, None, access_hash.as_deref());
             self.unsigned_id_token = Some(claims);
             body.insert("id_token".into(), "".into());
         }
@@ -1921,7 +1928,7 @@ impl Engine {
                 ClaimRule::When(ClaimWhen::Always) => true,
                 ClaimRule::When(ClaimWhen::WithAccessToken) => access_hash.is_some(),
                 ClaimRule::When(ClaimWhen::WithNonce) => nonce.is_some(),
-                ClaimRule::Scope { scope } => scopes.contains(&self.normalize_scope(scope)),
+                ClaimRule::Scope { scope } => scopes.contains(self.scope_spelling(scope)),
             };
             if !present {
                 continue;
@@ -1964,6 +1971,12 @@ pub fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> 
 
 fn tokens(value: &str) -> BTreeSet<String> {
     value.split_whitespace().map(str::to_string).collect()
+}
+
+/// Whether `value`'s whitespace-separated tokens, as a set, are `set` (`tokens(value) == *set`
+/// without building the set).
+fn same_tokens(value: &str, set: &BTreeSet<String>) -> bool {
+    value.split_whitespace().all(|t| set.contains(t)) && set.iter().all(|s| value.split_whitespace().any(|t| t == s))
 }
 
 fn join_scopes(scopes: &BTreeSet<String>) -> String {
