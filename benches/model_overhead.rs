@@ -33,7 +33,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use oauth_drift::model::{Answer, ConsentMode, DEFAULT_USER, ModelServer, ProviderResponder, USER_HEADER, lock};
+use oauth_drift::model::{
+    CASE_HEADER, CASES_PER_SERVER, ConsentMode, DEFAULT_USER, ModelResponse, ProviderResponder, SharedModel,
+    USER_HEADER, lock,
+};
 use oauth_drift::provider::{ClientConfig, ClientKind, Engine, PublishingStatus, Registry, SigningKey};
 use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -145,6 +148,8 @@ async fn started_threads<T>(start: impl Future<Output = T>) -> (T, Vec<String>) 
 struct Server {
     base: String,
     threads: Vec<String>,
+    /// The case number a shared model server routes by.
+    case: Option<String>,
     /// Keeps the server alive.
     _keep: Box<dyn std::any::Any + Send>,
 }
@@ -209,6 +214,7 @@ async fn bare_server(workload: Workload) -> Server {
     Server {
         base: server.uri(),
         threads,
+        case: None,
         _keep: Box::new(server),
     }
 }
@@ -228,14 +234,16 @@ fn model_engine() -> Engine {
     Engine::new(profile, [client])
 }
 
-/// The in-process model (`ModelServer::start`, what `run` uses: a wiremock server, on a
-/// thread of its own).
+/// The in-process model as `run` hosts it: a case on a shared wiremock server
+/// (`SharedModel`, on a thread of its own), its requests routed by `CASE_HEADER`.
 async fn model_server() -> Server {
-    let (server, threads) = started_threads(ModelServer::start(model_engine())).await;
+    let shared = SharedModel::new(1, CASES_PER_SERVER);
+    let (hosted, threads) = started_threads(shared.host(model_engine())).await;
     Server {
-        base: server.uri(),
+        base: hosted.uri().to_string(),
         threads,
-        _keep: Box::new(server),
+        case: Some(hosted.case().to_string()),
+        _keep: Box::new(hosted),
     }
 }
 
@@ -252,15 +260,18 @@ async fn measure(server: &Server, workload: Workload, seconds: f64, concurrency:
     let mut tasks = Vec::new();
     for worker in 0..concurrency {
         let (http, base, done, stop) = (http.clone(), server.base.clone(), done.clone(), stop.clone());
+        let case = server.case.clone();
         tasks.push(tokio::spawn(async move {
             let mut n = 0usize;
             while !stop.load(Ordering::Relaxed) {
                 let user = format!("user{}", (worker * 7919 + n) % 1000);
+                let mut headers = vec![(USER_HEADER, user.as_str())];
+                headers.extend(case.as_deref().map(|case| (CASE_HEADER, case)));
                 flow(
                     &http,
                     &base,
                     &[("scope", workload.scope()), ("prompt", "consent")],
-                    &[(USER_HEADER, &user)],
+                    &headers,
                 )
                 .await;
                 done.fetch_add(1, Ordering::Relaxed);
@@ -326,8 +337,7 @@ fn signing_rate(seconds: f64) -> f64 {
     n as f64 / started.elapsed().as_secs_f64()
 }
 
-/// Returns the servers, to be kept until the end: a model dropped earlier would hand its
-/// pooled wiremock thread to the next, and its CPU time would then count for neither.
+/// Returns the servers, to be kept until the end, so each thread's CPU time stays its own.
 async fn run_workload(workload: Workload, options: &Options) -> [Server; 2] {
     println!("workload {}:", workload.name());
     let bare = bare_server(workload).await;
@@ -428,7 +438,7 @@ fn request(method: &str, path_and_query: &str, headers: &[(&str, &str)], body: V
 }
 
 /// The same answer as JSON, once wiremock's form of it has been built.
-fn answered(responder: &ProviderResponder, request: &wiremock::Request) -> Answer {
+fn answered(responder: &ProviderResponder, request: &wiremock::Request) -> ModelResponse {
     let answer = responder.handle(request);
     assert!(
         answer.status < 400,

@@ -3,7 +3,7 @@
 //! A listed drift that happens as described turns into a pass with a note; a listed drift that
 //! no longer happens, or whose entry has expired, fails, so a quietly reverted provider change
 //! is noticed too. The file is strict input: unknown keys and bad values are located errors.
-//! `crate::suite::apply_ledger` applies it to any report (`run` and `probe` alike).
+//! `crate::runner::judge::apply_ledger` applies it to any report (`run` and `probe` alike).
 
 use std::path::{Path, PathBuf};
 

@@ -4,6 +4,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// The profile `serve` and `diagnose` use without `--provider`.
+const DEFAULT_PROVIDER: &str = "google";
+
+/// The examples after the top-level `--help`; `{authorize_url}` is filled in by `examples`.
 const EXAMPLES: &str = "\
 Examples:
   Every bundled scenario against the model (./scenarios/ if there is one):
@@ -20,16 +24,25 @@ Examples:
     oauth-drift probe
     oauth-drift probe --kind consent --revoke
   Why no refresh_token, for a pasted authorization URL or a HAR file:
-    oauth-drift diagnose 'https://accounts.google.com/o/oauth2/v2/auth?…'
+    oauth-drift diagnose '{authorize_url}?…'
     oauth-drift diagnose --har sign-in.har
     oauth-drift explain OD103
 
 Exit codes: 0 pass, 1 drift or failed expectation, 2 usage or input error,
 3 inconclusive.";
 
+/// The examples after the top-level `--help`, with the authorization endpoint of the default
+/// provider's profile (`cli::main` sets them on the command).
+pub fn examples() -> String {
+    let url = (crate::provider::Registry::builtin().load(DEFAULT_PROVIDER))
+        .map(|profile| format!("{}{}", profile.issuer, profile.endpoints.authorize))
+        .unwrap_or_default();
+    EXAMPLES.replace("{authorize_url}", &url)
+}
+
 /// Diagnostic and regression-test harness for OAuth parameter drift.
 #[derive(Debug, Parser)]
-#[command(name = "oauth-drift", version, about, after_help = EXAMPLES)]
+#[command(name = "oauth-drift", version, about)]
 pub struct Cli {
     /// When to color output (NO_COLOR is honoured under `auto`).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
@@ -375,7 +388,7 @@ pub struct ProvidersArgs {
 #[command(after_help = SERVE_EXAMPLES)]
 pub struct ServeArgs {
     /// Provider profile to serve, at its own endpoint paths.
-    #[arg(long, value_name = "NAME[@ERA]", default_value = "google")]
+    #[arg(long, value_name = "NAME[@ERA]", default_value = DEFAULT_PROVIDER)]
     pub provider: String,
     /// Port to listen on; 0 picks a free one. The base URL is stdout's first line.
     #[arg(long, default_value_t = 0)]
@@ -519,7 +532,7 @@ pub struct DiagnoseArgs {
     #[arg(long, value_enum, value_name = "SYMPTOM")]
     pub symptom: Option<super::diagnose::SymptomArg>,
     /// Provider profile and era to predict with.
-    #[arg(long, value_name = "NAME[@ERA]", default_value = "google")]
+    #[arg(long, value_name = "NAME[@ERA]", default_value = DEFAULT_PROVIDER)]
     pub provider: String,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Human)]

@@ -1,9 +1,10 @@
 //! `oauth-drift compare A B`: behaviour differences between two provider profiles.
 
 use super::args::{CompareArgs, CompareFormat, GlobalArgs};
+use crate::exit;
 use crate::provider::Registry;
 use crate::report::compare as render;
-use crate::{exit, suite};
+use crate::runner::suite;
 
 pub async fn compare(args: CompareArgs, global: &GlobalArgs, registry: Registry) -> anyhow::Result<u8> {
     registry.load(&args.a)?;
@@ -20,7 +21,7 @@ pub async fn compare(args: CompareArgs, global: &GlobalArgs, registry: Registry)
             errors.join("\n")
         );
     }
-    let comparison = crate::compare::compare(&suite, &registry, &args.a, &args.b).await?;
+    let comparison = crate::profile_diff::compare(&suite, &registry, &args.a, &args.b).await?;
     match args.format {
         CompareFormat::Human => super::stdout::print(&render::human(&comparison, global.verbose))?,
         CompareFormat::Markdown => super::stdout::print(&render::markdown(&comparison))?,

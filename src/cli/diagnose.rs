@@ -8,7 +8,7 @@ use clap::ValueEnum;
 use super::args::{ClientType, DiagnoseArgs, Format, PublishingArg};
 use crate::diagnose::{self, Har, Input, Options, Outcome, Symptom, TokenResponse, render};
 use crate::provider::{ClientKind, PublishingStatus, Registry};
-use crate::suite;
+use crate::runner::suite;
 
 /// `--symptom`: what the report says went wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -15,7 +15,7 @@ mod stdout;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 pub use args::{Cli, ColorChoice, Command, CompareFormat, Format, GlobalArgs, ReportArgs, ReportFormat};
 
@@ -24,7 +24,9 @@ use crate::provider::Registry;
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut command = Cli::command().after_help(args::examples());
+    let matches = command.get_matches_mut();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.format(&mut command).exit());
     set_color(cli.color);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,

@@ -9,8 +9,8 @@ use super::args::{GlobalArgs, ReportArgs, ReportFormat};
 use super::stdout::print;
 use crate::ledger::{self, Ledger};
 use crate::report::{Accept, Outcome, Report, count, github, human, json, junit, markdown};
+use crate::runner::judge::SnapshotPolicy;
 use crate::snapshot::write_atomically;
-use crate::suite::SnapshotPolicy;
 
 /// The ledger to apply: `--ledger FILE`, else `known-drift.yaml` when it exists.
 pub fn load_ledger(args: &ReportArgs) -> Result<Option<Ledger>, ledger::LedgerError> {
@@ -88,7 +88,7 @@ pub fn conclude(
             .push("snapshot writes are off (CI is set, or INSTA_UPDATE=no): --accept wrote nothing".into());
     }
     if let Some(ledger) = ledger {
-        crate::suite::apply_ledger(&mut report, ledger, ledger::today());
+        crate::runner::judge::apply_ledger(&mut report, ledger, ledger::today());
     }
     if !global.verbose {
         collapse_pending(&mut report.notes);

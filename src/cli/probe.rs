@@ -12,8 +12,9 @@ use crate::live::{
     RetryPolicy, TargetSpec,
 };
 use crate::provider::{ClientKind, PublishingStatus, Registry};
+use crate::runner::judge::SnapshotPolicy;
+use crate::runner::suite;
 use crate::snapshot::{SnapshotStore, write_atomically};
-use crate::suite::{self, SnapshotPolicy};
 
 pub async fn probe(args: ProbeArgs, global: &GlobalArgs, registry: Registry) -> anyhow::Result<u8> {
     refuse_secrets_on_argv(&args)?;

@@ -3,8 +3,9 @@
 use super::args::{GlobalArgs, RunArgs};
 use super::output;
 use crate::provider::Registry;
+use crate::runner::judge::SnapshotPolicy;
+use crate::runner::suite::{self, Corpus};
 use crate::snapshot::SnapshotStore;
-use crate::suite::{self, Corpus, SnapshotPolicy};
 
 pub async fn run(args: RunArgs, global: &GlobalArgs, registry: Registry) -> anyhow::Result<u8> {
     // the model signs its id_tokens: start the random generator RSA blinding needs on the

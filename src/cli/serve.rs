@@ -8,7 +8,7 @@ use anyhow::Context;
 
 use super::args::{ClientType, ConsentArg, GlobalArgs, IssuerArg, PublishingArg, ServeArgs};
 use crate::model::{ADMIN_PREFIX, AccessHook, ConsentMode};
-use crate::provider::{ClientConfig, ClientKind, PublishingStatus, Registry, SigningKey};
+use crate::provider::{ClientConfig, ClientKind, ClientShape, PublishingStatus, Registry, SigningKey};
 use crate::serve::{self, Serve, ServeConfig};
 
 /// The environment variable that holds the command-line client's secret.
@@ -18,7 +18,7 @@ pub const ADMIN_TOKEN_ENV: &str = "OAUTH_DRIFT_ADMIN_TOKEN";
 
 pub async fn serve(args: ServeArgs, global: &GlobalArgs, registry: &Registry) -> anyhow::Result<u8> {
     let profile = Arc::new(registry.load(&args.provider)?);
-    let clients = clients(&args)?;
+    let clients = clients(&args, &profile.client_shape)?;
     anyhow::ensure!(
         !(args.tls && args.allow_remote && args.tls_hostnames.is_empty()),
         "--tls with --allow-remote needs --tls-hostname NAME: the certificate names only {}, \
@@ -113,7 +113,7 @@ pub async fn serve(args: ServeArgs, global: &GlobalArgs, registry: &Registry) ->
 }
 
 /// The command-line client, the clients file's, or a generated one.
-fn clients(args: &ServeArgs) -> anyhow::Result<Vec<ClientConfig>> {
+fn clients(args: &ServeArgs, shape: &ClientShape) -> anyhow::Result<Vec<ClientConfig>> {
     let kind = match args.client_type {
         ClientType::Installed => ClientKind::Installed,
         ClientType::Web => ClientKind::Web,
@@ -124,7 +124,7 @@ fn clients(args: &ServeArgs) -> anyhow::Result<Vec<ClientConfig>> {
     };
     let mut clients = Vec::new();
     if args.client_id.is_some() || args.clients.is_none() {
-        let mut client = serve::generate_client(kind, args.redirect_uris.clone(), status);
+        let mut client = serve::generate_client(kind, args.redirect_uris.clone(), status, shape);
         if let Some(id) = &args.client_id {
             client.client_id = id.clone();
         }

@@ -91,7 +91,7 @@ pub enum StatusFrom {
 
 /// What the user observed besides the request.
 #[derive(Debug, Clone, Default)]
-pub struct Observed {
+pub struct Evidence {
     pub har: Option<HarObservation>,
     pub token_response: Option<TokenResponse>,
     /// Google's error page the request was rebuilt from.
@@ -110,7 +110,7 @@ pub struct Diagnosis {
     pub prediction: Prediction,
     pub findings: Vec<Finding>,
     pub fix: Fix,
-    pub observed: Observed,
+    pub observed: Evidence,
     pub symptom: Option<Symptom>,
     pub status_from: StatusFrom,
     /// How the diagnosed flow ended, when a HAR shows it: what happened outranks the prediction.
@@ -190,7 +190,7 @@ pub fn diagnose_any(input: &Input, options: &Options, registry: &Registry) -> Re
                 }
                 let endpoints = ProviderEndpoints::for_profile(&profile);
                 // Google's error page as text: its request details may hold the whole request
-                let has_url = text.contains("/o/oauth2/");
+                let has_url = endpoints.mentioned_in(text);
                 if let Some(page) = AuthError::from_page_text(text).filter(|_| !has_url && endpoints.is_google()) {
                     if let Some(query) = page.request_query() {
                         let input = Input {
@@ -309,7 +309,7 @@ fn diagnose_observed(
             error: page.error.clone(),
         });
     }
-    let observed = Observed {
+    let observed = Evidence {
         har: har.map(|(_, o)| o),
         token_response: input.token_response.clone(),
         error_page,
@@ -480,7 +480,7 @@ fn infer_client_kind(profile: &Profile, request: &AuthRequest) -> (ClientKind, S
 }
 
 /// A token response whose refresh_token_expires_in is the Testing-status lifetime.
-fn testing_evidence(profile: &Profile, observed: &Observed) -> Option<String> {
+fn testing_evidence(profile: &Profile, observed: &Evidence) -> Option<String> {
     let testing = profile.refresh_token.testing_expiry_seconds?;
     if observed
         .token_response

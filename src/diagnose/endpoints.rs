@@ -149,22 +149,44 @@ impl ProviderEndpoints {
         }
     }
 
+    /// The authorization path of the legacy era (`legacy`: the first legacy authorization URL's)
+    /// or of today's (what replaced it); the profile's own path when it names no legacy one.
+    pub fn authorize_path_of_era(&self, legacy: bool) -> &str {
+        let first = self.legacy.iter().find(|l| l.kind == EndpointKind::Authorize);
+        let path = match first {
+            Some(l) if legacy => Some(l.path.as_str()),
+            Some(l) => l.replacement_path(),
+            None => None,
+        };
+        path.unwrap_or(&self.authorize_path)
+    }
+
+    /// Whether `text` names one of the provider's authorization paths or legacy endpoint paths.
+    pub fn mentioned_in(&self, text: &str) -> bool {
+        (self.authorize_paths().into_iter())
+            .chain(self.legacy.iter().map(|l| l.path.as_str()))
+            .any(|path| !path.is_empty() && text.contains(path))
+    }
+
     /// The provider's authorization paths in every era (the profile's own, its legacy ones and
     /// what replaced them).
     pub fn authorize_paths(&self) -> Vec<&str> {
         let mut paths = vec![self.authorize_path.as_str()];
         for legacy in self.legacy.iter().filter(|l| l.kind == EndpointKind::Authorize) {
-            let replacement = legacy
-                .replacement
-                .split_once("://")
-                .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]));
-            for path in replacement.into_iter().chain([legacy.path.as_str()]) {
+            for path in legacy.replacement_path().into_iter().chain([legacy.path.as_str()]) {
                 if !paths.contains(&path) {
                     paths.push(path);
                 }
             }
         }
         paths
+    }
+}
+
+impl Legacy {
+    /// The path of the URL that replaced this one.
+    fn replacement_path(&self) -> Option<&str> {
+        (self.replacement.split_once("://")).and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
     }
 }
 

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use super::catalogue::{Code, Severity, entry};
-use super::diagnosis::Observed;
+use super::diagnosis::Evidence;
 use super::diagnosis::{StatusFrom, Symptom};
 use super::endpoints::{ProviderEndpoints, is_loopback};
 use super::explain::Explanation;
@@ -51,7 +51,7 @@ pub struct Facts<'a> {
     /// The provider's words for what findings name.
     pub wording: &'a Wording,
     pub fix: &'a Fix,
-    pub observed: &'a Observed,
+    pub observed: &'a Evidence,
     pub symptom: Option<Symptom>,
     pub status_from: StatusFrom,
     /// The prediction in Testing status, when the status is unknown and a refresh fails.

@@ -351,7 +351,7 @@ pub fn apply(
     let refused = known.refused_prompt_values();
     let refused = refused.as_slice();
     let force = known.force().map_or("", |(name, _)| name);
-    // approval_prompt=force → prompt=consent in place: one change, as a person would write it
+    // the legacy force parameter → prompt=consent in place: one change, as a person would write it
     let swap =
         edits.contains(&Edit::DropApprovalPrompt) && edits.contains(&Edit::ForceConsent) && !request.has("prompt");
     for edit in edits {

@@ -36,7 +36,7 @@ pub mod render;
 mod response;
 
 pub use catalogue::{CATALOGUE, Code, Entry, Severity, UnknownCode, entry, lookup};
-pub use diagnosis::{Diagnosis, Input, Observed, Options, Outcome, StatusFrom, Symptom, diagnose, diagnose_any};
+pub use diagnosis::{Diagnosis, Evidence, Input, Options, Outcome, StatusFrom, Symptom, diagnose, diagnose_any};
 pub use emit::{EmitError, scenario, write as write_scenario};
 pub use endpoints::ProviderEndpoints;
 pub use error::{DiagnoseError, InputError};

@@ -58,7 +58,7 @@ impl Outcome {
 
 /// The findings the HAR adds, and how the diagnosed flow ended.
 #[derive(Debug, Clone, Default)]
-pub struct Observed {
+pub struct HarComparison {
     pub findings: Vec<Finding>,
     pub outcome: Option<Outcome>,
 }
@@ -70,7 +70,7 @@ pub fn compare(
     setup: &ClientSetup,
     har: &HarObservation,
     chosen: Option<usize>,
-) -> Observed {
+) -> HarComparison {
     let mut findings = Vec::new();
     if har.reordered {
         findings.push(standalone(
@@ -93,13 +93,13 @@ pub fn compare(
         findings.push(finding);
     }
     for flow in &har.flows {
-        user_actions(flow, &mut findings);
+        user_actions(flow, profile, &mut findings);
     }
     if let Some(differs) = disagreement(profile, registry, setup, har) {
         findings.push(differs);
     }
     let outcome = chosen.and_then(|i| har.flows.get(i)).and_then(outcome);
-    Observed { findings, outcome }
+    HarComparison { findings, outcome }
 }
 
 /// How one flow ended, if the HAR shows it.
@@ -137,7 +137,7 @@ fn abandoned(flow: &Flow) -> bool {
 }
 
 /// Cancel, unticked scopes, a closed window, an error page.
-fn user_actions(flow: &Flow, out: &mut Vec<Finding>) {
+fn user_actions(flow: &Flow, profile: &Profile, out: &mut Vec<Finding>) {
     let at = |entry: Option<usize>| entry.map(|e| format!(" (entry #{e})")).unwrap_or_default();
     if let Some(page) = &flow.error_page {
         let error = match (&page.error, &page.description) {
@@ -183,7 +183,7 @@ fn user_actions(flow: &Flow, out: &mut Vec<Finding>) {
         finding.entry = flow.callback_entry.or(flow.consent_answer.as_ref().map(|a| a.entry));
         out.push(finding);
     }
-    if let Some(declined) = declined_scopes(flow) {
+    if let Some(declined) = declined_scopes(flow, profile) {
         let (how, entry) = match &flow.consent_answer {
             Some(answer) => (
                 format!("unticked on the consent screen{}", at(Some(answer.entry))),
@@ -197,7 +197,7 @@ fn user_actions(flow: &Flow, out: &mut Vec<Finding>) {
                 )
             }
         };
-        let costs: Vec<String> = declined.iter().map(|s| format!("{s} ({})", cost(s))).collect();
+        let costs: Vec<String> = declined.iter().map(|s| format!("{s} ({})", cost(s, profile))).collect();
         let refresh = match flow.exchange.as_ref().and_then(|t| t.response.as_ref()) {
             Some(r) if r.refresh_token => {
                 "; the refresh_token covers only the granted scopes, refreshing never adds them"
@@ -237,52 +237,41 @@ fn user_actions(flow: &Flow, out: &mut Vec<Finding>) {
     }
 }
 
-/// Google's spellings of the same sign-in scope.
-fn canonical(scope: &str) -> &str {
-    match scope {
-        "https://www.googleapis.com/auth/userinfo.email" => "email",
-        "https://www.googleapis.com/auth/userinfo.profile" => "profile",
-        other => other,
-    }
+/// The request's spelling of a scope the provider answers in its own (`tokens.scope_aliases`).
+fn canonical<'a>(scope: &'a str, profile: &'a Profile) -> &'a str {
+    (profile.tokens.scope_aliases.iter())
+        .find(|(_, spelled)| *spelled == scope)
+        .map_or(scope, |(requested, _)| requested.as_str())
 }
 
 /// The requested scopes the user did not grant: from the consent form's ticked boxes, else
 /// from the token response's `scope`.
-fn declined_scopes(flow: &Flow) -> Option<Vec<String>> {
+fn declined_scopes(flow: &Flow, profile: &Profile) -> Option<Vec<String>> {
     let requested: Vec<&str> = flow.request.get("scope")?.split_whitespace().collect();
     let granted: BTreeSet<&str> = match &flow.consent_answer {
-        Some(answer) if answer.action == "allow" => answer.scopes.iter().map(|s| canonical(s)).collect(),
+        Some(answer) if answer.action == "allow" => answer.scopes.iter().map(|s| canonical(s, profile)).collect(),
         Some(_) => return None,
         None => {
             let scope = flow.exchange.as_ref()?.response.as_ref()?.scope.as_deref()?;
-            scope.split_whitespace().map(canonical).collect()
+            scope.split_whitespace().map(|s| canonical(s, profile)).collect()
         }
     };
     let declined: Vec<String> = requested
         .iter()
-        .filter(|s| !granted.contains(canonical(s)))
+        .filter(|s| !granted.contains(canonical(s, profile)))
         .map(|s| s.to_string())
         .collect();
     (!declined.is_empty()).then_some(declined)
 }
 
-/// What a declined scope costs the app, in a few words.
-fn cost(scope: &str) -> String {
+/// What a declined scope costs the app, in a few words (the API by the profile's
+/// `wording.scope_apis`).
+fn cost(scope: &str, profile: &Profile) -> String {
     let name = scope.rsplit('/').next().unwrap_or(scope);
-    let api = match name.split('.').next().unwrap_or(name) {
-        "drive" => "Google Drive",
-        "calendar" => "Google Calendar",
-        "gmail" => "Gmail",
-        "contacts" => "Google Contacts",
-        "spreadsheets" => "Google Sheets",
-        "documents" => "Google Docs",
-        "youtube" => "YouTube",
-        "photoslibrary" => "Google Photos",
-        "tasks" => "Google Tasks",
-        "cloud-platform" => "Google Cloud",
-        _ => return format!("no access to what {name} allows: its API calls answer 403"),
-    };
-    format!("no {api} access: its API calls answer 403 insufficient scopes")
+    match profile.wording.scope_apis.get(name.split('.').next().unwrap_or(name)) {
+        Some(api) => format!("no {api} access: its API calls answer 403 insufficient scopes"),
+        None => format!("no access to what {name} allows: its API calls answer 403"),
+    }
 }
 
 /// A grant the HAR shows, to hold against a prediction.

@@ -50,10 +50,11 @@ pub fn registration_problem(rules: &AuthorizeRules, uri: &str) -> Option<String>
     if uri.contains("/..") || uri.contains("\\..") {
         return Some("it contains path traversal (`/..`)".into());
     }
-    if host.ends_with("googleusercontent.com") {
-        return Some("googleusercontent.com hosts are not allowed".into());
-    }
-    None
+    rules
+        .redirect_forbidden_hosts
+        .iter()
+        .find(|forbidden| host.ends_with(forbidden.as_str()))
+        .map(|forbidden| format!("{forbidden} hosts are not allowed"))
 }
 
 #[cfg(test)]
@@ -103,6 +104,17 @@ mod tests {
         let uri = "https://app.ex\u{fffd}\u{fffd}ample.com/auth/google/callback";
         assert!(!google().is_special_redirect(uri));
         let _ = registration_problem(&google(), uri);
+    }
+
+    #[test]
+    fn a_forbidden_host_is_the_profiles_own() {
+        let uri = "https://x.googleusercontent.com/cb";
+        assert_eq!(
+            registration_problem(&google(), uri).as_deref(),
+            Some("googleusercontent.com hosts are not allowed")
+        );
+        let oidc = Registry::builtin().load("oidc").unwrap().authorize;
+        assert_eq!(registration_problem(&oidc, uri), None);
     }
 
     #[test]

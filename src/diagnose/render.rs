@@ -406,8 +406,9 @@ pub fn response_human(diagnosis: &ResponseDiagnosis) -> String {
         Observation::ErrorPage { page } => {
             let _ = writeln!(
                 out,
-                "\n{}  Google's error page: {} {}",
+                "\n{}  {}'s error page: {} {}",
                 "Observed".bold(),
+                diagnosis.provider_name,
                 page.status.map(|s| s.to_string()).unwrap_or_default(),
                 page.error
             );

@@ -129,6 +129,8 @@ pub enum Observation {
 #[derive(Debug, Clone)]
 pub struct ResponseDiagnosis {
     pub provider: String,
+    /// The provider in a sentence (the profile's `wording.name`).
+    pub provider_name: String,
     pub observation: Observation,
     pub symptom: Option<Symptom>,
     pub findings: Vec<Finding>,
@@ -160,7 +162,7 @@ fn authorize_errors(profile: &Profile) -> Vec<(&ErrorSpec, &str, Code)> {
         (&e.missing_param, "", Code::MissingParameter),
         (&e.missing_code_challenge, "", Code::PkceMethodWithoutChallenge),
     ];
-    // the legacy force parameter (Google's approval_prompt) comes first, as it always has
+    // the legacy force parameter (authorize.legacy_force) comes first, as it always has
     if let Some(legacy) = &profile.authorize.legacy_force {
         errors.push((&e.invalid_value, legacy.parameter.as_str(), Code::ApprovalPromptInvalid));
     }
@@ -328,6 +330,7 @@ pub fn token_response(profile: &Profile, response: TokenResponse, symptom: Optio
     rank(&mut findings);
     ResponseDiagnosis {
         provider,
+        provider_name: profile.display_name().to_string(),
         observation: Observation::TokenResponse { response },
         symptom,
         findings,
@@ -352,11 +355,7 @@ pub fn error_page(profile: &Profile, page: AuthError, symptom: Option<Symptom>) 
     let status = page.status.map(|s| format!("{s} ")).unwrap_or_default();
     let mut message = format!(
         "{}'s error page says: Error {status}{}: \"{}\"",
-        if profile.wording.name.is_empty() {
-            &profile.name
-        } else {
-            &profile.wording.name
-        },
+        profile.display_name(),
         page.error,
         page.description
     );
@@ -419,6 +418,7 @@ pub fn error_page(profile: &Profile, page: AuthError, symptom: Option<Symptom>) 
     }
     ResponseDiagnosis {
         provider: profile.id.clone(),
+        provider_name: profile.display_name().to_string(),
         observation: Observation::ErrorPage { page },
         symptom,
         findings,

@@ -8,91 +8,22 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use url::Url;
 
-use super::http::{Body, Cause, Inconclusive, LiveClient, LiveRequest, LiveResponse};
 use super::normalise::{normalise_ports, sort_scope};
 use super::pages::{decode_auth_error, scrape_error_page};
+use super::transport::{Body, Cause, Inconclusive, LiveRequest, LiveResponse};
 use crate::model::{CONSENT_HEADER, CONSENT_SCREEN_HEADER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER, SESSION_HEADER};
 use crate::provider::ClientConfig;
 use crate::runner::{authorize_query, step_applies};
 use crate::scenario::{Action, Case};
-use crate::transcript::Aliases;
-
-/// How the provider answered an authorization request made without a session.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    /// The request is valid: the provider goes on to sign-in or consent.
-    Accepted,
-    /// The provider refused it, on its own error page or by an error redirect to the app.
-    Rejected,
-}
-
-/// What carried the answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Via {
-    /// A redirect to the provider's sign-in or account chooser.
-    SignIn,
-    /// A consent screen (`serve` and the model say so in a header).
-    ConsentScreen,
-    /// A redirect back to the app with a code or tokens (a standing grant on a model).
-    CodeRedirect,
-    /// The provider's own error page.
-    ErrorPage,
-    /// A redirect to Google's error page carrying an `authError`.
-    AuthError,
-    /// A redirect back to the app with `error=`.
-    ErrorRedirect,
-}
-
-/// One classified answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Answer {
-    pub verdict: Verdict,
-    pub via: Via,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error_description: Option<String>,
-    /// The HTTP status of an error page (inferred as 400, or 401 for `invalid_client`, when the
-    /// page sits behind an `authError` redirect).
-    #[serde(skip)]
-    pub page_status: u16,
-}
-
-impl Answer {
-    fn accepted(via: Via) -> Self {
-        Self {
-            verdict: Verdict::Accepted,
-            via,
-            error: None,
-            error_description: None,
-            page_status: 0,
-        }
-    }
-
-    fn rejected(via: Via, error: String, description: Option<String>, page_status: u16) -> Self {
-        Self {
-            verdict: Verdict::Rejected,
-            via,
-            error: Some(error),
-            error_description: description,
-            page_status,
-        }
-    }
-
-    /// Whether a browser sent to this request would be stuck on the provider's error page.
-    pub fn is_error_page(&self) -> bool {
-        matches!(self.via, Via::ErrorPage | Via::AuthError)
-    }
-}
+use crate::target::Transport;
+use crate::transcript::{Aliases, AuthorizeAnswer, ProbedRequest, Transcript, Verdict, Via};
 
 /// Classifies the answer to a session-less authorization request whose redirect URI is
 /// `redirect_uri`. The probe sends `x-oauth-drift-consent: deny`, so a model or `serve` stops at
 /// its consent screen and says so, and no grant is recorded.
-pub fn classify(response: &LiveResponse, request_url: &Url, redirect_uri: &str) -> Result<Answer, Cause> {
+pub fn classify(response: &LiveResponse, request_url: &Url, redirect_uri: &str) -> Result<AuthorizeAnswer, Cause> {
     if response.header(CONSENT_SCREEN_HEADER) == Some("shown") {
-        return Ok(Answer::accepted(Via::ConsentScreen));
+        return Ok(AuthorizeAnswer::accepted(Via::ConsentScreen));
     }
     let status = response.status;
     if (300..400).contains(&status) {
@@ -112,17 +43,22 @@ pub fn classify(response: &LiveResponse, request_url: &Url, redirect_uri: &str) 
                 ),
             };
             let page_status = if code == "invalid_client" { 401 } else { 400 };
-            return Ok(Answer::rejected(Via::AuthError, code, description, page_status));
+            return Ok(AuthorizeAnswer::rejected(
+                Via::AuthError,
+                code,
+                description,
+                page_status,
+            ));
         }
         if same_endpoint(&target, redirect_uri) {
             let back = crate::target::Redirect::parse(target.as_str());
             let get = |name: &str| back.get(name).map(str::to_string);
             return Ok(match get("error") {
-                Some(error) => Answer::rejected(Via::ErrorRedirect, error, get("error_description"), 0),
-                None => Answer::accepted(Via::CodeRedirect),
+                Some(error) => AuthorizeAnswer::rejected(Via::ErrorRedirect, error, get("error_description"), 0),
+                None => AuthorizeAnswer::accepted(Via::CodeRedirect),
             });
         }
-        return Ok(Answer::accepted(Via::SignIn));
+        return Ok(AuthorizeAnswer::accepted(Via::SignIn));
     }
     let body = String::from_utf8_lossy(&response.body);
     let header_error = response.header(ERROR_HEADER).map(str::to_string);
@@ -133,11 +69,11 @@ pub fn classify(response: &LiveResponse, request_url: &Url, redirect_uri: &str) 
             .or_else(|| page.as_ref().map(|p| p.error.clone()))
             .unwrap_or_else(|| "unknown".into());
         let description = header_description.or_else(|| page.and_then(|p| p.description));
-        return Ok(Answer::rejected(Via::ErrorPage, error, description, status));
+        return Ok(AuthorizeAnswer::rejected(Via::ErrorPage, error, description, status));
     }
     if status == 200 {
         if let Some(error) = header_error.or_else(|| page.as_ref().map(|p| p.error.clone())) {
-            return Ok(Answer::rejected(
+            return Ok(AuthorizeAnswer::rejected(
                 Via::ErrorPage,
                 error,
                 header_description.or_else(|| page.and_then(|p| p.description)),
@@ -145,7 +81,7 @@ pub fn classify(response: &LiveResponse, request_url: &Url, redirect_uri: &str) 
             ));
         }
         if body.trim_start().starts_with('<') {
-            return Ok(Answer::accepted(Via::SignIn));
+            return Ok(AuthorizeAnswer::accepted(Via::SignIn));
         }
     }
     Err(Cause::Unrecognised(format!(
@@ -166,55 +102,33 @@ fn same_endpoint(target: &Url, redirect_uri: &str) -> bool {
         && target.path().trim_end_matches('/') == redirect.path().trim_end_matches('/')
 }
 
-/// One probed request: the parameters sent (secrets aliased) and the answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ProbedRequest {
-    /// The scenario line of the authorize step.
-    pub line: usize,
-    pub params: BTreeMap<String, String>,
-    #[serde(flatten)]
-    pub answer: Answer,
-}
-
-/// Every authorization request of one case, as the live snapshot holds it.
-#[derive(Debug, Clone, Serialize)]
-pub struct ParamsTranscript {
-    pub case: String,
-    pub provider: String,
-    pub requests: Vec<ProbedRequest>,
-}
-
-impl ParamsTranscript {
-    pub fn render(&self) -> String {
-        serde_yaml::to_string(self).unwrap_or_default()
+/// What the model can be held to of the authorization requests of a transcript: the verdicts
+/// and errors, not what carried them (a real provider sends a person to sign-in where the
+/// model shows its consent screen).
+pub fn comparable(transcript: &Transcript) -> String {
+    #[derive(Serialize)]
+    struct View<'a> {
+        line: usize,
+        params: &'a BTreeMap<String, String>,
+        verdict: &'a Verdict,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: &'a Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error_description: &'a Option<String>,
     }
-
-    /// What the model can be held to: the verdicts and errors, not what carried them (a real
-    /// provider sends a person to sign-in where the model shows its consent screen).
-    pub fn comparable(&self) -> String {
-        #[derive(Serialize)]
-        struct View<'a> {
-            line: usize,
-            params: &'a BTreeMap<String, String>,
-            verdict: &'a Verdict,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            error: &'a Option<String>,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            error_description: &'a Option<String>,
-        }
-        let views: Vec<View> = self
-            .requests
-            .iter()
-            .map(|r| View {
-                line: r.line,
-                params: &r.params,
-                verdict: &r.answer.verdict,
-                error: &r.answer.error,
-                error_description: &r.answer.error_description,
-            })
-            .collect();
-        serde_yaml::to_string(&views).unwrap_or_default()
-    }
+    let views: Vec<View> = transcript
+        .authorize
+        .iter()
+        .flatten()
+        .map(|r| View {
+            line: r.line,
+            params: &r.params,
+            verdict: &r.answer.verdict,
+            error: &r.answer.error,
+            error_description: &r.answer.error_description,
+        })
+        .collect();
+    serde_yaml::to_string(&views).unwrap_or_default()
 }
 
 /// The authorization requests of `case` sent as `client` to `authorize`, in step order. The live
@@ -222,11 +136,11 @@ impl ParamsTranscript {
 /// provider accepts, and a live probe has one client); it is named after the first.
 pub async fn probe_case(
     case: &Case,
-    http: &LiveClient,
+    http: &dyn Transport,
     authorize: &Url,
     client_name: &str,
     client: &ClientConfig,
-) -> Result<ParamsTranscript, Inconclusive> {
+) -> Result<Transcript, Inconclusive> {
     let mut aliases = Aliases::default();
     aliases.name(&client.client_id, format!("<client_id:{client_name}>"));
     let mut requests = Vec::new();
@@ -249,7 +163,7 @@ pub async fn probe_case(
         let request = LiveRequest::get(url.clone())
             .header(CONSENT_HEADER, "deny")
             .header(SESSION_HEADER, "none");
-        let response = http.send(&request, Body::Any).await?;
+        let response = http.exchange(&request, Body::Any).await?;
         let answer = classify(&response, &url, &redirect_uri).map_err(|cause| Inconclusive {
             cause,
             attempts: response.attempts,
@@ -268,7 +182,7 @@ pub async fn probe_case(
                 (k.clone(), value)
             })
             .collect();
-        let answer = Answer {
+        let answer = AuthorizeAnswer {
             error_description: answer
                 .error_description
                 .as_deref()
@@ -278,11 +192,11 @@ pub async fn probe_case(
         let line = case.scenario.step_lines.get(index).copied().unwrap_or(1);
         requests.push(ProbedRequest { line, params, answer });
     }
-    Ok(ParamsTranscript {
-        case: case.name.clone(),
-        provider: case.provider.clone(),
+    Ok(Transcript::of_authorize(
+        case.name.clone(),
+        case.provider.clone(),
         requests,
-    })
+    ))
 }
 
 #[cfg(test)]
@@ -321,7 +235,7 @@ mod tests {
         );
         assert_eq!(
             classify(&r, &google_request(), REDIRECT).unwrap(),
-            Answer::accepted(Via::SignIn)
+            AuthorizeAnswer::accepted(Via::SignIn)
         );
     }
 
@@ -360,7 +274,7 @@ mod tests {
         let code = response(302, &[("location", "http://127.0.0.1:9/callback?code=4/x&state=s")], "");
         assert_eq!(
             classify(&code, &google_request(), REDIRECT).unwrap(),
-            Answer::accepted(Via::CodeRedirect)
+            AuthorizeAnswer::accepted(Via::CodeRedirect)
         );
         let error = response(
             302,
@@ -400,7 +314,7 @@ mod tests {
         );
         assert_eq!(
             classify(&denied, &google_request(), REDIRECT).unwrap(),
-            Answer::accepted(Via::ConsentScreen)
+            AuthorizeAnswer::accepted(Via::ConsentScreen)
         );
     }
 

@@ -13,7 +13,7 @@ use url::Url;
 
 use super::authorize::classify;
 use super::credentials::SECRET_VARIABLES;
-use super::http::{Body, LiveClient, LiveRequest};
+use super::transport::{Body, LiveClient, LiveRequest};
 use crate::model::CONSENT_HEADER;
 use crate::provider::{ClientConfig, param};
 use crate::runner::StepError;

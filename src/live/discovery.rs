@@ -1,13 +1,13 @@
 //! The discovery probe: the fields of an OpenID provider's discovery document that matter for
 //! refresh-token behaviour, and whether the model's profile still agrees with them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::normalise::{endpoint_path, normalise_ports};
 use crate::provider::{OfflineRequest, Profile};
+use crate::transcript::DiscoveryFacts;
 
 /// Endpoint fields, as the discovery document names them.
 const ENDPOINT_FIELDS: &[&str] = &[
@@ -30,17 +30,7 @@ const LIST_FIELDS: &[&str] = &[
     "token_endpoint_auth_methods_supported",
 ];
 
-/// What a discovery document says that matters here; the live snapshot of the probe.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DiscoveryFacts {
-    pub issuer: Option<String>,
-    pub endpoints: BTreeMap<String, String>,
-    /// Each list sorted; absent lists are left out.
-    pub lists: BTreeMap<String, Vec<String>>,
-    /// Names of every other field, sorted: a field appearing or disappearing is drift too.
-    pub other_fields: Vec<String>,
-}
-
+// the facts are a transcript section (`transcript::DiscoveryFacts`); reading them is the probe's
 impl DiscoveryFacts {
     pub fn from_document(document: &Map<String, Value>) -> Self {
         let text = |v: &Value| v.as_str().map(normalise_ports);

@@ -7,9 +7,9 @@ use serde_json::Value;
 
 use super::consent::{BrowserFront, CallbackListener, Notify, Opener};
 use super::credentials::{Credentials, Need};
-use super::http::{Body, LiveClient, LiveRequest, RetryPolicy};
 use super::secret::Secret;
 use super::target::{Target, TargetError, TargetSpec};
+use super::transport::{Body, LiveClient, LiveRequest, RetryPolicy};
 use crate::provider::{OfflineRequest, Registry, random_token, s256_challenge};
 use crate::runner::FrontChannel;
 

@@ -16,17 +16,18 @@ mod scrub;
 mod secret;
 mod trust;
 
-pub use authorize::{Answer, ParamsTranscript, Verdict, Via, classify, probe_case};
+pub use authorize::{classify, probe_case};
+// the probes' transcript sections are the `transcript` module's
+pub use crate::transcript::{AuthorizeAnswer, DiscoveryFacts, Verdict, Via};
 pub use consent::{BrowserFront, CallbackListener, Notify, Opener};
 pub use credentials::{
     CLIENT_ID, CLIENT_SECRET, CLIENT_SECRET_FILE, CLIENT_SECRETS_FILE, CredentialError, Credentials, Need,
     REFRESH_TOKEN, REFRESH_TOKEN_FILE, SECRET_VARIABLES,
 };
-pub use discovery::DiscoveryFacts;
 // the transport and the live target's endpoints are the `target` stage's; live probes use them as their own
 pub use crate::target::{Body, Cause, Inconclusive, LiveClient, LiveRequest, LiveResponse, RetryPolicy};
 pub use crate::target::{Overrides, Target, TargetError, TargetSpec};
-use crate::target::{http, live as target};
+use crate::target::{live as target, transport};
 pub use login::{LoginError, LoginOptions, obtain_refresh_token};
 pub use normalise::{comparable, endpoint_path, normalise_ports, normalise_transcript};
 pub use pages::{PageError, decode_auth_error, scrape_error_page};

@@ -70,7 +70,7 @@ fn json(key: &str, value: &mut Value) {
 
 /// Normalises a transcript in place: endpoint paths, loopback ports, scope order.
 pub fn normalise_transcript(transcript: &mut Transcript) {
-    for step in &mut transcript.steps {
+    for step in transcript.steps_mut() {
         normalise_step(step);
     }
 }
@@ -113,7 +113,7 @@ pub fn replace_origins(transcript: &mut Transcript, origins: &[String]) {
             t.replace(&format!("{origin}/"), "<base>/")
         })
     }
-    for step in &mut transcript.steps {
+    for step in transcript.steps_mut() {
         if let Some(response) = &mut step.response {
             response.fields.values_mut().for_each(|v| value(v, origins));
             response.error_description = response.error_description.as_deref().map(|d| replaced(d, origins));
@@ -126,7 +126,7 @@ pub fn replace_origins(transcript: &mut Transcript, origins: &[String]) {
 pub fn comparable(transcript: &Transcript) -> Transcript {
     let mut view = transcript.clone();
     normalise_transcript(&mut view);
-    for step in &mut view.steps {
+    for step in view.steps_mut() {
         step.consent_screen = None;
         if let Some(request) = &mut step.request {
             request.user = None;

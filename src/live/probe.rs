@@ -4,29 +4,28 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Serialize;
-
-use super::authorize::{self, ParamsTranscript};
+use super::authorize;
 use super::consent::{BrowserFront, CallbackListener, Notify, Opener, REVOKED, live_blocker, live_case};
 use super::credentials::{Credentials, Need};
-use super::discovery::{DiscoveryFacts, disagreement_diff};
-use super::http::{Body, Inconclusive, LiveClient, LiveRequest, RetryPolicy};
+use super::discovery::disagreement_diff;
 use super::normalise::{comparable, model_diff, normalise_ports, normalise_transcript, replace_origins};
 use super::refresh;
 use super::scrub::Scrubber;
 use super::secret::Secret;
 use super::target::{Target, TargetError, TargetSpec};
+use super::transport::{Body, Inconclusive, LiveClient, LiveRequest, RetryPolicy};
 use crate::model::ModelServer;
 use crate::provider::{
     ClientConfig, ClientKind, ConsentDecision, Engine, OfflineRequest, Profile, ProfileError, PublishingStatus,
     Registry, random_token,
 };
 use crate::report::{CaseReport, LiveInfo, ModelParity, Outcome, Report};
+use crate::runner::judge::{SnapshotPolicy, judge_snapshot};
+use crate::runner::suite::display_path;
 use crate::runner::{DirectFront, Endpoint, http_client, run_case_with, step_applies};
 use crate::scenario::{Action, Case};
 use crate::snapshot::{SnapshotMeta, SnapshotStore, write_atomically};
-use crate::suite::{SnapshotPolicy, display_path, judge_snapshot};
-use crate::transcript::{RefreshSummary, Transcript};
+use crate::transcript::{DiscoveryFacts, DiscoverySection, RefreshSummary, Transcript, unreadable_body_words};
 
 /// The kinds of live probe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
@@ -361,15 +360,6 @@ fn scrub_case(scrubber: &Scrubber, case: &mut CaseReport) {
     }
 }
 
-#[derive(Serialize)]
-struct DiscoveryTranscript<'a> {
-    provider: &'a str,
-    url: String,
-    status: u16,
-    #[serde(flatten)]
-    facts: &'a DiscoveryFacts,
-}
-
 impl Run<'_> {
     fn profile(&self) -> &Profile {
         &self.target.profile
@@ -532,14 +522,16 @@ impl Run<'_> {
             Ok(found) => found,
         };
         let facts = DiscoveryFacts::from_document(document);
-        let transcript = DiscoveryTranscript {
-            provider: &self.profile().id,
-            url: normalise_ports(url.as_str()),
-            status: *status,
-            facts: &facts,
-        };
-        let body = serde_yaml::to_string(&transcript).unwrap_or_default();
         let model = disagreement_diff(&facts.disagreements(self.profile()));
+        let transcript = Transcript::of_discovery(
+            self.profile().id.clone(),
+            DiscoverySection {
+                url: normalise_ports(url.as_str()),
+                status: *status,
+                facts,
+            },
+        );
+        let body = transcript.render();
         let mut report = report;
         if *status != 200 {
             report.outcome = Outcome::Fail;
@@ -625,17 +617,17 @@ impl Run<'_> {
             Ok(live) => live,
             Err(e) => return self.inconclusive(report, e.to_string()),
         };
-        if live.requests.is_empty() {
+        if live.authorize.as_ref().is_none_or(Vec::is_empty) {
             return self.skip(report, "the case sends no authorization request".into());
         }
         let model = self.model_authorize_params(case, &client).await;
         let body = live.render();
-        let model = model.map(|m| model_diff(&m.comparable(), &self.scrub(&live.comparable())));
+        let model = model.map(|m| model_diff(&authorize::comparable(&m), &self.scrub(&authorize::comparable(&live))));
         self.conclude(report, &body, model);
     }
 
     /// The same requests against the in-process model, which knows the live client.
-    async fn model_authorize_params(&self, case: &Case, client: &ClientConfig) -> Option<ParamsTranscript> {
+    async fn model_authorize_params(&self, case: &Case, client: &ClientConfig) -> Option<Transcript> {
         let model_client = ClientConfig {
             client_secret: format!("model-{}", random_token(8)),
             ..client.clone()
@@ -643,11 +635,7 @@ impl Run<'_> {
         let engine = Engine::new(Arc::clone(&self.target.profile), [model_client.clone()]);
         let server = ModelServer::start(engine).await;
         let url = url::Url::parse(&format!("{}{}", server.uri(), self.profile().endpoints.authorize)).ok()?;
-        let model_http = LiveClient::new(RetryPolicy {
-            deadline: Duration::from_secs(10),
-            ..RetryPolicy::default()
-        });
-        authorize::probe_case(case, &model_http, &url, &first_client(case), &model_client)
+        authorize::probe_case(case, &http_client(), &url, &first_client(case), &model_client)
             .await
             .ok()
     }
@@ -697,14 +685,16 @@ impl Run<'_> {
             self.keep_rotated_token(new_token);
         }
         let t = &live.transcript;
-        if t.status != 200 {
+        if let Some(answer) = t.refresh.as_ref().map(|r| &r.response)
+            && answer.status != 200
+        {
             let mut report = report;
             report.outcome = Outcome::Fail;
             report.message = format!(
                 "the provider refused the stored refresh token ({} {}: {}); if it expired or was revoked, create a new one (README: Probe the real provider)",
-                t.status,
-                t.error.as_deref().unwrap_or("no error code"),
-                t.error_description.as_deref().unwrap_or("")
+                answer.status,
+                answer.error.as_deref().unwrap_or("no error code"),
+                answer.error_description.as_deref().unwrap_or("")
             );
             self.push(report);
             return;
@@ -733,7 +723,7 @@ impl Run<'_> {
 
     /// The model's answer to the same refresh: the same client gets a grant for the same
     /// scope on the in-process model, and that refresh token is refreshed the same way.
-    async fn model_refresh(&self, client_id: &str, scope: &str) -> Option<refresh::RefreshTranscript> {
+    async fn model_refresh(&self, client_id: &str, scope: &str) -> Option<Transcript> {
         let redirect_uri = "http://127.0.0.1/callback";
         let secret = Secret::new(format!("model-{}", random_token(8)));
         let client = self.client_config(client_id, secret.expose(), redirect_uri);
@@ -773,13 +763,9 @@ impl Run<'_> {
             Secret::new(answer.body.get("refresh_token")?.as_str()?.to_string())
         };
         let url = url::Url::parse(&format!("{}{}", server.uri(), self.profile().endpoints.token)).ok()?;
-        let http = LiveClient::new(RetryPolicy {
-            deadline: Duration::from_secs(10),
-            ..RetryPolicy::default()
-        });
         let provider = self.profile().id.clone();
         refresh::refresh(
-            &http,
+            &http_client(),
             &url,
             &provider,
             CLIENT_NAME,
@@ -868,8 +854,10 @@ impl Run<'_> {
                 case.name
             ));
         } else if revoke && run.fault.is_none() {
-            let at = run.transcript.steps.len().saturating_sub(REVOKED.len());
-            let revocations = run.transcript.steps.split_off(at);
+            let steps = run.transcript.run.as_mut().map(|r| &mut r.steps);
+            let revocations = steps.map_or_else(Vec::new, |steps| {
+                steps.split_off(steps.len().saturating_sub(REVOKED.len()))
+            });
             let answered: Vec<String> = revocations
                 .iter()
                 .filter_map(|step| step.response.as_ref())
@@ -902,7 +890,7 @@ impl Run<'_> {
         }
         replace_origins(&mut run.transcript, &self.target.origins());
         normalise_transcript(&mut run.transcript);
-        report.refresh_token = run.transcript.refresh_token;
+        report.refresh_token = run.transcript.refresh_summary();
         let model = self.model_consent(case).await;
         if let Some(fault) = run
             .fault
@@ -956,34 +944,95 @@ impl Run<'_> {
 }
 
 /// A refresh transcript without what the model cannot share (its own endpoint's host).
-fn comparable_refresh(transcript: &refresh::RefreshTranscript) -> String {
+fn comparable_refresh(transcript: &Transcript) -> String {
     transcript.render()
 }
 
 /// Whether an authorization request returned a code (so the provider recorded a grant).
 fn granted_without_token(transcript: &Transcript) -> bool {
     transcript
-        .steps
+        .steps()
         .iter()
         .any(|s| s.step == "authorize" && s.response.as_ref().is_some_and(|r| r.fields.contains_key("code")))
 }
 
 /// A response in a live transcript that is a fault, not a verdict: a body that is not JSON
-/// where the model's transcript of the same step has JSON (a 404 page is an answer where the
-/// model answers with a page too). A 429 or 5xx never gets here: the run's transport retried it
-/// and, past its deadline, stopped the case with a typed `Inconclusive`.
+/// (its typed `target::Cause`, recorded by the runner) where the model's transcript of the same
+/// step has JSON (a 404 page is an answer where the model answers with a page too). A 429 or
+/// 5xx never gets here: the run's transport retried it and, past its deadline, stopped the
+/// case with a typed `Inconclusive`.
 fn transcript_fault(transcript: &Transcript, model: Option<&Transcript>) -> Option<String> {
-    transcript.steps.iter().enumerate().find_map(|(index, step)| {
+    transcript.steps().iter().enumerate().find_map(|(index, step)| {
         let response = step.response.as_ref()?;
+        let cause = response.cause.as_ref()?;
         let endpoint = step.request.as_ref().map(|r| r.endpoint.clone()).unwrap_or_default();
-        let body = response.fields.get("body").and_then(serde_json::Value::as_str)?;
-        let predicted = model.and_then(|m| m.steps.get(index)).and_then(|s| s.response.as_ref());
-        let page_expected = predicted.is_some_and(|p| p.status == response.status && p.fields.contains_key("body"));
+        let predicted = model
+            .and_then(|m| m.steps().get(index))
+            .and_then(|s| s.response.as_ref());
+        let page_expected = predicted.is_some_and(|p| p.status == response.status && p.cause.is_some());
         (!page_expected).then(|| {
             format!(
-                "{body} where JSON was expected at {endpoint} (status {})",
+                "{} where JSON was expected at {endpoint} (status {})",
+                unreadable_body_words(cause),
                 response.status
             )
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::Cause;
+    use crate::transcript::{RequestRecord, ResponseRecord, StepRecord};
+
+    fn token_step(status: u16, cause: Option<Cause>) -> StepRecord {
+        let mut response = ResponseRecord {
+            status,
+            ..Default::default()
+        };
+        if let Some(cause) = cause {
+            response.unreadable_body(cause);
+        }
+        StepRecord::sent(
+            "exchange",
+            RequestRecord::new("POST", "/token", Default::default()),
+            response,
+        )
+    }
+
+    fn run_of(steps: Vec<StepRecord>) -> Transcript {
+        Transcript::of_run("c".into(), "google".into(), RefreshSummary::default(), steps)
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_is_a_fault_by_its_type_unless_the_model_answers_with_a_page_too() {
+        let live = run_of(vec![
+            token_step(200, None),
+            token_step(404, Some(Cause::Html { status: 404 })),
+        ]);
+        assert_eq!(
+            transcript_fault(&live, None).as_deref(),
+            Some("an HTML body where JSON was expected at /token (status 404)")
+        );
+        let model = run_of(vec![
+            token_step(200, None),
+            token_step(404, Some(Cause::NotJson { status: 404 })),
+        ]);
+        assert_eq!(transcript_fault(&live, Some(&model)), None);
+        let model_json = run_of(vec![token_step(200, None), token_step(404, None)]);
+        assert!(transcript_fault(&live, Some(&model_json)).is_some());
+    }
+
+    #[test]
+    fn a_field_that_reads_like_a_fault_is_no_fault_without_its_cause() {
+        // a provider's JSON may carry a field named `body` with any text: only the type counts
+        let mut step = token_step(200, None);
+        if let Some(response) = &mut step.response {
+            response
+                .fields
+                .insert("body".into(), serde_json::Value::String("an HTML body".into()));
+        }
+        assert_eq!(transcript_fault(&run_of(vec![step]), None), None);
+    }
 }

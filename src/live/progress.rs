@@ -9,7 +9,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::http::Cause;
+use super::transport::Cause;
 use crate::report::CaseReport;
 
 /// Told of a probe run's progress. Every method has a default that does nothing.

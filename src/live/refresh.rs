@@ -3,48 +3,19 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
 use serde_json::Value;
 use url::Url;
 
-use super::http::{Body, Inconclusive, LiveClient, LiveRequest};
 use super::normalise::{endpoint_path, normalise_ports};
 use super::secret::Secret;
-use crate::transcript::{Aliases, canonical};
-
-/// What a refresh returned, secrets aliased: the live snapshot of the probe.
-#[derive(Debug, Clone, Serialize)]
-pub struct RefreshTranscript {
-    pub provider: String,
-    pub request: RefreshRequest,
-    pub status: u16,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error_description: Option<String>,
-    /// The response fields, sorted, secrets aliased, numbers as sent.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub fields: BTreeMap<String, Value>,
-    /// A refresh_token different from the one sent came back.
-    pub rotated: bool,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct RefreshRequest {
-    pub method: String,
-    pub endpoint: String,
-    pub params: BTreeMap<String, String>,
-}
-
-impl RefreshTranscript {
-    pub fn render(&self) -> String {
-        serde_yaml::to_string(self).unwrap_or_default()
-    }
-}
+use super::transport::{Body, Inconclusive, LiveRequest};
+use crate::target::Transport;
+use crate::transcript::{Aliases, RefreshSection, RequestRecord, ResponseRecord, Transcript, canonical};
 
 /// A refresh's result: the transcript, and what the caller needs unredacted.
 pub struct Refreshed {
-    pub transcript: RefreshTranscript,
+    /// The transcript's refresh section filled, secrets aliased.
+    pub transcript: Transcript,
     /// The new refresh token, when the provider rotated it.
     pub rotated_to: Option<Secret>,
     /// The granted scope, to ask the model for the same grant.
@@ -54,7 +25,7 @@ pub struct Refreshed {
 /// Refreshes `refresh_token` at `token_url` as `client_id` (with `secret` in the form body,
 /// client_secret_post, as Google documents it). `client_name` names the client in aliases.
 pub async fn refresh(
-    http: &LiveClient,
+    http: &dyn Transport,
     token_url: &Url,
     provider: &str,
     client_name: &str,
@@ -77,7 +48,7 @@ pub async fn refresh(
     }
     let params = form.iter().map(|(k, v)| (k.clone(), aliases.field(k, v))).collect();
     let response = http
-        .send(&LiveRequest::post_form(token_url.clone(), form), Body::Json)
+        .exchange(&LiveRequest::post_form(token_url.clone(), form), Body::Json)
         .await?;
     let map = response.json.unwrap_or_default();
     let text = |name: &str| map.get(name).and_then(Value::as_str).map(str::to_string);
@@ -96,19 +67,18 @@ pub async fn refresh(
             fields.insert(key, value);
         }
     }
-    let transcript = RefreshTranscript {
-        provider: provider.to_string(),
-        request: RefreshRequest {
-            method: "POST".into(),
-            endpoint: endpoint_path(token_url.as_str()),
-            params,
+    let section = RefreshSection {
+        request: RequestRecord::new("POST", &endpoint_path(token_url.as_str()), params),
+        response: ResponseRecord {
+            status: response.status,
+            error: text("error"),
+            error_description: text("error_description").map(|d| normalise_ports(&aliases.scrub(&d))),
+            fields,
+            ..Default::default()
         },
-        status: response.status,
-        error: text("error"),
-        error_description: text("error_description").map(|d| normalise_ports(&aliases.scrub(&d))),
-        fields,
         rotated: new_token.is_some(),
     };
+    let transcript = Transcript::of_refresh(provider.to_string(), section);
     Ok(Refreshed {
         transcript,
         rotated_to: new_token.map(Secret::new),

@@ -1,14 +1,14 @@
 //! Mounts a provider model on wiremock, in-process for `run` and on a listener for `serve`.
 
-mod http;
 mod page;
+mod responder;
 mod server;
 mod standalone;
 
-pub use http::{
-    ADMIN_PREFIX, AccessHook, Answer, CONSENT_HEADER, CONSENT_SCREEN_HEADER, ConsentMode, ERROR_DESCRIPTION_HEADER,
-    ERROR_HEADER, ProviderResponder, SESSION_HEADER, Served, SharedEngine, USER_HEADER, form_pairs, lock,
-    parse_decision,
+pub use responder::{
+    ADMIN_PREFIX, AccessHook, CASE_HEADER, CONSENT_HEADER, CONSENT_SCREEN_HEADER, CaseRouter, ConsentMode,
+    ERROR_DESCRIPTION_HEADER, ERROR_HEADER, ModelResponse, ProviderResponder, Routes, SESSION_HEADER, Served,
+    SharedEngine, USER_HEADER, form_pairs, lock, parse_decision,
 };
-pub use server::{DEFAULT_USER, ListenOptions, ModelServer};
+pub use server::{CASES_PER_SERVER, DEFAULT_USER, HostedModel, ListenOptions, ModelServer, SharedModel};
 pub use standalone::ConnectionLimits;

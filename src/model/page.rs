@@ -3,7 +3,7 @@
 
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
-use super::http::ADMIN_PREFIX;
+use super::responder::ADMIN_PREFIX;
 use crate::provider::{PendingConsent, Profile, ProviderError};
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#202124}\

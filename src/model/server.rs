@@ -1,11 +1,12 @@
 //! A running model: an HTTP server whose every request the provider responder answers.
 
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer};
 
-use super::http::{AccessHook, ConsentMode, ProviderResponder, SharedEngine};
+use super::responder::{AccessHook, CaseRouter, ConsentMode, ProviderResponder, Routes, SharedEngine};
 use super::standalone::{ConnectionLimits, Standalone};
 use crate::provider::Engine;
 
@@ -129,5 +130,131 @@ fn responder(
         default_user: default_user.to_string(),
         access_hook: hook,
         admin_token,
+    }
+}
+
+/// The in-process model of `run`: wiremock servers shared by every case of the process, each
+/// request handed to its case's engine by the [`CaseRouter`] (the case is named by
+/// `CASE_HEADER`, which the runner's transport adds). A case's engine is routed while its
+/// [`HostedModel`] lives, so cases stay independent while sharing the servers, their threads
+/// and the client's keep-alive connections.
+///
+/// wiremock keeps a copy of every request a mock matched, even with request recording
+/// disabled; so that memory follows the cases in flight and not the corpus, a server admits
+/// [`CASES_PER_SERVER`] cases, after which the next case starts a fresh one; the old one stops
+/// when its last case ends. Each request is answered on its server's thread, so there are as
+/// many servers as cores.
+pub struct SharedModel {
+    shards: Vec<tokio::sync::Mutex<Option<Shard>>>,
+    next_case: AtomicU64,
+    cases_per_server: usize,
+}
+
+/// The cases one shared server admits before the next case starts a fresh one.
+pub const CASES_PER_SERVER: usize = 1024;
+
+struct Shard {
+    hosting: Arc<Hosting>,
+    admitted: usize,
+}
+
+/// One wiremock server with its routing table.
+struct Hosting {
+    uri: String,
+    routes: Arc<Routes>,
+    // stops when the last case hosted on it ends
+    _server: MockServer,
+}
+
+impl Hosting {
+    async fn start() -> Self {
+        let server = MockServer::builder().disable_request_recording().start().await;
+        let routes = Arc::new(Routes::default());
+        let router = CaseRouter {
+            routes: Arc::clone(&routes),
+        };
+        Mock::given(any()).respond_with(router).mount(&server).await;
+        Self {
+            uri: server.uri(),
+            routes,
+            _server: server,
+        }
+    }
+}
+
+/// One case's engine on a [`SharedModel`]: routed until this is dropped.
+pub struct HostedModel {
+    hosting: Arc<Hosting>,
+    case: u64,
+    engine: SharedEngine,
+}
+
+impl SharedModel {
+    /// `servers` servers (at least one), each admitting `cases_per_server` cases (at least one).
+    pub fn new(servers: usize, cases_per_server: usize) -> Self {
+        Self {
+            shards: (0..servers.max(1)).map(|_| tokio::sync::Mutex::new(None)).collect(),
+            next_case: AtomicU64::new(1),
+            cases_per_server: cases_per_server.max(1),
+        }
+    }
+
+    /// The model every case of this process runs on: one server per core.
+    pub fn process() -> &'static SharedModel {
+        static MODEL: OnceLock<SharedModel> = OnceLock::new();
+        MODEL.get_or_init(|| {
+            let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+            SharedModel::new(cores, CASES_PER_SERVER)
+        })
+    }
+
+    /// Routes `engine` as a new case; it answers until the returned guard is dropped.
+    pub async fn host(&self, engine: Engine) -> HostedModel {
+        let case = self.next_case.fetch_add(1, Ordering::Relaxed);
+        let shard = &self.shards[(case % self.shards.len() as u64) as usize];
+        let hosting = {
+            let mut shard = shard.lock().await;
+            match &mut *shard {
+                Some(open) if open.admitted < self.cases_per_server => {
+                    open.admitted += 1;
+                    Arc::clone(&open.hosting)
+                }
+                _ => {
+                    let hosting = Arc::new(Hosting::start().await);
+                    *shard = Some(Shard {
+                        hosting: Arc::clone(&hosting),
+                        admitted: 1,
+                    });
+                    hosting
+                }
+            }
+        };
+        let engine = Arc::new(Mutex::new(engine));
+        super::lock(&engine).set_served_url(&hosting.uri);
+        let responder = responder(&engine, ConsentMode::Auto, DEFAULT_USER, None, None);
+        hosting.routes.insert(case, responder);
+        HostedModel { hosting, case, engine }
+    }
+}
+
+impl HostedModel {
+    /// `http://127.0.0.1:PORT`, shared with the other cases on the same server.
+    pub fn uri(&self) -> &str {
+        &self.hosting.uri
+    }
+
+    /// The case number its requests must carry in `CASE_HEADER`.
+    pub fn case(&self) -> u64 {
+        self.case
+    }
+
+    pub fn engine(&self) -> &SharedEngine {
+        &self.engine
+    }
+}
+
+impl Drop for HostedModel {
+    fn drop(&mut self) {
+        self.hosting.routes.remove(self.case);
     }
 }

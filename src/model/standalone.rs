@@ -24,7 +24,7 @@ use tokio::time::{Instant, Sleep};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::ServerConfig;
 
-use super::http::{Answer, ProviderResponder};
+use super::responder::{ModelResponse, ProviderResponder};
 
 /// The largest request body read; OAuth forms are a few hundred bytes.
 const MAX_BODY: usize = 1 << 20;
@@ -193,14 +193,14 @@ async fn answer(
     // `x/_oauth-drift/reset?` once turned `POST /token` into a reset)
     let target = match parts.uri.path_and_query() {
         Some(target) if target.as_str().starts_with('/') => target.as_str(),
-        _ => return to_hyper(Answer::new(400)),
+        _ => return to_hyper(ModelResponse::new(400)),
     };
     let Ok(url) = url::Url::parse(&format!("{scheme}://{address}{target}")) else {
-        return to_hyper(Answer::new(400));
+        return to_hyper(ModelResponse::new(400));
     };
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes().to_vec(),
-        Err(_) => return to_hyper(Answer::new(413)),
+        Err(_) => return to_hyper(ModelResponse::new(413)),
     };
     let request = wiremock::Request {
         url,
@@ -211,7 +211,7 @@ async fn answer(
     to_hyper(responder.handle(&request))
 }
 
-fn to_hyper(answer: Answer) -> hyper::Response<Full<Bytes>> {
+fn to_hyper(answer: ModelResponse) -> hyper::Response<Full<Bytes>> {
     let mut response = hyper::Response::new(Full::new(Bytes::from(answer.body)));
     *response.status_mut() =
         hyper::StatusCode::from_u16(answer.status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);

@@ -598,7 +598,7 @@ impl Engine {
                 response: self.early_error(spec, params, "prompt", "none"),
             });
         }
-        // the legacy force parameter and value (Google's approval_prompt=force) are the profile's
+        // the legacy force parameter and its forcing value are the profile's (authorize.legacy_force)
         let approval_force = (self.profile.authorize.legacy_force_value(params)).is_some_and(|(l, v)| v == l.value);
         let rules = &self.profile;
         let legacy_path = approval_forces.is_some();

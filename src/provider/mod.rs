@@ -21,9 +21,9 @@ pub use engine::{
     check_client, param, pkce_matches, random_token, redirect_param, s256_challenge, split_redirect,
 };
 pub use profile::{
-    AuthorizeRules, ClaimRule, ClaimWhen, CodeReuse, Cors, CorsEndpoint, Delivery, ErrorSpec, IdTokenRules,
-    LegacyEndpoint, LegacyForceRules, OfflineRequest, Profile, ProfileError, Registry, RevokeClientAuth, TokenShape,
-    TokenShapes, closest,
+    AuthorizeRules, ClaimRule, ClaimWhen, ClientShape, CodeReuse, Cors, CorsEndpoint, Delivery, ErrorSpec,
+    IdTokenRules, LegacyEndpoint, LegacyForceRules, OfflineRequest, Profile, ProfileError, Registry, RevokeClientAuth,
+    TokenShape, TokenShapes, closest,
 };
 pub use signing::{KeyError, SigningKey, at_hash};
 pub use trace::{Citations, Decision, Effect, Rule, Trace};

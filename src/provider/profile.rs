@@ -62,6 +62,9 @@ pub struct Profile {
     /// How explanations name what is specific to this provider.
     #[serde(default)]
     pub wording: super::wording::Wording,
+    /// What the clients the model makes up look like (`serve`'s generated client, a scenario's).
+    #[serde(default)]
+    pub client_shape: ClientShape,
     /// The source the profile file cites next to each key (the engine's traces quote it).
     #[serde(skip)]
     pub citations: super::trace::Citations,
@@ -94,6 +97,15 @@ pub enum CorsEndpoint {
 }
 
 impl Profile {
+    /// The provider in a sentence: `wording.name` (`Google`), else the profile's `name`.
+    pub fn display_name(&self) -> &str {
+        if self.wording.name.is_empty() {
+            &self.name
+        } else {
+            &self.wording.name
+        }
+    }
+
     /// Whether `path` is an endpoint the profile answers CORS on.
     pub fn cors_allows(&self, path: &str) -> bool {
         let e = &self.endpoints;
@@ -420,6 +432,10 @@ pub struct AuthorizeRules {
     /// Whether a redirect URI must be https (plain http only for loopback) to be registered.
     #[serde(default)]
     pub redirect_https_required: bool,
+    /// Host suffixes a redirect URI may not have to be registered (Google: its own user-content
+    /// domain).
+    #[serde(default)]
+    pub redirect_forbidden_hosts: Vec<String>,
     /// RFC 6749 §3.1.2.3: a client with exactly one registered redirect URI may leave
     /// `redirect_uri` out, and that one is used (node-oidc-provider does so).
     #[serde(default)]
@@ -614,6 +630,35 @@ impl Default for TokenShape {
     }
 }
 
+/// The shape of a client the model makes up: its id is `id_template` with `{id}` replaced by
+/// a made-up name (`web-drift`, serve's `123456789012-abc…`), and a generated secret starts
+/// with `secret_prefix`. The default is the bare name and no prefix.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClientShape {
+    pub id_template: String,
+    pub secret_prefix: String,
+}
+
+impl Default for ClientShape {
+    fn default() -> Self {
+        Self {
+            id_template: ClientShape::NAME.into(),
+            secret_prefix: String::new(),
+        }
+    }
+}
+
+impl ClientShape {
+    /// The placeholder `id_template` must hold.
+    pub const NAME: &'static str = "{id}";
+
+    /// The client id of the made-up name `name` (`web-drift` → `web-drift.apps.googleusercontent.com`).
+    pub fn client_id(&self, name: &str) -> String {
+        self.id_template.replace(Self::NAME, name)
+    }
+}
+
 /// What a replayed authorization code revokes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -794,6 +839,14 @@ pub enum ProfileError {
     },
     #[error("profile `{id}`: id_token claim `{claim}` is not one the model can fill ({})", KNOWN_CLAIMS.join(", "))]
     UnknownClaim { id: String, claim: String },
+    #[error("profile `{id}`{}: {key} must contain `{placeholder}`", at.as_ref().map(|(file, line)| format!(" ({file} line {line})")).unwrap_or_default())]
+    Placeholder {
+        id: String,
+        /// The profile and line that set the key, where it can be found.
+        at: Option<(String, usize)>,
+        key: &'static str,
+        placeholder: &'static str,
+    },
     #[error("profile `{id}` extends itself through `{via}`")]
     Cycle { id: String, via: String },
     #[error("failed to read profile {}", path.display())]
@@ -919,6 +972,14 @@ impl Registry {
         profile.id = id.to_string();
         profile.citations = super::trace::Citations::of_chain(self.chain_texts(id));
         self.check_ranges(&profile)?;
+        if !profile.client_shape.id_template.contains(ClientShape::NAME) {
+            return Err(ProfileError::Placeholder {
+                at: self.locate(id, "id_template"),
+                id: id.to_string(),
+                key: "client_shape.id_template",
+                placeholder: ClientShape::NAME,
+            });
+        }
         if let Some(unknown) = profile
             .id_token
             .claims
@@ -1191,6 +1252,32 @@ mod tests {
         assert!(!registry.contains("acme"), "a refused profile is not kept");
         let zero = "extends: google\nname: acme\ntokens:\n  code_lifetime_seconds: 0\n";
         assert!(registry.add_text("acme", zero.to_string()).is_err());
+    }
+
+    #[test]
+    fn a_client_id_template_without_its_placeholder_is_refused_with_its_line() {
+        let mut registry = Registry::builtin();
+        let text = "extends: oidc\nname: acme\nclient_shape:\n  id_template: fixed-client\n";
+        let err = registry.add_text("acme", text.to_string()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "profile `acme` (acme line 4): client_shape.id_template must contain `{id}`"
+        );
+    }
+
+    #[test]
+    fn made_up_clients_take_the_shape_of_their_profile() {
+        let registry = Registry::builtin();
+        let google = registry.load("google").unwrap().client_shape;
+        assert_eq!(google.client_id("web-drift"), "web-drift.apps.googleusercontent.com");
+        assert_eq!(google.secret_prefix, "GOCSPX-");
+        for id in ["oidc", "oidc@rotating"] {
+            let neutral = registry.load(id).unwrap().client_shape;
+            assert_eq!(
+                (neutral.client_id("web-drift").as_str(), neutral.secret_prefix.as_str()),
+                ("web-drift", "")
+            );
+        }
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! or a developer acts), as the profile writes it, so diagnose's findings carry no provider's
 //! words in code.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 
 /// The profile's `wording:` section; every key is optional.
@@ -16,4 +18,7 @@ pub struct Wording {
     pub password_change_revokes: Option<String>,
     /// Where the developer sees the consent screen's publishing status.
     pub publishing_status_page: Option<String>,
+    /// The API a scope belongs to, by the first word of the scope's last path segment
+    /// (`drive` of `…/auth/drive.file` → `Google Drive`), to say what a declined scope costs.
+    pub scope_apis: BTreeMap<String, String>,
 }

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use colored::Colorize;
 
 use super::markdown::{cell, code, text};
-use crate::compare::{Aspect, Behaviour, Comparison, Row};
+use crate::profile_diff::{Aspect, Behaviour, Comparison, Row};
 use crate::transcript::RefreshSummary;
 
 fn shown(value: Option<bool>) -> &'static str {

@@ -7,7 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 
-use super::expect::{self, Failure, Observed};
+use super::expect::{self, Failure, StepObservation};
 use crate::model::{
     ADMIN_PREFIX, CONSENT_HEADER, CONSENT_SCREEN_HEADER, DEFAULT_USER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER,
     SESSION_HEADER, USER_HEADER,
@@ -20,7 +20,7 @@ use crate::scenario::{
     ExchangeFault, Of, Params, PkceMethod, RefreshAction, RefreshFault, RevokeAction, RevokeMethod, RevokeToken, Step,
     TokenPick,
 };
-use crate::target::{Body, Inconclusive, LiveRequest, LiveResponse, Transport};
+use crate::target::{Body, Cause, Inconclusive, LiveRequest, LiveResponse, Transport};
 use crate::transcript::{Aliases, RefreshSummary, RequestRecord, ResponseRecord, StepRecord, Transcript, canonical};
 
 /// Where a case runs and what the provider there supports.
@@ -69,7 +69,7 @@ struct Authorization {
 #[derive(Default)]
 struct State {
     aliases: Aliases,
-    last: Option<Observed>,
+    last: Option<StepObservation>,
     consent_screen: Option<bool>,
     authorization: Option<Authorization>,
     exchanged: Option<Authorization>,
@@ -272,12 +272,7 @@ pub async fn run_case_with<F: FrontChannel>(case: &Case, endpoint: &Endpoint<'_>
         first_grant: state.grants.first().copied().flatten(),
         repeat_grant: state.grants.get(1).copied().flatten(),
     };
-    let transcript = Transcript {
-        case: case.name.clone(),
-        provider: case.provider.clone(),
-        refresh_token,
-        steps,
-    };
+    let transcript = Transcript::of_run(case.name.clone(), case.provider.clone(), refresh_token, steps);
     CaseRun {
         transcript,
         failures,
@@ -396,7 +391,7 @@ async fn authorize<F: FrontChannel>(
         body,
     } = front.authorize(url.clone(), &user, &decision).await?;
 
-    let mut observed = Observed {
+    let mut observed = StepObservation {
         status,
         ..Default::default()
     };
@@ -577,7 +572,7 @@ async fn exchange(action: &ExchangeAction, case: &Case, endpoint: &Endpoint<'_>,
         // RFC 6749 §4.1.2.1: a denied or failed authorization has no code; exchanging one is
         // the scenario's mistake, not a pass
         state.loud = Some(note.clone());
-        state.last = Some(Observed::nothing(&note));
+        state.last = Some(StepObservation::nothing(&note));
         return Ok(StepRecord {
             step: "exchange".into(),
             note: Some(note),
@@ -602,7 +597,9 @@ async fn exchange(action: &ExchangeAction, case: &Case, endpoint: &Endpoint<'_>,
         Some(ExchangeFault::MissingRedirectUri) => redirect_uri = None,
         Some(ExchangeFault::WrongSecret) => secret = Some("wrong-secret".into()),
         Some(ExchangeFault::MissingSecret) => secret = None,
-        Some(ExchangeFault::UnknownClient) => client.client_id = "unknown-client.apps.googleusercontent.com".into(),
+        Some(ExchangeFault::UnknownClient) => {
+            client.client_id = endpoint.profile.client_shape.client_id("unknown-client")
+        }
         Some(ExchangeFault::ReuseCode) | None => {}
     }
     let mut form = vec![
@@ -638,7 +635,7 @@ async fn exchange(action: &ExchangeAction, case: &Case, endpoint: &Endpoint<'_>,
     Ok(record)
 }
 
-fn remember_tokens(state: &mut State, observed: &Observed, client: usize, user: &str) {
+fn remember_tokens(state: &mut State, observed: &StepObservation, client: usize, user: &str) {
     if let Some(Value::String(token)) = observed.fields.get("refresh_token") {
         state.refresh_tokens.push((token.clone(), client, user.to_string()));
     }
@@ -681,7 +678,7 @@ async fn refresh(action: &RefreshAction, case: &Case, endpoint: &Endpoint<'_>, s
         action.token,
     ) else {
         let note = "no refresh token to refresh with: no earlier step received one".to_string();
-        state.last = Some(Observed::nothing(&note));
+        state.last = Some(StepObservation::nothing(&note));
         return Ok(StepRecord {
             step: "refresh".into(),
             note: Some(note),
@@ -720,7 +717,7 @@ async fn post_token(
     form: Vec<(String, String)>,
     basic: Option<String>,
     auth: ClientAuth,
-) -> Result<(StepRecord, Observed), StepError> {
+) -> Result<(StepRecord, StepObservation), StepError> {
     let path = &endpoint.profile.endpoints.token;
     // a code is redeemed once, a rotating refresh token used once: never sent twice
     let mut request = LiveRequest::post_form(endpoint_url(endpoint, path)?, form.clone()).not_repeatable();
@@ -756,7 +753,7 @@ fn endpoint_url(endpoint: &Endpoint<'_>, path: &str) -> Result<url::Url, StepErr
 }
 
 /// Reads a JSON response into a transcript record and the raw observation.
-fn read_json(response: &LiveResponse, state: &mut State) -> (ResponseRecord, Observed) {
+fn read_json(response: &LiveResponse, state: &mut State) -> (ResponseRecord, StepObservation) {
     let status = response.status;
     let bytes = &response.body;
     let headers = response
@@ -764,7 +761,7 @@ fn read_json(response: &LiveResponse, state: &mut State) -> (ResponseRecord, Obs
         .iter()
         .filter_map(|(name, value)| Some((name.as_str().to_string(), value.to_str().ok()?.to_string())))
         .collect();
-    let mut observed = Observed {
+    let mut observed = StepObservation {
         status,
         headers,
         ..Default::default()
@@ -792,14 +789,11 @@ fn read_json(response: &LiveResponse, state: &mut State) -> (ResponseRecord, Obs
             observed.fields = map.into_iter().collect();
         }
         Ok(_) | Err(_) if bytes.is_empty() => {}
-        Ok(_) | Err(_) => {
-            let kind = if bytes.starts_with(b"<") {
-                "an HTML body"
-            } else {
-                "a body that is not a JSON object"
-            };
-            record.fields.insert("body".into(), Value::String(kind.into()));
-        }
+        Ok(_) | Err(_) => record.unreadable_body(if bytes.starts_with(b"<") {
+            Cause::Html { status }
+        } else {
+            Cause::NotJson { status }
+        }),
     }
     record.error = observed.error.clone();
     record.error_description = observed.error_description.as_deref().map(|d| state.aliases.scrub(d));
@@ -835,7 +829,7 @@ async fn revoke(action: &RevokeAction, case: &Case, endpoint: &Endpoint<'_>, sta
     .map(|(token, _, _)| token);
     let Some(token) = token else {
         let note = "no token to revoke: no earlier step received one".to_string();
-        state.last = Some(Observed::nothing(&note));
+        state.last = Some(StepObservation::nothing(&note));
         return Ok(StepRecord {
             step: "revoke".into(),
             note: Some(note),

@@ -15,7 +15,7 @@ pub type Captured = BTreeMap<String, Option<String>>;
 
 /// What an action saw, unredacted; it never leaves the runner.
 #[derive(Debug, Clone, Default)]
-pub struct Observed {
+pub struct StepObservation {
     pub status: u16,
     pub error: Option<String>,
     pub error_description: Option<String>,
@@ -27,7 +27,7 @@ pub struct Observed {
     pub headers: BTreeMap<String, String>,
 }
 
-impl Observed {
+impl StepObservation {
     pub fn nothing(reason: &str) -> Self {
         Self {
             skipped: Some(reason.to_string()),
@@ -65,7 +65,7 @@ impl std::fmt::Display for Failure {
 /// Checks every expectation in `expect`; secrets never reach a message (only presence does).
 pub fn check(
     expect: &Expect,
-    last: Option<&Observed>,
+    last: Option<&StepObservation>,
     consent_screen: Option<bool>,
     line: usize,
     captured: &mut Captured,
@@ -80,7 +80,7 @@ pub fn check(
             because: expect.because.clone(),
         });
     };
-    let nothing = Observed::nothing("no earlier step sent a request");
+    let nothing = StepObservation::nothing("no earlier step sent a request");
     let last = last.unwrap_or(&nothing);
     let actual_or_skip = |actual: String| match &last.skipped {
         Some(reason) => format!("nothing ({reason})"),
@@ -186,7 +186,7 @@ pub fn check(
 }
 
 /// What a `values:` or `capture:` key names in a response, as text.
-pub fn value_of(last: &Observed, what: &str) -> Option<String> {
+pub fn value_of(last: &StepObservation, what: &str) -> Option<String> {
     if what == "status" {
         return Some(last.status.to_string());
     }

@@ -1,5 +1,5 @@
-//! Running cases against the in-process model: one pooled wiremock server and one fresh
-//! engine per case, all cases at once.
+//! Running cases against the in-process model: one fresh engine per case, routed on the
+//! process's shared wiremock servers ([`SharedModel`]), a bounded number of cases at once.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -7,16 +7,17 @@ use std::sync::Arc;
 use tokio::task::JoinSet;
 
 use super::execute::{CaseRun, Endpoint, run_case};
-use crate::model::ModelServer;
-use crate::provider::{ClientConfig, ClientKind, Engine, Profile, ProfileError, Registry, random_token};
+use crate::model::SharedModel;
+use crate::provider::{ClientConfig, ClientKind, ClientShape, Engine, Profile, ProfileError, Registry, random_token};
 use crate::scenario::{Case, ClientSpec, Scenario, slugify};
-use crate::target::{LiveClient, Transport};
+use crate::target::{InProcess, LiveClient};
 
 /// The project of every scenario client that names none.
 pub const DEFAULT_PROJECT: &str = "default";
 
-/// The clients a scenario declares, with ids and fresh secrets (one `web` client by default).
-pub fn scenario_clients(scenario: &Scenario) -> Vec<(String, ClientConfig)> {
+/// The clients a scenario declares, with ids in the profile's `client_shape` and fresh secrets
+/// (one `web` client by default).
+pub fn scenario_clients(scenario: &Scenario, shape: &ClientShape) -> Vec<(String, ClientConfig)> {
     let declared: Vec<(String, ClientSpec)> = if scenario.file.clients.is_empty() {
         vec![("web".into(), ClientSpec::default())]
     } else {
@@ -38,7 +39,7 @@ pub fn scenario_clients(scenario: &Scenario) -> Vec<(String, ClientConfig)> {
                 });
             }
             let client = ClientConfig {
-                client_id: format!("{}-drift.apps.googleusercontent.com", slugify(&name)),
+                client_id: shape.client_id(&format!("{}-drift", slugify(&name))),
                 client_secret: format!("drift-secret-{}", random_token(12)),
                 kind: spec.kind,
                 status: spec.status,
@@ -63,14 +64,17 @@ pub fn profiles_for(cases: &[Case], registry: &Registry) -> Result<BTreeMap<Stri
     Ok(profiles)
 }
 
-/// Runs one case on a fresh in-process model.
-pub async fn run_on_model(case: &Case, profile: Arc<Profile>, http: &dyn Transport) -> CaseRun {
-    let clients = scenario_clients(&case.scenario);
+/// Runs one case on a fresh engine of the in-process model, its requests sent through `http`
+/// (the model client, [`http_client`]) with the case's routing header.
+pub async fn run_on_model(case: &Case, profile: Arc<Profile>, http: &LiveClient) -> CaseRun {
+    let clients = scenario_clients(&case.scenario, &profile.client_shape);
     let engine = Engine::new(Arc::clone(&profile), clients.iter().map(|(_, c)| c.clone()));
-    let server = ModelServer::start(engine).await;
+    // routed until the end of this function: the case's engine then leaves the server
+    let hosted = SharedModel::process().host(engine).await;
+    let transport = InProcess::new(http, &hosted);
     let endpoint = Endpoint {
-        http,
-        base: server.uri(),
+        http: &transport,
+        base: hosted.uri().to_string(),
         profile: &profile,
         clients: &clients,
         admin: true,

@@ -7,7 +7,7 @@ use rand::Rng;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::provider::{ClientConfig, ClientKind, Profile, PublishingStatus};
+use crate::provider::{ClientConfig, ClientKind, ClientShape, Profile, PublishingStatus};
 use crate::snapshot::{SnapshotError, write_atomically};
 
 /// The `project_id` of written client-secrets files.
@@ -33,15 +33,22 @@ pub enum ClientsError {
     Write(#[source] SnapshotError),
 }
 
-/// A fresh client with Google-shaped id and secret.
+/// A fresh client with an id and secret shaped as the profile's `client_shape` says (Google's:
+/// `123456789012-abc….apps.googleusercontent.com`, `GOCSPX-…`).
 ///
 /// ```
-/// use oauth_drift::provider::{ClientKind, PublishingStatus};
-/// let client = oauth_drift::serve::generate_client(ClientKind::Installed, Vec::new(), PublishingStatus::Production);
+/// use oauth_drift::provider::{ClientKind, PublishingStatus, Registry};
+/// let profile = Registry::builtin().load("google").unwrap();
+/// let client = oauth_drift::serve::generate_client(ClientKind::Installed, Vec::new(), PublishingStatus::Production, &profile.client_shape);
 /// assert!(client.client_id.ends_with(".apps.googleusercontent.com"));
 /// assert_eq!(client.redirect_uris, ["http://localhost"]);
 /// ```
-pub fn generate_client(kind: ClientKind, redirect_uris: Vec<String>, status: PublishingStatus) -> ClientConfig {
+pub fn generate_client(
+    kind: ClientKind,
+    redirect_uris: Vec<String>,
+    status: PublishingStatus,
+    shape: &ClientShape,
+) -> ClientConfig {
     let mut rng = rand::rng();
     let digits: String = (0..12).map(|_| char::from(b'0' + rng.random_range(0..10u8))).collect();
     let alphabet = b"abcdefghijklmnopqrstuvwxyz0123456789";
@@ -54,8 +61,8 @@ pub fn generate_client(kind: ClientKind, redirect_uris: Vec<String>, status: Pub
         redirect_uris
     };
     ClientConfig {
-        client_id: format!("{digits}-{label}.apps.googleusercontent.com"),
-        client_secret: format!("GOCSPX-{}", crate::provider::random_token(21)),
+        client_id: shape.client_id(&format!("{digits}-{label}")),
+        client_secret: format!("{}{}", shape.secret_prefix, crate::provider::random_token(21)),
         kind,
         status,
         redirect_uris,
@@ -81,7 +88,7 @@ fn default_redirect_uris(kind: ClientKind) -> Vec<String> {
 /// ```
 /// use oauth_drift::provider::{ClientKind, PublishingStatus, Registry};
 /// let profile = Registry::builtin().load("google").unwrap();
-/// let client = oauth_drift::serve::generate_client(ClientKind::Web, Vec::new(), PublishingStatus::Production);
+/// let client = oauth_drift::serve::generate_client(ClientKind::Web, Vec::new(), PublishingStatus::Production, &profile.client_shape);
 /// let json = oauth_drift::serve::client_secrets(&client, "http://127.0.0.1:8080", &profile);
 /// assert_eq!(json["web"]["token_uri"], "http://127.0.0.1:8080/token");
 /// assert_eq!(json["web"]["auth_uri"], "http://127.0.0.1:8080/o/oauth2/auth");
@@ -233,7 +240,12 @@ mod tests {
     #[test]
     fn a_console_download_is_read_back_as_a_client() {
         let profile = Registry::builtin().load("google").unwrap();
-        let client = generate_client(ClientKind::Installed, Vec::new(), PublishingStatus::Production);
+        let client = generate_client(
+            ClientKind::Installed,
+            Vec::new(),
+            PublishingStatus::Production,
+            &profile.client_shape,
+        );
         let text = client_secrets(&client, "http://127.0.0.1:1", &profile).to_string();
         assert_eq!(parse(&text).unwrap(), vec![client]);
     }
@@ -245,6 +257,7 @@ mod tests {
             ClientKind::Web,
             vec!["https://app.example/cb".into()],
             PublishingStatus::Production,
+            &profile.client_shape,
         );
         let json = client_secrets(&client, "http://127.0.0.1:9", &profile);
         let body = json["web"].as_object().unwrap();

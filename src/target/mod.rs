@@ -1,20 +1,23 @@
 //! The target stage of the data flow: where a case's requests go and how their answers come
-//! back. Three targets, one transport: the in-process model (a wiremock server on loopback), a
-//! `serve` process, and a live provider. Each is reached through [`Transport`], whose one
-//! implementation, [`LiveClient`], holds the retry and deadline policy ([`RetryPolicy`]) and
-//! turns every fault into a typed [`Cause`]; the model and `serve` are sent each request once
-//! ([`RetryPolicy::once`]), a live provider is retried within a deadline.
+//! back. Three targets, one transport: the in-process model (wiremock servers on loopback
+//! shared by every case, [`InProcess`] naming the case on each request), a `serve` process,
+//! and a live provider. Each is reached through [`Transport`]; [`LiveClient`] holds the retry
+//! and deadline policy ([`RetryPolicy`]) and turns every fault into a typed [`Cause`]; the
+//! model and `serve` are sent each request once ([`RetryPolicy::once`]), a live provider is
+//! retried within a deadline.
 //!
 //! What the answers mean is not decided here: the runner records them in a transcript and
 //! `suite` judges it; a live target's endpoints are resolved in [`live`].
 
-pub mod http;
 pub mod live;
+pub mod model;
 pub mod redirect;
+pub mod transport;
 
-pub use http::{Body, Cause, Inconclusive, LiveClient, LiveRequest, LiveResponse, RetryPolicy};
 pub use live::{Overrides, Target, TargetError, TargetSpec};
+pub use model::InProcess;
 pub use redirect::Redirect;
+pub use transport::{Body, Cause, Inconclusive, LiveClient, LiveRequest, LiveResponse, RetryPolicy};
 
 use std::pin::Pin;
 

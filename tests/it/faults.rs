@@ -10,8 +10,8 @@ use oauth_drift::live::{
 };
 use oauth_drift::provider::{PublishingStatus, Registry};
 use oauth_drift::report::Outcome;
+use oauth_drift::runner::judge::SnapshotPolicy;
 use oauth_drift::snapshot::{SnapshotMeta, SnapshotStore};
-use oauth_drift::suite::SnapshotPolicy;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -333,7 +333,7 @@ async fn exchange_against_a_failing_token_endpoint(
     let text = "name: failing token endpoint\nsteps:\n  - authorize: {scope: email}\n  - exchange:\n";
     let scenario = oauth_drift::scenario::parse(std::path::Path::new("t.yaml"), text, &registry).unwrap();
     let case = oauth_drift::scenario::expand(&Arc::new(scenario), "t").remove(0);
-    let clients = oauth_drift::runner::scenario_clients(&case.scenario);
+    let clients = oauth_drift::runner::scenario_clients(&case.scenario, &profile.client_shape);
     let redirect = &clients[0].1.redirect_uris[0];
     Mock::given(method("GET"))
         .and(path(profile.endpoints.authorize.as_str()))
@@ -374,7 +374,7 @@ async fn a_code_exchange_meeting_a_5xx_on_a_live_target_is_inconclusive_at_once_
     assert_eq!((inconclusive.attempts, token_requests), (1, 1), "{inconclusive}");
     assert!(
         run.transcript
-            .steps
+            .steps()
             .iter()
             .all(|s| s.response.as_ref().is_none_or(|r| r.status != 503)),
         "a fault is not an answer: {}",
@@ -397,6 +397,6 @@ async fn a_5xx_from_the_model_target_is_recorded_as_its_answer_once() {
     let (run, token_requests) = exchange_against_a_failing_token_endpoint(&model, 503).await;
     assert!(run.inconclusive.is_none() && run.fault.is_none(), "{:?}", run.fault);
     assert_eq!(token_requests, 1);
-    let exchange = run.transcript.steps.last().and_then(|s| s.response.as_ref()).unwrap();
+    let exchange = run.transcript.steps().last().and_then(|s| s.response.as_ref()).unwrap();
     assert_eq!(exchange.status, 503);
 }

@@ -13,8 +13,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use oauth_drift::provider::Registry;
+use oauth_drift::runner::suite;
 use oauth_drift::runner::{self, Endpoint};
-use oauth_drift::suite;
 
 use crate::serve_process::ServeProcess;
 
@@ -45,7 +45,7 @@ async fn every_bundled_scenario_gives_the_same_transcript_on_the_model_and_on_se
 
         let server = &servers[&case.provider];
         server.admin(&admin, "/reset", None).await;
-        let clients = runner::scenario_clients(&case.scenario);
+        let clients = runner::scenario_clients(&case.scenario, &profile.client_shape);
         for (_, client) in &clients {
             server
                 .admin(

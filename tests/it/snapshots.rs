@@ -62,7 +62,7 @@ fn relative_to(root: &std::path::Path, relative: &std::path::Path) -> PathBuf {
 async fn transcripts_are_the_same_whatever_the_concurrency() {
     let registry = Registry::builtin();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let suite = oauth_drift::suite::load(&[root.join("scenarios")], &registry, None).unwrap();
+    let suite = oauth_drift::runner::suite::load(&[root.join("scenarios")], &registry, None).unwrap();
     let profiles = runner::profiles_for(&suite.cases, &registry).unwrap();
     let concurrent: Vec<String> = runner::run_all_on_model(&suite.cases, &profiles)
         .await

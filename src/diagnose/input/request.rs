@@ -246,11 +246,7 @@ impl AuthRequest {
                 notes.push(InputNote::DroppedInternal { names: dropped });
             }
             // o2v names the endpoint the app opened: 1 the 2015 one, 2 today's
-            let path_then = if o2v.as_deref() == Some("1") {
-                "/o/oauth2/auth"
-            } else {
-                "/o/oauth2/v2/auth"
-            };
+            let path_then = endpoints.authorize_path_of_era(o2v.as_deref() == Some("1"));
             endpoint = format!("{origin}{path_then}");
         } else if endpoints
             .classify(&host, &path)

@@ -1,11 +1,13 @@
 //! Mounts a provider engine on wiremock: HTTP in, engine call, HTTP out.
 //!
-//! The same responder serves the in-process model of `run` (one pooled wiremock server per
-//! case) and the standalone `serve` (a wiremock server on a chosen listener).
+//! The same responder serves the in-process model of `run` (a shared wiremock server whose
+//! [`CaseRouter`] hands each request to its case's engine, named by [`CASE_HEADER`]) and the
+//! standalone `serve` (its own hyper server on a chosen listener).
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -30,6 +32,9 @@ pub const SESSION_HEADER: &str = "x-oauth-drift-session";
 pub const CONSENT_HEADER: &str = "x-oauth-drift-consent";
 /// Response header saying whether a consent screen was shown: `shown` or `skipped`.
 pub const CONSENT_SCREEN_HEADER: &str = "x-oauth-drift-consent-screen";
+/// Request header naming the case a request belongs to on a shared model server
+/// ([`CaseRouter`]); the runner's transport (`target::InProcess`) adds it to every request.
+pub const CASE_HEADER: &str = "x-oauth-drift-case";
 /// Response headers carrying an error page's error code and description.
 pub const ERROR_HEADER: &str = "x-oauth-drift-error";
 pub const ERROR_DESCRIPTION_HEADER: &str = "x-oauth-drift-error-description";
@@ -98,13 +103,13 @@ pub struct ProviderResponder {
 /// model, a plain hyper server for `serve` (wiremock keeps every matched request in memory,
 /// which a long-running server cannot afford).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Answer {
+pub struct ModelResponse {
     pub status: u16,
     pub headers: Vec<(&'static str, String)>,
     pub body: Vec<u8>,
 }
 
-impl Answer {
+impl ModelResponse {
     pub fn new(status: u16) -> Self {
         Self {
             status,
@@ -160,7 +165,7 @@ impl Answer {
 struct Reply {
     status: u16,
     outcome: Outcome,
-    answer: Answer,
+    answer: ModelResponse,
 }
 
 /// What an answer meant (`Served::outcome`), put into words only when an access hook reads it:
@@ -175,7 +180,7 @@ enum Outcome {
 }
 
 impl Reply {
-    fn new(status: u16, outcome: impl Into<Cow<'static, str>>, answer: Answer) -> Self {
+    fn new(status: u16, outcome: impl Into<Cow<'static, str>>, answer: ModelResponse) -> Self {
         Self {
             status,
             outcome: Outcome::Text(outcome.into()),
@@ -184,7 +189,7 @@ impl Reply {
     }
 
     fn json(status: u16, outcome: impl Into<Cow<'static, str>>, body: &serde_json::Value) -> Self {
-        Self::new(status, outcome, Answer::new(status).set_body_json(body))
+        Self::new(status, outcome, ModelResponse::new(status).set_body_json(body))
     }
 
     /// The outcome in words, as `Served::outcome` gives it.
@@ -213,7 +218,7 @@ impl Respond for ProviderResponder {
 
 impl ProviderResponder {
     /// Answers one request as the provider, and tells the access hook.
-    pub fn handle(&self, request: &Request) -> Answer {
+    pub fn handle(&self, request: &Request) -> ModelResponse {
         let started = Instant::now();
         let reply = self.with_cors(request);
         if let Some(AccessHook(hook)) = &self.access_hook {
@@ -240,7 +245,7 @@ impl ProviderResponder {
         let requested_method = header(request, "access-control-request-method");
         let mut reply = match (request.method.as_str(), requested_method) {
             ("OPTIONS", Some(method)) => {
-                let mut answer = Answer::new(204).insert_header("access-control-allow-methods", method);
+                let mut answer = ModelResponse::new(204).insert_header("access-control-allow-methods", method);
                 if let Some(headers) = header(request, "access-control-request-headers") {
                     answer = answer.insert_header("access-control-allow-headers", headers);
                 }
@@ -365,7 +370,7 @@ impl ProviderResponder {
             (AuthorizeStep::ConsentScreen(pending), ConsentMode::Page) => {
                 let html = page::consent(&pending, engine.profile());
                 engine.hold_pending(pending);
-                let template = Answer::new(200).set_body_html(html);
+                let template = ModelResponse::new(200).set_body_html(html);
                 Reply::new(200, "consent=shown page", with_consent_header(template, true))
             }
             (AuthorizeStep::ConsentScreen(pending), ConsentMode::Auto) => {
@@ -427,7 +432,7 @@ impl ProviderResponder {
             Reply::new(
                 status,
                 outcome,
-                Answer::new(status).set_body_raw(html, "text/html; charset=utf-8"),
+                ModelResponse::new(status).set_body_raw(html, "text/html; charset=utf-8"),
             )
         };
         let Some(code) = code.filter(|c| !c.trim().is_empty()) else {
@@ -551,7 +556,7 @@ impl ProviderResponder {
                         description:
                             "This consent request is unknown or was already answered. Start again from the app.".into(),
                     };
-                    let template = Answer::new(400)
+                    let template = ModelResponse::new(400)
                         .insert_header(ERROR_HEADER, error.error.as_str())
                         .set_body_html(page::error(&error));
                     return Reply::new(400, "error_page=invalid_request", template);
@@ -603,7 +608,7 @@ fn authorize_response(outcome: AuthorizeOutcome) -> Reply {
     };
     let (status, what, template) = match outcome.response {
         AuthorizeResponse::Redirect(location) => {
-            let answer = Answer::new(302).insert_header("location", location);
+            let answer = ModelResponse::new(302).insert_header("location", location);
             return Reply {
                 status: 302,
                 outcome: Outcome::Redirect(consent),
@@ -612,7 +617,7 @@ fn authorize_response(outcome: AuthorizeOutcome) -> Reply {
         }
         AuthorizeResponse::ErrorPage(error) => {
             let what = format!("error_page={}", error.error);
-            let template = Answer::new(error.status)
+            let template = ModelResponse::new(error.status)
                 .insert_header(ERROR_HEADER, error.error.as_str())
                 .insert_header(ERROR_DESCRIPTION_HEADER, error.description.as_str())
                 .set_body_html(page::error(&error));
@@ -621,7 +626,7 @@ fn authorize_response(outcome: AuthorizeOutcome) -> Reply {
         AuthorizeResponse::CodePage(code) => (
             200,
             "code_page".into(),
-            Answer::new(200).set_body_html(page::oob_code(&code)),
+            ModelResponse::new(200).set_body_html(page::oob_code(&code)),
         ),
     };
     Reply::new(
@@ -650,7 +655,7 @@ fn redirect_outcome(location: &str) -> String {
     format!("redirect={}", carried.join(","))
 }
 
-fn with_consent_header(template: Answer, shown: bool) -> Answer {
+fn with_consent_header(template: ModelResponse, shown: bool) -> ModelResponse {
     template.insert_header(CONSENT_SCREEN_HEADER, if shown { "shown" } else { "skipped" })
 }
 
@@ -671,7 +676,7 @@ fn json_outcome(body: &serde_json::Value) -> String {
 fn json_response(response: JsonResponse) -> Reply {
     // Google answers JSON errors with the charset parameter (OBS apache/opendal #3901)
     let body = serde_json::to_vec(&response.body).unwrap_or_default();
-    let template = Answer::new(response.status)
+    let template = ModelResponse::new(response.status)
         .set_body_raw(body, "application/json; charset=utf-8")
         .insert_header("cache-control", "no-cache, no-store, max-age=0, must-revalidate");
     Reply {
@@ -705,7 +710,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// The signing keys, as JSON that clients may cache only briefly: a restarted serve has a
 /// new key unless it was given `--signing-key`.
 fn certs_response(body: &serde_json::Value) -> Reply {
-    let answer = Answer::new(200)
+    let answer = ModelResponse::new(200)
         .set_body_raw(
             serde_json::to_vec(body).unwrap_or_default(),
             "application/json; charset=UTF-8",
@@ -737,7 +742,11 @@ fn bad_request(message: &str) -> Reply {
 
 /// Google's bare 404 page (GET on /revoke answers this: OBS oauth2client #750).
 fn not_found() -> Reply {
-    Reply::new(404, "not_found", Answer::new(404).set_body_html(page::not_found()))
+    Reply::new(
+        404,
+        "not_found",
+        ModelResponse::new(404).set_body_html(page::not_found()),
+    )
 }
 
 fn header(request: &Request, name: &str) -> Option<String> {
@@ -746,6 +755,82 @@ fn header(request: &Request, name: &str) -> Option<String> {
         .get(name)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
+}
+
+/// The engines a shared model server answers for, by case: a case's responder is added
+/// when the case starts and removed when it ends, so the table holds the cases in flight.
+#[derive(Debug, Default)]
+pub struct Routes(RwLock<HashMap<u64, Arc<ProviderResponder>>>);
+
+impl Routes {
+    pub fn insert(&self, case: u64, responder: ProviderResponder) {
+        self.write().insert(case, Arc::new(responder));
+    }
+
+    pub fn remove(&self, case: u64) {
+        self.write().remove(&case);
+    }
+
+    /// The cases routed now.
+    pub fn len(&self) -> usize {
+        self.read().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn get(&self, case: u64) -> Option<Arc<ProviderResponder>> {
+        self.read().get(&case).cloned()
+    }
+
+    // a poisoned lock (a panic elsewhere) still holds a usable table
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<u64, Arc<ProviderResponder>>> {
+        self.0.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<u64, Arc<ProviderResponder>>> {
+        self.0.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The responder of a shared model server: each request goes to the engine of the case its
+/// [`CASE_HEADER`] names. A request naming no case, or a case not running, is answered 421
+/// (Misdirected Request) with a JSON error saying which, and reaches no engine.
+#[derive(Debug, Clone, Default)]
+pub struct CaseRouter {
+    pub routes: Arc<Routes>,
+}
+
+impl Respond for CaseRouter {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        self.route(request).into_template()
+    }
+}
+
+impl CaseRouter {
+    /// Answers `request` as its case's provider, or says why it has no case.
+    pub fn route(&self, request: &Request) -> ModelResponse {
+        let named = request.headers.get(CASE_HEADER).map(|v| v.to_str().unwrap_or_default());
+        let Some(named) = named else {
+            return misrouted(&format!(
+                "the request names no case: a shared model server answers only requests with an {CASE_HEADER} header"
+            ));
+        };
+        let Ok(case) = named.trim().parse::<u64>() else {
+            return misrouted(&format!("{CASE_HEADER} must be a case number"));
+        };
+        match self.routes.get(case) {
+            Some(responder) => responder.handle(request),
+            None => misrouted(&format!(
+                "case {case} is not running on this model server (it has ended, or never started)"
+            )),
+        }
+    }
+}
+
+fn misrouted(message: &str) -> ModelResponse {
+    ModelResponse::new(421).set_body_json(&json!({"error": "misdirected_request", "error_description": message}))
 }
 
 /// The scheme, host and port the client used to reach us: its Host header when that is a

@@ -200,6 +200,7 @@ pub enum Body {
 }
 
 /// One probe request. It may carry secrets in its form, so it has no `Debug`.
+#[derive(Clone)]
 pub struct LiveRequest {
     method: reqwest::Method,
     url: url::Url,

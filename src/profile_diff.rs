@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use crate::provider::Registry;
 use crate::runner;
+use crate::runner::suite::{Suite, SuiteError, display_path};
 use crate::scenario::{AxisValue, Case};
-use crate::suite::{Suite, SuiteError, display_path};
 use crate::transcript::{RefreshSummary, Transcript};
 
 /// What one case did under one profile.
@@ -145,14 +145,14 @@ fn under(case: &Case, provider: &str, label: &str) -> Case {
 /// Reads the behaviour off a transcript.
 pub fn behaviour(transcript: &Transcript, fault: Option<String>) -> Behaviour {
     let consent: Vec<Option<bool>> = transcript
-        .steps
+        .steps()
         .iter()
         .filter(|s| s.step == "authorize" && s.response.is_some())
         .map(|s| s.consent_screen.as_deref().map(|c| c == "shown"))
         .collect();
     let mut counts = std::collections::BTreeMap::new();
     let mut errors = Vec::new();
-    for step in &transcript.steps {
+    for step in transcript.steps() {
         let n = counts.entry(step.step.as_str()).or_insert(0);
         *n += 1;
         if let Some(response) = &step.response
@@ -171,7 +171,7 @@ pub fn behaviour(transcript: &Transcript, fault: Option<String>) -> Behaviour {
             first_grant: consent.first().copied().flatten(),
             repeat_grant: consent.get(1).copied().flatten(),
         },
-        refresh_token: transcript.refresh_token,
+        refresh_token: transcript.refresh_summary(),
         errors,
         fault,
     }

@@ -1,0 +1,282 @@
+//! A run of scenarios against the in-process model: load and filter a corpus, run it, and
+//! build the report (each case judged by [`super::judge`]). `run`, `compare`, `diagnose
+//! --scenario` and the tests share it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::judge::{SnapshotPolicy, judge};
+use crate::provider::Registry;
+use crate::report::Report;
+use crate::runner;
+use crate::scenario::{self, Case, ScenarioError};
+use crate::snapshot::{Selection, stem_for};
+
+/// The loaded cases of a set of scenario paths, and the files that failed to load.
+#[derive(Debug, Default)]
+pub struct Suite {
+    pub cases: Vec<Case>,
+    pub errors: Vec<ScenarioError>,
+    /// The snapshot stem of every file that loaded.
+    pub stems: Vec<String>,
+    /// Whether `--filter` left cases out.
+    pub filtered: bool,
+    /// What the run covers: an accepted snapshot in it that no case produces is an orphan.
+    pub selection: Selection,
+    /// Located warnings about the loaded cases (an authorization parameter the provider does
+    /// not know, with a "did you mean").
+    pub warnings: Vec<String>,
+    /// The scenarios are the ones bundled in the binary.
+    pub bundled: bool,
+    /// Keep each case's rendered transcript in its report (`run -v` prints them). Off, a
+    /// transcript lives only until its case is judged, so a run's memory follows the cases
+    /// running at once, not the size of the corpus.
+    pub keep_transcripts: bool,
+}
+
+/// Where the scenarios of a run come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Corpus {
+    /// Files and directories named on the command line (or `./scenarios`).
+    Paths(Vec<PathBuf>),
+    /// The corpus bundled in the binary (see [`crate::bundled`]).
+    Bundled,
+}
+
+impl Corpus {
+    /// The paths given; with none, `./scenarios` when it is a directory, else the bundled corpus.
+    pub fn choose(paths: &[PathBuf]) -> Self {
+        if !paths.is_empty() {
+            Corpus::Paths(paths.to_vec())
+        } else if Path::new(crate::bundled::SCENARIO_DIR).is_dir() {
+            Corpus::Paths(vec![PathBuf::from(crate::bundled::SCENARIO_DIR)])
+        } else {
+            Corpus::Bundled
+        }
+    }
+}
+
+/// Why a run could not start at all (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum SuiteError {
+    #[error("no case matches the filter `{0}`")]
+    NoMatch(String),
+    #[error("no scenario files found in {0}")]
+    Empty(String),
+    #[error(transparent)]
+    Input(#[from] ScenarioError),
+    #[error(transparent)]
+    Profile(#[from] crate::provider::ProfileError),
+}
+
+/// Loads every scenario under `paths`; a file that fails is recorded and the rest still load.
+pub fn load(paths: &[PathBuf], registry: &Registry, filter: Option<&str>) -> Result<Suite, SuiteError> {
+    load_corpus(&Corpus::Paths(paths.to_vec()), registry, filter)
+}
+
+/// Loads the scenarios of `corpus`; a file that fails is recorded and the rest still load.
+pub fn load_corpus(corpus: &Corpus, registry: &Registry, filter: Option<&str>) -> Result<Suite, SuiteError> {
+    let mut suite = Suite::default();
+    let loaded: Vec<(PathBuf, Result<scenario::Scenario, ScenarioError>)> = match corpus {
+        Corpus::Paths(paths) => {
+            let files = scenario::discover(paths)?;
+            if files.is_empty() {
+                let named: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+                return Err(SuiteError::Empty(named.join(", ")));
+            }
+            suite.selection.prefixes = paths.iter().map(|p| stem_for(p)).collect();
+            files
+                .into_iter()
+                .map(|file| {
+                    let loaded = scenario::load_file(&file, registry);
+                    (file, loaded)
+                })
+                .collect()
+        }
+        Corpus::Bundled => {
+            suite.bundled = true;
+            suite.selection.prefixes = vec![String::new()];
+            crate::bundled::scenarios()
+                .into_iter()
+                .map(|(path, text)| {
+                    let loaded = scenario::parse(&path, text, registry);
+                    (path, loaded)
+                })
+                .collect()
+        }
+    };
+    for (file, loaded) in loaded {
+        match loaded {
+            Ok(loaded) => {
+                let stem = stem_for(&file);
+                suite.cases.extend(scenario::expand(&Arc::new(loaded), &stem));
+                suite.stems.push(stem);
+            }
+            Err(error) => suite.errors.push(error),
+        }
+    }
+    if let Some(filter) = filter {
+        let total = suite.cases.len();
+        suite
+            .cases
+            .retain(|c| c.name.contains(filter) || c.slug.contains(filter));
+        suite.filtered = suite.cases.len() < total;
+        suite.selection.filter = Some(filter.to_string());
+        if total > 0 && suite.cases.is_empty() {
+            return Err(SuiteError::NoMatch(filter.to_string()));
+        }
+    }
+    suite.warnings = parameter_warnings(&suite.cases, registry);
+    let mut seen = std::collections::HashSet::new();
+    for case in &suite.cases {
+        if !seen.insert(case.slug.clone()) {
+            let path = case.scenario.path.clone();
+            return Err(ScenarioError {
+                path,
+                line: 1,
+                column: 1,
+                message: format!(
+                    "two cases share the snapshot name `{}`; rename a matrix value",
+                    case.slug
+                ),
+            }
+            .into());
+        }
+    }
+    Ok(suite)
+}
+
+/// One warning per authorize step, parameter and provider where a case sends a parameter its
+/// provider profile does not list (`authorize.parameters`), unless the scenario lists it
+/// under `unknown_parameters:`. A typo such as `acess_type` is otherwise sent silently and
+/// ignored, so offline access is never asked for.
+/// (`run --provider` and `probe` set a case's provider after loading: they call it again.)
+pub fn parameter_warnings(cases: &[Case], registry: &Registry) -> Vec<String> {
+    use crate::scenario::{Action, AxisValue};
+    let mut profiles = std::collections::HashMap::new();
+    // (parameter, provider) → the places that send it, in order, each once
+    let mut found: Vec<((String, String, String), Vec<String>)> = Vec::new();
+    for case in cases {
+        let Some(profile) = profiles
+            .entry(case.provider.clone())
+            .or_insert_with(|| registry.load(&case.provider).ok())
+            .as_ref()
+        else {
+            continue;
+        };
+        let known = &profile.authorize.parameters;
+        if known.is_empty() {
+            continue;
+        }
+        let file = &case.scenario.file;
+        // steps inside a `repeat` block too, each once
+        let mut seen = std::collections::HashSet::new();
+        for (index, step) in crate::scenario::unrolled(&file.steps) {
+            if !seen.insert(std::ptr::from_ref(step)) {
+                continue;
+            }
+            // a step whose `when:` leaves this case out sends nothing to this provider
+            let Action::Authorize(authorize) = &step.action else {
+                continue;
+            };
+            if !crate::runner::step_applies(step, case) {
+                continue;
+            }
+            let mut names: Vec<&str> = authorize
+                .params
+                .iter()
+                .filter(|(_, value)| value.is_some())
+                .map(|(name, _)| name.as_str())
+                .collect();
+            for axis in &authorize.with {
+                if let Some(AxisValue::Params(params)) = case.binding(axis) {
+                    names.extend(params.iter().filter(|(_, v)| v.is_some()).map(|(k, _)| k.as_str()));
+                }
+            }
+            for name in names {
+                if known.iter().any(|k| k == name) || file.unknown_parameters.iter().any(|k| k == name) {
+                    continue;
+                }
+                let line = case.scenario.step_lines.get(index).copied().unwrap_or(1);
+                let place = format!("{}:{line}", display_path(&case.scenario.path));
+                let hint = crate::provider::closest(name, known.iter().map(String::as_str))
+                    .map(|c| format!("; did you mean `{c}`?"))
+                    .unwrap_or_default();
+                let key = (name.to_string(), case.provider.clone(), hint);
+                match found.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, places)) if places.contains(&place) => {}
+                    Some((_, places)) => places.push(place),
+                    None => found.push((key, vec![place])),
+                }
+            }
+        }
+    }
+    // one line per parameter and provider: a run under another profile (`--provider oidc`
+    // over Google scenarios) names each foreign parameter once, not at every step
+    const SHOWN: usize = 3;
+    found
+        .into_iter()
+        .map(|((name, provider, hint), places)| {
+            let at = match places.as_slice() {
+                [one] => format!("{one}: "),
+                many => {
+                    let more = many.len().saturating_sub(SHOWN);
+                    let mut listed = many[..many.len().min(SHOWN)].join(", ");
+                    if more > 0 {
+                        listed.push_str(&format!(" and {more} more"));
+                    }
+                    format!("{} ({listed}): ", crate::report::count(many.len(), "step"))
+                }
+            };
+            format!(
+                "{at}unknown authorization parameter `{name}` for `{provider}`{hint} (sent as written, and ignored; list it under `unknown_parameters:` to send it on purpose)"
+            )
+        })
+        .collect()
+}
+
+/// Runs the suite on the model and builds the report.
+pub async fn run_on_model(
+    suite: &Suite,
+    registry: &Registry,
+    snapshots: Option<&SnapshotPolicy>,
+) -> Result<Report, SuiteError> {
+    let profiles = runner::profiles_for(&suite.cases, registry)?;
+    // each case is judged (its snapshot compared) on the task that ran it, as soon as it
+    // finishes: judging runs in parallel, and no transcript outlives its case
+    let policy = snapshots.cloned();
+    let keep = suite.keep_transcripts;
+    let judged = runner::run_each_on_model(&suite.cases, &profiles, move |_, case, run| {
+        let mut notes = Vec::new();
+        let mut report = judge(case, &run, policy.as_ref(), &mut notes);
+        if !keep {
+            report.transcript = None;
+        }
+        (report, notes)
+    })
+    .await;
+    let mut report = Report {
+        input_errors: suite.errors.clone(),
+        warnings: suite.warnings.clone(),
+        ..Default::default()
+    };
+    for (case, notes) in judged {
+        report.cases.push(case);
+        report.notes.extend(notes);
+    }
+    // a file that did not load produces nothing: its snapshots are not orphans
+    if let Some(policy) = snapshots
+        && suite.errors.is_empty()
+    {
+        report.orphans = policy
+            .store
+            .orphans(&suite.selection, suite.cases.iter().map(|c| c.slug.as_str()));
+    }
+    Ok(report)
+}
+
+/// The scenario path as shown in reports: relative to the working directory when possible.
+pub fn display_path(path: &Path) -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    path.strip_prefix(&cwd).unwrap_or(path).display().to_string()
+}
