@@ -1609,7 +1609,11 @@ impl Engine {
         // must forget it too, or the grant's list would name a token that no longer exists
         for (evicted, record) in self.refresh_tokens.insert(token.clone(), record) {
             if let Some(grant) = self.grants.get_mut(&record.grant) {
-                grant.refresh_tokens.retain(|t| *t != evicted);
+                // a grant lists each token once (each is freshly minted), and the store's
+                // oldest is nearly always its grant's first: no scan of the whole list
+                if let Some(at) = grant.refresh_tokens.iter().position(|t| *t == evicted) {
+                    grant.refresh_tokens.remove(at);
+                }
                 grant.live_refresh_tokens = grant.refresh_tokens.len();
             }
         }
@@ -2022,10 +2026,10 @@ pub fn check_client(client: &ClientConfig, rules: &AuthorizeRules) -> Result<(),
 /// RFC 8252 §7.3, RFC 9700 §4.1.3): only the port may differ, never the path, the query or
 /// the host, and no redirect URI may carry userinfo (D2) or a fragment (RFC 6749 §3.1.2).
 fn redirect_registered(client: &ClientConfig, redirect_uri: &str) -> bool {
-    let parsed = url::Url::parse(redirect_uri).ok();
-    let has_userinfo = parsed
-        .as_ref()
-        .is_some_and(|u| !u.username().is_empty() || u.password().is_some());
+    // userinfo needs an `@`: without one the URI is parsed only for the loopback rule
+    let parsed = || url::Url::parse(redirect_uri).ok();
+    let has_userinfo =
+        redirect_uri.contains('@') && parsed().is_some_and(|u| !u.username().is_empty() || u.password().is_some());
     if redirect_uri.contains('#') || has_userinfo {
         return false;
     }
@@ -2035,7 +2039,7 @@ fn redirect_registered(client: &ClientConfig, redirect_uri: &str) -> bool {
     if client.kind != ClientKind::Installed {
         return false;
     }
-    let Some(url) = parsed else {
+    let Some(url) = parsed() else {
         return false;
     };
     let loopback = matches!(url.host_str(), Some("127.0.0.1" | "[::1]" | "localhost"));
