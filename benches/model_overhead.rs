@@ -33,11 +33,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use oauth_drift::model::{
-    CASE_HEADER, CASES_PER_SERVER, ConsentMode, DEFAULT_USER, ModelResponse, ProviderResponder, SharedModel,
-    USER_HEADER, lock,
-};
-use oauth_drift::provider::{ClientConfig, ClientKind, Engine, PublishingStatus, Registry, SigningKey};
+use oauth_drift::{CASE_HEADER, CASES_PER_SERVER, DEFAULT_USER, ModelResponse, ProviderResponder, SharedModel, lock};
+use oauth_drift::{ClientConfig, ClientKind, ConsentMode, Engine, PublishingStatus, Registry, SigningKey, USER_HEADER};
 use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -508,7 +505,12 @@ fn in_process(flows: usize, warmup: usize, workload: Workload) {
             .find(|(name, _)| *name == "location")
             .map(|(_, value)| value.as_str())
             .expect("a redirect");
-        let code = oauth_drift::provider::redirect_param(location, "code").expect("a code");
+        let code = url::Url::parse(location)
+            .expect("a redirect URL")
+            .query_pairs()
+            .find(|(name, _)| name == "code")
+            .map(|(_, value)| value.into_owned())
+            .expect("a code");
         let exchange = form(&[
             ("grant_type", "authorization_code"),
             ("code", code.as_str()),

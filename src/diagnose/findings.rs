@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use super::catalogue::{Code, Severity, entry};
+use super::catalogue::{self, Code, FromTrace, Severity, Words, entry_for};
 use super::diagnosis::Evidence;
 use super::diagnosis::{StatusFrom, Symptom};
 use super::endpoints::{ProviderEndpoints, is_loopback};
@@ -134,13 +134,12 @@ impl Draft {
 /// Every finding for the facts, ranked: causes first, then by severity, then by code.
 pub fn evaluate(facts: &Facts) -> Vec<Finding> {
     let mut drafts = Vec::new();
+    trace_findings(facts, &mut drafts);
     input_rules(facts, &mut drafts);
-    required_rules(facts, &mut drafts);
     approval_prompt_rules(facts, &mut drafts);
     prompt_rules(facts, &mut drafts);
     offline_rules(facts, &mut drafts);
     flow_rules(facts, &mut drafts);
-    pkce_rules(facts, &mut drafts);
     redirect_rules(facts, &mut drafts);
     endpoint_rules(facts, &mut drafts);
     token_rules(facts, &mut drafts);
@@ -165,15 +164,22 @@ pub fn rank(findings: &mut [Finding]) {
 }
 
 /// A finding made without a request (for a pasted response or error page).
-pub fn standalone(code: Code, message: String, fix: Option<String>, cause: bool, symptom: bool) -> Finding {
-    let info = entry(code);
+pub fn standalone(
+    profile: &Profile,
+    code: Code,
+    message: String,
+    fix: Option<String>,
+    cause: bool,
+    symptom: bool,
+) -> Finding {
+    let info = entry_for(profile, code);
     Finding {
         code: info.code,
         severity: info.severity,
         message,
-        fix: fix.unwrap_or_else(|| info.fix.to_string()),
         source: info.source_line(),
-        name: info.name(),
+        fix: fix.unwrap_or(info.fix),
+        name: info.code.name(),
         cause: cause || symptom,
         symptom,
         entry: None,
@@ -195,14 +201,14 @@ fn is_cause(draft: &Draft, facts: &Facts) -> bool {
 
 fn finish(draft: Draft, facts: &Facts) -> Finding {
     let cause = is_cause(&draft, facts);
-    let info = entry(draft.code);
+    let info = entry_for(facts.profile, draft.code);
     Finding {
         code: info.code,
         severity: info.severity,
         message: draft.message,
-        fix: draft.fix.unwrap_or_else(|| info.fix.to_string()),
         source: draft.source.unwrap_or_else(|| info.source_line()),
-        name: info.name(),
+        fix: draft.fix.unwrap_or(info.fix),
+        name: info.code.name(),
         cause,
         symptom: draft.symptom,
         entry: draft.entry,
@@ -215,6 +221,87 @@ fn chose(decision: &Decision) -> (String, String) {
         .error()
         .map(|e| (e.error.clone(), e.description.clone()))
         .unwrap_or_default()
+}
+
+/// The findings the catalogue makes from the engine's decisions (`trace:` in
+/// catalogue.yaml): for each rule it names, each decision (or the first) gets the first of the
+/// rule's mappings whose conditions it meets, its message and fix filled from the decision.
+fn trace_findings(facts: &Facts, out: &mut Vec<Draft>) {
+    let explanation = facts.explanation;
+    let mappings: Vec<(Code, &FromTrace)> = catalogue::from_trace().collect();
+    let mut rules: Vec<Rule> = Vec::new();
+    for (_, mapping) in &mappings {
+        if !rules.contains(&mapping.rule) {
+            rules.push(mapping.rule);
+        }
+    }
+    let words = Words::of(facts.profile);
+    for rule in rules {
+        let decisions = explanation.of(rule);
+        let each = mappings.iter().any(|(_, m)| m.rule == rule && m.each);
+        for decision in decisions.into_iter().take(if each { usize::MAX } else { 1 }) {
+            let mapping = mappings
+                .iter()
+                .filter(|(_, m)| m.rule == rule)
+                .find(|(_, m)| applies(m, decision, explanation));
+            let Some((code, mapping)) = mapping else { continue };
+            let (error, description) = chose(decision);
+            let (param, given) = decision.param.clone().unwrap_or_default();
+            let sent = (facts.request.params.iter().rev()).map(|p| (format!("sent.{}", p.name), p.value.clone()));
+            let words = words.with(sent).with([
+                ("given_quoted", format!("{given:?}")),
+                ("param", param),
+                ("given", given),
+                (
+                    "list",
+                    decision.value.trim_start_matches('[').trim_end_matches(']').to_string(),
+                ),
+                ("value", decision.value.clone()),
+                ("key", decision.key.to_string()),
+                ("source", decision.source.clone()),
+                ("error", error.clone()),
+                ("description", description.clone()),
+                ("profile", facts.endpoints.provider.clone()),
+                ("provider", facts.wording.provider.clone()),
+                ("not_forcing", facts.wording.not_forcing.clone()),
+            ]);
+            let mut draft = Draft::new(*code, words.fill(&mapping.message)).edits(&mapping.edits);
+            if let Some(fix) = &mapping.fix {
+                draft = draft.fix(words.fill(fix));
+            }
+            if decision.error().is_some() {
+                draft = draft.explains(&error, description);
+            }
+            out.push(draft);
+        }
+    }
+}
+
+/// Whether a mapping's conditions hold for a decision.
+fn applies(mapping: &FromTrace, decision: &Decision, explanation: &Explanation) -> bool {
+    let effect = effect_name(&decision.effect);
+    let (param, given) = decision.param.clone().unwrap_or_default();
+    !mapping.unless.iter().any(|rule| explanation.has(*rule))
+        && mapping.param.as_ref().is_none_or(|p| *p == param)
+        && mapping.given.as_ref().is_none_or(|g| *g == given)
+        && mapping.value.as_ref().is_none_or(|v| *v == decision.value)
+        && mapping.effect.as_deref().is_none_or(|e| e == effect)
+        && mapping.not_effect.as_deref().is_none_or(|e| e != effect)
+        && (mapping.prompt_forces_consent).is_none_or(|forced| forced == explanation.prompt_forces_consent())
+}
+
+/// An effect as the catalogue names it (`ConsentForced`; `Error` for any error).
+fn effect_name(effect: &Effect) -> &'static str {
+    match effect {
+        Effect::Error(_) => "Error",
+        Effect::Ignored => "Ignored",
+        Effect::Applied => "Applied",
+        Effect::ConsentForced => "ConsentForced",
+        Effect::ConsentShown => "ConsentShown",
+        Effect::ConsentSkipped => "ConsentSkipped",
+        Effect::RefreshTokenIssued => "RefreshTokenIssued",
+        Effect::RefreshTokenWithheld => "RefreshTokenWithheld",
+    }
 }
 
 fn input_rules(facts: &Facts, out: &mut Vec<Draft>) {
@@ -281,91 +368,17 @@ fn input_rules(facts: &Facts, out: &mut Vec<Draft>) {
     }
 }
 
-/// Missing required parameters: every one the engine explained.
-fn required_rules(facts: &Facts, out: &mut Vec<Draft>) {
-    for decision in facts.explanation.of(Rule::RequiredParameter) {
-        let Some((name, _)) = &decision.param else { continue };
-        let (error, description) = chose(decision);
-        let mut draft = Draft::new(
-            Code::MissingParameter,
-            format!(
-                "`{name}` is missing: {} answers \"{description}\"",
-                facts.endpoints.provider
-            ),
-        )
-        .fix(format!("Send {name}."))
-        .explains(&error, description);
-        if name == "response_type" {
-            draft = draft
-                .edits(&[Edit::ResponseTypeCode])
-                .fix("Send response_type=code.".into());
-        }
-        out.push(draft);
-    }
-}
-
 /// The legacy force parameter (Google's approval_prompt): refused alongside prompt, refused as
 /// a value, forcing consent or not; or sent to a provider that does not know it.
 fn approval_prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
     let explanation = facts.explanation;
     let provider = &facts.endpoints.provider;
-    let sent = |decision: &Decision| {
-        let (name, value) = decision.param.clone().unwrap_or_default();
-        (name, value)
-    };
-    if let Some(decision) = explanation.first(Rule::LegacyForceConflict) {
-        let (error, description) = chose(decision);
-        let (name, value) = sent(decision);
-        out.push(
-            Draft::new(
-                Code::ApprovalPromptConflict,
-                format!(
-                    "{name}={value} and prompt={} are sent together: the first grant already fails with \"{description}\"",
-                    facts.request.get("prompt").unwrap_or_default(),
-                ),
-            )
-            .fix(if explanation.prompt_forces_consent() {
-                format!("Remove {name}; prompt already forces consent.")
-            } else {
-                format!("Remove {name} and send prompt=consent.")
-            })
-            .edits(&[Edit::DropApprovalPrompt])
-            .explains(&error, description),
-        );
-    } else if let Some(decision) = explanation.first(Rule::LegacyForceValue) {
-        let (error, description) = chose(decision);
-        let (name, value) = sent(decision);
-        out.push(
-            Draft::new(
-                Code::ApprovalPromptInvalid,
-                format!("{name}={value} is rejected: \"{description}\""),
-            )
-            .edits(&[Edit::DropApprovalPrompt])
-            .explains(&error, description),
-        );
-    } else if let Some(decision) = explanation.first(Rule::LegacyForce) {
-        let (name, value) = sent(decision);
-        if decision.effect == Effect::ConsentForced {
-            out.push(Draft::new(
-                Code::ApprovalPromptDeprecated,
-                format!(
-                    "{name}={value} still forces consent on `{provider}`, but not on {}",
-                    facts.wording.not_forcing
-                ),
-            ));
-        } else {
-            out.push(
-                Draft::new(
-                    Code::ApprovalPromptIgnored,
-                    format!(
-                        "{name}={value} is accepted but ignored on `{provider}`: the repeat grant skips the consent screen and returns no refresh_token"
-                    ),
-                )
-                .fix(format!("Replace {name}={value} with prompt=consent."))
-                .edits(&[Edit::DropApprovalPrompt, Edit::ForceConsent]),
-            );
-        }
-    } else if let Some((name, _)) = &facts.wording.unknown_force
+    // the parameter refused, alongside prompt or as a value, or forcing consent or not, is
+    // said from the trace (catalogue.yaml)
+    if !explanation.has(Rule::LegacyForceConflict)
+        && !explanation.has(Rule::LegacyForceValue)
+        && !explanation.has(Rule::LegacyForce)
+        && let Some((name, force)) = &facts.wording.unknown_force
         && let Some(value) = facts.request.get(name)
     {
         // a provider without the parameter ignores it, as it ignores any unknown one
@@ -374,6 +387,7 @@ fn approval_prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
                 Code::ApprovalPromptIgnored,
                 format!("{name}={value} is not a parameter of `{provider}`: it is ignored and forces nothing"),
             )
+            .fix(format!("Replace {name}={force} with prompt=consent."))
             .edits(&[Edit::DropApprovalPrompt, Edit::ForceConsent]),
         );
     }
@@ -417,45 +431,12 @@ fn prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
         );
         return;
     }
-    if let Some(decision) = explanation.first(Rule::PromptNoneCombined) {
-        let (error, description) = chose(decision);
-        out.push(
-            Draft::new(
-                Code::PromptNoneCombined,
-                format!("prompt={prompt:?} combines none with other values: \"{description}\""),
-            )
-            .edits(&[Edit::ForceConsent])
-            .explains(&error, description),
-        );
-        return;
-    }
-    let consent = explanation.prompt_forces_consent();
-    if let Some(decision) = explanation.first(Rule::PromptTolerated) {
-        let value = decision.given();
-        let message = if consent {
-            format!(
-                "prompt={value} is not a documented {} value; the consent value in the same prompt is what forces consent",
-                facts.wording.provider
-            )
-        } else {
-            format!(
-                "prompt={value} is accepted but does not force the consent screen: a returning user gets no refresh_token"
-            )
-        };
-        out.push(Draft::new(Code::PromptLogin, message).edits(if consent { &[] } else { &[Edit::ForceConsent] }));
-        return;
-    }
-    if let Some(decision) = explanation.first(Rule::PromptNone) {
-        let (error, description) = chose(decision);
-        out.push(
-            Draft::new(
-                Code::PromptNone,
-                "prompt=none shows no consent screen: a new user gets an error, a returning one no refresh_token"
-                    .into(),
-            )
-            .edits(&[Edit::ForceConsent])
-            .explains(&error, description),
-        );
+    // none combined with other values, a tolerated value and prompt=none are said from the
+    // trace (catalogue.yaml)
+    if [Rule::PromptNoneCombined, Rule::PromptTolerated, Rule::PromptNone]
+        .iter()
+        .any(|rule| explanation.has(*rule))
+    {
         return;
     }
     let select_account = prompt.split_whitespace().any(|t| t == "select_account");
@@ -486,17 +467,8 @@ fn offline_rules(facts: &Facts, out: &mut Vec<Draft>) {
     let explanation = facts.explanation;
     let offline = explanation.first(Rule::OfflineRequest);
     let asked = offline.is_some_and(|d| d.effect == Effect::Applied);
-    if let Some(decision) = explanation.first(Rule::AccessType) {
-        let (error, description) = chose(decision);
-        out.push(
-            Draft::new(
-                Code::AccessTypeInvalid,
-                format!("access_type={} is rejected: \"{description}\"", decision.given()),
-            )
-            .edits(&[Edit::RequestOffline])
-            .explains(&error, description),
-        );
-    } else if let Some(decision) = offline.filter(|_| !asked) {
+    // a refused access_type is said from the trace (catalogue.yaml)
+    if let Some(decision) = offline.filter(|_| !asked && !explanation.has(Rule::AccessType)) {
         let draft = match profile.refresh_token.requires {
             OfflineRequest::AccessTypeOffline => {
                 let what = match request.get("access_type") {
@@ -516,14 +488,6 @@ fn offline_rules(facts: &Facts, out: &mut Vec<Draft>) {
         };
         let _ = decision;
         out.push(draft.edits(&[Edit::RequestOffline]));
-    }
-    if let Some(decision) = explanation.first(Rule::OfflineAccessConsent) {
-        let message = if decision.effect == Effect::RefreshTokenWithheld {
-            "offline_access without prompt=consent is dropped silently: no grant returns a refresh_token"
-        } else {
-            "once offline_access is requested, it also needs prompt=consent, or it is dropped silently"
-        };
-        out.push(Draft::new(Code::OfflineAccessNeedsConsent, message.into()).edits(&[Edit::ForceConsent]));
     }
     if let (Some(decision), Some(spec)) = (explanation.first(Rule::RejectedScope), &profile.errors.invalid_scope) {
         let rejected = decision.given().split_whitespace().collect::<Vec<_>>().join(", ");
@@ -623,57 +587,6 @@ fn flow_rules(facts: &Facts, out: &mut Vec<Draft>) {
     }
 }
 
-/// PKCE: a refused method, a method without challenge, and the plain method.
-fn pkce_rules(facts: &Facts, out: &mut Vec<Draft>) {
-    let explanation = facts.explanation;
-    if let Some(decision) = explanation.first(Rule::PkceMethod) {
-        let (error, description) = chose(decision);
-        out.push(
-            Draft::new(
-                Code::PkceMethodInvalid,
-                format!(
-                    "code_challenge_method={} is rejected (methods: {}): \"{description}\"",
-                    decision.given(),
-                    facts.profile.authorize.code_challenge_methods.join(", ")
-                ),
-            )
-            .edits(&[Edit::FixChallengeMethod])
-            .explains(&error, description),
-        );
-    } else if let Some(decision) = explanation.first(Rule::PkceChallengeMissing) {
-        let (error, description) = chose(decision);
-        out.push(
-            Draft::new(
-                Code::PkceMethodWithoutChallenge,
-                format!(
-                    "code_challenge_method={} without code_challenge: \"{description}\"",
-                    decision.given()
-                ),
-            )
-            .edits(&[Edit::FixChallengeMethod])
-            .explains(&error, description),
-        );
-    } else if let Some(decision) = explanation.first(Rule::PkceMethodUsed) {
-        let explicit = !decision.given().is_empty();
-        let method = if explicit {
-            decision.given()
-        } else {
-            decision.value.as_str()
-        };
-        if method == "plain" {
-            let how = if explicit {
-                "code_challenge_method=plain".to_string()
-            } else {
-                "no code_challenge_method (plain by default)".to_string()
-            };
-            out.push(Draft::new(
-                Code::PkcePlain,
-                format!("PKCE with {how}: the challenge is the verifier itself"),
-            ));
-        }
-    }
-}
-
 fn redirect_rules(facts: &Facts, out: &mut Vec<Draft>) {
     let request = facts.request;
     let errors = &facts.profile.errors;
@@ -681,17 +594,7 @@ fn redirect_rules(facts: &Facts, out: &mut Vec<Draft>) {
         return;
     };
     if facts.profile.authorize.is_oob(redirect) {
-        if let Some(decision) = facts.explanation.first(Rule::OutOfBand) {
-            let (error, description) = chose(decision);
-            out.push(
-                Draft::new(
-                    Code::RedirectOob,
-                    format!("redirect_uri={redirect} is the retired out-of-band flow: \"{description}\""),
-                )
-                .edits(&[Edit::LoopbackRedirect])
-                .explains(&error, description),
-            );
-        }
+        // said from the trace (catalogue.yaml)
         return;
     }
     if request.noted(|n| matches!(n, InputNote::DoubleEncoded { name } if name == "redirect_uri")) {
@@ -906,7 +809,7 @@ fn token_rules(facts: &Facts, out: &mut Vec<Draft>) {
         let fix = if rotates == Some(true) {
             "Store the refresh_token of every refresh response; the old one stops working.".to_string()
         } else {
-            entry(Code::ExpectsRotation).fix.to_string()
+            entry_for(facts.profile, Code::ExpectsRotation).fix
         };
         out.push(Draft::new(Code::ExpectsRotation, message).fix(fix).entry(*first));
     }
@@ -1085,6 +988,6 @@ fn fix_pointer(facts: &Facts) -> String {
             let changes: Vec<&str> = facts.fix.changes.iter().map(|c| c.description.as_str()).collect();
             format!("Use the fixed URL ({}), then authorize again.", changes.join("; "))
         }
-        _ => entry(Code::NoRefreshTokenExplained).fix.to_string(),
+        _ => entry_for(facts.profile, Code::NoRefreshTokenExplained).fix,
     }
 }

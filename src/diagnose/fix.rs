@@ -21,8 +21,8 @@ use crate::provider::{OfflineRequest, Profile, Rule};
 pub const LOOPBACK_REDIRECT: &str = "http://127.0.0.1";
 
 /// One kind of change to the request, in the order the search tries them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all(serialize = "snake_case"))]
 pub enum Edit {
     RequestOffline,
     DropApprovalPrompt,
@@ -319,21 +319,27 @@ fn combinations(items: &[Edit], size: usize) -> Vec<Vec<Edit>> {
 
 /// Sets the first `name` to `value` in place (dropping repeats), or appends it.
 pub(super) fn set(params: &mut Vec<Param>, name: &str, value: &str) {
-    let mut replaced = false;
+    if !replace(params, name, Param::new(name, value)) {
+        params.push(Param::new(name, value));
+    }
+}
+
+/// Puts `by` in place of the first `name` and drops its repeats; whether there was one.
+fn replace(params: &mut Vec<Param>, name: &str, by: Param) -> bool {
+    let mut by = Some(by);
+    let mut found = false;
     params.retain_mut(|p| {
         if p.name != name {
             return true;
         }
-        if replaced {
-            return false;
+        let first = !found;
+        found = true;
+        if let Some(by) = by.take() {
+            *p = by;
         }
-        *p = Param::new(name, value);
-        replaced = true;
-        true
+        first
     });
-    if !replaced {
-        params.push(Param::new(name, value));
-    }
+    found
 }
 
 /// Applies a set of edits; returns the fixed request and what changed. `known`: the engine's
@@ -358,18 +364,7 @@ pub fn apply(
         let description = match edit {
             Edit::DropApprovalPrompt if swap => {
                 let value = forced_prompt_value(None, refused);
-                let mut replaced = false;
-                params.retain_mut(|p| {
-                    if p.name != force {
-                        return true;
-                    }
-                    if replaced {
-                        return false;
-                    }
-                    *p = Param::new("prompt", &value);
-                    replaced = true;
-                    true
-                });
+                replace(&mut params, force, Param::new("prompt", &value));
                 changes.push(Change {
                     edits: vec![Edit::DropApprovalPrompt, Edit::ForceConsent],
                     description: format!("{force}={} → prompt={value}", shown(force).unwrap_or_default()),

@@ -74,6 +74,7 @@ pub fn compare(
     let mut findings = Vec::new();
     if har.reordered {
         findings.push(standalone(
+            profile,
             Code::HarEntryUnreadable,
             "the HAR lists its entries out of time order; they were read sorted by startedDateTime (entry numbers are the file's)".into(),
             Some("Nothing to do: the flows were paired in the order the browser sent the requests.".into()),
@@ -83,6 +84,7 @@ pub fn compare(
     }
     for problem in &har.problems {
         let mut finding = standalone(
+            profile,
             Code::HarEntryUnreadable,
             format!("HAR entry #{} ({}): {}", problem.entry, problem.role, problem.problem),
             None,
@@ -146,6 +148,7 @@ fn user_actions(flow: &Flow, profile: &Profile, out: &mut Vec<Finding>) {
             _ => String::new(),
         };
         let mut finding = standalone(
+            profile,
             Code::AuthorizeErrorObserved,
             format!(
                 "the authorization request in HAR entry #{} got an error page ({}{error}): no consent screen, no code",
@@ -171,6 +174,7 @@ fn user_actions(flow: &Flow, profile: &Profile, out: &mut Vec<Finding>) {
             .map(|c| format!(", and entry #{c} carries error=access_denied back to the app"))
             .unwrap_or_default();
         let mut finding = standalone(
+            profile,
             Code::UserDenied,
             format!(
                 "the user {screen}{back}: no code, no token; nothing in the request (authorization request in entry #{}) caused it",
@@ -206,6 +210,7 @@ fn user_actions(flow: &Flow, profile: &Profile, out: &mut Vec<Finding>) {
             _ => "",
         };
         let mut finding = standalone(
+            profile,
             Code::ScopeDeclined,
             format!(
                 "the user declined {} scope{}: {} {how}{refresh}",
@@ -222,6 +227,7 @@ fn user_actions(flow: &Flow, profile: &Profile, out: &mut Vec<Finding>) {
     }
     if abandoned(flow) {
         let mut finding = standalone(
+            profile,
             Code::ConsentAbandoned,
             format!(
                 "the consent screen in HAR entry #{} (authorization request #{}) was never answered: no answer was posted and nothing came back to the app; the user closed the window, or the recording stopped there",
@@ -449,6 +455,7 @@ fn disagreement(
         ),
     };
     let mut finding = standalone(
+        profile,
         Code::ObservedDiffersFromModel,
         format!(
             "the HAR differs from the `{}` model (entries {}): {}; {verdict}",

@@ -576,7 +576,7 @@ fn token_summary(response: &TokenResponse) -> String {
 }
 
 /// Word-wraps at `width` columns, keeping explicit line breaks.
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     for paragraph in text.split('\n') {
         let mut line = String::new();
@@ -595,7 +595,7 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 }
 
 /// `oauth-drift explain CODE` as text.
-pub fn explain(entry: &Entry) -> String {
+pub(crate) fn explain(entry: &Entry) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -604,7 +604,7 @@ pub fn explain(entry: &Entry) -> String {
         entry.name(),
         format!("({})", entry.severity.label()).dimmed()
     );
-    for line in wrap(entry.title, WIDTH) {
+    for line in wrap(&entry.title, WIDTH) {
         let _ = writeln!(out, "{}", line.bold());
     }
     for paragraph in entry.explanation.split("\n\n") {
@@ -614,24 +614,24 @@ pub fn explain(entry: &Entry) -> String {
         }
     }
     let _ = writeln!(out, "\n{}", "Fix".bold());
-    for line in wrap(entry.fix, WIDTH - 2) {
+    for line in wrap(&entry.fix, WIDTH - 2) {
         let _ = writeln!(out, "  {line}");
     }
     if !entry.history.is_empty() {
         let _ = writeln!(out, "\n{}", "History".bold());
-        for (date, event) in entry.history {
+        for (date, event) in &entry.history {
             let _ = writeln!(out, "  {date:<14}{event}");
         }
     }
     let _ = writeln!(out, "\n{}", "Sources".bold());
-    for source in entry.sources {
+    for source in &entry.sources {
         let _ = writeln!(out, "  - {source}");
     }
     out
 }
 
 /// `oauth-drift explain CODE --format json`.
-pub fn explain_json(entry: &Entry) -> String {
+pub(crate) fn explain_json(entry: &Entry) -> String {
     let history: Vec<Value> = entry
         .history
         .iter()
@@ -653,7 +653,7 @@ pub fn explain_json(entry: &Entry) -> String {
 }
 
 /// `oauth-drift explain --list`: one line per code.
-pub fn list() -> String {
+pub(crate) fn list() -> String {
     let mut out = String::new();
     for entry in CATALOGUE {
         let _ = writeln!(
@@ -698,13 +698,13 @@ pub fn catalogue_markdown() -> String {
         let _ = writeln!(out, "*Fix:* {}\n", entry.fix);
         if !entry.history.is_empty() {
             out.push_str("*History:*\n\n");
-            for (date, event) in entry.history {
+            for (date, event) in &entry.history {
                 let _ = writeln!(out, "- {date}: {event}");
             }
             out.push('\n');
         }
         out.push_str("*Sources:*\n\n");
-        for source in entry.sources {
+        for source in &entry.sources {
             let _ = writeln!(out, "- {source}");
         }
     }

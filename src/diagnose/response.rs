@@ -248,7 +248,7 @@ pub fn token_response(profile: &Profile, response: TokenResponse, symptom: Optio
                     exchange_readings.join(", or ")
                 ));
             }
-            findings.push(standalone(Code::InvalidGrantCauses, message, None, true, true));
+            findings.push(standalone(profile, Code::InvalidGrantCauses, message, None, true, true));
             next_step =
                 "to rank the causes for your request, run diagnose with its authorization URL and --symptom".into();
         } else {
@@ -259,6 +259,7 @@ pub fn token_response(profile: &Profile, response: TokenResponse, symptom: Optio
                 format!("the model answers this for {}", known.join(", or "))
             };
             findings.push(standalone(
+                profile,
                 Code::TokenError,
                 format!("the token endpoint answered {error}: \"{description}\"; {what}"),
                 None,
@@ -271,6 +272,7 @@ pub fn token_response(profile: &Profile, response: TokenResponse, symptom: Optio
         let rotates = profile.refresh_token.rotation;
         if refresh && !rotates {
             findings.push(standalone(
+                profile,
                 Code::ExpectsRotation,
                 format!(
                     "this response answers a refresh (grant_type=refresh_token): `{provider}` does not rotate refresh tokens, so no refresh_token in it is normal; keep the stored one"
@@ -281,6 +283,7 @@ pub fn token_response(profile: &Profile, response: TokenResponse, symptom: Optio
             ));
         } else if refresh {
             findings.push(standalone(
+                profile,
                 Code::ExpectsRotation,
                 format!(
                     "this response answers a refresh, and `{provider}` rotates refresh tokens: it should carry the new one; the stored token may be spent"
@@ -292,6 +295,7 @@ pub fn token_response(profile: &Profile, response: TokenResponse, symptom: Optio
         } else {
             if !exchange && !rotates {
                 findings.push(standalone(
+                profile,
                     Code::ExpectsRotation,
                     format!(
                         "if this response answers a refresh (grant_type=refresh_token), no refresh_token is normal: `{provider}` does not rotate them; keep the stored one"
@@ -302,6 +306,7 @@ pub fn token_response(profile: &Profile, response: TokenResponse, symptom: Optio
                 ));
             }
             findings.push(standalone(
+                profile,
                 Code::NoRefreshTokenExplained,
                 "if this response answers a code exchange, the authorization request that produced the code decides whether a refresh_token comes back (offline access, a consent screen); the response alone cannot say which".into(),
                 Some("Run diagnose with the authorization URL and this file: `oauth-drift diagnose URL --token-response FILE`.".into()),
@@ -316,6 +321,7 @@ pub fn token_response(profile: &Profile, response: TokenResponse, symptom: Optio
     ) && seconds == testing
     {
         findings.push(standalone(
+                profile,
             Code::TestingExpiry,
             format!(
                 "refresh_token_expires_in: {seconds} is the Testing-status lifetime: this refresh token stops working {} days after consent",
@@ -365,7 +371,14 @@ pub fn error_page(profile: &Profile, page: AuthError, symptom: Option<Symptom>) 
     if let Some(developer) = &page.developer_message {
         message.push_str(&format!("; to the developer: \"{developer}\""));
     }
-    let mut findings = vec![standalone(Code::ErrorPage, message, None, true, symptom.is_some())];
+    let mut findings = vec![standalone(
+        profile,
+        Code::ErrorPage,
+        message,
+        None,
+        true,
+        symptom.is_some(),
+    )];
     for (spec, param, code) in authorize_errors(profile) {
         let texts = [
             page.description.as_str(),
@@ -378,8 +391,9 @@ pub fn error_page(profile: &Profile, page: AuthError, symptom: Option<Symptom>) 
             && texts.iter().any(|t| matches_template(&spec.description, param, t))
             && !findings.iter().any(|f| f.code == code)
         {
-            let entry = super::catalogue::entry(code);
+            let entry = super::catalogue::entry_for(profile, code);
             findings.push(standalone(
+                profile,
                 code,
                 format!("the model gives this error for: {}", entry.title),
                 None,
@@ -395,10 +409,11 @@ pub fn error_page(profile: &Profile, page: AuthError, symptom: Option<Symptom>) 
         !name.is_empty() && lower.contains(&name)
     }) {
         findings.push(standalone(
+            profile,
             Code::RedirectGoogleJs,
             format!(
                 "the error names a special redirect value: {}",
-                super::catalogue::entry(Code::RedirectGoogleJs).title
+                super::catalogue::entry_for(profile, Code::RedirectGoogleJs).title
             ),
             Some(
                 "These values work only for a web client: create a Web application OAuth client and use its client_id."

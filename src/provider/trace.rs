@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use super::engine::ProviderError;
 use super::profile::Profile;
 
-/// Which engine rule decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// Which engine rule decided; diagnose's catalogue names it as written here (`LegacyForce`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize)]
 pub enum Rule {
     /// A required authorization parameter is missing (`authorize.required`).
     RequiredParameter,
@@ -144,10 +144,6 @@ impl Trace {
         Self {
             decisions: Some(Vec::new()),
         }
-    }
-
-    pub fn is_on(&self) -> bool {
-        self.decisions.is_some()
     }
 
     /// Records a decision; `explain` runs only when the trace is on.

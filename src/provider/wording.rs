@@ -18,6 +18,10 @@ pub struct Wording {
     pub password_change_revokes: Option<String>,
     /// Where the developer sees the consent screen's publishing status.
     pub publishing_status_page: Option<String>,
+    /// The words diagnose's finding catalogue fills into its placeholders (`force_param:
+    /// approval_prompt` for `{force_param}`; the placeholders are listed under `words:` in
+    /// src/diagnose/catalogue.yaml, with the neutral word used when a profile sets none).
+    pub findings: BTreeMap<String, String>,
     /// The API a scope belongs to, by the first word of the scope's last path segment
     /// (`drive` of `…/auth/drive.file` → `Google Drive`), to say what a declined scope costs.
     pub scope_apis: BTreeMap<String, String>,

@@ -7,7 +7,7 @@ use oauth_drift::diagnose::{CATALOGUE, render};
 
 use super::support::{oauth_drift, stdout};
 
-const START: &str = "<!-- catalogue:start: generated from src/diagnose/catalogue.rs; `OAUTH_DRIFT_UPDATE_DOCS=1 cargo test --test it docs` rewrites it -->\n";
+const START: &str = "<!-- catalogue:start: generated from src/diagnose/catalogue.yaml; `OAUTH_DRIFT_UPDATE_DOCS=1 cargo test --test it docs` rewrites it -->\n";
 const END: &str = "<!-- catalogue:end -->";
 
 fn root() -> PathBuf {
