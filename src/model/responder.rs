@@ -33,7 +33,7 @@ pub const CONSENT_HEADER: &str = "x-oauth-drift-consent";
 /// Response header saying whether a consent screen was shown: `shown` or `skipped`.
 pub const CONSENT_SCREEN_HEADER: &str = "x-oauth-drift-consent-screen";
 /// Request header naming the case a request belongs to on a shared model server
-/// ([`CaseRouter`]); the runner's transport (`target::InProcess`) adds it to every request.
+/// (`CaseRouter`); the runner's transport (`target::InProcess`) adds it to every request.
 pub const CASE_HEADER: &str = "x-oauth-drift-case";
 /// Response headers carrying an error page's error code and description.
 pub const ERROR_HEADER: &str = "x-oauth-drift-error";
