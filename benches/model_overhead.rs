@@ -10,24 +10,31 @@
 //!   the signing bound: one thread's RSA-2048 signing rate, measured in the same run, / 2.
 //!
 //! How it is kept stable on a shared machine: each server has one thread of its own (both
-//! are wiremock servers), the client a fixed
-//! number of runtime threads and a fixed number of flows in flight; both servers are warmed
-//! up (the model's stores fill with the 1,000 users' grants) before anything is measured;
-//! trials alternate which server goes first (bare-model, model-bare, …) so a load that
-//! drifts during the run hits both alike; and the ratio is taken per trial pair, then its
-//! median and spread are reported. Each server's own CPU time per flow (its thread's user
-//! and system time from `/proc/self/task`, 10 ms ticks) is reported too: unlike flows per second, it does not depend
-//! on how busy the rest of the machine is.
+//! are wiremock servers), the client a fixed number of runtime threads and a fixed number of
+//! flows in flight; the model is warmed up until its stores reach their caps (60,000 flows,
+//! at most 30 s: its speed drifts while they fill), the bare server for 2 s; ten trial pairs
+//! alternate which server goes first (bare-model, model-bare, …) so a load that drifts during
+//! the run hits both alike; and the ratio is taken per trial pair, every pair's printed, then
+//! their median, full spread and interquartile range. Each server's own CPU time per flow (its
+//! thread's user and system time from `/proc/self/task`, 10 ms ticks) is reported too: unlike
+//! flows per second, it does not depend on how busy the rest of the machine is.
 //!
 //! Run: `cargo bench --bench model_overhead`
-//! (options: `-- --trials N --seconds S --warmup S --concurrency C --client-threads T --workload plain|openid|both`).
+//! (options: `-- --trials N --seconds S --warmup S --warmup-flows N --warmup-max S --concurrency C
+//! --client-threads T --workload plain|openid|both`).
+//!
+//! `-- --in-process N` runs instead N flows straight into the model's responder (the same
+//! `ProviderResponder` the server mounts, called with the requests a client would send, no
+//! HTTP), checking each answer, after 60,000 flows of warm-up (`--in-process-warmup W`), and
+//! prints the thread's CPU time per measured flow: a figure that, unlike flows per second,
+//! other work on the machine hardly moves. It is also the program to `perf record`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use oauth_drift::{ClientConfig, ClientKind, Engine, PublishingStatus, Registry, SigningKey};
-use oauth_drift::{ModelServer, USER_HEADER};
+use oauth_drift::{CASE_HEADER, CASES_PER_SERVER, DEFAULT_USER, ModelResponse, ProviderResponder, SharedModel, lock};
+use oauth_drift::{ClientConfig, ClientKind, ConsentMode, Engine, PublishingStatus, Registry, SigningKey, USER_HEADER};
 use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -39,9 +46,17 @@ struct Options {
     trials: usize,
     seconds: f64,
     warmup: f64,
+    /// The model's warm-up: this many flows, or `warmup_max` seconds, whichever comes first.
+    warmup_flows: f64,
+    warmup_max: f64,
     concurrency: usize,
     client_threads: usize,
     workloads: Vec<Workload>,
+    /// `--in-process N`: flows straight into the responder instead of the HTTP trials.
+    in_process: Option<usize>,
+    /// `--in-process-warmup W`: flows before the measured ones (default 60,000: every store
+    /// at its cap, the steady state of a long run).
+    in_process_warmup: usize,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -81,12 +96,16 @@ fn options() -> Options {
         _ => vec![Workload::Plain, Workload::Openid],
     };
     Options {
-        trials: value("--trials", 8.0) as usize,
+        trials: value("--trials", 10.0).max(1.0) as usize,
         seconds: value("--seconds", 2.0),
         warmup: value("--warmup", 2.0),
+        warmup_flows: value("--warmup-flows", 60_000.0),
+        warmup_max: value("--warmup-max", 30.0),
         concurrency: value("--concurrency", 16.0) as usize,
         client_threads: value("--client-threads", 2.0) as usize,
         workloads,
+        in_process: text("--in-process").and_then(|v| v.parse().ok()),
+        in_process_warmup: value("--in-process-warmup", 60_000.0) as usize,
     }
 }
 
@@ -126,6 +145,8 @@ async fn started_threads<T>(start: impl Future<Output = T>) -> (T, Vec<String>) 
 struct Server {
     base: String,
     threads: Vec<String>,
+    /// The case number a shared model server routes by.
+    case: Option<String>,
     /// Keeps the server alive.
     _keep: Box<dyn std::any::Any + Send>,
 }
@@ -190,13 +211,13 @@ async fn bare_server(workload: Workload) -> Server {
     Server {
         base: server.uri(),
         threads,
+        case: None,
         _keep: Box::new(server),
     }
 }
 
-/// The in-process model (`ModelServer::start`, what `run` uses: a wiremock server, on a
-/// thread of its own).
-async fn model_server() -> Server {
+/// The model's engine: the google profile, the bench's one client.
+fn model_engine() -> Engine {
     let profile = Arc::new(Registry::builtin().load("google").expect("the google profile loads"));
     let client = ClientConfig {
         client_id: CLIENT_ID.into(),
@@ -207,11 +228,19 @@ async fn model_server() -> Server {
         project: None,
         created: None,
     };
-    let (server, threads) = started_threads(ModelServer::start(Engine::new(profile, [client]))).await;
+    Engine::new(profile, [client])
+}
+
+/// The in-process model as `run` hosts it: a case on a shared wiremock server
+/// (`SharedModel`, on a thread of its own), its requests routed by `CASE_HEADER`.
+async fn model_server() -> Server {
+    let shared = SharedModel::new(1, CASES_PER_SERVER);
+    let (hosted, threads) = started_threads(shared.host(model_engine())).await;
     Server {
-        base: server.uri(),
+        base: hosted.uri().to_string(),
         threads,
-        _keep: Box::new(server),
+        case: Some(hosted.case().to_string()),
+        _keep: Box::new(hosted),
     }
 }
 
@@ -228,15 +257,18 @@ async fn measure(server: &Server, workload: Workload, seconds: f64, concurrency:
     let mut tasks = Vec::new();
     for worker in 0..concurrency {
         let (http, base, done, stop) = (http.clone(), server.base.clone(), done.clone(), stop.clone());
+        let case = server.case.clone();
         tasks.push(tokio::spawn(async move {
             let mut n = 0usize;
             while !stop.load(Ordering::Relaxed) {
                 let user = format!("user{}", (worker * 7919 + n) % 1000);
+                let mut headers = vec![(USER_HEADER, user.as_str())];
+                headers.extend(case.as_deref().map(|case| (CASE_HEADER, case)));
                 flow(
                     &http,
                     &base,
                     &[("scope", workload.scope()), ("prompt", "consent")],
-                    &[(USER_HEADER, &user)],
+                    &headers,
                 )
                 .await;
                 done.fetch_add(1, Ordering::Relaxed);
@@ -272,6 +304,14 @@ fn spread(values: &[f64], digits: usize) -> String {
     format!("{min:.digits$}..{max:.digits$}")
 }
 
+/// The middle half of `values`: first..third quartile (nearest rank).
+fn interquartile(values: &[f64]) -> String {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
+    format!("{:.2}..{:.2}", at(0.25), at(0.75))
+}
+
 fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
@@ -294,14 +334,23 @@ fn signing_rate(seconds: f64) -> f64 {
     n as f64 / started.elapsed().as_secs_f64()
 }
 
-/// Returns the servers, to be kept until the end: a model dropped earlier would hand its
-/// pooled wiremock thread to the next, and its CPU time would then count for neither.
+/// Returns the servers, to be kept until the end, so each thread's CPU time stays its own.
 async fn run_workload(workload: Workload, options: &Options) -> [Server; 2] {
+    println!("workload {}:", workload.name());
     let bare = bare_server(workload).await;
     let model = model_server().await;
-    for server in [&bare, &model] {
-        measure(server, workload, options.warmup, options.concurrency).await;
+    // the model until its stores reach their caps (a long run's steady state, whose speed
+    // no longer drifts as they fill), or `--warmup-max` seconds; the bare server `--warmup`
+    let mut warm = (0.0, 0.0);
+    while warm.0 < options.warmup_flows && warm.1 < options.warmup_max {
+        let (rate, _) = measure(&model, workload, 1.0, options.concurrency).await;
+        warm = (warm.0 + rate, warm.1 + 1.0);
     }
+    measure(&bare, workload, options.warmup, options.concurrency).await;
+    println!(
+        "  warm-up: model {:.0} flows in {:.0} s, bare {} s",
+        warm.0, warm.1, options.warmup
+    );
     let (mut bare_rates, mut model_rates, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     let (mut bare_cpu, mut model_cpu) = (Vec::new(), Vec::new());
     for trial in 0..options.trials {
@@ -325,7 +374,10 @@ async fn run_workload(workload: Workload, options: &Options) -> [Server; 2] {
         bare_cpu.push(bc.as_secs_f64() * 1e6);
         model_cpu.push(mc.as_secs_f64() * 1e6);
     }
-    println!("workload {}:", workload.name());
+    println!(
+        "  ratio model/bare of each trial pair, in order: {}",
+        ratios.iter().map(|r| format!("{r:.2}")).collect::<Vec<_>>().join(" ")
+    );
     println!(
         "  bare wiremock : median {:.0} flows/s ({}), server CPU {:.0} us/flow ({})",
         median(&bare_rates),
@@ -341,10 +393,11 @@ async fn run_workload(workload: Workload, options: &Options) -> [Server; 2] {
         spread(&model_cpu, 0)
     );
     println!(
-        "  ratio model/bare, flows/s: median of the {} trial pairs {:.2} (spread {}); of the medians {:.2}",
+        "  ratio model/bare, flows/s: median of the {} trial pairs {:.2} (spread {}, interquartile {}); of the medians {:.2}",
         ratios.len(),
         median(&ratios),
         spread(&ratios, 2),
+        interquartile(&ratios),
         median(&model_rates) / median(&bare_rates)
     );
     println!(
@@ -362,17 +415,155 @@ async fn run_workload(workload: Workload, options: &Options) -> [Server; 2] {
     [bare, model]
 }
 
+/// A request as reqwest sends it to `http://127.0.0.1:1`.
+fn request(method: &str, path_and_query: &str, headers: &[(&str, &str)], body: Vec<u8>) -> wiremock::Request {
+    let mut map = wiremock::http::HeaderMap::new();
+    map.insert("host", wiremock::http::HeaderValue::from_static("127.0.0.1:1"));
+    map.insert("accept", wiremock::http::HeaderValue::from_static("*/*"));
+    for (name, value) in headers {
+        map.insert(
+            wiremock::http::HeaderName::from_bytes(name.as_bytes()).expect("a header name"),
+            wiremock::http::HeaderValue::from_str(value).expect("a header value"),
+        );
+    }
+    wiremock::Request {
+        url: url::Url::parse(&format!("http://127.0.0.1:1{path_and_query}")).expect("a URL"),
+        method: method.parse().expect("a method"),
+        headers: map,
+        body,
+    }
+}
+
+/// The same answer as JSON, once wiremock's form of it has been built.
+fn answered(responder: &ProviderResponder, request: &wiremock::Request) -> ModelResponse {
+    let answer = responder.handle(request);
+    assert!(
+        answer.status < 400,
+        "the model refused a bench request: {}",
+        answer.status
+    );
+    drop(answer.clone().into_template());
+    answer
+}
+
+/// CPU time this thread has used (ns resolution, unlike `/proc`'s 10 ms ticks).
+fn thread_cpu() -> Duration {
+    let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `now` is a valid timespec for the call to fill
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
+    Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
+}
+
+/// `--in-process N`: `warmup` flows, then N authorize → exchange → refresh flows, straight
+/// into the responder the model server mounts (no HTTP, no threads), each answer checked as
+/// the HTTP flow checks it; prints the thread's CPU time per measured flow.
+fn in_process(flows: usize, warmup: usize, workload: Workload) {
+    let engine = Arc::new(std::sync::Mutex::new(model_engine()));
+    let profile = lock(&engine).shared_profile();
+    lock(&engine).set_served_url("http://127.0.0.1:1");
+    let responder = ProviderResponder {
+        engine,
+        profile,
+        consent: ConsentMode::Auto,
+        default_user: DEFAULT_USER.into(),
+        access_hook: None,
+        admin_token: None,
+    };
+    let form = |pairs: &[(&str, &str)]| {
+        url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish()
+            .into_bytes()
+    };
+    let form_headers = [("content-type", "application/x-www-form-urlencoded")];
+    let mut started = (Instant::now(), thread_cpu());
+    for n in 0..warmup + flows {
+        if n == warmup {
+            started = (Instant::now(), thread_cpu());
+        }
+        let user = format!("user{}", (n * 7919) % 1000);
+        let query = form(&[
+            ("client_id", CLIENT_ID),
+            ("redirect_uri", REDIRECT),
+            ("response_type", "code"),
+            ("access_type", "offline"),
+            ("state", "s"),
+            ("scope", workload.scope()),
+            ("prompt", "consent"),
+        ]);
+        let query = String::from_utf8(query).expect("a query");
+        let authorize = request(
+            "GET",
+            &format!("/o/oauth2/v2/auth?{query}"),
+            &[(USER_HEADER, &user)],
+            Vec::new(),
+        );
+        let answer = answered(&responder, &authorize);
+        let location = answer
+            .headers
+            .iter()
+            .find(|(name, _)| *name == "location")
+            .map(|(_, value)| value.as_str())
+            .expect("a redirect");
+        let code = url::Url::parse(location)
+            .expect("a redirect URL")
+            .query_pairs()
+            .find(|(name, _)| name == "code")
+            .map(|(_, value)| value.into_owned())
+            .expect("a code");
+        let exchange = form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("client_id", CLIENT_ID),
+            ("client_secret", CLIENT_SECRET),
+        ]);
+        let answer = answered(&responder, &request("POST", "/token", &form_headers, exchange));
+        let body: serde_json::Value = serde_json::from_slice(&answer.body).expect("a JSON body");
+        let refresh_token = body["refresh_token"].as_str().expect("a refresh token");
+        assert_eq!(body["id_token"].is_string(), workload == Workload::Openid);
+        let refresh = form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+            ("client_id", CLIENT_ID),
+            ("client_secret", CLIENT_SECRET),
+        ]);
+        let answer = answered(&responder, &request("POST", "/token", &form_headers, refresh));
+        let body: serde_json::Value = serde_json::from_slice(&answer.body).expect("a JSON body");
+        assert!(body["access_token"].is_string());
+    }
+    let (elapsed, cpu) = (started.0.elapsed(), thread_cpu().saturating_sub(started.1));
+    let per_flow = |d: Duration| d.as_secs_f64() * 1e6 / flows.max(1) as f64;
+    println!(
+        "in-process, workload {}: {flows} flows after {warmup} of warm-up: {:.1} us CPU/flow ({:.1} us wall; load average {})",
+        workload.name(),
+        per_flow(cpu),
+        per_flow(elapsed),
+        load_average()
+    );
+    // the process ends here: freeing 50,000-entry stores one by one is not a flow's cost
+    std::mem::forget(responder);
+}
+
 fn main() {
     let options = options();
+    if let Some(flows) = options.in_process {
+        for workload in &options.workloads {
+            in_process(flows, options.in_process_warmup, *workload);
+        }
+        return;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(options.client_threads.max(1))
         .enable_all()
         .build()
         .expect("a runtime");
     println!(
-        "trials: {} (alternating), {} s each after {} s of warm-up per server, {} flows in flight, {} client threads; load average at start {}",
+        "trials: {} pairs (alternating), {} s each after warm-up ({} flows or {} s for the model, {} s for bare wiremock), {} flows in flight, {} client threads; load average at start {}",
         options.trials,
         options.seconds,
+        options.warmup_flows,
+        options.warmup_max,
         options.warmup,
         options.concurrency,
         options.client_threads,

@@ -145,6 +145,10 @@ pub use provider::{
 /// # }
 /// ```
 pub use model::ModelServer;
+/// How `run` hosts the model and the responder itself, for `benches/model_overhead.rs` (its
+/// HTTP trials host a case as `run` does; `--in-process` calls the responder directly).
+#[doc(hidden)]
+pub use model::{CASE_HEADER, CASES_PER_SERVER, DEFAULT_USER, ModelResponse, ProviderResponder, SharedModel, lock};
 pub use model::{CONSENT_HEADER, ConsentMode, USER_HEADER};
 
 // -------------------------------------------------------------------------- scenarios

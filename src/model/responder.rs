@@ -4,6 +4,7 @@
 //! [`CaseRouter`] hands each request to its case's engine, named by [`CASE_HEADER`]) and the
 //! standalone `serve` (its own hyper server on a chosen listener).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
@@ -32,7 +33,7 @@ pub const CONSENT_HEADER: &str = "x-oauth-drift-consent";
 /// Response header saying whether a consent screen was shown: `shown` or `skipped`.
 pub const CONSENT_SCREEN_HEADER: &str = "x-oauth-drift-consent-screen";
 /// Request header naming the case a request belongs to on a shared model server
-/// ([`CaseRouter`]); the runner's transport (`target::InProcess`) adds it to every request.
+/// (`CaseRouter`); the runner's transport (`target::InProcess`) adds it to every request.
 pub const CASE_HEADER: &str = "x-oauth-drift-case";
 /// Response headers carrying an error page's error code and description.
 pub const ERROR_HEADER: &str = "x-oauth-drift-error";
@@ -163,21 +164,49 @@ impl ModelResponse {
 /// A response with the status and meaning an access log needs.
 struct Reply {
     status: u16,
-    outcome: String,
+    outcome: Outcome,
     answer: ModelResponse,
 }
 
+/// What an answer meant (`Served::outcome`), put into words only when an access hook reads it:
+/// most answers (every one of `run`'s) have no hook.
+enum Outcome {
+    Text(Cow<'static, str>),
+    /// A redirect to the app after `consent=shown` or `consent=skipped`: the parameter names
+    /// its Location carries (`redirect_outcome`).
+    Redirect(&'static str),
+    /// A JSON answer: its error, or its field names (`json_outcome`).
+    Json(serde_json::Value),
+}
+
 impl Reply {
-    fn new(status: u16, outcome: impl Into<String>, answer: ModelResponse) -> Self {
+    fn new(status: u16, outcome: impl Into<Cow<'static, str>>, answer: ModelResponse) -> Self {
         Self {
             status,
-            outcome: outcome.into(),
+            outcome: Outcome::Text(outcome.into()),
             answer,
         }
     }
 
-    fn json(status: u16, outcome: impl Into<String>, body: &serde_json::Value) -> Self {
+    fn json(status: u16, outcome: impl Into<Cow<'static, str>>, body: &serde_json::Value) -> Self {
         Self::new(status, outcome, ModelResponse::new(status).set_body_json(body))
+    }
+
+    /// The outcome in words, as `Served::outcome` gives it.
+    fn outcome(&self) -> String {
+        match &self.outcome {
+            Outcome::Text(text) => text.to_string(),
+            Outcome::Redirect(consent) => {
+                let location = self
+                    .answer
+                    .headers
+                    .iter()
+                    .find(|(name, _)| *name == "location")
+                    .map_or("", |(_, value)| value.as_str());
+                format!("{consent} {}", redirect_outcome(location))
+            }
+            Outcome::Json(body) => json_outcome(body),
+        }
     }
 }
 
@@ -196,7 +225,7 @@ impl ProviderResponder {
             hook(&Served {
                 request,
                 status: reply.status,
-                outcome: reply.outcome,
+                outcome: reply.outcome(),
                 elapsed: started.elapsed(),
             });
         }
@@ -396,7 +425,7 @@ impl ProviderResponder {
             .query_pairs()
             .find(|(k, _)| k == "user_code")
             .map(|(_, v)| v.into_owned());
-        let page = |status: u16, outcome: &str, body: &str| {
+        let page = |status: u16, outcome: &'static str, body: &str| {
             let html = format!(
                 "<!doctype html><html><head><meta charset=\"utf-8\"><title>Connect a device</title></head><body>{body}</body></html>"
             );
@@ -579,12 +608,12 @@ fn authorize_response(outcome: AuthorizeOutcome) -> Reply {
     };
     let (status, what, template) = match outcome.response {
         AuthorizeResponse::Redirect(location) => {
-            let what = redirect_outcome(&location);
-            (
-                302,
-                what,
-                ModelResponse::new(302).insert_header("location", location.as_str()),
-            )
+            let answer = ModelResponse::new(302).insert_header("location", location);
+            return Reply {
+                status: 302,
+                outcome: Outcome::Redirect(consent),
+                answer: with_consent_header(answer, outcome.consent_screen),
+            };
         }
         AuthorizeResponse::ErrorPage(error) => {
             let what = format!("error_page={}", error.error);
@@ -625,23 +654,31 @@ fn with_consent_header(template: ModelResponse, shown: bool) -> ModelResponse {
     template.insert_header(CONSENT_SCREEN_HEADER, if shown { "shown" } else { "skipped" })
 }
 
-fn json_response(response: JsonResponse) -> Reply {
-    let outcome = match response.body.get("error").and_then(serde_json::Value::as_str) {
+/// A JSON answer's meaning: its error, else its field names.
+fn json_outcome(body: &serde_json::Value) -> String {
+    match body.get("error").and_then(serde_json::Value::as_str) {
         Some(error) => format!("error={error}"),
-        None => match response.body.as_object() {
+        None => match body.as_object() {
             Some(fields) if !fields.is_empty() => format!(
                 "fields={}",
                 fields.keys().map(String::as_str).collect::<Vec<_>>().join(",")
             ),
             _ => "empty".into(),
         },
-    };
+    }
+}
+
+fn json_response(response: JsonResponse) -> Reply {
     // Google answers JSON errors with the charset parameter (OBS apache/opendal #3901)
     let body = serde_json::to_vec(&response.body).unwrap_or_default();
     let template = ModelResponse::new(response.status)
         .set_body_raw(body, "application/json; charset=utf-8")
         .insert_header("cache-control", "no-cache, no-store, max-age=0, must-revalidate");
-    Reply::new(response.status, outcome, template)
+    Reply {
+        status: response.status,
+        outcome: Outcome::Json(response.body),
+        answer: template,
+    }
 }
 
 /// An admin refusal: `status` with an OAuth-style JSON error.

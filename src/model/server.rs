@@ -135,9 +135,9 @@ fn responder(
 }
 
 /// The in-process model of `run`: wiremock servers shared by every case of the process, each
-/// request handed to its case's engine by the [`CaseRouter`] (the case is named by
+/// request handed to its case's engine by the `CaseRouter` (the case is named by
 /// `CASE_HEADER`, which the runner's transport adds). A case's engine is routed while its
-/// [`HostedModel`] lives, so cases stay independent while sharing the servers, their threads
+/// `HostedModel` lives, so cases stay independent while sharing the servers, their threads
 /// and the client's keep-alive connections.
 ///
 /// wiremock keeps a copy of every request a mock matched, even with request recording

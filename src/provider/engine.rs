@@ -1057,7 +1057,7 @@ impl Engine {
             .response_types
             .iter()
             .chain(&p.authorize.response_types_tolerated)
-            .any(|t| tokens(t) == response_type);
+            .any(|t| same_tokens(t, &response_type));
         if !known_type {
             trace.note(|| {
                 let effect = error(
@@ -1355,12 +1355,16 @@ impl Engine {
 
     /// The provider's spelling of a scope (`email` → `…/auth/userinfo.email`).
     pub fn normalize_scope(&self, scope: &str) -> String {
+        self.scope_spelling(scope).to_string()
+    }
+
+    /// `normalize_scope` without a copy.
+    fn scope_spelling<'a>(&'a self, scope: &'a str) -> &'a str {
         self.profile
             .tokens
             .scope_aliases
             .get(scope)
-            .cloned()
-            .unwrap_or_else(|| scope.to_string())
+            .map_or(scope, String::as_str)
     }
 
     // ---------------------------------------------------------------- token endpoint
@@ -1497,7 +1501,9 @@ impl Engine {
         let mut body = serde_json::Map::new();
         let access = self.issue_access_token(&record.grant, client_id, record.epoch, &record.scopes);
         let mut issued = vec![access.clone()];
-        let access_hash = at_hash(&access);
+        // the at_hash only an id_token needs (a SHA-256 per answer otherwise spent for nothing)
+        let id_token = record.scopes.iter().any(|s| self.grants_id_token(s));
+        let access_hash = id_token.then(|| at_hash(&access));
         body.insert("access_token".into(), access.into());
         body.insert("expires_in".into(), self.profile.tokens.access_token_expires_in.into());
         let mut refresh_expires_in = None;
@@ -1515,12 +1521,12 @@ impl Engine {
         }
         body.insert("scope".into(), join_scopes(&record.scopes).into());
         body.insert("token_type".into(), "Bearer".into());
-        if record.scopes.iter().any(|s| self.grants_id_token(s)) {
+        if id_token {
             let claims = self.id_token_claims(
                 &(record.grant.0.clone(), record.client_id.clone()),
                 &record.scopes,
                 record.nonce.as_deref(),
-                Some(&access_hash),
+                access_hash.as_deref(),
             );
             self.unsigned_id_token = Some(claims);
             body.insert("id_token".into(), "".into());
@@ -1556,7 +1562,7 @@ impl Engine {
             .tokens
             .id_token_scopes
             .iter()
-            .any(|s| self.normalize_scope(s) == scope)
+            .any(|s| self.scope_spelling(s) == scope)
     }
 
     fn issue_access_token(
@@ -1604,7 +1610,11 @@ impl Engine {
         // must forget it too, or the grant's list would name a token that no longer exists
         for (evicted, record) in self.refresh_tokens.insert(token.clone(), record) {
             if let Some(grant) = self.grants.get_mut(&record.grant) {
-                grant.refresh_tokens.retain(|t| *t != evicted);
+                // a grant lists each token once (each is freshly minted), and the store's
+                // oldest is nearly always its grant's first: no scan of the whole list
+                if let Some(at) = grant.refresh_tokens.iter().position(|t| *t == evicted) {
+                    grant.refresh_tokens.remove(at);
+                }
                 grant.live_refresh_tokens = grant.refresh_tokens.len();
             }
         }
@@ -1669,7 +1679,8 @@ impl Engine {
         }
         let mut body = serde_json::Map::new();
         let access = self.issue_access_token(&record.grant, client_id, record.epoch, &record.scopes);
-        let access_hash = at_hash(&access);
+        let id_token = self.profile.refresh_token.id_token_on_refresh && record.scopes.contains("openid");
+        let access_hash = id_token.then(|| at_hash(&access));
         body.insert("access_token".into(), access.into());
         body.insert("expires_in".into(), self.profile.tokens.access_token_expires_in.into());
         let rules = &self.profile.refresh_token;
@@ -1686,9 +1697,9 @@ impl Engine {
         }
         body.insert("scope".into(), join_scopes(&record.scopes).into());
         body.insert("token_type".into(), "Bearer".into());
-        if self.profile.refresh_token.id_token_on_refresh && record.scopes.contains("openid") {
+        if id_token {
             let presenter = (record.grant.0.clone(), record.client_id.clone());
-            let claims = self.id_token_claims(&presenter, &record.scopes, None, Some(&access_hash));
+            let claims = self.id_token_claims(&presenter, &record.scopes, None, access_hash.as_deref());
             self.unsigned_id_token = Some(claims);
             body.insert("id_token".into(), "".into());
         }
@@ -1904,7 +1915,7 @@ impl Engine {
                 ClaimRule::When(ClaimWhen::Always) => true,
                 ClaimRule::When(ClaimWhen::WithAccessToken) => access_hash.is_some(),
                 ClaimRule::When(ClaimWhen::WithNonce) => nonce.is_some(),
-                ClaimRule::Scope { scope } => scopes.contains(&self.normalize_scope(scope)),
+                ClaimRule::Scope { scope } => scopes.contains(self.scope_spelling(scope)),
             };
             if !present {
                 continue;
@@ -1947,6 +1958,12 @@ pub fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> 
 
 fn tokens(value: &str) -> BTreeSet<String> {
     value.split_whitespace().map(str::to_string).collect()
+}
+
+/// Whether `value`'s whitespace-separated tokens, as a set, are `set` (`tokens(value) == *set`
+/// without building the set).
+fn same_tokens(value: &str, set: &BTreeSet<String>) -> bool {
+    value.split_whitespace().all(|t| set.contains(t)) && set.iter().all(|s| value.split_whitespace().any(|t| t == s))
 }
 
 fn join_scopes(scopes: &BTreeSet<String>) -> String {
@@ -1992,10 +2009,10 @@ pub fn check_client(client: &ClientConfig, rules: &AuthorizeRules) -> Result<(),
 /// RFC 8252 §7.3, RFC 9700 §4.1.3): only the port may differ, never the path, the query or
 /// the host, and no redirect URI may carry userinfo (D2) or a fragment (RFC 6749 §3.1.2).
 fn redirect_registered(client: &ClientConfig, redirect_uri: &str) -> bool {
-    let parsed = url::Url::parse(redirect_uri).ok();
-    let has_userinfo = parsed
-        .as_ref()
-        .is_some_and(|u| !u.username().is_empty() || u.password().is_some());
+    // userinfo needs an `@`: without one the URI is parsed only for the loopback rule
+    let parsed = || url::Url::parse(redirect_uri).ok();
+    let has_userinfo =
+        redirect_uri.contains('@') && parsed().is_some_and(|u| !u.username().is_empty() || u.password().is_some());
     if redirect_uri.contains('#') || has_userinfo {
         return false;
     }
@@ -2005,7 +2022,7 @@ fn redirect_registered(client: &ClientConfig, redirect_uri: &str) -> bool {
     if client.kind != ClientKind::Installed {
         return false;
     }
-    let Some(url) = parsed else {
+    let Some(url) = parsed() else {
         return false;
     };
     let loopback = matches!(url.host_str(), Some("127.0.0.1" | "[::1]" | "localhost"));

@@ -25,7 +25,6 @@ impl Engine {
             .clients
             .get(client_id)
             .is_some_and(|c| c.status == PublishingStatus::Testing);
-        let sign_in = self.sign_in_scopes();
         if !testing {
             // a consent to a published app is not limited (its earlier tokens keep their end)
             if let Some(grant) = self.grants.get_mut(key) {
@@ -33,6 +32,7 @@ impl Engine {
             }
             return;
         }
+        let sign_in = self.sign_in_scopes();
         if requested.iter().all(|s| sign_in.contains(s)) {
             return;
         }

@@ -51,14 +51,15 @@ impl Engine {
         let Some(grant) = self.grants.get(grant_key) else {
             return;
         };
-        let owned: Vec<String> = grant
-            .refresh_tokens
-            .iter()
-            .filter(|t| self.refresh_tokens.get(*t).is_some_and(|r| r.client_id == client_id))
-            .cloned()
-            .collect();
-        let excess = owned.len().saturating_sub(limit);
-        let evicted = &owned[..excess];
+        let owns = |t: &&String| self.refresh_tokens.get(*t).is_some_and(|r| r.client_id == client_id);
+        // the client's tokens are some of the grant's: within the limit they need no look-up,
+        // and past it only the excess is copied
+        let excess = match grant.refresh_tokens.len() {
+            held if held <= limit => 0,
+            _ => grant.refresh_tokens.iter().filter(owns).count().saturating_sub(limit),
+        };
+        let evicted: Vec<String> = grant.refresh_tokens.iter().filter(owns).take(excess).cloned().collect();
+        let evicted = evicted.as_slice();
         for token in evicted {
             self.refresh_tokens.remove(token);
             self.bury(token.clone());

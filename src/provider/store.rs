@@ -3,6 +3,7 @@
 //! large each one is.
 
 use std::borrow::Borrow;
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::hash::Hash;
 
@@ -114,9 +115,11 @@ impl<K: Eq + Hash + Clone + Footprint, V: Footprint> BoundedMap<K, V> {
             let Some((oldest, at)) = self.order.pop_front() else {
                 break;
             };
-            if self.map.get(&oldest).is_some_and(|(live, _, _)| *live == at)
-                && let Some((_, weight, value)) = self.map.remove(&oldest)
+            // one hash per evicted key: the entry, not a look-up and then a removal
+            if let Entry::Occupied(entry) = self.map.entry(oldest)
+                && entry.get().0 == at
             {
+                let (oldest, (_, weight, value)) = entry.remove_entry();
                 self.bytes -= weight;
                 evicted.push((oldest, value));
             }
