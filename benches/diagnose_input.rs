@@ -6,8 +6,8 @@
 
 use std::time::Instant;
 
+use oauth_drift::Registry;
 use oauth_drift::diagnose::{Input, Options, diagnose};
-use oauth_drift::provider::Registry;
 
 const URL: &str = "https://accounts.google.com/o/oauth2/v2/auth?client_id=1.apps.googleusercontent.com\
     &redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&response_type=code&scope=email&access_type=offline\

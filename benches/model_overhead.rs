@@ -26,8 +26,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use oauth_drift::model::{ModelServer, USER_HEADER};
-use oauth_drift::provider::{ClientConfig, ClientKind, Engine, PublishingStatus, Registry, SigningKey};
+use oauth_drift::{ClientConfig, ClientKind, Engine, PublishingStatus, Registry, SigningKey};
+use oauth_drift::{ModelServer, USER_HEADER};
 use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

@@ -146,13 +146,6 @@ impl Ledger {
             entries,
         })
     }
-
-    /// The entry for a case, by full name or slug.
-    pub fn entry_for(&self, name: &str, slug: &str) -> Option<&Entry> {
-        self.entries
-            .iter()
-            .find(|e| e.case == name || (!slug.is_empty() && e.case == slug))
-    }
 }
 
 impl Entry {

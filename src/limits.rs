@@ -38,15 +38,6 @@ impl From<ReadError> for std::io::Error {
 /// Reads `path` whole, up to [`MAX_INPUT_BYTES`]. A regular file that is larger is refused
 /// before it is read; anything else (`/dev/zero`, a FIFO, a socket) is read up to the limit and
 /// refused if it gives more, so no input can make the process read forever.
-///
-/// ```
-/// let dir = tempfile::tempdir().unwrap();
-/// let path = dir.path().join("a.yaml");
-/// std::fs::write(&path, "name: x\n").unwrap();
-/// assert_eq!(oauth_drift::limits::read_bounded(&path).unwrap(), b"name: x\n");
-/// # #[cfg(unix)]
-/// assert!(oauth_drift::limits::read_bounded(std::path::Path::new("/dev/zero")).is_err());
-/// ```
 pub fn read_bounded(path: &Path) -> Result<Vec<u8>, ReadError> {
     let file = std::fs::File::open(path)?;
     let metadata = file.metadata()?;
@@ -97,13 +88,6 @@ impl TooDeep {
 /// ignoring quoted text and comments; in block style every two columns of indentation and every
 /// `- ` or `? ` that opens a line's content count as one level. A file that passes may still
 /// be refused by the parser for other reasons, never for its depth.
-///
-/// ```
-/// use oauth_drift::limits::check_yaml_depth;
-/// assert!(check_yaml_depth("a:\n  b: [1, {c: 2}]\n").is_ok());
-/// let deep = format!("x: {}{}", "[".repeat(100), "]".repeat(100));
-/// assert_eq!(check_yaml_depth(&deep).unwrap_err().line, 1);
-/// ```
 pub fn check_yaml_depth(text: &str) -> Result<(), TooDeep> {
     let mut flow: usize = 0;
     for (index, line) in text.lines().enumerate() {
@@ -185,5 +169,26 @@ mod tests {
     fn a_depth_just_under_the_limit_passes() {
         let flow = format!("a: {}{}", "[".repeat(MAX_YAML_DEPTH), "]".repeat(MAX_YAML_DEPTH));
         assert_eq!(check_yaml_depth(&flow), Ok(()));
+    }
+}
+
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn read_bounded_example() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.yaml");
+        std::fs::write(&path, "name: x\n").unwrap();
+        assert_eq!(super::read_bounded(&path).unwrap(), b"name: x\n");
+        #[cfg(unix)]
+        assert!(super::read_bounded(std::path::Path::new("/dev/zero")).is_err());
+    }
+
+    #[test]
+    fn check_yaml_depth_example() {
+        use super::check_yaml_depth;
+        assert!(check_yaml_depth("a:\n  b: [1, {c: 2}]\n").is_ok());
+        let deep = format!("x: {}{}", "[".repeat(100), "]".repeat(100));
+        assert_eq!(check_yaml_depth(&deep).unwrap_err().line, 1);
     }
 }

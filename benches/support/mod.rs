@@ -29,7 +29,12 @@ pub async fn flow(http: &reqwest::Client, base: &str, extra: &[(&str, &str)], he
         .and_then(|v| v.to_str().ok())
         .expect("a redirect")
         .to_string();
-    let code = oauth_drift::provider::redirect_param(&location, "code").expect("a code");
+    // the code comes back in the redirect's query (a code flow)
+    let code = url::Url::parse(&location)
+        .expect("an absolute redirect")
+        .query_pairs()
+        .find_map(|(key, value)| (key == "code").then(|| value.into_owned()))
+        .expect("a code");
     let exchange = [
         ("grant_type", "authorization_code"),
         ("code", code.as_str()),

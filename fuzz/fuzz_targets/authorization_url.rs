@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use oauth_drift::diagnose::{Input, Options, Outcome, diagnose_any, render, scenario};
-use oauth_drift::provider::Registry;
+use oauth_drift::Registry;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {

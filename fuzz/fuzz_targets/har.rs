@@ -5,7 +5,7 @@ use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
 use oauth_drift::diagnose::{Har, Input, Options, diagnose};
-use oauth_drift::provider::Registry;
+use oauth_drift::Registry;
 
 fuzz_target!(|data: &[u8]| {
     // a HAR, or a zip export of one (Har::from_bytes tells them apart by the zip signature)

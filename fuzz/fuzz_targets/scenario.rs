@@ -2,14 +2,13 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use oauth_drift::provider::Registry;
+use oauth_drift::Registry;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
         let registry = Registry::builtin();
-        if let Ok(scenario) = oauth_drift::scenario::parse(std::path::Path::new("fuzz.yaml"), text, &registry) {
-            let scenario = std::sync::Arc::new(scenario);
-            let _ = oauth_drift::scenario::expand(&scenario, "fuzz");
+        if let Ok(scenario) = oauth_drift::Scenario::parse(std::path::Path::new("fuzz.yaml"), text, &registry) {
+            let _ = scenario.into_cases("fuzz");
         }
     }
 });

@@ -17,7 +17,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 
-pub use args::{Cli, ColorChoice, Command, CompareFormat, Format, GlobalArgs, ReportArgs, ReportFormat};
+pub use args::{Cli, ColorChoice, Command, GlobalArgs};
 
 use crate::exit;
 use crate::provider::Registry;

@@ -15,14 +15,11 @@ use crate::provider::{ClientKind, PublishingStatus, Registry};
 use crate::runner::judge::SnapshotPolicy;
 use crate::runner::suite;
 use crate::snapshot::{SnapshotStore, write_atomically};
+use crate::target::Transport;
 
 pub async fn probe(args: ProbeArgs, global: &GlobalArgs, registry: Registry) -> anyhow::Result<u8> {
     refuse_secrets_on_argv(&args)?;
-    let policy = RetryPolicy {
-        deadline: args.deadline,
-        attempt_timeout: args.attempt_timeout.min(args.deadline),
-        ..RetryPolicy::default()
-    };
+    let policy = RetryPolicy::live(args.deadline, args.attempt_timeout);
     let mut chosen = None;
     let provider = match (&args.provider, &args.issuer) {
         (Some(provider), _) => provider.clone(),
@@ -59,11 +56,6 @@ pub async fn probe(args: ProbeArgs, global: &GlobalArgs, registry: Registry) -> 
             discovery: args.discovery_url.clone(),
         },
         name: args.target.clone(),
-    };
-    let policy = RetryPolicy {
-        deadline: args.deadline,
-        attempt_timeout: args.attempt_timeout.min(args.deadline),
-        ..RetryPolicy::default()
     };
     // progress only where a person watches: stdout a terminal, the human report, not -q
     let spinner = (std::io::stdout().is_terminal()
@@ -249,7 +241,7 @@ async fn profile_for_issuer(
         return fallback("the issuer URL has no discovery URL".into());
     };
     let document = match live::LiveClient::new(policy)
-        .send(&live::LiveRequest::get(url), live::Body::Json)
+        .exchange(&live::LiveRequest::get(url), live::Body::Json)
         .await
     {
         Ok(response) if response.status == 200 => response.json.unwrap_or_default(),

@@ -180,8 +180,9 @@ fn banner(server: &Serve, profile: &crate::provider::Profile, clients: &[ClientC
     }
     let issuer = match args.issuer {
         IssuerArg::Google => format!(
-            "{} (Google's verifiers; --issuer self for generic OIDC clients)",
-            profile.issuer
+            "{} ({}'s verifiers; --issuer self for generic OIDC clients)",
+            profile.issuer,
+            profile.display_name()
         ),
         IssuerArg::SelfUrl => format!("{base} (--issuer self)"),
     };

@@ -2,7 +2,7 @@
 //! which of them are legacy spellings. All of it comes from the profile: the issuer, today's
 //! paths, `endpoints.hosts` and `endpoints.legacy`.
 
-use crate::provider::Profile;
+use crate::provider::{ErrorPageFormat, Profile, SignInPages};
 
 /// A legacy endpoint and its replacement.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +38,10 @@ pub struct ProviderEndpoints {
     authorize_path: String,
     token_path: String,
     revoke_path: String,
+    /// Where and how the provider shows a refused request (`error_page`), if the profile says.
+    pub error_page: Option<ErrorPageFormat>,
+    /// The provider's sign-in pages (`sign_in_page`), if the profile says.
+    sign_in_page: Option<SignInPages>,
 }
 
 fn host_of(url: &str) -> Option<String> {
@@ -91,6 +95,8 @@ impl ProviderEndpoints {
             authorize_path: e.authorize.clone(),
             token_path: e.token.clone(),
             revoke_path: e.revoke.clone(),
+            error_page: profile.error_page.clone(),
+            sign_in_page: profile.sign_in_page.clone(),
         }
     }
 
@@ -166,6 +172,17 @@ impl ProviderEndpoints {
         (self.authorize_paths().into_iter())
             .chain(self.legacy.iter().map(|l| l.path.as_str()))
             .any(|path| !path.is_empty() && text.contains(path))
+    }
+
+    /// The provider's sign-in pages, when `path` is one (and the provider is at real addresses).
+    pub fn sign_in_page_at(&self, path: &str) -> Option<&SignInPages> {
+        (self.sign_in_page.as_ref()).filter(|pages| self.published && pages.contains(path))
+    }
+
+    /// The provider's error page format, when `path` is its error page (and the provider is
+    /// at real addresses, whose pages diagnose reads).
+    pub fn error_page_at(&self, path: &str) -> Option<&ErrorPageFormat> {
+        (self.error_page.as_ref()).filter(|page| self.published && path.starts_with(&page.path))
     }
 
     /// The provider's authorization paths in every era (the profile's own, its legacy ones and

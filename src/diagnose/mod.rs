@@ -7,7 +7,7 @@
 //!
 //! ```
 //! use oauth_drift::diagnose::{Input, Options, diagnose};
-//! use oauth_drift::provider::Registry;
+//! use oauth_drift::Registry;
 //!
 //! let url = "https://accounts.google.com/o/oauth2/v2/auth?client_id=1.apps.googleusercontent.com\
 //!            &redirect_uri=https://app.example.com/cb&response_type=code&scope=email\
@@ -35,17 +35,17 @@ mod redirect;
 pub mod render;
 mod response;
 
-pub use catalogue::{CATALOGUE, Code, Entry, Severity, UnknownCode, entry, lookup};
+// the surface: what a Rust user diagnoses with and reads; the rest serves the CLI
+pub use catalogue::{CATALOGUE, Entry, Severity};
 pub use diagnosis::{Diagnosis, Evidence, Input, Options, Outcome, StatusFrom, Symptom, diagnose, diagnose_any};
-pub use emit::{EmitError, scenario, write as write_scenario};
-pub use endpoints::ProviderEndpoints;
-pub use error::{DiagnoseError, InputError};
+pub use emit::scenario;
+pub use error::InputError;
 pub use findings::Finding;
 pub use fix::{Change, Edit, Fix, Goal};
-pub use input::{
-    AuthRequest, AuthorizeErrorPage, ConsentAnswer, EntryProblem, Flow, Har, HarEntry, HarObservation, InputNote,
-    LegacyUse, Param, REDACTED, RevokeCall, SECRET_PARAMS, TokenCall, TokenResponse,
-};
-pub use observe::Outcome as HappenedOutcome;
+pub use input::{AuthRequest, Har, TokenResponse};
 pub use predict::{GrantPrediction, LimitPrediction, Prediction, RefreshPrediction, Stage};
-pub use response::{AuthError, Observation, ResponseDiagnosis};
+pub use response::{Observation, ResponseDiagnosis};
+
+pub(crate) use catalogue::{Code, lookup};
+pub(crate) use emit::write as write_scenario;
+pub(crate) use response::AuthError;

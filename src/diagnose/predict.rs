@@ -209,8 +209,8 @@ fn grant(engine: &mut Engine, params: &[(String, String)]) -> (GrantPrediction, 
         }
         AuthorizeResponse::CodePage(code) => code,
         AuthorizeResponse::Redirect(location) => {
-            let (_, pairs) = crate::provider::split_redirect(&location);
-            let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+            let redirect = crate::target::Redirect::parse(&location);
+            let get = |name: &str| redirect.get(name).map(str::to_string);
             if let Some(error) = get("error") {
                 let description = get("error_description").unwrap_or_default();
                 return (

@@ -576,7 +576,7 @@ fn token_summary(response: &TokenResponse) -> String {
 }
 
 /// Word-wraps at `width` columns, keeping explicit line breaks.
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     for paragraph in text.split('\n') {
         let mut line = String::new();
@@ -595,7 +595,7 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 }
 
 /// `oauth-drift explain CODE` as text.
-pub fn explain(entry: &Entry) -> String {
+pub(crate) fn explain(entry: &Entry) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -631,7 +631,7 @@ pub fn explain(entry: &Entry) -> String {
 }
 
 /// `oauth-drift explain CODE --format json`.
-pub fn explain_json(entry: &Entry) -> String {
+pub(crate) fn explain_json(entry: &Entry) -> String {
     let history: Vec<Value> = entry
         .history
         .iter()
@@ -653,7 +653,7 @@ pub fn explain_json(entry: &Entry) -> String {
 }
 
 /// `oauth-drift explain --list`: one line per code.
-pub fn list() -> String {
+pub(crate) fn list() -> String {
     let mut out = String::new();
     for entry in CATALOGUE {
         let _ = writeln!(

@@ -12,16 +12,22 @@ use super::normalise::{normalise_ports, sort_scope};
 use super::pages::{decode_auth_error, scrape_error_page};
 use super::transport::{Body, Cause, Inconclusive, LiveRequest, LiveResponse};
 use crate::model::{CONSENT_HEADER, CONSENT_SCREEN_HEADER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER, SESSION_HEADER};
-use crate::provider::ClientConfig;
+use crate::provider::{ClientConfig, ErrorPageFormat};
 use crate::runner::{authorize_query, step_applies};
 use crate::scenario::{Action, Case};
 use crate::target::Transport;
 use crate::transcript::{Aliases, AuthorizeAnswer, ProbedRequest, Transcript, Verdict, Via};
 
 /// Classifies the answer to a session-less authorization request whose redirect URI is
-/// `redirect_uri`. The probe sends `x-oauth-drift-consent: deny`, so a model or `serve` stops at
-/// its consent screen and says so, and no grant is recorded.
-pub fn classify(response: &LiveResponse, request_url: &Url, redirect_uri: &str) -> Result<AuthorizeAnswer, Cause> {
+/// `redirect_uri`; `error_page` is how the profile's provider shows an error (its `error_page`). The
+/// probe sends `x-oauth-drift-consent: deny`, so a model or `serve` stops at its consent screen
+/// and says so, and no grant is recorded.
+pub fn classify(
+    response: &LiveResponse,
+    request_url: &Url,
+    redirect_uri: &str,
+    error_page: Option<&ErrorPageFormat>,
+) -> Result<AuthorizeAnswer, Cause> {
     if response.header(CONSENT_SCREEN_HEADER) == Some("shown") {
         return Ok(AuthorizeAnswer::accepted(Via::ConsentScreen));
     }
@@ -33,13 +39,18 @@ pub fn classify(response: &LiveResponse, request_url: &Url, redirect_uri: &str) 
         let target = request_url
             .join(location)
             .map_err(|_| Cause::Unrecognised(format!("a {status} redirect to an unreadable Location")))?;
-        if let Some((_, value)) = target.query_pairs().find(|(k, _)| k == "authError") {
-            let error = decode_auth_error(&value);
+        let redirect = crate::target::Redirect::parse(target.as_str());
+        let encoded = error_page.and_then(|page| redirect.get(&page.parameter));
+        if let Some(value) = encoded {
+            let error = decode_auth_error(value);
             let (code, description) = match error {
                 Some(e) => (e.error, e.description),
                 None => (
                     "unknown".to_string(),
-                    Some("the authError parameter could not be decoded".to_string()),
+                    Some(format!(
+                        "the {} parameter could not be decoded",
+                        error_page.map_or("", |p| p.parameter.as_str())
+                    )),
                 ),
             };
             let page_status = if code == "invalid_client" { 401 } else { 400 };
@@ -51,8 +62,7 @@ pub fn classify(response: &LiveResponse, request_url: &Url, redirect_uri: &str) 
             ));
         }
         if same_endpoint(&target, redirect_uri) {
-            let back = crate::target::Redirect::parse(target.as_str());
-            let get = |name: &str| back.get(name).map(str::to_string);
+            let get = |name: &str| redirect.get(name).map(str::to_string);
             return Ok(match get("error") {
                 Some(error) => AuthorizeAnswer::rejected(Via::ErrorRedirect, error, get("error_description"), 0),
                 None => AuthorizeAnswer::accepted(Via::CodeRedirect),
@@ -63,7 +73,7 @@ pub fn classify(response: &LiveResponse, request_url: &Url, redirect_uri: &str) 
     let body = String::from_utf8_lossy(&response.body);
     let header_error = response.header(ERROR_HEADER).map(str::to_string);
     let header_description = response.header(ERROR_DESCRIPTION_HEADER).map(str::to_string);
-    let page = scrape_error_page(&body);
+    let page = scrape_error_page(&body, error_page);
     if status >= 400 {
         let error = header_error
             .or_else(|| page.as_ref().map(|p| p.error.clone()))
@@ -140,6 +150,7 @@ pub async fn probe_case(
     authorize: &Url,
     client_name: &str,
     client: &ClientConfig,
+    error_page: Option<&ErrorPageFormat>,
 ) -> Result<Transcript, Inconclusive> {
     let mut aliases = Aliases::default();
     aliases.name(&client.client_id, format!("<client_id:{client_name}>"));
@@ -164,7 +175,7 @@ pub async fn probe_case(
             .header(CONSENT_HEADER, "deny")
             .header(SESSION_HEADER, "none");
         let response = http.exchange(&request, Body::Any).await?;
-        let answer = classify(&response, &url, &redirect_uri).map_err(|cause| Inconclusive {
+        let answer = classify(&response, &url, &redirect_uri, error_page).map_err(|cause| Inconclusive {
             cause,
             attempts: response.attempts,
             elapsed: Default::default(),
@@ -223,6 +234,10 @@ mod tests {
 
     const REDIRECT: &str = "http://127.0.0.1/callback";
 
+    fn google_page() -> Option<ErrorPageFormat> {
+        crate::provider::Registry::builtin().load("google").unwrap().error_page
+    }
+
     #[test]
     fn a_redirect_to_sign_in_is_accepted() {
         let r = response(
@@ -234,7 +249,7 @@ mod tests {
             "",
         );
         assert_eq!(
-            classify(&r, &google_request(), REDIRECT).unwrap(),
+            classify(&r, &google_request(), REDIRECT, google_page().as_ref()).unwrap(),
             AuthorizeAnswer::accepted(Via::SignIn)
         );
     }
@@ -257,6 +272,7 @@ mod tests {
             &response(302, &[("location", &location)], ""),
             &google_request(),
             REDIRECT,
+            google_page().as_ref(),
         )
         .unwrap();
         assert_eq!(answer.verdict, Verdict::Rejected);
@@ -273,7 +289,7 @@ mod tests {
     fn redirects_to_the_app_are_codes_or_errors() {
         let code = response(302, &[("location", "http://127.0.0.1:9/callback?code=4/x&state=s")], "");
         assert_eq!(
-            classify(&code, &google_request(), REDIRECT).unwrap(),
+            classify(&code, &google_request(), REDIRECT, google_page().as_ref()).unwrap(),
             AuthorizeAnswer::accepted(Via::CodeRedirect)
         );
         let error = response(
@@ -281,7 +297,7 @@ mod tests {
             &[("location", "http://127.0.0.1/callback?error=consent_required&state=s")],
             "",
         );
-        let answer = classify(&error, &google_request(), REDIRECT).unwrap();
+        let answer = classify(&error, &google_request(), REDIRECT, google_page().as_ref()).unwrap();
         assert_eq!(
             (answer.via, answer.error.as_deref()),
             (Via::ErrorRedirect, Some("consent_required"))
@@ -298,7 +314,7 @@ mod tests {
             ],
             "<html>",
         );
-        let answer = classify(&page, &google_request(), REDIRECT).unwrap();
+        let answer = classify(&page, &google_request(), REDIRECT, google_page().as_ref()).unwrap();
         assert_eq!((answer.via, answer.page_status), (Via::ErrorPage, 400));
         assert_eq!(
             answer.error_description.as_deref(),
@@ -313,7 +329,7 @@ mod tests {
             "",
         );
         assert_eq!(
-            classify(&denied, &google_request(), REDIRECT).unwrap(),
+            classify(&denied, &google_request(), REDIRECT, google_page().as_ref()).unwrap(),
             AuthorizeAnswer::accepted(Via::ConsentScreen)
         );
     }
@@ -322,12 +338,16 @@ mod tests {
     fn an_answer_no_rule_knows_is_unrecognised() {
         let odd = response(200, &[("content-type", "application/json")], "{}");
         assert_eq!(
-            classify(&odd, &google_request(), REDIRECT).unwrap_err().kind(),
+            classify(&odd, &google_request(), REDIRECT, google_page().as_ref())
+                .unwrap_err()
+                .kind(),
             "unrecognised"
         );
         let bare = response(302, &[], "");
         assert_eq!(
-            classify(&bare, &google_request(), REDIRECT).unwrap_err().kind(),
+            classify(&bare, &google_request(), REDIRECT, google_page().as_ref())
+                .unwrap_err()
+                .kind(),
             "unrecognised"
         );
     }

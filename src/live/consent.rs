@@ -15,12 +15,13 @@ use super::authorize::classify;
 use super::credentials::SECRET_VARIABLES;
 use super::transport::{Body, LiveClient, LiveRequest};
 use crate::model::CONSENT_HEADER;
-use crate::provider::{ClientConfig, param};
+use crate::provider::{ClientConfig, ErrorPageFormat, param};
 use crate::runner::StepError;
 use crate::runner::{FrontAnswer, FrontChannel, authorize_query, step_applies};
 use crate::scenario::{
     Action, Case, ExchangeFault, PkceMethod, RevokeAction, RevokeMethod, RevokeToken, Scenario, Step, TokenPick,
 };
+use crate::target::Transport;
 
 /// Where progress for a person goes (the CLI prints it on stderr; the library never prints).
 pub type Notify = Arc<dyn Fn(&str) + Send + Sync>;
@@ -240,6 +241,8 @@ pub struct BrowserFront {
     pub opener: Opener,
     pub timeout: Duration,
     pub notify: Notify,
+    /// How the provider shows an error (its profile's `error_page`), for the pre-flight.
+    pub error_page: Option<ErrorPageFormat>,
     children: Mutex<Vec<std::process::Child>>,
 }
 
@@ -257,8 +260,15 @@ impl BrowserFront {
             opener,
             timeout,
             notify,
+            error_page: None,
             children: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The same, reading the pre-flight's error pages as the profile's `error_page` says.
+    pub fn reading_errors_as(mut self, error_page: Option<ErrorPageFormat>) -> Self {
+        self.error_page = error_page;
+        self
     }
 }
 
@@ -285,8 +295,9 @@ impl FrontChannel for BrowserFront {
             .ok_or("the authorization request carries no state")?
             .to_string();
         let preflight = LiveRequest::get(url.clone()).header(CONSENT_HEADER, "deny");
-        let response = self.http.send(&preflight, Body::Any).await?;
-        let answer = classify(&response, &url, &redirect_uri).map_err(|cause| cause.to_string())?;
+        let response = self.http.exchange(&preflight, Body::Any).await?;
+        let answer =
+            classify(&response, &url, &redirect_uri, self.error_page.as_ref()).map_err(|cause| cause.to_string())?;
         if answer.is_error_page() {
             return Ok(FrontAnswer {
                 status: answer.page_status,

@@ -12,6 +12,7 @@ use super::target::{Target, TargetError, TargetSpec};
 use super::transport::{Body, LiveClient, LiveRequest, RetryPolicy};
 use crate::provider::{OfflineRequest, Registry, random_token, s256_challenge};
 use crate::runner::FrontChannel;
+use crate::target::Transport;
 
 /// Why no refresh token could be obtained.
 #[derive(Debug, thiserror::Error)]
@@ -83,7 +84,7 @@ async fn grant(
         && let Some(url) = target.discovery.clone()
     {
         let document = http
-            .send(&LiveRequest::get(url), Body::Json)
+            .exchange(&LiveRequest::get(url), Body::Json)
             .await
             .map_err(|e| LoginError::Authorize(format!("discovery: {e}")))?;
         target.accept_discovery(&document.json.unwrap_or_default(), &options.target)?;
@@ -125,7 +126,8 @@ async fn grant(
         options.opener.clone(),
         options.timeout,
         Arc::clone(&options.notify),
-    );
+    )
+    .reading_errors_as(profile.error_page.clone());
     let answer = front
         .authorize(url, "you", "grant")
         .await
@@ -160,7 +162,7 @@ async fn grant(
         form.push(("client_secret".into(), secret.expose().to_string()));
     }
     let response = http
-        .send(&LiveRequest::post_form(token_url, form), Body::Json)
+        .exchange(&LiveRequest::post_form(token_url, form), Body::Json)
         .await
         .map_err(|e| LoginError::Exchange(e.to_string()))?;
     let body = response.json.unwrap_or_default();

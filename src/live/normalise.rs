@@ -7,11 +7,6 @@ use crate::transcript::{StepRecord, Transcript};
 
 /// Replaces the port of every loopback address with `<port>` (`http://127.0.0.1:53211/cb` →
 /// `http://127.0.0.1:<port>/cb`): listeners and `serve` bind random ports.
-///
-/// ```
-/// use oauth_drift::live::normalise_ports;
-/// assert_eq!(normalise_ports("http://127.0.0.1:5321/cb and localhost:80"), "http://127.0.0.1:<port>/cb and localhost:<port>");
-/// ```
 pub fn normalise_ports(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -171,5 +166,17 @@ mod tests {
         );
         assert_eq!(endpoint_path("https://op.example"), "/");
         assert_eq!(sort_scope("openid https://a/b email"), "email https://a/b openid");
+    }
+}
+
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn normalise_ports_example() {
+        use super::normalise_ports;
+        assert_eq!(
+            normalise_ports("http://127.0.0.1:5321/cb and localhost:80"),
+            "http://127.0.0.1:<port>/cb and localhost:<port>"
+        );
     }
 }

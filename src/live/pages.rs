@@ -2,6 +2,8 @@
 //! and error pages of any provider (an OAuth `error` / `error_description` in a JSON body or
 //! labelled on an HTML page, Google's "Error 400: invalid_request" as one case among others).
 
+use crate::provider::ErrorPageFormat;
+
 /// An authorization error as a provider shows it to the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageError {
@@ -13,12 +15,6 @@ pub struct PageError {
 /// decoder diagnose uses too (`provider::AuthError`): the error code and the text the error
 /// page shows (OBS, google-oauth.md §4: `prompt=bogus` decodes to `invalid_request` /
 /// "Invalid parameter value for prompt: Invalid prompt: bogus").
-///
-/// ```
-/// use oauth_drift::live::decode_auth_error;
-/// let error = decode_auth_error("Cg9pbnZhbGlkX3JlcXVlc3QSBWJvZ3Vz").unwrap();
-/// assert_eq!((error.error.as_str(), error.description.as_deref()), ("invalid_request", Some("bogus")));
-/// ```
 pub fn decode_auth_error(value: &str) -> Option<PageError> {
     crate::provider::AuthError::decode(value).map(|page| PageError {
         error: page.error,
@@ -28,21 +24,15 @@ pub fn decode_auth_error(value: &str) -> Option<PageError> {
 
 /// The OAuth error an error answer carries, whichever provider wrote it:
 /// - a JSON object with `error` (and `error_description`), as RFC 6749 §5.2 shapes it;
-/// - Google's pages: "Error 400: invalid_request" (since ≈2021) or "Error: invalid_request"
-///   (before), and the model's `id="error-description"` paragraph;
+/// - the page of a profile with an `error_page` format: its `code_label` before the status and
+///   the code (Google's "Error 400: invalid_request" since ≈2021, "Error: invalid_request"
+///   before), and the model's `id="error-description"` paragraph;
 /// - any page that labels the RFC 6749 §4.1.2.1 fields: `error: invalid_client` and
 ///   `error_description: client is invalid` on their own lines or blocks (node oidc-provider's
 ///   error page; also `error=…` as some providers print them).
-///
-/// ```
-/// use oauth_drift::live::scrape_error_page;
-/// let page = "<pre><strong>error</strong>: invalid_client</pre><pre><strong>error_description</strong>: client is invalid</pre>";
-/// let found = scrape_error_page(page).unwrap();
-/// assert_eq!((found.error.as_str(), found.description.as_deref()), ("invalid_client", Some("client is invalid")));
-/// ```
-pub fn scrape_error_page(body: &str) -> Option<PageError> {
+pub fn scrape_error_page(body: &str, format: Option<&ErrorPageFormat>) -> Option<PageError> {
     json_error(body)
-        .or_else(|| google_error_page(body))
+        .or_else(|| format.and_then(|format| provider_error_page(body, &format.code_label)))
         .or_else(|| labelled_error_page(body))
 }
 
@@ -56,8 +46,9 @@ fn json_error(body: &str) -> Option<PageError> {
     is_error_code(&error).then_some(PageError { error, description })
 }
 
-fn google_error_page(html: &str) -> Option<PageError> {
-    let error = error_code_after(html, "Error")?;
+/// The provider's own page: `label NNN: code` or `label: code`.
+fn provider_error_page(html: &str, label: &str) -> Option<PageError> {
+    let error = error_code_after(html, label)?;
     let description = between(html, "id=\"error-description\">", "</p>")
         .map(|d| html_escape::decode_html_entities(d).trim().to_string());
     Some(PageError { error, description })
@@ -208,17 +199,21 @@ mod tests {
 
     #[test]
     fn error_pages_old_and_new_give_their_code() {
+        let profile = crate::provider::Registry::builtin().load("google").unwrap();
+        let google = profile.error_page.as_ref();
         let new = "<h1>Access blocked: Authorization Error</h1><p id=\"error-description\">Conflict params: approval_prompt and prompt</p>\
                    <p>Error <span>400</span>: <span class=\"code\">invalid_request</span></p>";
-        let found = scrape_error_page(new).unwrap();
+        let found = scrape_error_page(new, google).unwrap();
         assert_eq!(found.error, "invalid_request");
         assert_eq!(
             found.description.as_deref(),
             Some("Conflict params: approval_prompt and prompt")
         );
         let old = "<p><b>400.</b> <ins>That’s an error.</ins></p><p>Error: invalid_request</p><p>Missing required parameter: client_id</p>";
-        assert_eq!(scrape_error_page(old).unwrap().error, "invalid_request");
-        assert_eq!(scrape_error_page("<p>Choose an account</p>"), None);
+        assert_eq!(scrape_error_page(old, google).unwrap().error, "invalid_request");
+        assert_eq!(scrape_error_page("<p>Choose an account</p>", google), None);
+        // a profile without the format reads such a page by its labels only
+        assert_eq!(scrape_error_page(old, None), None);
     }
 
     #[test]
@@ -227,11 +222,11 @@ mod tests {
         let page = "<div class=\"container\"><h1>oops! something went wrong</h1>\
                     <pre><strong>error</strong>: invalid_client</pre><pre><strong>error_description</strong>: client is invalid</pre>\
                     <pre><strong>iss</strong>: http://127.0.0.1:1</pre></div>";
-        let found = scrape_error_page(page).unwrap();
+        let found = scrape_error_page(page, None).unwrap();
         assert_eq!(found.error, "invalid_client");
         assert_eq!(found.description.as_deref(), Some("client is invalid"));
         let escaped = "<pre>error: invalid_request</pre><pre>error_description: missing required parameter &#39;client_id&#39;</pre>";
-        let found = scrape_error_page(escaped).unwrap();
+        let found = scrape_error_page(escaped, None).unwrap();
         assert_eq!(
             found.description.as_deref(),
             Some("missing required parameter 'client_id'")
@@ -241,17 +236,47 @@ mod tests {
     #[test]
     fn json_error_bodies_and_key_value_lines_are_read_too() {
         let json = r#"{"error":"invalid_request","error_description":"redirect_uri is not registered"}"#;
-        let found = scrape_error_page(json).unwrap();
+        let found = scrape_error_page(json, None).unwrap();
         assert_eq!(found.error, "invalid_request");
         assert_eq!(found.description.as_deref(), Some("redirect_uri is not registered"));
         let lines = "<body>error=unauthorized_client<br>error_description=Client not allowed</body>";
-        assert_eq!(scrape_error_page(lines).unwrap().error, "unauthorized_client");
+        assert_eq!(scrape_error_page(lines, None).unwrap().error, "unauthorized_client");
     }
 
     #[test]
     fn prose_that_mentions_an_error_is_not_an_error() {
-        assert_eq!(scrape_error_page("<p>error: Something went wrong, try again</p>"), None);
-        assert_eq!(scrape_error_page(r#"{"error": {"code": 401}}"#), None);
-        assert_eq!(scrape_error_page("<p>Sign in to continue. No error here.</p>"), None);
+        assert_eq!(
+            scrape_error_page("<p>error: Something went wrong, try again</p>", None),
+            None
+        );
+        assert_eq!(scrape_error_page(r#"{"error": {"code": 401}}"#, None), None);
+        assert_eq!(
+            scrape_error_page("<p>Sign in to continue. No error here.</p>", None),
+            None
+        );
+    }
+}
+
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn decode_auth_error_example() {
+        use super::decode_auth_error;
+        let error = decode_auth_error("Cg9pbnZhbGlkX3JlcXVlc3QSBWJvZ3Vz").unwrap();
+        assert_eq!(
+            (error.error.as_str(), error.description.as_deref()),
+            ("invalid_request", Some("bogus"))
+        );
+    }
+
+    #[test]
+    fn scrape_error_page_example() {
+        use super::scrape_error_page;
+        let page = "<pre><strong>error</strong>: invalid_client</pre><pre><strong>error_description</strong>: client is invalid</pre>";
+        let found = scrape_error_page(page, None).unwrap();
+        assert_eq!(
+            (found.error.as_str(), found.description.as_deref()),
+            ("invalid_client", Some("client is invalid"))
+        );
     }
 }

@@ -25,6 +25,7 @@ use crate::runner::suite::display_path;
 use crate::runner::{DirectFront, Endpoint, http_client, run_case_with, step_applies};
 use crate::scenario::{Action, Case};
 use crate::snapshot::{SnapshotMeta, SnapshotStore, write_atomically};
+use crate::target::Transport;
 use crate::transcript::{DiscoveryFacts, DiscoverySection, RefreshSummary, Transcript, unreadable_body_words};
 
 /// The kinds of live probe.
@@ -488,7 +489,7 @@ impl Run<'_> {
         }
         let result = self
             .http
-            .send(&LiveRequest::get(url), Body::Json)
+            .exchange(&LiveRequest::get(url), Body::Json)
             .await
             .map(|r| (r.status, r.json.unwrap_or_default()));
         if self.target.discover_endpoints {
@@ -613,10 +614,12 @@ impl Run<'_> {
         };
         let client_id = self.credentials.client_id.clone().unwrap_or_default();
         let client = self.client_config(&client_id, "", &redirect_uri);
-        let live = match authorize::probe_case(case, &self.http, &authorize, &first_client(case), &client).await {
-            Ok(live) => live,
-            Err(e) => return self.inconclusive(report, e.to_string()),
-        };
+        let error_page = self.profile().error_page.as_ref();
+        let live =
+            match authorize::probe_case(case, &self.http, &authorize, &first_client(case), &client, error_page).await {
+                Ok(live) => live,
+                Err(e) => return self.inconclusive(report, e.to_string()),
+            };
         if live.authorize.as_ref().is_none_or(Vec::is_empty) {
             return self.skip(report, "the case sends no authorization request".into());
         }
@@ -635,9 +638,17 @@ impl Run<'_> {
         let engine = Engine::new(Arc::clone(&self.target.profile), [model_client.clone()]);
         let server = ModelServer::start(engine).await;
         let url = url::Url::parse(&format!("{}{}", server.uri(), self.profile().endpoints.authorize)).ok()?;
-        authorize::probe_case(case, &http_client(), &url, &first_client(case), &model_client)
-            .await
-            .ok()
+        let error_page = self.profile().error_page.as_ref();
+        authorize::probe_case(
+            case,
+            &http_client(),
+            &url,
+            &first_client(case),
+            &model_client,
+            error_page,
+        )
+        .await
+        .ok()
     }
 
     async fn refresh_probe(&mut self) {
@@ -844,7 +855,8 @@ impl Run<'_> {
             options.opener.clone(),
             options.timeout,
             Arc::clone(&self.options.notify),
-        );
+        )
+        .reading_errors_as(profile.error_page.clone());
         let mut run = run_case_with(&live_case(case, revoke), &endpoint, &front).await;
         drop(front);
         self.scrubber.add_aliases(&run.aliases);

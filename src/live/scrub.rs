@@ -34,16 +34,6 @@ struct Known {
 }
 
 /// The credentials a probe run knows, shared by every part of the run (cloning shares them).
-///
-/// ```
-/// use oauth_drift::live::Scrubber;
-/// let scrubber = Scrubber::default();
-/// scrubber.add("1//0g-planted/token+x", "<refresh_token>");
-/// assert_eq!(
-///     scrubber.scrub("got 1%2F%2F0g-planted%2Ftoken%2Bx and MS8vMGctcGxhbnRlZC90b2tlbit4"),
-///     "got <refresh_token> and <refresh_token>"
-/// );
-/// ```
 #[derive(Clone, Default)]
 pub struct Scrubber {
     known: Arc<Mutex<Vec<Known>>>,
@@ -253,5 +243,19 @@ mod tests {
                 "{prefix:?}: {encoded}"
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn scrubber_example() {
+        use super::Scrubber;
+        let scrubber = Scrubber::default();
+        scrubber.add("1//0g-planted/token+x", "<refresh_token>");
+        assert_eq!(
+            scrubber.scrub("got 1%2F%2F0g-planted%2Ftoken%2Bx and MS8vMGctcGxhbnRlZC90b2tlbit4"),
+            "got <refresh_token> and <refresh_token>"
+        );
     }
 }

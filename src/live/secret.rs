@@ -4,13 +4,6 @@ use std::fmt;
 
 /// A client secret or refresh token. `Debug` and `Display` print `[redacted]`; the value is
 /// reachable only through [`Secret::expose`], at the one place a request needs it.
-///
-/// ```
-/// use oauth_drift::live::Secret;
-/// let secret = Secret::new("1//0g-planted");
-/// assert_eq!(format!("{secret:?} {secret}"), "[redacted] [redacted]");
-/// assert_eq!(secret.expose(), "1//0g-planted");
-/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 
@@ -34,5 +27,16 @@ impl fmt::Debug for Secret {
 impl fmt::Display for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("[redacted]")
+    }
+}
+
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn secret_example() {
+        use super::Secret;
+        let secret = Secret::new("1//0g-planted");
+        assert_eq!(format!("{secret:?} {secret}"), "[redacted] [redacted]");
+        assert_eq!(secret.expose(), "1//0g-planted");
     }
 }

@@ -6,9 +6,8 @@ mod server;
 mod standalone;
 
 pub use responder::{
-    ADMIN_PREFIX, AccessHook, CASE_HEADER, CONSENT_HEADER, CONSENT_SCREEN_HEADER, CaseRouter, ConsentMode,
-    ERROR_DESCRIPTION_HEADER, ERROR_HEADER, ModelResponse, ProviderResponder, Routes, SESSION_HEADER, Served,
-    SharedEngine, USER_HEADER, form_pairs, lock, parse_decision,
+    ADMIN_PREFIX, AccessHook, CASE_HEADER, CONSENT_HEADER, CONSENT_SCREEN_HEADER, ConsentMode,
+    ERROR_DESCRIPTION_HEADER, ERROR_HEADER, SESSION_HEADER, Served, USER_HEADER, form_pairs, lock,
 };
-pub use server::{CASES_PER_SERVER, DEFAULT_USER, HostedModel, ListenOptions, ModelServer, SharedModel};
+pub use server::{DEFAULT_USER, HostedModel, ListenOptions, ModelServer, SharedModel};
 pub use standalone::ConnectionLimits;

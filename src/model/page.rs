@@ -107,19 +107,20 @@ pub fn consent(pending: &PendingConsent, profile: &Profile) -> String {
     };
     let body = format!(
         "<main class=\"card\"><div class=\"brand\">oauth-drift &middot; simulated {provider}</div>\
-         <h1>{client} wants access to your Google Account</h1>\
+         <h1>{client} wants access to {account}</h1>\
          <p class=\"account\" id=\"account\">{user}@example.com</p>{lead}\
          <form method=\"post\" action=\"{ADMIN_PREFIX}/consent\">\
          <input type=\"hidden\" name=\"request\" value=\"{id}\"><ul class=\"scopes\">{rows}</ul>\
-         <p class=\"note\">Make sure that you trust {client}. You can always see or remove access in your Google Account.</p>\
+         <p class=\"note\">Make sure that you trust {client}. You can always see or remove access in {account}.</p>\
          <div class=\"actions\"><button type=\"submit\" name=\"action\" value=\"deny\" id=\"deny\">Cancel</button>\
          <button type=\"submit\" name=\"action\" value=\"allow\" id=\"allow\">Continue</button></div></form>\
          <footer>A fake consent screen served by <code>oauth-drift serve</code>; no real account is involved.</footer></main>",
         provider = text(&profile.id),
+        account = text(&profile.consent.page.account),
         user = text(&pending.user),
         id = attr(&pending.id),
     );
-    document_with_style("Sign in - Google Accounts", &body, CONSENT_STYLE)
+    document_with_style(&profile.consent.page.title, &body, CONSENT_STYLE)
 }
 
 fn document_with_style(title: &str, body: &str, extra_style: &str) -> String {
@@ -129,4 +130,50 @@ fn document_with_style(title: &str, body: &str, extra_style: &str) -> String {
          <style>{STYLE}{extra_style}</style></head><body>{body}</body></html>\n",
         text(title)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::provider::{AuthorizeStep, ClientConfig, ClientKind, Engine, PublishingStatus, Registry};
+
+    fn consent_page(id: &str) -> String {
+        let profile = Arc::new(Registry::builtin().load(id).unwrap());
+        let client = ClientConfig {
+            client_id: "app".into(),
+            client_secret: "secret".into(),
+            kind: ClientKind::Web,
+            status: PublishingStatus::Production,
+            redirect_uris: vec!["https://app.example/cb".into()],
+            project: None,
+            created: None,
+        };
+        let mut engine = Engine::new(Arc::clone(&profile), [client]);
+        let params: Vec<(String, String)> = [
+            ("client_id", "app"),
+            ("redirect_uri", "https://app.example/cb"),
+            ("response_type", "code"),
+            ("scope", "openid"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let AuthorizeStep::ConsentScreen(pending) = engine.begin_authorize(&params, "alice") else {
+            panic!("no consent screen for {id}")
+        };
+        consent(&pending, &profile)
+    }
+
+    #[test]
+    fn the_consent_page_speaks_in_the_profiles_words() {
+        let google = consent_page("google");
+        assert!(google.contains("<title>Sign in - Google Accounts</title>"), "{google}");
+        assert!(google.contains("app wants access to your Google Account"), "{google}");
+        let oidc = consent_page("oidc");
+        assert!(oidc.contains("<title>Sign in</title>"), "{oidc}");
+        assert!(oidc.contains("app wants access to your account"), "{oidc}");
+        assert!(!oidc.contains("Google Account<"), "{oidc}");
+    }
 }

@@ -609,12 +609,7 @@ fn authorize_response(outcome: AuthorizeOutcome) -> Reply {
 
 /// What a redirect to the app carries, by parameter name (values are secrets or the app's).
 fn redirect_outcome(location: &str) -> String {
-    let (before_fragment, fragment) = location.split_once('#').unwrap_or((location, ""));
-    let query = before_fragment.split_once('?').map(|(_, q)| q).unwrap_or("");
-    let pairs: Vec<(String, String)> = form_pairs(query.as_bytes())
-        .into_iter()
-        .chain(form_pairs(fragment.as_bytes()))
-        .collect();
+    let pairs = crate::target::Redirect::parse(location).params;
     if let Some((_, error)) = pairs.iter().find(|(k, _)| k == "error") {
         return format!("redirect error={error}");
     }
@@ -732,15 +727,6 @@ impl Routes {
 
     pub fn remove(&self, case: u64) {
         self.write().remove(&case);
-    }
-
-    /// The cases routed now.
-    pub fn len(&self) -> usize {
-        self.read().len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     fn get(&self, case: u64) -> Option<Arc<ProviderResponder>> {

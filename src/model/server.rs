@@ -186,7 +186,6 @@ impl Hosting {
 pub struct HostedModel {
     hosting: Arc<Hosting>,
     case: u64,
-    engine: SharedEngine,
 }
 
 impl SharedModel {
@@ -233,7 +232,7 @@ impl SharedModel {
         super::lock(&engine).set_served_url(&hosting.uri);
         let responder = responder(&engine, ConsentMode::Auto, DEFAULT_USER, None, None);
         hosting.routes.insert(case, responder);
-        HostedModel { hosting, case, engine }
+        HostedModel { hosting, case }
     }
 }
 
@@ -246,10 +245,6 @@ impl HostedModel {
     /// The case number its requests must carry in `CASE_HEADER`.
     pub fn case(&self) -> u64 {
         self.case
-    }
-
-    pub fn engine(&self) -> &SharedEngine {
-        &self.engine
     }
 }
 

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::provider::store::Footprint;
 
-use super::{ConsentDecision, Engine, GrantKey, JsonResponse, ProviderError, at_hash, param, random_token};
+use super::{ConsentDecision, Engine, GrantKey, JsonResponse, ProviderError, at_hash, param};
 
 /// RFC 8628 §3.4: the device's grant type.
 pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
@@ -83,7 +83,7 @@ impl Engine {
             let what = format!("at most {} bytes and {} scopes", limits.param_bytes, limits.scopes);
             return JsonResponse::error(ProviderError::new(&errors.invalid_length, "scope", &what));
         }
-        let device_code = format!("4/{}", random_token(24));
+        let device_code = Self::mint(&profile.tokens.shapes.device_code);
         let user_code = user_code();
         let record = DeviceRecord {
             client_id: client_id.to_string(),

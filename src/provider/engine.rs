@@ -10,6 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -535,7 +536,7 @@ impl Engine {
 
     /// A new code or token: the profile's prefix (`tokens.shapes`), then CSPRNG output, so
     /// that holding one says nothing about any other (no counter, no per-server salt in it).
-    fn mint(shape: &TokenShape) -> String {
+    pub(super) fn mint(shape: &TokenShape) -> String {
         format!("{}{}", shape.prefix, random_token(shape.random_bytes))
     }
 
@@ -1837,12 +1838,13 @@ impl Engine {
     }
 
     /// The discovery document, naming the model's endpoints under `base`: the profile's
-    /// `discovery:` map with its placeholders filled, keys whose endpoint the profile lacks
-    /// (or whose value is null) left out.
+    /// `discovery:` map (else `profiles/defaults/discovery.yaml`) with its placeholders filled,
+    /// keys whose endpoint the profile lacks (or whose value is null) left out.
     pub fn discovery(&self, base: &str) -> Value {
-        if self.profile.discovery.is_empty() {
-            return self.default_discovery(base);
-        }
+        let template = match self.profile.discovery.is_empty() {
+            true => default_discovery(),
+            false => &self.profile.discovery,
+        };
         let e = &self.profile.endpoints;
         let path = |name: &str| -> Option<&str> {
             match name {
@@ -1858,11 +1860,13 @@ impl Engine {
             }
         };
         let mut document = serde_json::Map::new();
-        for (key, value) in &self.profile.discovery {
+        for (key, value) in template {
             let value = match serde_json::to_value(value) {
                 Ok(Value::Null) | Err(_) => continue,
                 Ok(Value::String(text)) => match text.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
                     Some("issuer") => Value::String(self.issuer().to_string()),
+                    Some("response_types") => json!(self.profile.authorize.response_types),
+                    Some("code_challenge_methods") => json!(self.profile.authorize.code_challenge_methods),
                     Some(name) => match path(name) {
                         Some(path) => Value::String(format!("{base}{path}")),
                         None => continue,
@@ -1873,35 +1877,14 @@ impl Engine {
             };
             document.insert(key.clone(), value);
         }
-        Value::Object(document)
-    }
-
-    /// The document of a profile that has no `discovery:` map (user profiles written before it).
-    fn default_discovery(&self, base: &str) -> Value {
-        let e = &self.profile.endpoints;
-        json!({
-            "issuer": self.issuer(),
-            "authorization_endpoint": format!("{base}{}", e.authorize),
-            "token_endpoint": format!("{base}{}", e.token),
-            "userinfo_endpoint": format!("{base}{}", e.userinfo),
-            "revocation_endpoint": format!("{base}{}", e.revoke),
-            "jwks_uri": e.jwks.as_ref().map(|p| format!("{base}{p}")),
-            "response_types_supported": self.profile.authorize.response_types,
-            "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["RS256"],
-            "scopes_supported": self.discovery_scopes(),
-            "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
-            "code_challenge_methods_supported": self.profile.authorize.code_challenge_methods,
-            "grant_types_supported": ["authorization_code", "refresh_token"],
-        })
-    }
-
-    fn discovery_scopes(&self) -> Vec<&str> {
-        let mut scopes = vec!["openid", "email", "profile"];
-        if self.profile.refresh_token.requires == OfflineRequest::OfflineAccessScope {
-            scopes.push("offline_access");
+        // OIDC Core §11: a provider asked for offline access by the scope advertises it
+        if self.profile.refresh_token.requires == OfflineRequest::OfflineAccessScope
+            && let Some(Value::Array(scopes)) = document.get_mut("scopes_supported")
+            && !scopes.iter().any(|s| s == "offline_access")
+        {
+            scopes.push(json!("offline_access"));
         }
-        scopes
+        Value::Object(document)
     }
 
     /// An id_token's claims as the profile's `id_token.claims` lists them, in that order;
@@ -2061,14 +2044,9 @@ fn build_redirect(base: &str, query: &[(&str, String)], fragment: &[(&str, Strin
     location
 }
 
-/// Splits a redirect into its target and its query and fragment parameters (`target::Redirect`).
-pub fn split_redirect(location: &str) -> (String, Vec<(String, String)>) {
-    let redirect = crate::target::Redirect::parse(location);
-    (redirect.target, redirect.params)
-}
-
 /// The first value of parameter `name` in a redirect's query or fragment (`target::Redirect`).
-pub fn redirect_param(location: &str, name: &str) -> Option<String> {
+#[cfg(test)]
+pub(crate) fn redirect_param(location: &str, name: &str) -> Option<String> {
     crate::target::Redirect::parse(location).get(name).map(str::to_string)
 }
 
@@ -2091,6 +2069,14 @@ fn subject(user: &str) -> String {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     });
     format!("1{:019}", hash % 10_000_000_000_000_000_000)
+}
+
+/// The discovery document of a profile without a `discovery:` map, as data.
+fn default_discovery() -> &'static IndexMap<String, serde_yaml::Value> {
+    static DEFAULT: std::sync::LazyLock<IndexMap<String, serde_yaml::Value>> = std::sync::LazyLock::new(|| {
+        serde_yaml::from_str(include_str!("../../profiles/defaults/discovery.yaml")).unwrap_or_default()
+    });
+    &DEFAULT
 }
 
 /// A random URL-safe token of `bytes` random bytes.

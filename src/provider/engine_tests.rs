@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::engine::redirect_param;
 use super::{
     AuthorizeResponse, ClientConfig, ClientKind, ConsentDecision, Engine, Profile, PublishingStatus, Registry,
-    redirect_param,
 };
 
 pub(super) const REDIRECT: &str = "https://app.example.com/cb";

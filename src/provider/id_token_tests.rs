@@ -5,7 +5,8 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::engine_tests::{REDIRECT, authorize_code, code_form, pairs};
-use super::{ConsentDecision, Engine, JsonResponse, Registry, SigningKey, at_hash};
+use super::signing::at_hash;
+use super::{ConsentDecision, Engine, JsonResponse, Registry, SigningKey};
 
 /// The google engine with one web client, `app`.
 fn engine() -> Engine {
@@ -194,6 +195,58 @@ fn discovery_names_the_jwks_and_the_issuer_self_mode_names_the_server() {
 }
 
 #[test]
+fn a_profile_without_a_discovery_map_publishes_the_default_document_with_its_own_lists() {
+    let mut registry = Registry::builtin();
+    registry
+        .add_text("plain", "extends: google\nname: plain\ndiscovery: {}\n".into())
+        .unwrap();
+    registry
+        .add_text("plain-op", "extends: oidc\nname: plain-op\ndiscovery: {}\n".into())
+        .unwrap();
+    let document = |id: &str| Engine::new(Arc::new(registry.load(id).unwrap()), []).discovery("http://x");
+    let plain = document("plain");
+    let keys: Vec<&str> = plain.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "issuer",
+            "authorization_endpoint",
+            "token_endpoint",
+            "userinfo_endpoint",
+            "revocation_endpoint",
+            "jwks_uri",
+            "response_types_supported",
+            "subject_types_supported",
+            "id_token_signing_alg_values_supported",
+            "scopes_supported",
+            "token_endpoint_auth_methods_supported",
+            "code_challenge_methods_supported",
+            "grant_types_supported",
+        ]
+    );
+    assert_eq!(plain["authorization_endpoint"], "http://x/o/oauth2/v2/auth");
+    assert_eq!(
+        plain["scopes_supported"],
+        serde_json::json!(["openid", "email", "profile"])
+    );
+    assert_eq!(
+        plain["code_challenge_methods_supported"],
+        serde_json::json!(["S256", "plain"])
+    );
+    let op = document("plain-op");
+    assert_eq!(
+        op["scopes_supported"],
+        serde_json::json!(["openid", "email", "profile", "offline_access"]),
+        "offline access by scope is advertised"
+    );
+    assert_eq!(
+        op["response_types_supported"],
+        serde_json::json!(["code", "id_token", "code id_token"])
+    );
+    assert_eq!(op["jwks_uri"], "http://x/jwks");
+}
+
+#[test]
 fn the_discovery_document_agrees_with_the_authorization_rules() {
     for id in ["google", "google@2015", "oidc"] {
         let profile = Arc::new(Registry::builtin().load(id).unwrap());
@@ -219,7 +272,8 @@ fn the_discovery_document_agrees_with_the_authorization_rules() {
 
 #[test]
 fn a_device_polls_until_the_user_approves_then_gets_a_refresh_token() {
-    use super::{DEVICE_GRANT, DeviceVerification};
+    use super::DeviceVerification;
+    use crate::provider::engine::DEVICE_GRANT;
     let mut google = engine();
     let started = google.device_authorization(
         &pairs(&[("client_id", "app"), ("scope", "openid email")]),
@@ -233,6 +287,11 @@ fn a_device_polls_until_the_user_approves_then_gets_a_refresh_token() {
     );
     assert_eq!(started.body["interval"], 5);
     let device_code = started.body["device_code"].as_str().unwrap().to_string();
+    // the profile's shape: Google's "4/" and 24 random bytes, base64url
+    assert!(
+        device_code.starts_with("4/") && device_code.len() == 2 + 32,
+        "{device_code}"
+    );
     let user_code = started.body["user_code"].as_str().unwrap().to_string();
     let poll = |engine: &mut Engine| {
         let form = pairs(&[
@@ -281,7 +340,7 @@ fn a_device_polls_until_the_user_approves_then_gets_a_refresh_token() {
 
 #[test]
 fn a_denied_device_gets_access_denied() {
-    use super::DEVICE_GRANT;
+    use crate::provider::engine::DEVICE_GRANT;
     let mut google = engine();
     let started = google.device_authorization(&pairs(&[("client_id", "app"), ("scope", "openid")]), "http://x/device");
     let user_code = started.body["user_code"].as_str().unwrap().to_string();

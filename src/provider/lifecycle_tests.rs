@@ -5,10 +5,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::engine::redirect_param;
 use super::engine_tests::pairs;
-use super::{
-    AuthorizeResponse, ClientConfig, ClientKind, ConsentDecision, Engine, PublishingStatus, Registry, redirect_param,
-};
+use super::{AuthorizeResponse, ClientConfig, ClientKind, ConsentDecision, Engine, PublishingStatus, Registry};
 
 const DRIVE: &str = "https://www.googleapis.com/auth/drive.file";
 

@@ -16,18 +16,16 @@ mod wording;
 
 pub use auth_error::AuthError;
 pub use engine::{
-    AuthorizeOutcome, AuthorizeResponse, AuthorizeStep, ClientConfig, ClientKind, ConsentDecision, DEVICE_GRANT,
-    DeviceVerification, Engine, Event, GrantSummary, JsonResponse, PendingConsent, ProviderError, PublishingStatus,
-    check_client, param, pkce_matches, random_token, redirect_param, s256_challenge, split_redirect,
+    AuthorizeOutcome, AuthorizeResponse, AuthorizeStep, ClientConfig, ClientKind, ConsentDecision, DeviceVerification,
+    Engine, Event, JsonResponse, PendingConsent, ProviderError, PublishingStatus, check_client, param, random_token,
+    s256_challenge,
 };
 pub use profile::{
-    AuthorizeRules, ClaimRule, ClaimWhen, ClientShape, CodeReuse, Cors, CorsEndpoint, Delivery, ErrorSpec,
-    IdTokenRules, LegacyEndpoint, LegacyForceRules, OfflineRequest, Profile, ProfileError, Registry, RevokeClientAuth,
-    TokenShape, TokenShapes, closest,
+    AuthorizeRules, ClientShape, ErrorPageFormat, ErrorSpec, OfflineRequest, Profile, ProfileError, Registry,
+    RevokeClientAuth, SignInPages, closest,
 };
-pub use signing::{KeyError, SigningKey, at_hash};
-pub use trace::{Citations, Decision, Effect, Rule, Trace};
-pub use wording::Wording;
+pub use signing::{KeyError, SigningKey};
+pub use trace::{Decision, Effect, Rule};
 
 /// A profile id's family: `google@2015` → `google`.
 pub fn family(id: &str) -> &str {

@@ -65,6 +65,12 @@ pub struct Profile {
     /// What the clients the model makes up look like (`serve`'s generated client, a scenario's).
     #[serde(default)]
     pub client_shape: ClientShape,
+    /// Where and how the provider shows a refused authorization request to the person.
+    #[serde(default)]
+    pub error_page: Option<ErrorPageFormat>,
+    /// The provider's own sign-in pages, whose URLs carry the app's authorization request.
+    #[serde(default)]
+    pub sign_in_page: Option<SignInPages>,
     /// The source the profile file cites next to each key (the engine's traces quote it).
     #[serde(skip)]
     pub citations: super::trace::Citations,
@@ -518,6 +524,9 @@ pub struct ConsentRules {
     /// What the consent screen says for a scope; a scope not listed is shown alone.
     #[serde(default)]
     pub scope_text: IndexMap<String, String>,
+    /// How `serve`'s consent page names itself and the user's account.
+    #[serde(default)]
+    pub page: ConsentPage,
     /// What a user's grant (consent memory, combined scopes, revocation) belongs to.
     #[serde(default)]
     pub grants_per: GrantOwner,
@@ -610,6 +619,8 @@ pub struct TokenShapes {
     pub code: TokenShape,
     pub access_token: TokenShape,
     pub refresh_token: TokenShape,
+    /// The device grant's `device_code` (RFC 8628 §3.2).
+    pub device_code: TokenShape,
 }
 
 /// A minted value: a fixed prefix and this many random bytes, base64url-encoded.
@@ -626,6 +637,25 @@ impl Default for TokenShape {
         Self {
             prefix: String::new(),
             random_bytes: 48,
+        }
+    }
+}
+
+/// The provider's words on `serve`'s consent page.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsentPage {
+    /// The page's title (`Sign in - Google Accounts`).
+    pub title: String,
+    /// The user's account in a sentence (`your Google Account`).
+    pub account: String,
+}
+
+impl Default for ConsentPage {
+    fn default() -> Self {
+        Self {
+            title: "Sign in".into(),
+            account: "your account".into(),
         }
     }
 }
@@ -656,6 +686,63 @@ impl ClientShape {
     /// The client id of the made-up name `name` (`web-drift` → `web-drift.apps.googleusercontent.com`).
     pub fn client_id(&self, name: &str) -> String {
         self.id_template.replace(Self::NAME, name)
+    }
+}
+
+/// Where and how a provider shows a refused authorization request to the person: a redirect
+/// to its error page with the error encoded in a parameter (read by `provider::AuthError`),
+/// and the page's own text.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorPageFormat {
+    /// The path of the error page on the issuer's host (`/signin/oauth/error`).
+    pub path: String,
+    /// The query parameter of that page that carries the error (`authError`).
+    pub parameter: String,
+    /// The word before the status and the error code in the page's text (`Error` in
+    /// "Error 400: invalid_request" and in "Error: invalid_request").
+    pub code_label: String,
+}
+
+/// The provider's sign-in and account-chooser pages: a URL of one carries the app's
+/// authorization parameters among the page's own, so `diagnose` can read a pasted one.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignInPages {
+    /// Paths that start with one of these are sign-in pages (`/v3/signin/`).
+    pub path_prefixes: Vec<String>,
+    /// Paths that end with one of these are too (`/oauthchooseaccount`).
+    #[serde(default)]
+    pub path_suffixes: Vec<String>,
+    /// Parameters the pages add to their own URLs; the app never sent them.
+    pub internal_parameters: Vec<String>,
+    /// The parameter holding the authorization URL the app opened (`continue`), if any.
+    #[serde(default)]
+    pub continue_parameter: Option<String>,
+    /// The parameter naming which authorization endpoint the app opened, and its value for the
+    /// legacy one (`o2v`, `1`); any other value is today's.
+    #[serde(default)]
+    pub era_parameter: Option<EraParameter>,
+}
+
+/// A parameter whose value tells the legacy era from today's.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EraParameter {
+    pub name: String,
+    pub legacy: String,
+}
+
+impl SignInPages {
+    /// Whether `path` is one of the sign-in pages.
+    pub fn contains(&self, path: &str) -> bool {
+        self.path_prefixes.iter().any(|p| path.starts_with(p.as_str()))
+            || self.path_suffixes.iter().any(|s| path.ends_with(s.as_str()))
+    }
+
+    /// Whether `name` is one of the pages' own parameters.
+    pub fn is_internal(&self, name: &str) -> bool {
+        self.internal_parameters.iter().any(|p| p == name)
     }
 }
 

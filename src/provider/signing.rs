@@ -59,11 +59,6 @@ impl SigningKey {
     }
 
     /// Reads a PEM RSA private key: PKCS#1 (`BEGIN RSA PRIVATE KEY`) or PKCS#8 (`BEGIN PRIVATE KEY`).
-    ///
-    /// ```
-    /// let err = oauth_drift::provider::SigningKey::from_pem(b"not a key").unwrap_err();
-    /// assert!(err.to_string().contains("not a PEM private key"));
-    /// ```
     pub fn from_pem(pem: &[u8]) -> Result<Self, KeyError> {
         Self::from_key(Self::read_pem(pem)?)
     }
@@ -315,5 +310,14 @@ mod tests {
         // OIDC Core §3.1.3.6; 16 bytes give 22 base64url characters
         assert_eq!(at_hash("ya29.x").len(), 22);
         assert_ne!(at_hash("ya29.x"), at_hash("ya29.y"));
+    }
+}
+
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn from_pem_example() {
+        let err = super::SigningKey::from_pem(b"not a key").unwrap_err();
+        assert!(err.to_string().contains("not a PEM private key"));
     }
 }

@@ -146,10 +146,6 @@ impl Trace {
         }
     }
 
-    pub fn is_on(&self) -> bool {
-        self.decisions.is_some()
-    }
-
     /// Records a decision; `explain` runs only when the trace is on.
     pub fn note(&mut self, explain: impl FnOnce() -> Decision) {
         if let Some(decisions) = &mut self.decisions {

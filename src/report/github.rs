@@ -103,15 +103,6 @@ fn command(out: &mut String, level: &str, file: &str, line: usize, column: Optio
 /// anywhere in a line; a line is whatever ends at LF or CR. Each of these gets a zero-width space
 /// (U+200B) between its first two characters: invisible to a reader, inert to the runner. Our
 /// own annotations are written by [`annotations`], never through this.
-///
-/// ```
-/// use oauth_drift::report::github::neutralise;
-/// let text = "PASS evil\n  ::error title=x::injected\r::stop-commands::t and ##[error]y";
-/// let safe = neutralise(text);
-/// assert!(safe.lines().chain(safe.split('\r')).all(|l| !l.trim_start().starts_with("::")));
-/// assert!(!safe.contains("##["));
-/// assert_eq!(neutralise("plain: text::kept"), "plain: text::kept");
-/// ```
 pub fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
     let at_line_start = |s: &str| s.split(['\n', '\r']).any(|line| line.trim_start().starts_with("::"));
     if !at_line_start(text) && !text.contains("##[") && !text.contains("##vso[") {
@@ -183,5 +174,22 @@ mod tests {
     fn properties_escape_the_characters_the_runner_splits_on() {
         assert_eq!(property("a: b, 100%\nc"), "a%3A b%2C 100%25%0Ac");
         assert_eq!(data("a: b, 100%\r\nc"), "a: b, 100%25%0D%0Ac");
+    }
+}
+
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn neutralise_example() {
+        use super::neutralise;
+        let text = "PASS evil\n  ::error title=x::injected\r::stop-commands::t and ##[error]y";
+        let safe = neutralise(text);
+        assert!(
+            safe.lines()
+                .chain(safe.split('\r'))
+                .all(|l| !l.trim_start().starts_with("::"))
+        );
+        assert!(!safe.contains("##["));
+        assert_eq!(neutralise("plain: text::kept"), "plain: text::kept");
     }
 }

@@ -9,7 +9,19 @@ pub mod junit;
 pub mod markdown;
 mod outcome;
 
-pub use outcome::{Accept, CaseReport, KnownDrift, LedgerStatus, LiveInfo, ModelParity, Outcome, Report, Summary};
+pub use outcome::{Accept, CaseReport, KnownDrift, LedgerStatus, LiveInfo, ModelParity, Outcome, Report};
+
+impl Report {
+    /// The report as `run --format json` writes it.
+    pub fn to_json(&self) -> String {
+        json::render(self)
+    }
+
+    /// The report as JUnit XML (`run --junit`), its `<testsuites>` named `name`.
+    pub fn to_junit(&self, name: &str) -> String {
+        junit::render(self, name)
+    }
+}
 
 /// `1 case`, `2 cases`: a count with its noun in the right number (`noun` takes an `s`).
 pub fn count(n: usize, noun: &str) -> String {

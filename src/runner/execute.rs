@@ -12,9 +12,7 @@ use crate::model::{
     ADMIN_PREFIX, CONSENT_HEADER, CONSENT_SCREEN_HEADER, DEFAULT_USER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER,
     SESSION_HEADER, USER_HEADER,
 };
-use crate::provider::{
-    ClientConfig, Event, Profile, PublishingStatus, RevokeClientAuth, random_token, s256_challenge, split_redirect,
-};
+use crate::provider::{ClientConfig, Event, Profile, PublishingStatus, RevokeClientAuth, random_token, s256_challenge};
 use crate::scenario::{
     Action, AuthorizeAction, AxisValue, Case, ClientAuth, ConsentChoice, EventAction, EventKind, ExchangeAction,
     ExchangeFault, Of, Params, PkceMethod, RefreshAction, RefreshFault, RevokeAction, RevokeMethod, RevokeToken, Step,
@@ -406,9 +404,9 @@ async fn authorize<F: FrontChannel>(
         .unwrap_or_default();
     let mut code = None;
     if let Some(location) = location {
-        let (target, pairs) = split_redirect(&location);
+        let crate::target::Redirect { target, params } = crate::target::Redirect::parse(&location);
         record.redirect = Some(state.aliases.scrub(&target));
-        for (key, value) in pairs {
+        for (key, value) in params {
             if key == "code" {
                 code = Some(value.clone());
             }

@@ -10,7 +10,5 @@ pub use execute::{
     CaseRun, DirectFront, Endpoint, FrontAnswer, FrontChannel, StepError, authorize_query, run_case, run_case_with,
     step_applies,
 };
-pub use expect::{Failure, StepObservation};
-pub use model::{
-    cases_in_flight, http_client, profiles_for, run_all_on_model, run_each_on_model, run_on_model, scenario_clients,
-};
+pub use expect::Failure;
+pub use model::{http_client, profiles_for, run_all_on_model, run_each_on_model, run_on_model, scenario_clients};

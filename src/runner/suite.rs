@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::judge::{SnapshotPolicy, judge};
-use crate::provider::Registry;
+use crate::provider::{ClientConfig, Profile, Registry};
 use crate::report::Report;
-use crate::runner;
+use crate::runner::{self, CaseRun};
 use crate::scenario::{self, Case, ScenarioError};
 use crate::snapshot::{Selection, stem_for};
 
@@ -34,12 +34,69 @@ pub struct Suite {
     pub keep_transcripts: bool,
 }
 
+impl Suite {
+    /// Loads every scenario under `paths` (files or directories, searched for `*.yaml`); a
+    /// file that fails is kept in [`Suite::errors`] and the rest still load. `filter` keeps
+    /// the cases whose name or snapshot name contains it.
+    pub fn load(paths: &[PathBuf], registry: &Registry, filter: Option<&str>) -> Result<Suite, SuiteError> {
+        load(paths, registry, filter)
+    }
+
+    /// Loads the scenarios of `corpus`, as [`Suite::load`] does.
+    pub fn load_corpus(corpus: &Corpus, registry: &Registry, filter: Option<&str>) -> Result<Suite, SuiteError> {
+        load_corpus(corpus, registry, filter)
+    }
+
+    /// Runs every case on its own in-process model and judges it: a fault or a failed
+    /// expectation fails it; with `snapshots`, a transcript that differs from the accepted
+    /// snapshot is drift (and new transcripts are written as `snapshots` says).
+    pub async fn run_on_model(
+        &self,
+        registry: &Registry,
+        snapshots: Option<&SnapshotPolicy>,
+    ) -> Result<Report, SuiteError> {
+        run_on_model(self, registry, snapshots).await
+    }
+}
+
+impl Case {
+    /// Runs this case on a fresh in-process model of `profile`: its transcript, failed
+    /// expectations and any fault that stopped it. Nothing is judged.
+    pub async fn run_on_model(&self, profile: Arc<Profile>) -> CaseRun {
+        runner::run_on_model(self, profile, &runner::http_client()).await
+    }
+
+    /// Runs this case against an `oauth-drift serve` process of `profile` at `base` that knows
+    /// `clients` (the scenario's, from [`Scenario::clients`](scenario::Scenario::clients),
+    /// registered there first through its admin API).
+    pub async fn run_on_serve(&self, base: &str, profile: &Profile, clients: &[(String, ClientConfig)]) -> CaseRun {
+        let http = runner::http_client();
+        let endpoint = runner::Endpoint {
+            http: &http,
+            base: base.to_string(),
+            profile,
+            clients,
+            admin: true,
+            id_tokens_by_position: false,
+        };
+        runner::run_case(self, &endpoint).await
+    }
+}
+
+impl scenario::Scenario {
+    /// The clients this scenario's cases use under `profile`, by name (`clients:`, or the
+    /// default web client), shaped as the profile's clients are, each with a fresh secret.
+    pub fn clients(&self, profile: &Profile) -> Vec<(String, ClientConfig)> {
+        runner::scenario_clients(self, &profile.client_shape)
+    }
+}
+
 /// Where the scenarios of a run come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Corpus {
     /// Files and directories named on the command line (or `./scenarios`).
     Paths(Vec<PathBuf>),
-    /// The corpus bundled in the binary (see [`crate::bundled`]).
+    /// The corpus bundled in the binary (`oauth-drift init` writes it out).
     Bundled,
 }
 

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::schema::{AxisValue, Names, ScenarioFile, with_names};
+use super::schema::{AxisValue, Names, ScenarioFile};
 use crate::provider::{Registry, closest};
 
 /// A scenario file that parsed and whose references all resolve.
@@ -127,6 +127,24 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
+impl Scenario {
+    /// Parses scenario `text`; `path` is where its errors point (`path:line:column`).
+    pub fn parse(path: &Path, text: &str, registry: &Registry) -> Result<Scenario, ScenarioError> {
+        parse(path, text, registry)
+    }
+
+    /// Reads and parses the scenario file at `path`.
+    pub fn load(path: &Path, registry: &Registry) -> Result<Scenario, ScenarioError> {
+        load_file(path, registry)
+    }
+
+    /// Expands the matrix into its cases (one without a matrix), their snapshot names under
+    /// `stem`.
+    pub fn into_cases(self, stem: &str) -> Vec<Case> {
+        expand(&Arc::new(self), stem)
+    }
+}
+
 /// Reads and parses one scenario file.
 pub fn load_file(path: &Path, registry: &Registry) -> Result<Scenario, ScenarioError> {
     let text = crate::limits::read_bounded_text(path)
@@ -134,8 +152,9 @@ pub fn load_file(path: &Path, registry: &Registry) -> Result<Scenario, ScenarioE
     parse(path, &text, registry)
 }
 
-/// Parses scenario text. The first pass checks the shape; the second, with the names the
-/// file defines, checks every reference so that its error points at the reference itself.
+/// Parses scenario text. Deserialising checks the shape; then, with the names the file
+/// defines, every reference is checked (`references::check`), its error pointing at the
+/// reference itself.
 pub fn parse(path: &Path, text: &str, registry: &Registry) -> Result<Scenario, ScenarioError> {
     let meaningful = text.lines().any(|l| {
         let l = l.trim();
@@ -180,8 +199,8 @@ pub fn parse(path: &Path, text: &str, registry: &Registry) -> Result<Scenario, S
             first.users.clone()
         },
     };
-    let file: ScenarioFile =
-        with_names(names, || serde_yaml::from_str(text)).map_err(|e| ScenarioError::from_yaml(path, &e))?;
+    super::references::check(&first, &names, text).map_err(|e| ScenarioError::from_yaml(path, &e))?;
+    let file = first;
     let step_lines = item_lines(text, "steps:", file.steps.len());
     if file.steps.is_empty() {
         return Err(ScenarioError::at(

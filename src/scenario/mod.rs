@@ -1,13 +1,13 @@
 //! The YAML scenario model: parse, validate with located errors, expand the matrix.
 
 mod load;
+mod references;
 mod schema;
 
 pub(crate) use load::item_lines;
-pub use load::{Case, MAX_CASES, Scenario, ScenarioError, discover, expand, load_file, parse, slugify};
+pub use load::{Case, Scenario, ScenarioError, discover, expand, load_file, parse, slugify};
 pub use schema::{
     Action, AuthorizeAction, AxisValue, ClientAuth, ClientSpec, ConsentChoice, EventAction, EventKind, ExchangeAction,
-    ExchangeFault, Expect, Fields, Matrix, Of, ParamValue, Params, PkceMethod, Presence, ProviderRef, RefreshAction,
-    RefreshFault, Repeat, RevokeAction, RevokeMethod, RevokeToken, ScenarioFile, Shown, Step, TokenPick, ValueCheck,
-    ValueTest, parse_duration, unrolled,
+    ExchangeFault, Expect, Of, Params, PkceMethod, Presence, RefreshAction, RefreshFault, RevokeAction, RevokeMethod,
+    RevokeToken, ScenarioFile, Shown, Step, TokenPick, ValueCheck, ValueTest, parse_duration, unrolled,
 };

@@ -2,13 +2,12 @@
 //! docs/scenarios.md. Names that refer to other parts of the file (matrix axes, clients,
 //! users, providers) are checked while parsing, so their errors carry a line and column.
 
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
 
 use indexmap::IndexMap;
 use serde::Deserialize;
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::provider::{ClientKind, PublishingStatus, closest};
 
@@ -611,7 +610,7 @@ pub struct ParamValue(pub String);
 
 // ------------------------------------------------------------------ name checking
 
-/// What the second parsing pass checks references against.
+/// What the references of a file may name (`references::check` checks them after parsing).
 #[derive(Debug, Default)]
 pub(crate) struct Names {
     pub providers: Vec<String>,
@@ -621,27 +620,7 @@ pub(crate) struct Names {
     pub users: Vec<String>,
 }
 
-thread_local! {
-    static NAMES: RefCell<Option<Names>> = const { RefCell::new(None) };
-}
-
-/// Parses with reference checking on: `names` is what the references may name.
-pub(crate) fn with_names<T>(names: Names, parse: impl FnOnce() -> T) -> T {
-    NAMES.with(|cell| *cell.borrow_mut() = Some(names));
-    let result = parse();
-    NAMES.with(|cell| *cell.borrow_mut() = None);
-    result
-}
-
-/// Runs `check` against the names, if this is the checking pass.
-fn check_names(check: impl FnOnce(&Names) -> Result<(), String>) -> Result<(), String> {
-    NAMES.with(|cell| match cell.borrow().as_ref() {
-        Some(names) => check(names),
-        None => Ok(()),
-    })
-}
-
-fn unknown(kind: &str, name: &str, known: &[String]) -> String {
+pub(crate) fn unknown(kind: &str, name: &str, known: &[String]) -> String {
     let hint = match closest(name, known.iter().map(String::as_str)) {
         // providers come from outside the file: name them all, as the registry does
         Some(s) if kind == "provider" => format!("; did you mean `{s}`? (known: {})", known.join(", ")),
@@ -653,24 +632,82 @@ fn unknown(kind: &str, name: &str, known: &[String]) -> String {
 }
 
 /// Checks every `${name}` in a parameter value.
-fn check_interpolation(value: &str) -> Result<(), String> {
-    check_names(|names| {
-        let mut rest = value;
-        while let Some(start) = rest.find("${") {
-            let after = &rest[start + 2..];
-            let Some(end) = after.find('}') else {
-                return Err(format!("unclosed `${{` in `{value}`"));
-            };
-            let axis = &after[..end];
-            // `${captured.NAME}`: a value an earlier `capture:` remembered (filled in when sent)
-            if !names.axes.contains_key(axis) && !axis.starts_with("captured.") {
-                let known: Vec<String> = names.axes.keys().cloned().collect();
-                return Err(unknown("matrix variable", axis, &known));
-            }
-            rest = &after[end + 1..];
+pub(crate) fn check_interpolation(names: &Names, value: &str) -> Result<(), String> {
+    let mut rest = value;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            return Err(format!("unclosed `${{` in `{value}`"));
+        };
+        let axis = &after[..end];
+        // `${captured.NAME}`: a value an earlier `capture:` remembered (filled in when sent)
+        if !names.axes.contains_key(axis) && !axis.starts_with("captured.") {
+            let known: Vec<String> = names.axes.keys().cloned().collect();
+            return Err(unknown("matrix variable", axis, &known));
         }
+        rest = &after[end + 1..];
+    }
+    Ok(())
+}
+
+/// A name checked against one list of the names the file defines.
+pub(crate) fn check_name(kind: &str, known: &[String], name: &str) -> Result<(), String> {
+    match known.iter().any(|n| n == name) {
+        true => Ok(()),
+        false => Err(unknown(kind, name, known)),
+    }
+}
+
+/// A name checked against one list, or `${axis}`: a matrix axis whose every value is such a
+/// name (`client: "${app}"`), filled in per case by the runner.
+pub(crate) fn check_name_or_variable(names: &Names, kind: &str, known: &[String], name: &str) -> Result<(), String> {
+    let Some(axis) = name.strip_prefix("${").and_then(|rest| rest.strip_suffix('}')) else {
+        return check_name(kind, known, name);
+    };
+    check_interpolation(names, name)?;
+    let values = names.axes.get(axis).map(Vec::as_slice).unwrap_or_default();
+    match values.iter().find(|v| !known.contains(v)) {
+        Some(bad) => Err(format!(
+            "matrix axis `{axis}` has the value `{bad}`, which is not a {kind}; {}",
+            unknown(kind, bad, known)
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A matrix axis name used by `with:`; it must hold parameter sets.
+pub(crate) fn check_param_axis(names: &Names, name: &str) -> Result<(), String> {
+    if names.param_axes.iter().any(|a| a == name) {
         Ok(())
-    })
+    } else if names.axes.contains_key(name) {
+        Err(format!(
+            "matrix axis `{name}` holds plain values; `with:` takes an axis of parameter maps"
+        ))
+    } else {
+        let known: Vec<String> = names.axes.keys().cloned().collect();
+        Err(unknown("matrix variable", name, &known))
+    }
+}
+
+/// A matrix axis name (a `when:` key).
+pub(crate) fn check_axis_name(names: &Names, axis: &str) -> Result<(), String> {
+    match names.axes.contains_key(axis) {
+        true => Ok(()),
+        false => Err(unknown(
+            "matrix variable",
+            axis,
+            &names.axes.keys().cloned().collect::<Vec<_>>(),
+        )),
+    }
+}
+
+/// One value name of the matrix axis `axis` (a `when:` value).
+pub(crate) fn check_axis_value(names: &Names, axis: &str, value: &str) -> Result<(), String> {
+    match names.axes.get(axis) {
+        Some(known) if known.iter().any(|k| k == value) => Ok(()),
+        Some(known) => Err(unknown(&format!("value of matrix axis `{axis}`"), value, known)),
+        None => Ok(()),
+    }
 }
 
 // ------------------------------------------------------------------ deserializers
@@ -745,7 +782,7 @@ struct ParamScalar(Option<String>);
 
 impl<'de> Deserialize<'de> for ParamScalar {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        text(d, check_interpolation).map(ParamScalar)
+        text(d, no_check).map(ParamScalar)
     }
 }
 
@@ -769,54 +806,16 @@ fn params<'de, D: Deserializer<'de>>(d: D) -> Result<Params, D::Error> {
     d.deserialize_map(ParamsVisitor)
 }
 
-/// A name checked against one list of the names the file defines.
-fn name_in<'de, D: Deserializer<'de>>(d: D, kind: &str, list: fn(&Names) -> &Vec<String>) -> Result<String, D::Error> {
-    required_text(d, |name| {
-        check_names(|names| match list(names).iter().any(|n| n == name) {
-            true => Ok(()),
-            false => Err(unknown(kind, name, list(names))),
-        })
-    })
-}
-
 impl<'de> Deserialize<'de> for ProviderRef {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        name_in(d, "provider", |n| &n.providers).map(ProviderRef)
+        required_text(d, no_check).map(ProviderRef)
     }
 }
 
 impl<'de> Deserialize<'de> for ClientRef {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        name_or_variable(d, "client", |n| &n.clients).map(ClientRef)
+        required_text(d, no_check).map(ClientRef)
     }
-}
-
-/// A name checked against one list, or `${axis}`: a matrix axis whose every value is such a
-/// name (`client: "${app}"`), filled in per case by the runner.
-fn name_or_variable<'de, D: Deserializer<'de>>(
-    d: D,
-    kind: &str,
-    list: fn(&Names) -> &Vec<String>,
-) -> Result<String, D::Error> {
-    required_text(d, |name| {
-        let Some(axis) = name.strip_prefix("${").and_then(|rest| rest.strip_suffix('}')) else {
-            return check_names(|names| match list(names).iter().any(|n| n == name) {
-                true => Ok(()),
-                false => Err(unknown(kind, name, list(names))),
-            });
-        };
-        check_interpolation(name)?;
-        check_names(|names| {
-            let values = names.axes.get(axis).map(Vec::as_slice).unwrap_or_default();
-            match values.iter().find(|v| !list(names).contains(v)) {
-                Some(bad) => Err(format!(
-                    "matrix axis `{axis}` has the value `{bad}`, which is not a {kind}; {}",
-                    unknown(kind, bad, list(names))
-                )),
-                None => Ok(()),
-            }
-        })
-    })
 }
 
 /// A user name, checked against `users:`.
@@ -825,7 +824,7 @@ pub struct UserRef(pub String);
 
 impl<'de> Deserialize<'de> for UserRef {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        name_or_variable(d, "user", |n| &n.users).map(UserRef)
+        required_text(d, no_check).map(UserRef)
     }
 }
 
@@ -834,21 +833,7 @@ struct ParamAxisRef(String);
 
 impl<'de> Deserialize<'de> for ParamAxisRef {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let name = required_text(d, |name| {
-            check_names(|names| {
-                if names.param_axes.iter().any(|a| a == name) {
-                    Ok(())
-                } else if names.axes.contains_key(name) {
-                    Err(format!(
-                        "matrix axis `{name}` holds plain values; `with:` takes an axis of parameter maps"
-                    ))
-                } else {
-                    let known: Vec<String> = names.axes.keys().cloned().collect();
-                    Err(unknown("matrix variable", name, &known))
-                }
-            })
-        })?;
-        Ok(ParamAxisRef(name))
+        required_text(d, no_check).map(ParamAxisRef)
     }
 }
 
@@ -1100,8 +1085,8 @@ fn when<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, Vec<String>)>, D
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
             let mut out = Vec::new();
-            while let Some(axis) = map.next_key_seed(AxisNameSeed)? {
-                let values = map.next_value_seed(AxisValuesSeed(&axis))?;
+            while let Some(Name(axis)) = map.next_key()? {
+                let AxisValues(values) = map.next_value()?;
                 out.push((axis, values));
             }
             Ok(out)
@@ -1110,39 +1095,27 @@ fn when<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, Vec<String>)>, D
     d.deserialize_map(WhenVisitor)
 }
 
-/// A matrix axis name (a `when:` key).
-struct AxisNameSeed;
+/// A name as written (a `when:` axis or value): any scalar but `~`.
+struct Name(String);
 
-impl<'de> DeserializeSeed<'de> for AxisNameSeed {
-    type Value = String;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
-        required_text(d, |axis| {
-            check_names(|names| match names.axes.contains_key(axis) {
-                true => Ok(()),
-                false => Err(unknown(
-                    "matrix variable",
-                    axis,
-                    &names.axes.keys().cloned().collect::<Vec<_>>(),
-                )),
-            })
-        })
+impl<'de> Deserialize<'de> for Name {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        required_text(d, no_check).map(Name)
     }
 }
 
-/// One value name of `axis`, or a list of them.
-struct AxisValuesSeed<'a>(&'a str);
+/// One value name of a matrix axis, or a list of them.
+struct AxisValues(Vec<String>);
 
-impl<'de> DeserializeSeed<'de> for AxisValuesSeed<'_> {
-    type Value = Vec<String>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<String>, D::Error> {
-        struct ValuesVisitor<'a>(&'a str);
-        impl<'de> Visitor<'de> for ValuesVisitor<'_> {
+impl<'de> Deserialize<'de> for AxisValues {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ValuesVisitor;
+        impl<'de> Visitor<'de> for ValuesVisitor {
             type Value = Vec<String>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a matrix value or a list of them")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Vec<String>, E> {
-                check_axis_value(self.0, v).map_err(E::custom)?;
                 Ok(vec![v.to_string()])
             }
             fn visit_bool<E: de::Error>(self, v: bool) -> Result<Vec<String>, E> {
@@ -1156,31 +1129,14 @@ impl<'de> DeserializeSeed<'de> for AxisValuesSeed<'_> {
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<String>, A::Error> {
                 let mut out = Vec::new();
-                while let Some(value) = seq.next_element_seed(AxisValueSeed(self.0))? {
+                while let Some(Name(value)) = seq.next_element()? {
                     out.push(value);
                 }
                 Ok(out)
             }
         }
-        d.deserialize_any(ValuesVisitor(self.0))
+        d.deserialize_any(ValuesVisitor).map(AxisValues)
     }
-}
-
-struct AxisValueSeed<'a>(&'a str);
-
-impl<'de> DeserializeSeed<'de> for AxisValueSeed<'_> {
-    type Value = String;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
-        required_text(d, |v| check_axis_value(self.0, v))
-    }
-}
-
-fn check_axis_value(axis: &str, value: &str) -> Result<(), String> {
-    check_names(|names| match names.axes.get(axis) {
-        Some(known) if known.iter().any(|k| k == value) => Ok(()),
-        Some(known) => Err(unknown(&format!("value of matrix axis `{axis}`"), value, known)),
-        None => Ok(()),
-    })
 }
 
 /// `with:` takes one axis name or a list of them.

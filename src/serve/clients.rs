@@ -35,14 +35,6 @@ pub enum ClientsError {
 
 /// A fresh client with an id and secret shaped as the profile's `client_shape` says (Google's:
 /// `123456789012-abc….apps.googleusercontent.com`, `GOCSPX-…`).
-///
-/// ```
-/// use oauth_drift::provider::{ClientKind, PublishingStatus, Registry};
-/// let profile = Registry::builtin().load("google").unwrap();
-/// let client = oauth_drift::serve::generate_client(ClientKind::Installed, Vec::new(), PublishingStatus::Production, &profile.client_shape);
-/// assert!(client.client_id.ends_with(".apps.googleusercontent.com"));
-/// assert_eq!(client.redirect_uris, ["http://localhost"]);
-/// ```
 pub fn generate_client(
     kind: ClientKind,
     redirect_uris: Vec<String>,
@@ -84,15 +76,6 @@ fn default_redirect_uris(kind: ClientKind) -> Vec<String> {
 /// `token_uri` and `auth_provider_x509_cert_url` pointing at `base`. Field order is the
 /// Console's, and so is `auth_uri`: the Console still writes `…/o/oauth2/auth` (the profile's
 /// legacy authorization path), not the v2 path discovery names.
-///
-/// ```
-/// use oauth_drift::provider::{ClientKind, PublishingStatus, Registry};
-/// let profile = Registry::builtin().load("google").unwrap();
-/// let client = oauth_drift::serve::generate_client(ClientKind::Web, Vec::new(), PublishingStatus::Production, &profile.client_shape);
-/// let json = oauth_drift::serve::client_secrets(&client, "http://127.0.0.1:8080", &profile);
-/// assert_eq!(json["web"]["token_uri"], "http://127.0.0.1:8080/token");
-/// assert_eq!(json["web"]["auth_uri"], "http://127.0.0.1:8080/o/oauth2/auth");
-/// ```
 pub fn client_secrets(client: &ClientConfig, base: &str, profile: &Profile) -> Value {
     let e = &profile.endpoints;
     let auth_path = e.legacy_authorize.as_ref().map_or(&e.authorize, |legacy| &legacy.path);
@@ -304,5 +287,37 @@ mod tests {
     fn an_unrecognised_shape_says_what_is_expected() {
         let message = parse("hello: world\n").unwrap_err().to_string();
         assert!(message.contains("client-secrets JSON"), "{message}");
+    }
+}
+
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn generate_client_example() {
+        use crate::provider::{ClientKind, PublishingStatus, Registry};
+        let profile = Registry::builtin().load("google").unwrap();
+        let client = super::generate_client(
+            ClientKind::Installed,
+            Vec::new(),
+            PublishingStatus::Production,
+            &profile.client_shape,
+        );
+        assert!(client.client_id.ends_with(".apps.googleusercontent.com"));
+        assert_eq!(client.redirect_uris, ["http://localhost"]);
+    }
+
+    #[test]
+    fn client_secrets_example() {
+        use crate::provider::{ClientKind, PublishingStatus, Registry};
+        let profile = Registry::builtin().load("google").unwrap();
+        let client = super::generate_client(
+            ClientKind::Web,
+            Vec::new(),
+            PublishingStatus::Production,
+            &profile.client_shape,
+        );
+        let json = super::client_secrets(&client, "http://127.0.0.1:8080", &profile);
+        assert_eq!(json["web"]["token_uri"], "http://127.0.0.1:8080/token");
+        assert_eq!(json["web"]["auth_uri"], "http://127.0.0.1:8080/o/oauth2/auth");
     }
 }

@@ -32,11 +32,6 @@ fn is_secret(name: &str) -> bool {
 }
 
 /// `pairs` as `k=v` text, secret values replaced.
-///
-/// ```
-/// let pairs = vec![("code".to_string(), "4/abc".to_string()), ("grant_type".to_string(), "authorization_code".to_string())];
-/// assert_eq!(oauth_drift::serve::redact_pairs(&pairs), "code=[redacted]&grant_type=authorization_code");
-/// ```
 pub fn redact_pairs(pairs: &[(String, String)]) -> String {
     let shown = pairs.iter().map(|(k, v)| {
         (
@@ -137,5 +132,20 @@ mod tests {
             ("scope", "openid email"),
         ]));
         assert_eq!(text, "access_type=offline&approval_prompt=force&scope=openid+email");
+    }
+}
+
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn redact_pairs_example() {
+        let pairs = vec![
+            ("code".to_string(), "4/abc".to_string()),
+            ("grant_type".to_string(), "authorization_code".to_string()),
+        ];
+        assert_eq!(
+            super::redact_pairs(&pairs),
+            "code=[redacted]&grant_type=authorization_code"
+        );
     }
 }

@@ -9,7 +9,7 @@ mod log;
 mod server;
 mod tls;
 
-pub use clients::{ClientsError, client_secrets, generate_client, load_clients, write_client_secrets};
-pub use log::{access_line, redact_pairs};
-pub use server::{Serve, ServeConfig, ServeError};
-pub use tls::{LOOPBACK_NAMES, LocalTls, TlsError, local_tls};
+pub use clients::{generate_client, load_clients, write_client_secrets};
+pub use log::access_line;
+pub use server::{Serve, ServeConfig};
+pub use tls::{LOOPBACK_NAMES, local_tls};

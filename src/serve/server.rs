@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tokio_rustls::rustls::ServerConfig;
 
-use crate::model::{AccessHook, ConnectionLimits, ConsentMode, ListenOptions, ModelServer, SharedEngine};
+use crate::model::{AccessHook, ConnectionLimits, ConsentMode, ListenOptions, ModelServer};
 use crate::provider::{ClientConfig, Engine, Profile, SigningKey};
 
 /// What a `serve` runs.
@@ -51,6 +51,10 @@ pub enum ServeError {
 
 /// A running fake provider; dropping it stops the server.
 pub struct Serve {
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "held, not read: dropping it stops the model server")
+    )]
     server: ModelServer,
     base_url: String,
     address: SocketAddr,
@@ -113,10 +117,6 @@ impl Serve {
     pub fn address(&self) -> SocketAddr {
         self.address
     }
-
-    pub fn engine(&self) -> &SharedEngine {
-        self.server.engine()
-    }
 }
 
 #[cfg(test)]
@@ -141,7 +141,7 @@ mod tests {
             tls: None,
         };
         let serve = Serve::start(config, None).await.unwrap();
-        let kid = crate::model::lock(serve.engine())
+        let kid = crate::model::lock(serve.server.engine())
             .signing_key()
             .unwrap()
             .kid()

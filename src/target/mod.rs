@@ -1,20 +1,26 @@
 //! The target stage of the data flow: where a case's requests go and how their answers come
-//! back. Three targets, one transport: the in-process model (wiremock servers on loopback
-//! shared by every case, [`InProcess`] naming the case on each request), a `serve` process,
-//! and a live provider. Each is reached through [`Transport`]; [`LiveClient`] holds the retry
-//! and deadline policy ([`RetryPolicy`]) and turns every fault into a typed [`Cause`]; the
-//! model and `serve` are sent each request once ([`RetryPolicy::once`]), a live provider is
-//! retried within a deadline.
+//! back. Three targets, one transport trait, [`Transport`], whose implementations are named by
+//! what they reach:
+//!
+//! - [`InProcess`]: the in-process model (wiremock servers on loopback shared by every case,
+//!   the case named on each request);
+//! - [`LiveClient`] made by [`model_client`]: a `serve` process (or any model over HTTP), each
+//!   request sent once ([`RetryPolicy::once`]);
+//! - [`LiveClient`] with [`RetryPolicy::live`]: a live provider, retried with backoff within a
+//!   deadline (`probe`, `login`; probing a `serve` process is probing a live target).
+//!
+//! [`LiveClient`] is the one HTTP client under all three: it holds the retry and deadline
+//! policy and turns every fault into a typed [`Cause`]. Both policies are made here only.
 //!
 //! What the answers mean is not decided here: the runner records them in a transcript and
-//! `suite` judges it; a live target's endpoints are resolved in [`live`].
+//! judges it (`runner::judge`); a live target's endpoints are resolved in [`live`].
 
 pub mod live;
 pub mod model;
 pub mod redirect;
 pub mod transport;
 
-pub use live::{Overrides, Target, TargetError, TargetSpec};
+pub use live::{Overrides, TargetSpec};
 pub use model::InProcess;
 pub use redirect::Redirect;
 pub use transport::{Body, Cause, Inconclusive, LiveClient, LiveRequest, LiveResponse, RetryPolicy};

@@ -3,14 +3,6 @@
 
 /// A redirect to an app's redirect URI, read: where it goes and the parameters it carries in
 /// its query and its fragment (an implicit or hybrid response puts them there), in order.
-///
-/// ```
-/// use oauth_drift::target::Redirect;
-/// let redirect = Redirect::parse("https://app.example.com/cb?code=4%2F0A&state=s#id_token=t");
-/// assert_eq!(redirect.target, "https://app.example.com/cb");
-/// assert_eq!(redirect.get("code"), Some("4/0A"));
-/// assert_eq!(redirect.get("id_token"), Some("t"));
-/// ```
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Redirect {
     /// The redirect without its query and fragment.
@@ -72,5 +64,17 @@ mod tests {
     fn the_debug_form_names_parameters_without_their_values() {
         let redirect = Redirect::parse("https://a.example/cb?code=secret-code");
         assert!(!format!("{redirect:?}").contains("secret-code"));
+    }
+}
+
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn redirect_example() {
+        use super::Redirect;
+        let redirect = Redirect::parse("https://app.example.com/cb?code=4%2F0A&state=s#id_token=t");
+        assert_eq!(redirect.target, "https://app.example.com/cb");
+        assert_eq!(redirect.get("code"), Some("4/0A"));
+        assert_eq!(redirect.get("id_token"), Some("t"));
     }
 }

@@ -42,6 +42,18 @@ impl RetryPolicy {
     }
 }
 
+impl RetryPolicy {
+    /// The policy of a live provider: retried with backoff within `deadline`, each attempt
+    /// within `attempt_timeout` (at most the deadline), 5xx and 429 waited out.
+    pub fn live(deadline: Duration, attempt_timeout: Duration) -> Self {
+        Self {
+            deadline,
+            attempt_timeout: attempt_timeout.min(deadline),
+            ..Self::default()
+        }
+    }
+}
+
 impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
@@ -193,8 +205,6 @@ impl std::error::Error for Inconclusive {}
 pub enum Body {
     /// A JSON object (token endpoint, discovery).
     Json,
-    /// A JSON object or nothing (revocation answers 200 with an empty body).
-    JsonOrEmpty,
     /// Anything: a redirect or a page (authorization endpoint).
     Any,
 }
@@ -269,10 +279,6 @@ impl LiveRequest {
         self.repeatable = false;
         self
     }
-
-    pub fn url(&self) -> &url::Url {
-        &self.url
-    }
 }
 
 /// A complete answer: a verdict can be drawn from it.
@@ -335,10 +341,6 @@ impl LiveClient {
     pub fn gone(&self, url: &url::Url) -> Option<Inconclusive> {
         let origin = url.origin().ascii_serialization();
         self.gone.lock().ok().and_then(|g| g.get(&origin).cloned())
-    }
-
-    pub fn policy(&self) -> &RetryPolicy {
-        &self.policy
     }
 
     /// The credentials this client has sent, and what the run added.
@@ -475,10 +477,7 @@ impl LiveClient {
         let bytes = read_capped(response, self.policy.max_body).await?;
         let json = match body {
             Body::Any => json_object(&bytes).ok(),
-            Body::JsonOrEmpty if bytes.iter().all(u8::is_ascii_whitespace) => None,
-            Body::Json | Body::JsonOrEmpty => {
-                Some(json_object(&bytes).map_err(|kind| kind.cause(status, &bytes, &headers))?)
-            }
+            Body::Json => Some(json_object(&bytes).map_err(|kind| kind.cause(status, &bytes, &headers))?),
         };
         Ok(LiveResponse {
             status,

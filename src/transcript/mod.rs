@@ -38,7 +38,7 @@ pub struct RefreshSummary {
 /// - `discovery`: the discovery document's facts (the discovery probe).
 ///
 /// ```
-/// use oauth_drift::transcript::{RefreshSummary, Transcript};
+/// use oauth_drift::{RefreshSummary, Transcript};
 /// let transcript = Transcript::of_run("a case".into(), "google".into(), RefreshSummary::default(), Vec::new());
 /// assert!(transcript.render().starts_with("case: a case\nprovider: google\nrefresh_token:"));
 /// let probe = Transcript::of_authorize("a case".into(), "google".into(), Vec::new());

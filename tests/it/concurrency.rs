@@ -50,7 +50,7 @@ async fn grant(http: &reqwest::Client, base: &str, user: &str, force: bool) -> G
         .unwrap()
         .to_string();
     let location = response.headers()["location"].to_str().unwrap().to_string();
-    let code = oauth_drift::provider::redirect_param(&location, "code").expect("a code");
+    let code = crate::support::redirect_param(&location, "code").expect("a code");
     let form = [
         ("grant_type", "authorization_code"),
         ("code", &code),

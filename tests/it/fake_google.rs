@@ -276,7 +276,7 @@ async fn reqwest_revokes_over_tls_trusting_only_the_written_ca() {
         .to_str()
         .unwrap()
         .to_string();
-    let code = oauth_drift::provider::redirect_param(&location, "code").unwrap();
+    let code = crate::support::redirect_param(&location, "code").unwrap();
     let tokens = body_json(
         trusted
             .post(format!("{}/token", server.base))

@@ -8,8 +8,8 @@ use super::support::{Project, SCENARIO, files_below, oauth_drift, root, run};
 
 /// The number of cases in the repository's scenarios, as the library counts them.
 fn bundled_cases() -> usize {
-    let registry = oauth_drift::provider::Registry::builtin();
-    oauth_drift::runner::suite::load(&[root().join("scenarios")], &registry, None)
+    let registry = oauth_drift::Registry::builtin();
+    oauth_drift::Suite::load(&[root().join("scenarios")], &registry, None)
         .unwrap()
         .cases
         .len()

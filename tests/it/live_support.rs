@@ -6,10 +6,8 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use oauth_drift::model::{ConsentMode, ModelServer, lock};
-use oauth_drift::provider::{
-    AuthorizeResponse, ClientConfig, ClientKind, ConsentDecision, Engine, PublishingStatus, Registry,
-};
+use oauth_drift::{AuthorizeResponse, ClientConfig, ClientKind, ConsentDecision, Engine, PublishingStatus, Registry};
+use oauth_drift::{ConsentMode, ModelServer};
 
 pub const CLIENT_ID: &str = "probe-test.apps.googleusercontent.com";
 /// Planted: must never appear in any output, report, snapshot or log.
@@ -55,7 +53,11 @@ pub async fn provider(profile: &str, consent: ConsentMode) -> Provider {
 impl Provider {
     /// A refresh token of `user` (its own grant, so a consent probe's revocation leaves it be).
     pub fn refresh_token(&self, user: &str) -> String {
-        let mut engine = lock(self.server.engine());
+        let mut engine = self
+            .server
+            .engine()
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let params: Vec<(String, String)> = [
             ("client_id", CLIENT_ID),
             ("redirect_uri", "http://127.0.0.1/callback"),
@@ -71,7 +73,7 @@ impl Provider {
         else {
             panic!("the model did not redirect");
         };
-        let code = oauth_drift::provider::redirect_param(&location, "code").expect("a code");
+        let code = crate::support::redirect_param(&location, "code").expect("a code");
         let form: Vec<(String, String)> = [
             ("grant_type", "authorization_code"),
             ("code", code.as_str()),

@@ -6,7 +6,6 @@ mod compare;
 mod concurrency;
 mod diagnose;
 mod fake_google;
-mod faults;
 mod first_hour;
 mod github;
 mod google_client;

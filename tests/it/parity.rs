@@ -12,9 +12,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use oauth_drift::provider::Registry;
-use oauth_drift::runner::suite;
-use oauth_drift::runner::{self, Endpoint};
+use oauth_drift::{CaseRun, Registry, Suite};
 
 use crate::serve_process::ServeProcess;
 
@@ -22,12 +20,16 @@ use crate::serve_process::ServeProcess;
 async fn every_bundled_scenario_gives_the_same_transcript_on_the_model_and_on_serve() {
     let registry = Registry::builtin();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let loaded = suite::load(&[root.join("scenarios")], &registry, None).expect("scenarios/ loads");
+    let loaded = Suite::load(&[root.join("scenarios")], &registry, None).expect("scenarios/ loads");
     assert!(loaded.errors.is_empty(), "scenario errors: {:?}", loaded.errors);
     let cases = loaded.cases;
     assert!(!cases.is_empty());
-    let profiles = runner::profiles_for(&cases, &registry).unwrap();
-    let http = runner::http_client();
+    let mut profiles = BTreeMap::new();
+    for case in &cases {
+        if !profiles.contains_key(&case.provider) {
+            profiles.insert(case.provider.clone(), Arc::new(registry.load(&case.provider).unwrap()));
+        }
+    }
     let admin = reqwest::Client::new();
 
     let mut servers = BTreeMap::new();
@@ -41,11 +43,11 @@ async fn every_bundled_scenario_gives_the_same_transcript_on_the_model_and_on_se
     let mut differences = Vec::new();
     for case in &cases {
         let profile = Arc::clone(&profiles[&case.provider]);
-        let model = runner::run_on_model(case, Arc::clone(&profile), &http).await;
+        let model = case.run_on_model(Arc::clone(&profile)).await;
 
         let server = &servers[&case.provider];
         server.admin(&admin, "/reset", None).await;
-        let clients = runner::scenario_clients(&case.scenario, &profile.client_shape);
+        let clients = case.scenario.clients(&profile);
         for (_, client) in &clients {
             server
                 .admin(
@@ -55,15 +57,7 @@ async fn every_bundled_scenario_gives_the_same_transcript_on_the_model_and_on_se
                 )
                 .await;
         }
-        let endpoint = Endpoint {
-            http: &http,
-            base: server.base.clone(),
-            profile: &profile,
-            clients: &clients,
-            admin: true,
-            id_tokens_by_position: false,
-        };
-        let served = runner::run_case(case, &endpoint).await;
+        let served = case.run_on_serve(&server.base, &profile, &clients).await;
 
         assert!(
             served.fault.is_none(),
@@ -79,7 +73,7 @@ async fn every_bundled_scenario_gives_the_same_transcript_on_the_model_and_on_se
                 .to_string();
             differences.push(format!("{} ({}):\n{diff}", case.name, case.slug));
         }
-        let failures = |run: &runner::CaseRun| run.failures.iter().map(|f| f.to_string()).collect::<Vec<_>>();
+        let failures = |run: &CaseRun| run.failures.iter().map(|f| f.to_string()).collect::<Vec<_>>();
         if failures(&model) != failures(&served) {
             differences.push(format!(
                 "{}: failed expectations differ: model {:?}, serve {:?}",

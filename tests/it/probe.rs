@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use oauth_drift::model::ConsentMode;
+use oauth_drift::ConsentMode;
 use serde_json::Value;
 
 use super::live_support::{

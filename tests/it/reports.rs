@@ -5,8 +5,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use oauth_drift::report::{CaseReport, Outcome, Report, junit};
-use oauth_drift::transcript::RefreshSummary;
+use oauth_drift::{CaseReport, Outcome, RefreshSummary, Report};
 
 use crate::support::{Project, SCENARIO, output_within, python_with};
 
@@ -171,7 +170,7 @@ fn junit_marks_skipped_and_inconclusive_cases_as_such() {
         ],
         ..Default::default()
     };
-    let xml = junit::render(&report, "oauth-drift probe");
+    let xml = report.to_junit("oauth-drift probe");
     let doc = roxmltree::Document::parse(&xml).unwrap();
     let skipped: Vec<(Option<&str>, Option<&str>)> = doc
         .descendants()

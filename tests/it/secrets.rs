@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use oauth_drift::model::ConsentMode;
+use oauth_drift::ConsentMode;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -221,7 +221,7 @@ async fn serve_logs_no_planted_secret() {
         .to_str()
         .unwrap()
         .to_string();
-    let code = oauth_drift::provider::redirect_param(&location, "code").expect("a code");
+    let code = crate::support::redirect_param(&location, "code").expect("a code");
     let form = [
         ("grant_type", "authorization_code"),
         ("code", code.as_str()),

@@ -89,7 +89,7 @@ async fn serve_runs_a_whole_flow_over_real_http_and_logs_no_secret() {
 
     // first grant: consent shown, refresh token
     let verifier = "a-verifier-long-enough-to-be-valid-0123456789abcdef";
-    let challenge = oauth_drift::provider::s256_challenge(verifier);
+    let challenge = crate::support::s256_challenge(verifier);
     let state = "state-value-1234";
     let auth = [
         ("client_id", client_id.as_str()),

@@ -64,7 +64,7 @@ async fn flow(http: &reqwest::Client, base: &str, user: &str) -> Value {
     let response = http.get(authorize_url(base, user, &[])).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 302);
     let location = response.headers()["location"].to_str().unwrap().to_string();
-    let code = oauth_drift::provider::redirect_param(&location, "code").expect("a code");
+    let code = crate::support::redirect_param(&location, "code").expect("a code");
     let response = post_token(http, base, &code_form(&code, &[])).await;
     assert_eq!(response.status().as_u16(), 200);
     let mut body = json(response).await;
@@ -398,9 +398,9 @@ async fn pkce_challenges_and_verifiers_outside_43_to_128_characters_are_refused(
     assert_eq!(status_of("c".repeat(43), "plain").await.0, 302);
     // a 200-character verifier hashes to a 43-character challenge: refused at the token endpoint
     let verifier = "v".repeat(200);
-    let (status, location) = status_of(oauth_drift::provider::s256_challenge(&verifier), "S256").await;
+    let (status, location) = status_of(crate::support::s256_challenge(&verifier), "S256").await;
     assert_eq!(status, 302);
-    let code = oauth_drift::provider::redirect_param(location.unwrap().to_str().unwrap(), "code").unwrap();
+    let code = crate::support::redirect_param(location.unwrap().to_str().unwrap(), "code").unwrap();
     let form = code_form(&code, &[("code_verifier", verifier.as_str())]);
     let response = post_token(&http, &server.base, &form).await;
     assert_eq!(response.status().as_u16(), 400);

@@ -1,29 +1,26 @@
 //! Every bundled scenario case as an insta snapshot: `cargo insta review` shows behaviour
 //! changes of the model (or of a scenario) as transcript diffs.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use oauth_drift::provider::Registry;
-use oauth_drift::{runner, scenario};
+use oauth_drift::{Registry, Suite};
 
 #[tokio::test]
 async fn every_bundled_scenario_matches_its_snapshot() {
     let registry = Registry::builtin();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let files = scenario::discover(&[root.join("scenarios")]).expect("scenarios/ is readable");
-    let mut cases = Vec::new();
-    for file in &files {
-        let relative = file.strip_prefix(&root).unwrap().to_path_buf();
-        let loaded =
-            Arc::new(scenario::load_file(&relative_to(&root, &relative), &registry).unwrap_or_else(|e| panic!("{e}")));
-        let stem = oauth_drift::snapshot::stem_for(&relative);
-        cases.extend(scenario::expand(&loaded, &stem));
+    // relative, as the snapshot stems are (the working directory of a test is the package root)
+    let mut suite = Suite::load(&[PathBuf::from("scenarios")], &registry, None).expect("scenarios/ is readable");
+    if let Some(error) = suite.errors.first() {
+        panic!("{error}");
     }
-    let profiles = runner::profiles_for(&cases, &registry).unwrap();
-    let runs = runner::run_all_on_model(&cases, &profiles).await;
+    suite.keep_transcripts = true;
+    let report = suite.run_on_model(&registry, None).await.unwrap();
     let mut failed = Vec::new();
-    for (case, run) in cases.iter().zip(&runs) {
+    for (case, judged) in suite.cases.iter().zip(&report.cases) {
+        let transcript = judged.transcript.clone().expect("a kept transcript");
         let input_file = case
             .scenario
             .path
@@ -39,7 +36,7 @@ async fn every_bundled_scenario_matches_its_snapshot() {
                 input_file => input_file,
                 omit_expression => true,
             }, {
-                insta::assert_snapshot!(case.slug.clone(), run.transcript.render());
+                insta::assert_snapshot!(case.slug.clone(), transcript);
             });
         });
         if outcome.is_err() {
@@ -53,26 +50,28 @@ async fn every_bundled_scenario_matches_its_snapshot() {
     );
 }
 
-fn relative_to(root: &std::path::Path, relative: &std::path::Path) -> PathBuf {
-    root.join(relative)
-}
-
 /// Runs every bundled case all at once and then one at a time: the transcripts must agree.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transcripts_are_the_same_whatever_the_concurrency() {
     let registry = Registry::builtin();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let suite = oauth_drift::runner::suite::load(&[root.join("scenarios")], &registry, None).unwrap();
-    let profiles = runner::profiles_for(&suite.cases, &registry).unwrap();
-    let concurrent: Vec<String> = runner::run_all_on_model(&suite.cases, &profiles)
+    let mut suite = Suite::load(&[root.join("scenarios")], &registry, None).unwrap();
+    suite.keep_transcripts = true;
+    let concurrent: Vec<String> = suite
+        .run_on_model(&registry, None)
         .await
-        .iter()
-        .map(|r| r.transcript.render())
+        .unwrap()
+        .cases
+        .into_iter()
+        .map(|c| c.transcript.expect("a kept transcript"))
         .collect();
-    let http = runner::http_client();
+    let mut profiles = BTreeMap::new();
     let mut sequential = Vec::new();
     for case in &suite.cases {
-        let run = runner::run_on_model(case, profiles[&case.provider].clone(), &http).await;
+        let profile = profiles
+            .entry(case.provider.clone())
+            .or_insert_with(|| Arc::new(registry.load(&case.provider).unwrap()));
+        let run = case.run_on_model(Arc::clone(profile)).await;
         sequential.push(run.transcript.render());
     }
     assert_eq!(concurrent.len(), suite.cases.len());

@@ -247,3 +247,20 @@ pub fn refused_port() -> (socket2::Socket, u16) {
     let port = socket.local_addr().unwrap().as_socket().unwrap().port();
     (socket, port)
 }
+
+/// The first value of parameter `name` in a redirect's query or fragment.
+pub fn redirect_param(location: &str, name: &str) -> Option<String> {
+    let (before_fragment, fragment) = location.split_once('#').unwrap_or((location, ""));
+    let query = before_fragment.split_once('?').map_or("", |(_, query)| query);
+    url::form_urlencoded::parse(query.as_bytes())
+        .chain(url::form_urlencoded::parse(fragment.as_bytes()))
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+}
+
+/// The PKCE S256 code challenge for `verifier` (RFC 7636 §4.2).
+pub fn s256_challenge(verifier: &str) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()))
+}

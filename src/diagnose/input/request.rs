@@ -27,31 +27,6 @@ pub const SESSION_PARAMS: &[&str] = &["state", "code_challenge", "nonce"];
 /// What a redacted value is shown as.
 pub const REDACTED: &str = "[redacted]";
 
-/// Parameters Google's sign-in pages add to their own URLs; the app never sent them.
-const SIGN_IN_INTERNAL: &[&str] = &[
-    "o2v",
-    "service",
-    "flowName",
-    "flowEntry",
-    "dsh",
-    "ddm",
-    "theme",
-    "opparams",
-    "continue",
-    "followup",
-    "authuser",
-    "ifkv",
-    "checkedDomains",
-    "checkConnection",
-    "pstMsg",
-    "TL",
-    "rart",
-    "as",
-    "part",
-    "ifkv",
-    "passive",
-];
-
 /// One parameter: decoded name and value, and the raw `name=value` segment as sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Param {
@@ -149,18 +124,17 @@ impl AuthRequest {
         }
     }
 
-    /// Google's error page in pasted text, decoded from its `authError` parameter.
+    /// The provider's error page in pasted text, decoded from its `error_page.parameter`
+    /// (Google's `authError`).
     pub fn error_page(text: &str, endpoints: &ProviderEndpoints) -> Option<crate::diagnose::AuthError> {
-        if !endpoints.is_google() {
-            return None;
-        }
+        endpoints.error_page.as_ref().filter(|_| endpoints.is_google())?;
         paste::extract(text, endpoints.hosts()).iter().find_map(|candidate| {
             let url = url::Url::parse(&candidate.text).ok()?;
             let host = url.host_str()?;
-            if !endpoints.owns_host(host) || !url.path().starts_with("/signin/oauth/error") {
-                return None;
-            }
-            let (_, value) = url.query_pairs().find(|(k, _)| k == "authError")?;
+            let page = endpoints
+                .error_page_at(url.path())
+                .filter(|_| endpoints.owns_host(host))?;
+            let (_, value) = url.query_pairs().find(|(k, _)| *k == page.parameter)?;
             crate::diagnose::AuthError::decode(&value)
         })
     }
@@ -213,27 +187,30 @@ impl AuthRequest {
         let is_authorize = endpoints.authorize_paths().contains(&path.as_str())
             || (endpoints.is_generic() && endpoints.classify(&host, &path).is_none());
         if !is_authorize {
-            if endpoints.is_google() && path.starts_with("/signin/oauth/error") {
+            if endpoints.error_page_at(&path).is_some() {
                 return Err(InputError::ErrorPageUrl);
             }
-            if !endpoints.is_google() || !is_sign_in_page(&path) {
+            let Some(pages) = endpoints.sign_in_page_at(&path) else {
                 return Err(not_authorize());
-            }
+            };
             if follow
-                && let Some(next) = params.iter().find(|p| p.name == "continue").map(|p| p.value.clone())
+                && let Some(name) = &pages.continue_parameter
+                && let Some(next) = params.iter().find(|p| p.name == *name).map(|p| p.value.clone())
                 && let Ok(inner) = url::Url::parse(&next)
                 && endpoints.authorize_paths().contains(&inner.path())
             {
                 notes.push(InputNote::FollowedContinue);
                 return Self::parse(&next, endpoints, notes, false);
             }
-            let o2v = params.iter().find(|p| p.name == "o2v").map(|p| p.value.clone());
+            // the era parameter (Google's o2v) names the endpoint the app opened: the legacy one or today's
+            let legacy = (pages.era_parameter.as_ref())
+                .is_some_and(|era| params.iter().any(|p| p.name == era.name && p.value == era.legacy));
             let dropped: Vec<String> = params
                 .iter()
-                .filter(|p| SIGN_IN_INTERNAL.contains(&p.name.as_str()))
+                .filter(|p| pages.is_internal(&p.name))
                 .map(|p| p.name.clone())
                 .collect();
-            params.retain(|p| !SIGN_IN_INTERNAL.contains(&p.name.as_str()));
+            params.retain(|p| !pages.is_internal(&p.name));
             if !params.iter().any(|p| p.name == "client_id") {
                 return Err(InputError::SignInPageOnly {
                     path: path.clone(),
@@ -245,8 +222,7 @@ impl AuthRequest {
             if !dropped.is_empty() {
                 notes.push(InputNote::DroppedInternal { names: dropped });
             }
-            // o2v names the endpoint the app opened: 1 the 2015 one, 2 today's
-            let path_then = endpoints.authorize_path_of_era(o2v.as_deref() == Some("1"));
+            let path_then = endpoints.authorize_path_of_era(legacy);
             endpoint = format!("{origin}{path_then}");
         } else if endpoints
             .classify(&host, &path)
@@ -381,14 +357,6 @@ fn has_percent_escape(value: &str) -> bool {
     bytes
         .windows(3)
         .any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit())
-}
-
-fn is_sign_in_page(path: &str) -> bool {
-    path.ends_with("/oauthchooseaccount")
-        || path.starts_with("/v3/signin/")
-        || path.starts_with("/signin/")
-        || path.starts_with("/ServiceLogin")
-        || path.starts_with("/AccountChooser")
 }
 
 /// What a redirect back to an app carries, if it is one.

@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
+use oauth_drift::Registry;
 use oauth_drift::diagnose::{Har, Input, Options, TokenResponse, diagnose};
-use oauth_drift::provider::Registry;
 
 use super::support::{code, oauth_drift, stderr, stdout};
 

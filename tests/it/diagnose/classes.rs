@@ -6,7 +6,7 @@ use oauth_drift::diagnose::{
     Diagnosis, Edit, Input, Observation, Options, Outcome, ResponseDiagnosis, Symptom, TokenResponse, diagnose,
     diagnose_any,
 };
-use oauth_drift::provider::{PublishingStatus, Registry};
+use oauth_drift::{PublishingStatus, Registry};
 
 use super::support::{code, oauth_drift, oauth_drift_with_stdin, stderr, stdout};
 
@@ -86,7 +86,7 @@ fn googles_special_redirect_values_are_not_registration_problems() {
             "{:?}",
             codes(&d)
         );
-        assert_eq!(d.client_kind, oauth_drift::provider::ClientKind::Web, "{redirect}");
+        assert_eq!(d.client_kind, oauth_drift::ClientKind::Web, "{redirect}");
     }
 }
 

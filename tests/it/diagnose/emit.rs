@@ -2,7 +2,7 @@
 //! in the shapes that matter (no refresh_token on repeat, a 400, the implicit flow, PKCE,
 //! out-of-band, Testing status, OIDC), and from a HAR.
 
-use oauth_drift::provider::PublishingStatus;
+use oauth_drift::PublishingStatus;
 
 use super::recorder::Browser;
 use super::support::{code, oauth_drift, stderr, stdout};

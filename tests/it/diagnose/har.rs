@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use oauth_drift::diagnose::{Diagnosis, Har, Input, InputError, Options, diagnose, render, scenario};
-use oauth_drift::provider::{ClientKind, PublishingStatus, Registry};
+use oauth_drift::{ClientKind, PublishingStatus, Registry};
 use serde_json::Value;
 
 use super::recorder::Browser;

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use oauth_drift::model::{CONSENT_HEADER, ModelServer, USER_HEADER};
-use oauth_drift::provider::{ClientConfig, ClientKind, Engine, PublishingStatus, Registry};
+use oauth_drift::{CONSENT_HEADER, ModelServer, USER_HEADER};
+use oauth_drift::{ClientConfig, ClientKind, Engine, PublishingStatus, Registry};
 use serde_json::{Value, json};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -78,7 +78,7 @@ impl Browser {
             .await;
         let location = response.location?;
         self.get(&location, &[]).await;
-        oauth_drift::provider::redirect_param(&location, "code")
+        crate::support::redirect_param(&location, "code")
     }
 
     /// Exchanges a code like a single-page app would (the request is visible in the HAR).

@@ -7,8 +7,8 @@
 //! a value that does not change the diagnosis.
 
 use super::support::{Grant, fails, ok};
+use oauth_drift::Registry;
 use oauth_drift::diagnose::{Input, Options, Outcome, Symptom, diagnose_any};
-use oauth_drift::provider::Registry;
 
 /// What the fix must look like to apply the thread's fix.
 enum Fix {

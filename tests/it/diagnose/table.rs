@@ -4,7 +4,7 @@
 
 use super::support::{Grant, fails, ok};
 use oauth_drift::diagnose::{Input, Options, diagnose};
-use oauth_drift::provider::{ClientKind, PublishingStatus, Registry};
+use oauth_drift::{ClientKind, PublishingStatus, Registry};
 
 struct Row {
     source: &'static str,

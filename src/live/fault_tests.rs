@@ -4,14 +4,14 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use oauth_drift::live::{
+use crate::live::{
     self, Body, ClientShape, ConsentOptions, Credentials, Kind, LiveClient, LiveRequest, Opener, Overrides,
     ProbeOptions, RetryPolicy, TargetSpec,
 };
-use oauth_drift::provider::{PublishingStatus, Registry};
-use oauth_drift::report::Outcome;
-use oauth_drift::runner::judge::SnapshotPolicy;
-use oauth_drift::snapshot::{SnapshotMeta, SnapshotStore};
+use crate::provider::{PublishingStatus, Registry};
+use crate::report::Outcome;
+use crate::runner::judge::SnapshotPolicy;
+use crate::snapshot::{SnapshotMeta, SnapshotStore};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -36,7 +36,7 @@ const DOCUMENT: &str = r#"{"issuer":"https://accounts.google.com","authorization
 async fn hostile(kind: Hostile) -> (String, Arc<Mutex<Vec<Instant>>>) {
     let hits = Arc::new(Mutex::new(Vec::new()));
     if let Hostile::Refused = kind {
-        let (socket, port) = crate::support::refused_port();
+        let (socket, port) = refused_port();
         // refused for the rest of the test process: the probe may retry after this returns
         std::mem::forget(socket);
         return (format!("http://127.0.0.1:{port}"), hits);
@@ -253,7 +253,7 @@ async fn a_probe_meeting_any_fault_is_inconclusive_never_drift() {
                     redirect_uri: None,
                 },
                 consent: ConsentOptions {
-                    session: oauth_drift::live::Session::SignedIn,
+                    session: crate::live::Session::SignedIn,
                     opener: Opener::System,
                     timeout: Duration::from_secs(1),
                     revoke: false,
@@ -322,18 +322,18 @@ async fn a_retry_after_past_the_deadline_gives_up_at_once() {
 /// A provider whose authorization endpoint redirects with a code and whose token endpoint
 /// always answers `status`; runs `authorize` then `exchange` through `transport`.
 async fn exchange_against_a_failing_token_endpoint(
-    transport: &dyn oauth_drift::target::Transport,
+    transport: &dyn crate::target::Transport,
     status: u16,
-) -> (oauth_drift::runner::CaseRun, usize) {
+) -> (crate::runner::CaseRun, usize) {
     use wiremock::matchers::{method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
     let server = MockServer::start().await;
     let registry = Registry::builtin();
     let profile = registry.load("google").unwrap();
     let text = "name: failing token endpoint\nsteps:\n  - authorize: {scope: email}\n  - exchange:\n";
-    let scenario = oauth_drift::scenario::parse(std::path::Path::new("t.yaml"), text, &registry).unwrap();
-    let case = oauth_drift::scenario::expand(&Arc::new(scenario), "t").remove(0);
-    let clients = oauth_drift::runner::scenario_clients(&case.scenario, &profile.client_shape);
+    let scenario = crate::scenario::parse(std::path::Path::new("t.yaml"), text, &registry).unwrap();
+    let case = crate::scenario::expand(&Arc::new(scenario), "t").remove(0);
+    let clients = crate::runner::scenario_clients(&case.scenario, &profile.client_shape);
     let redirect = &clients[0].1.redirect_uris[0];
     Mock::given(method("GET"))
         .and(path(profile.endpoints.authorize.as_str()))
@@ -345,7 +345,7 @@ async fn exchange_against_a_failing_token_endpoint(
         .respond_with(ResponseTemplate::new(status))
         .mount(&server)
         .await;
-    let endpoint = oauth_drift::runner::Endpoint {
+    let endpoint = crate::runner::Endpoint {
         http: transport,
         base: server.uri(),
         profile: &profile,
@@ -353,7 +353,7 @@ async fn exchange_against_a_failing_token_endpoint(
         admin: false,
         id_tokens_by_position: true,
     };
-    let run = oauth_drift::runner::run_case(&case, &endpoint).await;
+    let run = crate::runner::run_case(&case, &endpoint).await;
     let token_requests = server
         .received_requests()
         .await
@@ -393,10 +393,20 @@ async fn a_code_exchange_refused_with_429_on_a_live_target_is_retried_within_the
 
 #[tokio::test]
 async fn a_5xx_from_the_model_target_is_recorded_as_its_answer_once() {
-    let model = oauth_drift::target::model_client();
+    let model = crate::target::model_client();
     let (run, token_requests) = exchange_against_a_failing_token_endpoint(&model, 503).await;
     assert!(run.inconclusive.is_none() && run.fault.is_none(), "{:?}", run.fault);
     assert_eq!(token_requests, 1);
     let exchange = run.transcript.steps().last().and_then(|s| s.response.as_ref()).unwrap();
     assert_eq!(exchange.status, 503);
+}
+
+/// A loopback port nothing listens on, for as long as the returned socket lives: bound, never
+/// listening, so a connection to it is refused at once.
+fn refused_port() -> (socket2::Socket, u16) {
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    let any: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
+    socket.bind(&any.into()).unwrap();
+    let port = socket.local_addr().unwrap().as_socket().unwrap().port();
+    (socket, port)
 }
