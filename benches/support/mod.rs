@@ -5,8 +5,8 @@ pub const CLIENT_ID: &str = "bench";
 pub const CLIENT_SECRET: &str = "bench-secret";
 
 /// One authorize → exchange → refresh flow against `base`, with `extra` authorization
-/// parameters and `headers`. Panics if the server answers wrongly, so a broken server cannot
-/// look fast.
+/// parameters and `headers` on every request (the shared model routes by one of them).
+/// Panics if the server answers wrongly, so a broken server cannot look fast.
 pub async fn flow(http: &reqwest::Client, base: &str, extra: &[(&str, &str)], headers: &[(&str, &str)]) {
     let mut url = url::Url::parse(&format!("{base}/o/oauth2/v2/auth")).expect("a base URL");
     url.query_pairs_mut()
@@ -42,7 +42,7 @@ pub async fn flow(http: &reqwest::Client, base: &str, extra: &[(&str, &str)], he
         ("client_id", CLIENT_ID),
         ("client_secret", CLIENT_SECRET),
     ];
-    let body = post_token(http, base, &exchange).await;
+    let body = post_token(http, base, &exchange, headers).await;
     let refresh_token = body["refresh_token"].as_str().expect("a refresh token").to_string();
     let refresh = [
         ("grant_type", "refresh_token"),
@@ -50,13 +50,20 @@ pub async fn flow(http: &reqwest::Client, base: &str, extra: &[(&str, &str)], he
         ("client_id", CLIENT_ID),
         ("client_secret", CLIENT_SECRET),
     ];
-    assert!(post_token(http, base, &refresh).await["access_token"].is_string());
+    assert!(post_token(http, base, &refresh, headers).await["access_token"].is_string());
 }
 
-async fn post_token(http: &reqwest::Client, base: &str, form: &[(&str, &str)]) -> serde_json::Value {
-    let bytes = http
-        .post(format!("{base}/token"))
-        .form(form)
+async fn post_token(
+    http: &reqwest::Client,
+    base: &str,
+    form: &[(&str, &str)],
+    headers: &[(&str, &str)],
+) -> serde_json::Value {
+    let mut request = http.post(format!("{base}/token")).form(form);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let bytes = request
         .send()
         .await
         .expect("token answers")
