@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// The profile `serve` and `diagnose` use without `--provider`.
-const DEFAULT_PROVIDER: &str = "google";
+use crate::provider::DEFAULT_PROVIDER;
 
 /// The examples after the top-level `--help`; `{authorize_url}` is filled in by `examples`.
 const EXAMPLES: &str = "\

@@ -28,7 +28,7 @@ pub async fn probe(args: ProbeArgs, global: &GlobalArgs, registry: Registry) -> 
             chosen = Some(note);
             provider
         }
-        (None, None) => "google".into(),
+        (None, None) => crate::provider::DEFAULT_PROVIDER.into(),
     };
     registry.load(&provider)?;
     let kinds = if args.kinds.is_empty() {

@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 use serde::{Deserialize, Serialize};
 
 use super::fix::Edit;
-use crate::provider::{Profile, Registry, Rule};
+use crate::provider::{DEFAULT_PROVIDER, Profile, Registry, Rule};
 
 /// Declares `Code`: each finding's variant, its stable code and its stable name.
 macro_rules! codes {
@@ -356,7 +356,6 @@ static DEFAULT: LazyLock<Vec<Entry>> = LazyLock::new(|| {
 });
 
 /// The provider whose words `explain` and the docs use.
-const DEFAULT_PROVIDER: &str = "google";
 
 /// One provider's words for the catalogue's placeholders.
 #[derive(Debug, Clone)]

@@ -41,7 +41,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Self {
-            provider: "google".into(),
+            provider: crate::provider::DEFAULT_PROVIDER.into(),
             client_kind: None,
             status: None,
             symptom: None,

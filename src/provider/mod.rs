@@ -27,6 +27,10 @@ pub use profile::{
 pub use signing::{KeyError, SigningKey};
 pub use trace::{Decision, Effect, Rule};
 
+/// The profile of a scenario, probe or diagnosis that names none (the provider this tool
+/// began with; every other one is named).
+pub const DEFAULT_PROVIDER: &str = "google";
+
 /// A profile id's family: `google@2015` → `google`.
 pub fn family(id: &str) -> &str {
     id.split('@').next().unwrap_or(id)

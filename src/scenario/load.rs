@@ -299,7 +299,7 @@ pub fn expand(scenario: &Arc<Scenario>, root_stem: &str) -> Vec<Case> {
         .provider
         .as_ref()
         .map(|p| p.0.clone())
-        .unwrap_or_else(|| "google".into());
+        .unwrap_or_else(|| crate::provider::DEFAULT_PROVIDER.into());
     combos
         .into_iter()
         .map(|bindings| {
