@@ -355,8 +355,6 @@ static DEFAULT: LazyLock<Vec<Entry>> = LazyLock::new(|| {
     Code::ALL.iter().map(|code| words.entry(*code)).collect()
 });
 
-/// The provider whose words `explain` and the docs use.
-
 /// One provider's words for the catalogue's placeholders.
 #[derive(Debug, Clone)]
 pub struct Words(BTreeMap<String, String>);
