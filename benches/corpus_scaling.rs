@@ -17,6 +17,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+#[path = "support/cli.rs"]
+mod cli;
 
 const CASES_PER_FILE: usize = 40;
 
@@ -26,13 +28,7 @@ struct Options {
 }
 
 fn options() -> Options {
-    let args: Vec<String> = std::env::args().collect();
-    let text = |flag: &str| {
-        args.iter()
-            .position(|a| a == flag)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
+    let text = cli::flag_value;
     let sizes = text("--sizes")
         .map(|list| list.split(',').filter_map(|n| n.trim().parse().ok()).collect())
         .unwrap_or_else(|| vec![1_000, 10_000, 100_000]);
@@ -116,12 +112,6 @@ fn median(values: &mut [f64]) -> f64 {
     values[values.len() / 2]
 }
 
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".into())
-}
-
 fn main() {
     let options = options();
     let binary = PathBuf::from(env!("CARGO_BIN_EXE_oauth-drift"));
@@ -130,7 +120,7 @@ fn main() {
         "binary {}; {} timed runs per size (CI=1, snapshots compared); load average at start {}",
         binary.display(),
         options.runs,
-        load_average()
+        cli::load_average()
     );
     println!();
     println!(
@@ -154,7 +144,7 @@ fn main() {
             "accepting the generated corpus of {size} cases failed"
         );
         let (mut walls, mut peaks, mut cpus) = (Vec::new(), Vec::new(), Vec::new());
-        let load = load_average();
+        let load = cli::load_average();
         for _ in 0..options.runs {
             let (wall, peak, cpu, code) = measure(&binary, &dir, &["run", "-q"]);
             assert_eq!(code, 0, "the generated corpus of {size} cases did not pass");
@@ -192,5 +182,5 @@ fn main() {
             last.0
         );
     }
-    println!("load average at end {}", load_average());
+    println!("load average at end {}", cli::load_average());
 }

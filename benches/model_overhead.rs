@@ -41,6 +41,8 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 mod support;
 
 use support::{CLIENT_ID, CLIENT_SECRET, REDIRECT, flow};
+#[path = "support/cli.rs"]
+mod cli;
 
 struct Options {
     trials: usize,
@@ -82,13 +84,7 @@ impl Workload {
 }
 
 fn options() -> Options {
-    let args: Vec<String> = std::env::args().collect();
-    let text = |flag: &str| {
-        args.iter()
-            .position(|a| a == flag)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
+    let text = cli::flag_value;
     let value = |flag: &str, default: f64| text(flag).and_then(|v| v.parse().ok()).unwrap_or(default);
     let workloads = match text("--workload").as_deref() {
         Some("plain") => vec![Workload::Plain],
@@ -312,12 +308,6 @@ fn interquartile(values: &[f64]) -> String {
     format!("{:.2}..{:.2}", at(0.25), at(0.75))
 }
 
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".into())
-}
-
 /// RSA-2048 RS256 signatures per second on this thread, with the model's key, for `seconds`.
 fn signing_rate(seconds: f64) -> f64 {
     let key = SigningKey::model().expect("the model key");
@@ -539,7 +529,7 @@ fn in_process(flows: usize, warmup: usize, workload: Workload) {
         workload.name(),
         per_flow(cpu),
         per_flow(elapsed),
-        load_average()
+        cli::load_average()
     );
     // the process ends here: freeing 50,000-entry stores one by one is not a flow's cost
     std::mem::forget(responder);
@@ -567,7 +557,7 @@ fn main() {
         options.warmup,
         options.concurrency,
         options.client_threads,
-        load_average()
+        cli::load_average()
     );
     runtime.block_on(async {
         let mut kept = Vec::new();
@@ -575,5 +565,5 @@ fn main() {
             kept.push(run_workload(*workload, &options).await);
         }
     });
-    println!("load average at end {}", load_average());
+    println!("load average at end {}", cli::load_average());
 }
