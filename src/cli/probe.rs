@@ -241,7 +241,7 @@ async fn profile_for_issuer(
         return fallback("the issuer URL has no discovery URL".into());
     };
     let document = match live::LiveClient::new(policy)
-        .exchange(&live::LiveRequest::get(url), live::Body::Json)
+        .exchange(&live::Request::get(url), live::Body::Json)
         .await
     {
         Ok(response) if response.status == 200 => response.json.unwrap_or_default(),

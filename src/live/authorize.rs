@@ -10,7 +10,7 @@ use url::Url;
 
 use super::normalise::{normalise_ports, sort_scope};
 use super::pages::{decode_auth_error, scrape_error_page};
-use super::transport::{Body, Cause, Inconclusive, LiveRequest, LiveResponse};
+use super::transport::{Body, Cause, Inconclusive, Request, LiveResponse};
 use crate::model::{CONSENT_HEADER, CONSENT_SCREEN_HEADER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER, SESSION_HEADER};
 use crate::provider::{ClientConfig, ErrorPageFormat};
 use crate::runner::{authorize_query, step_applies};
@@ -171,7 +171,7 @@ pub async fn probe_case(
             .map(|(_, v)| v.clone())
             .unwrap_or_default();
         // no session: a model or serve must not assume its default user is signed in
-        let request = LiveRequest::get(url.clone())
+        let request = Request::get(url.clone())
             .header(CONSENT_HEADER, "deny")
             .header(SESSION_HEADER, "none");
         let response = http.exchange(&request, Body::Any).await?;

@@ -13,7 +13,7 @@ use url::Url;
 
 use super::authorize::classify;
 use super::credentials::SECRET_VARIABLES;
-use super::transport::{Body, LiveClient, LiveRequest};
+use super::transport::{Body, LiveClient, Request};
 use crate::model::CONSENT_HEADER;
 use crate::provider::{ClientConfig, ErrorPageFormat, param};
 use crate::runner::StepError;
@@ -294,7 +294,7 @@ impl FrontChannel for BrowserFront {
         let state = param(&pairs, "state")
             .ok_or("the authorization request carries no state")?
             .to_string();
-        let preflight = LiveRequest::get(url.clone()).header(CONSENT_HEADER, "deny");
+        let preflight = Request::get(url.clone()).header(CONSENT_HEADER, "deny");
         let response = self.http.exchange(&preflight, Body::Any).await?;
         let answer =
             classify(&response, &url, &redirect_uri, self.error_page.as_ref()).map_err(|cause| cause.to_string())?;

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::live::{
-    self, Body, ClientShape, ConsentOptions, Credentials, Kind, LiveClient, LiveRequest, Opener, Overrides,
+    self, Body, ClientShape, ConsentOptions, Credentials, Kind, LiveClient, Request, Opener, Overrides,
     ProbeOptions, RetryPolicy, TargetSpec,
 };
 use crate::provider::{PublishingStatus, Registry};
@@ -175,7 +175,7 @@ async fn every_fault_is_inconclusive_with_its_cause_within_the_deadline() {
             let started = Instant::now();
             let result = tokio::time::timeout(
                 Duration::from_secs(10),
-                client.send(&LiveRequest::get(discovery_url(&base)), Body::Json),
+                client.send(&Request::get(discovery_url(&base)), Body::Json),
             )
             .await
             .unwrap_or_else(|_| panic!("{kind:?}: the client hung"));
@@ -291,7 +291,7 @@ async fn a_probe_meeting_any_fault_is_inconclusive_never_drift() {
 async fn a_transient_fault_is_retried_to_a_verdict() {
     let (base, hits) = hostile(Hostile::FlakyThenOk(2)).await;
     let response = LiveClient::new(policy())
-        .send(&LiveRequest::get(discovery_url(&base)), Body::Json)
+        .send(&Request::get(discovery_url(&base)), Body::Json)
         .await
         .unwrap();
     assert_eq!((response.status, response.attempts), (200, 3));
@@ -304,7 +304,7 @@ async fn a_retry_after_past_the_deadline_gives_up_at_once() {
     let (base, hits) = hostile(Hostile::RateLimited(120)).await;
     let started = Instant::now();
     let Err(inconclusive) = LiveClient::new(policy())
-        .send(&LiveRequest::get(discovery_url(&base)), Body::Json)
+        .send(&Request::get(discovery_url(&base)), Body::Json)
         .await
     else {
         panic!("a verdict from a rate-limited server");

@@ -13,7 +13,7 @@ use super::refresh;
 use super::scrub::Scrubber;
 use super::secret::Secret;
 use super::target::{Target, TargetError, TargetSpec};
-use super::transport::{Body, Inconclusive, LiveClient, LiveRequest, RetryPolicy};
+use super::transport::{Body, Inconclusive, LiveClient, Request, RetryPolicy};
 use crate::model::ModelServer;
 use crate::provider::{
     ClientConfig, ClientKind, ConsentDecision, Engine, OfflineRequest, Profile, ProfileError, PublishingStatus,
@@ -489,7 +489,7 @@ impl Run<'_> {
         }
         let result = self
             .http
-            .exchange(&LiveRequest::get(url), Body::Json)
+            .exchange(&Request::get(url), Body::Json)
             .await
             .map(|r| (r.status, r.json.unwrap_or_default()));
         if self.target.discover_endpoints {

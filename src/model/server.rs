@@ -269,7 +269,7 @@ mod tests {
     use super::*;
     use crate::model::CASE_HEADER;
     use crate::provider::{ClientConfig, ClientKind, PublishingStatus, Registry};
-    use crate::target::{Body, InProcess, LiveRequest, Transport};
+    use crate::target::{Body, InProcess, Request, Transport};
 
     const REDIRECT: &str = "https://app.example.com/cb";
 
@@ -294,7 +294,7 @@ mod tests {
             format!("client_id={client_id}&redirect_uri={REDIRECT}&response_type=code&scope=email&state=s-{client_id}");
         let url = url::Url::parse(&format!("{}/o/oauth2/v2/auth?{query}", hosted.uri())).unwrap();
         let response = InProcess::new(hosted)
-            .exchange(&LiveRequest::get(url), Body::Any)
+            .exchange(&Request::get(url), Body::Any)
             .await
             .unwrap();
         let location = response.header("location").unwrap_or_default().to_string();
@@ -331,7 +331,7 @@ mod tests {
         // a case's engine leaves the server when the case ends; the other goes on
         let ended = a.case();
         drop(a);
-        let request = LiveRequest::get(url::Url::parse(&format!("{}/o/oauth2/v2/auth", b.uri())).unwrap())
+        let request = Request::get(url::Url::parse(&format!("{}/o/oauth2/v2/auth", b.uri())).unwrap())
             .header(CASE_HEADER, ended.to_string());
         let response = b.client().send(&request, Body::Any).await.unwrap();
         assert_eq!(response.status, 421);
@@ -349,7 +349,7 @@ mod tests {
             (Some("first"), "x-oauth-drift-case must be a case number"),
         ];
         for (case, reason) in cases {
-            let mut request = LiveRequest::post(url.clone());
+            let mut request = Request::post(url.clone());
             if let Some(case) = case {
                 request = request.header(CASE_HEADER, case);
             }

@@ -23,7 +23,7 @@ pub mod transport;
 pub use live::{Overrides, TargetSpec};
 pub use model::InProcess;
 pub use redirect::Redirect;
-pub use transport::{Body, Cause, Inconclusive, LiveClient, LiveRequest, LiveResponse, RetryPolicy};
+pub use transport::{Body, Cause, Inconclusive, LiveClient, Request, LiveResponse, RetryPolicy};
 
 use std::pin::Pin;
 
@@ -35,11 +35,11 @@ pub type Exchange<'a> = Pin<Box<dyn Future<Output = Result<LiveResponse, Inconcl
 /// ([`Inconclusive`], with its [`Cause`] and the effort spent) comes back.
 pub trait Transport: Sync {
     /// Sends `request`, expecting a body of kind `body`.
-    fn exchange<'a>(&'a self, request: &'a LiveRequest, body: Body) -> Exchange<'a>;
+    fn exchange<'a>(&'a self, request: &'a Request, body: Body) -> Exchange<'a>;
 }
 
 impl Transport for LiveClient {
-    fn exchange<'a>(&'a self, request: &'a LiveRequest, body: Body) -> Exchange<'a> {
+    fn exchange<'a>(&'a self, request: &'a Request, body: Body) -> Exchange<'a> {
         Box::pin(self.send(request, body))
     }
 }

@@ -2,7 +2,7 @@
 //! servers ([`SharedModel`](crate::model::SharedModel)) over the keep-alive connections of
 //! their server's client, each carrying the case's routing header.
 
-use super::{Body, Exchange, LiveClient, LiveRequest, Transport};
+use super::{Body, Exchange, LiveClient, Request, Transport};
 use crate::model::{CASE_HEADER, HostedModel};
 
 /// The transport to one case's engine on the shared in-process model: the model client of
@@ -24,7 +24,7 @@ impl<'a> InProcess<'a> {
 }
 
 impl Transport for InProcess<'_> {
-    fn exchange<'a>(&'a self, request: &'a LiveRequest, body: Body) -> Exchange<'a> {
+    fn exchange<'a>(&'a self, request: &'a Request, body: Body) -> Exchange<'a> {
         let routed = request.clone().header(CASE_HEADER, self.case.as_str());
         Box::pin(async move { self.client.send(&routed, body).await })
     }

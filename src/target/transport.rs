@@ -211,18 +211,18 @@ pub enum Body {
 
 /// One probe request. It may carry secrets in its form, so it has no `Debug`.
 #[derive(Clone)]
-pub struct LiveRequest {
+pub struct Request {
     method: reqwest::Method,
     url: url::Url,
     form: Option<Vec<(String, String)>>,
     /// A JSON body (the model's and `serve`'s admin endpoints); never secret-bearing.
     json: Option<Vec<u8>>,
     headers: Vec<(&'static str, String)>,
-    /// Whether sending it twice is harmless; see [`LiveRequest::not_repeatable`].
+    /// Whether sending it twice is harmless; see [`Request::not_repeatable`].
     repeatable: bool,
 }
 
-impl LiveRequest {
+impl Request {
     pub fn get(url: url::Url) -> Self {
         Self {
             method: reqwest::Method::GET,
@@ -349,7 +349,7 @@ impl LiveClient {
     }
 
     /// Sends `request` until an answer counts or the deadline passes.
-    pub async fn send(&self, request: &LiveRequest, body: Body) -> Result<LiveResponse, Inconclusive> {
+    pub async fn send(&self, request: &Request, body: Body) -> Result<LiveResponse, Inconclusive> {
         if self.learn_secrets {
             let query: Vec<(String, String)> = request.url.query_pairs().into_owned().collect();
             let form = request.form.iter().flatten();
@@ -447,7 +447,7 @@ impl LiveClient {
         base.mul_f64(jitter)
     }
 
-    async fn attempt(&self, request: &LiveRequest, body: Body) -> Result<LiveResponse, Cause> {
+    async fn attempt(&self, request: &Request, body: Body) -> Result<LiveResponse, Cause> {
         let mut builder = self.http.request(request.method.clone(), request.url.clone());
         for (name, value) in &request.headers {
             builder = builder.header(*name, value);
