@@ -18,7 +18,7 @@ use crate::scenario::{
     ExchangeFault, Of, Params, PkceMethod, RefreshAction, RefreshFault, RevokeAction, RevokeMethod, RevokeToken, Step,
     TokenPick,
 };
-use crate::target::{Body, Cause, Inconclusive, Request, LiveResponse, Transport};
+use crate::target::{Body, Cause, Inconclusive, Request, Response, Transport};
 use crate::transcript::{Aliases, RefreshSummary, RequestRecord, ResponseRecord, StepRecord, Transcript, canonical};
 
 /// Where a case runs and what the provider there supports.
@@ -751,7 +751,7 @@ fn endpoint_url(endpoint: &Endpoint<'_>, path: &str) -> Result<url::Url, StepErr
 }
 
 /// Reads a JSON response into a transcript record and the raw observation.
-fn read_json(response: &LiveResponse, state: &mut State) -> (ResponseRecord, StepObservation) {
+fn read_json(response: &Response, state: &mut State) -> (ResponseRecord, StepObservation) {
     let status = response.status;
     let bytes = &response.body;
     let headers = response

@@ -23,13 +23,13 @@ pub mod transport;
 pub use live::{Overrides, TargetSpec};
 pub use model::InProcess;
 pub use redirect::Redirect;
-pub use transport::{Body, Cause, Inconclusive, LiveClient, Request, LiveResponse, RetryPolicy};
+pub use transport::{Body, Cause, Inconclusive, LiveClient, Request, Response, RetryPolicy};
 
 use std::pin::Pin;
 
 /// What [`Transport::exchange`] returns: a boxed future, so the runner can hold any transport
 /// as `&dyn Transport`.
-pub type Exchange<'a> = Pin<Box<dyn Future<Output = Result<LiveResponse, Inconclusive>> + Send + 'a>>;
+pub type Exchange<'a> = Pin<Box<dyn Future<Output = Result<Response, Inconclusive>> + Send + 'a>>;
 
 /// One way to reach a provider: a request goes out, and a complete answer or a typed fault
 /// ([`Inconclusive`], with its [`Cause`] and the effort spent) comes back.

@@ -282,7 +282,7 @@ impl Request {
 }
 
 /// A complete answer: a verdict can be drawn from it.
-pub struct LiveResponse {
+pub struct Response {
     pub status: u16,
     pub headers: reqwest::header::HeaderMap,
     pub body: Vec<u8>,
@@ -291,7 +291,7 @@ pub struct LiveResponse {
     pub attempts: u32,
 }
 
-impl LiveResponse {
+impl Response {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
@@ -349,7 +349,7 @@ impl LiveClient {
     }
 
     /// Sends `request` until an answer counts or the deadline passes.
-    pub async fn send(&self, request: &Request, body: Body) -> Result<LiveResponse, Inconclusive> {
+    pub async fn send(&self, request: &Request, body: Body) -> Result<Response, Inconclusive> {
         if self.learn_secrets {
             let query: Vec<(String, String)> = request.url.query_pairs().into_owned().collect();
             let form = request.form.iter().flatten();
@@ -447,7 +447,7 @@ impl LiveClient {
         base.mul_f64(jitter)
     }
 
-    async fn attempt(&self, request: &Request, body: Body) -> Result<LiveResponse, Cause> {
+    async fn attempt(&self, request: &Request, body: Body) -> Result<Response, Cause> {
         let mut builder = self.http.request(request.method.clone(), request.url.clone());
         for (name, value) in &request.headers {
             builder = builder.header(*name, value);
@@ -479,7 +479,7 @@ impl LiveClient {
             Body::Any => json_object(&bytes).ok(),
             Body::Json => Some(json_object(&bytes).map_err(|kind| kind.cause(status, &bytes, &headers))?),
         };
-        Ok(LiveResponse {
+        Ok(Response {
             status,
             headers,
             body: bytes,
