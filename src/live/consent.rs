@@ -13,7 +13,7 @@ use url::Url;
 
 use super::authorize::classify;
 use super::credentials::SECRET_VARIABLES;
-use super::transport::{Body, LiveClient, Request};
+use super::transport::{Body, HttpClient, Request};
 use crate::model::CONSENT_HEADER;
 use crate::provider::{ClientConfig, ErrorPageFormat, param};
 use crate::runner::StepError;
@@ -236,7 +236,7 @@ impl Opener {
 /// error page ends the step there, as no browser could get past it), then the browser and the
 /// loopback listener.
 pub struct BrowserFront {
-    pub http: LiveClient,
+    pub http: HttpClient,
     pub listener: CallbackListener,
     pub opener: Opener,
     pub timeout: Duration,
@@ -248,7 +248,7 @@ pub struct BrowserFront {
 
 impl BrowserFront {
     pub fn new(
-        http: LiveClient,
+        http: HttpClient,
         listener: CallbackListener,
         opener: Opener,
         timeout: Duration,

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::live::{
-    self, Body, ClientShape, ConsentOptions, Credentials, Kind, LiveClient, Request, Opener, Overrides,
+    self, Body, ClientShape, ConsentOptions, Credentials, Kind, HttpClient, Request, Opener, Overrides,
     ProbeOptions, RetryPolicy, TargetSpec,
 };
 use crate::provider::{PublishingStatus, Registry};
@@ -171,7 +171,7 @@ async fn every_fault_is_inconclusive_with_its_cause_within_the_deadline() {
     for &(kind, expected, words) in TABLE {
         tasks.spawn(async move {
             let (base, hits) = hostile(kind).await;
-            let client = LiveClient::new(policy());
+            let client = HttpClient::new(policy());
             let started = Instant::now();
             let result = tokio::time::timeout(
                 Duration::from_secs(10),
@@ -290,7 +290,7 @@ async fn a_probe_meeting_any_fault_is_inconclusive_never_drift() {
 #[tokio::test]
 async fn a_transient_fault_is_retried_to_a_verdict() {
     let (base, hits) = hostile(Hostile::FlakyThenOk(2)).await;
-    let response = LiveClient::new(policy())
+    let response = HttpClient::new(policy())
         .send(&Request::get(discovery_url(&base)), Body::Json)
         .await
         .unwrap();
@@ -303,7 +303,7 @@ async fn a_transient_fault_is_retried_to_a_verdict() {
 async fn a_retry_after_past_the_deadline_gives_up_at_once() {
     let (base, hits) = hostile(Hostile::RateLimited(120)).await;
     let started = Instant::now();
-    let Err(inconclusive) = LiveClient::new(policy())
+    let Err(inconclusive) = HttpClient::new(policy())
         .send(&Request::get(discovery_url(&base)), Body::Json)
         .await
     else {
@@ -366,7 +366,7 @@ async fn exchange_against_a_failing_token_endpoint(
 
 #[tokio::test]
 async fn a_code_exchange_meeting_a_5xx_on_a_live_target_is_inconclusive_at_once_never_sent_twice() {
-    let live = LiveClient::new(policy());
+    let live = HttpClient::new(policy());
     let (run, token_requests) = exchange_against_a_failing_token_endpoint(&live, 503).await;
     let inconclusive = run.inconclusive.expect("a typed transport fault");
     assert_eq!(inconclusive.cause, live::Cause::ServerError(503));
@@ -384,7 +384,7 @@ async fn a_code_exchange_meeting_a_5xx_on_a_live_target_is_inconclusive_at_once_
 
 #[tokio::test]
 async fn a_code_exchange_refused_with_429_on_a_live_target_is_retried_within_the_deadline() {
-    let live = LiveClient::new(policy());
+    let live = HttpClient::new(policy());
     let (run, token_requests) = exchange_against_a_failing_token_endpoint(&live, 429).await;
     let inconclusive = run.inconclusive.expect("a typed transport fault");
     assert_eq!(inconclusive.cause.kind(), "429");

@@ -13,7 +13,7 @@ use super::refresh;
 use super::scrub::Scrubber;
 use super::secret::Secret;
 use super::target::{Target, TargetError, TargetSpec};
-use super::transport::{Body, Inconclusive, LiveClient, Request, RetryPolicy};
+use super::transport::{Body, Inconclusive, HttpClient, Request, RetryPolicy};
 use crate::model::ModelServer;
 use crate::provider::{
     ClientConfig, ClientKind, ConsentDecision, Engine, OfflineRequest, Profile, ProfileError, PublishingStatus,
@@ -165,7 +165,7 @@ struct Run<'a> {
     options: &'a ProbeOptions,
     credentials: &'a Credentials,
     target: Target,
-    http: LiveClient,
+    http: HttpClient,
     snapshots: Option<SnapshotPolicy>,
     /// Endpoints could not be discovered: kinds that need them are inconclusive.
     endpoint_fault: Option<String>,
@@ -190,7 +190,7 @@ pub async fn run(
         accept: p.accept,
         write: p.write,
     });
-    let http = LiveClient::new(options.policy);
+    let http = HttpClient::new(options.policy);
     let scrubber = http.scrubber().clone();
     if let Some(secret) = &credentials.client_secret {
         scrubber.add(secret.expose(), "<client_secret>");

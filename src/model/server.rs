@@ -9,7 +9,7 @@ use wiremock::{Mock, MockServer};
 use super::responder::{AccessHook, CaseRouter, ConsentMode, ProviderResponder, Routes, SharedEngine};
 use super::standalone::{ConnectionLimits, Standalone};
 use crate::provider::Engine;
-use crate::target::LiveClient;
+use crate::target::HttpClient;
 
 /// The user a request stands for when it names none.
 pub const DEFAULT_USER: &str = "alice";
@@ -164,7 +164,7 @@ struct Shard {
 struct Hosting {
     uri: String,
     routes: Arc<Routes>,
-    client: LiveClient,
+    client: HttpClient,
     // stops when the last case hosted on it ends
     _server: MockServer,
 }
@@ -248,7 +248,7 @@ impl HostedModel {
 
     /// The client to send the case's requests through (`target::InProcess` adds the routing
     /// header): one per server, so its keep-alive connections end with the server.
-    pub fn client(&self) -> &LiveClient {
+    pub fn client(&self) -> &HttpClient {
         &self.hosting.client
     }
 

@@ -4,12 +4,12 @@
 //!
 //! - [`InProcess`]: the in-process model (wiremock servers on loopback shared by every case,
 //!   the case named on each request);
-//! - [`LiveClient`] made by [`model_client`]: a `serve` process (or any model over HTTP), each
+//! - [`HttpClient`] made by [`model_client`]: a `serve` process (or any model over HTTP), each
 //!   request sent once ([`RetryPolicy::once`]);
-//! - [`LiveClient`] with [`RetryPolicy::live`]: a live provider, retried with backoff within a
+//! - [`HttpClient`] with [`RetryPolicy::live`]: a live provider, retried with backoff within a
 //!   deadline (`probe`, `login`; probing a `serve` process is probing a live target).
 //!
-//! [`LiveClient`] is the one HTTP client under all three: it holds the retry and deadline
+//! [`HttpClient`] is the one HTTP client under all three: it holds the retry and deadline
 //! policy and turns every fault into a typed [`Cause`]. Both policies are made here only.
 //!
 //! What the answers mean is not decided here: the runner records them in a transcript and
@@ -23,7 +23,7 @@ pub mod transport;
 pub use live::{Overrides, TargetSpec};
 pub use model::InProcess;
 pub use redirect::Redirect;
-pub use transport::{Body, Cause, Inconclusive, LiveClient, Request, Response, RetryPolicy};
+pub use transport::{Body, Cause, Inconclusive, HttpClient, Request, Response, RetryPolicy};
 
 use std::pin::Pin;
 
@@ -38,7 +38,7 @@ pub trait Transport: Sync {
     fn exchange<'a>(&'a self, request: &'a Request, body: Body) -> Exchange<'a>;
 }
 
-impl Transport for LiveClient {
+impl Transport for HttpClient {
     fn exchange<'a>(&'a self, request: &'a Request, body: Body) -> Exchange<'a> {
         Box::pin(self.send(request, body))
     }
@@ -47,6 +47,6 @@ impl Transport for LiveClient {
 /// The transport of the in-process model and of `serve`: each request is sent once (they are
 /// the provider under test, so a 5xx or 429 is their answer, not a fault to wait out), with no
 /// redirects followed and a 10-second bound.
-pub fn model_client() -> LiveClient {
-    LiveClient::new(RetryPolicy::once(std::time::Duration::from_secs(10))).without_scrubbing()
+pub fn model_client() -> HttpClient {
+    HttpClient::new(RetryPolicy::once(std::time::Duration::from_secs(10))).without_scrubbing()
 }

@@ -2,14 +2,14 @@
 //! servers ([`SharedModel`](crate::model::SharedModel)) over the keep-alive connections of
 //! their server's client, each carrying the case's routing header.
 
-use super::{Body, Exchange, LiveClient, Request, Transport};
+use super::{Body, Exchange, HttpClient, Request, Transport};
 use crate::model::{CASE_HEADER, HostedModel};
 
 /// The transport to one case's engine on the shared in-process model: the model client of
 /// its server ([`HostedModel::client`], made by [`super::model_client`]), with [`CASE_HEADER`]
 /// naming the case on every request.
 pub struct InProcess<'a> {
-    client: &'a LiveClient,
+    client: &'a HttpClient,
     case: String,
 }
 

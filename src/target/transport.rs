@@ -180,7 +180,7 @@ pub struct Inconclusive {
 impl fmt::Display for Inconclusive {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.attempts == 0 {
-            // not sent: the target had already stopped answering (`LiveClient::send`)
+            // not sent: the target had already stopped answering (`HttpClient::send`)
             return write!(f, "{} ({})", self.cause, self.note.as_deref().unwrap_or("not tried"));
         }
         let plural = if self.attempts == 1 { "" } else { "s" };
@@ -300,7 +300,7 @@ impl Response {
 /// The client all live probes share: no redirects followed (they are what is observed), no
 /// cookies (authorization requests are probed without a session).
 #[derive(Clone)]
-pub struct LiveClient {
+pub struct HttpClient {
     http: reqwest::Client,
     policy: RetryPolicy,
     /// Learns every secret-named value a request sends (`state`, `client_secret`, …), so that
@@ -315,7 +315,7 @@ pub struct LiveClient {
     learn_secrets: bool,
 }
 
-impl LiveClient {
+impl HttpClient {
     pub fn new(policy: RetryPolicy) -> Self {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -608,7 +608,7 @@ mod tests {
             max_backoff: Duration::from_millis(350),
             ..Default::default()
         };
-        let client = LiveClient::new(policy);
+        let client = HttpClient::new(policy);
         let first = client.backoff(1);
         assert!(
             first >= Duration::from_millis(75) && first <= Duration::from_millis(125),
