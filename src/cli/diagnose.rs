@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::ValueEnum;
 
 use super::args::{ClientType, DiagnoseArgs, Format, PublishingArg};
-use crate::diagnose::{self, Har, Input, Options, Diagnosed, Symptom, TokenResponse, render};
+use crate::diagnose::{self, Diagnosed, Har, Input, Options, Symptom, TokenResponse, render};
 use crate::provider::{ClientKind, PublishingStatus, Registry};
 use crate::runner::suite;
 

@@ -3,7 +3,7 @@
 //! and inputs that are not authorization URLs.
 
 use oauth_drift::diagnose::{
-    Diagnosis, Edit, Input, Observation, Options, Diagnosed, ResponseDiagnosis, Symptom, TokenResponse, diagnose,
+    Diagnosed, Diagnosis, Edit, Input, Observation, Options, ResponseDiagnosis, Symptom, TokenResponse, diagnose,
     diagnose_any,
 };
 use oauth_drift::{PublishingStatus, Registry};

@@ -8,7 +8,7 @@
 
 use super::support::{Grant, fails, ok};
 use oauth_drift::Registry;
-use oauth_drift::diagnose::{Input, Options, Diagnosed, Symptom, diagnose_any};
+use oauth_drift::diagnose::{Diagnosed, Input, Options, Symptom, diagnose_any};
 
 /// What the fix must look like to apply the thread's fix.
 enum Fix {
