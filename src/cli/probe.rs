@@ -240,7 +240,7 @@ async fn profile_for_issuer(
     let Ok(url) = url else {
         return fallback("the issuer URL has no discovery URL".into());
     };
-    let document = match live::HttpClient::new(policy)
+    let document = match live::LiveProvider::new(policy)
         .exchange(&live::Request::get(url), live::Body::Json)
         .await
     {

@@ -9,10 +9,10 @@ use super::consent::{BrowserFront, CallbackListener, Notify, Opener};
 use super::credentials::{Credentials, Need};
 use super::secret::Secret;
 use super::target::{Target, TargetError, TargetSpec};
-use super::transport::{Body, HttpClient, Request, RetryPolicy};
+use super::transport::{Body, Request, RetryPolicy};
 use crate::provider::{OfflineRequest, Registry, random_token, s256_challenge};
 use crate::runner::FrontChannel;
-use crate::target::Transport;
+use crate::target::{LiveProvider, Transport};
 
 /// Why no refresh token could be obtained.
 #[derive(Debug, thiserror::Error)]
@@ -49,7 +49,7 @@ pub async fn obtain_refresh_token(
     credentials: &Credentials,
     registry: &Registry,
 ) -> Result<(Secret, String), LoginError> {
-    let http = HttpClient::new(options.policy);
+    let http = LiveProvider::new(options.policy);
     let scrubber = http.scrubber().clone();
     if let Some(secret) = &credentials.client_secret {
         scrubber.add(secret.expose(), "<client_secret>");
@@ -69,7 +69,7 @@ async fn grant(
     options: &LoginOptions,
     credentials: &Credentials,
     registry: &Registry,
-    http: HttpClient,
+    http: LiveProvider,
 ) -> Result<(Secret, String), LoginError> {
     let profile = Arc::new(registry.load(&options.provider)?);
     let mut needs = vec![Need::ClientId];

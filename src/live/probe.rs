@@ -13,7 +13,7 @@ use super::refresh;
 use super::scrub::Scrubber;
 use super::secret::Secret;
 use super::target::{Target, TargetError, TargetSpec};
-use super::transport::{Body, Inconclusive, HttpClient, Request, RetryPolicy};
+use super::transport::{Body, Inconclusive, Request, RetryPolicy};
 use crate::model::ModelServer;
 use crate::provider::{
     ClientConfig, ClientKind, ConsentDecision, Engine, OfflineRequest, Profile, ProfileError, PublishingStatus,
@@ -22,10 +22,10 @@ use crate::provider::{
 use crate::report::{CaseReport, LiveInfo, ModelParity, Outcome, Report};
 use crate::runner::judge::{SnapshotPolicy, judge_snapshot};
 use crate::runner::suite::display_path;
-use crate::runner::{DirectFront, Endpoint, http_client, run_case_with, step_applies};
+use crate::runner::{DirectFront, Endpoint, run_case_with, step_applies};
 use crate::scenario::{Action, Case};
 use crate::snapshot::{SnapshotMeta, SnapshotStore, write_atomically};
-use crate::target::Transport;
+use crate::target::{LiveProvider, Served, Transport};
 use crate::transcript::{DiscoveryFacts, DiscoverySection, RefreshSummary, Transcript, unreadable_body_words};
 
 /// The kinds of live probe.
@@ -165,7 +165,7 @@ struct Run<'a> {
     options: &'a ProbeOptions,
     credentials: &'a Credentials,
     target: Target,
-    http: HttpClient,
+    http: LiveProvider,
     snapshots: Option<SnapshotPolicy>,
     /// Endpoints could not be discovered: kinds that need them are inconclusive.
     endpoint_fault: Option<String>,
@@ -190,7 +190,7 @@ pub async fn run(
         accept: p.accept,
         write: p.write,
     });
-    let http = HttpClient::new(options.policy);
+    let http = LiveProvider::new(options.policy);
     let scrubber = http.scrubber().clone();
     if let Some(secret) = &credentials.client_secret {
         scrubber.add(secret.expose(), "<client_secret>");
@@ -641,7 +641,7 @@ impl Run<'_> {
         let error_page = self.profile().error_page.as_ref();
         authorize::probe_case(
             case,
-            &http_client(),
+            &Served::new(),
             &url,
             &first_client(case),
             &model_client,
@@ -776,7 +776,7 @@ impl Run<'_> {
         let url = url::Url::parse(&format!("{}{}", server.uri(), self.profile().endpoints.token)).ok()?;
         let provider = self.profile().id.clone();
         refresh::refresh(
-            &http_client(),
+            &Served::new(),
             &url,
             &provider,
             CLIENT_NAME,
@@ -936,7 +936,7 @@ impl Run<'_> {
         );
         let engine = Engine::new(Arc::clone(&self.target.profile), [client.clone()]);
         let server = ModelServer::start(engine).await;
-        let http = http_client();
+        let http = Served::new();
         let clients = [(first_client(case), client)];
         let endpoint = Endpoint {
             http: &http,

@@ -9,7 +9,7 @@ use wiremock::{Mock, MockServer};
 use super::responder::{AccessHook, CaseRouter, ConsentMode, ProviderResponder, Routes, SharedEngine};
 use super::standalone::{ConnectionLimits, Standalone};
 use crate::provider::Engine;
-use crate::target::HttpClient;
+use crate::target::Served;
 
 /// The user a request stands for when it names none.
 pub const DEFAULT_USER: &str = "alice";
@@ -164,7 +164,7 @@ struct Shard {
 struct Hosting {
     uri: String,
     routes: Arc<Routes>,
-    client: HttpClient,
+    client: Served,
     // stops when the last case hosted on it ends
     _server: MockServer,
 }
@@ -180,7 +180,7 @@ impl Hosting {
         Self {
             uri: server.uri(),
             routes,
-            client: crate::target::model_client(),
+            client: Served::new(),
             _server: server,
         }
     }
@@ -248,7 +248,7 @@ impl HostedModel {
 
     /// The client to send the case's requests through (`target::InProcess` adds the routing
     /// header): one per server, so its keep-alive connections end with the server.
-    pub fn client(&self) -> &HttpClient {
+    pub fn client(&self) -> &Served {
         &self.hosting.client
     }
 
@@ -333,7 +333,7 @@ mod tests {
         drop(a);
         let request = Request::get(url::Url::parse(&format!("{}/o/oauth2/v2/auth", b.uri())).unwrap())
             .header(CASE_HEADER, ended.to_string());
-        let response = b.client().send(&request, Body::Any).await.unwrap();
+        let response = b.client().exchange(&request, Body::Any).await.unwrap();
         assert_eq!(response.status, 421);
         assert_eq!(authorize(&b, "client-b").await.0, 302);
     }
@@ -353,7 +353,7 @@ mod tests {
             if let Some(case) = case {
                 request = request.header(CASE_HEADER, case);
             }
-            let response = hosted.client().send(&request, Body::Json).await.unwrap();
+            let response = hosted.client().exchange(&request, Body::Json).await.unwrap();
             assert_eq!(response.status, 421, "{case:?}");
             let json = response.json.unwrap();
             assert_eq!(json["error"], "misdirected_request");

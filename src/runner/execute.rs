@@ -23,8 +23,8 @@ use crate::transcript::{Aliases, RefreshSummary, RequestRecord, ResponseRecord, 
 
 /// Where a case runs and what the provider there supports.
 pub struct Endpoint<'a> {
-    /// The transport to the target (`target::model_client()` for the model and `serve`, the
-    /// live client with its retry policy for a live provider).
+    /// The transport to the target (`target::InProcess` for the in-process model,
+    /// `target::Served` for `serve`, `target::LiveProvider` for a live provider).
     pub http: &'a dyn Transport,
     /// `http://127.0.0.1:PORT` or the provider's origin.
     pub base: String,

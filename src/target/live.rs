@@ -1,14 +1,47 @@
-//! Where live probes go: a provider's published endpoints (the profile's issuer and
-//! `endpoints.origins`, Google's), an OpenID provider's discovery document, explicit overrides
-//! (for `serve` or a staging provider), or a mix.
+//! A live provider as a target: where live probes go (a provider's published endpoints, the
+//! profile's issuer and `endpoints.origins`; an OpenID provider's discovery document; explicit
+//! overrides, for `serve` or a staging provider; or a mix), and the transport that reaches it
+//! ([`LiveProvider`]).
 
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
 use url::Url;
 
+use super::transport::{HttpClient, RetryPolicy};
+use super::{Body, Exchange, Request, Transport};
+use crate::live::Scrubber;
 use crate::provider::{Profile, RevokeClientAuth};
 use crate::scenario::slugify;
+
+/// The transport to a live provider (`probe`, `login`; probing a `serve` process is probing a
+/// live target): a transport fault, 5xx or 429 is retried with backoff within the policy's
+/// deadline, then a typed [`Inconclusive`](super::Inconclusive); a request that must not reach
+/// the provider twice ([`Request::not_repeatable`]) is retried only after a fault it cannot have
+/// seen. Every secret a request sends is learnt by its [`Scrubber`]; clones share it.
+#[derive(Clone)]
+pub struct LiveProvider {
+    client: HttpClient,
+}
+
+impl LiveProvider {
+    pub fn new(policy: RetryPolicy) -> Self {
+        Self {
+            client: HttpClient::live(policy),
+        }
+    }
+
+    /// The credentials this transport has sent, and what the run added.
+    pub fn scrubber(&self) -> &Scrubber {
+        self.client.scrubber()
+    }
+}
+
+impl Transport for LiveProvider {
+    fn exchange<'a>(&'a self, request: &'a Request, body: Body) -> Exchange<'a> {
+        Box::pin(self.client.send(request, body))
+    }
+}
 
 /// Endpoint URLs given on the command line; each wins over discovery and defaults.
 #[derive(Debug, Clone, Default)]
