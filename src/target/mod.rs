@@ -11,7 +11,7 @@
 //! a typed [`Cause`] and applies the retry and deadline policy. Each transport chooses its
 //! policy when it is made, and only this module can make the core, so a caller cannot give the
 //! model a live provider's retries or a live provider the model's: the model and `serve` get
-//! one attempt within a bound, a 5xx or 429 recorded as their answer; a live provider gets
+//! a 10-second bound, a 5xx or 429 recorded as their answer; a live provider gets
 //! [`RetryPolicy::live`] (retries with backoff within a deadline, then [`Inconclusive`]).
 //!
 //! What the answers mean is not decided here: the runner records them in a transcript and

@@ -90,7 +90,7 @@ pub enum Cause {
     TruncatedJson { status: u16 },
     /// JSON was expected and the body is something else.
     NotJson { status: u16 },
-    /// The body is longer than the probe reads.
+    /// The body is longer than the client reads.
     TooLarge { limit: usize },
     /// An answer no rule recognises (an authorization endpoint answering 200 with JSON, say).
     Unrecognised(String),
@@ -166,7 +166,7 @@ impl fmt::Display for Cause {
     }
 }
 
-/// A probe request that reached no verdict, and how hard it tried.
+/// A request that reached no verdict, and how hard it tried.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inconclusive {
     pub cause: Cause,
@@ -208,7 +208,7 @@ pub enum Body {
     Any,
 }
 
-/// One probe request. It may carry secrets in its form, so it has no `Debug`.
+/// One request to a target. It may carry secrets in its form, so it has no `Debug`.
 #[derive(Clone)]
 pub struct Request {
     method: reqwest::Method,
