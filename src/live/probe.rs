@@ -127,10 +127,6 @@ pub enum ProbeError {
 /// The client name of probes that run no scenario (the runner's default client).
 const CLIENT_NAME: &str = "web";
 
-/// The provider family whose own discovery document the model's profile reproduces key for
-/// key (a scenario's `discovery` step can be held to it live).
-const DEFAULT_FAMILY: &str = "google";
-
 use crate::provider::family;
 
 /// The provider family a case's expectations depend on (`specific_to:`), if any.
@@ -145,6 +141,14 @@ fn has_discovery_step(case: &Case) -> bool {
         .steps
         .iter()
         .any(|s| step_applies(s, case) && matches!(s.action, Action::Discovery))
+}
+
+/// Whether the consent probe runs `case` live against a provider of `profile`: a scenario's
+/// discovery step holds the model's own document field by field, so only where the profile's
+/// document is the provider's own (`discovery_as_published`); otherwise the live document is
+/// the discovery probe's to compare.
+fn discovery_holds_live(profile: &Profile, case: &Case) -> bool {
+    profile.discovery_as_published || !has_discovery_step(case)
 }
 
 /// The name of a scenario's first client, which the live client stands in for.
@@ -272,11 +276,9 @@ pub async fn run(
                 let (applicable, not_applicable): (Vec<&Case>, Vec<&Case>) = matching
                     .iter()
                     .partition(|case| specific_family(case).is_none_or(|f| f == family));
-                // a scenario's discovery step holds the model's own document field by field;
-                // another provider's live document is the discovery probe's to compare
                 let (applicable, documents): (Vec<&Case>, Vec<&Case>) = applicable
                     .into_iter()
-                    .partition(|case| family == DEFAULT_FAMILY || !has_discovery_step(case));
+                    .partition(|case| discovery_holds_live(&profile, case));
                 if !documents.is_empty() {
                     run.report.notes.push(format!(
                         "consent: {} a discovery step, which expects the model's own document field by field; \
@@ -1034,6 +1036,23 @@ mod tests {
         assert_eq!(transcript_fault(&live, Some(&model)), None);
         let model_json = run_of(vec![token_step(200, None), token_step(404, None)]);
         assert!(transcript_fault(&live, Some(&model_json)).is_some());
+    }
+
+    #[test]
+    fn a_discovery_step_runs_live_only_where_the_profile_publishes_the_providers_own_document() {
+        let registry = Registry::builtin();
+        let case = |text: &str| {
+            let scenario = crate::scenario::parse(std::path::Path::new("d.yaml"), text, &registry).unwrap();
+            crate::scenario::expand(&Arc::new(scenario), "d").remove(0)
+        };
+        let discovering = case("name: d\nsteps:\n  - discovery:\n");
+        let authorizing = case("name: a\nsteps:\n  - authorize: {scope: email}\n");
+        let holds = |id: &str, case: &Case| discovery_holds_live(&registry.load(id).unwrap(), case);
+        // Google's profile reproduces Google's document key for key (its era inherits that)
+        assert!(holds("google", &discovering) && holds("google@2015", &discovering));
+        // a generic OP's document is no real provider's
+        assert!(!holds("oidc", &discovering) && !holds("oidc@rotating", &discovering));
+        assert!(holds("oidc", &authorizing));
     }
 
     #[test]
