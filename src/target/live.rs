@@ -141,16 +141,7 @@ impl Target {
                 *slot = Some(url.clone());
             }
         }
-        let any = [
-            &target.discovery,
-            &target.authorize,
-            &target.token,
-            &target.revoke,
-            &target.userinfo,
-        ]
-        .iter()
-        .any(|u| u.is_some());
-        if !any {
+        if target.endpoints().iter().all(|u| u.is_none()) {
             return Err(TargetError::NoEndpoints(profile.id.clone()));
         }
         target.name = match &spec.name {
@@ -205,19 +196,25 @@ impl Target {
         }
     }
 
-    /// The origins of the target's endpoints (`https://accounts.google.com`, …), sorted.
-    pub fn origins(&self) -> Vec<String> {
-        let mut origins: Vec<String> = [
+    /// Every endpoint of the target, found or not.
+    fn endpoints(&self) -> [&Option<Url>; 5] {
+        [
             &self.discovery,
             &self.authorize,
             &self.token,
             &self.revoke,
             &self.userinfo,
         ]
-        .into_iter()
-        .flatten()
-        .map(|url| url.origin().ascii_serialization())
-        .collect();
+    }
+
+    /// The origins of the target's endpoints (`https://accounts.google.com`, …), sorted.
+    pub fn origins(&self) -> Vec<String> {
+        let mut origins: Vec<String> = self
+            .endpoints()
+            .into_iter()
+            .flatten()
+            .map(|url| url.origin().ascii_serialization())
+            .collect();
         origins.sort();
         origins.dedup();
         origins
