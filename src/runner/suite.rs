@@ -594,3 +594,48 @@ pub fn display_path(path: &Path) -> String {
     let cwd = std::env::current_dir().unwrap_or_default();
     path.strip_prefix(&cwd).unwrap_or(path).display().to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::SnapshotStore;
+
+    /// Every report a plan's run gives, once its compact cases are built again, is the report the
+    /// whole suite gives: the same JSON, JUnit and human text, with and without snapshots.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_plan_rebuilds_exactly_the_reports_the_whole_suite_gives() {
+        let registry = Registry::builtin();
+        let policy = SnapshotPolicy {
+            store: SnapshotStore::bundled(),
+            accept: false,
+            write: false,
+        };
+        for (filter, snapshots) in [(None, Some(&policy)), (Some("refresh"), None)] {
+            let suite = load_corpus(&Corpus::Bundled, &registry, filter).unwrap();
+            let plan = load_plan(&Corpus::Bundled, &registry, filter).unwrap();
+            let whole = run_on_model(&suite, &registry, snapshots).await.unwrap();
+            let mut rebuilt = run_plan_on_model(&plan, &registry, snapshots).await.unwrap();
+            assert!(
+                rebuilt.cases.len() < whole.cases.len(),
+                "passing cases are kept compact"
+            );
+            assert_eq!(rebuilt.summary(), whole.summary());
+            assert_eq!(rebuilt.exit_code(), whole.exit_code());
+            rebuilt.materialize();
+            assert_eq!(rebuilt.cases.len(), whole.cases.len());
+            assert_eq!(rebuilt.to_json(), whole.to_json());
+            assert_eq!(rebuilt.to_junit("run"), whole.to_junit("run"));
+            let detail = crate::report::human::Detail {
+                verbose: false,
+                matrix: true,
+            };
+            colored::control::set_override(false);
+            assert_eq!(
+                crate::report::human::render(&rebuilt, detail),
+                crate::report::human::render(&whole, detail)
+            );
+            assert_eq!(rebuilt.notes, whole.notes);
+            assert_eq!(rebuilt.orphans, whole.orphans);
+        }
+    }
+}
