@@ -18,7 +18,7 @@ pub async fn run(args: RunArgs, global: &GlobalArgs, registry: Registry) -> anyh
     let corpus = Corpus::choose(&args.paths);
     // every file is parsed and checked first; matrices are expanded as the run pulls cases
     let mut plan = suite::load_plan(&corpus, &registry, args.filter.as_deref())?;
-    plan.keep_transcripts = global.verbose;
+    plan.loaded.keep_transcripts = global.verbose;
     let mut not_applicable = Vec::new();
     if let Some(provider) = &args.provider {
         // a file whose expectations are another provider's (`specific_to:`) is left out, once
@@ -49,7 +49,7 @@ pub async fn run(args: RunArgs, global: &GlobalArgs, registry: Registry) -> anyh
             not_applicable.join(", ")
         ));
     }
-    if plan.bundled {
+    if plan.loaded.bundled {
         report.notes.push(format!(
             "ran the {} bundled in the binary (there is no ./scenarios here); `oauth-drift init` writes them out to edit",
             crate::report::count(crate::bundled::scenarios().len(), "scenario")

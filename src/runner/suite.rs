@@ -141,19 +141,9 @@ pub fn load_corpus(corpus: &Corpus, registry: &Registry, filter: Option<&str>) -
 #[derive(Debug, Default)]
 pub struct Plan {
     files: Vec<PlannedFile>,
-    pub errors: Vec<ScenarioError>,
-    /// The snapshot stem of every file that loaded.
-    pub stems: Vec<String>,
-    /// Whether `--filter` (or `run --provider`) left cases out.
-    pub filtered: bool,
-    /// What the run covers: an accepted snapshot in it that no case produces is an orphan.
-    pub selection: Selection,
-    /// Located warnings about the loaded cases (see [`parameter_warnings`]).
-    pub warnings: Vec<String>,
-    /// The scenarios are the ones bundled in the binary.
-    pub bundled: bool,
-    /// Keep each case's rendered transcript in its report (`run -v`).
-    pub keep_transcripts: bool,
+    /// What was loaded besides the cases (errors, warnings, selection, …), as a [`Suite`]
+    /// whose `cases` stay empty.
+    pub loaded: Suite,
     /// `run --provider`: the provider of every case whose file and matrix name none.
     provider: Option<String>,
 }
@@ -214,13 +204,7 @@ impl Plan {
     pub fn into_suite(self) -> Suite {
         Suite {
             cases: self.cases().collect(),
-            errors: self.errors,
-            stems: self.stems,
-            filtered: self.filtered,
-            selection: self.selection,
-            warnings: self.warnings,
-            bundled: self.bundled,
-            keep_transcripts: self.keep_transcripts,
+            ..self.loaded
         }
     }
 
@@ -244,10 +228,10 @@ impl Plan {
             }
             keep
         });
-        self.filtered |= self.files.len() < before;
+        self.loaded.filtered |= self.files.len() < before;
         not_applicable.dedup();
         self.provider = Some(provider.to_string());
-        self.warnings = parameter_warnings(self.cases(), registry);
+        self.loaded.warnings = parameter_warnings(self.cases(), registry);
         not_applicable
     }
 }
@@ -264,7 +248,7 @@ pub fn load_plan(corpus: &Corpus, registry: &Registry, filter: Option<&str>) -> 
                 let named: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
                 return Err(SuiteError::Empty(named.join(", ")));
             }
-            plan.selection.prefixes = paths.iter().map(|p| stem_for(p)).collect();
+            plan.loaded.selection.prefixes = paths.iter().map(|p| stem_for(p)).collect();
             files
                 .into_iter()
                 .map(|file| {
@@ -274,8 +258,8 @@ pub fn load_plan(corpus: &Corpus, registry: &Registry, filter: Option<&str>) -> 
                 .collect()
         }
         Corpus::Bundled => {
-            plan.bundled = true;
-            plan.selection.prefixes = vec![String::new()];
+            plan.loaded.bundled = true;
+            plan.loaded.selection.prefixes = vec![String::new()];
             crate::bundled::scenarios()
                 .into_iter()
                 .map(|(path, text)| {
@@ -308,21 +292,21 @@ pub fn load_plan(corpus: &Corpus, registry: &Registry, filter: Option<&str>) -> 
                     stem: stem.clone(),
                     cells,
                 });
-                plan.stems.push(stem);
+                plan.loaded.stems.push(stem);
             }
-            Err(error) => plan.errors.push(error),
+            Err(error) => plan.loaded.errors.push(error),
         }
     }
     if let Some(filter) = filter {
         plan.files
             .retain(|file| file.cells.as_ref().is_none_or(|cells| !cells.is_empty()));
-        plan.filtered = kept < total;
-        plan.selection.filter = Some(filter.to_string());
+        plan.loaded.filtered = kept < total;
+        plan.loaded.selection.filter = Some(filter.to_string());
         if total > 0 && kept == 0 {
             return Err(SuiteError::NoMatch(filter.to_string()));
         }
     }
-    plan.warnings = parameter_warnings(plan.cases(), registry);
+    plan.loaded.warnings = parameter_warnings(plan.cases(), registry);
     check_unique_slugs(&plan)?;
     Ok(plan)
 }
@@ -506,8 +490,8 @@ pub async fn run_plan_on_model(
         Some(report)
     });
     let mut report = Report {
-        input_errors: plan.errors.clone(),
-        warnings: plan.warnings.clone(),
+        input_errors: plan.loaded.errors.clone(),
+        warnings: plan.loaded.warnings.clone(),
         deferred: Deferred::new(rebuild),
         ..Default::default()
     };
@@ -518,18 +502,18 @@ pub async fn run_plan_on_model(
         plan.cases(),
         &profiles,
         snapshots,
-        plan.keep_transcripts,
+        plan.loaded.keep_transcripts,
         Some(&mut places),
         &mut report,
     )
     .await;
     if let Some(policy) = snapshots
-        && plan.errors.is_empty()
+        && plan.loaded.errors.is_empty()
     {
         let produced: Vec<String> = plan.cases().map(|case| case.slug).collect();
         report.orphans = policy
             .store
-            .orphans(&plan.selection, produced.iter().map(String::as_str));
+            .orphans(&plan.loaded.selection, produced.iter().map(String::as_str));
     }
     Ok(report)
 }
