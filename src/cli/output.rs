@@ -25,7 +25,8 @@ pub fn load_ledger(args: &ReportArgs) -> Result<Option<Ledger>, ledger::LedgerEr
 /// Says what `--accept` did (and did not do), removes orphans with `--prune`, and says how to
 /// accept when something drifted. `title` is the command (`oauth-drift run`).
 pub fn accepted(report: &mut Report, policy: &SnapshotPolicy, prune: bool, title: &str) {
-    let taken = report.cases.iter().filter(|c| c.accept == Some(Accept::Taken)).count();
+    // compact cases passed: neither refused nor drifted
+    let taken = report.accepted();
     let refused: Vec<&str> = report
         .cases
         .iter()
@@ -87,6 +88,17 @@ pub fn conclude(
             .notes
             .push("snapshot writes are off (CI is set, or INSTA_UPDATE=no): --accept wrote nothing".into());
     }
+    // `run -q` with no report file needs only the counts: compact cases stay compact
+    let counts_only = ledger.is_none()
+        && matches!(args.format, ReportFormat::Human)
+        && global.quiet
+        && args.json.is_none()
+        && args.junit.is_none()
+        && args.markdown.is_none()
+        && !github::active();
+    if !counts_only {
+        report.materialize();
+    }
     if let Some(ledger) = ledger {
         crate::runner::judge::apply_ledger(&mut report, ledger, ledger::today());
     }
@@ -131,8 +143,10 @@ fn collapse_pending(notes: &mut Vec<String>) {
 
 /// Writes `report`; `title` names the run in JUnit and Markdown (`oauth-drift run`).
 pub fn emit(report: &Report, args: &ReportArgs, global: &GlobalArgs, title: &str) -> anyhow::Result<()> {
-    let json_text = json::render(report);
-    write_file(args.json.as_deref(), "JSON report", || json_text.clone())?;
+    // rendered only when asked for (a large run's JSON is large)
+    let json_text = std::cell::OnceCell::new();
+    let json_text = || json_text.get_or_init(|| json::render(report)).clone();
+    write_file(args.json.as_deref(), "JSON report", json_text)?;
     write_file(args.junit.as_deref(), "JUnit report", || junit::render(report, title))?;
     write_file(args.markdown.as_deref(), "Markdown summary", || {
         markdown::render(report, title)
@@ -141,7 +155,7 @@ pub fn emit(report: &Report, args: &ReportArgs, global: &GlobalArgs, title: &str
     // of it may read as a workflow command (github::neutralise)
     let safe = |text: String| github::neutralise(&text).into_owned();
     match args.format {
-        ReportFormat::Json => print(&safe(json_text))?,
+        ReportFormat::Json => print(&safe(json_text()))?,
         ReportFormat::Junit => print(&safe(junit::render(report, title)))?,
         ReportFormat::Markdown => print(&safe(markdown::render(report, title)))?,
         ReportFormat::Human if global.quiet => {

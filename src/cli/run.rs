@@ -16,36 +16,13 @@ pub async fn run(args: RunArgs, global: &GlobalArgs, registry: Registry) -> anyh
     }
     let ledger = output::load_ledger(&args.report)?;
     let corpus = Corpus::choose(&args.paths);
-    let mut suite = suite::load_corpus(&corpus, &registry, args.filter.as_deref())?;
-    suite.keep_transcripts = global.verbose;
+    // every file is parsed and checked first; matrices are expanded as the run pulls cases
+    let mut plan = suite::load_plan(&corpus, &registry, args.filter.as_deref())?;
+    plan.loaded.keep_transcripts = global.verbose;
     let mut not_applicable = Vec::new();
     if let Some(provider) = &args.provider {
         // a file whose expectations are another provider's (`specific_to:`) is left out, once
-        let family = crate::provider::family(provider);
-        let before = suite.cases.len();
-        suite.cases.retain(|case| {
-            let owner = case
-                .scenario
-                .file
-                .specific_to
-                .as_ref()
-                .map(|p| crate::provider::family(&p.0));
-            let keep = case.binding("provider").is_some()
-                || case.scenario.file.provider.is_some()
-                || owner.is_none_or(|owner| owner == family);
-            if !keep {
-                not_applicable.push(case.scenario.path.display().to_string());
-            }
-            keep
-        });
-        suite.filtered |= suite.cases.len() < before;
-        not_applicable.dedup();
-        for case in &mut suite.cases {
-            if case.binding("provider").is_none() && case.scenario.file.provider.is_none() {
-                case.provider = provider.clone();
-            }
-        }
-        suite.warnings = suite::parameter_warnings(&suite.cases, &registry);
+        not_applicable = plan.for_provider(provider, &registry);
     }
     let store = match (&args.snapshots, &corpus) {
         (Some(dir), _) => SnapshotStore::new(dir),
@@ -63,7 +40,7 @@ pub async fn run(args: RunArgs, global: &GlobalArgs, registry: Registry) -> anyh
         accept: args.accept,
         write,
     });
-    let mut report = suite::run_on_model(&suite, &registry, policy.as_ref()).await?;
+    let mut report = suite::run_plan_on_model(&plan, &registry, policy.as_ref()).await?;
     if !not_applicable.is_empty() {
         report.notes.push(format!(
             "{} not applicable to `{}`: their expectations are another provider's (`specific_to:`): {}",
@@ -72,7 +49,7 @@ pub async fn run(args: RunArgs, global: &GlobalArgs, registry: Registry) -> anyh
             not_applicable.join(", ")
         ));
     }
-    if suite.bundled {
+    if plan.loaded.bundled {
         report.notes.push(format!(
             "ran the {} bundled in the binary (there is no ./scenarios here); `oauth-drift init` writes them out to edit",
             crate::report::count(crate::bundled::scenarios().len(), "scenario")

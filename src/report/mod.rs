@@ -9,7 +9,9 @@ pub mod junit;
 pub mod markdown;
 mod outcome;
 
-pub use outcome::{Accept, CaseReport, KnownDrift, LedgerStatus, LiveInfo, ModelParity, Outcome, Report};
+pub use outcome::{
+    Accept, CaseReport, Compact, Deferred, KnownDrift, LedgerStatus, LiveInfo, ModelParity, Outcome, Rebuild, Report,
+};
 
 impl Report {
     /// The report as `run --format json` writes it.

@@ -156,7 +156,12 @@ pub struct ModelParity {
 /// Everything a run produced.
 #[derive(Debug, Clone, Default)]
 pub struct Report {
+    /// The cases, in order; with [`Report::deferred`] holding compact records, only the cases
+    /// that are not kept compact (call [`Report::materialize`] for all of them).
     pub cases: Vec<CaseReport>,
+    /// Plain passing cases of a large run, kept as a few bytes each until a report needs them
+    /// whole (`run` on the model fills it; empty elsewhere).
+    pub deferred: Deferred,
     /// Scenario files that could not be used; the other files still ran.
     pub input_errors: Vec<ScenarioError>,
     /// Accepted snapshots that no case produces any more.
@@ -165,6 +170,67 @@ pub struct Report {
     pub notes: Vec<String>,
     /// Located warnings about the input that did not stop the run (an unknown parameter).
     pub warnings: Vec<String>,
+}
+
+/// A plain passing case as `run` keeps it once judged: where it is in the corpus (to build its
+/// report again) and what only its run knew.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Compact {
+    /// The scenario file, by its place among the run's files.
+    pub file: u32,
+    /// The case, by its place in the file's matrix.
+    pub cell: u32,
+    pub refresh_token: RefreshSummary,
+    pub accept: Option<Accept>,
+}
+
+/// Builds a compact case's report again, exactly as it was judged (`None`: no such case).
+pub type Rebuild = std::sync::Arc<dyn Fn(&Compact) -> Option<CaseReport> + Send + Sync>;
+
+/// The report's cases in order, as slots: `None` is the next case of [`Report::cases`], a
+/// [`Compact`] one is rebuilt by `rebuild` when needed.
+#[derive(Clone, Default)]
+pub struct Deferred {
+    slots: Vec<Option<Compact>>,
+    rebuild: Option<Rebuild>,
+}
+
+impl std::fmt::Debug for Deferred {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Deferred").field("slots", &self.slots.len()).finish()
+    }
+}
+
+impl Deferred {
+    /// Starts deferring cases that `rebuild` can build again.
+    pub fn new(rebuild: Rebuild) -> Self {
+        Deferred {
+            slots: Vec::new(),
+            rebuild: Some(rebuild),
+        }
+    }
+
+    /// Adds the next case in order: compact, or kept whole in `cases` (pushed here).
+    pub fn push(&mut self, cases: &mut Vec<CaseReport>, case: Result<Compact, CaseReport>) {
+        if self.rebuild.is_none() {
+            // nothing can rebuild a compact case: keep every case whole
+            if let Err(case) = case {
+                cases.push(case);
+            }
+            return;
+        }
+        match case {
+            Ok(compact) => self.slots.push(Some(compact)),
+            Err(case) => {
+                self.slots.push(None);
+                cases.push(case);
+            }
+        }
+    }
+
+    fn compact(&self) -> impl Iterator<Item = &Compact> {
+        self.slots.iter().flatten()
+    }
 }
 
 /// Counts per outcome, as in the JSON report.
@@ -179,9 +245,43 @@ pub struct Summary {
 }
 
 impl Report {
+    /// Rebuilds the compact cases ([`Report::deferred`]) into [`Report::cases`], in order: what
+    /// every report format and the ledger read. Does nothing when nothing is compact.
+    pub fn materialize(&mut self) {
+        let Some(rebuild) = self.deferred.rebuild.clone() else {
+            return;
+        };
+        if self.deferred.slots.iter().all(Option::is_none) {
+            self.deferred = Deferred::default();
+            return;
+        }
+        let mut whole = std::mem::take(&mut self.cases).into_iter();
+        let slots = std::mem::take(&mut self.deferred).slots;
+        self.cases = slots
+            .iter()
+            .filter_map(|slot| match slot {
+                Some(compact) => rebuild(compact),
+                None => whole.next(),
+            })
+            .collect();
+    }
+
+    /// How many cases `--accept` took as snapshots, compact ones included.
+    pub fn accepted(&self) -> usize {
+        let whole = self.cases.iter().filter(|c| c.accept == Some(Accept::Taken)).count();
+        whole
+            + self
+                .deferred
+                .compact()
+                .filter(|c| c.accept == Some(Accept::Taken))
+                .count()
+    }
+
     pub fn summary(&self) -> Summary {
+        let compact = self.deferred.compact().count();
         let mut s = Summary {
-            total: self.cases.len(),
+            total: self.cases.len() + compact,
+            passed: compact,
             ..Default::default()
         };
         for case in &self.cases {

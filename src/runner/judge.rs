@@ -20,30 +20,9 @@ pub struct SnapshotPolicy {
 
 /// Decides a case's outcome from its expectations and its snapshot.
 pub fn judge(case: &Case, run: &CaseRun, snapshots: Option<&SnapshotPolicy>, notes: &mut Vec<String>) -> CaseReport {
-    let file = display_path(&case.scenario.path);
-    let mut report = CaseReport {
-        name: case.name.clone(),
-        file: file.clone(),
-        line: 1,
-        provider: case.provider.clone(),
-        outcome: Outcome::Pass,
-        message: String::new(),
-        refresh_token: run.transcript.refresh_summary(),
-        matrix: case
-            .bindings
-            .iter()
-            .map(|(axis, value)| (axis.clone(), value.name()))
-            .collect(),
-        failures: run.failures.clone(),
-        diff: None,
-        snapshot: None,
-        scenario: case.scenario.file.name.clone(),
-        slug: case.slug.clone(),
-        known_drift: None,
-        live: None,
-        transcript: None,
-        accept: None,
-    };
+    let mut report = passing(case, run.transcript.refresh_summary());
+    let file = report.file.clone();
+    report.failures = run.failures.clone();
     // rendered once: the snapshot comparison and the report share it
     let body = run.transcript.render();
     if let Some(fault) = &run.fault {
@@ -66,6 +45,33 @@ pub fn judge(case: &Case, run: &CaseRun, snapshots: Option<&SnapshotPolicy>, not
     }
     report.transcript = Some(body);
     report
+}
+
+/// A case's report before anything is judged: passing, at the top of its file, no snapshot.
+pub fn passing(case: &Case, refresh_token: crate::transcript::RefreshSummary) -> CaseReport {
+    CaseReport {
+        name: case.name.clone(),
+        file: display_path(&case.scenario.path),
+        line: 1,
+        provider: case.provider.clone(),
+        outcome: Outcome::Pass,
+        message: String::new(),
+        refresh_token,
+        matrix: case
+            .bindings
+            .iter()
+            .map(|(axis, value)| (axis.clone(), value.name()))
+            .collect(),
+        failures: Vec::new(),
+        diff: None,
+        snapshot: None,
+        scenario: case.scenario.file.name.clone(),
+        slug: case.slug.clone(),
+        known_drift: None,
+        live: None,
+        transcript: None,
+        accept: None,
+    }
 }
 
 /// Compares `body` with the accepted snapshot `slug` and folds the result into `report`:

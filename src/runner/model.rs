@@ -54,9 +54,13 @@ pub fn scenario_clients(scenario: &Scenario, shape: &ClientShape) -> Vec<(String
 }
 
 /// Loads every profile the cases use, once.
-pub fn profiles_for(cases: &[Case], registry: &Registry) -> Result<BTreeMap<String, Arc<Profile>>, ProfileError> {
+pub fn profiles_for<C: std::borrow::Borrow<Case>>(
+    cases: impl IntoIterator<Item = C>,
+    registry: &Registry,
+) -> Result<BTreeMap<String, Arc<Profile>>, ProfileError> {
     let mut profiles = BTreeMap::new();
     for case in cases {
+        let case = case.borrow();
         if !profiles.contains_key(&case.provider) {
             profiles.insert(case.provider.clone(), Arc::new(registry.load(&case.provider)?));
         }
@@ -85,7 +89,7 @@ pub async fn run_on_model(case: &Case, profile: Arc<Profile>) -> CaseRun {
 /// Runs all cases concurrently, each on its own engine; results come back in case order.
 pub async fn run_all_on_model(cases: &[Case], profiles: &BTreeMap<String, Arc<Profile>>) -> Vec<CaseRun> {
     let mut runs = Vec::with_capacity(cases.len());
-    run_each_on_model(cases, profiles, |_, _, run| run, |run| runs.push(run)).await;
+    run_each_on_model(cases.iter().cloned(), profiles, |_, _, run| run, |run| runs.push(run)).await;
     runs
 }
 
@@ -96,13 +100,18 @@ pub fn cases_in_flight() -> usize {
     (8 * cores).max(64)
 }
 
-/// Runs every case on its own engine, at most [`cases_in_flight`] at once, and hands each
+/// Runs every case on its own engine, at most [`cases_in_flight`] at once (`cases` is pulled
+/// as cases start, so a lazy iterator is expanded only that far ahead), and hands each
 /// finished run to `each` (with the case and its index) on the task that ran it, so that what a
 /// run holds (its transcript) can be judged and dropped there. `each`'s results go to `sink`
 /// in case order, each as soon as every earlier case has finished: only results that finished
 /// ahead of an earlier case wait here.
-pub async fn run_each_on_model<T, F, S>(cases: &[Case], profiles: &BTreeMap<String, Arc<Profile>>, each: F, mut sink: S)
-where
+pub async fn run_each_on_model<T, F, S>(
+    cases: impl IntoIterator<Item = Case>,
+    profiles: &BTreeMap<String, Arc<Profile>>,
+    each: F,
+    mut sink: S,
+) where
     T: Send + 'static,
     F: Fn(usize, &Case, CaseRun) -> T + Send + Sync + 'static,
     S: FnMut(T),
@@ -122,13 +131,13 @@ where
             next += 1;
         }
     };
-    for (index, case) in cases.iter().enumerate() {
+    for (index, case) in cases.into_iter().enumerate() {
         if tasks.len() >= limit
             && let Some(joined) = tasks.join_next().await
         {
             finished(joined);
         }
-        let (case, each) = (case.clone(), Arc::clone(&each));
+        let each = Arc::clone(&each);
         let profile = Arc::clone(&profiles[&case.provider]);
         tasks.spawn(async move {
             let run = run_on_model(&case, profile).await;

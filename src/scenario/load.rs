@@ -281,56 +281,64 @@ pub(crate) fn item_lines(text: &str, key: &str, count: usize) -> Vec<usize> {
 
 /// Expands a scenario's matrix into cases, in file order.
 pub fn expand(scenario: &Arc<Scenario>, root_stem: &str) -> Vec<Case> {
-    let file = &scenario.file;
-    let mut combos: Vec<Vec<(String, AxisValue)>> = vec![Vec::new()];
-    for (axis, values) in &file.matrix.0 {
-        combos = combos
-            .into_iter()
-            .flat_map(|combo| {
-                values.iter().map(move |value| {
-                    let mut next = combo.clone();
-                    next.push((axis.clone(), value.clone()));
-                    next
-                })
-            })
-            .collect();
-    }
-    let default_provider = file
-        .provider
-        .as_ref()
-        .map(|p| p.0.clone())
-        .unwrap_or_else(|| crate::provider::DEFAULT_PROVIDER.into());
-    combos
-        .into_iter()
-        .map(|bindings| {
-            let provider = bindings
-                .iter()
-                .find(|(axis, _)| axis == "provider")
-                .map(|(_, v)| v.name())
-                .unwrap_or_else(|| default_provider.clone());
-            let label: Vec<String> = bindings
-                .iter()
-                .map(|(axis, v)| format!("{axis}={}", v.name()))
-                .collect();
-            let name = if label.is_empty() {
-                file.name.clone()
-            } else {
-                format!("{} [{}]", file.name, label.join(", "))
-            };
-            let mut slug = slugify(root_stem);
-            for (axis, value) in &bindings {
-                slug.push_str("__");
-                slug.push_str(&slugify(&format!("{axis}-{}", value.name())));
-            }
-            Case {
-                scenario: Arc::clone(scenario),
-                name,
-                slug,
-                provider,
-                bindings,
-            }
-        })
+    (0..case_count(scenario))
+        .map(|index| case_at(scenario, root_stem, index))
         .collect()
+}
+
+/// How many cases a scenario's matrix expands into (one without a matrix; at most
+/// [`MAX_CASES`], which parsing enforces).
+pub fn case_count(scenario: &Scenario) -> usize {
+    scenario.file.matrix.0.iter().map(|(_, values)| values.len()).product()
+}
+
+/// The case at `index` of [`expand`]'s order, built alone (the last axis varies fastest), so a
+/// run can expand a matrix as it pulls cases instead of holding them all.
+pub fn case_at(scenario: &Arc<Scenario>, root_stem: &str, index: usize) -> Case {
+    let file = &scenario.file;
+    let mut bindings: Vec<(String, AxisValue)> = Vec::with_capacity(file.matrix.0.len());
+    let mut rest = index;
+    for (axis, values) in file.matrix.0.iter().rev() {
+        let len = values.len().max(1);
+        if let Some(value) = values.get(rest % len) {
+            bindings.push((axis.clone(), value.clone()));
+        }
+        rest /= len;
+    }
+    bindings.reverse();
+    let provider = bindings
+        .iter()
+        .find(|(axis, _)| axis == "provider")
+        .map(|(_, v)| v.name())
+        .or_else(|| file.provider.as_ref().map(|p| p.0.clone()))
+        .unwrap_or_else(|| crate::provider::DEFAULT_PROVIDER.into());
+    let name = if bindings.is_empty() {
+        file.name.clone()
+    } else {
+        let mut name = format!("{} [", file.name);
+        for (i, (axis, v)) in bindings.iter().enumerate() {
+            if i > 0 {
+                name.push_str(", ");
+            }
+            name.push_str(axis);
+            name.push('=');
+            name.push_str(&v.name());
+        }
+        name.push(']');
+        name
+    };
+    let mut slug = slugify(root_stem);
+    for (axis, value) in &bindings {
+        slug.push_str("__");
+        slug.push_str(&slugify(&format!("{axis}-{}", value.name())));
+    }
+    Case {
+        scenario: Arc::clone(scenario),
+        name,
+        slug,
+        provider,
+        bindings,
+    }
 }
 
 /// Lowercase letters, digits, `-` and `_` only; runs of anything else become one `-`.
@@ -413,6 +421,28 @@ mod tests {
         );
         assert_eq!(cases[1].slug, "seed__provider-google-2015__force-prompt-consent");
         assert_eq!(cases[1].provider, "google@2015");
+    }
+
+    #[test]
+    fn a_case_built_alone_is_the_one_the_whole_expansion_has_at_its_index() {
+        let text = "name: seed\nprovider: google@2015\nmatrix:\n  a: [x, y, z]\n  force: [{approval_prompt: force}, {prompt: consent}]\n  b: [one, two]\nsteps:\n  - authorize: {scope: email, with: force}\n";
+        let scenario = Arc::new(parse_text(text).unwrap());
+        assert_eq!(case_count(&scenario), 12);
+        let names: Vec<String> = (0..12).map(|i| case_at(&scenario, "dir/seed", i).name).collect();
+        assert_eq!(names[0], "seed [a=x, force=approval_prompt=force, b=one]");
+        assert_eq!(names[1], "seed [a=x, force=approval_prompt=force, b=two]");
+        assert_eq!(names[2], "seed [a=x, force=prompt=consent, b=one]");
+        assert_eq!(names[11], "seed [a=z, force=prompt=consent, b=two]");
+        let whole = expand(&scenario, "dir/seed");
+        assert_eq!(whole.len(), 12);
+        for (i, case) in whole.iter().enumerate() {
+            assert_eq!(case.name, names[i]);
+            assert_eq!(case.provider, "google@2015");
+        }
+        let plain = Arc::new(parse_text("name: one\nsteps:\n  - discovery:\n").unwrap());
+        assert_eq!(case_count(&plain), 1);
+        assert_eq!(expand(&plain, "one")[0].name, "one");
+        assert_eq!(whole[11].slug, "dir-seed__a-z__force-prompt-consent__b-two");
     }
 
     #[test]
