@@ -220,6 +220,9 @@ print(f"serve signed / signing limit:       {med(5):.3f}  (rounds {spread(5)}; t
 print(f"serve signed / faster node set-up:  {med(6):.3f}  (rounds {spread(6)}; target >= 2.5)")
 print(f"  / node one process:               {med(7):.3f}  (rounds {spread(7)})")
 print(f"  / node {cores}-worker cluster:          {med(8):.3f}  (rounds {spread(8)})")
+cpu_ratio = lambda k: statistics.median(row[k][3] / max(row[2][3], 1) for row in rows)
+print(f"CPU per signed request, node / serve (medians; what the rates tend to when every server saturates the cores):"
+      f" one process {cpu_ratio(3):.2f}, cluster {cpu_ratio(4):.2f}")
 print(f"serve signed p99, worst round:      {max(row[2][1] for row in rows):.2f} ms (target < 100 ms); "
       f"node p99, worst round: {max(max(row[3][1], row[4][1]) for row in rows):.2f} ms")
 print(f"serve without openid / bare wiremock: {plain[0] / wm[0]:.3f}  (target >= 0.5)")
