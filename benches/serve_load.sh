@@ -22,6 +22,8 @@ code=$(python3 -c 'import sys, urllib.parse as u; print(u.parse_qs(u.urlparse(sy
 export REFRESH_TOKEN=$(curl -s "$base/token" --data-urlencode grant_type=authorization_code --data-urlencode "code=$code" \
   --data-urlencode "redirect_uri=$redirect" -d client_id=bench -d client_secret=bench-secret \
   | python3 -c 'import json, sys; print(json.load(sys.stdin)["refresh_token"])')
-echo "serve pid $pid at $base; wrk: $connections connections, 2 threads, ${seconds}s"
+echo "serve pid $pid at $base; wrk: $connections connections, 2 threads, ${seconds}s (after 3 s of warm-up)"
+# the first seconds fill the stores and the allocator's arenas: not what a long-running serve does
+wrk -t2 -c"$connections" -d3s -s benches/wrk/refresh.lua "$base" > /dev/null
 wrk -t2 -c"$connections" -d"${seconds}s" --latency -s benches/wrk/refresh.lua "$base"
 echo "serve VmHWM after the run: $(grep VmHWM /proc/$pid/status)"
