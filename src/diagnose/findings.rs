@@ -139,7 +139,6 @@ pub fn evaluate(facts: &Facts) -> Vec<Finding> {
     unknown_force_rule(facts, &mut drafts);
     prompt_rules(facts, &mut drafts);
     offline_rules(facts, &mut drafts);
-    flow_rules(facts, &mut drafts);
     redirect_rules(facts, &mut drafts);
     endpoint_rules(facts, &mut drafts);
     token_rules(facts, &mut drafts);
@@ -243,7 +242,7 @@ fn trace_findings(facts: &Facts, out: &mut Vec<Draft>) {
             let mapping = mappings
                 .iter()
                 .filter(|(_, m)| m.rule == rule)
-                .find(|(_, m)| applies(m, decision, explanation));
+                .find(|(_, m)| applies(m, decision, explanation, facts.request));
             let Some((code, mapping)) = mapping else { continue };
             let (error, description) = chose(decision);
             let (param, given) = decision.param.clone().unwrap_or_default();
@@ -278,13 +277,15 @@ fn trace_findings(facts: &Facts, out: &mut Vec<Draft>) {
 }
 
 /// Whether a mapping's conditions hold for a decision.
-fn applies(mapping: &FromTrace, decision: &Decision, explanation: &Explanation) -> bool {
+fn applies(mapping: &FromTrace, decision: &Decision, explanation: &Explanation, request: &AuthRequest) -> bool {
     let effect = effect_name(&decision.effect);
     let (param, given) = decision.param.clone().unwrap_or_default();
     !mapping.unless.iter().any(|rule| explanation.has(*rule))
         && mapping.param.as_ref().is_none_or(|p| *p == param)
         && mapping.given.as_ref().is_none_or(|g| *g == given)
         && (mapping.given_has.as_ref()).is_none_or(|g| given.split_whitespace().any(|t| t == g))
+        && (mapping.given_lacks.as_ref()).is_none_or(|g| !given.split_whitespace().any(|t| t == g))
+        && (mapping.sent.iter()).all(|(name, value)| request.get(name) == Some(value.as_str()))
         && mapping.value.as_ref().is_none_or(|v| *v == decision.value)
         && mapping.effect.as_deref().is_none_or(|e| e == effect)
         && mapping.not_effect.as_deref().is_none_or(|e| e != effect)
@@ -512,29 +513,6 @@ fn no_code(explanation: &Explanation) -> Option<&Decision> {
         .into_iter()
         .chain(explanation.first(Rule::ResponseType))
         .find(|d| !d.given().split_whitespace().any(|t| t == "code"))
-}
-
-/// The response type: no code, no refresh token (include_granted_scopes on an installed client
-/// is said from the trace, catalogue.yaml).
-fn flow_rules(facts: &Facts, out: &mut Vec<Draft>) {
-    let request = facts.request;
-    if no_code(facts.explanation).is_some() {
-        let offline = if request.get("access_type") == Some("offline") {
-            " (access_type=offline has no effect)"
-        } else {
-            ""
-        };
-        out.push(
-            Draft::new(
-                Code::ImplicitFlow,
-                format!(
-                    "response_type={} returns tokens in the redirect, never a refresh_token{offline}",
-                    request.get("response_type").unwrap_or_default()
-                ),
-            )
-            .edits(&[Edit::ResponseTypeCode]),
-        );
-    }
 }
 
 fn redirect_rules(facts: &Facts, out: &mut Vec<Draft>) {
