@@ -308,6 +308,13 @@ pub struct FromTrace {
     pub param: Option<String>,
     /// Only a decision whose parameter was sent with this value.
     pub given: Option<String>,
+    /// Only a decision whose parameter was sent with this space-separated value among others.
+    pub given_has: Option<String>,
+    /// Only a decision whose parameter was sent without this space-separated value.
+    pub given_lacks: Option<String>,
+    /// Only when the request sent each of these parameters with this value.
+    #[serde(default)]
+    pub sent: BTreeMap<String, String>,
     /// Only a decision whose profile key has this value.
     pub value: Option<String>,
     /// Only a decision with this effect (`ConsentForced`, `RefreshTokenWithheld`, …).

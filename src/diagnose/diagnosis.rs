@@ -319,12 +319,7 @@ fn diagnose_observed(
         Some(kind) => kind,
         None => {
             let (kind, from) = infer_client_kind(&profile, &request);
-            let client_type = if kind == ClientKind::Installed {
-                "installed"
-            } else {
-                "web"
-            }
-            .to_string();
+            let client_type = super::render::label(kind);
             request.notes.push(InputNote::InferredClientType { client_type, from });
             kind
         }

@@ -9,7 +9,8 @@ use std::path::Path;
 use super::diagnosis::Diagnosis;
 use super::input::AuthRequest;
 use super::predict::{GrantPrediction, Stage, VERIFIER, with_known_verifier};
-use crate::provider::{ClientKind, PublishingStatus, Registry};
+use super::render;
+use crate::provider::Registry;
 use crate::snapshot::{SnapshotError, write_atomically};
 
 /// Why a scenario could not be written.
@@ -69,16 +70,7 @@ pub fn scenario(diagnosis: &Diagnosis) -> String {
         redirects.push(uri.clone());
     }
     let _ = writeln!(out, "clients:\n  app:");
-    let kind = if diagnosis.client_kind == ClientKind::Installed {
-        "installed"
-    } else {
-        "web"
-    };
-    let status = if diagnosis.status == PublishingStatus::Testing {
-        "testing"
-    } else {
-        "production"
-    };
+    let (kind, status) = (render::label(diagnosis.client_kind), render::label(diagnosis.status));
     let _ = writeln!(out, "    type: {kind}\n    status: {status}");
     if !redirects.is_empty() {
         let list: Vec<String> = redirects.iter().map(|r| quote(r)).collect();

@@ -139,7 +139,6 @@ pub fn evaluate(facts: &Facts) -> Vec<Finding> {
     unknown_force_rule(facts, &mut drafts);
     prompt_rules(facts, &mut drafts);
     offline_rules(facts, &mut drafts);
-    flow_rules(facts, &mut drafts);
     redirect_rules(facts, &mut drafts);
     endpoint_rules(facts, &mut drafts);
     token_rules(facts, &mut drafts);
@@ -243,7 +242,7 @@ fn trace_findings(facts: &Facts, out: &mut Vec<Draft>) {
             let mapping = mappings
                 .iter()
                 .filter(|(_, m)| m.rule == rule)
-                .find(|(_, m)| applies(m, decision, explanation));
+                .find(|(_, m)| applies(m, decision, explanation, facts.request));
             let Some((code, mapping)) = mapping else { continue };
             let (error, description) = chose(decision);
             let (param, given) = decision.param.clone().unwrap_or_default();
@@ -278,12 +277,15 @@ fn trace_findings(facts: &Facts, out: &mut Vec<Draft>) {
 }
 
 /// Whether a mapping's conditions hold for a decision.
-fn applies(mapping: &FromTrace, decision: &Decision, explanation: &Explanation) -> bool {
+fn applies(mapping: &FromTrace, decision: &Decision, explanation: &Explanation, request: &AuthRequest) -> bool {
     let effect = effect_name(&decision.effect);
     let (param, given) = decision.param.clone().unwrap_or_default();
     !mapping.unless.iter().any(|rule| explanation.has(*rule))
         && mapping.param.as_ref().is_none_or(|p| *p == param)
         && mapping.given.as_ref().is_none_or(|g| *g == given)
+        && (mapping.given_has.as_ref()).is_none_or(|g| given.split_whitespace().any(|t| t == g))
+        && (mapping.given_lacks.as_ref()).is_none_or(|g| !given.split_whitespace().any(|t| t == g))
+        && (mapping.sent.iter()).all(|(name, value)| request.get(name) == Some(value.as_str()))
         && mapping.value.as_ref().is_none_or(|v| *v == decision.value)
         && mapping.effect.as_deref().is_none_or(|e| e == effect)
         && mapping.not_effect.as_deref().is_none_or(|e| e != effect)
@@ -391,16 +393,13 @@ fn unknown_force_rule(facts: &Facts, out: &mut Vec<Draft>) {
     }
 }
 
-/// prompt: refused values, none combined, tolerated values that force nothing, prompt=none,
-/// and select_account without consent; the first that applies is said.
+/// prompt: the values the provider refuses, all in one finding. None combined with other
+/// values, a tolerated value, prompt=none and select_account without consent are said from
+/// the trace (catalogue.yaml).
 fn prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
-    let Some(prompt) = facts.request.get("prompt") else {
-        return;
-    };
-    let explanation = facts.explanation;
     let provider = &facts.endpoints.provider;
-    let refused = explanation.of(Rule::PromptValue);
-    if let Some(first) = refused.first() {
+    let refused = facts.explanation.of(Rule::PromptValue);
+    if let (Some(prompt), Some(first)) = (facts.request.get("prompt"), refused.first()) {
         let (error, description) = chose(first);
         let line_break = if prompt.contains(['\n', '\r']) {
             " (a line break split it)"
@@ -427,23 +426,6 @@ fn prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
             .edits(&[Edit::ForceConsent])
             .explains(&error, description),
         );
-        return;
-    }
-    // none combined with other values, a tolerated value and prompt=none are said from the
-    // trace (catalogue.yaml)
-    if [Rule::PromptNoneCombined, Rule::PromptTolerated, Rule::PromptNone]
-        .iter()
-        .any(|rule| explanation.has(*rule))
-    {
-        return;
-    }
-    let select_account = prompt.split_whitespace().any(|t| t == "select_account");
-    if select_account && explanation.consent_not_forced() {
-        out.push(
-            Draft::new(Code::PromptSelectAccountOnly, "prompt=select_account shows the account chooser, not the consent screen: repeat grants return no refresh_token".into())
-                .fix("Send prompt=\"select_account consent\".".into())
-                .edits(&[Edit::ForceConsent]),
-        );
     }
 }
 
@@ -465,28 +447,7 @@ fn offline_rules(facts: &Facts, out: &mut Vec<Draft>) {
     let explanation = facts.explanation;
     let offline = explanation.first(Rule::OfflineRequest);
     let asked = offline.is_some_and(|d| d.effect == Effect::Applied);
-    // a refused access_type is said from the trace (catalogue.yaml)
-    if let Some(decision) = offline.filter(|_| !asked && !explanation.has(Rule::AccessType)) {
-        let draft = match profile.refresh_token.requires {
-            OfflineRequest::AccessTypeOffline => {
-                let what = match request.get("access_type") {
-                    Some(value) => format!("access_type={value}"),
-                    None => "access_type is missing (online is the default for web clients)".into(),
-                };
-                Draft::new(
-                    Code::OfflineNotRequested,
-                    format!("{what}: no grant returns a refresh_token"),
-                )
-            }
-            OfflineRequest::OfflineAccessScope => Draft::new(
-                Code::OfflineNotRequested,
-                "the offline_access scope is missing: no grant returns a refresh_token".into(),
-            )
-            .fix("Add offline_access to scope.".into()),
-        };
-        let _ = decision;
-        out.push(draft.edits(&[Edit::RequestOffline]));
-    }
+    // no offline access asked for, and a refused access_type, are said from the trace (catalogue.yaml)
     if let (Some(decision), Some(spec)) = (explanation.first(Rule::RejectedScope), &profile.errors.invalid_scope) {
         let rejected = decision.given().split_whitespace().collect::<Vec<_>>().join(", ");
         let how = match profile.refresh_token.requires {
@@ -552,37 +513,6 @@ fn no_code(explanation: &Explanation) -> Option<&Decision> {
         .into_iter()
         .chain(explanation.first(Rule::ResponseType))
         .find(|d| !d.given().split_whitespace().any(|t| t == "code"))
-}
-
-/// The response type: no code, no refresh token; include_granted_scopes on an installed client.
-fn flow_rules(facts: &Facts, out: &mut Vec<Draft>) {
-    let request = facts.request;
-    if no_code(facts.explanation).is_some() {
-        let offline = if request.get("access_type") == Some("offline") {
-            " (access_type=offline has no effect)"
-        } else {
-            ""
-        };
-        out.push(
-            Draft::new(
-                Code::ImplicitFlow,
-                format!(
-                    "response_type={} returns tokens in the redirect, never a refresh_token{offline}",
-                    request.get("response_type").unwrap_or_default()
-                ),
-            )
-            .edits(&[Edit::ResponseTypeCode]),
-        );
-    }
-    if facts.client_kind == ClientKind::Installed && request.has("include_granted_scopes") {
-        out.push(Draft::new(
-            Code::IncludeGrantedScopesInstalled,
-            format!(
-                "include_granted_scopes={} on an installed client, where incremental authorization is not supported",
-                request.get("include_granted_scopes").unwrap_or_default()
-            ),
-        ));
-    }
 }
 
 fn redirect_rules(facts: &Facts, out: &mut Vec<Draft>) {

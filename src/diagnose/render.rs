@@ -5,13 +5,15 @@ use std::fmt::Write;
 
 use colored::Colorize;
 use serde::Serialize;
-use serde_json::{Value, json};
 
-use super::catalogue::{CATALOGUE, Entry, Severity};
+use super::catalogue::{CATALOGUE, Code, Entry, Severity};
 use super::diagnosis::{Diagnosis, Symptom};
 use super::findings::Finding;
 use super::fix::{Fix, Goal};
-use super::input::{InputNote, TokenResponse};
+use super::input::{
+    AuthorizeErrorPage, ConsentAnswer, EntryProblem, Flow, HarObservation, InputNote, RevokeCall, TokenCall,
+    TokenResponse,
+};
 use super::observe::Outcome as HappenedOutcome;
 use super::predict::{GrantPrediction, LimitPrediction, RefreshPrediction};
 use super::response::{Observation, ResponseDiagnosis};
@@ -29,26 +31,92 @@ struct JsonDiagnosis<'a> {
     refresh_token_every_grant: bool,
     client_type: ClientKind,
     publishing_status: PublishingStatus,
-    request: Value,
+    request: JsonRequest<'a>,
     fix: &'a Fix,
     #[serde(skip_serializing_if = "Option::is_none")]
     refresh: Option<RefreshPrediction>,
     #[serde(skip_serializing_if = "Option::is_none")]
     limit: Option<LimitPrediction>,
-    observed: Value,
+    observed: JsonObserved<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     symptom: Option<Symptom>,
+}
+
+#[derive(Serialize)]
+struct JsonRequest<'a> {
+    endpoint: &'a str,
+    params: Vec<JsonParam<'a>>,
+    notes: Vec<JsonNote<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonParam<'a> {
+    name: &'a str,
+    value: &'a str,
+}
+
+/// A note as its kind and fields, and what it says.
+#[derive(Serialize)]
+struct JsonNote<'a> {
+    #[serde(flatten)]
+    note: &'a InputNote,
+    message: String,
+}
+
+#[derive(Serialize)]
+struct JsonObserved<'a> {
+    har: Option<JsonHar<'a>>,
+    token_response: Option<&'a TokenResponse>,
+}
+
+#[derive(Serialize)]
+struct JsonHar<'a> {
+    entries: usize,
+    flows: Vec<JsonFlow<'a>>,
+    refreshes: Vec<JsonRefresh<'a>>,
+    revokes: &'a [RevokeCall],
+    problems: &'a [EntryProblem],
+    reordered: bool,
+    happened: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct JsonFlow<'a> {
+    authorize_entry: usize,
+    started_by: Option<usize>,
+    outcome: Option<&'static str>,
+    error_page: Option<&'a AuthorizeErrorPage>,
+    consent_entry: Option<usize>,
+    consent_answer: Option<&'a ConsentAnswer>,
+    consent_screen: Option<bool>,
+    callback_entry: Option<usize>,
+    callback_error: Option<&'a str>,
+    token_entry: Option<usize>,
+    token_status: Option<u16>,
+    token_problem: Option<&'a str>,
+    refresh_token: Option<bool>,
+    token_response: Option<&'a TokenResponse>,
+}
+
+#[derive(Serialize)]
+struct JsonRefresh<'a> {
+    entry: usize,
+    status: u16,
+    token_response: Option<&'a TokenResponse>,
 }
 
 /// The diagnose JSON of DESIGN.md (fields only added, never renamed).
 pub fn json(diagnosis: &Diagnosis) -> String {
     let request = &diagnosis.request;
-    let params: Vec<Value> = request
-        .params
-        .iter()
-        .map(|p| json!({"name": p.name, "value": p.shown_value()}))
-        .collect();
-    let document = JsonDiagnosis {
+    let params = (request.params.iter()).map(|p| JsonParam {
+        name: &p.name,
+        value: p.shown_value(),
+    });
+    let notes = (request.notes.iter()).map(|note| JsonNote {
+        note,
+        message: note.describe(),
+    });
+    pretty(&JsonDiagnosis {
         provider: &diagnosis.provider,
         first_grant: &diagnosis.prediction.first_grant,
         repeat_grant: &diagnosis.prediction.repeat_grant,
@@ -57,69 +125,67 @@ pub fn json(diagnosis: &Diagnosis) -> String {
         refresh_token_every_grant: diagnosis.every_grant(),
         client_type: diagnosis.client_kind,
         publishing_status: diagnosis.status,
-        request: json!({"endpoint": request.endpoint, "params": params, "notes": notes_json(&request.notes)}),
+        request: JsonRequest {
+            endpoint: &request.endpoint,
+            params: params.collect(),
+            notes: notes.collect(),
+        },
         fix: &diagnosis.fix,
         refresh: diagnosis.prediction.refresh,
         limit: diagnosis.prediction.limit,
-        observed: observed_json(diagnosis),
+        observed: JsonObserved {
+            har: diagnosis
+                .observed
+                .har
+                .as_ref()
+                .map(|har| har_json(har, diagnosis.happened)),
+            token_response: diagnosis.observed.token_response.as_ref(),
+        },
         symptom: diagnosis.symptom,
+    })
+}
+
+fn har_json<'a>(har: &'a HarObservation, happened: Option<HappenedOutcome>) -> JsonHar<'a> {
+    let flow = |f: &'a Flow| {
+        let response = f.exchange.as_ref().and_then(|t| t.response.as_ref());
+        JsonFlow {
+            authorize_entry: f.authorize_entry,
+            started_by: f.started_by,
+            outcome: super::observe::outcome(f).map(HappenedOutcome::label),
+            error_page: f.error_page.as_ref(),
+            consent_entry: f.consent_entry,
+            consent_answer: f.consent_answer.as_ref(),
+            consent_screen: f.consent_screen,
+            callback_entry: f.callback_entry,
+            callback_error: f.callback_error.as_deref(),
+            token_entry: f.exchange.as_ref().map(|t| t.entry),
+            token_status: f.exchange.as_ref().map(|t| t.status),
+            token_problem: f.exchange.as_ref().and_then(|t| t.problem.as_deref()),
+            refresh_token: response.map(|r| r.refresh_token),
+            token_response: response,
+        }
     };
-    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
+    let refresh = |r: &'a TokenCall| JsonRefresh {
+        entry: r.entry,
+        status: r.status,
+        token_response: r.response.as_ref(),
+    };
+    JsonHar {
+        entries: har.entries,
+        flows: har.flows.iter().map(flow).collect(),
+        refreshes: har.refreshes.iter().map(refresh).collect(),
+        revokes: &har.revokes,
+        problems: &har.problems,
+        reordered: har.reordered,
+        happened: happened.map(HappenedOutcome::label),
+    }
+}
+
+/// Pretty JSON and a final line break.
+fn pretty(value: &impl Serialize) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
     text.push('\n');
     text
-}
-
-fn notes_json(notes: &[InputNote]) -> Vec<Value> {
-    notes
-        .iter()
-        .map(|note| {
-            let mut value = serde_json::to_value(note).unwrap_or(Value::Null);
-            if let Value::Object(map) = &mut value {
-                map.insert("message".into(), note.describe().into());
-            }
-            value
-        })
-        .collect()
-}
-
-fn observed_json(diagnosis: &Diagnosis) -> Value {
-    let har = diagnosis.observed.har.as_ref().map(|har| {
-        let flows: Vec<Value> = har
-            .flows
-            .iter()
-            .map(|f| {
-                let response = f.exchange.as_ref().and_then(|t| t.response.as_ref());
-                json!({
-                    "authorize_entry": f.authorize_entry,
-                    "started_by": f.started_by,
-                    "outcome": super::observe::outcome(f).map(HappenedOutcome::label),
-                    "error_page": f.error_page.as_ref().map(|p| json!({"entry": p.entry, "status": p.status, "error": p.error, "error_description": p.description})),
-                    "consent_entry": f.consent_entry,
-                    "consent_answer": f.consent_answer.as_ref().map(|a| json!({"entry": a.entry, "action": a.action, "scopes": a.scopes})),
-                    "consent_screen": f.consent_screen,
-                    "callback_entry": f.callback_entry,
-                    "callback_error": f.callback_error,
-                    "token_entry": f.exchange.as_ref().map(|t| t.entry),
-                    "token_status": f.exchange.as_ref().map(|t| t.status),
-                    "token_problem": f.exchange.as_ref().and_then(|t| t.problem.as_deref()),
-                    "refresh_token": response.map(|r| r.refresh_token),
-                    "token_response": response,
-                })
-            })
-            .collect();
-        let revokes: Vec<Value> =
-            har.revokes.iter().map(|r| json!({"entry": r.entry, "method": r.method, "endpoint": r.endpoint, "status": r.status})).collect();
-        json!({
-            "entries": har.entries,
-            "flows": flows,
-            "refreshes": har.refreshes.iter().map(|r| json!({"entry": r.entry, "status": r.status, "token_response": r.response})).collect::<Vec<_>>(),
-            "revokes": revokes,
-            "problems": har.problems.iter().map(|p| json!({"entry": p.entry, "role": p.role, "problem": p.problem})).collect::<Vec<_>>(),
-            "reordered": har.reordered,
-            "happened": diagnosis.happened.map(HappenedOutcome::label),
-        })
-    });
-    json!({"har": har, "token_response": diagnosis.observed.token_response})
 }
 
 fn severity_label(severity: Severity) -> colored::ColoredString {
@@ -135,18 +201,12 @@ fn yes_no(value: bool) -> colored::ColoredString {
     if value { "yes".green() } else { "no".red() }
 }
 
-fn kind_label(kind: ClientKind) -> &'static str {
-    match kind {
-        ClientKind::Web => "web",
-        ClientKind::Installed => "installed",
-    }
-}
-
-fn status_label(status: PublishingStatus) -> &'static str {
-    match status {
-        PublishingStatus::Production => "production",
-        PublishingStatus::Testing => "testing",
-    }
+/// A client type or publishing status as its JSON and scenario files spell it (`installed`).
+pub(crate) fn label(value: impl Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 /// The colored human report (colors obey `colored`'s global switch).
@@ -158,8 +218,8 @@ pub fn human(diagnosis: &Diagnosis) -> String {
         "{} · provider {} · {} client · {}",
         "oauth-drift diagnose".bold(),
         diagnosis.provider.bold(),
-        kind_label(diagnosis.client_kind),
-        status_label(diagnosis.status)
+        label(diagnosis.client_kind),
+        label(diagnosis.status)
     );
     let _ = writeln!(out, "\n{}  GET {}", "Request".bold(), request.endpoint);
     let width = request.params.iter().map(|p| p.name.chars().count()).max().unwrap_or(0);
@@ -189,18 +249,17 @@ pub fn human(diagnosis: &Diagnosis) -> String {
             (Some(e), None, Some(s)) => format!("{s} {e}").red().to_string(),
             _ => "—".dimmed().to_string(),
         };
-        let token = if grant.tokens_in_redirect {
-            format!("{} (tokens in the redirect)", yes_no(grant.refresh_token))
+        let suffix = if grant.tokens_in_redirect {
+            " (tokens in the redirect)"
         } else {
-            yes_no(grant.refresh_token).to_string()
+            ""
         };
+        let visible = if grant.refresh_token { "yes" } else { "no" }.len() + suffix.len();
         let _ = writeln!(
             out,
-            "  {:<14}{:<16}{:<15}{}",
-            label,
-            consent,
-            pad_colored(&token, 13),
-            error
+            "  {label:<14}{consent:<16}{}{suffix}{}{error}",
+            yes_no(grant.refresh_token),
+            " ".repeat(13usize.saturating_sub(visible) + 2)
         );
     }
 
@@ -365,19 +424,27 @@ fn fixed_url(out: &mut String, diagnosis: &Diagnosis) {
 /// The JSON for a pasted response or error page: DESIGN.md's first five keys (no grant was
 /// predicted, so both grants and the fixed URL are null), then what was read.
 pub fn response_json(diagnosis: &ResponseDiagnosis) -> String {
-    let value = json!({
-        "provider": diagnosis.provider,
-        "first_grant": null,
-        "repeat_grant": null,
-        "findings": diagnosis.findings,
-        "fixed_url": null,
-        "input": diagnosis.observation,
-        "symptom": diagnosis.symptom,
-        "next_step": diagnosis.next_step,
-    });
-    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
-    text.push('\n');
-    text
+    #[derive(Serialize)]
+    struct JsonResponse<'a> {
+        provider: &'a str,
+        first_grant: Option<()>,
+        repeat_grant: Option<()>,
+        findings: &'a [Finding],
+        fixed_url: Option<()>,
+        input: &'a Observation,
+        symptom: Option<Symptom>,
+        next_step: &'a str,
+    }
+    pretty(&JsonResponse {
+        provider: &diagnosis.provider,
+        first_grant: None,
+        repeat_grant: None,
+        findings: &diagnosis.findings,
+        fixed_url: None,
+        input: &diagnosis.observation,
+        symptom: diagnosis.symptom,
+        next_step: &diagnosis.next_step,
+    })
 }
 
 /// The human report for a pasted response or error page.
@@ -449,29 +516,6 @@ fn symptom_label(symptom: Symptom) -> &'static str {
         Symptom::InvalidGrantAfterDays => "invalid_grant on refresh after some days",
         Symptom::RefreshTokenRevoked => "a refresh token was revoked",
     }
-}
-
-/// Pads text that holds color codes to a visible width.
-fn pad_colored(text: &str, width: usize) -> String {
-    let visible = strip_ansi(text).chars().count();
-    format!("{text}{}", " ".repeat(width.saturating_sub(visible) + 2))
-}
-
-fn strip_ansi(text: &str) -> String {
-    let mut out = String::new();
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            for d in chars.by_ref() {
-                if d.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 fn observed(out: &mut String, diagnosis: &Diagnosis) {
@@ -632,24 +676,34 @@ pub(crate) fn explain(entry: &Entry) -> String {
 
 /// `oauth-drift explain CODE --format json`.
 pub(crate) fn explain_json(entry: &Entry) -> String {
-    let history: Vec<Value> = entry
-        .history
-        .iter()
-        .map(|(date, event)| json!({"date": date, "event": event}))
-        .collect();
-    let value = json!({
-        "code": entry.code,
-        "name": entry.name(),
-        "severity": entry.severity,
-        "title": entry.title,
-        "explanation": entry.explanation,
-        "fix": entry.fix,
-        "history": history,
-        "sources": entry.sources,
-    });
-    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
-    text.push('\n');
-    text
+    #[derive(Serialize)]
+    struct Explained<'a> {
+        code: Code,
+        name: &'a str,
+        severity: Severity,
+        title: &'a str,
+        explanation: &'a str,
+        fix: &'a str,
+        history: Vec<Dated<'a>>,
+        sources: &'a [String],
+    }
+    #[derive(Serialize)]
+    struct Dated<'a> {
+        date: &'a str,
+        event: &'a str,
+    }
+    pretty(&Explained {
+        code: entry.code,
+        name: entry.name(),
+        severity: entry.severity,
+        title: &entry.title,
+        explanation: &entry.explanation,
+        fix: &entry.fix,
+        history: (entry.history.iter())
+            .map(|(date, event)| Dated { date, event })
+            .collect(),
+        sources: &entry.sources,
+    })
 }
 
 /// `oauth-drift explain --list`: one line per code.

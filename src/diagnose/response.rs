@@ -3,6 +3,9 @@
 //! page. No grant can be predicted from these; the answer says what they mean in the
 //! provider's terms (its error catalogue and lifetime rules) and what to paste for a fix.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
 use serde::Serialize;
 
 use super::catalogue::Code;
@@ -94,25 +97,13 @@ impl AuthError {
 
 /// `Error 400: code` or `Error: code` in text: the code, the status and where the code ends.
 fn error_heading(text: &str) -> Option<(String, Option<u64>, usize)> {
-    for (at, _) in text.match_indices("Error") {
-        let rest = &text[at + "Error".len()..];
-        let digits: String = rest.trim_start().chars().take_while(char::is_ascii_digit).collect();
-        let after_digits = rest.trim_start()[digits.len()..].trim_start();
-        let Some(after_colon) = after_digits.strip_prefix(':') else {
-            continue;
-        };
-        let code: String = after_colon
-            .trim_start()
-            .chars()
-            .take_while(|c| c.is_ascii_lowercase() || *c == '_')
-            .collect();
-        if code.len() < 5 || !code.contains('_') {
-            continue;
-        }
-        let code_at = text.len() - after_colon.trim_start().len();
-        return Some((code.clone(), digits.parse().ok(), code_at + code.len()));
-    }
-    None
+    static HEADING: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"Error\s*([0-9]*)\s*:\s*([a-z_]*)").ok());
+    let heading = HEADING
+        .as_ref()?
+        .captures_iter(text)
+        .find(|c| c[2].len() >= 5 && c[2].contains('_'))?;
+    let code = heading.get(2)?;
+    Some((code.as_str().to_string(), heading[1].parse().ok(), code.end()))
 }
 
 /// What was pasted.

@@ -1325,6 +1325,17 @@ impl Engine {
             };
             Decision::new(p, Rule::OfflineRequest, key, value, effect).on(name, sent)
         });
+        if let Some(value) = param(params, "include_granted_scopes")
+            && client.kind == ClientKind::Installed
+        {
+            let honoured = p.consent.installed_incremental;
+            let effect = if honoured { Effect::Applied } else { Effect::Ignored };
+            let key = "consent.installed_incremental";
+            trace.note(|| {
+                Decision::new(p, Rule::InstalledIncremental, key, honoured.to_string(), effect)
+                    .on("include_granted_scopes", value)
+            });
+        }
         let user = param(params, "login_hint").filter(|_| user.is_empty()).unwrap_or(user);
         Ok(ValidRequest {
             client_id: client_id.to_string(),

@@ -61,6 +61,8 @@ pub enum Rule {
     PromptNone,
     /// Whether the code carries a refresh token (`refresh_token.only_when_consent_shown`).
     RefreshToken,
+    /// `include_granted_scopes` from an installed client (`consent.installed_incremental`).
+    InstalledIncremental,
 }
 
 /// What a decision did to the answer.

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::note::InputNote;
@@ -132,14 +132,6 @@ impl HarEntry {
         match url::Url::parse(&self.url).and_then(|base| base.join(location)) {
             Ok(url) => Some(url.to_string()),
             Err(_) => Some(location.to_string()),
-        }
-    }
-
-    /// `status`, or what happened instead of a response.
-    pub fn status_text(&self) -> String {
-        match &self.failed {
-            Some(reason) => format!("failed: {reason}"),
-            None => self.status.to_string(),
         }
     }
 }
@@ -402,7 +394,7 @@ pub struct TokenCall {
 }
 
 /// A call to the revocation endpoint.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct RevokeCall {
     pub entry: usize,
     pub method: String,
@@ -419,17 +411,18 @@ pub struct LegacyUse {
 }
 
 /// The error page the authorization endpoint answered with.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuthorizeErrorPage {
     pub entry: usize,
     pub status: u16,
     /// The OAuth error code, when the page or its headers say it.
     pub error: Option<String>,
+    #[serde(rename = "error_description")]
     pub description: Option<String>,
 }
 
 /// The user's answer on the consent screen, as the form post shows it (`serve`'s page).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ConsentAnswer {
     pub entry: usize,
     /// `allow` or `deny`.
@@ -494,9 +487,9 @@ impl Flow {
         }
     }
 
-    /// The flow's redirect URI without query or fragment.
-    fn redirect_base(&self) -> Option<&str> {
-        self.redirect.as_deref()
+    /// Whether `url` is the flow's redirect URI (query and fragment aside).
+    fn delivers_to(&self, url: &str) -> bool {
+        self.redirect.as_deref() == url.split(['?', '#']).next()
     }
 
     /// Whether the flow ended: a code or an error came back, or the authorization endpoint
@@ -516,7 +509,7 @@ fn redirect_of(request: &AuthRequest) -> Option<String> {
 }
 
 /// A HAR entry that could not be read in full.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EntryProblem {
     pub entry: usize,
     /// What the entry was (`the token request`, `the authorization request`).
@@ -717,7 +710,7 @@ fn authorize_entry(seen: &mut HarObservation, entry: &HarEntry, endpoints: &Prov
             flow.consent_screen = None;
             return;
         }
-        if flow.redirect_base().is_some_and(|base| same_target(&location, base)) {
+        if flow.delivers_to(&location) {
             read_callback(flow, &location);
             flow.callback_entry.get_or_insert(entry.index);
         }
@@ -747,7 +740,7 @@ fn other_entry(seen: &mut HarObservation, entry: &HarEntry, endpoints: &Provider
         .iter_mut()
         .rev()
         .take(RECENT_FLOWS)
-        .find(|f| !f.arrived && f.redirect_base().is_some_and(|base| same_target(&entry.url, base)))
+        .find(|f| !f.arrived && f.delivers_to(&entry.url))
     {
         read_callback(flow, &entry.url);
         flow.callback_entry = Some(entry.index);
@@ -793,16 +786,11 @@ fn other_entry(seen: &mut HarObservation, entry: &HarEntry, endpoints: &Provider
     }
     // a redirect (the consent form's answer, a sign-in step) that carries the code or error
     if let Some(location) = &location
-        && flow.redirect_base().is_some_and(|base| same_target(location, base))
+        && flow.delivers_to(location)
     {
         read_callback(flow, location);
         flow.callback_entry.get_or_insert(entry.index);
     }
-}
-
-/// Whether `url` goes to `base` (a redirect URI without query or fragment).
-fn same_target(url: &str, base: &str) -> bool {
-    url.split(['?', '#']).next().unwrap_or_default() == base
 }
 
 /// The text of an HTML page, tags removed, one line per block (enough for Google's error
@@ -937,7 +925,6 @@ mod tests {
         let order: Vec<usize> = har.entries.iter().map(|e| e.index).collect();
         assert_eq!(order, [2, 1]);
         assert_eq!(har.entries[0].failed.as_deref(), Some("net::ERR_ABORTED"));
-        assert_eq!(har.entries[0].status_text(), "failed: net::ERR_ABORTED");
     }
 
     #[test]
