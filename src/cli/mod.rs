@@ -15,6 +15,7 @@ mod stdout;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
+use clap::error::ErrorKind;
 use clap::{CommandFactory, FromArgMatches};
 
 pub use args::{Cli, ColorChoice, Command, GlobalArgs};
@@ -24,8 +25,20 @@ use crate::provider::Registry;
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
-    let mut command = Cli::command().after_help(args::examples());
-    let matches = command.get_matches_mut();
+    let mut command = Cli::command();
+    let matches = match command.try_get_matches_from_mut(std::env::args_os()) {
+        Ok(matches) => matches,
+        // the examples name the default profile's authorization URL, which takes loading the
+        // profile: done only when the help that shows them is printed, not on every start
+        Err(e)
+            if e.kind() == ErrorKind::DisplayHelp
+                || e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand =>
+        {
+            command = command.after_help(args::examples());
+            command.get_matches_mut()
+        }
+        Err(e) => e.exit(),
+    };
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.format(&mut command).exit());
     set_color(cli.color);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

@@ -8,9 +8,9 @@ use crate::runner::suite::{self, Corpus};
 use crate::snapshot::SnapshotStore;
 
 pub async fn run(args: RunArgs, global: &GlobalArgs, registry: Registry) -> anyhow::Result<u8> {
-    // the model signs its id_tokens: start the random generator RSA blinding needs on the
-    // side while the scenarios load, rather than when the first case signs
-    crate::provider::SigningKey::warm_up();
+    // the model's servers and its first signature start on the side while the scenarios
+    // load, rather than with the first cases
+    crate::runner::warm_up_model();
     if let Some(provider) = &args.provider {
         registry.load(provider)?;
     }

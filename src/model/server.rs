@@ -211,6 +211,20 @@ impl SharedModel {
         })
     }
 
+    /// Starts every server now instead of with its first case: `run` has them started while
+    /// it loads its scenarios, so that its first cases do not wait for a server thread.
+    pub async fn start_servers(&self) {
+        for shard in &self.shards {
+            let mut shard = shard.lock().await;
+            if shard.is_none() {
+                *shard = Some(Shard {
+                    hosting: Arc::new(Hosting::start().await),
+                    admitted: 0,
+                });
+            }
+        }
+    }
+
     /// Routes `engine` as a new case; it answers until the returned guard is dropped.
     pub async fn host(&self, engine: Engine) -> HostedModel {
         let case = self.next_case.fetch_add(1, Ordering::Relaxed);

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use indexmap::IndexMap;
 use serde::Deserialize;
@@ -971,6 +972,10 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 #[derive(Debug, Clone, Default)]
 pub struct Registry {
     sources: BTreeMap<String, String>,
+    /// Profiles already loaded, by id: a run asks for the same few several times (checking
+    /// its scenarios' parameters, then running them), and each load parses the YAML of the
+    /// profile's whole `extends:` chain. Shared by clones; a new source starts a fresh one.
+    loaded: Arc<Mutex<BTreeMap<String, Profile>>>,
 }
 
 impl Registry {
@@ -980,7 +985,10 @@ impl Registry {
             .iter()
             .map(|(id, text)| (id.to_string(), text.to_string()))
             .collect();
-        Self { sources }
+        Self {
+            sources,
+            loaded: Arc::default(),
+        }
     }
 
     /// Adds a user profile file; its id is the file stem (`acme@2024.yaml` → `acme@2024`).
@@ -1000,6 +1008,8 @@ impl Registry {
     /// Adds a profile from its YAML text; it must load (including its `extends:` chain).
     pub fn add_text(&mut self, id: &str, text: String) -> Result<(), ProfileError> {
         let previous = self.sources.insert(id.to_string(), text);
+        // a loaded profile may extend this one
+        self.loaded = Arc::default();
         if let Err(e) = self.load(id) {
             match previous {
                 Some(text) => self.sources.insert(id.to_string(), text),
@@ -1057,6 +1067,18 @@ impl Registry {
 
     /// Loads a profile, applying its `extends:` chain.
     pub fn load(&self, id: &str) -> Result<Profile, ProfileError> {
+        let cached = self.loaded.lock().ok().and_then(|loaded| loaded.get(id).cloned());
+        if let Some(profile) = cached {
+            return Ok(profile);
+        }
+        let profile = self.load_uncached(id)?;
+        if let Ok(mut loaded) = self.loaded.lock() {
+            loaded.insert(id.to_string(), profile.clone());
+        }
+        Ok(profile)
+    }
+
+    fn load_uncached(&self, id: &str) -> Result<Profile, ProfileError> {
         let merged = self.merged_value(id, &mut Vec::new())?;
         let mut profile: Profile = serde_yaml::from_value(merged).map_err(|source| ProfileError::Invalid {
             id: id.to_string(),
@@ -1345,6 +1367,29 @@ mod tests {
         assert!(!registry.contains("acme"), "a refused profile is not kept");
         let zero = "extends: google\nname: acme\ntokens:\n  code_lifetime_seconds: 0\n";
         assert!(registry.add_text("acme", zero.to_string()).is_err());
+    }
+
+    #[test]
+    fn a_profile_replaced_after_loading_is_loaded_anew_and_so_are_its_extensions() {
+        let mut registry = Registry::builtin();
+        registry.add_text("acme", "extends: oidc\nname: acme\n".into()).unwrap();
+        registry
+            .add_text("acme@next", "extends: acme\nname: acme next\n".into())
+            .unwrap();
+        let oidc = registry.load("oidc").unwrap().issuer;
+        assert_eq!(registry.load("acme@next").unwrap().issuer, oidc);
+        registry
+            .add_text(
+                "acme",
+                "extends: oidc\nname: acme\nissuer: https://acme.example\n".into(),
+            )
+            .unwrap();
+        assert_eq!(registry.load("acme").unwrap().issuer, "https://acme.example");
+        assert_eq!(
+            registry.load("acme@next").unwrap().issuer,
+            "https://acme.example",
+            "a profile loaded before its parent changed is not served from the cache"
+        );
     }
 
     #[test]

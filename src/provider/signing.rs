@@ -100,14 +100,15 @@ impl SigningKey {
             .ok_or(KeyError::Generate)
     }
 
-    /// Starts the crypto library's random generator on a side thread. Its first use gathers
-    /// CPU-jitter entropy (tens of milliseconds, once per process); RSA signing needs it
-    /// (blinding), so `run` starts it while the scenarios load instead of when the first
-    /// case signs an id_token.
+    /// Signs once with the model's key on a side thread, so that what a process's first
+    /// signature costs (reading the key, seeding the crypto library's random generator that
+    /// RSA blinding needs, the key's Montgomery tables) is paid while `run` loads its
+    /// scenarios, not by the first cases, whose server waits for it.
     pub fn warm_up() {
         std::thread::spawn(|| {
-            let mut byte = [0u8; 1];
-            let _ = aws_lc_rs::rand::fill(&mut byte);
+            if let Ok(key) = Self::model() {
+                let _ = key.sign(&Map::new());
+            }
         });
     }
 

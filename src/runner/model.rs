@@ -68,6 +68,15 @@ pub fn profiles_for<C: std::borrow::Borrow<Case>>(
     Ok(profiles)
 }
 
+/// Starts, on the side, what a run's first cases would otherwise wait for: the in-process
+/// model's servers ([`SharedModel::start_servers`]) and its first signature
+/// ([`SigningKey::warm_up`](crate::provider::SigningKey::warm_up)). `run` calls it before
+/// loading its scenarios, which takes one core for a while; must be called on a runtime.
+pub fn warm_up_model() {
+    crate::provider::SigningKey::warm_up();
+    tokio::spawn(SharedModel::process().start_servers());
+}
+
 /// Runs one case on a fresh engine of the in-process model ([`SharedModel::process`]).
 pub async fn run_on_model(case: &Case, profile: Arc<Profile>) -> CaseRun {
     let clients = scenario_clients(&case.scenario, &profile.client_shape);

@@ -132,7 +132,9 @@ impl Aliases {
         }
         let mut out = text.to_string();
         for (value, alias) in &self.by_value {
-            if value.len() >= 8 && out.contains(value.as_str()) {
+            // a secret longer than the text cannot be in it: checked first, since `contains`
+            // prepares a search of the whole needle (an id_token is a kilobyte) before looking
+            if value.len() >= 8 && value.len() <= out.len() && out.contains(value.as_str()) {
                 out = out.replace(value.as_str(), alias);
             }
         }
