@@ -1,8 +1,9 @@
-//! Mounts a provider engine on wiremock: HTTP in, engine call, HTTP out.
+//! Puts a provider engine behind HTTP: request in, engine call, answer out.
 //!
-//! The same responder serves the in-process model of `run` (a shared wiremock server whose
-//! [`CaseRouter`] hands each request to its case's engine, named by [`CASE_HEADER`]) and the
-//! standalone `serve` (its own hyper server on a chosen listener).
+//! The same responder serves the in-process model of `run` (shared model servers whose
+//! [`CaseRouter`] hands each request to its case's engine, named by [`CASE_HEADER`]), the
+//! standalone `serve` (its own hyper server on a chosen listener) and a wiremock-hosted
+//! `ModelServer::start`.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -16,6 +17,7 @@ use serde_json::json;
 use wiremock::{Request, Respond, ResponseTemplate};
 
 use super::page;
+use super::standalone::Handler;
 use crate::provider::{
     AuthorizeOutcome, AuthorizeResponse, AuthorizeStep, ClientConfig, ConsentDecision, DeviceVerification, Engine,
     JsonResponse, Profile, ProviderError,
@@ -213,6 +215,12 @@ impl Reply {
 impl Respond for ProviderResponder {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         self.handle(request).into_template()
+    }
+}
+
+impl Handler for ProviderResponder {
+    fn handle(&self, request: &Request) -> ModelResponse {
+        ProviderResponder::handle(self, request)
     }
 }
 
@@ -788,9 +796,9 @@ pub struct CaseRouter {
     pub routes: Arc<Routes>,
 }
 
-impl Respond for CaseRouter {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        self.route(request).into_template()
+impl Handler for CaseRouter {
+    fn handle(&self, request: &Request) -> ModelResponse {
+        self.route(request)
     }
 }
 
