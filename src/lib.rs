@@ -154,7 +154,7 @@ pub use model::ModelResponse;
 /// let shared = ModelServer::start_shared(Engine::new(profile, [])).await.unwrap();
 /// let (name, case) = shared.routing_header().unwrap();
 /// let answer = shared.answer("GET", "/o/oauth2/v2/auth?client_id=unknown", &[(name, &case)], b"");
-/// assert_eq!(answer.status, 401); // Google's error page: the client is unknown
+/// assert_eq!(answer.status, 400); // Google's error page: required parameters are missing
 /// let unrouted = shared.answer("GET", "/o/oauth2/v2/auth?client_id=unknown", &[], b"");
 /// assert_eq!(unrouted.status, 421); // a shared server answers only a request naming its case
 /// # }
