@@ -151,7 +151,7 @@ pub use model::ModelResponse;
 /// assert!(server.uri().starts_with("http://127.0.0.1:"));
 /// assert_eq!(server.routing_header(), None);
 ///
-/// let shared = ModelServer::start_shared(Engine::new(profile, [])).await.unwrap();
+/// let shared = ModelServer::start_shared(Engine::new(profile, [])).await;
 /// let (name, case) = shared.routing_header().unwrap();
 /// let answer = shared.answer("GET", "/o/oauth2/v2/auth?client_id=unknown", &[(name, &case)], b"");
 /// assert_eq!(answer.status, 400); // Google's error page: required parameters are missing

@@ -1,9 +1,8 @@
-//! Puts a provider engine behind HTTP: request in, engine call, answer out.
+//! Mounts a provider engine on wiremock: HTTP in, engine call, HTTP out.
 //!
-//! The same responder serves the in-process model of `run` (shared model servers whose
-//! [`CaseRouter`] hands each request to its case's engine, named by [`CASE_HEADER`]), the
-//! standalone `serve` (its own hyper server on a chosen listener) and a wiremock-hosted
-//! `ModelServer::start`.
+//! The same responder serves the in-process model of `run` (a shared wiremock server whose
+//! [`CaseRouter`] hands each request to its case's engine, named by [`CASE_HEADER`]) and the
+//! standalone `serve` (its own hyper server on a chosen listener).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -17,7 +16,6 @@ use serde_json::json;
 use wiremock::{Request, Respond, ResponseTemplate};
 
 use super::page;
-use super::standalone::Handler;
 use crate::provider::{
     AuthorizeOutcome, AuthorizeResponse, AuthorizeStep, ClientConfig, ConsentDecision, DeviceVerification, Engine,
     JsonResponse, Profile, ProviderError,
@@ -84,6 +82,13 @@ impl fmt::Debug for AccessHook {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("AccessHook")
     }
+}
+
+/// What answers a model server's requests: one engine's [`ProviderResponder`], or a shared
+/// server's [`CaseRouter`] in front of its cases' responders (`ModelServer::answer` calls it
+/// without HTTP).
+pub trait Handler: Send + Sync + 'static {
+    fn handle(&self, request: &Request) -> ModelResponse;
 }
 
 /// The wiremock responder that answers as the provider.
@@ -794,6 +799,12 @@ impl Routes {
 #[derive(Debug, Clone, Default)]
 pub struct CaseRouter {
     pub routes: Arc<Routes>,
+}
+
+impl Respond for CaseRouter {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        self.route(request).into_template()
+    }
 }
 
 impl Handler for CaseRouter {

@@ -6,10 +6,11 @@ use std::sync::{Arc, Mutex, OnceLock};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer};
 
+use super::responder::Handler;
 use super::responder::{
     AccessHook, CASE_HEADER, CaseRouter, ConsentMode, ModelResponse, ProviderResponder, Routes, SharedEngine,
 };
-use super::standalone::{ConnectionLimits, Handler, Standalone};
+use super::standalone::{ConnectionLimits, Standalone};
 use crate::provider::Engine;
 use crate::target::LiveClient;
 
@@ -76,20 +77,20 @@ impl ModelServer {
         }
     }
 
-    /// The engine hosted as `oauth-drift run` hosts each case: on the process's shared model
-    /// servers (one per core, each on a thread of its own), which route every request by its
-    /// [`ModelServer::routing_header`]. Fails only when no loopback port or thread can be had.
-    pub async fn start_shared(engine: Engine) -> std::io::Result<Self> {
-        let hosted = SharedModel::process().host(engine).await?;
+    /// The engine hosted as `oauth-drift run` hosts each case: on the process's shared
+    /// wiremock servers (one per core, each on a thread of its own), which route every request
+    /// by its [`ModelServer::routing_header`].
+    pub async fn start_shared(engine: Engine) -> Self {
+        let hosted = SharedModel::process().host(engine).await;
         let engine = Arc::clone(&hosted.engine);
         let handler: Arc<dyn Handler> = Arc::new(CaseRouter {
             routes: Arc::clone(&hosted.hosting.routes),
         });
-        Ok(Self {
+        Self {
             server: Transport::Shared(hosted),
             engine,
             handler,
-        })
+        }
     }
 
     /// A long-running server on `listener` that keeps nothing per request (what `serve` uses).
@@ -118,8 +119,8 @@ impl ModelServer {
             options.hook,
             options.admin_token,
         );
-        let handler: Arc<dyn Handler> = Arc::new(responder);
-        let server = Standalone::start(listener, Arc::clone(&handler), options.limits, options.tls)?;
+        let handler: Arc<dyn Handler> = Arc::new(responder.clone());
+        let server = Standalone::start(listener, responder, options.limits, options.tls)?;
         super::lock(&engine).set_served_url(&format!("http://{}", server.address()));
         Ok(Self {
             server: Transport::Standalone(server),
@@ -201,19 +202,18 @@ fn responder(
     }
 }
 
-/// The in-process model of `run`: model servers shared by every case of the process, each
+/// The in-process model of `run`: wiremock servers shared by every case of the process, each
 /// request handed to its case's engine by the `CaseRouter` (the case is named by
 /// `CASE_HEADER`, which the runner's transport adds). A case's engine is routed while its
 /// `HostedModel` lives, so cases stay independent while sharing the servers, their threads
 /// and the client's keep-alive connections.
 ///
-/// Each server is the model's own HTTP server (`Standalone`, as `serve` uses) on a thread of
-/// its own, so there are as many servers as cores. It keeps nothing per request (a wiremock
-/// mock, which these servers were until 2026-12, keeps a copy of every request it matched,
-/// and with it the 8 KiB buffer hyper read the request into). A server admits
+/// wiremock keeps a copy of every request a mock matched, even with request recording
+/// disabled; so that memory follows the cases in flight and not the corpus, a server admits
 /// [`CASES_PER_SERVER`] cases, after which the next case starts a fresh one; the old one stops
 /// when its last case ends, and with it the keep-alive connections of its own client (a
 /// client shared by all servers would keep idle connections to stopped servers in its pool).
+/// Each request is answered on its server's thread, so there are as many servers as cores.
 pub struct SharedModel {
     shards: Vec<tokio::sync::Mutex<Option<Shard>>>,
     next_case: AtomicU64,
@@ -228,38 +228,29 @@ struct Shard {
     admitted: usize,
 }
 
-/// One shared server with its routing table and the client its cases send through.
+/// One wiremock server with its routing table and the client its cases send through.
 struct Hosting {
     uri: String,
     routes: Arc<Routes>,
     client: LiveClient,
     // stops when the last case hosted on it ends
-    _server: Standalone,
+    _server: MockServer,
 }
 
-/// A shared server answers only this process's own client: as wiremock did, it waits for a
-/// kept-alive connection's next request as long as the client keeps it, and takes every
-/// connection the client opens.
-const IN_PROCESS_LIMITS: ConnectionLimits = ConnectionLimits {
-    header_read_timeout: std::time::Duration::from_secs(24 * 3600),
-    idle_timeout: std::time::Duration::from_secs(24 * 3600),
-    max_connections: tokio::sync::Semaphore::MAX_PERMITS,
-};
-
 impl Hosting {
-    async fn start() -> std::io::Result<Self> {
-        let listener = std::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))?;
+    async fn start() -> Self {
+        let server = MockServer::builder().disable_request_recording().start().await;
         let routes = Arc::new(Routes::default());
         let router = CaseRouter {
             routes: Arc::clone(&routes),
         };
-        let server = Standalone::start_on_thread(listener, Arc::new(router), IN_PROCESS_LIMITS).await?;
-        Ok(Self {
-            uri: format!("http://{}", server.address()),
+        Mock::given(any()).respond_with(router).mount(&server).await;
+        Self {
+            uri: server.uri(),
             routes,
             client: crate::target::model_client(),
             _server: server,
-        })
+        }
     }
 }
 
@@ -289,9 +280,8 @@ impl SharedModel {
         })
     }
 
-    /// Routes `engine` as a new case; it answers until the returned guard is dropped. Fails
-    /// only when a fresh server cannot start (no loopback port, no thread).
-    pub async fn host(&self, engine: Engine) -> std::io::Result<HostedModel> {
+    /// Routes `engine` as a new case; it answers until the returned guard is dropped.
+    pub async fn host(&self, engine: Engine) -> HostedModel {
         let case = self.next_case.fetch_add(1, Ordering::Relaxed);
         let shard = &self.shards[(case % self.shards.len() as u64) as usize];
         let hosting = {
@@ -302,7 +292,7 @@ impl SharedModel {
                     Arc::clone(&open.hosting)
                 }
                 _ => {
-                    let hosting = Arc::new(Hosting::start().await?);
+                    let hosting = Arc::new(Hosting::start().await);
                     *shard = Some(Shard {
                         hosting: Arc::clone(&hosting),
                         admitted: 1,
@@ -315,7 +305,7 @@ impl SharedModel {
         super::lock(&engine).set_served_url(&hosting.uri);
         let responder = responder(&engine, ConsentMode::Auto, DEFAULT_USER, None, None);
         hosting.routes.insert(case, responder);
-        Ok(HostedModel { hosting, case, engine })
+        HostedModel { hosting, case, engine }
     }
 }
 
@@ -384,7 +374,6 @@ mod tests {
     async fn two_cases_on_one_server_at_once_each_reach_only_their_own_engine() {
         let model = SharedModel::new(1, 8);
         let (a, b) = tokio::join!(model.host(engine("client-a")), model.host(engine("client-b")));
-        let (a, b) = (a.unwrap(), b.unwrap());
         assert_eq!(a.uri(), b.uri(), "both cases share the one server");
         assert_ne!(a.case(), b.case());
         // concurrently: each case's engine knows its own client and not the other's
@@ -421,7 +410,7 @@ mod tests {
     #[tokio::test]
     async fn a_request_naming_no_case_or_an_unknown_one_is_answered_421_with_the_reason() {
         let model = SharedModel::new(1, 8);
-        let hosted = model.host(engine("client-a")).await.unwrap();
+        let hosted = model.host(engine("client-a")).await;
         let url = url::Url::parse(&format!("{}/token", hosted.uri())).unwrap();
         let cases = [
             (None, "the request names no case"),
@@ -445,9 +434,9 @@ mod tests {
     #[tokio::test]
     async fn a_server_admits_its_quota_of_cases_and_the_next_case_starts_a_fresh_one() {
         let model = SharedModel::new(1, 2);
-        let first = model.host(engine("client-a")).await.unwrap();
-        let second = model.host(engine("client-a")).await.unwrap();
-        let third = model.host(engine("client-a")).await.unwrap();
+        let first = model.host(engine("client-a")).await;
+        let second = model.host(engine("client-a")).await;
+        let third = model.host(engine("client-a")).await;
         assert_eq!(first.uri(), second.uri());
         assert_ne!(second.uri(), third.uri());
         // the first server still answers its cases after the rotation

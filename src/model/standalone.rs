@@ -1,12 +1,9 @@
-//! The HTTP/1.1 server the model answers on: `serve`'s listener, and the in-process model's
-//! shared servers (`SharedModel`, each on a thread of its own: [`Standalone::start_on_thread`]).
+//! A long-running HTTP/1.1 server for one provider responder (what `serve` runs).
 //!
-//! A wiremock mock keeps a copy of every request it matched for as long as it is mounted,
-//! whatever `disable_request_recording` says, and that copy's headers keep the whole read
-//! buffer hyper parsed them from (8 KiB a request) alive: a server that answers millions of
-//! requests grows without bound, and every request faults in fresh pages. This server hands
-//! each request to a [`Handler`] (the `ProviderResponder`, or the `CaseRouter` in front of a
-//! shared server's responders) and keeps nothing.
+//! The in-process model rides on wiremock, but a wiremock mock keeps a copy of every request
+//! it matched for as long as it is mounted, whatever `disable_request_recording` says, so a
+//! server that answers millions of requests would grow without bound. This server hands each
+//! request to the same `ProviderResponder` and keeps nothing.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -27,13 +24,7 @@ use tokio::time::{Instant, Sleep};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::ServerConfig;
 
-use super::responder::ModelResponse;
-
-/// What answers a server's requests: one engine's `ProviderResponder`, or a shared server's
-/// `CaseRouter`.
-pub trait Handler: Send + Sync + 'static {
-    fn handle(&self, request: &wiremock::Request) -> ModelResponse;
-}
+use super::responder::{ModelResponse, ProviderResponder};
 
 /// The largest request body read; OAuth forms are a few hundred bytes.
 const MAX_BODY: usize = 1 << 20;
@@ -75,7 +66,7 @@ impl Standalone {
     /// Serves `responder` on `listener` until dropped, over TLS when given a configuration.
     pub fn start(
         listener: std::net::TcpListener,
-        responder: Arc<dyn Handler>,
+        responder: ProviderResponder,
         limits: ConnectionLimits,
         tls: Option<Arc<ServerConfig>>,
     ) -> std::io::Result<Self> {
@@ -85,47 +76,12 @@ impl Standalone {
         let (shutdown, stop) = watch::channel(false);
         let tls = tls.map(TlsAcceptor::from);
         let shared = Shared {
-            responder,
+            responder: Arc::new(responder),
             address,
             limits,
         };
         tokio::spawn(accept_loop(listener, Arc::new(shared), stop, tls));
         Ok(Self { address, shutdown })
-    }
-
-    /// Like [`Standalone::start`] without TLS, on a thread of its own that runs a
-    /// single-threaded runtime (as wiremock runs each of its servers): the server's work stays
-    /// off the caller's runtime. The thread ends when the server is dropped.
-    pub async fn start_on_thread(
-        listener: std::net::TcpListener,
-        handler: Arc<dyn Handler>,
-        limits: ConnectionLimits,
-    ) -> std::io::Result<Self> {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-        let (started, ready) = tokio::sync::oneshot::channel();
-        std::thread::Builder::new()
-            .name("oauth-drift-model".into())
-            .spawn(move || {
-                runtime.block_on(async move {
-                    match Standalone::start(listener, handler, limits, None) {
-                        Ok(server) => {
-                            let mut stop = server.shutdown.subscribe();
-                            if started.send(Ok(server)).is_ok() {
-                                // until the server is dropped (true sent, or the sender gone)
-                                let _ = stop.wait_for(|stopped| *stopped).await;
-                            }
-                        }
-                        Err(e) => {
-                            let _ = started.send(Err(e));
-                        }
-                    }
-                });
-            })?;
-        ready.await.unwrap_or_else(|_| {
-            Err(std::io::Error::other(
-                "the model server's thread ended before it started",
-            ))
-        })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -141,7 +97,7 @@ impl Drop for Standalone {
 
 /// What every connection of one server shares.
 struct Shared {
-    responder: Arc<dyn Handler>,
+    responder: Arc<ProviderResponder>,
     address: SocketAddr,
     limits: ConnectionLimits,
 }
@@ -209,7 +165,7 @@ async fn serve_connection<S>(
     let header_read_timeout = shared.limits.header_read_timeout;
     let service = service_fn(move |request| {
         let shared = Arc::clone(&shared);
-        async move { Ok::<_, Infallible>(answer(shared.responder.as_ref(), shared.address, request, scheme).await) }
+        async move { Ok::<_, Infallible>(answer(&shared.responder, shared.address, request, scheme).await) }
     });
     let connection = http1::Builder::new()
         .timer(TokioTimer::new())
@@ -226,7 +182,7 @@ async fn serve_connection<S>(
 }
 
 async fn answer(
-    responder: &dyn Handler,
+    responder: &ProviderResponder,
     address: SocketAddr,
     request: hyper::Request<Incoming>,
     scheme: &str,

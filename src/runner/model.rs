@@ -1,5 +1,5 @@
 //! Running cases against the in-process model: one fresh engine per case, routed on the
-//! process's shared model servers ([`SharedModel`]), a bounded number of cases at once.
+//! process's shared wiremock servers ([`SharedModel`]), a bounded number of cases at once.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -11,7 +11,6 @@ use crate::model::SharedModel;
 use crate::provider::{ClientConfig, ClientKind, ClientShape, Engine, Profile, ProfileError, Registry, random_token};
 use crate::scenario::{Case, ClientSpec, Scenario, slugify};
 use crate::target::{InProcess, LiveClient};
-use crate::transcript::{RefreshSummary, Transcript};
 
 /// The project of every scenario client that names none.
 pub const DEFAULT_PROJECT: &str = "default";
@@ -70,10 +69,7 @@ pub async fn run_on_model(case: &Case, profile: Arc<Profile>) -> CaseRun {
     let clients = scenario_clients(&case.scenario, &profile.client_shape);
     let engine = Engine::new(Arc::clone(&profile), clients.iter().map(|(_, c)| c.clone()));
     // routed until the end of this function: the case's engine then leaves the server
-    let hosted = match SharedModel::process().host(engine).await {
-        Ok(hosted) => hosted,
-        Err(e) => return not_started(case, &e),
-    };
+    let hosted = SharedModel::process().host(engine).await;
     let transport = InProcess::new(&hosted);
     let endpoint = Endpoint {
         http: &transport,
@@ -84,23 +80,6 @@ pub async fn run_on_model(case: &Case, profile: Arc<Profile>) -> CaseRun {
         id_tokens_by_position: false,
     };
     run_case(case, &endpoint).await
-}
-
-/// A case the in-process model could not host (no loopback port or thread left): a fault.
-fn not_started(case: &Case, error: &std::io::Error) -> CaseRun {
-    let transcript = Transcript::of_run(
-        case.name.clone(),
-        case.provider.clone(),
-        RefreshSummary::default(),
-        Vec::new(),
-    );
-    CaseRun {
-        transcript,
-        failures: Vec::new(),
-        fault: Some(format!("the in-process model could not start a server: {error}")),
-        inconclusive: None,
-        aliases: Default::default(),
-    }
 }
 
 /// Runs all cases concurrently, each on its own engine; results come back in case order.
