@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use oauth_drift::diagnose::{Input, Options, Outcome, diagnose_any, render, scenario};
+use oauth_drift::diagnose::{Input, Options, Diagnosed, diagnose_any, render, scenario};
 use oauth_drift::Registry;
 
 fuzz_target!(|data: &[u8]| {
@@ -12,12 +12,12 @@ fuzz_target!(|data: &[u8]| {
         let registry = Registry::builtin();
         let input = Input { pasted: Some(text.to_string()), ..Default::default() };
         match diagnose_any(&input, &Options::default(), &registry) {
-            Ok(Outcome::Request(diagnosis)) => {
+            Ok(Diagnosed::Request(diagnosis)) => {
                 let _ = render::human(&diagnosis);
                 let _ = render::json(&diagnosis);
                 let _ = scenario(&diagnosis);
             }
-            Ok(Outcome::Response(response)) => {
+            Ok(Diagnosed::Response(response)) => {
                 let _ = render::response_human(&response);
                 let _ = render::response_json(&response);
             }

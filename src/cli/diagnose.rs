@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::ValueEnum;
 
 use super::args::{ClientType, DiagnoseArgs, Format, PublishingArg};
-use crate::diagnose::{self, Har, Input, Options, Outcome, Symptom, TokenResponse, render};
+use crate::diagnose::{self, Diagnosed, Har, Input, Options, Symptom, TokenResponse, render};
 use crate::provider::{ClientKind, PublishingStatus, Registry};
 use crate::runner::suite;
 
@@ -88,8 +88,8 @@ async fn run(args: DiagnoseArgs, registry: &Registry) -> anyhow::Result<u8> {
     };
     let outcome = diagnose::diagnose_any(&input, &options, registry)?;
     let diagnosis = match outcome {
-        Outcome::Request(diagnosis) => diagnosis,
-        Outcome::Response(response) => {
+        Diagnosed::Request(diagnosis) => diagnosis,
+        Diagnosed::Response(response) => {
             if args.emit_scenario.is_some() {
                 anyhow::bail!(
                     "--emit-scenario needs the authorization request (a URL or a HAR); a response alone cannot be replayed"

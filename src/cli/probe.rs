@@ -240,8 +240,8 @@ async fn profile_for_issuer(
     let Ok(url) = url else {
         return fallback("the issuer URL has no discovery URL".into());
     };
-    let document = match live::LiveClient::new(policy)
-        .exchange(&live::LiveRequest::get(url), live::Body::Json)
+    let document = match live::LiveProvider::new(policy)
+        .exchange(&live::Request::get(url), live::Body::Json)
         .await
     {
         Ok(response) if response.status == 200 => response.json.unwrap_or_default(),

@@ -146,23 +146,23 @@ impl Diagnosis {
 
 /// A diagnosis of an authorization request, or of a response or error page pasted alone.
 #[derive(Debug, Clone)]
-pub enum Outcome {
+pub enum Diagnosed {
     Request(Box<Diagnosis>),
     Response(Box<ResponseDiagnosis>),
 }
 
-impl Outcome {
+impl Diagnosed {
     pub fn exit_code(&self) -> u8 {
         match self {
-            Outcome::Request(d) => d.exit_code(),
-            Outcome::Response(r) => r.exit_code(),
+            Diagnosed::Request(d) => d.exit_code(),
+            Diagnosed::Response(r) => r.exit_code(),
         }
     }
 }
 
 /// Diagnoses whatever was given: an authorization request (a URL, a query, a HAR) as
 /// `diagnose` does, or else a token or error response, or Google's error page URL.
-pub fn diagnose_any(input: &Input, options: &Options, registry: &Registry) -> Result<Outcome, DiagnoseError> {
+pub fn diagnose_any(input: &Input, options: &Options, registry: &Registry) -> Result<Diagnosed, DiagnoseError> {
     // an empty paste next to a token response is no paste (a script's empty stdin)
     let pasted = input
         .pasted
@@ -173,7 +173,7 @@ pub fn diagnose_any(input: &Input, options: &Options, registry: &Registry) -> Re
         match pasted {
             None => {
                 if let Some(response) = &input.token_response {
-                    return Ok(Outcome::Response(Box::new(response::token_response(
+                    return Ok(Diagnosed::Response(Box::new(response::token_response(
                         &profile,
                         response.clone(),
                         options.symptom,
@@ -182,7 +182,7 @@ pub fn diagnose_any(input: &Input, options: &Options, registry: &Registry) -> Re
             }
             Some(text) if !text.trim().is_empty() => {
                 if let Some(response) = pasted_response(&profile, text)? {
-                    return Ok(Outcome::Response(Box::new(response::token_response(
+                    return Ok(Diagnosed::Response(Box::new(response::token_response(
                         &profile,
                         response,
                         options.symptom,
@@ -198,16 +198,16 @@ pub fn diagnose_any(input: &Input, options: &Options, registry: &Registry) -> Re
                             ..input.clone()
                         };
                         let diagnosis = diagnose_observed(&input, options, registry, Some(page))?;
-                        return Ok(Outcome::Request(Box::new(diagnosis)));
+                        return Ok(Diagnosed::Request(Box::new(diagnosis)));
                     }
-                    return Ok(Outcome::Response(Box::new(response::error_page(
+                    return Ok(Diagnosed::Response(Box::new(response::error_page(
                         &profile,
                         page,
                         options.symptom,
                     ))));
                 }
                 if let Some(page) = AuthRequest::error_page(text, &endpoints) {
-                    return Ok(Outcome::Response(Box::new(response::error_page(
+                    return Ok(Diagnosed::Response(Box::new(response::error_page(
                         &profile,
                         page,
                         options.symptom,
@@ -221,7 +221,7 @@ pub fn diagnose_any(input: &Input, options: &Options, registry: &Registry) -> Re
         pasted: pasted.map(str::to_string),
         ..input.clone()
     };
-    diagnose(&input, options, registry).map(|d| Outcome::Request(Box::new(d)))
+    diagnose(&input, options, registry).map(|d| Diagnosed::Request(Box::new(d)))
 }
 
 /// A token or error response pasted instead of a URL: JSON (after headers or a log line), or

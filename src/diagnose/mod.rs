@@ -37,7 +37,7 @@ mod response;
 
 // the surface: what a Rust user diagnoses with and reads; the rest serves the CLI
 pub use catalogue::{CATALOGUE, Entry, Severity};
-pub use diagnosis::{Diagnosis, Evidence, Input, Options, Outcome, StatusFrom, Symptom, diagnose, diagnose_any};
+pub use diagnosis::{Diagnosed, Diagnosis, Evidence, Input, Options, StatusFrom, Symptom, diagnose, diagnose_any};
 pub use emit::scenario;
 pub use error::InputError;
 pub use findings::Finding;

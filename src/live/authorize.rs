@@ -10,7 +10,7 @@ use url::Url;
 
 use super::normalise::{normalise_ports, sort_scope};
 use super::pages::{decode_auth_error, scrape_error_page};
-use super::transport::{Body, Cause, Inconclusive, LiveRequest, LiveResponse};
+use super::transport::{Body, Cause, Inconclusive, Request, Response};
 use crate::model::{CONSENT_HEADER, CONSENT_SCREEN_HEADER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER, SESSION_HEADER};
 use crate::provider::{ClientConfig, ErrorPageFormat};
 use crate::runner::{authorize_query, step_applies};
@@ -23,7 +23,7 @@ use crate::transcript::{Aliases, AuthorizeAnswer, ProbedRequest, Transcript, Ver
 /// probe sends `x-oauth-drift-consent: deny`, so a model or `serve` stops at its consent screen
 /// and says so, and no grant is recorded.
 pub fn classify(
-    response: &LiveResponse,
+    response: &Response,
     request_url: &Url,
     redirect_uri: &str,
     error_page: Option<&ErrorPageFormat>,
@@ -171,7 +171,7 @@ pub async fn probe_case(
             .map(|(_, v)| v.clone())
             .unwrap_or_default();
         // no session: a model or serve must not assume its default user is signed in
-        let request = LiveRequest::get(url.clone())
+        let request = Request::get(url.clone())
             .header(CONSENT_HEADER, "deny")
             .header(SESSION_HEADER, "none");
         let response = http.exchange(&request, Body::Any).await?;
@@ -214,12 +214,12 @@ pub async fn probe_case(
 mod tests {
     use super::*;
 
-    fn response(status: u16, headers: &[(&'static str, &str)], body: &str) -> LiveResponse {
+    fn response(status: u16, headers: &[(&'static str, &str)], body: &str) -> Response {
         let mut map = reqwest::header::HeaderMap::new();
         for (name, value) in headers {
             map.insert(*name, value.parse().unwrap());
         }
-        LiveResponse {
+        Response {
             status,
             headers: map,
             body: body.as_bytes().to_vec(),

@@ -13,7 +13,7 @@ use url::Url;
 
 use super::authorize::classify;
 use super::credentials::SECRET_VARIABLES;
-use super::transport::{Body, LiveClient, LiveRequest};
+use super::transport::{Body, Request};
 use crate::model::CONSENT_HEADER;
 use crate::provider::{ClientConfig, ErrorPageFormat, param};
 use crate::runner::StepError;
@@ -21,7 +21,7 @@ use crate::runner::{FrontAnswer, FrontChannel, authorize_query, step_applies};
 use crate::scenario::{
     Action, Case, ExchangeFault, PkceMethod, RevokeAction, RevokeMethod, RevokeToken, Scenario, Step, TokenPick,
 };
-use crate::target::Transport;
+use crate::target::{LiveProvider, Transport};
 
 /// Where progress for a person goes (the CLI prints it on stderr; the library never prints).
 pub type Notify = Arc<dyn Fn(&str) + Send + Sync>;
@@ -236,7 +236,7 @@ impl Opener {
 /// error page ends the step there, as no browser could get past it), then the browser and the
 /// loopback listener.
 pub struct BrowserFront {
-    pub http: LiveClient,
+    pub http: LiveProvider,
     pub listener: CallbackListener,
     pub opener: Opener,
     pub timeout: Duration,
@@ -248,7 +248,7 @@ pub struct BrowserFront {
 
 impl BrowserFront {
     pub fn new(
-        http: LiveClient,
+        http: LiveProvider,
         listener: CallbackListener,
         opener: Opener,
         timeout: Duration,
@@ -294,7 +294,7 @@ impl FrontChannel for BrowserFront {
         let state = param(&pairs, "state")
             .ok_or("the authorization request carries no state")?
             .to_string();
-        let preflight = LiveRequest::get(url.clone()).header(CONSENT_HEADER, "deny");
+        let preflight = Request::get(url.clone()).header(CONSENT_HEADER, "deny");
         let response = self.http.exchange(&preflight, Body::Any).await?;
         let answer =
             classify(&response, &url, &redirect_uri, self.error_page.as_ref()).map_err(|cause| cause.to_string())?;

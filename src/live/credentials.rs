@@ -88,22 +88,12 @@ impl Credentials {
         if let Some(id) = value_var(&get, CLIENT_ID)? {
             credentials.client_id = Some(id);
         }
-        if let Some(secret) = value_var(&get, CLIENT_SECRET)? {
-            credentials.client_secret = Some(Secret::new(secret));
-        } else if let Some(path) = path_var(&get, CLIENT_SECRET_FILE)? {
-            credentials.client_secret = Some(Secret::new(non_empty(
-                CLIENT_SECRET_FILE,
-                read(CLIENT_SECRET_FILE, &path)?,
-            )?));
+        if let Some((secret, _)) = secret_var(&get, CLIENT_SECRET, CLIENT_SECRET_FILE)? {
+            credentials.client_secret = Some(secret);
         }
-        if let Some(token) = value_var(&get, REFRESH_TOKEN)? {
-            credentials.refresh_token = Some(Secret::new(token));
-        } else if let Some(path) = path_var(&get, REFRESH_TOKEN_FILE)? {
-            credentials.refresh_token = Some(Secret::new(non_empty(
-                REFRESH_TOKEN_FILE,
-                read(REFRESH_TOKEN_FILE, &path)?,
-            )?));
-            credentials.refresh_token_file = Some(path);
+        if let Some((token, file)) = secret_var(&get, REFRESH_TOKEN, REFRESH_TOKEN_FILE)? {
+            credentials.refresh_token = Some(token);
+            credentials.refresh_token_file = file;
         }
         Ok(credentials)
     }
@@ -180,6 +170,23 @@ fn value_var(get: &impl Fn(&str) -> Option<String>, variable: &'static str) -> R
 
 fn path_var(get: &impl Fn(&str) -> Option<String>, variable: &'static str) -> Result<Option<PathBuf>, CredentialError> {
     Ok(value_var(get, variable)?.map(PathBuf::from))
+}
+
+/// A secret from `variable`, else from the file `file_variable` names (returned with the
+/// secret); `None` when neither is set.
+fn secret_var(
+    get: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+    file_variable: &'static str,
+) -> Result<Option<(Secret, Option<PathBuf>)>, CredentialError> {
+    if let Some(value) = value_var(get, variable)? {
+        return Ok(Some((Secret::new(value), None)));
+    }
+    let Some(path) = path_var(get, file_variable)? else {
+        return Ok(None);
+    };
+    let secret = Secret::new(non_empty(file_variable, read(file_variable, &path)?)?);
+    Ok(Some((secret, Some(path))))
 }
 
 fn non_empty(variable: &'static str, value: String) -> Result<String, CredentialError> {

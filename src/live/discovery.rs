@@ -93,15 +93,23 @@ impl DiscoveryFacts {
         }
         let set = |items: &[String]| items.iter().cloned().collect::<BTreeSet<String>>();
         let show = |items: &BTreeSet<String>| format!("[{}]", items.iter().cloned().collect::<Vec<_>>().join(", "));
-        if let Some(live) = self.lists.get("code_challenge_methods_supported") {
-            let (model, live) = (set(&profile.authorize.code_challenge_methods), set(live));
-            if model != live {
-                found.push((
-                    format!("code_challenge_methods_supported: {}", show(&model)),
-                    format!("code_challenge_methods_supported: {}", show(&live)),
-                ));
+        // a list the document holds as a set of the profile's values, compared as one
+        let same_set = |found: &mut Vec<(String, String)>, field: &str, model: &[String]| {
+            if let Some(live) = self.lists.get(field) {
+                let (model, live) = (set(model), set(live));
+                if model != live {
+                    found.push((
+                        format!("{field}: {}", show(&model)),
+                        format!("{field}: {}", show(&live)),
+                    ));
+                }
             }
-        }
+        };
+        same_set(
+            &mut found,
+            "code_challenge_methods_supported",
+            &profile.authorize.code_challenge_methods,
+        );
         if let Some(scopes) = self.lists.get("scopes_supported") {
             let model = profile.refresh_token.requires == OfflineRequest::OfflineAccessScope;
             let live = scopes.iter().any(|s| s == "offline_access");
@@ -129,15 +137,7 @@ impl DiscoveryFacts {
                 ));
             }
         }
-        if let Some(live) = self.lists.get("prompt_values_supported") {
-            let (model, live) = (set(&profile.authorize.prompt_values), set(live));
-            if model != live {
-                found.push((
-                    format!("prompt_values_supported: {}", show(&model)),
-                    format!("prompt_values_supported: {}", show(&live)),
-                ));
-            }
-        }
+        same_set(&mut found, "prompt_values_supported", &profile.authorize.prompt_values);
         if let Some(live) = self.lists.get("grant_types_supported") {
             for grant in ["authorization_code", "refresh_token"] {
                 if !live.iter().any(|g| g == grant) {

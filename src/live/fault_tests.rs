@@ -5,13 +5,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::live::{
-    self, Body, ClientShape, ConsentOptions, Credentials, Kind, LiveClient, LiveRequest, Opener, Overrides,
-    ProbeOptions, RetryPolicy, TargetSpec,
+    self, Body, ClientShape, ConsentOptions, Credentials, Kind, LiveProvider, Opener, Overrides, ProbeOptions, Request,
+    RetryPolicy, TargetSpec,
 };
 use crate::provider::{PublishingStatus, Registry};
 use crate::report::Outcome;
 use crate::runner::judge::SnapshotPolicy;
 use crate::snapshot::{SnapshotMeta, SnapshotStore};
+use crate::target::Transport;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -143,7 +144,6 @@ fn policy() -> RetryPolicy {
         first_backoff: Duration::from_millis(100),
         max_backoff: Duration::from_millis(400),
         max_body: 256 * 1024,
-        server_errors_answer: false,
     }
 }
 
@@ -171,11 +171,11 @@ async fn every_fault_is_inconclusive_with_its_cause_within_the_deadline() {
     for &(kind, expected, words) in TABLE {
         tasks.spawn(async move {
             let (base, hits) = hostile(kind).await;
-            let client = LiveClient::new(policy());
+            let client = LiveProvider::new(policy());
             let started = Instant::now();
             let result = tokio::time::timeout(
                 Duration::from_secs(10),
-                client.send(&LiveRequest::get(discovery_url(&base)), Body::Json),
+                client.exchange(&Request::get(discovery_url(&base)), Body::Json),
             )
             .await
             .unwrap_or_else(|_| panic!("{kind:?}: the client hung"));
@@ -290,8 +290,8 @@ async fn a_probe_meeting_any_fault_is_inconclusive_never_drift() {
 #[tokio::test]
 async fn a_transient_fault_is_retried_to_a_verdict() {
     let (base, hits) = hostile(Hostile::FlakyThenOk(2)).await;
-    let response = LiveClient::new(policy())
-        .send(&LiveRequest::get(discovery_url(&base)), Body::Json)
+    let response = LiveProvider::new(policy())
+        .exchange(&Request::get(discovery_url(&base)), Body::Json)
         .await
         .unwrap();
     assert_eq!((response.status, response.attempts), (200, 3));
@@ -303,8 +303,8 @@ async fn a_transient_fault_is_retried_to_a_verdict() {
 async fn a_retry_after_past_the_deadline_gives_up_at_once() {
     let (base, hits) = hostile(Hostile::RateLimited(120)).await;
     let started = Instant::now();
-    let Err(inconclusive) = LiveClient::new(policy())
-        .send(&LiveRequest::get(discovery_url(&base)), Body::Json)
+    let Err(inconclusive) = LiveProvider::new(policy())
+        .exchange(&Request::get(discovery_url(&base)), Body::Json)
         .await
     else {
         panic!("a verdict from a rate-limited server");
@@ -366,7 +366,7 @@ async fn exchange_against_a_failing_token_endpoint(
 
 #[tokio::test]
 async fn a_code_exchange_meeting_a_5xx_on_a_live_target_is_inconclusive_at_once_never_sent_twice() {
-    let live = LiveClient::new(policy());
+    let live = LiveProvider::new(policy());
     let (run, token_requests) = exchange_against_a_failing_token_endpoint(&live, 503).await;
     let inconclusive = run.inconclusive.expect("a typed transport fault");
     assert_eq!(inconclusive.cause, live::Cause::ServerError(503));
@@ -384,7 +384,7 @@ async fn a_code_exchange_meeting_a_5xx_on_a_live_target_is_inconclusive_at_once_
 
 #[tokio::test]
 async fn a_code_exchange_refused_with_429_on_a_live_target_is_retried_within_the_deadline() {
-    let live = LiveClient::new(policy());
+    let live = LiveProvider::new(policy());
     let (run, token_requests) = exchange_against_a_failing_token_endpoint(&live, 429).await;
     let inconclusive = run.inconclusive.expect("a typed transport fault");
     assert_eq!(inconclusive.cause.kind(), "429");
@@ -393,7 +393,7 @@ async fn a_code_exchange_refused_with_429_on_a_live_target_is_retried_within_the
 
 #[tokio::test]
 async fn a_5xx_from_the_model_target_is_recorded_as_its_answer_once() {
-    let model = crate::target::model_client();
+    let model = crate::target::Served::new();
     let (run, token_requests) = exchange_against_a_failing_token_endpoint(&model, 503).await;
     assert!(run.inconclusive.is_none() && run.fault.is_none(), "{:?}", run.fault);
     assert_eq!(token_requests, 1);

@@ -9,10 +9,10 @@ use super::consent::{BrowserFront, CallbackListener, Notify, Opener};
 use super::credentials::{Credentials, Need};
 use super::secret::Secret;
 use super::target::{Target, TargetError, TargetSpec};
-use super::transport::{Body, LiveClient, LiveRequest, RetryPolicy};
+use super::transport::{Body, Request, RetryPolicy};
 use crate::provider::{OfflineRequest, Registry, random_token, s256_challenge};
 use crate::runner::FrontChannel;
-use crate::target::Transport;
+use crate::target::{LiveProvider, Transport};
 
 /// Why no refresh token could be obtained.
 #[derive(Debug, thiserror::Error)]
@@ -49,7 +49,7 @@ pub async fn obtain_refresh_token(
     credentials: &Credentials,
     registry: &Registry,
 ) -> Result<(Secret, String), LoginError> {
-    let http = LiveClient::new(options.policy);
+    let http = LiveProvider::new(options.policy);
     let scrubber = http.scrubber().clone();
     if let Some(secret) = &credentials.client_secret {
         scrubber.add(secret.expose(), "<client_secret>");
@@ -69,7 +69,7 @@ async fn grant(
     options: &LoginOptions,
     credentials: &Credentials,
     registry: &Registry,
-    http: LiveClient,
+    http: LiveProvider,
 ) -> Result<(Secret, String), LoginError> {
     let profile = Arc::new(registry.load(&options.provider)?);
     let mut needs = vec![Need::ClientId];
@@ -84,7 +84,7 @@ async fn grant(
         && let Some(url) = target.discovery.clone()
     {
         let document = http
-            .exchange(&LiveRequest::get(url), Body::Json)
+            .exchange(&Request::get(url), Body::Json)
             .await
             .map_err(|e| LoginError::Authorize(format!("discovery: {e}")))?;
         target.accept_discovery(&document.json.unwrap_or_default(), &options.target)?;
@@ -162,7 +162,7 @@ async fn grant(
         form.push(("client_secret".into(), secret.expose().to_string()));
     }
     let response = http
-        .exchange(&LiveRequest::post_form(token_url, form), Body::Json)
+        .exchange(&Request::post_form(token_url, form), Body::Json)
         .await
         .map_err(|e| LoginError::Exchange(e.to_string()))?;
     let body = response.json.unwrap_or_default();

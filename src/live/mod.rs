@@ -23,7 +23,7 @@ mod fault_tests;
 pub use consent::{Notify, Opener};
 pub use credentials::Credentials;
 // the transport and the live target's endpoints are the `target` stage's; live probes use them as their own
-pub use crate::target::{Body, Cause, LiveClient, LiveRequest, RetryPolicy};
+pub use crate::target::{Body, Cause, LiveProvider, Request, RetryPolicy};
 pub use crate::target::{Overrides, TargetSpec};
 use crate::target::{live as target, transport};
 pub use login::{LoginError, LoginOptions, obtain_refresh_token};

@@ -13,7 +13,7 @@ use super::refresh;
 use super::scrub::Scrubber;
 use super::secret::Secret;
 use super::target::{Target, TargetError, TargetSpec};
-use super::transport::{Body, Inconclusive, LiveClient, LiveRequest, RetryPolicy};
+use super::transport::{Body, Inconclusive, Request, RetryPolicy};
 use crate::model::ModelServer;
 use crate::provider::{
     ClientConfig, ClientKind, ConsentDecision, Engine, OfflineRequest, Profile, ProfileError, PublishingStatus,
@@ -22,10 +22,10 @@ use crate::provider::{
 use crate::report::{CaseReport, LiveInfo, ModelParity, Outcome, Report};
 use crate::runner::judge::{SnapshotPolicy, judge_snapshot};
 use crate::runner::suite::display_path;
-use crate::runner::{DirectFront, Endpoint, http_client, run_case_with, step_applies};
+use crate::runner::{DirectFront, Endpoint, run_case_with, step_applies};
 use crate::scenario::{Action, Case};
 use crate::snapshot::{SnapshotMeta, SnapshotStore, write_atomically};
-use crate::target::Transport;
+use crate::target::{LiveProvider, Served, Transport};
 use crate::transcript::{DiscoveryFacts, DiscoverySection, RefreshSummary, Transcript, unreadable_body_words};
 
 /// The kinds of live probe.
@@ -127,10 +127,6 @@ pub enum ProbeError {
 /// The client name of probes that run no scenario (the runner's default client).
 const CLIENT_NAME: &str = "web";
 
-/// The provider family whose own discovery document the model's profile reproduces key for
-/// key (a scenario's `discovery` step can be held to it live).
-const DEFAULT_FAMILY: &str = "google";
-
 use crate::provider::family;
 
 /// The provider family a case's expectations depend on (`specific_to:`), if any.
@@ -145,6 +141,14 @@ fn has_discovery_step(case: &Case) -> bool {
         .steps
         .iter()
         .any(|s| step_applies(s, case) && matches!(s.action, Action::Discovery))
+}
+
+/// Whether the consent probe runs `case` live against a provider of `profile`: a scenario's
+/// discovery step holds the model's own document field by field, so only where the profile's
+/// document is the provider's own (`discovery_as_published`); otherwise the live document is
+/// the discovery probe's to compare.
+fn discovery_holds_live(profile: &Profile, case: &Case) -> bool {
+    profile.discovery_as_published || !has_discovery_step(case)
 }
 
 /// The name of a scenario's first client, which the live client stands in for.
@@ -165,7 +169,7 @@ struct Run<'a> {
     options: &'a ProbeOptions,
     credentials: &'a Credentials,
     target: Target,
-    http: LiveClient,
+    http: LiveProvider,
     snapshots: Option<SnapshotPolicy>,
     /// Endpoints could not be discovered: kinds that need them are inconclusive.
     endpoint_fault: Option<String>,
@@ -190,7 +194,7 @@ pub async fn run(
         accept: p.accept,
         write: p.write,
     });
-    let http = LiveClient::new(options.policy);
+    let http = LiveProvider::new(options.policy);
     let scrubber = http.scrubber().clone();
     if let Some(secret) = &credentials.client_secret {
         scrubber.add(secret.expose(), "<client_secret>");
@@ -272,11 +276,9 @@ pub async fn run(
                 let (applicable, not_applicable): (Vec<&Case>, Vec<&Case>) = matching
                     .iter()
                     .partition(|case| specific_family(case).is_none_or(|f| f == family));
-                // a scenario's discovery step holds the model's own document field by field;
-                // another provider's live document is the discovery probe's to compare
                 let (applicable, documents): (Vec<&Case>, Vec<&Case>) = applicable
                     .into_iter()
-                    .partition(|case| family == DEFAULT_FAMILY || !has_discovery_step(case));
+                    .partition(|case| discovery_holds_live(&profile, case));
                 if !documents.is_empty() {
                     run.report.notes.push(format!(
                         "consent: {} a discovery step, which expects the model's own document field by field; \
@@ -489,7 +491,7 @@ impl Run<'_> {
         }
         let result = self
             .http
-            .exchange(&LiveRequest::get(url), Body::Json)
+            .exchange(&Request::get(url), Body::Json)
             .await
             .map(|r| (r.status, r.json.unwrap_or_default()));
         if self.target.discover_endpoints {
@@ -641,7 +643,7 @@ impl Run<'_> {
         let error_page = self.profile().error_page.as_ref();
         authorize::probe_case(
             case,
-            &http_client(),
+            &Served::new(),
             &url,
             &first_client(case),
             &model_client,
@@ -776,7 +778,7 @@ impl Run<'_> {
         let url = url::Url::parse(&format!("{}{}", server.uri(), self.profile().endpoints.token)).ok()?;
         let provider = self.profile().id.clone();
         refresh::refresh(
-            &http_client(),
+            &Served::new(),
             &url,
             &provider,
             CLIENT_NAME,
@@ -936,7 +938,7 @@ impl Run<'_> {
         );
         let engine = Engine::new(Arc::clone(&self.target.profile), [client.clone()]);
         let server = ModelServer::start(engine).await;
-        let http = http_client();
+        let http = Served::new();
         let clients = [(first_client(case), client)];
         let endpoint = Endpoint {
             http: &http,
@@ -1034,6 +1036,23 @@ mod tests {
         assert_eq!(transcript_fault(&live, Some(&model)), None);
         let model_json = run_of(vec![token_step(200, None), token_step(404, None)]);
         assert!(transcript_fault(&live, Some(&model_json)).is_some());
+    }
+
+    #[test]
+    fn a_discovery_step_runs_live_only_where_the_profile_publishes_the_providers_own_document() {
+        let registry = Registry::builtin();
+        let case = |text: &str| {
+            let scenario = crate::scenario::parse(std::path::Path::new("d.yaml"), text, &registry).unwrap();
+            crate::scenario::expand(&Arc::new(scenario), "d").remove(0)
+        };
+        let discovering = case("name: d\nsteps:\n  - discovery:\n");
+        let authorizing = case("name: a\nsteps:\n  - authorize: {scope: email}\n");
+        let holds = |id: &str, case: &Case| discovery_holds_live(&registry.load(id).unwrap(), case);
+        // Google's profile reproduces Google's document key for key (its era inherits that)
+        assert!(holds("google", &discovering) && holds("google@2015", &discovering));
+        // a generic OP's document is no real provider's
+        assert!(!holds("oidc", &discovering) && !holds("oidc@rotating", &discovering));
+        assert!(holds("oidc", &authorizing));
     }
 
     #[test]

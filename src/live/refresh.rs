@@ -8,7 +8,7 @@ use url::Url;
 
 use super::normalise::{endpoint_path, normalise_ports};
 use super::secret::Secret;
-use super::transport::{Body, Inconclusive, LiveRequest};
+use super::transport::{Body, Inconclusive, Request};
 use crate::target::Transport;
 use crate::transcript::{Aliases, RefreshSection, RequestRecord, ResponseRecord, Transcript, canonical};
 
@@ -48,7 +48,7 @@ pub async fn refresh(
     }
     let params = form.iter().map(|(k, v)| (k.clone(), aliases.field(k, v))).collect();
     let response = http
-        .exchange(&LiveRequest::post_form(token_url.clone(), form), Body::Json)
+        .exchange(&Request::post_form(token_url.clone(), form), Body::Json)
         .await?;
     let map = response.json.unwrap_or_default();
     let text = |name: &str| map.get(name).and_then(Value::as_str).map(str::to_string);

@@ -12,7 +12,7 @@ use super::responder::{
 };
 use super::standalone::{ConnectionLimits, Standalone};
 use crate::provider::Engine;
-use crate::target::LiveClient;
+use crate::target::Served;
 
 /// The user a request stands for when it names none.
 pub const DEFAULT_USER: &str = "alice";
@@ -232,7 +232,7 @@ struct Shard {
 struct Hosting {
     uri: String,
     routes: Arc<Routes>,
-    client: LiveClient,
+    client: Served,
     // stops when the last case hosted on it ends
     _server: MockServer,
 }
@@ -248,7 +248,7 @@ impl Hosting {
         Self {
             uri: server.uri(),
             routes,
-            client: crate::target::model_client(),
+            client: Served::new(),
             _server: server,
         }
     }
@@ -317,7 +317,7 @@ impl HostedModel {
 
     /// The client to send the case's requests through (`target::InProcess` adds the routing
     /// header): one per server, so its keep-alive connections end with the server.
-    pub fn client(&self) -> &LiveClient {
+    pub fn client(&self) -> &Served {
         &self.hosting.client
     }
 
@@ -338,7 +338,7 @@ mod tests {
     use super::*;
     use crate::model::CASE_HEADER;
     use crate::provider::{ClientConfig, ClientKind, PublishingStatus, Registry};
-    use crate::target::{Body, InProcess, LiveRequest, Transport};
+    use crate::target::{Body, InProcess, Request, Transport};
 
     const REDIRECT: &str = "https://app.example.com/cb";
 
@@ -363,7 +363,7 @@ mod tests {
             format!("client_id={client_id}&redirect_uri={REDIRECT}&response_type=code&scope=email&state=s-{client_id}");
         let url = url::Url::parse(&format!("{}/o/oauth2/v2/auth?{query}", hosted.uri())).unwrap();
         let response = InProcess::new(hosted)
-            .exchange(&LiveRequest::get(url), Body::Any)
+            .exchange(&Request::get(url), Body::Any)
             .await
             .unwrap();
         let location = response.header("location").unwrap_or_default().to_string();
@@ -400,9 +400,9 @@ mod tests {
         // a case's engine leaves the server when the case ends; the other goes on
         let ended = a.case();
         drop(a);
-        let request = LiveRequest::get(url::Url::parse(&format!("{}/o/oauth2/v2/auth", b.uri())).unwrap())
+        let request = Request::get(url::Url::parse(&format!("{}/o/oauth2/v2/auth", b.uri())).unwrap())
             .header(CASE_HEADER, ended.to_string());
-        let response = b.client().send(&request, Body::Any).await.unwrap();
+        let response = b.client().exchange(&request, Body::Any).await.unwrap();
         assert_eq!(response.status, 421);
         assert_eq!(authorize(&b, "client-b").await.0, 302);
     }
@@ -418,11 +418,11 @@ mod tests {
             (Some("first"), "x-oauth-drift-case must be a case number"),
         ];
         for (case, reason) in cases {
-            let mut request = LiveRequest::post(url.clone());
+            let mut request = Request::post(url.clone());
             if let Some(case) = case {
                 request = request.header(CASE_HEADER, case);
             }
-            let response = hosted.client().send(&request, Body::Json).await.unwrap();
+            let response = hosted.client().exchange(&request, Body::Json).await.unwrap();
             assert_eq!(response.status, 421, "{case:?}");
             let json = response.json.unwrap();
             assert_eq!(json["error"], "misdirected_request");

@@ -49,6 +49,12 @@ pub struct Profile {
     /// The discovery document, key for key as the provider publishes it (see `Engine::discovery`).
     #[serde(default)]
     pub discovery: IndexMap<String, serde_yaml::Value>,
+    /// Whether `discovery` is the document the real provider publishes, key for key, so that a
+    /// scenario's discovery step (which holds the model's document field by field) holds
+    /// against the live provider too; otherwise `probe`'s consent probe leaves such a case to
+    /// the discovery probe, which compares the live document with the model's.
+    #[serde(default)]
+    pub discovery_as_published: bool,
     /// The device authorization grant (RFC 8628), if the provider runs one.
     #[serde(default)]
     pub device_flow: Option<DeviceFlowRules>,

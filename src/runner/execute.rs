@@ -18,13 +18,13 @@ use crate::scenario::{
     ExchangeFault, Of, Params, PkceMethod, RefreshAction, RefreshFault, RevokeAction, RevokeMethod, RevokeToken, Step,
     TokenPick,
 };
-use crate::target::{Body, Cause, Inconclusive, LiveRequest, LiveResponse, Transport};
+use crate::target::{Body, Cause, Inconclusive, Request, Response, Transport};
 use crate::transcript::{Aliases, RefreshSummary, RequestRecord, ResponseRecord, StepRecord, Transcript, canonical};
 
 /// Where a case runs and what the provider there supports.
 pub struct Endpoint<'a> {
-    /// The transport to the target (`target::model_client()` for the model and `serve`, the
-    /// live client with its retry policy for a live provider).
+    /// The transport to the target (`target::InProcess` for the in-process model,
+    /// `target::Served` for `serve`, `target::LiveProvider` for a live provider).
     pub http: &'a dyn Transport,
     /// `http://127.0.0.1:PORT` or the provider's origin.
     pub base: String,
@@ -161,7 +161,7 @@ pub struct DirectFront<'a> {
 
 impl FrontChannel for DirectFront<'_> {
     async fn authorize(&self, url: url::Url, user: &str, decision: &str) -> Result<FrontAnswer, StepError> {
-        let mut request = LiveRequest::get(url)
+        let mut request = Request::get(url)
             .header(USER_HEADER, user)
             .header(CONSENT_HEADER, decision);
         if self.signed_out {
@@ -718,7 +718,7 @@ async fn post_token(
 ) -> Result<(StepRecord, StepObservation), StepError> {
     let path = &endpoint.profile.endpoints.token;
     // a code is redeemed once, a rotating refresh token used once: never sent twice
-    let mut request = LiveRequest::post_form(endpoint_url(endpoint, path)?, form.clone()).not_repeatable();
+    let mut request = Request::post_form(endpoint_url(endpoint, path)?, form.clone()).not_repeatable();
     if let Some(basic) = &basic {
         request = request.header("authorization", basic);
     }
@@ -751,7 +751,7 @@ fn endpoint_url(endpoint: &Endpoint<'_>, path: &str) -> Result<url::Url, StepErr
 }
 
 /// Reads a JSON response into a transcript record and the raw observation.
-fn read_json(response: &LiveResponse, state: &mut State) -> (ResponseRecord, StepObservation) {
+fn read_json(response: &Response, state: &mut State) -> (ResponseRecord, StepObservation) {
     let status = response.status;
     let bytes = &response.body;
     let headers = response
@@ -851,10 +851,10 @@ async fn revoke(action: &RevokeAction, case: &Case, endpoint: &Endpoint<'_>, sta
         _ => None,
     };
     let request = match action.method {
-        RevokeMethod::Post => LiveRequest::post_form(url, form.clone()),
+        RevokeMethod::Post => Request::post_form(url, form.clone()),
         RevokeMethod::Get => {
             url.query_pairs_mut().extend_pairs(&form);
-            LiveRequest::get(url)
+            Request::get(url)
         }
     };
     let request = match &basic {
@@ -886,7 +886,7 @@ async fn userinfo(endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
         .last()
         .map(|(token, _, _)| token.clone())
         .unwrap_or_default();
-    let request = LiveRequest::get(endpoint_url(endpoint, path)?).header("authorization", format!("Bearer {token}"));
+    let request = Request::get(endpoint_url(endpoint, path)?).header("authorization", format!("Bearer {token}"));
     let response = endpoint.http.exchange(&request, Body::Any).await?;
     let (record, observed) = read_json(&response, state);
     state.last = Some(observed);
@@ -901,7 +901,7 @@ async fn userinfo(endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
 
 async fn discovery(endpoint: &Endpoint<'_>, state: &mut State) -> StepResult {
     let path = &endpoint.profile.endpoints.discovery;
-    let request = LiveRequest::get(endpoint_url(endpoint, path)?);
+    let request = Request::get(endpoint_url(endpoint, path)?);
     let response = endpoint.http.exchange(&request, Body::Any).await?;
     let (mut record, observed) = read_json(&response, state);
     // the server's own address varies by run: name it by the path alone
@@ -931,7 +931,7 @@ async fn advance(seconds: u64, endpoint: &Endpoint<'_>) -> StepResult {
         });
     }
     let url = endpoint_url(endpoint, &format!("{ADMIN_PREFIX}/clock/advance?seconds={seconds}"))?;
-    let response = endpoint.http.exchange(&LiveRequest::post(url), Body::Any).await?;
+    let response = endpoint.http.exchange(&Request::post(url), Body::Any).await?;
     if !(200..300).contains(&response.status) {
         let status = reqwest::StatusCode::from_u16(response.status);
         return Err(StepError::Problem(format!(
@@ -1003,7 +1003,7 @@ async fn event(action: &EventAction, case: &Case, endpoint: &Endpoint<'_>) -> St
     let body = serde_json::to_vec(&event).map_err(|e| format!("event {name}: {e}"))?;
     let response = endpoint
         .http
-        .exchange(&LiveRequest::post_json(url, body), Body::Any)
+        .exchange(&Request::post_json(url, body), Body::Any)
         .await?;
     if !(200..300).contains(&response.status) {
         return Err(format!("the provider refused the event {name} ({})", response.status).into());

@@ -11,4 +11,4 @@ pub use execute::{
     step_applies,
 };
 pub use expect::Failure;
-pub use model::{http_client, profiles_for, run_all_on_model, run_each_on_model, run_on_model, scenario_clients};
+pub use model::{profiles_for, run_all_on_model, run_each_on_model, run_on_model, scenario_clients};

@@ -10,7 +10,7 @@ use super::execute::{CaseRun, Endpoint, run_case};
 use crate::model::SharedModel;
 use crate::provider::{ClientConfig, ClientKind, ClientShape, Engine, Profile, ProfileError, Registry, random_token};
 use crate::scenario::{Case, ClientSpec, Scenario, slugify};
-use crate::target::{InProcess, LiveClient};
+use crate::target::InProcess;
 
 /// The project of every scenario client that names none.
 pub const DEFAULT_PROJECT: &str = "default";
@@ -138,10 +138,4 @@ where
     while let Some(joined) = tasks.join_next().await {
         finished(joined);
     }
-}
-
-/// The transport the runner uses against the model and `serve` (`target::model_client`): one
-/// attempt, no redirects followed (they are what we observe).
-pub fn http_client() -> LiveClient {
-    crate::target::model_client()
 }

@@ -70,7 +70,7 @@ impl Case {
     /// `clients` (the scenario's, from [`Scenario::clients`](scenario::Scenario::clients),
     /// registered there first through its admin API).
     pub async fn run_on_serve(&self, base: &str, profile: &Profile, clients: &[(String, ClientConfig)]) -> CaseRun {
-        let http = runner::http_client();
+        let http = crate::target::Served::new();
         let endpoint = runner::Endpoint {
             http: &http,
             base: base.to_string(),

@@ -1,14 +1,47 @@
-//! Where live probes go: a provider's published endpoints (the profile's issuer and
-//! `endpoints.origins`, Google's), an OpenID provider's discovery document, explicit overrides
-//! (for `serve` or a staging provider), or a mix.
+//! A live provider as a target: where live probes go (a provider's published endpoints, the
+//! profile's issuer and `endpoints.origins`; an OpenID provider's discovery document; explicit
+//! overrides, for `serve` or a staging provider; or a mix), and the transport that reaches it
+//! ([`LiveProvider`]).
 
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
 use url::Url;
 
+use super::transport::{HttpClient, RetryPolicy};
+use super::{Body, Exchange, Request, Transport};
+use crate::live::Scrubber;
 use crate::provider::{Profile, RevokeClientAuth};
 use crate::scenario::slugify;
+
+/// The transport to a live provider (`probe`, `login`; probing a `serve` process is probing a
+/// live target): a transport fault, 5xx or 429 is retried with backoff within the policy's
+/// deadline, then a typed [`Inconclusive`](super::Inconclusive); a request that must not reach
+/// the provider twice ([`Request::not_repeatable`]) is retried only after a fault it cannot have
+/// seen. Every secret a request sends is learnt by its [`Scrubber`]; clones share it.
+#[derive(Clone)]
+pub struct LiveProvider {
+    client: HttpClient,
+}
+
+impl LiveProvider {
+    pub fn new(policy: RetryPolicy) -> Self {
+        Self {
+            client: HttpClient::live(policy),
+        }
+    }
+
+    /// The credentials this transport has sent, and what the run added.
+    pub fn scrubber(&self) -> &Scrubber {
+        self.client.scrubber()
+    }
+}
+
+impl Transport for LiveProvider {
+    fn exchange<'a>(&'a self, request: &'a Request, body: Body) -> Exchange<'a> {
+        Box::pin(self.client.send(request, body))
+    }
+}
 
 /// Endpoint URLs given on the command line; each wins over discovery and defaults.
 #[derive(Debug, Clone, Default)]
@@ -108,16 +141,7 @@ impl Target {
                 *slot = Some(url.clone());
             }
         }
-        let any = [
-            &target.discovery,
-            &target.authorize,
-            &target.token,
-            &target.revoke,
-            &target.userinfo,
-        ]
-        .iter()
-        .any(|u| u.is_some());
-        if !any {
+        if target.endpoints().iter().all(|u| u.is_none()) {
             return Err(TargetError::NoEndpoints(profile.id.clone()));
         }
         target.name = match &spec.name {
@@ -172,19 +196,25 @@ impl Target {
         }
     }
 
-    /// The origins of the target's endpoints (`https://accounts.google.com`, …), sorted.
-    pub fn origins(&self) -> Vec<String> {
-        let mut origins: Vec<String> = [
+    /// Every endpoint of the target, found or not.
+    fn endpoints(&self) -> [&Option<Url>; 5] {
+        [
             &self.discovery,
             &self.authorize,
             &self.token,
             &self.revoke,
             &self.userinfo,
         ]
-        .into_iter()
-        .flatten()
-        .map(|url| url.origin().ascii_serialization())
-        .collect();
+    }
+
+    /// The origins of the target's endpoints (`https://accounts.google.com`, …), sorted.
+    pub fn origins(&self) -> Vec<String> {
+        let mut origins: Vec<String> = self
+            .endpoints()
+            .into_iter()
+            .flatten()
+            .map(|url| url.origin().ascii_serialization())
+            .collect();
         origins.sort();
         origins.dedup();
         origins

@@ -1,6 +1,9 @@
-//! The HTTP client of every target. A verdict comes only from a complete, well-formed answer;
+//! The HTTP core under every target. A verdict comes only from a complete, well-formed answer;
 //! timeouts, refused or reset connections, 5xx, 429 and bodies that are not what was asked for
 //! are retried with backoff within a deadline, then reported as [`Inconclusive`] with the cause.
+//! How hard it tries is the target's to say, not its caller's: [`HttpClient`] is made only by
+//! the transports of this module's parent ([`super::Served`] and [`super::InProcess`] over
+//! [`HttpClient::model`], [`super::LiveProvider`] over [`HttpClient::live`]).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -11,7 +14,8 @@ use serde_json::{Map, Value};
 
 use crate::live::Scrubber;
 
-/// How hard a probe request tries before it gives up.
+/// How hard a request to a live provider tries before it gives up (`probe`'s `--deadline` and
+/// `--attempt-timeout`, [`RetryPolicy::live`]).
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
     /// The whole budget of one request, retries and waits included.
@@ -23,23 +27,6 @@ pub struct RetryPolicy {
     pub max_backoff: Duration,
     /// The most bytes read of a body; memory stays bounded whatever a server sends.
     pub max_body: usize,
-    /// Whether a 5xx or 429 is an answer to record (the model and `serve`, which are what is
-    /// tested) rather than a fault to retry (a live provider).
-    pub server_errors_answer: bool,
-}
-
-impl RetryPolicy {
-    /// One attempt within `timeout`, 5xx and 429 taken as answers: the policy of the model and
-    /// `serve` targets.
-    pub fn once(timeout: Duration) -> Self {
-        Self {
-            deadline: timeout,
-            attempt_timeout: timeout,
-            server_errors_answer: true,
-            max_body: usize::MAX,
-            ..Self::default()
-        }
-    }
 }
 
 impl RetryPolicy {
@@ -49,6 +36,19 @@ impl RetryPolicy {
         Self {
             deadline,
             attempt_timeout: attempt_timeout.min(deadline),
+            ..Self::default()
+        }
+    }
+
+    /// The bound of a request to the model or `serve`: 10 seconds for the whole request, retries
+    /// after a transport fault included, and any body read whole (what the model answers is
+    /// what is tested).
+    fn model() -> Self {
+        let timeout = Duration::from_secs(10);
+        Self {
+            deadline: timeout,
+            attempt_timeout: timeout,
+            max_body: usize::MAX,
             ..Self::default()
         }
     }
@@ -62,7 +62,6 @@ impl Default for RetryPolicy {
             first_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(8),
             max_body: 1024 * 1024,
-            server_errors_answer: false,
         }
     }
 }
@@ -91,7 +90,7 @@ pub enum Cause {
     TruncatedJson { status: u16 },
     /// JSON was expected and the body is something else.
     NotJson { status: u16 },
-    /// The body is longer than the probe reads.
+    /// The body is longer than the client reads.
     TooLarge { limit: usize },
     /// An answer no rule recognises (an authorization endpoint answering 200 with JSON, say).
     Unrecognised(String),
@@ -167,7 +166,7 @@ impl fmt::Display for Cause {
     }
 }
 
-/// A probe request that reached no verdict, and how hard it tried.
+/// A request that reached no verdict, and how hard it tried.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inconclusive {
     pub cause: Cause,
@@ -180,7 +179,7 @@ pub struct Inconclusive {
 impl fmt::Display for Inconclusive {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.attempts == 0 {
-            // not sent: the target had already stopped answering (`LiveClient::send`)
+            // not sent: the target had already stopped answering (`HttpClient::send`)
             return write!(f, "{} ({})", self.cause, self.note.as_deref().unwrap_or("not tried"));
         }
         let plural = if self.attempts == 1 { "" } else { "s" };
@@ -209,20 +208,20 @@ pub enum Body {
     Any,
 }
 
-/// One probe request. It may carry secrets in its form, so it has no `Debug`.
+/// One request to a target. It may carry secrets in its form, so it has no `Debug`.
 #[derive(Clone)]
-pub struct LiveRequest {
+pub struct Request {
     method: reqwest::Method,
     url: url::Url,
     form: Option<Vec<(String, String)>>,
     /// A JSON body (the model's and `serve`'s admin endpoints); never secret-bearing.
     json: Option<Vec<u8>>,
     headers: Vec<(&'static str, String)>,
-    /// Whether sending it twice is harmless; see [`LiveRequest::not_repeatable`].
+    /// Whether sending it twice is harmless; see [`Request::not_repeatable`].
     repeatable: bool,
 }
 
-impl LiveRequest {
+impl Request {
     pub fn get(url: url::Url) -> Self {
         Self {
             method: reqwest::Method::GET,
@@ -282,7 +281,7 @@ impl LiveRequest {
 }
 
 /// A complete answer: a verdict can be drawn from it.
-pub struct LiveResponse {
+pub struct Response {
     pub status: u16,
     pub headers: reqwest::header::HeaderMap,
     pub body: Vec<u8>,
@@ -291,18 +290,22 @@ pub struct LiveResponse {
     pub attempts: u32,
 }
 
-impl LiveResponse {
+impl Response {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 }
 
-/// The client all live probes share: no redirects followed (they are what is observed), no
-/// cookies (authorization requests are probed without a session).
+/// The one HTTP client under every transport: no redirects followed (they are what is
+/// observed), no cookies (authorization requests are sent without a session). It holds the
+/// retry and deadline policy its transport chose and turns every fault into a typed [`Cause`].
 #[derive(Clone)]
-pub struct LiveClient {
+pub struct HttpClient {
     http: reqwest::Client,
     policy: RetryPolicy,
+    /// Whether a 5xx or 429 is an answer to record (the model and `serve`, which are what is
+    /// tested) rather than a fault to retry (a live provider).
+    server_errors_answer: bool,
     /// Learns every secret-named value a request sends (`state`, `client_secret`, …), so that
     /// nothing a provider echoes of them reaches a report.
     scrubber: Scrubber,
@@ -315,8 +318,25 @@ pub struct LiveClient {
     learn_secrets: bool,
 }
 
-impl LiveClient {
-    pub fn new(policy: RetryPolicy) -> Self {
+impl HttpClient {
+    /// The client of the model and `serve`, the provider under test: a 5xx or 429 is its
+    /// answer and is recorded, every request is bounded by 10 seconds, and its requests carry
+    /// no real secret to learn.
+    pub(super) fn model() -> Self {
+        Self {
+            server_errors_answer: true,
+            learn_secrets: false,
+            ..Self::new(RetryPolicy::model())
+        }
+    }
+
+    /// The client of a live provider: `policy`'s retries with backoff within its deadline, and
+    /// every secret a request sends learnt by the scrubber.
+    pub(super) fn live(policy: RetryPolicy) -> Self {
+        Self::new(policy)
+    }
+
+    fn new(policy: RetryPolicy) -> Self {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("oauth-drift/", env!("CARGO_PKG_VERSION")))
@@ -325,31 +345,26 @@ impl LiveClient {
         Self {
             http,
             policy,
+            server_errors_answer: false,
             scrubber: Scrubber::default(),
             gone: Arc::default(),
             learn_secrets: true,
         }
     }
 
-    /// The same client without feeding its scrubber (a model's requests carry no real secret).
-    pub fn without_scrubbing(mut self) -> Self {
-        self.learn_secrets = false;
-        self
-    }
-
     /// Why `url`'s origin counts as gone, if an earlier request found it so.
-    pub fn gone(&self, url: &url::Url) -> Option<Inconclusive> {
+    fn gone(&self, url: &url::Url) -> Option<Inconclusive> {
         let origin = url.origin().ascii_serialization();
         self.gone.lock().ok().and_then(|g| g.get(&origin).cloned())
     }
 
     /// The credentials this client has sent, and what the run added.
-    pub fn scrubber(&self) -> &Scrubber {
+    pub(super) fn scrubber(&self) -> &Scrubber {
         &self.scrubber
     }
 
     /// Sends `request` until an answer counts or the deadline passes.
-    pub async fn send(&self, request: &LiveRequest, body: Body) -> Result<LiveResponse, Inconclusive> {
+    pub(super) async fn send(&self, request: &Request, body: Body) -> Result<Response, Inconclusive> {
         if self.learn_secrets {
             let query: Vec<(String, String)> = request.url.query_pairs().into_owned().collect();
             let form = request.form.iter().flatten();
@@ -447,7 +462,7 @@ impl LiveClient {
         base.mul_f64(jitter)
     }
 
-    async fn attempt(&self, request: &LiveRequest, body: Body) -> Result<LiveResponse, Cause> {
+    async fn attempt(&self, request: &Request, body: Body) -> Result<Response, Cause> {
         let mut builder = self.http.request(request.method.clone(), request.url.clone());
         for (name, value) in &request.headers {
             builder = builder.header(*name, value);
@@ -466,12 +481,12 @@ impl LiveClient {
         let response = builder.send().await.map_err(|e| transport_cause(&e))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        if status == 429 && !self.policy.server_errors_answer {
+        if status == 429 && !self.server_errors_answer {
             return Err(Cause::RateLimited {
                 retry_after: retry_after(&headers),
             });
         }
-        if status >= 500 && !self.policy.server_errors_answer {
+        if status >= 500 && !self.server_errors_answer {
             return Err(Cause::ServerError(status));
         }
         let bytes = read_capped(response, self.policy.max_body).await?;
@@ -479,7 +494,7 @@ impl LiveClient {
             Body::Any => json_object(&bytes).ok(),
             Body::Json => Some(json_object(&bytes).map_err(|kind| kind.cause(status, &bytes, &headers))?),
         };
-        Ok(LiveResponse {
+        Ok(Response {
             status,
             headers,
             body: bytes,
@@ -608,7 +623,7 @@ mod tests {
             max_backoff: Duration::from_millis(350),
             ..Default::default()
         };
-        let client = LiveClient::new(policy);
+        let client = HttpClient::live(policy);
         let first = client.backoff(1);
         assert!(
             first >= Duration::from_millis(75) && first <= Duration::from_millis(125),

@@ -228,7 +228,7 @@ fn no_input_makes_the_library_panic() {
             pasted: Some(text.clone()),
             ..Default::default()
         };
-        if let Ok(oauth_drift::diagnose::Outcome::Response(response)) =
+        if let Ok(oauth_drift::diagnose::Diagnosed::Response(response)) =
             oauth_drift::diagnose::diagnose_any(&input, &options, &registry)
         {
             let _ = oauth_drift::diagnose::render::response_human(&response);

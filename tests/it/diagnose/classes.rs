@@ -3,7 +3,7 @@
 //! and inputs that are not authorization URLs.
 
 use oauth_drift::diagnose::{
-    Diagnosis, Edit, Input, Observation, Options, Outcome, ResponseDiagnosis, Symptom, TokenResponse, diagnose,
+    Diagnosed, Diagnosis, Edit, Input, Observation, Options, ResponseDiagnosis, Symptom, TokenResponse, diagnose,
     diagnose_any,
 };
 use oauth_drift::{PublishingStatus, Registry};
@@ -30,8 +30,8 @@ fn response(pasted: &str, options: Options) -> ResponseDiagnosis {
         ..Default::default()
     };
     match diagnose_any(&input, &options, &Registry::builtin()).unwrap_or_else(|e| panic!("{pasted}: {e}")) {
-        Outcome::Response(response) => *response,
-        Outcome::Request(_) => panic!("{pasted}: diagnosed as a request"),
+        Diagnosed::Response(response) => *response,
+        Diagnosed::Request(_) => panic!("{pasted}: diagnosed as a request"),
     }
 }
 
@@ -322,7 +322,7 @@ fn a_json_log_holding_the_url_is_still_a_request() {
         ..Default::default()
     };
     let outcome = diagnose_any(&input, &Options::default(), &Registry::builtin()).unwrap();
-    assert!(matches!(outcome, Outcome::Request(_)));
+    assert!(matches!(outcome, Diagnosed::Request(_)));
 }
 
 #[test]

@@ -8,7 +8,7 @@
 
 use super::support::{Grant, fails, ok};
 use oauth_drift::Registry;
-use oauth_drift::diagnose::{Input, Options, Outcome, Symptom, diagnose_any};
+use oauth_drift::diagnose::{Diagnosed, Input, Options, Symptom, diagnose_any};
 
 /// What the fix must look like to apply the thread's fix.
 enum Fix {
@@ -821,7 +821,7 @@ fn every_real_report_is_explained_as_its_thread_settled_it() {
     );
 }
 
-fn check(report: &Report, outcome: &Outcome) -> Result<(), String> {
+fn check(report: &Report, outcome: &Diagnosed) -> Result<(), String> {
     match (&report.expect, outcome) {
         (
             Expect::Request {
@@ -830,7 +830,7 @@ fn check(report: &Report, outcome: &Outcome) -> Result<(), String> {
                 top,
                 fix,
             },
-            Outcome::Request(d),
+            Diagnosed::Request(d),
         ) => {
             let grant =
                 |g: &oauth_drift::diagnose::GrantPrediction| (g.refresh_token, g.consent_screen, g.error.clone());
@@ -885,7 +885,7 @@ fn check(report: &Report, outcome: &Outcome) -> Result<(), String> {
                 },
             }
         }
-        (Expect::Response { top, exit, says }, Outcome::Response(r)) => {
+        (Expect::Response { top, exit, says }, Diagnosed::Response(r)) => {
             let first = r.findings.first().ok_or("no findings")?;
             if first.code != *top || !first.cause {
                 let codes: Vec<&str> = r.findings.iter().map(|f| f.code.as_str()).collect();
@@ -908,8 +908,8 @@ fn check(report: &Report, outcome: &Outcome) -> Result<(), String> {
                 None => Ok(()),
             }
         }
-        (Expect::Request { .. }, Outcome::Response(_)) => Err("diagnosed as a response, not a request".into()),
-        (Expect::Response { .. }, Outcome::Request(d)) => Err(format!(
+        (Expect::Request { .. }, Diagnosed::Response(_)) => Err("diagnosed as a response, not a request".into()),
+        (Expect::Response { .. }, Diagnosed::Request(d)) => Err(format!(
             "diagnosed as a request: {:?}",
             d.findings.iter().map(|f| f.code).collect::<Vec<_>>()
         )),
