@@ -130,8 +130,15 @@ pub use provider::{
     SigningKey,
 };
 
+/// One answer of the model: its status, its headers (names in lower case) and its body.
+pub use model::ModelResponse;
 /// The engine behind a loopback URL (the provider's endpoints, the consent page), for testing
 /// an app's OAuth client against the model; dropping it stops the server.
+/// [`ModelServer::start_shared`] hosts it as `oauth-drift run` hosts each case (on servers
+/// shared by the process's cases, every request carrying the
+/// [`routing_header`](ModelServer::routing_header)), and [`ModelServer::answer`] gives the
+/// server's answer to a request without HTTP, as a [`ModelResponse`] (what
+/// `benches/model_overhead.rs` measures).
 ///
 /// ```
 /// use std::sync::Arc;
@@ -140,15 +147,19 @@ pub use provider::{
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
 /// let profile = Arc::new(Registry::builtin().load("google").unwrap());
-/// let server = ModelServer::start(Engine::new(profile, [])).await;
+/// let server = ModelServer::start(Engine::new(profile.clone(), [])).await;
 /// assert!(server.uri().starts_with("http://127.0.0.1:"));
+/// assert_eq!(server.routing_header(), None);
+///
+/// let shared = ModelServer::start_shared(Engine::new(profile, [])).await;
+/// let (name, case) = shared.routing_header().unwrap();
+/// let answer = shared.answer("GET", "/o/oauth2/v2/auth?client_id=unknown", &[(name, &case)], b"");
+/// assert_eq!(answer.status, 400); // Google's error page: required parameters are missing
+/// let unrouted = shared.answer("GET", "/o/oauth2/v2/auth?client_id=unknown", &[], b"");
+/// assert_eq!(unrouted.status, 421); // a shared server answers only a request naming its case
 /// # }
 /// ```
 pub use model::ModelServer;
-/// How `run` hosts the model and the responder itself, for `benches/model_overhead.rs` (its
-/// HTTP trials host a case as `run` does; `--in-process` calls the responder directly).
-#[doc(hidden)]
-pub use model::{CASE_HEADER, CASES_PER_SERVER, DEFAULT_USER, ModelResponse, ProviderResponder, SharedModel, lock};
 pub use model::{CONSENT_HEADER, ConsentMode, USER_HEADER};
 
 // -------------------------------------------------------------------------- scenarios

@@ -4,10 +4,40 @@ pub const REDIRECT: &str = "https://app.example.com/cb";
 pub const CLIENT_ID: &str = "bench";
 pub const CLIENT_SECRET: &str = "bench-secret";
 
+/// What one answer weighed on the wire (besides the status line): how a bench shows that the
+/// servers it compares answer alike.
+#[derive(Debug, Clone, Copy, Default)]
+#[allow(dead_code)] // read by model_overhead only
+pub struct Answered {
+    pub status: u16,
+    pub headers: usize,
+    /// The header lines' names and values, without `: ` and line ends.
+    pub header_bytes: usize,
+    pub body_bytes: usize,
+}
+
+impl Answered {
+    fn of(response: &reqwest::Response, body_bytes: usize) -> Self {
+        let headers = response.headers();
+        Self {
+            status: response.status().as_u16(),
+            headers: headers.len(),
+            header_bytes: headers.iter().map(|(n, v)| n.as_str().len() + v.len()).sum(),
+            body_bytes,
+        }
+    }
+}
+
 /// One authorize → exchange → refresh flow against `base`, with `extra` authorization
 /// parameters and `headers` on every request (the shared model routes by one of them).
-/// Panics if the server answers wrongly, so a broken server cannot look fast.
-pub async fn flow(http: &reqwest::Client, base: &str, extra: &[(&str, &str)], headers: &[(&str, &str)]) {
+/// Panics if the server answers wrongly, so a broken server cannot look fast. Returns what
+/// each of the three answers weighed.
+pub async fn flow(
+    http: &reqwest::Client,
+    base: &str,
+    extra: &[(&str, &str)],
+    headers: &[(&str, &str)],
+) -> [Answered; 3] {
     let mut url = url::Url::parse(&format!("{base}/o/oauth2/v2/auth")).expect("a base URL");
     url.query_pairs_mut()
         .extend_pairs([
@@ -23,12 +53,17 @@ pub async fn flow(http: &reqwest::Client, base: &str, extra: &[(&str, &str)], he
         request = request.header(*name, *value);
     }
     let response = request.send().await.expect("authorize answers");
+    let authorize = Answered::of(&response, 0);
     let location = response
         .headers()
         .get("location")
         .and_then(|v| v.to_str().ok())
         .expect("a redirect")
         .to_string();
+    let authorize = Answered {
+        body_bytes: response.bytes().await.expect("a body").len(),
+        ..authorize
+    };
     // the code comes back in the redirect's query (a code flow)
     let code = url::Url::parse(&location)
         .expect("an absolute redirect")
@@ -42,7 +77,7 @@ pub async fn flow(http: &reqwest::Client, base: &str, extra: &[(&str, &str)], he
         ("client_id", CLIENT_ID),
         ("client_secret", CLIENT_SECRET),
     ];
-    let body = post_token(http, base, &exchange, headers).await;
+    let (body, exchanged) = post_token(http, base, &exchange, headers).await;
     let refresh_token = body["refresh_token"].as_str().expect("a refresh token").to_string();
     let refresh = [
         ("grant_type", "refresh_token"),
@@ -50,7 +85,9 @@ pub async fn flow(http: &reqwest::Client, base: &str, extra: &[(&str, &str)], he
         ("client_id", CLIENT_ID),
         ("client_secret", CLIENT_SECRET),
     ];
-    assert!(post_token(http, base, &refresh, headers).await["access_token"].is_string());
+    let (body, refreshed) = post_token(http, base, &refresh, headers).await;
+    assert!(body["access_token"].is_string());
+    [authorize, exchanged, refreshed]
 }
 
 async fn post_token(
@@ -58,17 +95,17 @@ async fn post_token(
     base: &str,
     form: &[(&str, &str)],
     headers: &[(&str, &str)],
-) -> serde_json::Value {
+) -> (serde_json::Value, Answered) {
     let mut request = http.post(format!("{base}/token")).form(form);
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
-    let bytes = request
-        .send()
-        .await
-        .expect("token answers")
-        .bytes()
-        .await
-        .expect("a body");
-    serde_json::from_slice(&bytes).expect("a JSON body")
+    let response = request.send().await.expect("token answers");
+    let answered = Answered::of(&response, 0);
+    let bytes = response.bytes().await.expect("a body");
+    let answered = Answered {
+        body_bytes: bytes.len(),
+        ..answered
+    };
+    (serde_json::from_slice(&bytes).expect("a JSON body"), answered)
 }

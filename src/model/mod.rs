@@ -7,8 +7,7 @@ mod standalone;
 
 pub use responder::{
     ADMIN_PREFIX, AccessHook, CASE_HEADER, CONSENT_HEADER, CONSENT_SCREEN_HEADER, ConsentMode,
-    ERROR_DESCRIPTION_HEADER, ERROR_HEADER, ModelResponse, ProviderResponder, SESSION_HEADER, Served, USER_HEADER,
-    form_pairs, lock,
+    ERROR_DESCRIPTION_HEADER, ERROR_HEADER, ModelResponse, SESSION_HEADER, Served, USER_HEADER, form_pairs, lock,
 };
-pub use server::{CASES_PER_SERVER, DEFAULT_USER, HostedModel, ListenOptions, ModelServer, SharedModel};
+pub use server::{DEFAULT_USER, HostedModel, ListenOptions, ModelServer, SharedModel};
 pub use standalone::ConnectionLimits;

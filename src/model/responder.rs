@@ -84,6 +84,13 @@ impl fmt::Debug for AccessHook {
     }
 }
 
+/// What answers a model server's requests: one engine's [`ProviderResponder`], or a shared
+/// server's [`CaseRouter`] in front of its cases' responders (`ModelServer::answer` calls it
+/// without HTTP).
+pub trait Handler: Send + Sync + 'static {
+    fn handle(&self, request: &Request) -> ModelResponse;
+}
+
 /// The wiremock responder that answers as the provider.
 #[derive(Debug, Clone)]
 pub struct ProviderResponder {
@@ -213,6 +220,12 @@ impl Reply {
 impl Respond for ProviderResponder {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         self.handle(request).into_template()
+    }
+}
+
+impl Handler for ProviderResponder {
+    fn handle(&self, request: &Request) -> ModelResponse {
+        ProviderResponder::handle(self, request)
     }
 }
 
@@ -791,6 +804,12 @@ pub struct CaseRouter {
 impl Respond for CaseRouter {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         self.route(request).into_template()
+    }
+}
+
+impl Handler for CaseRouter {
+    fn handle(&self, request: &Request) -> ModelResponse {
+        self.route(request)
     }
 }
 

@@ -6,7 +6,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer};
 
-use super::responder::{AccessHook, CaseRouter, ConsentMode, ProviderResponder, Routes, SharedEngine};
+use super::responder::Handler;
+use super::responder::{
+    AccessHook, CASE_HEADER, CaseRouter, ConsentMode, ModelResponse, ProviderResponder, Routes, SharedEngine,
+};
 use super::standalone::{ConnectionLimits, Standalone};
 use crate::provider::Engine;
 use crate::target::Served;
@@ -18,13 +21,17 @@ pub const DEFAULT_USER: &str = "alice";
 pub struct ModelServer {
     server: Transport,
     engine: SharedEngine,
+    /// What answers its requests (`answer` calls it without HTTP).
+    handler: Arc<dyn Handler>,
 }
 
 enum Transport {
-    /// Short-lived and pooled: one per case of `run`.
+    /// Short-lived and pooled: `probe`'s predictions.
     Wiremock(MockServer),
     /// Long-running and memory-flat: `serve`.
     Standalone(Standalone),
+    /// One case on the servers `run` shares between its cases.
+    Shared(HostedModel),
 }
 
 /// How a long-running model server listens and whom it answers.
@@ -59,13 +66,30 @@ impl ModelServer {
     /// A pooled in-process wiremock server (fast to start; what `run` uses, one per case).
     pub async fn start(engine: Engine) -> Self {
         let engine = Arc::new(Mutex::new(engine));
-        let responder = responder(&engine, ConsentMode::Auto, DEFAULT_USER, None, None);
         let server = MockServer::start().await;
         super::lock(&engine).set_served_url(&server.uri());
-        Mock::given(any()).respond_with(responder).mount(&server).await;
+        let responder = responder(&engine, ConsentMode::Auto, DEFAULT_USER, None, None);
+        Mock::given(any()).respond_with(responder.clone()).mount(&server).await;
         Self {
             server: Transport::Wiremock(server),
             engine,
+            handler: Arc::new(responder),
+        }
+    }
+
+    /// The engine hosted as `oauth-drift run` hosts each case: on the process's shared
+    /// wiremock servers (one per core, each on a thread of its own), which route every request
+    /// by its [`ModelServer::routing_header`].
+    pub async fn start_shared(engine: Engine) -> Self {
+        let hosted = SharedModel::process().host(engine).await;
+        let engine = Arc::clone(&hosted.engine);
+        let handler: Arc<dyn Handler> = Arc::new(CaseRouter {
+            routes: Arc::clone(&hosted.hosting.routes),
+        });
+        Self {
+            server: Transport::Shared(hosted),
+            engine,
+            handler,
         }
     }
 
@@ -95,11 +119,13 @@ impl ModelServer {
             options.hook,
             options.admin_token,
         );
+        let handler: Arc<dyn Handler> = Arc::new(responder.clone());
         let server = Standalone::start(listener, responder, options.limits, options.tls)?;
         super::lock(&engine).set_served_url(&format!("http://{}", server.address()));
         Ok(Self {
             server: Transport::Standalone(server),
             engine,
+            handler,
         })
     }
 
@@ -108,12 +134,54 @@ impl ModelServer {
         match &self.server {
             Transport::Wiremock(server) => server.uri(),
             Transport::Standalone(server) => format!("http://{}", server.address()),
+            Transport::Shared(hosted) => hosted.uri().to_string(),
+        }
+    }
+
+    /// The header every request to this server must carry: on a shared server
+    /// ([`ModelServer::start_shared`]) the case it is routed to; a server of its own needs none.
+    pub fn routing_header(&self) -> Option<(&'static str, String)> {
+        match &self.server {
+            Transport::Shared(hosted) => Some((CASE_HEADER, hosted.case().to_string())),
+            _ => None,
+        }
+    }
+
+    /// What the server answers to one request, computed without HTTP: `method` and `target`
+    /// (path and query) as on the request line, `headers` as sent (the routing header
+    /// included), `body` as sent. A request no HTTP server would have parsed (an unknown
+    /// method, a malformed header or target) is answered 400, as the server would.
+    pub fn answer(&self, method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> ModelResponse {
+        match request(&self.uri(), method, target, headers, body) {
+            Some(request) => self.handler.handle(&request),
+            None => ModelResponse::new(400),
         }
     }
 
     pub fn engine(&self) -> &SharedEngine {
         &self.engine
     }
+}
+
+/// The request a server would hand its responder.
+fn request(base: &str, method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Option<wiremock::Request> {
+    use wiremock::http::{HeaderMap, HeaderName, HeaderValue};
+    if !target.starts_with('/') {
+        return None;
+    }
+    let mut map = HeaderMap::new();
+    for (name, value) in headers {
+        map.append(
+            HeaderName::from_bytes(name.as_bytes()).ok()?,
+            HeaderValue::from_str(value).ok()?,
+        );
+    }
+    Some(wiremock::Request {
+        url: url::Url::parse(&format!("{base}{target}")).ok()?,
+        method: method.parse().ok()?,
+        headers: map,
+        body: body.to_vec(),
+    })
 }
 
 fn responder(
@@ -190,6 +258,7 @@ impl Hosting {
 pub struct HostedModel {
     hosting: Arc<Hosting>,
     case: u64,
+    engine: SharedEngine,
 }
 
 impl SharedModel {
@@ -250,7 +319,7 @@ impl SharedModel {
         super::lock(&engine).set_served_url(&hosting.uri);
         let responder = responder(&engine, ConsentMode::Auto, DEFAULT_USER, None, None);
         hosting.routes.insert(case, responder);
-        HostedModel { hosting, case }
+        HostedModel { hosting, case, engine }
     }
 }
 
