@@ -226,6 +226,11 @@ pub const CASES_PER_SERVER: usize = 256;
 struct Shard {
     hosting: Arc<Hosting>,
     admitted: usize,
+    /// The runtime whose cases use this shard's client. Its pooled keep-alive connections are
+    /// driven by tasks of that runtime and die with it ("runtime dropped the dispatch task"),
+    /// so a case on another runtime (a library user's next `#[tokio::test]`, or a test
+    /// running beside it in the same process) gets a shard of its own.
+    runtime: tokio::runtime::Id,
 }
 
 /// One wiremock server with its routing table and the client its cases send through.
@@ -289,6 +294,7 @@ impl SharedModel {
                 *shard = Some(Shard {
                     hosting: Arc::new(Hosting::start().await),
                     admitted: 0,
+                    runtime: tokio::runtime::Handle::current().id(),
                 });
             }
         }
@@ -298,10 +304,11 @@ impl SharedModel {
     pub async fn host(&self, engine: Engine) -> HostedModel {
         let case = self.next_case.fetch_add(1, Ordering::Relaxed);
         let shard = &self.shards[(case % self.shards.len() as u64) as usize];
+        let runtime = tokio::runtime::Handle::current().id();
         let hosting = {
             let mut shard = shard.lock().await;
             match &mut *shard {
-                Some(open) if open.admitted < self.cases_per_server => {
+                Some(open) if open.admitted < self.cases_per_server && open.runtime == runtime => {
                     open.admitted += 1;
                     Arc::clone(&open.hosting)
                 }
@@ -310,6 +317,7 @@ impl SharedModel {
                     *shard = Some(Shard {
                         hosting: Arc::clone(&hosting),
                         admitted: 1,
+                        runtime,
                     });
                     hosting
                 }
@@ -456,5 +464,33 @@ mod tests {
         // the first server still answers its cases after the rotation
         assert_eq!(authorize(&first, "client-a").await.0, 302);
         assert_eq!(authorize(&third, "client-a").await.0, 302);
+    }
+
+    /// A library user's tests each run on a runtime of their own, one after the other, over
+    /// the same process-wide model: the second runtime must not reuse the connections the
+    /// first one's tasks drove (they die with it).
+    #[test]
+    fn a_case_on_a_second_runtime_gets_a_server_and_connections_of_its_own() {
+        let model = SharedModel::new(1, 8);
+        let runtime = || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+        };
+        let first_uri = runtime().block_on(async {
+            let hosted = model.host(engine("client-a")).await;
+            // a keep-alive connection now idles in the pool, driven by this runtime's tasks
+            assert_eq!(authorize(&hosted, "client-a").await.0, 302);
+            hosted.uri().to_string()
+        });
+        // the first runtime is gone
+        runtime().block_on(async {
+            let hosted = model.host(engine("client-a")).await;
+            assert_ne!(hosted.uri(), first_uri, "a shard started on another runtime was reused");
+            for _ in 0..3 {
+                assert_eq!(authorize(&hosted, "client-a").await.0, 302);
+            }
+        });
     }
 }
