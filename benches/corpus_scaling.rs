@@ -30,6 +30,8 @@ use std::time::{Duration, Instant};
 mod ceiling;
 #[path = "support/cli.rs"]
 mod cli;
+#[path = "support/id_token.rs"]
+mod id_token;
 
 const CASES_PER_FILE: usize = 40;
 

@@ -56,6 +56,8 @@ mod support;
 use support::{Answered, CLIENT_ID, CLIENT_SECRET, REDIRECT, flow};
 #[path = "support/cli.rs"]
 mod cli;
+#[path = "support/id_token.rs"]
+mod id_token;
 
 struct Options {
     trials: usize,
@@ -169,21 +171,7 @@ impl Server {
 
 /// The same static id_token on every answer of the bare servers, signed once.
 fn static_id_token() -> String {
-    let mut claims = serde_json::Map::new();
-    for (name, value) in [
-        ("iss", serde_json::json!("https://accounts.google.com")),
-        ("azp", serde_json::json!(CLIENT_ID)),
-        ("aud", serde_json::json!(CLIENT_ID)),
-        ("sub", serde_json::json!("10769150350006150715113082367")),
-        ("email", serde_json::json!("user1@example.com")),
-        ("email_verified", serde_json::json!(true)),
-        ("at_hash", serde_json::json!("HK6E_P6Dh8Y93mRNtsDB1Q")),
-        ("iat", serde_json::json!(1_700_000_000)),
-        ("exp", serde_json::json!(1_700_003_600)),
-    ] {
-        claims.insert(name.into(), value);
-    }
-    SigningKey::model().expect("the model key").sign(&claims)
+    id_token::signed_once(CLIENT_ID, "user1@example.com")
 }
 
 /// What both bare servers answer, the same for every flow.

@@ -27,27 +27,7 @@ fn cpu() -> Duration {
 
 /// An id_token with the claims the model puts in one, signed once with the model's key.
 fn id_token() -> String {
-    let mut claims = serde_json::Map::new();
-    for (name, value) in [
-        ("iss", serde_json::json!("https://accounts.google.com")),
-        (
-            "azp",
-            serde_json::json!("1234567890-web-drift.apps.googleusercontent.com"),
-        ),
-        (
-            "aud",
-            serde_json::json!("1234567890-web-drift.apps.googleusercontent.com"),
-        ),
-        ("sub", serde_json::json!("10769150350006150715113082367")),
-        ("email", serde_json::json!("alice@example.com")),
-        ("email_verified", serde_json::json!(true)),
-        ("at_hash", serde_json::json!("HK6E_P6Dh8Y93mRNtsDB1Q")),
-        ("iat", serde_json::json!(1_700_000_000)),
-        ("exp", serde_json::json!(1_700_003_600)),
-    ] {
-        claims.insert(name.into(), value);
-    }
-    SigningKey::model().expect("the model key").sign(&claims)
+    crate::id_token::signed_once("1234567890-web-drift.apps.googleusercontent.com", "alice@example.com")
 }
 
 /// A bare server answering the five requests of a case with canned bodies; `x-step` says which
