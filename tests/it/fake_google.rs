@@ -521,7 +521,7 @@ async fn a_device_signs_in_through_the_verification_page_and_gets_a_refresh_toke
     let dir = tempfile::tempdir().unwrap();
     let secret_file = dir.path().join("secret");
     std::fs::write(&secret_file, "device-secret\n").unwrap();
-    let server = ServeProcess::start(&[
+    let mut server = ServeProcess::start(&[
         "--client-id",
         "tv",
         "--client-secret-file",
@@ -553,6 +553,8 @@ async fn a_device_signs_in_through_the_verification_page_and_gets_a_refresh_toke
         "D4: always a refresh token for devices"
     );
     assert_eq!(body["id_token"].as_str().unwrap().split('.').count(), 3);
+    // the access log is written after the answer: stop the server so every line is in
+    assert!(server.terminate().success());
     let log = server.stderr();
     assert!(log.contains("user_code=[redacted]"), "{log}");
     assert!(

@@ -196,7 +196,7 @@ async fn a_provider_echoing_the_secrets_in_an_error_is_redacted() {
 #[tokio::test]
 async fn serve_logs_no_planted_secret() {
     const SECRET: &str = "planted-serve-secret-8Hd2";
-    let serve = super::serve_process::ServeProcess::start_with_env(
+    let mut serve = super::serve_process::ServeProcess::start_with_env(
         &[
             "--client-id",
             "planted",
@@ -268,7 +268,8 @@ async fn serve_logs_no_planted_secret() {
             .status(),
         200
     );
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // stopping the server is the only sure way to have every access-log line read
+    assert!(serve.terminate().success());
     let log = serve.stderr();
     assert!(
         log.contains("/token") && log.contains("/revoke"),
