@@ -457,6 +457,17 @@ fn minted_values_take_the_shapes_the_profile_gives() {
             .unwrap()
             .starts_with(&shapes.refresh_token.prefix)
     );
+    // a generic OP's values are opaque, like node-oidc-provider's 43-character nanoids
+    let mut oidc = engine("oidc");
+    let (_, token) = grant(&mut oidc, &[("scope", "openid offline_access"), ("prompt", "consent")]);
+    for name in ["access_token", "refresh_token"] {
+        let value = token[name].as_str().unwrap();
+        assert_eq!(value.len(), 43, "{name}: {value}");
+        assert!(
+            !value.starts_with("ya29.") && !value.starts_with("1//"),
+            "{name}: {value}"
+        );
+    }
 }
 
 #[test]
