@@ -171,13 +171,13 @@ impl ModelResponse {
 /// A response with the status and meaning an access log needs.
 struct Reply {
     status: u16,
-    outcome: Outcome,
+    meaning: Meaning,
     answer: ModelResponse,
 }
 
 /// What an answer meant (`Served::outcome`), put into words only when an access hook reads it:
 /// most answers (every one of `run`'s) have no hook.
-enum Outcome {
+enum Meaning {
     Text(Cow<'static, str>),
     /// A redirect to the app after `consent=shown` or `consent=skipped`: the parameter names
     /// its Location carries (`redirect_outcome`).
@@ -190,7 +190,7 @@ impl Reply {
     fn new(status: u16, outcome: impl Into<Cow<'static, str>>, answer: ModelResponse) -> Self {
         Self {
             status,
-            outcome: Outcome::Text(outcome.into()),
+            meaning: Meaning::Text(outcome.into()),
             answer,
         }
     }
@@ -201,9 +201,9 @@ impl Reply {
 
     /// The outcome in words, as `Served::outcome` gives it.
     fn outcome(&self) -> String {
-        match &self.outcome {
-            Outcome::Text(text) => text.to_string(),
-            Outcome::Redirect(consent) => {
+        match &self.meaning {
+            Meaning::Text(text) => text.to_string(),
+            Meaning::Redirect(consent) => {
                 let location = self
                     .answer
                     .headers
@@ -212,7 +212,7 @@ impl Reply {
                     .map_or("", |(_, value)| value.as_str());
                 format!("{consent} {}", redirect_outcome(location))
             }
-            Outcome::Json(body) => json_outcome(body),
+            Meaning::Json(body) => json_outcome(body),
         }
     }
 }
@@ -624,7 +624,7 @@ fn authorize_response(outcome: AuthorizeOutcome) -> Reply {
             let answer = ModelResponse::new(302).insert_header("location", location);
             return Reply {
                 status: 302,
-                outcome: Outcome::Redirect(consent),
+                meaning: Meaning::Redirect(consent),
                 answer: with_consent_header(answer, outcome.consent_screen),
             };
         }
@@ -689,7 +689,7 @@ fn json_response(response: JsonResponse) -> Reply {
         .insert_header("cache-control", "no-cache, no-store, max-age=0, must-revalidate");
     Reply {
         status: response.status,
-        outcome: Outcome::Json(response.body),
+        meaning: Meaning::Json(response.body),
         answer: template,
     }
 }
