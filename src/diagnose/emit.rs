@@ -8,7 +8,7 @@ use std::path::Path;
 
 use super::diagnosis::Diagnosis;
 use super::input::AuthRequest;
-use super::predict::{GrantPrediction, Stage, VERIFIER, with_known_verifier};
+use super::predict::{GrantPrediction, Prediction, Stage, VERIFIER, with_known_verifier};
 use super::render;
 use crate::provider::Registry;
 use crate::snapshot::{SnapshotError, write_atomically};
@@ -81,38 +81,31 @@ pub fn scenario(diagnosis: &Diagnosis) -> String {
     let _ = writeln!(out, "users: {users}");
     let _ = writeln!(out, "steps:");
 
-    let because = top.map(|f| format!("{} {}", f.code, f.name));
     let _ = writeln!(
         out,
         "  # the request as diagnosed: a first grant, then the same user again"
     );
-    let params = authorize_params(
-        profile,
-        &diagnosis.request,
-        first_redirect,
-        crate::model::DEFAULT_USER,
-        &mut out,
-    );
-    grant_steps(
-        &mut out,
-        &params,
-        crate::model::DEFAULT_USER,
-        &diagnosis.prediction.first_grant,
-        "the model's first grant",
-        &diagnosis.request,
-    );
-    let repeat_because = if diagnosis.prediction.repeat_grant.refresh_token {
-        "the model's repeat grant".to_string()
-    } else {
-        because.clone().unwrap_or_else(|| "the model's repeat grant".into())
+    // a first and a repeat grant of a request by a user, each expecting what the prediction says
+    let grants = |out: &mut String, request: &AuthRequest, user: &str, prediction: &Prediction, because: [&str; 2]| {
+        let params = authorize_params(profile, request, first_redirect, user, out);
+        for (grant, because) in [&prediction.first_grant, &prediction.repeat_grant]
+            .into_iter()
+            .zip(because)
+        {
+            grant_steps(out, &params, user, grant, because, request);
+        }
     };
-    grant_steps(
+    let repeat = (top.filter(|_| !diagnosis.prediction.repeat_grant.refresh_token)).map_or_else(
+        || "the model's repeat grant".into(),
+        |f| format!("{} {}", f.code, f.name),
+    );
+    let because = ["the model's first grant", &repeat];
+    grants(
         &mut out,
-        &params,
-        crate::model::DEFAULT_USER,
-        &diagnosis.prediction.repeat_grant,
-        &repeat_because,
         &diagnosis.request,
+        crate::model::DEFAULT_USER,
+        &diagnosis.prediction,
+        because,
     );
 
     if let (Some(fixed), Some(verified)) = (fixed, &diagnosis.fix.verified) {
@@ -122,23 +115,11 @@ pub fn scenario(diagnosis: &Diagnosis) -> String {
             "  # the fix, verified by diagnose: {}",
             comment_name(&changes.join("; "))
         );
-        let params = authorize_params(profile, fixed, first_redirect, "bob", &mut out);
-        grant_steps(
-            &mut out,
-            &params,
-            "bob",
-            &verified.first_grant,
+        let because = [
             "the fixed request's first grant",
-            fixed,
-        );
-        grant_steps(
-            &mut out,
-            &params,
-            "bob",
-            &verified.repeat_grant,
             "the fixed request forces consent on every grant",
-            fixed,
-        );
+        ];
+        grants(&mut out, fixed, "bob", verified, because);
     }
     out
 }
