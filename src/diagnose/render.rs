@@ -5,187 +5,94 @@ use std::fmt::Write;
 
 use colored::Colorize;
 use serde::Serialize;
+use serde_json::{Value, json};
 
-use super::catalogue::{CATALOGUE, Code, Entry, Severity};
+use super::catalogue::{CATALOGUE, Entry, Severity};
 use super::diagnosis::{Diagnosis, Symptom};
 use super::findings::Finding;
 use super::fix::{Fix, Goal};
-use super::input::{
-    AuthorizeErrorPage, ConsentAnswer, EntryProblem, Flow, HarObservation, InputNote, RevokeCall, TokenCall,
-    TokenResponse,
-};
+use super::input::{Flow, HarObservation, TokenCall, TokenResponse};
 use super::observe::Outcome as HappenedOutcome;
-use super::predict::{GrantPrediction, LimitPrediction, RefreshPrediction};
 use super::response::{Observation, ResponseDiagnosis};
-use crate::provider::{ClientKind, PublishingStatus};
 
 const WIDTH: usize = 100;
 
-#[derive(Serialize)]
-struct JsonDiagnosis<'a> {
-    provider: &'a str,
-    first_grant: &'a GrantPrediction,
-    repeat_grant: &'a GrantPrediction,
-    findings: &'a [Finding],
-    fixed_url: Option<&'a str>,
-    refresh_token_every_grant: bool,
-    client_type: ClientKind,
-    publishing_status: PublishingStatus,
-    request: JsonRequest<'a>,
-    fix: &'a Fix,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    refresh: Option<RefreshPrediction>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    limit: Option<LimitPrediction>,
-    observed: JsonObserved<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    symptom: Option<Symptom>,
-}
-
-#[derive(Serialize)]
-struct JsonRequest<'a> {
-    endpoint: &'a str,
-    params: Vec<JsonParam<'a>>,
-    notes: Vec<JsonNote<'a>>,
-}
-
-#[derive(Serialize)]
-struct JsonParam<'a> {
-    name: &'a str,
-    value: &'a str,
-}
-
-/// A note as its kind and fields, and what it says.
-#[derive(Serialize)]
-struct JsonNote<'a> {
-    #[serde(flatten)]
-    note: &'a InputNote,
-    message: String,
-}
-
-#[derive(Serialize)]
-struct JsonObserved<'a> {
-    har: Option<JsonHar<'a>>,
-    token_response: Option<&'a TokenResponse>,
-}
-
-#[derive(Serialize)]
-struct JsonHar<'a> {
-    entries: usize,
-    flows: Vec<JsonFlow<'a>>,
-    refreshes: Vec<JsonRefresh<'a>>,
-    revokes: &'a [RevokeCall],
-    problems: &'a [EntryProblem],
-    reordered: bool,
-    happened: Option<&'static str>,
-}
-
-#[derive(Serialize)]
-struct JsonFlow<'a> {
-    authorize_entry: usize,
-    started_by: Option<usize>,
-    outcome: Option<&'static str>,
-    error_page: Option<&'a AuthorizeErrorPage>,
-    consent_entry: Option<usize>,
-    consent_answer: Option<&'a ConsentAnswer>,
-    consent_screen: Option<bool>,
-    callback_entry: Option<usize>,
-    callback_error: Option<&'a str>,
-    token_entry: Option<usize>,
-    token_status: Option<u16>,
-    token_problem: Option<&'a str>,
-    refresh_token: Option<bool>,
-    token_response: Option<&'a TokenResponse>,
-}
-
-#[derive(Serialize)]
-struct JsonRefresh<'a> {
-    entry: usize,
-    status: u16,
-    token_response: Option<&'a TokenResponse>,
-}
-
 /// The diagnose JSON of DESIGN.md (fields only added, never renamed).
 pub fn json(diagnosis: &Diagnosis) -> String {
-    let request = &diagnosis.request;
-    let params = (request.params.iter()).map(|p| JsonParam {
-        name: &p.name,
-        value: p.shown_value(),
+    let (request, prediction) = (&diagnosis.request, &diagnosis.prediction);
+    let params: Vec<Value> = (request.params.iter())
+        .map(|p| json!({"name": p.name, "value": p.shown_value()}))
+        .collect();
+    // a note as its kind and fields, and what it says
+    let notes: Vec<Value> = (request.notes.iter())
+        .map(|note| {
+            let mut json = json!(note);
+            if let Value::Object(fields) = &mut json {
+                fields.insert("message".into(), note.describe().into());
+            }
+            json
+        })
+        .collect();
+    let har = (diagnosis.observed.har.as_ref()).map(|har| har_json(har, diagnosis.happened));
+    let mut json = json!({
+        "provider": diagnosis.provider,
+        "first_grant": prediction.first_grant,
+        "repeat_grant": prediction.repeat_grant,
+        "findings": diagnosis.findings,
+        "fixed_url": diagnosis.fix.url,
+        "refresh_token_every_grant": diagnosis.every_grant(),
+        "client_type": diagnosis.client_kind,
+        "publishing_status": diagnosis.status,
+        "request": {"endpoint": request.endpoint, "params": params, "notes": notes},
+        "fix": diagnosis.fix,
+        "refresh": prediction.refresh,
+        "limit": prediction.limit,
+        "observed": {"har": har, "token_response": diagnosis.observed.token_response},
+        "symptom": diagnosis.symptom,
     });
-    let notes = (request.notes.iter()).map(|note| JsonNote {
-        note,
-        message: note.describe(),
-    });
-    pretty(&JsonDiagnosis {
-        provider: &diagnosis.provider,
-        first_grant: &diagnosis.prediction.first_grant,
-        repeat_grant: &diagnosis.prediction.repeat_grant,
-        findings: &diagnosis.findings,
-        fixed_url: diagnosis.fix.url.as_deref(),
-        refresh_token_every_grant: diagnosis.every_grant(),
-        client_type: diagnosis.client_kind,
-        publishing_status: diagnosis.status,
-        request: JsonRequest {
-            endpoint: &request.endpoint,
-            params: params.collect(),
-            notes: notes.collect(),
-        },
-        fix: &diagnosis.fix,
-        refresh: diagnosis.prediction.refresh,
-        limit: diagnosis.prediction.limit,
-        observed: JsonObserved {
-            har: diagnosis
-                .observed
-                .har
-                .as_ref()
-                .map(|har| har_json(har, diagnosis.happened)),
-            token_response: diagnosis.observed.token_response.as_ref(),
-        },
-        symptom: diagnosis.symptom,
+    // these are left out, not null, when there is nothing to say
+    if let Value::Object(fields) = &mut json {
+        fields.retain(|key, value| !(value.is_null() && ["refresh", "limit", "symptom"].contains(&key.as_str())));
+    }
+    pretty(json)
+}
+
+fn har_json(har: &HarObservation, happened: Option<HappenedOutcome>) -> Value {
+    let flow = |f: &Flow| {
+        let exchange = f.exchange.as_ref();
+        let response = exchange.and_then(|t| t.response.as_ref());
+        json!({
+            "authorize_entry": f.authorize_entry,
+            "started_by": f.started_by,
+            "outcome": super::observe::outcome(f).map(HappenedOutcome::label),
+            "error_page": f.error_page,
+            "consent_entry": f.consent_entry,
+            "consent_answer": f.consent_answer,
+            "consent_screen": f.consent_screen,
+            "callback_entry": f.callback_entry,
+            "callback_error": f.callback_error,
+            "token_entry": exchange.map(|t| t.entry),
+            "token_status": exchange.map(|t| t.status),
+            "token_problem": exchange.and_then(|t| t.problem.as_deref()),
+            "refresh_token": response.map(|r| r.refresh_token),
+            "token_response": response,
+        })
+    };
+    let refresh = |r: &TokenCall| json!({"entry": r.entry, "status": r.status, "token_response": r.response});
+    json!({
+        "entries": har.entries,
+        "flows": har.flows.iter().map(flow).collect::<Vec<_>>(),
+        "refreshes": har.refreshes.iter().map(refresh).collect::<Vec<_>>(),
+        "revokes": har.revokes,
+        "problems": har.problems,
+        "reordered": har.reordered,
+        "happened": happened.map(HappenedOutcome::label),
     })
 }
 
-fn har_json<'a>(har: &'a HarObservation, happened: Option<HappenedOutcome>) -> JsonHar<'a> {
-    let flow = |f: &'a Flow| {
-        let response = f.exchange.as_ref().and_then(|t| t.response.as_ref());
-        JsonFlow {
-            authorize_entry: f.authorize_entry,
-            started_by: f.started_by,
-            outcome: super::observe::outcome(f).map(HappenedOutcome::label),
-            error_page: f.error_page.as_ref(),
-            consent_entry: f.consent_entry,
-            consent_answer: f.consent_answer.as_ref(),
-            consent_screen: f.consent_screen,
-            callback_entry: f.callback_entry,
-            callback_error: f.callback_error.as_deref(),
-            token_entry: f.exchange.as_ref().map(|t| t.entry),
-            token_status: f.exchange.as_ref().map(|t| t.status),
-            token_problem: f.exchange.as_ref().and_then(|t| t.problem.as_deref()),
-            refresh_token: response.map(|r| r.refresh_token),
-            token_response: response,
-        }
-    };
-    let refresh = |r: &'a TokenCall| JsonRefresh {
-        entry: r.entry,
-        status: r.status,
-        token_response: r.response.as_ref(),
-    };
-    JsonHar {
-        entries: har.entries,
-        flows: har.flows.iter().map(flow).collect(),
-        refreshes: har.refreshes.iter().map(refresh).collect(),
-        revokes: &har.revokes,
-        problems: &har.problems,
-        reordered: har.reordered,
-        happened: happened.map(HappenedOutcome::label),
-    }
-}
-
 /// Pretty JSON and a final line break.
-fn pretty(value: &impl Serialize) -> String {
-    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
-    text.push('\n');
-    text
+fn pretty(json: Value) -> String {
+    format!("{json:#}\n")
 }
 
 fn severity_label(severity: Severity) -> colored::ColoredString {
@@ -422,27 +329,16 @@ fn proposal(out: &mut String, title: &str, fix: &Fix, url: &str, note: Option<&s
 /// The JSON for a pasted response or error page: DESIGN.md's first five keys (no grant was
 /// predicted, so both grants and the fixed URL are null), then what was read.
 pub fn response_json(diagnosis: &ResponseDiagnosis) -> String {
-    #[derive(Serialize)]
-    struct JsonResponse<'a> {
-        provider: &'a str,
-        first_grant: Option<()>,
-        repeat_grant: Option<()>,
-        findings: &'a [Finding],
-        fixed_url: Option<()>,
-        input: &'a Observation,
-        symptom: Option<Symptom>,
-        next_step: &'a str,
-    }
-    pretty(&JsonResponse {
-        provider: &diagnosis.provider,
-        first_grant: None,
-        repeat_grant: None,
-        findings: &diagnosis.findings,
-        fixed_url: None,
-        input: &diagnosis.observation,
-        symptom: diagnosis.symptom,
-        next_step: &diagnosis.next_step,
-    })
+    pretty(json!({
+        "provider": diagnosis.provider,
+        "first_grant": null,
+        "repeat_grant": null,
+        "findings": diagnosis.findings,
+        "fixed_url": null,
+        "input": diagnosis.observation,
+        "symptom": diagnosis.symptom,
+        "next_step": diagnosis.next_step,
+    }))
 }
 
 /// The human report for a pasted response or error page.
@@ -654,34 +550,19 @@ pub(crate) fn explain(entry: &Entry) -> String {
 
 /// `oauth-drift explain CODE --format json`.
 pub(crate) fn explain_json(entry: &Entry) -> String {
-    #[derive(Serialize)]
-    struct Explained<'a> {
-        code: Code,
-        name: &'a str,
-        severity: Severity,
-        title: &'a str,
-        explanation: &'a str,
-        fix: &'a str,
-        history: Vec<Dated<'a>>,
-        sources: &'a [String],
-    }
-    #[derive(Serialize)]
-    struct Dated<'a> {
-        date: &'a str,
-        event: &'a str,
-    }
-    pretty(&Explained {
-        code: entry.code,
-        name: entry.name(),
-        severity: entry.severity,
-        title: &entry.title,
-        explanation: &entry.explanation,
-        fix: &entry.fix,
-        history: (entry.history.iter())
-            .map(|(date, event)| Dated { date, event })
-            .collect(),
-        sources: &entry.sources,
-    })
+    let history: Vec<Value> = (entry.history.iter())
+        .map(|(date, event)| json!({"date": date, "event": event}))
+        .collect();
+    pretty(json!({
+        "code": entry.code,
+        "name": entry.name(),
+        "severity": entry.severity,
+        "title": entry.title,
+        "explanation": entry.explanation,
+        "fix": entry.fix,
+        "history": history,
+        "sources": entry.sources,
+    }))
 }
 
 /// `oauth-drift explain --list`: one line per code.
