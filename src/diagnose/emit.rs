@@ -198,32 +198,33 @@ fn grant_steps(
     let failed_at = grant.error.as_ref().and(grant.error_at);
     if failed_at == Some(Stage::Authorize) {
         push_error(&mut expect, grant);
-        write_expect(out, &expect, because);
-        return;
-    }
-    if grant.tokens_in_redirect || (!grant.exchanged && failed_at.is_none()) {
+    } else if grant.tokens_in_redirect || (!grant.exchanged && failed_at.is_none()) {
         expect.push(format!("refresh_token: {}", presence(grant.refresh_token)));
         if grant.tokens_in_redirect {
             expect.push("fields: {present: [access_token]}".into());
         }
-        write_expect(out, &expect, because);
-        return;
-    }
-    if request.has("code_challenge") {
-        let _ = writeln!(out, "  - exchange: {{params: {{code_verifier: {}}}}}", quote(VERIFIER));
     } else {
-        let _ = writeln!(out, "  - exchange:");
-    }
-    if failed_at == Some(Stage::Token) {
-        push_error(&mut expect, grant);
-        expect.push("refresh_token: absent".into());
-    } else {
-        expect.push(format!("refresh_token: {}", presence(grant.refresh_token)));
-        if let Some(seconds) = grant.refresh_token_expires_in {
-            expect.push(format!("refresh_token_expires_in: {seconds}"));
+        if request.has("code_challenge") {
+            let _ = writeln!(out, "  - exchange: {{params: {{code_verifier: {}}}}}", quote(VERIFIER));
+        } else {
+            let _ = writeln!(out, "  - exchange:");
+        }
+        if failed_at == Some(Stage::Token) {
+            push_error(&mut expect, grant);
+            expect.push("refresh_token: absent".into());
+        } else {
+            expect.push(format!("refresh_token: {}", presence(grant.refresh_token)));
+            if let Some(seconds) = grant.refresh_token_expires_in {
+                expect.push(format!("refresh_token_expires_in: {seconds}"));
+            }
         }
     }
-    write_expect(out, &expect, because);
+    let _ = writeln!(
+        out,
+        "  - expect: {{{}}}\n    because: {}",
+        expect.join(", "),
+        quote(because)
+    );
 }
 
 fn push_error(expect: &mut Vec<String>, grant: &GrantPrediction) {
@@ -236,15 +237,6 @@ fn push_error(expect: &mut Vec<String>, grant: &GrantPrediction) {
     if let Some(description) = &grant.error_description {
         expect.push(format!("error_description: {}", quote(description)));
     }
-}
-
-fn write_expect(out: &mut String, expect: &[String], because: &str) {
-    let _ = writeln!(
-        out,
-        "  - expect: {{{}}}\n    because: {}",
-        expect.join(", "),
-        quote(because)
-    );
 }
 
 fn presence(present: bool) -> &'static str {
