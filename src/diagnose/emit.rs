@@ -8,7 +8,7 @@ use std::path::Path;
 
 use super::diagnosis::Diagnosis;
 use super::input::AuthRequest;
-use super::predict::{GrantPrediction, Stage, VERIFIER, with_known_verifier};
+use super::predict::{GrantPrediction, Prediction, Stage, VERIFIER, with_known_verifier};
 use super::render;
 use crate::provider::Registry;
 use crate::snapshot::{SnapshotError, write_atomically};
@@ -81,38 +81,31 @@ pub fn scenario(diagnosis: &Diagnosis) -> String {
     let _ = writeln!(out, "users: {users}");
     let _ = writeln!(out, "steps:");
 
-    let because = top.map(|f| format!("{} {}", f.code, f.name));
     let _ = writeln!(
         out,
         "  # the request as diagnosed: a first grant, then the same user again"
     );
-    let params = authorize_params(
-        profile,
-        &diagnosis.request,
-        first_redirect,
-        crate::model::DEFAULT_USER,
-        &mut out,
-    );
-    grant_steps(
-        &mut out,
-        &params,
-        crate::model::DEFAULT_USER,
-        &diagnosis.prediction.first_grant,
-        "the model's first grant",
-        &diagnosis.request,
-    );
-    let repeat_because = if diagnosis.prediction.repeat_grant.refresh_token {
-        "the model's repeat grant".to_string()
-    } else {
-        because.clone().unwrap_or_else(|| "the model's repeat grant".into())
+    // a first and a repeat grant of a request by a user, each expecting what the prediction says
+    let grants = |out: &mut String, request: &AuthRequest, user: &str, prediction: &Prediction, because: [&str; 2]| {
+        let params = authorize_params(profile, request, first_redirect, user, out);
+        for (grant, because) in [&prediction.first_grant, &prediction.repeat_grant]
+            .into_iter()
+            .zip(because)
+        {
+            grant_steps(out, &params, user, grant, because, request);
+        }
     };
-    grant_steps(
+    let repeat = (top.filter(|_| !diagnosis.prediction.repeat_grant.refresh_token)).map_or_else(
+        || "the model's repeat grant".into(),
+        |f| format!("{} {}", f.code, f.name),
+    );
+    let because = ["the model's first grant", &repeat];
+    grants(
         &mut out,
-        &params,
-        crate::model::DEFAULT_USER,
-        &diagnosis.prediction.repeat_grant,
-        &repeat_because,
         &diagnosis.request,
+        crate::model::DEFAULT_USER,
+        &diagnosis.prediction,
+        because,
     );
 
     if let (Some(fixed), Some(verified)) = (fixed, &diagnosis.fix.verified) {
@@ -122,23 +115,11 @@ pub fn scenario(diagnosis: &Diagnosis) -> String {
             "  # the fix, verified by diagnose: {}",
             comment_name(&changes.join("; "))
         );
-        let params = authorize_params(profile, fixed, first_redirect, "bob", &mut out);
-        grant_steps(
-            &mut out,
-            &params,
-            "bob",
-            &verified.first_grant,
+        let because = [
             "the fixed request's first grant",
-            fixed,
-        );
-        grant_steps(
-            &mut out,
-            &params,
-            "bob",
-            &verified.repeat_grant,
             "the fixed request forces consent on every grant",
-            fixed,
-        );
+        ];
+        grants(&mut out, fixed, "bob", verified, because);
     }
     out
 }
@@ -217,32 +198,33 @@ fn grant_steps(
     let failed_at = grant.error.as_ref().and(grant.error_at);
     if failed_at == Some(Stage::Authorize) {
         push_error(&mut expect, grant);
-        write_expect(out, &expect, because);
-        return;
-    }
-    if grant.tokens_in_redirect || (!grant.exchanged && failed_at.is_none()) {
+    } else if grant.tokens_in_redirect || (!grant.exchanged && failed_at.is_none()) {
         expect.push(format!("refresh_token: {}", presence(grant.refresh_token)));
         if grant.tokens_in_redirect {
             expect.push("fields: {present: [access_token]}".into());
         }
-        write_expect(out, &expect, because);
-        return;
-    }
-    if request.has("code_challenge") {
-        let _ = writeln!(out, "  - exchange: {{params: {{code_verifier: {}}}}}", quote(VERIFIER));
     } else {
-        let _ = writeln!(out, "  - exchange:");
-    }
-    if failed_at == Some(Stage::Token) {
-        push_error(&mut expect, grant);
-        expect.push("refresh_token: absent".into());
-    } else {
-        expect.push(format!("refresh_token: {}", presence(grant.refresh_token)));
-        if let Some(seconds) = grant.refresh_token_expires_in {
-            expect.push(format!("refresh_token_expires_in: {seconds}"));
+        if request.has("code_challenge") {
+            let _ = writeln!(out, "  - exchange: {{params: {{code_verifier: {}}}}}", quote(VERIFIER));
+        } else {
+            let _ = writeln!(out, "  - exchange:");
+        }
+        if failed_at == Some(Stage::Token) {
+            push_error(&mut expect, grant);
+            expect.push("refresh_token: absent".into());
+        } else {
+            expect.push(format!("refresh_token: {}", presence(grant.refresh_token)));
+            if let Some(seconds) = grant.refresh_token_expires_in {
+                expect.push(format!("refresh_token_expires_in: {seconds}"));
+            }
         }
     }
-    write_expect(out, &expect, because);
+    let _ = writeln!(
+        out,
+        "  - expect: {{{}}}\n    because: {}",
+        expect.join(", "),
+        quote(because)
+    );
 }
 
 fn push_error(expect: &mut Vec<String>, grant: &GrantPrediction) {
@@ -255,15 +237,6 @@ fn push_error(expect: &mut Vec<String>, grant: &GrantPrediction) {
     if let Some(description) = &grant.error_description {
         expect.push(format!("error_description: {}", quote(description)));
     }
-}
-
-fn write_expect(out: &mut String, expect: &[String], because: &str) {
-    let _ = writeln!(
-        out,
-        "  - expect: {{{}}}\n    because: {}",
-        expect.join(", "),
-        quote(because)
-    );
 }
 
 fn presence(present: bool) -> &'static str {

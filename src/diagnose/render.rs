@@ -5,187 +5,94 @@ use std::fmt::Write;
 
 use colored::Colorize;
 use serde::Serialize;
+use serde_json::{Value, json};
 
-use super::catalogue::{CATALOGUE, Code, Entry, Severity};
+use super::catalogue::{CATALOGUE, Entry, Severity};
 use super::diagnosis::{Diagnosis, Symptom};
 use super::findings::Finding;
 use super::fix::{Fix, Goal};
-use super::input::{
-    AuthorizeErrorPage, ConsentAnswer, EntryProblem, Flow, HarObservation, InputNote, RevokeCall, TokenCall,
-    TokenResponse,
-};
+use super::input::{Flow, HarObservation, TokenCall, TokenResponse};
 use super::observe::Outcome as HappenedOutcome;
-use super::predict::{GrantPrediction, LimitPrediction, RefreshPrediction};
 use super::response::{Observation, ResponseDiagnosis};
-use crate::provider::{ClientKind, PublishingStatus};
 
 const WIDTH: usize = 100;
 
-#[derive(Serialize)]
-struct JsonDiagnosis<'a> {
-    provider: &'a str,
-    first_grant: &'a GrantPrediction,
-    repeat_grant: &'a GrantPrediction,
-    findings: &'a [Finding],
-    fixed_url: Option<&'a str>,
-    refresh_token_every_grant: bool,
-    client_type: ClientKind,
-    publishing_status: PublishingStatus,
-    request: JsonRequest<'a>,
-    fix: &'a Fix,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    refresh: Option<RefreshPrediction>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    limit: Option<LimitPrediction>,
-    observed: JsonObserved<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    symptom: Option<Symptom>,
-}
-
-#[derive(Serialize)]
-struct JsonRequest<'a> {
-    endpoint: &'a str,
-    params: Vec<JsonParam<'a>>,
-    notes: Vec<JsonNote<'a>>,
-}
-
-#[derive(Serialize)]
-struct JsonParam<'a> {
-    name: &'a str,
-    value: &'a str,
-}
-
-/// A note as its kind and fields, and what it says.
-#[derive(Serialize)]
-struct JsonNote<'a> {
-    #[serde(flatten)]
-    note: &'a InputNote,
-    message: String,
-}
-
-#[derive(Serialize)]
-struct JsonObserved<'a> {
-    har: Option<JsonHar<'a>>,
-    token_response: Option<&'a TokenResponse>,
-}
-
-#[derive(Serialize)]
-struct JsonHar<'a> {
-    entries: usize,
-    flows: Vec<JsonFlow<'a>>,
-    refreshes: Vec<JsonRefresh<'a>>,
-    revokes: &'a [RevokeCall],
-    problems: &'a [EntryProblem],
-    reordered: bool,
-    happened: Option<&'static str>,
-}
-
-#[derive(Serialize)]
-struct JsonFlow<'a> {
-    authorize_entry: usize,
-    started_by: Option<usize>,
-    outcome: Option<&'static str>,
-    error_page: Option<&'a AuthorizeErrorPage>,
-    consent_entry: Option<usize>,
-    consent_answer: Option<&'a ConsentAnswer>,
-    consent_screen: Option<bool>,
-    callback_entry: Option<usize>,
-    callback_error: Option<&'a str>,
-    token_entry: Option<usize>,
-    token_status: Option<u16>,
-    token_problem: Option<&'a str>,
-    refresh_token: Option<bool>,
-    token_response: Option<&'a TokenResponse>,
-}
-
-#[derive(Serialize)]
-struct JsonRefresh<'a> {
-    entry: usize,
-    status: u16,
-    token_response: Option<&'a TokenResponse>,
-}
-
 /// The diagnose JSON of DESIGN.md (fields only added, never renamed).
 pub fn json(diagnosis: &Diagnosis) -> String {
-    let request = &diagnosis.request;
-    let params = (request.params.iter()).map(|p| JsonParam {
-        name: &p.name,
-        value: p.shown_value(),
+    let (request, prediction) = (&diagnosis.request, &diagnosis.prediction);
+    let params: Vec<Value> = (request.params.iter())
+        .map(|p| json!({"name": p.name, "value": p.shown_value()}))
+        .collect();
+    // a note as its kind and fields, and what it says
+    let notes: Vec<Value> = (request.notes.iter())
+        .map(|note| {
+            let mut json = json!(note);
+            if let Value::Object(fields) = &mut json {
+                fields.insert("message".into(), note.describe().into());
+            }
+            json
+        })
+        .collect();
+    let har = (diagnosis.observed.har.as_ref()).map(|har| har_json(har, diagnosis.happened));
+    let mut json = json!({
+        "provider": diagnosis.provider,
+        "first_grant": prediction.first_grant,
+        "repeat_grant": prediction.repeat_grant,
+        "findings": diagnosis.findings,
+        "fixed_url": diagnosis.fix.url,
+        "refresh_token_every_grant": diagnosis.every_grant(),
+        "client_type": diagnosis.client_kind,
+        "publishing_status": diagnosis.status,
+        "request": {"endpoint": request.endpoint, "params": params, "notes": notes},
+        "fix": diagnosis.fix,
+        "refresh": prediction.refresh,
+        "limit": prediction.limit,
+        "observed": {"har": har, "token_response": diagnosis.observed.token_response},
+        "symptom": diagnosis.symptom,
     });
-    let notes = (request.notes.iter()).map(|note| JsonNote {
-        note,
-        message: note.describe(),
-    });
-    pretty(&JsonDiagnosis {
-        provider: &diagnosis.provider,
-        first_grant: &diagnosis.prediction.first_grant,
-        repeat_grant: &diagnosis.prediction.repeat_grant,
-        findings: &diagnosis.findings,
-        fixed_url: diagnosis.fix.url.as_deref(),
-        refresh_token_every_grant: diagnosis.every_grant(),
-        client_type: diagnosis.client_kind,
-        publishing_status: diagnosis.status,
-        request: JsonRequest {
-            endpoint: &request.endpoint,
-            params: params.collect(),
-            notes: notes.collect(),
-        },
-        fix: &diagnosis.fix,
-        refresh: diagnosis.prediction.refresh,
-        limit: diagnosis.prediction.limit,
-        observed: JsonObserved {
-            har: diagnosis
-                .observed
-                .har
-                .as_ref()
-                .map(|har| har_json(har, diagnosis.happened)),
-            token_response: diagnosis.observed.token_response.as_ref(),
-        },
-        symptom: diagnosis.symptom,
+    // these are left out, not null, when there is nothing to say
+    if let Value::Object(fields) = &mut json {
+        fields.retain(|key, value| !(value.is_null() && ["refresh", "limit", "symptom"].contains(&key.as_str())));
+    }
+    pretty(json)
+}
+
+fn har_json(har: &HarObservation, happened: Option<HappenedOutcome>) -> Value {
+    let flow = |f: &Flow| {
+        let exchange = f.exchange.as_ref();
+        let response = exchange.and_then(|t| t.response.as_ref());
+        json!({
+            "authorize_entry": f.authorize_entry,
+            "started_by": f.started_by,
+            "outcome": super::observe::outcome(f).map(HappenedOutcome::label),
+            "error_page": f.error_page,
+            "consent_entry": f.consent_entry,
+            "consent_answer": f.consent_answer,
+            "consent_screen": f.consent_screen,
+            "callback_entry": f.callback_entry,
+            "callback_error": f.callback_error,
+            "token_entry": exchange.map(|t| t.entry),
+            "token_status": exchange.map(|t| t.status),
+            "token_problem": exchange.and_then(|t| t.problem.as_deref()),
+            "refresh_token": response.map(|r| r.refresh_token),
+            "token_response": response,
+        })
+    };
+    let refresh = |r: &TokenCall| json!({"entry": r.entry, "status": r.status, "token_response": r.response});
+    json!({
+        "entries": har.entries,
+        "flows": har.flows.iter().map(flow).collect::<Vec<_>>(),
+        "refreshes": har.refreshes.iter().map(refresh).collect::<Vec<_>>(),
+        "revokes": har.revokes,
+        "problems": har.problems,
+        "reordered": har.reordered,
+        "happened": happened.map(HappenedOutcome::label),
     })
 }
 
-fn har_json<'a>(har: &'a HarObservation, happened: Option<HappenedOutcome>) -> JsonHar<'a> {
-    let flow = |f: &'a Flow| {
-        let response = f.exchange.as_ref().and_then(|t| t.response.as_ref());
-        JsonFlow {
-            authorize_entry: f.authorize_entry,
-            started_by: f.started_by,
-            outcome: super::observe::outcome(f).map(HappenedOutcome::label),
-            error_page: f.error_page.as_ref(),
-            consent_entry: f.consent_entry,
-            consent_answer: f.consent_answer.as_ref(),
-            consent_screen: f.consent_screen,
-            callback_entry: f.callback_entry,
-            callback_error: f.callback_error.as_deref(),
-            token_entry: f.exchange.as_ref().map(|t| t.entry),
-            token_status: f.exchange.as_ref().map(|t| t.status),
-            token_problem: f.exchange.as_ref().and_then(|t| t.problem.as_deref()),
-            refresh_token: response.map(|r| r.refresh_token),
-            token_response: response,
-        }
-    };
-    let refresh = |r: &'a TokenCall| JsonRefresh {
-        entry: r.entry,
-        status: r.status,
-        token_response: r.response.as_ref(),
-    };
-    JsonHar {
-        entries: har.entries,
-        flows: har.flows.iter().map(flow).collect(),
-        refreshes: har.refreshes.iter().map(refresh).collect(),
-        revokes: &har.revokes,
-        problems: &har.problems,
-        reordered: har.reordered,
-        happened: happened.map(HappenedOutcome::label),
-    }
-}
-
 /// Pretty JSON and a final line break.
-fn pretty(value: &impl Serialize) -> String {
-    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
-    text.push('\n');
-    text
+fn pretty(json: Value) -> String {
+    format!("{json:#}\n")
 }
 
 fn severity_label(severity: Severity) -> colored::ColoredString {
@@ -221,7 +128,7 @@ pub fn human(diagnosis: &Diagnosis) -> String {
         label(diagnosis.client_kind),
         label(diagnosis.status)
     );
-    let _ = writeln!(out, "\n{}  GET {}", "Request".bold(), request.endpoint);
+    heading(&mut out, "Request", format_args!("GET {}", request.endpoint));
     let width = request.params.iter().map(|p| p.name.chars().count()).max().unwrap_or(0);
     for param in &request.params {
         let _ = writeln!(out, "  {:<width$}  {}", param.name, param.shown_value().escape_debug());
@@ -232,11 +139,13 @@ pub fn human(diagnosis: &Diagnosis) -> String {
 
     observed(&mut out, diagnosis);
 
-    let _ = writeln!(
-        out,
-        "\n{}  provider model `{}`: a first grant, then a repeat grant by the same user",
-        "Prediction".bold(),
-        diagnosis.provider
+    heading(
+        &mut out,
+        "Prediction",
+        format_args!(
+            "provider model `{}`: a first grant, then a repeat grant by the same user",
+            diagnosis.provider
+        ),
     );
     let _ = writeln!(out, "  {:<14}{:<16}{:<15}error", "", "consent screen", "refresh_token");
     for (label, grant) in [
@@ -264,65 +173,66 @@ pub fn human(diagnosis: &Diagnosis) -> String {
     }
 
     if let Some(symptom) = diagnosis.symptom {
-        let _ = writeln!(out, "\n{}  {}", "Symptom".bold(), symptom_label(symptom));
+        heading(&mut out, "Symptom", symptom_label(symptom));
     }
     findings_section(&mut out, &diagnosis.findings);
 
     fixed_url(&mut out, diagnosis);
 
-    let _ = writeln!(out);
-    let verdict = if let Some(happened) = diagnosis.happened {
-        let text = match happened {
-            HappenedOutcome::RefreshToken => "the HAR shows a refresh_token in the token response".to_string(),
-            HappenedOutcome::NoRefreshToken => "the HAR shows a token response without refresh_token".to_string(),
-            HappenedOutcome::Error => "the HAR shows the flow ending in an error".to_string(),
-            HappenedOutcome::Denied => "the HAR shows the user refusing on the consent screen".to_string(),
-            HappenedOutcome::Abandoned => "the HAR shows the consent screen left unanswered".to_string(),
-        };
-        match (diagnosis.exit_code(), diagnosis.symptom_explained()) {
-            (0, _) => format!("{text} (exit 0)").green().bold().to_string(),
-            (_, Some(code)) if happened == HappenedOutcome::RefreshToken => {
-                format!("{text}, but {code} explains the reported symptom (exit 1)")
-                    .red()
-                    .bold()
-                    .to_string()
+    let mut verdict = match diagnosis.happened {
+        Some(happened) => format!(
+            "the HAR shows {}",
+            match happened {
+                HappenedOutcome::RefreshToken => "a refresh_token in the token response",
+                HappenedOutcome::NoRefreshToken => "a token response without refresh_token",
+                HappenedOutcome::Error => "the flow ending in an error",
+                HappenedOutcome::Denied => "the user refusing on the consent screen",
+                HappenedOutcome::Abandoned => "the consent screen left unanswered",
             }
-            _ => format!("{text} (exit 1)").red().bold().to_string(),
-        }
-    } else if let (true, Some(code)) = (diagnosis.every_grant(), diagnosis.symptom_explained()) {
-        format!("a refresh_token comes back on every grant, but {code} explains the reported symptom (exit 1)")
-            .red()
-            .bold()
-            .to_string()
-    } else if diagnosis.every_grant() {
-        "a refresh_token comes back on every grant (exit 0)"
-            .green()
-            .bold()
-            .to_string()
-    } else if diagnosis.prediction.first_grant.refresh_token {
-        "no refresh_token on the repeat grant (exit 1)".red().bold().to_string()
-    } else {
-        "no refresh_token on any grant (exit 1)".red().bold().to_string()
+        ),
+        None if diagnosis.every_grant() => "a refresh_token comes back on every grant".to_string(),
+        None if diagnosis.prediction.first_grant.refresh_token => "no refresh_token on the repeat grant".to_string(),
+        None => "no refresh_token on any grant".to_string(),
     };
-    let _ = writeln!(out, "{}  {verdict}", "Verdict".bold());
+    // a refresh_token came back (or comes back on every grant), and yet a finding explains
+    // the reported symptom
+    let refresh_token = (diagnosis.happened).map_or(diagnosis.every_grant(), |h| h == HappenedOutcome::RefreshToken);
+    if refresh_token && let Some(code) = diagnosis.symptom_explained() {
+        let _ = write!(verdict, ", but {code} explains the reported symptom");
+    }
     // OD180 wraps another finding; point at the finding it explains
-    if let Some(top) = diagnosis
-        .findings
-        .iter()
+    let top = (diagnosis.findings.iter())
         .find(|f| f.code != super::Code::NoRefreshTokenExplained)
-        .or(diagnosis.findings.first())
-    {
+        .or(diagnosis.findings.first());
+    verdict_section(&mut out, &verdict, diagnosis.exit_code(), top);
+    out
+}
+
+/// A section's first line, after a blank one: its title in bold, then `rest`.
+fn heading(out: &mut String, title: &str, rest: impl std::fmt::Display) {
+    let _ = writeln!(out, "\n{}  {rest}", title.bold());
+}
+
+/// The verdict, with the exit code it ends in (green for 0), and the finding to read on.
+fn verdict_section(out: &mut String, verdict: &str, exit: u8, top: Option<&Finding>) {
+    let verdict = format!("{verdict} (exit {exit})");
+    let verdict = if exit == crate::exit::OK {
+        verdict.green()
+    } else {
+        verdict.red()
+    };
+    heading(out, "Verdict", verdict.bold());
+    if let Some(top) = top {
         let _ = writeln!(
             out,
             "  `oauth-drift explain {}` for the history and sources of the first finding",
             top.code
         );
     }
-    out
 }
 
 fn findings_section(out: &mut String, findings: &[Finding]) {
-    let _ = writeln!(out, "\n{}  {}", "Findings".bold(), "ranked, causes first".dimmed());
+    heading(out, "Findings", "ranked, causes first".dimmed());
     if findings.is_empty() {
         let _ = writeln!(out, "  none");
     }
@@ -345,13 +255,16 @@ fn findings_section(out: &mut String, findings: &[Finding]) {
         for line in wrap(&finding.message, WIDTH - 8) {
             let _ = writeln!(out, "      {line}");
         }
-        for (j, line) in wrap(&finding.fix, WIDTH - 14).iter().enumerate() {
-            let label = if j == 0 { "fix:   " } else { "       " };
-            let _ = writeln!(out, "      {} {line}", label.green());
-        }
-        for (j, line) in wrap(&finding.source, WIDTH - 14).iter().enumerate() {
-            let label = if j == 0 { "source:" } else { "       " };
-            let _ = writeln!(out, "      {} {}", label.dimmed(), line.dimmed());
+        for (label, text, dim) in [("fix:", &finding.fix, false), ("source:", &finding.source, true)] {
+            for (j, line) in wrap(text, WIDTH - 14).iter().enumerate() {
+                let label = format!("{:<7}", if j == 0 { label } else { "" });
+                let (label, line) = if dim {
+                    (label.dimmed(), line.dimmed())
+                } else {
+                    (label.green(), line.normal())
+                };
+                let _ = writeln!(out, "      {label} {line}");
+            }
         }
     }
 }
@@ -360,29 +273,10 @@ fn findings_section(out: &mut String, findings: &[Finding]) {
 /// the labelled fix that turns it offline.
 fn fixed_url(out: &mut String, diagnosis: &Diagnosis) {
     let fix = &diagnosis.fix;
-    let check = |fix: &Fix| {
-        let verified = fix.verified.as_ref();
-        let text = match fix.goal {
-            Goal::RefreshTokenEveryGrant if verified.is_some_and(|v| v.every_grant()) => {
-                "verified with the model: a refresh_token on the first and the repeat grant"
-            }
-            Goal::NoError if verified.is_some_and(|v| v.first_grant.error.is_none()) => {
-                "verified with the model: no error on the first and the repeat grant"
-            }
-            _ => "",
-        };
-        text.green().to_string()
-    };
     match (&fix.url, fix.changes.is_empty()) {
         (Some(url), false) => {
-            let _ = writeln!(out, "\n{}  {}", "Fixed URL".bold(), check(fix));
-            if let Some(intent) = &fix.intent {
-                let _ = writeln!(out, "  {}", format!("kept online: {intent}").dimmed());
-            }
-            let _ = writeln!(out, "  {url}");
-            for change in &fix.changes {
-                let _ = writeln!(out, "  - {}", change.description);
-            }
+            let intent = (fix.intent.as_ref()).map(|intent| format!("kept online: {intent}"));
+            proposal(out, "Fixed URL", fix, url, intent.as_deref());
         }
         (Some(_), true) => {
             let why = match (&fix.intent, diagnosis.symptom_explained()) {
@@ -394,57 +288,57 @@ fn fixed_url(out: &mut String, diagnosis: &Diagnosis) {
                 }
                 (None, None) => "nothing to change: the request already returns a refresh_token on every grant".into(),
             };
-            let _ = writeln!(out, "\n{}  {why}", "Fixed URL".bold());
+            heading(out, "Fixed URL", why);
         }
-        (None, _) => {
-            let _ = writeln!(
-                out,
-                "\n{}  none: {}",
-                "Fixed URL".bold(),
-                fix.reason.as_deref().unwrap_or_default()
-            );
-        }
+        (None, _) => heading(
+            out,
+            "Fixed URL",
+            format_args!("none: {}", fix.reason.as_deref().unwrap_or_default()),
+        ),
     }
     if let Some(offline) = &fix.alternative
         && let Some(url) = &offline.url
     {
-        let _ = writeln!(out, "\n{}  {}", "If you want a refresh_token".bold(), check(offline));
-        let _ = writeln!(
-            out,
-            "  {}",
-            "this asks for offline access; with prompt=consent the user sees a consent screen on every login".dimmed()
-        );
-        let _ = writeln!(out, "  {url}");
-        for change in &offline.changes {
-            let _ = writeln!(out, "  - {}", change.description);
+        let note = "this asks for offline access; with prompt=consent the user sees a consent screen on every login";
+        proposal(out, "If you want a refresh_token", offline, url, Some(note));
+    }
+}
+
+/// A fixed URL under `title`: what the model verified of it, a note, the URL and its changes.
+fn proposal(out: &mut String, title: &str, fix: &Fix, url: &str, note: Option<&str>) {
+    let verified = fix.verified.as_ref();
+    let check = match fix.goal {
+        Goal::RefreshTokenEveryGrant if verified.is_some_and(|v| v.every_grant()) => {
+            "verified with the model: a refresh_token on the first and the repeat grant"
         }
+        Goal::NoError if verified.is_some_and(|v| v.first_grant.error.is_none()) => {
+            "verified with the model: no error on the first and the repeat grant"
+        }
+        _ => "",
+    };
+    heading(out, title, check.green());
+    if let Some(note) = note {
+        let _ = writeln!(out, "  {}", note.dimmed());
+    }
+    let _ = writeln!(out, "  {url}");
+    for change in &fix.changes {
+        let _ = writeln!(out, "  - {}", change.description);
     }
 }
 
 /// The JSON for a pasted response or error page: DESIGN.md's first five keys (no grant was
 /// predicted, so both grants and the fixed URL are null), then what was read.
 pub fn response_json(diagnosis: &ResponseDiagnosis) -> String {
-    #[derive(Serialize)]
-    struct JsonResponse<'a> {
-        provider: &'a str,
-        first_grant: Option<()>,
-        repeat_grant: Option<()>,
-        findings: &'a [Finding],
-        fixed_url: Option<()>,
-        input: &'a Observation,
-        symptom: Option<Symptom>,
-        next_step: &'a str,
-    }
-    pretty(&JsonResponse {
-        provider: &diagnosis.provider,
-        first_grant: None,
-        repeat_grant: None,
-        findings: &diagnosis.findings,
-        fixed_url: None,
-        input: &diagnosis.observation,
-        symptom: diagnosis.symptom,
-        next_step: &diagnosis.next_step,
-    })
+    pretty(json!({
+        "provider": diagnosis.provider,
+        "first_grant": null,
+        "repeat_grant": null,
+        "findings": diagnosis.findings,
+        "fixed_url": null,
+        "input": diagnosis.observation,
+        "symptom": diagnosis.symptom,
+        "next_step": diagnosis.next_step,
+    }))
 }
 
 /// The human report for a pasted response or error page.
@@ -456,56 +350,37 @@ pub fn response_human(diagnosis: &ResponseDiagnosis) -> String {
         "oauth-drift diagnose".bold(),
         diagnosis.provider.bold()
     );
-    match &diagnosis.observation {
+    let observed = match &diagnosis.observation {
         Observation::TokenResponse { response } => {
-            let grant = response
-                .answered_grant
-                .as_deref()
+            let grant = (response.answered_grant.as_deref())
                 .map(|g| format!(" (answers grant_type={g})"))
                 .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "\n{}  token response{grant}: {}",
-                "Observed".bold(),
-                token_summary(response)
-            );
+            format!("token response{grant}: {}", token_summary(response))
         }
-        Observation::ErrorPage { page } => {
-            let _ = writeln!(
-                out,
-                "\n{}  {}'s error page: {} {}",
-                "Observed".bold(),
-                diagnosis.provider_name,
-                page.status.map(|s| s.to_string()).unwrap_or_default(),
-                page.error
-            );
-        }
-    }
+        Observation::ErrorPage { page } => format!(
+            "{}'s error page: {} {}",
+            diagnosis.provider_name,
+            page.status.map(|s| s.to_string()).unwrap_or_default(),
+            page.error
+        ),
+    };
+    heading(&mut out, "Observed", observed);
     if let Some(symptom) = diagnosis.symptom {
         let _ = writeln!(out, "  symptom: {}", symptom_label(symptom));
     }
-    let _ = writeln!(
-        out,
-        "\n{}  {}",
-        "Prediction".bold(),
-        "none: no authorization request was given".dimmed()
+    heading(
+        &mut out,
+        "Prediction",
+        "none: no authorization request was given".dimmed(),
     );
     findings_section(&mut out, &diagnosis.findings);
-    let _ = writeln!(out, "\n{}  {}", "Next".bold(), diagnosis.next_step);
-    let _ = writeln!(out);
-    let verdict = if diagnosis.exit_code() == crate::exit::OK {
-        "nothing here is wrong (exit 0)".green().bold().to_string()
-    } else {
-        "a finding explains the failure (exit 1)".red().bold().to_string()
+    heading(&mut out, "Next", &diagnosis.next_step);
+    let exit = diagnosis.exit_code();
+    let verdict = match exit {
+        crate::exit::OK => "nothing here is wrong",
+        _ => "a finding explains the failure",
     };
-    let _ = writeln!(out, "{}  {verdict}", "Verdict".bold());
-    if let Some(top) = diagnosis.findings.first() {
-        let _ = writeln!(
-            out,
-            "  `oauth-drift explain {}` for the history and sources of the first finding",
-            top.code
-        );
-    }
+    verdict_section(&mut out, verdict, exit, diagnosis.findings.first());
     out
 }
 
@@ -520,7 +395,7 @@ fn symptom_label(symptom: Symptom) -> &'static str {
 
 fn observed(out: &mut String, diagnosis: &Diagnosis) {
     if let Some(har) = &diagnosis.observed.har {
-        let _ = writeln!(out, "\n{}  HAR with {} entries", "Observed".bold(), har.entries);
+        heading(out, "Observed", format_args!("HAR with {} entries", har.entries));
         for (i, flow) in har.flows.iter().enumerate() {
             let mut line = match flow.started_by {
                 Some(login) if login != flow.authorize_entry => {
@@ -593,11 +468,10 @@ fn observed(out: &mut String, diagnosis: &Diagnosis) {
         }
     }
     if let Some(response) = &diagnosis.observed.token_response {
-        let _ = writeln!(
+        heading(
             out,
-            "\n{}  token response: {}",
-            "Observed".bold(),
-            token_summary(response)
+            "Observed",
+            format_args!("token response: {}", token_summary(response)),
         );
     }
 }
@@ -676,34 +550,19 @@ pub(crate) fn explain(entry: &Entry) -> String {
 
 /// `oauth-drift explain CODE --format json`.
 pub(crate) fn explain_json(entry: &Entry) -> String {
-    #[derive(Serialize)]
-    struct Explained<'a> {
-        code: Code,
-        name: &'a str,
-        severity: Severity,
-        title: &'a str,
-        explanation: &'a str,
-        fix: &'a str,
-        history: Vec<Dated<'a>>,
-        sources: &'a [String],
-    }
-    #[derive(Serialize)]
-    struct Dated<'a> {
-        date: &'a str,
-        event: &'a str,
-    }
-    pretty(&Explained {
-        code: entry.code,
-        name: entry.name(),
-        severity: entry.severity,
-        title: &entry.title,
-        explanation: &entry.explanation,
-        fix: &entry.fix,
-        history: (entry.history.iter())
-            .map(|(date, event)| Dated { date, event })
-            .collect(),
-        sources: &entry.sources,
-    })
+    let history: Vec<Value> = (entry.history.iter())
+        .map(|(date, event)| json!({"date": date, "event": event}))
+        .collect();
+    pretty(json!({
+        "code": entry.code,
+        "name": entry.name(),
+        "severity": entry.severity,
+        "title": entry.title,
+        "explanation": entry.explanation,
+        "fix": entry.fix,
+        "history": history,
+        "sources": entry.sources,
+    }))
 }
 
 /// `oauth-drift explain --list`: one line per code.

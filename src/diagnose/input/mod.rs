@@ -6,9 +6,7 @@ mod paste;
 mod request;
 mod token_response;
 
-pub use har::{
-    AuthorizeErrorPage, ConsentAnswer, EntryProblem, Flow, Har, HarObservation, RevokeCall, TokenCall, observe,
-};
+pub use har::{Flow, Har, HarObservation, TokenCall, observe};
 pub use note::InputNote;
 
 pub use request::{AuthRequest, Param, REDACTED, SECRET_PARAMS, SESSION_PARAMS};
