@@ -360,14 +360,8 @@ fn diagnose_observed(
         (status_from == StatusFrom::Assumed && symptom.is_some_and(Symptom::is_invalid_grant)).then(|| {
             let testing = ClientSetup {
                 status: PublishingStatus::Testing,
-                ..fix
-                    .offline()
-                    .registered_redirect
-                    .clone()
-                    .map_or(setup.clone(), |r| ClientSetup {
-                        registered_redirect: Some(r),
-                        ..setup.clone()
-                    })
+                registered_redirect: (fix.offline().registered_redirect.clone()).or(setup.registered_redirect.clone()),
+                ..setup.clone()
             };
             let request = fix.offline().request.as_ref().unwrap_or(&request);
             predict(&profile, &testing, &request.pairs(), Depth::Grants)
@@ -400,15 +394,14 @@ fn diagnose_observed(
         }
         findings.extend(seen.findings);
         // what the HAR shows comes before what the model infers, among causes as among the rest
-        let observed = |f: &super::findings::Finding| observe::CODES.contains(&f.code);
-        findings.sort_by(|a, b| {
-            (!a.symptom, !a.cause, !observed(a), a.severity, a.code).cmp(&(
-                !b.symptom,
-                !b.cause,
-                !observed(b),
-                b.severity,
-                b.code,
-            ))
+        findings.sort_by_key(|f| {
+            (
+                !f.symptom,
+                !f.cause,
+                !observe::CODES.contains(&f.code),
+                f.severity,
+                f.code,
+            )
         });
     }
     Ok(Diagnosis {
