@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::endpoints::{ProviderEndpoints, is_loopback};
 use super::error::{DiagnoseError, InputError};
 use super::explain::explain;
-use super::findings::{Facts, Finding, Wording, evaluate};
+use super::findings::{Facts, Finding, evaluate};
 use super::fix::{self, Fix};
 use super::input::{AuthRequest, Har, HarObservation, InputNote, TokenResponse, observe};
 use super::observe;
@@ -350,9 +350,15 @@ fn diagnose_observed(
     };
     let prediction = predict(&profile, &setup, &request.pairs(), Depth::Full);
     let mut explanation = explain(&profile, &setup, &request);
-    let wording = wording(&profile, registry);
+    let base = profile.extends.as_deref().and_then(|base| registry.load(base).ok());
+    // where the legacy force value stopped forcing consent: the era this one is a difference from
+    let not_forcing = (base.as_ref()).map_or("the provider's later endpoints".into(), |base| {
+        format!("today's {}", base.endpoints.authorize)
+    });
     if explanation.force.is_none() {
-        explanation.force = wording.unknown_force.clone();
+        // the legacy force parameter of that era, which this one ignores (oidc, for Google's approval_prompt)
+        let legacy = base.and_then(|base| base.authorize.legacy_force);
+        explanation.force = legacy.map(|legacy| (legacy.parameter, legacy.value));
     }
     let fix = fix::find(&profile, &setup, &request, &prediction, &explanation);
     // an unknown publishing status and a refresh that fails: what the request gets in Testing
@@ -374,7 +380,7 @@ fn diagnose_observed(
         status,
         prediction: &prediction,
         explanation: &explanation,
-        wording: &wording,
+        not_forcing: &not_forcing,
         fix: &fix,
         observed: &observed,
         symptom,
@@ -419,28 +425,6 @@ fn diagnose_observed(
         status_from,
         happened,
     })
-}
-
-/// How findings name the provider, and the era where approval_prompt=force stopped forcing
-/// consent: the profile this era is written as a difference from.
-fn wording(profile: &Profile, registry: &Registry) -> Wording {
-    let provider = Some(profile.wording.name.clone())
-        .filter(|name| !name.is_empty())
-        .unwrap_or_else(|| profile.name.clone());
-    let base = profile.extends.as_deref().and_then(|base| registry.load(base).ok());
-    let not_forcing = base
-        .as_ref()
-        .map(|base| format!("today's {}", base.endpoints.authorize))
-        .unwrap_or_else(|| "the provider's later endpoints".into());
-    let unknown_force = base
-        .and_then(|base| base.authorize.legacy_force)
-        .filter(|_| profile.authorize.legacy_force.is_none())
-        .map(|legacy| (legacy.parameter, legacy.value));
-    Wording {
-        provider,
-        not_forcing,
-        unknown_force,
-    }
 }
 
 /// Installed for out-of-band, loopback-IP and custom-scheme redirects; web otherwise (the

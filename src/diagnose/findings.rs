@@ -48,26 +48,14 @@ pub struct Facts<'a> {
     pub prediction: &'a Prediction,
     /// The engine's decisions about the request.
     pub explanation: &'a Explanation,
-    /// The provider's words for what findings name.
-    pub wording: &'a Wording,
+    /// Where the legacy force value stopped forcing consent (`today's /o/oauth2/v2/auth`).
+    pub not_forcing: &'a str,
     pub fix: &'a Fix,
     pub observed: &'a Evidence,
     pub symptom: Option<Symptom>,
     pub status_from: StatusFrom,
     /// The prediction in Testing status, when the status is unknown and a refresh fails.
     pub if_testing: Option<&'a Prediction>,
-}
-
-/// How findings name what is specific to a provider, from its profiles.
-#[derive(Debug, Clone, Default)]
-pub struct Wording {
-    /// The provider's name in a sentence (`Google`).
-    pub provider: String,
-    /// Where the legacy force value stopped forcing consent (`today's /o/oauth2/v2/auth`).
-    pub not_forcing: String,
-    /// The legacy force parameter of the profile this one extends, when this one has none:
-    /// sent here, it is ignored (oidc, for Google's approval_prompt).
-    pub unknown_force: Option<(String, String)>,
 }
 
 /// A finding before it is ranked.
@@ -152,7 +140,12 @@ pub fn evaluate(facts: &Facts) -> Vec<Finding> {
             .collect::<Vec<_>>(),
         &mut drafts,
     );
-    let mut findings: Vec<Finding> = drafts.into_iter().map(|d| finish(d, facts)).collect();
+    let mut findings: Vec<Finding> = (drafts.into_iter())
+        .map(|draft| {
+            let cause = is_cause(&draft, facts);
+            finding(facts.profile, draft, cause)
+        })
+        .collect();
     rank(&mut findings);
     findings
 }
@@ -171,18 +164,12 @@ pub fn standalone(
     cause: bool,
     symptom: bool,
 ) -> Finding {
-    let info = entry_for(profile, code);
-    Finding {
-        code: info.code,
-        severity: info.severity,
-        message,
-        source: info.source_line(),
-        fix: fix.unwrap_or(info.fix),
-        name: info.code.name(),
-        cause: cause || symptom,
+    let draft = Draft {
+        fix,
         symptom,
-        entry: None,
-    }
+        ..Draft::new(code, message)
+    };
+    finding(profile, draft, cause || symptom)
 }
 
 fn is_cause(draft: &Draft, facts: &Facts) -> bool {
@@ -198,9 +185,9 @@ fn is_cause(draft: &Draft, facts: &Facts) -> bool {
     draft.cause || by_edit || by_error
 }
 
-fn finish(draft: Draft, facts: &Facts) -> Finding {
-    let cause = is_cause(&draft, facts);
-    let info = entry_for(facts.profile, draft.code);
+/// The finding a draft makes, in `profile`'s words.
+fn finding(profile: &Profile, draft: Draft, cause: bool) -> Finding {
+    let info = entry_for(profile, draft.code);
     Finding {
         code: info.code,
         severity: info.severity,
@@ -261,8 +248,8 @@ fn trace_findings(facts: &Facts, out: &mut Vec<Draft>) {
                 ("error", error.clone()),
                 ("description", description.clone()),
                 ("profile", facts.endpoints.provider.clone()),
-                ("provider", facts.wording.provider.clone()),
-                ("not_forcing", facts.wording.not_forcing.clone()),
+                ("provider", facts.profile.display_name().to_string()),
+                ("not_forcing", facts.not_forcing.to_string()),
             ]);
             let mut draft = Draft::new(*code, words.fill(&mapping.message)).edits(&mapping.edits);
             if let Some(fix) = &mapping.fix {
@@ -370,15 +357,17 @@ fn input_rules(facts: &Facts, out: &mut Vec<Draft>) {
     }
 }
 
-/// The legacy force parameter of the profile this one extends, sent to this one, which does
-/// not know it (the engine makes no decision about it: the trace says the rest, catalogue.yaml).
+/// The legacy force parameter of the profile this one extends (the explanation's, where the
+/// profile has none), sent to this one, which does not know it (the engine makes no decision
+/// about it: the trace says the rest, catalogue.yaml).
 fn unknown_force_rule(facts: &Facts, out: &mut Vec<Draft>) {
     let explanation = facts.explanation;
     let provider = &facts.endpoints.provider;
     if !explanation.has(Rule::LegacyForceConflict)
         && !explanation.has(Rule::LegacyForceValue)
         && !explanation.has(Rule::LegacyForce)
-        && let Some((name, force)) = &facts.wording.unknown_force
+        && facts.profile.authorize.legacy_force.is_none()
+        && let Some((name, force)) = explanation.force()
         && let Some(value) = facts.request.get(name)
     {
         // a provider without the parameter ignores it, as it ignores any unknown one
@@ -546,7 +535,7 @@ fn redirect_rules(facts: &Facts, out: &mut Vec<Draft>) {
                 Code::RedirectUriNotRegistered,
                 format!(
                     "{}'s error page says {}: redirect_uri={redirect} is not registered for this client (the URL alone cannot show that; the page does)",
-                    facts.wording.provider,
+                    facts.profile.display_name(),
                     page.error
                 ),
             )
