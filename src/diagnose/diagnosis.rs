@@ -170,23 +170,16 @@ pub fn diagnose_any(input: &Input, options: &Options, registry: &Registry) -> Re
         .filter(|t| !t.trim().is_empty() || input.token_response.is_none());
     if input.har.is_none() {
         let profile = registry.load(&options.provider)?;
+        let answer = |diagnosis| Ok(Diagnosed::Response(Box::new(diagnosis)));
         match pasted {
             None => {
                 if let Some(response) = &input.token_response {
-                    return Ok(Diagnosed::Response(Box::new(response::token_response(
-                        &profile,
-                        response.clone(),
-                        options.symptom,
-                    ))));
+                    return answer(response::token_response(&profile, response.clone(), options.symptom));
                 }
             }
             Some(text) if !text.trim().is_empty() => {
                 if let Some(response) = pasted_response(&profile, text)? {
-                    return Ok(Diagnosed::Response(Box::new(response::token_response(
-                        &profile,
-                        response,
-                        options.symptom,
-                    ))));
+                    return answer(response::token_response(&profile, response, options.symptom));
                 }
                 let endpoints = ProviderEndpoints::for_profile(&profile);
                 // Google's error page as text: its request details may hold the whole request
@@ -200,18 +193,10 @@ pub fn diagnose_any(input: &Input, options: &Options, registry: &Registry) -> Re
                         let diagnosis = diagnose_observed(&input, options, registry, Some(page))?;
                         return Ok(Diagnosed::Request(Box::new(diagnosis)));
                     }
-                    return Ok(Diagnosed::Response(Box::new(response::error_page(
-                        &profile,
-                        page,
-                        options.symptom,
-                    ))));
+                    return answer(response::error_page(&profile, page, options.symptom));
                 }
                 if let Some(page) = AuthRequest::error_page(text, &endpoints) {
-                    return Ok(Diagnosed::Response(Box::new(response::error_page(
-                        &profile,
-                        page,
-                        options.symptom,
-                    ))));
+                    return answer(response::error_page(&profile, page, options.symptom));
                 }
             }
             Some(_) => {}
