@@ -100,12 +100,7 @@ impl Fix {
 
 /// Why the request should stay online, if it should: it says access_type=online, or it only
 /// signs the user in (sign-in scopes, nothing that asks for offline access or consent).
-pub fn online_intent(
-    profile: &Profile,
-    setup: &ClientSetup,
-    request: &AuthRequest,
-    known: &Explanation,
-) -> Option<String> {
+fn online_intent(profile: &Profile, setup: &ClientSetup, request: &AuthRequest, known: &Explanation) -> Option<String> {
     if profile.refresh_token.requires == OfflineRequest::AccessTypeOffline
         && request.get("access_type") == Some("online")
     {
@@ -395,16 +390,10 @@ pub fn apply(
             Edit::FixChallengeMethod => {
                 let old = shown("code_challenge_method").unwrap_or_default();
                 if request.has("code_challenge") {
-                    let method = if profile.authorize.code_challenge_methods.iter().any(|m| m == "S256") {
-                        "S256".to_string()
-                    } else {
-                        profile
-                            .authorize
-                            .code_challenge_methods
-                            .first()
-                            .cloned()
-                            .unwrap_or_default()
-                    };
+                    let methods = &profile.authorize.code_challenge_methods;
+                    let method = (methods.iter().find(|m| *m == "S256").or(methods.first()))
+                        .cloned()
+                        .unwrap_or_default();
                     set(&mut params, "code_challenge_method", &method);
                     format!(
                         "code_challenge_method={old} → code_challenge_method={method} (with a matching code_challenge)"
