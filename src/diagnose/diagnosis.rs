@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::endpoints::{ProviderEndpoints, is_loopback};
 use super::error::{DiagnoseError, InputError};
 use super::explain::explain;
-use super::findings::{Facts, Finding, Wording, evaluate};
+use super::findings::{Facts, Finding, evaluate};
 use super::fix::{self, Fix};
 use super::input::{AuthRequest, Har, HarObservation, InputNote, TokenResponse, observe};
 use super::observe;
@@ -170,23 +170,16 @@ pub fn diagnose_any(input: &Input, options: &Options, registry: &Registry) -> Re
         .filter(|t| !t.trim().is_empty() || input.token_response.is_none());
     if input.har.is_none() {
         let profile = registry.load(&options.provider)?;
+        let answer = |diagnosis| Ok(Diagnosed::Response(Box::new(diagnosis)));
         match pasted {
             None => {
                 if let Some(response) = &input.token_response {
-                    return Ok(Diagnosed::Response(Box::new(response::token_response(
-                        &profile,
-                        response.clone(),
-                        options.symptom,
-                    ))));
+                    return answer(response::token_response(&profile, response.clone(), options.symptom));
                 }
             }
             Some(text) if !text.trim().is_empty() => {
                 if let Some(response) = pasted_response(&profile, text)? {
-                    return Ok(Diagnosed::Response(Box::new(response::token_response(
-                        &profile,
-                        response,
-                        options.symptom,
-                    ))));
+                    return answer(response::token_response(&profile, response, options.symptom));
                 }
                 let endpoints = ProviderEndpoints::for_profile(&profile);
                 // Google's error page as text: its request details may hold the whole request
@@ -200,18 +193,10 @@ pub fn diagnose_any(input: &Input, options: &Options, registry: &Registry) -> Re
                         let diagnosis = diagnose_observed(&input, options, registry, Some(page))?;
                         return Ok(Diagnosed::Request(Box::new(diagnosis)));
                     }
-                    return Ok(Diagnosed::Response(Box::new(response::error_page(
-                        &profile,
-                        page,
-                        options.symptom,
-                    ))));
+                    return answer(response::error_page(&profile, page, options.symptom));
                 }
                 if let Some(page) = AuthRequest::error_page(text, &endpoints) {
-                    return Ok(Diagnosed::Response(Box::new(response::error_page(
-                        &profile,
-                        page,
-                        options.symptom,
-                    ))));
+                    return answer(response::error_page(&profile, page, options.symptom));
                 }
             }
             Some(_) => {}
@@ -350,9 +335,15 @@ fn diagnose_observed(
     };
     let prediction = predict(&profile, &setup, &request.pairs(), Depth::Full);
     let mut explanation = explain(&profile, &setup, &request);
-    let wording = wording(&profile, registry);
+    let base = profile.extends.as_deref().and_then(|base| registry.load(base).ok());
+    // where the legacy force value stopped forcing consent: the era this one is a difference from
+    let not_forcing = (base.as_ref()).map_or("the provider's later endpoints".into(), |base| {
+        format!("today's {}", base.endpoints.authorize)
+    });
     if explanation.force.is_none() {
-        explanation.force = wording.unknown_force.clone();
+        // the legacy force parameter of that era, which this one ignores (oidc, for Google's approval_prompt)
+        let legacy = base.and_then(|base| base.authorize.legacy_force);
+        explanation.force = legacy.map(|legacy| (legacy.parameter, legacy.value));
     }
     let fix = fix::find(&profile, &setup, &request, &prediction, &explanation);
     // an unknown publishing status and a refresh that fails: what the request gets in Testing
@@ -360,14 +351,8 @@ fn diagnose_observed(
         (status_from == StatusFrom::Assumed && symptom.is_some_and(Symptom::is_invalid_grant)).then(|| {
             let testing = ClientSetup {
                 status: PublishingStatus::Testing,
-                ..fix
-                    .offline()
-                    .registered_redirect
-                    .clone()
-                    .map_or(setup.clone(), |r| ClientSetup {
-                        registered_redirect: Some(r),
-                        ..setup.clone()
-                    })
+                registered_redirect: (fix.offline().registered_redirect.clone()).or(setup.registered_redirect.clone()),
+                ..setup.clone()
             };
             let request = fix.offline().request.as_ref().unwrap_or(&request);
             predict(&profile, &testing, &request.pairs(), Depth::Grants)
@@ -380,7 +365,7 @@ fn diagnose_observed(
         status,
         prediction: &prediction,
         explanation: &explanation,
-        wording: &wording,
+        not_forcing: &not_forcing,
         fix: &fix,
         observed: &observed,
         symptom,
@@ -400,15 +385,14 @@ fn diagnose_observed(
         }
         findings.extend(seen.findings);
         // what the HAR shows comes before what the model infers, among causes as among the rest
-        let observed = |f: &super::findings::Finding| observe::CODES.contains(&f.code);
-        findings.sort_by(|a, b| {
-            (!a.symptom, !a.cause, !observed(a), a.severity, a.code).cmp(&(
-                !b.symptom,
-                !b.cause,
-                !observed(b),
-                b.severity,
-                b.code,
-            ))
+        findings.sort_by_key(|f| {
+            (
+                !f.symptom,
+                !f.cause,
+                !observe::CODES.contains(&f.code),
+                f.severity,
+                f.code,
+            )
         });
     }
     Ok(Diagnosis {
@@ -426,28 +410,6 @@ fn diagnose_observed(
         status_from,
         happened,
     })
-}
-
-/// How findings name the provider, and the era where approval_prompt=force stopped forcing
-/// consent: the profile this era is written as a difference from.
-fn wording(profile: &Profile, registry: &Registry) -> Wording {
-    let provider = Some(profile.wording.name.clone())
-        .filter(|name| !name.is_empty())
-        .unwrap_or_else(|| profile.name.clone());
-    let base = profile.extends.as_deref().and_then(|base| registry.load(base).ok());
-    let not_forcing = base
-        .as_ref()
-        .map(|base| format!("today's {}", base.endpoints.authorize))
-        .unwrap_or_else(|| "the provider's later endpoints".into());
-    let unknown_force = base
-        .and_then(|base| base.authorize.legacy_force)
-        .filter(|_| profile.authorize.legacy_force.is_none())
-        .map(|legacy| (legacy.parameter, legacy.value));
-    Wording {
-        provider,
-        not_forcing,
-        unknown_force,
-    }
 }
 
 /// Installed for out-of-band, loopback-IP and custom-scheme redirects; web otherwise (the

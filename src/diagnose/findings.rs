@@ -48,26 +48,14 @@ pub struct Facts<'a> {
     pub prediction: &'a Prediction,
     /// The engine's decisions about the request.
     pub explanation: &'a Explanation,
-    /// The provider's words for what findings name.
-    pub wording: &'a Wording,
+    /// Where the legacy force value stopped forcing consent (`today's /o/oauth2/v2/auth`).
+    pub not_forcing: &'a str,
     pub fix: &'a Fix,
     pub observed: &'a Evidence,
     pub symptom: Option<Symptom>,
     pub status_from: StatusFrom,
     /// The prediction in Testing status, when the status is unknown and a refresh fails.
     pub if_testing: Option<&'a Prediction>,
-}
-
-/// How findings name what is specific to a provider, from its profiles.
-#[derive(Debug, Clone, Default)]
-pub struct Wording {
-    /// The provider's name in a sentence (`Google`).
-    pub provider: String,
-    /// Where the legacy force value stopped forcing consent (`today's /o/oauth2/v2/auth`).
-    pub not_forcing: String,
-    /// The legacy force parameter of the profile this one extends, when this one has none:
-    /// sent here, it is ignored (oidc, for Google's approval_prompt).
-    pub unknown_force: Option<(String, String)>,
 }
 
 /// A finding before it is ranked.
@@ -99,14 +87,10 @@ impl Draft {
             source: None,
         }
     }
-    /// Explains the reported symptom (and so is a cause of it).
-    fn symptom(mut self) -> Self {
-        self.symptom = true;
-        self.cause = true;
-        self
-    }
-    fn source(mut self, source: String) -> Self {
-        self.source = Some(source);
+    /// Explains the reported symptom (and so is a cause of it), when `explains`.
+    fn symptom(mut self, explains: bool) -> Self {
+        self.symptom = explains;
+        self.cause |= explains;
         self
     }
     fn fix(mut self, fix: String) -> Self {
@@ -152,7 +136,12 @@ pub fn evaluate(facts: &Facts) -> Vec<Finding> {
             .collect::<Vec<_>>(),
         &mut drafts,
     );
-    let mut findings: Vec<Finding> = drafts.into_iter().map(|d| finish(d, facts)).collect();
+    let mut findings: Vec<Finding> = (drafts.into_iter())
+        .map(|draft| {
+            let cause = is_cause(&draft, facts);
+            finding(facts.profile, draft, cause)
+        })
+        .collect();
     rank(&mut findings);
     findings
 }
@@ -171,18 +160,12 @@ pub fn standalone(
     cause: bool,
     symptom: bool,
 ) -> Finding {
-    let info = entry_for(profile, code);
-    Finding {
-        code: info.code,
-        severity: info.severity,
-        message,
-        source: info.source_line(),
-        fix: fix.unwrap_or(info.fix),
-        name: info.code.name(),
-        cause: cause || symptom,
+    let draft = Draft {
+        fix,
         symptom,
-        entry: None,
-    }
+        ..Draft::new(code, message)
+    };
+    finding(profile, draft, cause || symptom)
 }
 
 fn is_cause(draft: &Draft, facts: &Facts) -> bool {
@@ -198,9 +181,9 @@ fn is_cause(draft: &Draft, facts: &Facts) -> bool {
     draft.cause || by_edit || by_error
 }
 
-fn finish(draft: Draft, facts: &Facts) -> Finding {
-    let cause = is_cause(&draft, facts);
-    let info = entry_for(facts.profile, draft.code);
+/// The finding a draft makes, in `profile`'s words.
+fn finding(profile: &Profile, draft: Draft, cause: bool) -> Finding {
+    let info = entry_for(profile, draft.code);
     Finding {
         code: info.code,
         severity: info.severity,
@@ -228,12 +211,10 @@ fn chose(decision: &Decision) -> (String, String) {
 fn trace_findings(facts: &Facts, out: &mut Vec<Draft>) {
     let explanation = facts.explanation;
     let mappings: Vec<(Code, &FromTrace)> = catalogue::from_trace().collect();
-    let mut rules: Vec<Rule> = Vec::new();
-    for (_, mapping) in &mappings {
-        if !rules.contains(&mapping.rule) {
-            rules.push(mapping.rule);
-        }
-    }
+    // each rule once, in the order the catalogue first names it
+    let mut rules: Vec<Rule> = mappings.iter().map(|(_, m)| m.rule).collect();
+    let mut named = BTreeSet::new();
+    rules.retain(|rule| named.insert(*rule));
     let words = Words::of(facts.profile);
     for rule in rules {
         let decisions = explanation.of(rule);
@@ -261,8 +242,8 @@ fn trace_findings(facts: &Facts, out: &mut Vec<Draft>) {
                 ("error", error.clone()),
                 ("description", description.clone()),
                 ("profile", facts.endpoints.provider.clone()),
-                ("provider", facts.wording.provider.clone()),
-                ("not_forcing", facts.wording.not_forcing.clone()),
+                ("provider", facts.profile.display_name().to_string()),
+                ("not_forcing", facts.not_forcing.to_string()),
             ]);
             let mut draft = Draft::new(*code, words.fill(&mapping.message)).edits(&mapping.edits);
             if let Some(fix) = &mapping.fix {
@@ -370,15 +351,17 @@ fn input_rules(facts: &Facts, out: &mut Vec<Draft>) {
     }
 }
 
-/// The legacy force parameter of the profile this one extends, sent to this one, which does
-/// not know it (the engine makes no decision about it: the trace says the rest, catalogue.yaml).
+/// The legacy force parameter of the profile this one extends (the explanation's, where the
+/// profile has none), sent to this one, which does not know it (the engine makes no decision
+/// about it: the trace says the rest, catalogue.yaml).
 fn unknown_force_rule(facts: &Facts, out: &mut Vec<Draft>) {
     let explanation = facts.explanation;
     let provider = &facts.endpoints.provider;
     if !explanation.has(Rule::LegacyForceConflict)
         && !explanation.has(Rule::LegacyForceValue)
         && !explanation.has(Rule::LegacyForce)
-        && let Some((name, force)) = &facts.wording.unknown_force
+        && facts.profile.authorize.legacy_force.is_none()
+        && let Some((name, force)) = explanation.force()
         && let Some(value) = facts.request.get(name)
     {
         // a provider without the parameter ignores it, as it ignores any unknown one
@@ -401,6 +384,10 @@ fn prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
     let refused = facts.explanation.of(Rule::PromptValue);
     if let (Some(prompt), Some(first)) = (facts.request.get("prompt"), refused.first()) {
         let (error, description) = chose(first);
+        // the prompt of the fixed request
+        let fixed = (facts.fix.request.as_ref())
+            .and_then(|r| r.get("prompt"))
+            .unwrap_or("consent");
         let line_break = if prompt.contains(['\n', '\r']) {
             " (a line break split it)"
         } else {
@@ -419,24 +406,11 @@ fn prompt_rules(facts: &Facts, out: &mut Vec<Draft>) {
                         .join(", "),
                 ),
             )
-            .fix(format!(
-                "Send prompt={:?} (space-separated, case-sensitive).",
-                fixed_prompt_hint(facts)
-            ))
+            .fix(format!("Send prompt={fixed:?} (space-separated, case-sensitive)."))
             .edits(&[Edit::ForceConsent])
             .explains(&error, description),
         );
     }
-}
-
-fn fixed_prompt_hint(facts: &Facts) -> String {
-    facts
-        .fix
-        .request
-        .as_ref()
-        .and_then(|r| r.get("prompt"))
-        .unwrap_or("consent")
-        .to_string()
 }
 
 /// Offline access: a refused access_type, none asked for, offline_access dropped without
@@ -491,8 +465,11 @@ fn offline_rules(facts: &Facts, out: &mut Vec<Draft>) {
                 | Code::OfflineAccessNeedsConsent
         )
     });
-    let no_code = no_code(explanation).is_some();
-    if profile.refresh_token.only_when_consent_shown && explanation.consent_not_forced() && !specific && !no_code {
+    if profile.refresh_token.only_when_consent_shown
+        && explanation.consent_not_forced()
+        && !specific
+        && !no_code(explanation)
+    {
         let by_default = offline.is_some_and(|d| d.key.starts_with("authorize.installed_"));
         let message = if asked && !by_default && request.get("access_type") == Some("offline") {
             "access_type=offline without prompt=consent: only the first grant returns a refresh_token".to_string()
@@ -505,14 +482,12 @@ fn offline_rules(facts: &Facts, out: &mut Vec<Draft>) {
     }
 }
 
-/// The engine's decision that the response type returns no code: the code-less type it
+/// Whether the engine decided that the response type returns no code: the code-less type it
 /// accepted, or the unknown one it refused.
-fn no_code(explanation: &Explanation) -> Option<&Decision> {
-    explanation
-        .of(Rule::RefreshToken)
-        .into_iter()
+fn no_code(explanation: &Explanation) -> bool {
+    (explanation.of(Rule::RefreshToken).into_iter())
         .chain(explanation.first(Rule::ResponseType))
-        .find(|d| !d.given().split_whitespace().any(|t| t == "code"))
+        .any(|d| !d.given().split_whitespace().any(|t| t == "code"))
 }
 
 fn redirect_rules(facts: &Facts, out: &mut Vec<Draft>) {
@@ -546,7 +521,7 @@ fn redirect_rules(facts: &Facts, out: &mut Vec<Draft>) {
                 Code::RedirectUriNotRegistered,
                 format!(
                     "{}'s error page says {}: redirect_uri={redirect} is not registered for this client (the URL alone cannot show that; the page does)",
-                    facts.wording.provider,
+                    facts.profile.display_name(),
                     page.error
                 ),
             )
@@ -644,15 +619,13 @@ fn token_rules(facts: &Facts, out: &mut Vec<Draft>) {
             facts.endpoints.provider, facts.profile.refresh_token.limit_per_user_client
         )
     });
-    let limit_draft = |message: String| {
-        let mut draft = Draft::new(Code::RefreshTokenLimit, message);
-        if let Some(source) = &limit_source {
-            draft = draft.source(source.clone());
+    let limit_draft = |message| {
+        let draft = Draft::new(Code::RefreshTokenLimit, message);
+        Draft {
+            source: limit_source.clone(),
+            ..draft
         }
-        if revoked {
-            draft = draft.symptom();
-        }
-        draft
+        .symptom(revoked)
     };
     if let Some(limit) = mints(facts.prediction) {
         out.push(limit_draft(format!(
@@ -681,17 +654,11 @@ fn token_rules(facts: &Facts, out: &mut Vec<Draft>) {
     if facts.status == PublishingStatus::Testing
         && let Some(seconds) = testing_expiry
     {
-        let mut draft = Draft::new(
-            Code::TestingExpiry,
-            format!(
-                "the client is in Testing status: refresh tokens for these scopes expire {seconds} s ({} days) after consent",
-                days(seconds)
-            ),
+        let message = format!(
+            "the client is in Testing status: refresh tokens for these scopes expire {seconds} s ({} days) after consent",
+            days(seconds)
         );
-        if invalid_grant {
-            draft = draft.symptom();
-        }
-        out.push(draft);
+        out.push(Draft::new(Code::TestingExpiry, message).symptom(invalid_grant));
     } else if invalid_grant
         && facts.status_from == StatusFrom::Assumed
         && let Some(seconds) = facts.if_testing.and_then(|p| expires(&p.first_grant))
@@ -709,16 +676,11 @@ fn token_rules(facts: &Facts, out: &mut Vec<Draft>) {
                 facts.profile.wording.publishing_status_page.as_ref().map(|page| format!(" ({page})")).unwrap_or_default(),
                 days(seconds)
             ))
-            .symptom(),
+            .symptom(true),
         );
     }
-    let refreshes: Vec<usize> = facts
-        .observed
-        .har
-        .iter()
-        .flat_map(|h| h.refreshes.iter().map(|r| r.entry))
-        .collect();
-    if let Some(first) = refreshes.first() {
+    // the first refresh the HAR shows
+    if let Some(first) = (facts.observed.har.iter()).find_map(|h| h.refreshes.first().map(|r| r.entry)) {
         let rotates = facts
             .prediction
             .refresh
@@ -739,7 +701,7 @@ fn token_rules(facts: &Facts, out: &mut Vec<Draft>) {
         } else {
             entry_for(facts.profile, Code::ExpectsRotation).fix
         };
-        out.push(Draft::new(Code::ExpectsRotation, message).fix(fix).entry(*first));
+        out.push(Draft::new(Code::ExpectsRotation, message).fix(fix).entry(first));
     }
 }
 
@@ -752,11 +714,7 @@ fn symptom_rules(facts: &Facts, out: &mut Vec<Draft>) {
     }
     let explained = out.iter().any(|d| d.symptom);
     let message = invalid_grant_causes(facts.profile, symptom);
-    let mut draft = Draft::new(Code::InvalidGrantCauses, message);
-    if !explained {
-        draft = draft.symptom();
-    }
-    out.push(draft);
+    out.push(Draft::new(Code::InvalidGrantCauses, message).symptom(!explained));
 }
 
 /// The causes of invalid_grant on refresh, with the profile's numbers and how to tell them apart.

@@ -38,10 +38,11 @@ pub enum Edit {
 }
 
 /// What a fix must achieve.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Goal {
     /// A refresh_token on the first and the repeat grant, without error.
+    #[default]
     RefreshTokenEveryGrant,
     /// No error on either grant; the request's online intent is kept.
     NoError,
@@ -56,7 +57,7 @@ pub struct Change {
 }
 
 /// The fix and its verification by the model.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Fix {
     pub goal: Goal,
     /// Why the goal is `no_error`: the request is sign-in only, or says access_type=online.
@@ -99,12 +100,7 @@ impl Fix {
 
 /// Why the request should stay online, if it should: it says access_type=online, or it only
 /// signs the user in (sign-in scopes, nothing that asks for offline access or consent).
-pub fn online_intent(
-    profile: &Profile,
-    setup: &ClientSetup,
-    request: &AuthRequest,
-    known: &Explanation,
-) -> Option<String> {
+fn online_intent(profile: &Profile, setup: &ClientSetup, request: &AuthRequest, known: &Explanation) -> Option<String> {
     if profile.refresh_token.requires == OfflineRequest::AccessTypeOffline
         && request.get("access_type") == Some("online")
     {
@@ -169,19 +165,18 @@ fn search(
     explanation: &Explanation,
     goal: Goal,
 ) -> Fix {
+    // the request (with `changes` made) that reaches the goal, verified by the model
+    let fixed = |request: AuthRequest, setup: ClientSetup, changes: Vec<Change>| Fix {
+        goal,
+        url: Some(request.display_url()),
+        changes,
+        verified: Some(predict(profile, &setup, &request.pairs(), Depth::Full)),
+        request: Some(request),
+        registered_redirect: setup.registered_redirect,
+        ..Fix::default()
+    };
     if reached(goal, original) {
-        let verified = predict(profile, setup, &request.pairs(), Depth::Full);
-        return Fix {
-            goal,
-            intent: None,
-            url: Some(request.display_url()),
-            changes: Vec::new(),
-            verified: Some(verified),
-            reason: None,
-            request: Some(request.clone()),
-            registered_redirect: setup.registered_redirect.clone(),
-            alternative: None,
-        };
+        return fixed(request.clone(), setup.clone(), Vec::new());
     }
     let mut candidates = candidates(profile, request, explanation);
     if goal == Goal::NoError {
@@ -190,35 +185,17 @@ fn search(
     }
     for size in 1..=candidates.len() {
         for set in combinations(&candidates, size) {
-            let (fixed, changes) = apply(profile, request, &set, explanation);
-            let fixed_setup = setup_for(setup, &set, &fixed);
-            let prediction = predict(profile, &fixed_setup, &fixed.pairs(), Depth::Grants);
-            if reached(goal, &prediction) {
-                let verified = predict(profile, &fixed_setup, &fixed.pairs(), Depth::Full);
-                return Fix {
-                    goal,
-                    intent: None,
-                    url: Some(fixed.display_url()),
-                    changes,
-                    verified: Some(verified),
-                    reason: None,
-                    registered_redirect: fixed_setup.registered_redirect.clone(),
-                    request: Some(fixed),
-                    alternative: None,
-                };
+            let (request, changes) = apply(profile, request, &set, explanation);
+            let setup = setup_for(setup, &set, &request);
+            if reached(goal, &predict(profile, &setup, &request.pairs(), Depth::Grants)) {
+                return fixed(request, setup, changes);
             }
         }
     }
     Fix {
         goal,
-        intent: None,
-        url: None,
-        changes: Vec::new(),
-        verified: None,
         reason: Some(no_fix_reason(request, original)),
-        request: None,
-        registered_redirect: None,
-        alternative: None,
+        ..Fix::default()
     }
 }
 
@@ -413,16 +390,10 @@ pub fn apply(
             Edit::FixChallengeMethod => {
                 let old = shown("code_challenge_method").unwrap_or_default();
                 if request.has("code_challenge") {
-                    let method = if profile.authorize.code_challenge_methods.iter().any(|m| m == "S256") {
-                        "S256".to_string()
-                    } else {
-                        profile
-                            .authorize
-                            .code_challenge_methods
-                            .first()
-                            .cloned()
-                            .unwrap_or_default()
-                    };
+                    let methods = &profile.authorize.code_challenge_methods;
+                    let method = (methods.iter().find(|m| *m == "S256").or(methods.first()))
+                        .cloned()
+                        .unwrap_or_default();
                     set(&mut params, "code_challenge_method", &method);
                     format!(
                         "code_challenge_method={old} → code_challenge_method={method} (with a matching code_challenge)"

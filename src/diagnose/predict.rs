@@ -39,7 +39,7 @@ pub enum Stage {
 }
 
 /// What one grant returns, per the model. The first three fields are DESIGN.md's.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct GrantPrediction {
     pub refresh_token: bool,
     pub consent_screen: bool,
@@ -74,10 +74,7 @@ impl GrantPrediction {
             error_description: Some(description.to_string()).filter(|d| !d.is_empty()),
             status: Some(status),
             error_at: Some(stage),
-            tokens_in_redirect: false,
-            exchanged: false,
-            refresh_token_expires_in: None,
-            scope: None,
+            ..Self::default()
         }
     }
 }
@@ -224,14 +221,9 @@ fn grant(engine: &mut Engine, params: &[(String, String)]) -> (GrantPrediction, 
                     let prediction = GrantPrediction {
                         refresh_token: get("refresh_token").is_some(),
                         consent_screen: consent,
-                        error: None,
-                        error_description: None,
-                        status: None,
-                        error_at: None,
                         tokens_in_redirect: get("access_token").is_some() || get("id_token").is_some(),
-                        exchanged: false,
-                        refresh_token_expires_in: None,
                         scope: get("scope"),
+                        ..GrantPrediction::default()
                     };
                     return (prediction, None);
                 }
@@ -285,14 +277,10 @@ fn grant(engine: &mut Engine, params: &[(String, String)]) -> (GrantPrediction, 
     let prediction = GrantPrediction {
         refresh_token: token.is_some(),
         consent_screen: consent,
-        error: None,
-        error_description: None,
-        status: None,
-        error_at: None,
-        tokens_in_redirect: false,
         exchanged: true,
         refresh_token_expires_in: response.body.get("refresh_token_expires_in").and_then(|v| v.as_u64()),
         scope: response.body.get("scope").and_then(|v| v.as_str()).map(str::to_string),
+        ..GrantPrediction::default()
     };
     (prediction, token)
 }

@@ -414,14 +414,8 @@ pub fn error_page(profile: &Profile, page: AuthError, symptom: Option<Symptom>) 
             false,
         ));
     }
-    rank(&mut findings);
-    // the finding that names the same error explains the page better than the page itself
-    if findings.len() > 1
-        && let Some(at) = findings.iter().position(|f| f.code == Code::ErrorPage)
-    {
-        let page_finding = findings.remove(at);
-        findings.push(page_finding);
-    }
+    // ranked, but the finding that names the same error explains the page better than the page itself
+    findings.sort_by_key(|f| (f.code == Code::ErrorPage, !f.symptom, !f.cause, f.severity, f.code));
     ResponseDiagnosis {
         provider: profile.id.clone(),
         provider_name: profile.display_name().to_string(),
