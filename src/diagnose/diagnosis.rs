@@ -292,6 +292,7 @@ fn diagnose_observed(
     if let Some(page) = &error_page {
         request.notes.push(InputNote::FromErrorPage {
             error: page.error.clone(),
+            provider: profile.display_name().to_string(),
         });
     }
     let observed = Evidence {

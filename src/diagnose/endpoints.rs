@@ -24,6 +24,8 @@ pub enum EndpointKind {
 #[derive(Debug, Clone)]
 pub struct ProviderEndpoints {
     pub provider: String,
+    /// The provider's name in messages about its own pages (`wording.name`: "Google").
+    pub display_name: String,
     /// The host of the issuer (`accounts.google.com`).
     pub issuer_host: String,
     /// The issuer + the profile's authorization path.
@@ -42,6 +44,12 @@ pub struct ProviderEndpoints {
     pub error_page: Option<ErrorPageFormat>,
     /// The provider's sign-in pages (`sign_in_page`), if the profile says.
     sign_in_page: Option<SignInPages>,
+}
+
+/// `name` with its indefinite article: "a Google", "an Okta".
+pub fn with_article(name: &str) -> String {
+    let vowel = name.chars().next().is_some_and(|c| "AEIOUaeiou".contains(c));
+    format!("{} {name}", if vowel { "an" } else { "a" })
 }
 
 fn host_of(url: &str) -> Option<String> {
@@ -86,6 +94,7 @@ impl ProviderEndpoints {
         let any_host = issuer_host == "example" || issuer_host.ends_with(".example");
         Self {
             provider: profile.id.clone(),
+            display_name: profile.display_name().to_string(),
             authorize_url: format!("{}{}", profile.issuer.trim_end_matches('/'), e.authorize),
             issuer_host,
             hosts,

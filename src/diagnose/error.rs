@@ -28,17 +28,19 @@ pub enum InputError {
     )]
     CallbackUrl { what: String, authorize_url: String },
     #[error(
-        "this is Google's error page, and its authError parameter is missing or unreadable; paste the authorization URL \
+        "this is {provider}'s error page, and its authError parameter is missing or unreadable; paste the authorization URL \
          that led to it, or export a HAR of the whole sign-in"
     )]
-    ErrorPageUrl,
+    ErrorPageUrl { provider: String },
     #[error(
-        "{path} is a Google sign-in page whose URL carries no OAuth parameters (no client_id); the authorization \
+        "{path} is {} sign-in page whose URL carries no OAuth parameters (no client_id); the authorization \
          request is the URL the app opened before it, starting with {authorize_url}: find it in the app's log, in the \
-         browser's Network panel (enable \"Preserve log\", the first request to {host}), or export a HAR"
+         browser's Network panel (enable \"Preserve log\", the first request to {host}), or export a HAR",
+        super::endpoints::with_article(.provider)
     )]
     SignInPageOnly {
         path: String,
+        provider: String,
         authorize_url: String,
         host: String,
     },

@@ -27,12 +27,21 @@ pub enum InputNote {
     AssumedEndpoint,
     /// The text held several URLs; this one is on the provider's host.
     PickedUrl { position: usize, of: usize },
-    /// A Google sign-in page URL: its OAuth parameters were taken as the request.
-    SignInPage { path: String },
+    /// A sign-in page URL of the provider (`provider`, its display name): its OAuth parameters
+    /// were taken as the request.
+    SignInPage {
+        path: String,
+        #[serde(skip)]
+        provider: String,
+    },
     /// The authorization URL was taken from the page's `continue` parameter.
     FollowedContinue,
-    /// Parameters Google's sign-in pages add (not sent by the app) were left out.
-    DroppedInternal { names: Vec<String> },
+    /// Parameters the provider's sign-in pages add (not sent by the app) were left out.
+    DroppedInternal {
+        names: Vec<String>,
+        #[serde(skip)]
+        provider: String,
+    },
     /// The URL had a `#fragment`, which never reaches the server.
     DroppedFragment,
     /// A parameter appears more than once.
@@ -43,8 +52,12 @@ pub enum InputNote {
     LineBreak { name: String },
     /// A parameter holds a secret; its value is redacted everywhere.
     Secret { name: String },
-    /// The request was rebuilt from the request details Google's error page lists.
-    FromErrorPage { error: String },
+    /// The request was rebuilt from the request details the provider's error page lists.
+    FromErrorPage {
+        error: String,
+        #[serde(skip)]
+        provider: String,
+    },
     /// The request came from a HAR entry (1-based, in file order).
     FromHar { entry: usize },
     /// The client type was inferred, not given.
@@ -78,12 +91,18 @@ impl InputNote {
             InputNote::PickedUrl { position, of } => {
                 format!("the text holds {of} URLs; used #{position}, the one on the provider's host")
             }
-            InputNote::SignInPage { path } => {
-                format!("{path} is a Google sign-in page; used the OAuth parameters it carries")
+            InputNote::SignInPage { path, provider } => {
+                format!(
+                    "{path} is {} sign-in page; used the OAuth parameters it carries",
+                    super::super::endpoints::with_article(provider)
+                )
             }
             InputNote::FollowedContinue => "used the authorization URL in the page's continue= parameter".into(),
-            InputNote::DroppedInternal { names } => {
-                format!("left out parameters Google's sign-in pages add: {}", names.join(", "))
+            InputNote::DroppedInternal { names, provider } => {
+                format!(
+                    "left out parameters {provider}'s sign-in pages add: {}",
+                    names.join(", ")
+                )
             }
             InputNote::DroppedFragment => "dropped the #fragment (it never reaches the server)".into(),
             InputNote::Duplicate { name } => format!("`{name}` appears more than once"),
@@ -92,8 +111,8 @@ impl InputNote {
             }
             InputNote::LineBreak { name } => format!("`{name}` holds a line break"),
             InputNote::Secret { name } => format!("`{name}` holds a secret; its value is redacted"),
-            InputNote::FromErrorPage { error } => format!(
-                "request rebuilt from the request details of Google's error page ({error}); the endpoint is assumed"
+            InputNote::FromErrorPage { error, provider } => format!(
+                "request rebuilt from the request details of {provider}'s error page ({error}); the endpoint is assumed"
             ),
             InputNote::FromHar { entry } => format!("authorization request from HAR entry #{entry}"),
             InputNote::InferredClientType { client_type, from } => {

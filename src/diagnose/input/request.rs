@@ -188,7 +188,9 @@ impl AuthRequest {
             || (endpoints.is_generic() && endpoints.classify(&host, &path).is_none());
         if !is_authorize {
             if endpoints.error_page_at(&path).is_some() {
-                return Err(InputError::ErrorPageUrl);
+                return Err(InputError::ErrorPageUrl {
+                    provider: endpoints.display_name.clone(),
+                });
             }
             let Some(pages) = endpoints.sign_in_page_at(&path) else {
                 return Err(not_authorize());
@@ -214,13 +216,20 @@ impl AuthRequest {
             if !params.iter().any(|p| p.name == "client_id") {
                 return Err(InputError::SignInPageOnly {
                     path: path.clone(),
+                    provider: endpoints.display_name.clone(),
                     authorize_url: endpoints.authorize_url.clone(),
                     host: endpoints.issuer_host.clone(),
                 });
             }
-            notes.push(InputNote::SignInPage { path: path.clone() });
+            notes.push(InputNote::SignInPage {
+                path: path.clone(),
+                provider: endpoints.display_name.clone(),
+            });
             if !dropped.is_empty() {
-                notes.push(InputNote::DroppedInternal { names: dropped });
+                notes.push(InputNote::DroppedInternal {
+                    names: dropped,
+                    provider: endpoints.display_name.clone(),
+                });
             }
             let path_then = endpoints.authorize_path_of_era(legacy);
             endpoint = format!("{origin}{path_then}");
@@ -448,7 +457,7 @@ mod tests {
             &google(),
         )
         .unwrap_err();
-        assert!(matches!(err, InputError::ErrorPageUrl), "{err}");
+        assert!(matches!(err, InputError::ErrorPageUrl { .. }), "{err}");
         let err = AuthRequest::from_pasted("https://oauth2.googleapis.com/token?grant_type=x", &google()).unwrap_err();
         assert!(matches!(err, InputError::NotAuthorize { .. }), "{err}");
     }
@@ -466,6 +475,36 @@ mod tests {
             names,
             ["access_type", "client_id", "redirect_uri", "response_type", "scope"]
         );
+    }
+
+    #[test]
+    fn the_sign_in_and_error_pages_are_named_by_the_profile_not_by_the_code() {
+        let mut registry = Registry::builtin();
+        registry
+            .add_text(
+                "okta-like",
+                "extends: google\nname: okta-like\nwording:\n  name: Okta\n".into(),
+            )
+            .unwrap();
+        let okta = ProviderEndpoints::for_profile(&registry.load("okta-like").unwrap());
+        let request = AuthRequest::from_pasted(
+            "https://accounts.google.com/v3/signin/identifier?client_id=x&redirect_uri=https%3A%2F%2Fa.example%2Fcb&response_type=code&scope=email&service=lso",
+            &okta,
+        )
+        .unwrap();
+        let notes: Vec<String> = request.notes.iter().map(InputNote::describe).collect();
+        assert!(notes.iter().any(|n| n.contains("is an Okta sign-in page")), "{notes:?}");
+        assert!(
+            notes.iter().any(|n| n.contains("Okta's sign-in pages add: service")),
+            "{notes:?}"
+        );
+        assert!(!notes.iter().any(|n| n.contains("Google")), "{notes:?}");
+        let err =
+            AuthRequest::from_pasted("https://accounts.google.com/v3/signin/identifier?dsh=S1", &okta).unwrap_err();
+        assert!(err.to_string().contains("is an Okta sign-in page"), "{err}");
+        let err =
+            AuthRequest::from_pasted("https://accounts.google.com/signin/oauth/error?authError=x", &okta).unwrap_err();
+        assert!(err.to_string().starts_with("this is Okta's error page"), "{err}");
     }
 
     #[test]
