@@ -17,7 +17,7 @@ use super::token_response::TokenResponse;
 use crate::diagnose::endpoints::{EndpointKind, Legacy, ProviderEndpoints};
 use crate::diagnose::error::{InputError, json_error};
 
-use crate::model::{CONSENT_SCREEN_HEADER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER};
+use crate::model::{CONSENT_SCREEN_HEADER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER, form_pairs};
 
 #[derive(Deserialize)]
 struct HarFile {
@@ -432,7 +432,7 @@ pub struct ConsentAnswer {
 }
 
 /// One authorization flow: request, callback, code exchange.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Flow {
     pub authorize_entry: usize,
     /// The app's redirect that sent the browser to the authorization URL (its `/login`),
@@ -466,24 +466,11 @@ pub struct Flow {
 
 impl Flow {
     fn new(entry: usize, request: AuthRequest) -> Self {
-        let redirect = redirect_of(&request);
         Self {
-            redirect,
             authorize_entry: entry,
-            started_by: None,
-            authorize_seen: false,
+            redirect: redirect_of(&request),
             request,
-            consent_screen: None,
-            consent_entry: None,
-            consent_answer: None,
-            error_page: None,
-            authorize_failed: None,
-            callback_entry: None,
-            callback_error: None,
-            got_code: false,
-            exchange: None,
-            code: None,
-            arrived: false,
+            ..Self::default()
         }
     }
 
@@ -501,11 +488,8 @@ impl Flow {
 
 /// A request's `redirect_uri` without query or fragment.
 fn redirect_of(request: &AuthRequest) -> Option<String> {
-    request
-        .get("redirect_uri")
-        .filter(|r| !r.is_empty())
-        .and_then(|r| r.split(['?', '#']).next())
-        .map(str::to_string)
+    let redirect = request.get("redirect_uri").filter(|r| !r.is_empty())?;
+    redirect.split(['?', '#']).next().map(str::to_string)
 }
 
 /// A HAR entry that could not be read in full.
@@ -525,8 +509,6 @@ pub struct HarObservation {
     pub refreshes: Vec<TokenCall>,
     pub revokes: Vec<RevokeCall>,
     pub legacy: Vec<LegacyUse>,
-    /// Code exchanges that match no authorization request in the file.
-    pub unmatched_exchanges: Vec<TokenCall>,
     /// Entries of the flows that failed or whose body cannot be read.
     pub problems: Vec<EntryProblem>,
     /// The file listed entries out of time order.
@@ -585,7 +567,7 @@ pub fn observe(har: &Har, endpoints: &ProviderEndpoints) -> HarObservation {
         match endpoints.classify(&host, &path) {
             Some(EndpointKind::Authorize) if entry.method == "GET" => authorize_entry(&mut seen, entry, endpoints),
             Some(EndpointKind::Token) if entry.method == "POST" => {
-                let form = form_pairs(entry.body.as_deref());
+                let form = form_pairs(entry.body.as_deref().unwrap_or_default().as_bytes());
                 let get = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
                 let sent: Vec<String> = form
                     .iter()
@@ -770,7 +752,7 @@ fn other_entry(seen: &mut HarObservation, entry: &HarEntry, endpoints: &Provider
         flow.consent_entry.get_or_insert(entry.index);
     }
     if consent_path && entry.method == "POST" {
-        let form = form_pairs(entry.body.as_deref());
+        let form = form_pairs(entry.body.as_deref().unwrap_or_default().as_bytes());
         if let Some((_, action)) = form.iter().find(|(k, _)| k == "action") {
             flow.consent_screen = Some(true);
             flow.consent_answer = Some(ConsentAnswer {
@@ -830,33 +812,18 @@ fn read_callback(flow: &mut Flow, location: &str) {
 fn link_token_call(seen: &mut HarObservation, call: TokenCall) {
     match call.grant_type.as_str() {
         "authorization_code" => {
-            let by_code = call
-                .code
-                .as_ref()
-                .and_then(|code| seen.flows.iter().rposition(|f| f.code.as_ref() == Some(code)));
-            let slot = by_code.or_else(|| {
-                (call.code.is_none())
-                    .then(|| seen.flows.iter().rposition(|f| f.exchange.is_none()))
-                    .flatten()
-            });
-            match slot {
-                Some(i) if seen.flows[i].exchange.is_none() => seen.flows[i].exchange = Some(call),
-                _ => seen.unmatched_exchanges.push(call),
+            let slot = match &call.code {
+                Some(code) => seen.flows.iter().rposition(|f| f.code.as_ref() == Some(code)),
+                None => seen.flows.iter().rposition(|f| f.exchange.is_none()),
+            };
+            // an exchange that matches no authorization request in the file is left out
+            if let Some(i) = slot.filter(|&i| seen.flows[i].exchange.is_none()) {
+                seen.flows[i].exchange = Some(call);
             }
         }
         "refresh_token" => seen.refreshes.push(call),
-        _ => seen.unmatched_exchanges.push(call),
+        _ => {}
     }
-}
-
-/// A request body read as form pairs (`application/x-www-form-urlencoded`); none without a body.
-fn form_pairs(body: Option<&str>) -> Vec<(String, String)> {
-    body.map(|b| {
-        url::form_urlencoded::parse(b.as_bytes())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect()
-    })
-    .unwrap_or_default()
 }
 
 #[cfg(test)]

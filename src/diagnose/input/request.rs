@@ -76,7 +76,7 @@ impl Param {
 }
 
 /// An authorization request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuthRequest {
     /// `scheme://host[:port]/path`
     pub endpoint: String,
@@ -361,11 +361,8 @@ fn has_percent_escape(value: &str) -> bool {
 
 /// What a redirect back to an app carries, if it is one.
 fn callback_payload(url: &url::Url) -> Option<&'static str> {
-    let mut names: Vec<String> = url.query_pairs().map(|(k, _)| k.into_owned()).collect();
-    if let Some(fragment) = url.fragment() {
-        names.extend(url::form_urlencoded::parse(fragment.as_bytes()).map(|(k, _)| k.into_owned()));
-    }
-    let has = |n: &str| names.iter().any(|k| k == n);
+    let redirect = crate::target::Redirect::parse(url.as_str());
+    let has = |n: &str| redirect.get(n).is_some();
     if has("code") {
         Some("an authorization code")
     } else if has("access_token") || has("id_token") {
