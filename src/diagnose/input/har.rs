@@ -306,21 +306,25 @@ fn read_zipped(
     name: &str,
     budget: &mut u64,
 ) -> Result<Vec<u8>, String> {
-    use std::io::Read as _;
     let file = archive.by_name(name).map_err(|e| format!("`{name}`: {e}"))?;
     let limit = (*budget).min(crate::limits::MAX_INPUT_BYTES);
+    let too_large = || format!("`{name}` expands to more than {limit} bytes");
     if file.size() > limit {
-        return Err(format!("`{name}` expands to more than {limit} bytes"));
+        return Err(too_large());
     }
-    let mut bytes = Vec::new();
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("`{name}`: {e}"))?;
-    if bytes.len() as u64 > limit {
-        return Err(format!("`{name}` expands to more than {limit} bytes"));
-    }
+    let bytes = read_at_most(file, limit)
+        .map_err(|e| format!("`{name}`: {e}"))?
+        .ok_or_else(too_large)?;
     *budget -= bytes.len() as u64;
     Ok(bytes)
+}
+
+/// `reader` to its end, or `None` if it gives more than `limit` bytes.
+fn read_at_most(reader: impl std::io::Read, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    reader.take(limit + 1).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= limit).then_some(bytes))
 }
 
 /// A response body as text, or why it cannot be read. Base64 is decoded, gzip inflated
@@ -366,13 +370,7 @@ fn read_body(
 
 /// Inflates a gzip body, up to the input limit.
 fn gunzip(bytes: &[u8]) -> Option<Vec<u8>> {
-    use std::io::Read as _;
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(bytes)
-        .take(crate::limits::MAX_INPUT_BYTES + 1)
-        .read_to_end(&mut out)
-        .ok()?;
-    (out.len() as u64 <= crate::limits::MAX_INPUT_BYTES).then_some(out)
+    read_at_most(flate2::read::GzDecoder::new(bytes), crate::limits::MAX_INPUT_BYTES).ok()?
 }
 
 /// A call to the token endpoint.
@@ -519,22 +517,20 @@ impl HarObservation {
     /// The flow to diagnose: the last one whose code exchange came back without a
     /// refresh_token, else the last one.
     pub fn chosen(&self) -> Option<&Flow> {
+        self.flows.get(self.chosen_index()?)
+    }
+
+    /// The position of [`Self::chosen`] in `flows`.
+    pub fn chosen_index(&self) -> Option<usize> {
         self.flows
             .iter()
-            .rev()
-            .find(|f| {
+            .rposition(|f| {
                 f.exchange
                     .as_ref()
                     .and_then(|t| t.response.as_ref())
                     .is_some_and(|r| r.access_token && !r.refresh_token)
             })
-            .or(self.flows.last())
-    }
-
-    /// The position of [`Self::chosen`] in `flows`.
-    pub fn chosen_index(&self) -> Option<usize> {
-        let chosen = self.chosen()?;
-        self.flows.iter().position(|f| std::ptr::eq(f, chosen))
+            .or(self.flows.len().checked_sub(1))
     }
 }
 
@@ -554,17 +550,16 @@ pub fn observe(har: &Har, endpoints: &ProviderEndpoints) -> HarObservation {
     };
     for entry in &har.entries {
         let Ok(url) = url::Url::parse(&entry.url) else { continue };
-        let host = url.host_str().unwrap_or_default().to_string();
-        let path = url.path().to_string();
+        let (host, path) = (url.host_str().unwrap_or_default(), url.path());
         let endpoint = format!("{}{}", url.origin().ascii_serialization(), path);
-        if let Some(legacy) = endpoints.legacy(&host, &path) {
+        if let Some(legacy) = endpoints.legacy(host, path) {
             seen.legacy.push(LegacyUse {
                 entry: entry.index,
                 endpoint: endpoint.clone(),
                 legacy: legacy.clone(),
             });
         }
-        match endpoints.classify(&host, &path) {
+        match endpoints.classify(host, path) {
             Some(EndpointKind::Authorize) if entry.method == "GET" => authorize_entry(&mut seen, entry, endpoints),
             Some(EndpointKind::Token) if entry.method == "POST" => {
                 let form = form_pairs(entry.body.as_deref().unwrap_or_default().as_bytes());
@@ -613,7 +608,7 @@ pub fn observe(har: &Har, endpoints: &ProviderEndpoints) -> HarObservation {
                     status: entry.status,
                 });
             }
-            _ => other_entry(&mut seen, entry, endpoints, &host, &path),
+            _ => other_entry(&mut seen, entry, endpoints, host, path),
         }
     }
     seen

@@ -97,17 +97,12 @@ impl AuthRequest {
             let url = format!("{}?{}", endpoints.authorize_url, query.text);
             return Self::from_url(&url, endpoints, query.notes.clone());
         }
-        let parsed: Vec<(usize, url::Url)> = candidates
+        let owned = candidates
             .iter()
-            .enumerate()
-            .filter_map(|(i, c)| url::Url::parse(&c.text).ok().map(|u| (i, u)))
-            .collect();
-        let owned = parsed
-            .iter()
-            .find(|(_, u)| u.host_str().is_some_and(|h| endpoints.owns_host(h)));
+            .position(|c| url::Url::parse(&c.text).is_ok_and(|u| u.host_str().is_some_and(|h| endpoints.owns_host(h))));
         match (owned, candidates.first()) {
-            (Some((index, _)), _) => {
-                let chosen = &candidates[*index];
+            (Some(index), _) => {
+                let chosen = &candidates[index];
                 let mut notes = chosen.notes.clone();
                 if candidates.len() > 1 {
                     notes.push(InputNote::PickedUrl {
@@ -127,7 +122,7 @@ impl AuthRequest {
     /// The provider's error page in pasted text, decoded from its `error_page.parameter`
     /// (Google's `authError`).
     pub fn error_page(text: &str, endpoints: &ProviderEndpoints) -> Option<crate::diagnose::AuthError> {
-        endpoints.error_page.as_ref().filter(|_| endpoints.is_google())?;
+        endpoints.is_google().then_some(())?;
         paste::extract(text, endpoints.hosts()).iter().find_map(|candidate| {
             let url = url::Url::parse(&candidate.text).ok()?;
             let host = url.host_str()?;

@@ -111,9 +111,7 @@ impl TokenResponse {
             answered_grant: None,
         }
     }
-}
 
-impl TokenResponse {
     /// The same response with `secrets` (values from the request: a client secret, a code)
     /// removed from its error description, in case the provider echoed them.
     pub fn scrubbed(mut self, secrets: &[String]) -> Self {
