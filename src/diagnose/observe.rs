@@ -4,7 +4,7 @@
 //! in their place; where they differ that is a finding of its own, with the entries that
 //! show it, and the exit code follows what happened.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::catalogue::Code;
@@ -361,7 +361,7 @@ fn differences(seen: &Seen, predicted: &GrantPrediction) -> Vec<String> {
 /// Every flow's differences from `profile`'s prediction, as `(what differs, the entries that show it)`.
 fn mismatches(profile: &Arc<Profile>, setup: &ClientSetup, har: &HarObservation) -> Vec<(String, Vec<usize>)> {
     let mut out = Vec::new();
-    let mut predictions: Vec<(Vec<(String, String)>, Prediction)> = Vec::new();
+    let mut predictions: BTreeMap<Vec<(String, String)>, Prediction> = BTreeMap::new();
     for (index, flow) in har.flows.iter().enumerate() {
         let Some(seen) = seen(flow) else { continue };
         // flows differ in their state, nonce and challenge; the model's answer does not
@@ -371,23 +371,18 @@ fn mismatches(profile: &Arc<Profile>, setup: &ClientSetup, har: &HarObservation)
             .into_iter()
             .filter(|(name, _)| !crate::diagnose::input::SESSION_PARAMS.contains(&name.as_str()))
             .collect();
-        let prediction = match predictions.iter().find(|(k, _)| *k == key) {
-            Some((_, p)) => p.clone(),
-            None => {
-                let flow_setup = ClientSetup {
-                    client_id: flow.request.get("client_id").unwrap_or_default().to_string(),
-                    registered_redirect: flow
-                        .request
-                        .get("redirect_uri")
-                        .map(str::to_string)
-                        .or(setup.registered_redirect.clone()),
-                    ..setup.clone()
-                };
-                let p = predict(profile, &flow_setup, &flow.request.pairs(), Depth::Grants);
-                predictions.push((key, p.clone()));
-                p
-            }
-        };
+        let prediction = predictions.entry(key).or_insert_with(|| {
+            let flow_setup = ClientSetup {
+                client_id: flow.request.get("client_id").unwrap_or_default().to_string(),
+                registered_redirect: flow
+                    .request
+                    .get("redirect_uri")
+                    .map(str::to_string)
+                    .or(setup.registered_redirect.clone()),
+                ..setup.clone()
+            };
+            predict(profile, &flow_setup, &flow.request.pairs(), Depth::Grants)
+        });
         // a repeat grant when an earlier flow of the file authorized the same client
         let repeat = har.flows[..index]
             .iter()

@@ -520,6 +520,12 @@ impl HarObservation {
         self.flows.get(self.chosen_index()?)
     }
 
+    /// The position of the latest of the last [`RECENT_FLOWS`] flows that `matches`.
+    fn recent_flow(&self, matches: impl Fn(&Flow) -> bool) -> Option<usize> {
+        let recent = self.flows.len().saturating_sub(RECENT_FLOWS);
+        self.flows[recent..].iter().rposition(matches).map(|i| recent + i)
+    }
+
     /// The position of [`Self::chosen`] in `flows`.
     pub fn chosen_index(&self) -> Option<usize> {
         self.flows
@@ -622,12 +628,7 @@ fn authorize_entry(seen: &mut HarObservation, entry: &HarEntry, endpoints: &Prov
     };
     // the app's /login redirected here: the flow already exists
     let url = request.url();
-    let recent = seen.flows.len().saturating_sub(RECENT_FLOWS);
-    let announced = seen.flows[recent..]
-        .iter()
-        .rposition(|f| !f.authorize_seen && !f.ended() && f.request.url() == url)
-        .map(|i| recent + i);
-    let index = match announced {
+    let index = match seen.recent_flow(|f| !f.authorize_seen && !f.ended() && f.request.url() == url) {
         Some(i) => {
             let flow = &mut seen.flows[i];
             flow.authorize_entry = entry.index;
@@ -712,13 +713,8 @@ fn other_entry(seen: &mut HarObservation, entry: &HarEntry, endpoints: &Provider
         return;
     }
     // the browser arriving at the app's redirect URI
-    if let Some(flow) = seen
-        .flows
-        .iter_mut()
-        .rev()
-        .take(RECENT_FLOWS)
-        .find(|f| !f.arrived && f.delivers_to(&entry.url))
-    {
+    if let Some(i) = seen.recent_flow(|f| !f.arrived && f.delivers_to(&entry.url)) {
+        let flow = &mut seen.flows[i];
         read_callback(flow, &entry.url);
         flow.callback_entry = Some(entry.index);
         flow.arrived = true;
@@ -733,15 +729,10 @@ fn other_entry(seen: &mut HarObservation, entry: &HarEntry, endpoints: &Provider
     }
     // Google's consent screen, or the answer posted from serve's consent page
     let consent_path = path.contains("consent") && endpoints.owns_host(host);
-    let recent = seen.flows.len().saturating_sub(RECENT_FLOWS);
-    let Some(flow_index) = seen.flows[recent..]
-        .iter()
-        .rposition(|f| !f.ended())
-        .map(|i| recent + i)
-    else {
+    let Some(i) = seen.recent_flow(|f| !f.ended()) else {
         return;
     };
-    let flow = &mut seen.flows[flow_index];
+    let flow = &mut seen.flows[i];
     if consent_path && entry.method == "GET" && (endpoints.is_google() || entry.status == 200) {
         flow.consent_screen = Some(true);
         flow.consent_entry.get_or_insert(entry.index);
