@@ -154,11 +154,7 @@ impl Har {
     /// Reads a HAR file, or a Playwright `.zip` export (the HAR with its bodies as side
     /// files). A `.har` whose bodies are side files (`_file`) finds them beside it.
     pub fn read(path: &Path) -> Result<Self, InputError> {
-        let bytes = crate::limits::read_bounded(path).map_err(|e| InputError::Read {
-            path: path.to_owned(),
-            source: e.into(),
-        })?;
-        Self::from_bytes(path, bytes)
+        Self::from_bytes(path, super::read(path)?)
     }
 
     /// A HAR or a Playwright `.zip` export already read from `path` (side files of a `.har`
