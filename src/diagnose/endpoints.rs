@@ -33,17 +33,11 @@ pub struct ProviderEndpoints {
     hosts: Vec<String>,
     /// A profile for any provider (its issuer is under the reserved `.example` name): every host is its own.
     any_host: bool,
-    /// The provider publishes its endpoints at real addresses (`endpoints.published`), so its
-    /// own sign-in and error pages can be recognised.
-    published: bool,
     legacy: Vec<Legacy>,
-    authorize_path: String,
-    token_path: String,
-    revoke_path: String,
-    /// Where and how the provider shows a refused request (`error_page`), if the profile says.
-    pub error_page: Option<ErrorPageFormat>,
-    /// The provider's sign-in pages (`sign_in_page`), if the profile says.
-    sign_in_page: Option<SignInPages>,
+    /// Today's paths; whether the provider publishes them at real addresses
+    /// (`endpoints.published`), so that its own sign-in and error pages can be recognised;
+    /// those pages (`error_page`, `sign_in_page`).
+    profile: Profile,
 }
 
 /// `name` with its indefinite article: "a Google", "an Okta".
@@ -99,13 +93,8 @@ impl ProviderEndpoints {
             issuer_host,
             hosts,
             any_host,
-            published: e.published,
             legacy,
-            authorize_path: e.authorize.clone(),
-            token_path: e.token.clone(),
-            revoke_path: e.revoke.clone(),
-            error_page: profile.error_page.clone(),
-            sign_in_page: profile.sign_in_page.clone(),
+            profile: profile.clone(),
         }
     }
 
@@ -122,7 +111,7 @@ impl ProviderEndpoints {
     /// Whether the profile is a provider at real addresses (`endpoints.published`: Google),
     /// whose own sign-in and error pages diagnose can read.
     pub fn is_google(&self) -> bool {
-        self.published
+        self.profile.endpoints.published
     }
 
     /// Whether this profile stands for any provider (its paths are placeholders too).
@@ -135,16 +124,10 @@ impl ProviderEndpoints {
         if !self.owns_host(host) {
             return None;
         }
-        if path == self.authorize_path {
-            return Some(EndpointKind::Authorize);
-        }
-        if path == self.token_path {
-            return Some(EndpointKind::Token);
-        }
-        if path == self.revoke_path {
-            return Some(EndpointKind::Revoke);
-        }
-        self.legacy(host, path).map(|l| l.kind)
+        [EndpointKind::Authorize, EndpointKind::Token, EndpointKind::Revoke]
+            .into_iter()
+            .find(|kind| self.is_current(*kind, path))
+            .or_else(|| self.legacy(host, path).map(|l| l.kind))
     }
 
     /// The legacy endpoint at `host` + `path` (loopback hosts match by path: a model of the provider).
@@ -158,9 +141,9 @@ impl ProviderEndpoints {
     /// Whether `path` is the profile's own path for this kind of endpoint (google@2015 uses /o/oauth2/auth).
     fn is_current(&self, kind: EndpointKind, path: &str) -> bool {
         match kind {
-            EndpointKind::Authorize => path == self.authorize_path,
-            EndpointKind::Token => path == self.token_path,
-            EndpointKind::Revoke => path == self.revoke_path,
+            EndpointKind::Authorize => path == self.profile.endpoints.authorize,
+            EndpointKind::Token => path == self.profile.endpoints.token,
+            EndpointKind::Revoke => path == self.profile.endpoints.revoke,
         }
     }
 
@@ -173,7 +156,7 @@ impl ProviderEndpoints {
             Some(l) => l.replacement_path(),
             None => None,
         };
-        path.unwrap_or(&self.authorize_path)
+        path.unwrap_or(&self.profile.endpoints.authorize)
     }
 
     /// Whether `text` names one of the provider's authorization paths or legacy endpoint paths.
@@ -185,19 +168,19 @@ impl ProviderEndpoints {
 
     /// The provider's sign-in pages, when `path` is one (and the provider is at real addresses).
     pub fn sign_in_page_at(&self, path: &str) -> Option<&SignInPages> {
-        (self.sign_in_page.as_ref()).filter(|pages| self.published && pages.contains(path))
+        (self.profile.sign_in_page.as_ref()).filter(|pages| self.is_google() && pages.contains(path))
     }
 
     /// The provider's error page format, when `path` is its error page (and the provider is
     /// at real addresses, whose pages diagnose reads).
     pub fn error_page_at(&self, path: &str) -> Option<&ErrorPageFormat> {
-        (self.error_page.as_ref()).filter(|page| self.published && path.starts_with(&page.path))
+        (self.profile.error_page.as_ref()).filter(|page| self.is_google() && path.starts_with(&page.path))
     }
 
     /// The provider's authorization paths in every era (the profile's own, its legacy ones and
     /// what replaced them).
     pub fn authorize_paths(&self) -> Vec<&str> {
-        let mut paths = vec![self.authorize_path.as_str()];
+        let mut paths = vec![self.profile.endpoints.authorize.as_str()];
         for legacy in self.legacy.iter().filter(|l| l.kind == EndpointKind::Authorize) {
             for path in legacy.replacement_path().into_iter().chain([legacy.path.as_str()]) {
                 if !paths.contains(&path) {

@@ -4,7 +4,7 @@
 //! in their place; where they differ that is a finding of its own, with the entries that
 //! show it, and the exit code follows what happened.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::catalogue::Code;
@@ -73,26 +73,24 @@ pub fn compare(
 ) -> HarComparison {
     let mut findings = Vec::new();
     if har.reordered {
-        findings.push(standalone(
+        findings.push(observed(
             profile,
             Code::HarEntryUnreadable,
             "the HAR lists its entries out of time order; they were read sorted by startedDateTime (entry numbers are the file's)".into(),
             Some("Nothing to do: the flows were paired in the order the browser sent the requests.".into()),
             false,
-            false,
+            None,
         ));
     }
     for problem in &har.problems {
-        let mut finding = standalone(
+        findings.push(observed(
             profile,
             Code::HarEntryUnreadable,
             format!("HAR entry #{} ({}): {}", problem.entry, problem.role, problem.problem),
             None,
             false,
-            false,
-        );
-        finding.entry = Some(problem.entry);
-        findings.push(finding);
+            Some(problem.entry),
+        ));
     }
     for flow in &har.flows {
         user_actions(flow, profile, &mut findings);
@@ -102,6 +100,21 @@ pub fn compare(
     }
     let outcome = chosen.and_then(|i| har.flows.get(i)).and_then(outcome);
     HarComparison { findings, outcome }
+}
+
+/// A finding of what the HAR shows, pointing at the entry that shows it.
+fn observed(
+    profile: &Profile,
+    code: Code,
+    message: String,
+    fix: Option<String>,
+    cause: bool,
+    entry: Option<usize>,
+) -> Finding {
+    Finding {
+        entry,
+        ..standalone(profile, code, message, fix, cause, false)
+    }
 }
 
 /// How one flow ended, if the HAR shows it.
@@ -140,14 +153,13 @@ fn abandoned(flow: &Flow) -> bool {
 
 /// Cancel, unticked scopes, a closed window, an error page.
 fn user_actions(flow: &Flow, profile: &Profile, out: &mut Vec<Finding>) {
-    let at = |entry: Option<usize>| entry.map(|e| format!(" (entry #{e})")).unwrap_or_default();
     if let Some(page) = &flow.error_page {
         let error = match (&page.error, &page.description) {
             (Some(e), Some(d)) => format!(": {e} \"{d}\""),
             (Some(e), None) => format!(": {e}"),
             _ => String::new(),
         };
-        let mut finding = standalone(
+        out.push(observed(
             profile,
             Code::AuthorizeErrorObserved,
             format!(
@@ -156,10 +168,8 @@ fn user_actions(flow: &Flow, profile: &Profile, out: &mut Vec<Finding>) {
             ),
             None,
             true,
-            false,
-        );
-        finding.entry = Some(page.entry);
-        out.push(finding);
+            Some(page.entry),
+        ));
     }
     if flow.callback_error.as_deref() == Some("access_denied")
         || flow.consent_answer.as_ref().is_some_and(|a| a.action == "deny")
@@ -173,7 +183,7 @@ fn user_actions(flow: &Flow, profile: &Profile, out: &mut Vec<Finding>) {
             .callback_entry
             .map(|c| format!(", and entry #{c} carries error=access_denied back to the app"))
             .unwrap_or_default();
-        let mut finding = standalone(
+        out.push(observed(
             profile,
             Code::UserDenied,
             format!(
@@ -182,15 +192,13 @@ fn user_actions(flow: &Flow, profile: &Profile, out: &mut Vec<Finding>) {
             ),
             None,
             true,
-            false,
-        );
-        finding.entry = flow.callback_entry.or(flow.consent_answer.as_ref().map(|a| a.entry));
-        out.push(finding);
+            flow.callback_entry.or(flow.consent_answer.as_ref().map(|a| a.entry)),
+        ));
     }
     if let Some(declined) = declined_scopes(flow, profile) {
         let (how, entry) = match &flow.consent_answer {
             Some(answer) => (
-                format!("unticked on the consent screen{}", at(Some(answer.entry))),
+                format!("unticked on the consent screen (entry #{})", answer.entry),
                 answer.entry,
             ),
             None => {
@@ -209,7 +217,7 @@ fn user_actions(flow: &Flow, profile: &Profile, out: &mut Vec<Finding>) {
             Some(r) if r.access_token => "; and no refresh_token came back",
             _ => "",
         };
-        let mut finding = standalone(
+        out.push(observed(
             profile,
             Code::ScopeDeclined,
             format!(
@@ -220,13 +228,11 @@ fn user_actions(flow: &Flow, profile: &Profile, out: &mut Vec<Finding>) {
             ),
             None,
             false,
-            false,
-        );
-        finding.entry = Some(entry);
-        out.push(finding);
+            Some(entry),
+        ));
     }
     if abandoned(flow) {
-        let mut finding = standalone(
+        out.push(observed(
             profile,
             Code::ConsentAbandoned,
             format!(
@@ -236,10 +242,8 @@ fn user_actions(flow: &Flow, profile: &Profile, out: &mut Vec<Finding>) {
             ),
             None,
             true,
-            false,
-        );
-        finding.entry = flow.consent_entry;
-        out.push(finding);
+            flow.consent_entry,
+        ));
     }
 }
 
@@ -357,7 +361,7 @@ fn differences(seen: &Seen, predicted: &GrantPrediction) -> Vec<String> {
 /// Every flow's differences from `profile`'s prediction, as `(what differs, the entries that show it)`.
 fn mismatches(profile: &Arc<Profile>, setup: &ClientSetup, har: &HarObservation) -> Vec<(String, Vec<usize>)> {
     let mut out = Vec::new();
-    let mut predictions: Vec<(Vec<(String, String)>, Prediction)> = Vec::new();
+    let mut predictions: BTreeMap<Vec<(String, String)>, Prediction> = BTreeMap::new();
     for (index, flow) in har.flows.iter().enumerate() {
         let Some(seen) = seen(flow) else { continue };
         // flows differ in their state, nonce and challenge; the model's answer does not
@@ -367,23 +371,18 @@ fn mismatches(profile: &Arc<Profile>, setup: &ClientSetup, har: &HarObservation)
             .into_iter()
             .filter(|(name, _)| !crate::diagnose::input::SESSION_PARAMS.contains(&name.as_str()))
             .collect();
-        let prediction = match predictions.iter().find(|(k, _)| *k == key) {
-            Some((_, p)) => p.clone(),
-            None => {
-                let flow_setup = ClientSetup {
-                    client_id: flow.request.get("client_id").unwrap_or_default().to_string(),
-                    registered_redirect: flow
-                        .request
-                        .get("redirect_uri")
-                        .map(str::to_string)
-                        .or(setup.registered_redirect.clone()),
-                    ..setup.clone()
-                };
-                let p = predict(profile, &flow_setup, &flow.request.pairs(), Depth::Grants);
-                predictions.push((key, p.clone()));
-                p
-            }
-        };
+        let prediction = predictions.entry(key).or_insert_with(|| {
+            let flow_setup = ClientSetup {
+                client_id: flow.request.get("client_id").unwrap_or_default().to_string(),
+                registered_redirect: flow
+                    .request
+                    .get("redirect_uri")
+                    .map(str::to_string)
+                    .or(setup.registered_redirect.clone()),
+                ..setup.clone()
+            };
+            predict(profile, &flow_setup, &flow.request.pairs(), Depth::Grants)
+        });
         // a repeat grant when an earlier flow of the file authorized the same client
         let repeat = har.flows[..index]
             .iter()
@@ -423,24 +422,19 @@ fn disagreement(
     if found.is_empty() {
         return None;
     }
-    let family = profile.id.split('@').next().unwrap_or(&profile.id).to_string();
-    let explains: Vec<String> = registry
-        .ids()
-        .filter(|id| *id != profile.id && id.split('@').next() == Some(family.as_str()))
-        .map(str::to_string)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .filter(|id| {
-            registry
+    let family = profile.id.split('@').next().unwrap_or(&profile.id);
+    // the first other profile of the family under which the HAR shows no difference
+    let explains = registry.ids().find(|id| {
+        *id != profile.id
+            && id.split('@').next() == Some(family)
+            && registry
                 .load(id)
-                .ok()
-                .is_some_and(|other| mismatches(&Arc::new(other), setup, har).is_empty())
-        })
-        .collect();
+                .is_ok_and(|other| mismatches(&Arc::new(other), setup, har).is_empty())
+    });
     let entries: BTreeSet<usize> = found.iter().flat_map(|(_, e)| e.iter().copied()).collect();
     let shown: Vec<String> = entries.iter().map(|e| format!("#{e}")).collect();
     let what: Vec<&str> = found.iter().map(|(w, _)| w.as_str()).collect();
-    let (verdict, fix) = match explains.first() {
+    let (verdict, fix) = match explains {
         Some(other) => (
             format!("the provider behaved like `{other}`"),
             format!(
@@ -454,7 +448,7 @@ fn disagreement(
                 .to_string(),
         ),
     };
-    let mut finding = standalone(
+    Some(observed(
         profile,
         Code::ObservedDiffersFromModel,
         format!(
@@ -465,8 +459,6 @@ fn disagreement(
         ),
         Some(fix),
         true,
-        false,
-    );
-    finding.entry = found.last().and_then(|(_, e)| e.last().copied());
-    Some(finding)
+        found.last().and_then(|(_, e)| e.last().copied()),
+    ))
 }

@@ -17,7 +17,7 @@ use super::token_response::TokenResponse;
 use crate::diagnose::endpoints::{EndpointKind, Legacy, ProviderEndpoints};
 use crate::diagnose::error::{InputError, json_error};
 
-use crate::model::{CONSENT_SCREEN_HEADER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER};
+use crate::model::{CONSENT_SCREEN_HEADER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER, form_pairs};
 
 #[derive(Deserialize)]
 struct HarFile {
@@ -154,11 +154,7 @@ impl Har {
     /// Reads a HAR file, or a Playwright `.zip` export (the HAR with its bodies as side
     /// files). A `.har` whose bodies are side files (`_file`) finds them beside it.
     pub fn read(path: &Path) -> Result<Self, InputError> {
-        let bytes = crate::limits::read_bounded(path).map_err(|e| InputError::Read {
-            path: path.to_owned(),
-            source: e.into(),
-        })?;
-        Self::from_bytes(path, bytes)
+        Self::from_bytes(path, super::read(path)?)
     }
 
     /// A HAR or a Playwright `.zip` export already read from `path` (side files of a `.har`
@@ -306,21 +302,25 @@ fn read_zipped(
     name: &str,
     budget: &mut u64,
 ) -> Result<Vec<u8>, String> {
-    use std::io::Read as _;
     let file = archive.by_name(name).map_err(|e| format!("`{name}`: {e}"))?;
     let limit = (*budget).min(crate::limits::MAX_INPUT_BYTES);
+    let too_large = || format!("`{name}` expands to more than {limit} bytes");
     if file.size() > limit {
-        return Err(format!("`{name}` expands to more than {limit} bytes"));
+        return Err(too_large());
     }
-    let mut bytes = Vec::new();
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("`{name}`: {e}"))?;
-    if bytes.len() as u64 > limit {
-        return Err(format!("`{name}` expands to more than {limit} bytes"));
-    }
+    let bytes = read_at_most(file, limit)
+        .map_err(|e| format!("`{name}`: {e}"))?
+        .ok_or_else(too_large)?;
     *budget -= bytes.len() as u64;
     Ok(bytes)
+}
+
+/// `reader` to its end, or `None` if it gives more than `limit` bytes.
+fn read_at_most(reader: impl std::io::Read, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    reader.take(limit + 1).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= limit).then_some(bytes))
 }
 
 /// A response body as text, or why it cannot be read. Base64 is decoded, gzip inflated
@@ -366,13 +366,7 @@ fn read_body(
 
 /// Inflates a gzip body, up to the input limit.
 fn gunzip(bytes: &[u8]) -> Option<Vec<u8>> {
-    use std::io::Read as _;
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(bytes)
-        .take(crate::limits::MAX_INPUT_BYTES + 1)
-        .read_to_end(&mut out)
-        .ok()?;
-    (out.len() as u64 <= crate::limits::MAX_INPUT_BYTES).then_some(out)
+    read_at_most(flate2::read::GzDecoder::new(bytes), crate::limits::MAX_INPUT_BYTES).ok()?
 }
 
 /// A call to the token endpoint.
@@ -432,7 +426,7 @@ pub struct ConsentAnswer {
 }
 
 /// One authorization flow: request, callback, code exchange.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Flow {
     pub authorize_entry: usize,
     /// The app's redirect that sent the browser to the authorization URL (its `/login`),
@@ -466,24 +460,11 @@ pub struct Flow {
 
 impl Flow {
     fn new(entry: usize, request: AuthRequest) -> Self {
-        let redirect = redirect_of(&request);
         Self {
-            redirect,
             authorize_entry: entry,
-            started_by: None,
-            authorize_seen: false,
+            redirect: redirect_of(&request),
             request,
-            consent_screen: None,
-            consent_entry: None,
-            consent_answer: None,
-            error_page: None,
-            authorize_failed: None,
-            callback_entry: None,
-            callback_error: None,
-            got_code: false,
-            exchange: None,
-            code: None,
-            arrived: false,
+            ..Self::default()
         }
     }
 
@@ -501,11 +482,8 @@ impl Flow {
 
 /// A request's `redirect_uri` without query or fragment.
 fn redirect_of(request: &AuthRequest) -> Option<String> {
-    request
-        .get("redirect_uri")
-        .filter(|r| !r.is_empty())
-        .and_then(|r| r.split(['?', '#']).next())
-        .map(str::to_string)
+    let redirect = request.get("redirect_uri").filter(|r| !r.is_empty())?;
+    redirect.split(['?', '#']).next().map(str::to_string)
 }
 
 /// A HAR entry that could not be read in full.
@@ -525,8 +503,6 @@ pub struct HarObservation {
     pub refreshes: Vec<TokenCall>,
     pub revokes: Vec<RevokeCall>,
     pub legacy: Vec<LegacyUse>,
-    /// Code exchanges that match no authorization request in the file.
-    pub unmatched_exchanges: Vec<TokenCall>,
     /// Entries of the flows that failed or whose body cannot be read.
     pub problems: Vec<EntryProblem>,
     /// The file listed entries out of time order.
@@ -537,22 +513,26 @@ impl HarObservation {
     /// The flow to diagnose: the last one whose code exchange came back without a
     /// refresh_token, else the last one.
     pub fn chosen(&self) -> Option<&Flow> {
+        self.flows.get(self.chosen_index()?)
+    }
+
+    /// The position of the latest of the last [`RECENT_FLOWS`] flows that `matches`.
+    fn recent_flow(&self, matches: impl Fn(&Flow) -> bool) -> Option<usize> {
+        let recent = self.flows.len().saturating_sub(RECENT_FLOWS);
+        self.flows[recent..].iter().rposition(matches).map(|i| recent + i)
+    }
+
+    /// The position of [`Self::chosen`] in `flows`.
+    pub fn chosen_index(&self) -> Option<usize> {
         self.flows
             .iter()
-            .rev()
-            .find(|f| {
+            .rposition(|f| {
                 f.exchange
                     .as_ref()
                     .and_then(|t| t.response.as_ref())
                     .is_some_and(|r| r.access_token && !r.refresh_token)
             })
-            .or(self.flows.last())
-    }
-
-    /// The position of [`Self::chosen`] in `flows`.
-    pub fn chosen_index(&self) -> Option<usize> {
-        let chosen = self.chosen()?;
-        self.flows.iter().position(|f| std::ptr::eq(f, chosen))
+            .or(self.flows.len().checked_sub(1))
     }
 }
 
@@ -572,20 +552,19 @@ pub fn observe(har: &Har, endpoints: &ProviderEndpoints) -> HarObservation {
     };
     for entry in &har.entries {
         let Ok(url) = url::Url::parse(&entry.url) else { continue };
-        let host = url.host_str().unwrap_or_default().to_string();
-        let path = url.path().to_string();
+        let (host, path) = (url.host_str().unwrap_or_default(), url.path());
         let endpoint = format!("{}{}", url.origin().ascii_serialization(), path);
-        if let Some(legacy) = endpoints.legacy(&host, &path) {
+        if let Some(legacy) = endpoints.legacy(host, path) {
             seen.legacy.push(LegacyUse {
                 entry: entry.index,
                 endpoint: endpoint.clone(),
                 legacy: legacy.clone(),
             });
         }
-        match endpoints.classify(&host, &path) {
+        match endpoints.classify(host, path) {
             Some(EndpointKind::Authorize) if entry.method == "GET" => authorize_entry(&mut seen, entry, endpoints),
             Some(EndpointKind::Token) if entry.method == "POST" => {
-                let form = form_pairs(entry.body.as_deref());
+                let form = form_pairs(entry.body.as_deref().unwrap_or_default().as_bytes());
                 let get = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
                 let sent: Vec<String> = form
                     .iter()
@@ -631,7 +610,7 @@ pub fn observe(har: &Har, endpoints: &ProviderEndpoints) -> HarObservation {
                     status: entry.status,
                 });
             }
-            _ => other_entry(&mut seen, entry, endpoints, &host, &path),
+            _ => other_entry(&mut seen, entry, endpoints, host, path),
         }
     }
     seen
@@ -645,12 +624,7 @@ fn authorize_entry(seen: &mut HarObservation, entry: &HarEntry, endpoints: &Prov
     };
     // the app's /login redirected here: the flow already exists
     let url = request.url();
-    let recent = seen.flows.len().saturating_sub(RECENT_FLOWS);
-    let announced = seen.flows[recent..]
-        .iter()
-        .rposition(|f| !f.authorize_seen && !f.ended() && f.request.url() == url)
-        .map(|i| recent + i);
-    let index = match announced {
+    let index = match seen.recent_flow(|f| !f.authorize_seen && !f.ended() && f.request.url() == url) {
         Some(i) => {
             let flow = &mut seen.flows[i];
             flow.authorize_entry = entry.index;
@@ -735,13 +709,8 @@ fn other_entry(seen: &mut HarObservation, entry: &HarEntry, endpoints: &Provider
         return;
     }
     // the browser arriving at the app's redirect URI
-    if let Some(flow) = seen
-        .flows
-        .iter_mut()
-        .rev()
-        .take(RECENT_FLOWS)
-        .find(|f| !f.arrived && f.delivers_to(&entry.url))
-    {
+    if let Some(i) = seen.recent_flow(|f| !f.arrived && f.delivers_to(&entry.url)) {
+        let flow = &mut seen.flows[i];
         read_callback(flow, &entry.url);
         flow.callback_entry = Some(entry.index);
         flow.arrived = true;
@@ -756,21 +725,16 @@ fn other_entry(seen: &mut HarObservation, entry: &HarEntry, endpoints: &Provider
     }
     // Google's consent screen, or the answer posted from serve's consent page
     let consent_path = path.contains("consent") && endpoints.owns_host(host);
-    let recent = seen.flows.len().saturating_sub(RECENT_FLOWS);
-    let Some(flow_index) = seen.flows[recent..]
-        .iter()
-        .rposition(|f| !f.ended())
-        .map(|i| recent + i)
-    else {
+    let Some(i) = seen.recent_flow(|f| !f.ended()) else {
         return;
     };
-    let flow = &mut seen.flows[flow_index];
+    let flow = &mut seen.flows[i];
     if consent_path && entry.method == "GET" && (endpoints.is_google() || entry.status == 200) {
         flow.consent_screen = Some(true);
         flow.consent_entry.get_or_insert(entry.index);
     }
     if consent_path && entry.method == "POST" {
-        let form = form_pairs(entry.body.as_deref());
+        let form = form_pairs(entry.body.as_deref().unwrap_or_default().as_bytes());
         if let Some((_, action)) = form.iter().find(|(k, _)| k == "action") {
             flow.consent_screen = Some(true);
             flow.consent_answer = Some(ConsentAnswer {
@@ -830,33 +794,18 @@ fn read_callback(flow: &mut Flow, location: &str) {
 fn link_token_call(seen: &mut HarObservation, call: TokenCall) {
     match call.grant_type.as_str() {
         "authorization_code" => {
-            let by_code = call
-                .code
-                .as_ref()
-                .and_then(|code| seen.flows.iter().rposition(|f| f.code.as_ref() == Some(code)));
-            let slot = by_code.or_else(|| {
-                (call.code.is_none())
-                    .then(|| seen.flows.iter().rposition(|f| f.exchange.is_none()))
-                    .flatten()
-            });
-            match slot {
-                Some(i) if seen.flows[i].exchange.is_none() => seen.flows[i].exchange = Some(call),
-                _ => seen.unmatched_exchanges.push(call),
+            let slot = match &call.code {
+                Some(code) => seen.flows.iter().rposition(|f| f.code.as_ref() == Some(code)),
+                None => seen.flows.iter().rposition(|f| f.exchange.is_none()),
+            };
+            // an exchange that matches no authorization request in the file is left out
+            if let Some(i) = slot.filter(|&i| seen.flows[i].exchange.is_none()) {
+                seen.flows[i].exchange = Some(call);
             }
         }
         "refresh_token" => seen.refreshes.push(call),
-        _ => seen.unmatched_exchanges.push(call),
+        _ => {}
     }
-}
-
-/// A request body read as form pairs (`application/x-www-form-urlencoded`); none without a body.
-fn form_pairs(body: Option<&str>) -> Vec<(String, String)> {
-    body.map(|b| {
-        url::form_urlencoded::parse(b.as_bytes())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect()
-    })
-    .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -12,13 +12,11 @@ pub use note::InputNote;
 pub use request::{AuthRequest, Param, REDACTED, SECRET_PARAMS, SESSION_PARAMS};
 pub use token_response::TokenResponse;
 
-/// A user's input file as text; bytes that are not UTF-8 become U+FFFD rather than an error.
-/// Read through [`crate::limits::read_bounded`], so a device or a pipe that never ends cannot
-/// hold diagnose forever.
-fn read_lossy(path: &std::path::Path) -> Result<String, super::InputError> {
-    let bytes = crate::limits::read_bounded(path).map_err(|e| super::InputError::Read {
+/// A user's input file, read through [`crate::limits::read_bounded`], so a device or a pipe
+/// that never ends cannot hold diagnose forever.
+fn read(path: &std::path::Path) -> Result<Vec<u8>, super::InputError> {
+    crate::limits::read_bounded(path).map_err(|e| super::InputError::Read {
         path: path.to_owned(),
         source: e.into(),
-    })?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    })
 }

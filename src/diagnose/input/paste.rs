@@ -64,36 +64,17 @@ fn extract_counted(text: &str, hosts: &[String]) -> (Vec<Pasted>, usize) {
     for host in hosts {
         work += lower.len();
         if let Some(start) = lower.find(&format!("{}/", host.to_ascii_lowercase())) {
-            let (url, end, mut notes) = read_url(&text, start);
+            let (url, end, notes) = read_url(&text, start);
             work += end - start;
-            let mut all = shared.clone();
-            all.append(&mut notes);
-            all.push(InputNote::AssumedScheme);
-            found.push(Pasted {
-                text: format!("https://{url}"),
-                query_only: false,
-                notes: all,
-            });
-            return (found, work);
+            return (vec![assumed(&url, &shared, notes, InputNote::AssumedScheme)], work);
         }
     }
     work += 2 * lower.len();
     if let Some(at) = lower.find("client_id=").or_else(|| lower.find("client_id%3d")) {
-        let start = text[..at]
-            .rfind(|c: char| c.is_whitespace() || "\"'<>`(".contains(c))
-            .map(|i| i + 1)
-            .unwrap_or(0);
-        let (query, end, mut notes) = read_url(&text, start);
+        let start = word_start(&text, at);
+        let (query, end, notes) = read_url(&text, start);
         work += end - start;
-        let mut all = shared.clone();
-        all.append(&mut notes);
-        all.push(InputNote::AssumedEndpoint);
-        let query = query.trim_start_matches('?').to_string();
-        found.push(Pasted {
-            text: query,
-            query_only: true,
-            notes: all,
-        });
+        found.push(assumed(&query, &shared, notes, InputNote::AssumedEndpoint));
     }
     (found, work)
 }
@@ -142,8 +123,7 @@ fn scheme_starts(lower: &str) -> (Vec<usize>, usize) {
 /// it is a parameter value (the redirect URI), not the request, so it is not searched for.
 fn schemeless_request(text: &str, lower: &str, hosts: &[String], shared: &[InputNote]) -> Option<Pasted> {
     let at = lower.find("client_id=")?;
-    let delimiter = |c: char| c.is_whitespace() || "\"'<>`(".contains(c);
-    let start = lower[..at].rfind(delimiter).map(|i| i + 1).unwrap_or(0);
+    let start = word_start(lower, at);
     let before = &lower[start..at];
     // a scheme that starts the word is a URL around client_id; one after `=` is a value in it
     let has_scheme = ["https:", "http:", "https%3a", "http%3a"]
@@ -153,30 +133,42 @@ fn schemeless_request(text: &str, lower: &str, hosts: &[String], shared: &[Input
     if has_scheme {
         return None;
     }
-    let (url, _, mut notes) = read_url(text, start);
-    let mut all = shared.to_vec();
-    all.append(&mut notes);
-    let host = hosts
+    let (url, _, notes) = read_url(text, start);
+    if hosts
         .iter()
-        .find(|h| before.contains(&format!("{}/", h.to_ascii_lowercase())));
-    if host.is_some() {
-        all.push(InputNote::AssumedScheme);
-        return Some(Pasted {
-            text: format!("https://{url}"),
-            query_only: false,
-            notes: all,
-        });
+        .any(|h| before.contains(&format!("{}/", h.to_ascii_lowercase())))
+    {
+        return Some(assumed(&url, shared, notes, InputNote::AssumedScheme));
     }
     if before.contains('/') {
         // a path on some other host: not a request to the provider
         return None;
     }
-    all.push(InputNote::AssumedEndpoint);
-    Some(Pasted {
-        text: url.trim_start_matches('?').to_string(),
-        query_only: true,
+    Some(assumed(&url, shared, notes, InputNote::AssumedEndpoint))
+}
+
+/// Where the word around `at` starts: after whitespace, a quote, a bracket or a backtick.
+fn word_start(text: &str, at: usize) -> usize {
+    let delimiter = |c: char| c.is_whitespace() || "\"'<>`(".contains(c);
+    text[..at].rfind(delimiter).map_or(0, |i| i + 1)
+}
+
+/// A request found without a scheme: a URL on one of the provider's hosts (`AssumedScheme`)
+/// or a bare query (`AssumedEndpoint`), with the text's notes, the reading's and the assumption.
+fn assumed(url: &str, shared: &[InputNote], notes: Vec<InputNote>, assumption: InputNote) -> Pasted {
+    let query_only = assumption == InputNote::AssumedEndpoint;
+    let mut all = shared.to_vec();
+    all.extend(notes);
+    all.push(assumption);
+    Pasted {
+        text: if query_only {
+            url.trim_start_matches('?').to_string()
+        } else {
+            format!("https://{url}")
+        },
+        query_only,
         notes: all,
-    })
+    }
 }
 
 /// Characters that end a URL in running text.

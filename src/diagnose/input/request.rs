@@ -76,7 +76,7 @@ impl Param {
 }
 
 /// An authorization request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuthRequest {
     /// `scheme://host[:port]/path`
     pub endpoint: String,
@@ -97,17 +97,12 @@ impl AuthRequest {
             let url = format!("{}?{}", endpoints.authorize_url, query.text);
             return Self::from_url(&url, endpoints, query.notes.clone());
         }
-        let parsed: Vec<(usize, url::Url)> = candidates
+        let owned = candidates
             .iter()
-            .enumerate()
-            .filter_map(|(i, c)| url::Url::parse(&c.text).ok().map(|u| (i, u)))
-            .collect();
-        let owned = parsed
-            .iter()
-            .find(|(_, u)| u.host_str().is_some_and(|h| endpoints.owns_host(h)));
+            .position(|c| url::Url::parse(&c.text).is_ok_and(|u| u.host_str().is_some_and(|h| endpoints.owns_host(h))));
         match (owned, candidates.first()) {
-            (Some((index, _)), _) => {
-                let chosen = &candidates[*index];
+            (Some(index), _) => {
+                let chosen = &candidates[index];
                 let mut notes = chosen.notes.clone();
                 if candidates.len() > 1 {
                     notes.push(InputNote::PickedUrl {
@@ -127,7 +122,7 @@ impl AuthRequest {
     /// The provider's error page in pasted text, decoded from its `error_page.parameter`
     /// (Google's `authError`).
     pub fn error_page(text: &str, endpoints: &ProviderEndpoints) -> Option<crate::diagnose::AuthError> {
-        endpoints.error_page.as_ref().filter(|_| endpoints.is_google())?;
+        endpoints.is_google().then_some(())?;
         paste::extract(text, endpoints.hosts()).iter().find_map(|candidate| {
             let url = url::Url::parse(&candidate.text).ok()?;
             let host = url.host_str()?;
@@ -370,11 +365,8 @@ fn has_percent_escape(value: &str) -> bool {
 
 /// What a redirect back to an app carries, if it is one.
 fn callback_payload(url: &url::Url) -> Option<&'static str> {
-    let mut names: Vec<String> = url.query_pairs().map(|(k, _)| k.into_owned()).collect();
-    if let Some(fragment) = url.fragment() {
-        names.extend(url::form_urlencoded::parse(fragment.as_bytes()).map(|(k, _)| k.into_owned()));
-    }
-    let has = |n: &str| names.iter().any(|k| k == n);
+    let redirect = crate::target::Redirect::parse(url.as_str());
+    let has = |n: &str| redirect.get(n).is_some();
     if has("code") {
         Some("an authorization code")
     } else if has("access_token") || has("id_token") {

@@ -33,9 +33,9 @@ pub struct TokenResponse {
 }
 
 impl TokenResponse {
-    /// Reads `--token-response FILE`.
+    /// Reads `--token-response FILE` (bytes that are not UTF-8 become U+FFFD, not an error).
     pub fn read(path: &Path) -> Result<Self, InputError> {
-        Self::parse(path, &super::read_lossy(path)?)
+        Self::parse(path, &String::from_utf8_lossy(&super::read(path)?))
     }
 
     /// Parses a token response: JSON, optionally after an HTTP status line and headers.
@@ -111,9 +111,7 @@ impl TokenResponse {
             answered_grant: None,
         }
     }
-}
 
-impl TokenResponse {
     /// The same response with `secrets` (values from the request: a client secret, a code)
     /// removed from its error description, in case the provider echoed them.
     pub fn scrubbed(mut self, secrets: &[String]) -> Self {
