@@ -68,11 +68,18 @@ impl CallbackListener {
         &self.uri
     }
 
-    /// Waits for the callback carrying `state`, for at most `timeout`.
-    async fn wait(&self, state: &str, timeout: Duration) -> Result<String, String> {
-        *self.expected.lock().unwrap_or_else(|p| p.into_inner()) = Some(state.to_string());
+    /// Awaits the callback carrying `state` from now on, and forgets earlier callbacks. This
+    /// must happen before the browser is started: a browser (or a provider that remembers the
+    /// grant) can answer before [`Self::wait`] runs, and that callback must count.
+    async fn expect(&self, state: &str) {
         let mut events = self.events.lock().await;
+        *self.expected.lock().unwrap_or_else(|p| p.into_inner()) = Some(state.to_string());
         while events.try_recv().is_ok() {}
+    }
+
+    /// Waits for the callback carrying the state given to [`Self::expect`], for at most `timeout`.
+    async fn wait(&self, timeout: Duration) -> Result<String, String> {
+        let mut events = self.events.lock().await;
         let mut mismatched = 0;
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
@@ -306,6 +313,8 @@ impl FrontChannel for BrowserFront {
                 ..Default::default()
             });
         }
+        // before the browser starts: its callback may come back before `wait` below runs
+        self.listener.expect(&state).await;
         let child = self.opener.spawn(url.as_str(), user, decision);
         match (&self.opener, &child) {
             (Opener::System, _) => (self.notify)(&format!(
@@ -321,7 +330,7 @@ impl FrontChannel for BrowserFront {
         if let Ok(child) = child {
             self.children.lock().unwrap_or_else(|p| p.into_inner()).push(child);
         }
-        let callback = self.listener.wait(&state, self.timeout).await?;
+        let callback = self.listener.wait(self.timeout).await?;
         Ok(FrontAnswer {
             status: 302,
             location: Some(callback),
@@ -514,6 +523,89 @@ mod tests {
         assert_eq!(Opener::System.argv(url, Os::Other), ["xdg-open", url]);
         let own = Opener::Command(vec!["my-browser".into(), "--new".into()]);
         assert_eq!(own.argv(url, Os::Windows), ["my-browser", "--new", url]);
+    }
+
+    /// A provider that answers every authorization request at once with a code for its
+    /// `redirect_uri` and `state`, as one that remembers the grant does.
+    async fn instant_provider() -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut head = Vec::new();
+                    let mut buffer = [0u8; 2048];
+                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match stream.read(&mut buffer).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => head.extend_from_slice(&buffer[..n]),
+                        }
+                    }
+                    let head = String::from_utf8_lossy(&head).to_string();
+                    let target = head.split_whitespace().nth(1).unwrap_or_default().to_string();
+                    let url = Url::parse(&format!("http://x{target}")).unwrap();
+                    let get = |name: &str| {
+                        url.query_pairs()
+                            .find(|(k, _)| k == name)
+                            .map(|(_, v)| v.into_owned())
+                            .unwrap_or_default()
+                    };
+                    let mut location = Url::parse(&get("redirect_uri")).unwrap();
+                    location
+                        .query_pairs_mut()
+                        .append_pair("code", "c0de")
+                        .append_pair("state", &get("state"));
+                    let reply = format!(
+                        "HTTP/1.1 302 Found\r\nlocation: {location}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                    );
+                    let _ = stream.write_all(reply.as_bytes()).await;
+                    let _ = stream.shutdown().await;
+                });
+            }
+        });
+        base
+    }
+
+    /// The browser may answer before the probe starts waiting for it (a loaded machine can
+    /// stop the probe's thread between starting the browser and waiting): the callback must
+    /// still count. Here the progress note blocks until the browser is done.
+    #[cfg(unix)]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_callback_that_arrives_before_the_probe_waits_for_it_is_not_lost() {
+        let base = instant_provider().await;
+        let dir = tempfile::tempdir().unwrap();
+        let done = dir.path().join("browser-done");
+        let listener = CallbackListener::bind(0).await.unwrap();
+        let redirect_uri = listener.uri().to_string();
+        // a browser that follows the redirect to the callback, then says it is done
+        let script = format!("curl -s -o /dev/null -L \"$0\" && touch '{}'", done.display());
+        let opener = Opener::Command(vec!["sh".into(), "-c".into(), script]);
+        let flag = done.clone();
+        let notify: Notify = Arc::new(move |_: &str| {
+            let started = std::time::Instant::now();
+            while !flag.exists() && started.elapsed() < Duration::from_secs(20) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        });
+        let http = LiveProvider::new(crate::target::RetryPolicy::live(
+            Duration::from_secs(10),
+            Duration::from_secs(10),
+        ));
+        let front = BrowserFront::new(http, listener, opener, Duration::from_secs(3), notify);
+        for state in ["first-state", "second-state"] {
+            let mut url = Url::parse(&format!("{base}/auth")).unwrap();
+            url.query_pairs_mut()
+                .append_pair("redirect_uri", &redirect_uri)
+                .append_pair("state", state);
+            let _ = std::fs::remove_file(&done);
+            let answer = front
+                .authorize(url, "bob", "grant")
+                .await
+                .unwrap_or_else(|e| panic!("{state}: {e}"));
+            assert!(done.exists(), "the browser never finished");
+            let location = answer.location.unwrap();
+            assert!(location.contains(&format!("state={state}")), "{location}");
+        }
     }
 
     #[test]
