@@ -533,14 +533,9 @@ mod tests {
         tokio::spawn(async move {
             while let Ok((mut stream, _)) = listener.accept().await {
                 tokio::spawn(async move {
-                    let mut head = Vec::new();
-                    let mut buffer = [0u8; 2048];
-                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                        match stream.read(&mut buffer).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => head.extend_from_slice(&buffer[..n]),
-                        }
-                    }
+                    let Some(head) = super::super::fault_tests::read_head(&mut stream).await else {
+                        return;
+                    };
                     let head = String::from_utf8_lossy(&head).to_string();
                     let target = head.split_whitespace().nth(1).unwrap_or_default().to_string();
                     let url = Url::parse(&format!("http://x{target}")).unwrap();

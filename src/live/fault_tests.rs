@@ -58,14 +58,22 @@ async fn hostile(kind: Hostile) -> (String, Arc<Mutex<Vec<Instant>>>) {
     (base, hits)
 }
 
-async fn serve(mut stream: TcpStream, kind: Hostile, count: usize) {
+/// Reads a request up to the end of its head; `None` if the peer closes or fails first.
+pub(super) async fn read_head(stream: &mut TcpStream) -> Option<Vec<u8>> {
     let mut head = Vec::new();
     let mut buffer = [0u8; 1024];
     while !head.windows(4).any(|w| w == b"\r\n\r\n") {
         match stream.read(&mut buffer).await {
-            Ok(0) | Err(_) => return,
+            Ok(0) | Err(_) => return None,
             Ok(n) => head.extend_from_slice(&buffer[..n]),
         }
+    }
+    Some(head)
+}
+
+async fn serve(mut stream: TcpStream, kind: Hostile, count: usize) {
+    if read_head(&mut stream).await.is_none() {
+        return;
     }
     let simple = |status: &str, headers: &str, body: &str| {
         format!(
