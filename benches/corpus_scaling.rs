@@ -32,6 +32,8 @@ mod ceiling;
 mod cli;
 #[path = "support/id_token.rs"]
 mod id_token;
+#[path = "support/redirect.rs"]
+mod redirect;
 
 const CASES_PER_FILE: usize = 40;
 

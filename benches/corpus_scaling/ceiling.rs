@@ -101,11 +101,7 @@ async fn case(http: &reqwest::Client, base: &str, number: usize) {
     ]);
     let answer = send(http.get(url), "1").await.expect("authorize answers");
     let location = answer.headers()["location"].to_str().expect("a redirect").to_string();
-    let code = url::Url::parse(&location)
-        .expect("an absolute redirect")
-        .query_pairs()
-        .find_map(|(key, value)| (key == "code").then(|| value.into_owned()))
-        .expect("a code");
+    let code = crate::redirect::code_in(&location);
     let client = [
         ("client_id", "1234567890-web-drift.apps.googleusercontent.com"),
         ("client_secret", "drift-secret-0123456789ab"),

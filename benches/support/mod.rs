@@ -1,5 +1,7 @@
 //! What the benchmarks share: one complete OAuth flow, checked as it goes.
 
+mod redirect;
+
 pub const REDIRECT: &str = "https://app.example.com/cb";
 pub const CLIENT_ID: &str = "bench";
 pub const CLIENT_SECRET: &str = "bench-secret";
@@ -64,12 +66,7 @@ pub async fn flow(
         body_bytes: response.bytes().await.expect("a body").len(),
         ..authorize
     };
-    // the code comes back in the redirect's query (a code flow)
-    let code = url::Url::parse(&location)
-        .expect("an absolute redirect")
-        .query_pairs()
-        .find_map(|(key, value)| (key == "code").then(|| value.into_owned()))
-        .expect("a code");
+    let code = redirect::code_in(&location);
     let exchange = [
         ("grant_type", "authorization_code"),
         ("code", code.as_str()),
