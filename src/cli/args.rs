@@ -452,10 +452,12 @@ pub struct ServeArgs {
     /// key id that stays the same across restarts. Default: an RSA-2048 key made at start.
     #[arg(long, value_name = "FILE")]
     pub signing_key: Option<PathBuf>,
-    /// The `iss` of id_tokens and discovery's `issuer`: `google` (https://accounts.google.com,
-    /// what Google's own verifiers check) or `self` (this server's base URL, what generic
-    /// OpenID Connect clients demand: OIDC Discovery §4.3).
-    #[arg(long, value_enum, default_value_t = IssuerArg::Google)]
+    /// The `iss` of id_tokens and discovery's `issuer`: `profile` (the profile's issuer:
+    /// https://accounts.google.com for `google`, what Google's own verifiers check; this
+    /// server's base URL for a profile with `issuer_served`, as `oidc`; `google` is the same
+    /// value's older name) or `self` (this server's base URL, what generic OpenID Connect
+    /// clients demand: OIDC Discovery §4.3).
+    #[arg(long, value_enum, default_value_t = IssuerArg::Profile)]
     pub issuer: IssuerArg,
     /// Serve HTTPS with a certificate for 127.0.0.1, localhost and ::1 from a CA made at start
     /// (write it with --write-ca and trust it in the app).
@@ -485,7 +487,8 @@ SIGINT or SIGTERM stops the server.";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum IssuerArg {
-    Google,
+    #[value(alias = "google")]
+    Profile,
     #[value(name = "self")]
     SelfUrl,
 }

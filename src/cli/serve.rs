@@ -179,7 +179,9 @@ fn banner(server: &Serve, profile: &crate::provider::Profile, clients: &[ClientC
         }
     }
     let issuer = match args.issuer {
-        IssuerArg::Google => format!(
+        // the engine names the served URL for such a profile (`Engine::issuer`)
+        IssuerArg::Profile if profile.issuer_served => format!("{base} (the profile's issuer_served)"),
+        IssuerArg::Profile => format!(
             "{} ({}'s verifiers; --issuer self for generic OIDC clients)",
             profile.issuer,
             profile.display_name()

@@ -184,7 +184,7 @@ pub fn diagnose_any(input: &Input, options: &Options, registry: &Registry) -> Re
                 let endpoints = ProviderEndpoints::for_profile(&profile);
                 // Google's error page as text: its request details may hold the whole request
                 let has_url = endpoints.mentioned_in(text);
-                if let Some(page) = AuthError::from_page_text(text).filter(|_| !has_url && endpoints.is_google()) {
+                if let Some(page) = AuthError::from_page_text(text).filter(|_| !has_url && endpoints.is_published()) {
                     if let Some(query) = page.request_query() {
                         let input = Input {
                             pasted: Some(query),
@@ -342,8 +342,11 @@ fn diagnose_observed(
         format!("today's {}", base.endpoints.authorize)
     });
     if explanation.force.is_none() {
-        // the legacy force parameter of that era, which this one ignores (oidc, for Google's approval_prompt)
-        let legacy = base.and_then(|base| base.authorize.legacy_force);
+        // the legacy force parameter of the nearest profile up the `extends:` chain that has
+        // one, which this one ignores (oidc and a provider written as a difference from it, for
+        // Google's approval_prompt); loading refuses cycles, so the walk ends
+        let mut ancestors = std::iter::successors(base, |p| p.extends.as_deref().and_then(|id| registry.load(id).ok()));
+        let legacy = ancestors.find_map(|p| p.authorize.legacy_force);
         explanation.force = legacy.map(|legacy| (legacy.parameter, legacy.value));
     }
     let fix = fix::find(&profile, &setup, &request, &prediction, &explanation);

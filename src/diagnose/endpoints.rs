@@ -110,7 +110,7 @@ impl ProviderEndpoints {
 
     /// Whether the profile is a provider at real addresses (`endpoints.published`: Google),
     /// whose own sign-in and error pages diagnose can read.
-    pub fn is_google(&self) -> bool {
+    pub fn is_published(&self) -> bool {
         self.profile.endpoints.published
     }
 
@@ -168,13 +168,13 @@ impl ProviderEndpoints {
 
     /// The provider's sign-in pages, when `path` is one (and the provider is at real addresses).
     pub fn sign_in_page_at(&self, path: &str) -> Option<&SignInPages> {
-        (self.profile.sign_in_page.as_ref()).filter(|pages| self.is_google() && pages.contains(path))
+        (self.profile.sign_in_page.as_ref()).filter(|pages| self.is_published() && pages.contains(path))
     }
 
     /// The provider's error page format, when `path` is its error page (and the provider is
     /// at real addresses, whose pages diagnose reads).
     pub fn error_page_at(&self, path: &str) -> Option<&ErrorPageFormat> {
-        (self.profile.error_page.as_ref()).filter(|page| self.is_google() && path.starts_with(&page.path))
+        (self.profile.error_page.as_ref()).filter(|page| self.is_published() && path.starts_with(&page.path))
     }
 
     /// The provider's authorization paths in every era (the profile's own, its legacy ones and

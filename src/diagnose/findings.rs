@@ -613,7 +613,7 @@ fn token_rules(facts: &Facts, out: &mut Vec<Draft>) {
     let mints = |p: &Prediction| p.limit.filter(|l| l.first_token_revoked);
     let revoked = facts.symptom == Some(Symptom::RefreshTokenRevoked);
     // the limit is a Google fact (D1); for another provider it is its profile's number
-    let limit_source = (!facts.endpoints.is_google()).then(|| {
+    let limit_source = (!facts.endpoints.is_published()).then(|| {
         format!(
             "the provider profile `{}`: refresh_token.limit_per_user_client = {}",
             facts.endpoints.provider, facts.profile.refresh_token.limit_per_user_client

@@ -12,6 +12,7 @@ mod google_client;
 mod hostile_input;
 mod ledger;
 mod live_support;
+mod new_provider;
 mod oidc_peer;
 mod parity;
 mod probe;

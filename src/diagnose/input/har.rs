@@ -729,7 +729,7 @@ fn other_entry(seen: &mut HarObservation, entry: &HarEntry, endpoints: &Provider
         return;
     };
     let flow = &mut seen.flows[i];
-    if consent_path && entry.method == "GET" && (endpoints.is_google() || entry.status == 200) {
+    if consent_path && entry.method == "GET" && (endpoints.is_published() || entry.status == 200) {
         flow.consent_screen = Some(true);
         flow.consent_entry.get_or_insert(entry.index);
     }

@@ -122,7 +122,7 @@ impl AuthRequest {
     /// The provider's error page in pasted text, decoded from its `error_page.parameter`
     /// (Google's `authError`).
     pub fn error_page(text: &str, endpoints: &ProviderEndpoints) -> Option<crate::diagnose::AuthError> {
-        endpoints.is_google().then_some(())?;
+        endpoints.is_published().then_some(())?;
         paste::extract(text, endpoints.hosts()).iter().find_map(|candidate| {
             let url = url::Url::parse(&candidate.text).ok()?;
             let host = url.host_str()?;
