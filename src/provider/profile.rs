@@ -854,8 +854,7 @@ pub struct ErrorCatalogue {
     /// valid and invalid scopes as Google lists them.
     #[serde(default)]
     pub invalid_scope: Option<ErrorSpec>,
-    /// Profiles written before serve had tokeninfo get Google's answer.
-    #[serde(default = "tokeninfo_invalid_token")]
+    /// An unknown, expired or revoked token at `endpoints.tokeninfo`.
     pub tokeninfo_invalid_token: ErrorSpec,
     /// A response type the provider does not support (RFC 6749 §4.1.2.1
     /// `unsupported_response_type`); without it, `invalid_value` on an error page.
@@ -888,16 +887,6 @@ pub struct ErrorCatalogue {
     /// changes nothing.
     #[serde(default)]
     pub admin_policy_enforced: Option<ErrorSpec>,
-}
-
-fn tokeninfo_invalid_token() -> ErrorSpec {
-    ErrorSpec {
-        status: 400,
-        error: "invalid_token".into(),
-        description: "Invalid Value".into(),
-        delivery: Delivery::Page,
-        source: "OBS public clients of Google's tokeninfo endpoint".into(),
-    }
 }
 
 fn yes() -> bool {

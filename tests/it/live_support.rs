@@ -6,7 +6,9 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use oauth_drift::{AuthorizeResponse, ClientConfig, ClientKind, ConsentDecision, Engine, PublishingStatus, Registry};
+use oauth_drift::{
+    AuthorizeResponse, ClientConfig, ClientKind, ConsentDecision, Engine, Profile, PublishingStatus, Registry,
+};
 use oauth_drift::{ConsentMode, ModelServer};
 
 pub const CLIENT_ID: &str = "probe-test.apps.googleusercontent.com";
@@ -30,7 +32,12 @@ pub struct Provider {
 }
 
 pub async fn provider(profile: &str, consent: ConsentMode) -> Provider {
-    let profile = Arc::new(Registry::builtin().load(profile).unwrap());
+    provider_on(Registry::builtin().load(profile).unwrap(), consent).await
+}
+
+/// The same for any profile (one loaded from a file).
+pub async fn provider_on(profile: Profile, consent: ConsentMode) -> Provider {
+    let profile = Arc::new(profile);
     let client = ClientConfig {
         client_id: CLIENT_ID.into(),
         client_secret: PLANTED_SECRET.into(),

@@ -2,11 +2,25 @@
 //! a difference from `oidc` with its own hosts, paths, name and refresh-token rules) goes
 //! through every face of the model with no Rust written for it, and nothing says "Google".
 
+use std::path::Path;
+use std::time::Duration;
+
+use oauth_drift::{ConsentMode, Profile, PublishingStatus, Registry};
+
+use crate::diagnose::recorder::Browser;
+use crate::live_support::{args, case, cases, client_env, oauth_drift, provider_on};
 use crate::serve_process::{ServeProcess, get_json, http};
 use crate::support::{Project, root};
 
 fn profile() -> String {
     root().join("tests/fixtures/profiles/acme.yaml").display().to_string()
+}
+
+/// The `acme` profile, loaded from its file as `--profile-file` does.
+fn acme() -> Profile {
+    let mut registry = Registry::builtin();
+    registry.add_file(Path::new(&profile())).expect("acme loads");
+    registry.load("acme").expect("acme extends oidc")
 }
 
 const ROTATION: &str = r#"name: Acme rotates refresh tokens
@@ -163,4 +177,99 @@ fn compare_shows_what_the_new_file_changes_from_the_profile_it_extends() {
         run.stdout
     );
     assert!(run.stdout.contains("refresh #2: 400 invalid_grant"), "{}", run.stdout);
+}
+
+#[tokio::test]
+async fn a_har_recorded_against_it_is_diagnosed_from_what_happened() {
+    let profile = profile();
+    let mut browser = Browser::start_on(acme(), PublishingStatus::Production).await;
+    // Google's habit on an OpenID Provider: offline_access without prompt=consent
+    let url = browser.authorize_url(
+        "/oauth2/v1/authorize",
+        &[("response_type", "code"), ("scope", "openid offline_access")],
+    );
+    let code = browser.sign_in(&url).await.expect("a code");
+    let tokens = browser.exchange(&code).await;
+    assert!(tokens.get("refresh_token").is_none(), "dropped silently: {tokens}");
+    let project = Project::copy();
+    project.write("sign-in.har", &browser.har());
+    let har = project.path("sign-in.har").display().to_string();
+    let run = project.run(&[
+        "diagnose",
+        "--har",
+        &har,
+        "--profile-file",
+        &profile,
+        "--provider",
+        "acme",
+        "--client-type",
+        "web",
+        "--color",
+        "never",
+    ]);
+    assert_eq!(run.code, 1, "no refresh_token came back:\n{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("OD115 offline-access-needs-consent [cause]"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("HAR entry #3"),
+        "the token response is pointed at:\n{}",
+        run.stdout
+    );
+    let findings = run.stdout.split("Findings").nth(1).unwrap_or_default();
+    let words: Vec<&str> = findings.lines().filter(|l| !l.contains("source:")).collect();
+    assert!(!words.join("\n").contains("Google"), "{findings}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probe_recognises_it_by_its_paths_and_finds_the_live_provider_as_modelled() {
+    // the live provider: acme's engine on loopback, as `serve --issuer self` runs it
+    let provider = provider_on(acme(), ConsentMode::Auto).await;
+    let project = Project::copy();
+    let rules = std::fs::read_to_string(root().join("scenarios/oidc/offline_access_rules.yaml")).unwrap();
+    project.write("acme_offline.yaml", &rules.replace("provider: oidc", "provider: acme"));
+    let scenario = project.path("acme_offline.yaml").display().to_string();
+    let list = args(&[
+        "probe",
+        &scenario,
+        "--profile-file",
+        &profile(),
+        "--issuer",
+        &provider.base,
+        "--kind",
+        "discovery,authorize-params,consent",
+        "--open-with",
+        "curl -s -o /dev/null -L",
+        "--no-snapshots",
+        "--format",
+        "json",
+        "--consent-timeout",
+        "20s",
+    ]);
+    let ran = oauth_drift(list, client_env(), Duration::from_secs(120)).await;
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let report = ran.json();
+    let list = cases(&report);
+    // no --provider and an issuer no profile names: the discovery document's paths are acme's
+    assert!(list.iter().all(|c| c["provider"] == "acme"), "{report:#}");
+    assert_eq!(
+        case(&list, "discovery: 127-0-0-1")["live"]["model"]["stale"],
+        false,
+        "{report:#}"
+    );
+    let honoured = case(
+        &list,
+        "consent: OIDC offline_access needs prompt=consent and a code [request=prompt=consent]",
+    );
+    assert_eq!(honoured["refresh_token"]["first_grant"], true, "{honoured:#}");
+    let ignored = case(
+        &list,
+        "consent: OIDC offline_access needs prompt=consent and a code [request=prompt=~]",
+    );
+    assert_eq!(ignored["refresh_token"]["first_grant"], false, "{ignored:#}");
+    assert!(report["summary"]["passed"].as_u64().unwrap() >= 5, "{report:#}");
+    assert_eq!(report["summary"]["failed"], 0, "{report:#}");
+    assert!(!format!("{}{}", ran.stdout, ran.stderr).contains("Google"));
 }

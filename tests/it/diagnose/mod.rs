@@ -8,7 +8,7 @@ mod docs;
 mod emit;
 mod har;
 mod recorded;
-mod recorder;
+pub(crate) mod recorder;
 mod reports;
 mod support;
 mod table;

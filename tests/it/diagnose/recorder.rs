@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use oauth_drift::{CONSENT_HEADER, ModelServer, USER_HEADER};
-use oauth_drift::{ClientConfig, ClientKind, Engine, PublishingStatus, Registry};
+use oauth_drift::{ClientConfig, ClientKind, Engine, Profile, PublishingStatus, Registry};
 use serde_json::{Value, json};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -25,11 +25,19 @@ pub struct Browser {
     pub model: ModelServer,
     _app: MockServer,
     pub client: ClientConfig,
+    /// The profile's token and revocation paths.
+    token: String,
+    revoke: String,
 }
 
 impl Browser {
     /// A `provider` model with one client whose redirect URI is a real loopback app server.
     pub async fn start(provider: &str, status: PublishingStatus) -> Self {
+        Self::start_on(Registry::builtin().load(provider).expect("profile loads"), status).await
+    }
+
+    /// The same on any profile (one loaded from a file).
+    pub async fn start_on(profile: Profile, status: PublishingStatus) -> Self {
         let app = MockServer::start().await;
         Mock::given(any())
             .respond_with(ResponseTemplate::new(200).set_body_string("<html>signed in</html>"))
@@ -44,8 +52,8 @@ impl Browser {
             project: None,
             created: None,
         };
-        let profile = Arc::new(Registry::builtin().load(provider).expect("profile loads"));
-        let model = ModelServer::start(Engine::new(profile, [client.clone()])).await;
+        let (token, revoke) = (profile.endpoints.token.clone(), profile.endpoints.revoke.clone());
+        let model = ModelServer::start(Engine::new(Arc::new(profile), [client.clone()])).await;
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(10))
@@ -57,6 +65,8 @@ impl Browser {
             model,
             _app: app,
             client,
+            token,
+            revoke,
         }
     }
 
@@ -91,7 +101,7 @@ impl Browser {
             ("client_secret", self.client.client_secret.as_str()),
         ]
         .map(|(k, v)| (k.to_string(), v.to_string()));
-        let recorded = self.post_form("/token", &form).await;
+        let recorded = self.post_form(&self.token.clone(), &form).await;
         serde_json::from_str(&recorded.body).expect("token response is JSON")
     }
 
@@ -103,13 +113,13 @@ impl Browser {
             ("client_secret", self.client.client_secret.as_str()),
         ]
         .map(|(k, v)| (k.to_string(), v.to_string()));
-        let recorded = self.post_form("/token", &form).await;
+        let recorded = self.post_form(&self.token.clone(), &form).await;
         serde_json::from_str(&recorded.body).expect("token response is JSON")
     }
 
     /// GET on the revocation endpoint (what old code does).
     pub async fn revoke_with_get(&mut self, token: &str) -> u16 {
-        let mut url = url::Url::parse(&format!("{}/revoke", self.model.uri())).expect("URL");
+        let mut url = url::Url::parse(&format!("{}{}", self.model.uri(), self.revoke)).expect("URL");
         url.query_pairs_mut().append_pair("token", token);
         self.get(url.as_str(), &[]).await.status
     }
