@@ -168,7 +168,10 @@ impl PlannedFile {
     }
 }
 
-/// The case at `cell` of `files[file]`, run under `provider` when it names none.
+/// The case at `cell` of `files[file]`, run under `provider` when it names none. Run under
+/// another provider than the default, its transcript is that provider's: its snapshot is
+/// named for it (`STEM__provider-oidc`), so it never compares with, or overwrites, the one
+/// the file's own provider produced.
 fn build_case(files: &[PlannedFile], provider: Option<&str>, file: usize, cell: usize) -> Option<Case> {
     let planned = files.get(file)?;
     let mut case = scenario::case_at(&planned.scenario, &planned.stem, cell);
@@ -176,6 +179,9 @@ fn build_case(files: &[PlannedFile], provider: Option<&str>, file: usize, cell: 
         && case.binding("provider").is_none()
         && case.scenario.file.provider.is_none()
     {
+        if provider != crate::provider::DEFAULT_PROVIDER {
+            case.slug = format!("{}__{}", case.slug, scenario::slugify(&format!("provider-{provider}")));
+        }
         case.provider = provider.to_string();
     }
     Some(case)
@@ -507,8 +513,11 @@ pub async fn run_plan_on_model(
         &mut report,
     )
     .await;
+    // under `run --provider` the files left out and the default provider's snapshots of the
+    // files run under another one are not produced, and are no orphans either
     if let Some(policy) = snapshots
         && plan.loaded.errors.is_empty()
+        && plan.provider.is_none()
     {
         let produced: Vec<String> = plan.cases().map(|case| case.slug).collect();
         report.orphans = policy

@@ -219,7 +219,8 @@ impl SnapshotStore {
     }
 
     /// Accepted snapshots within `selection` that no case produced: left behind by a renamed
-    /// or removed scenario file or case.
+    /// or removed scenario file or case. A case's snapshot under another provider
+    /// (`run --provider oidc` writes `SLUG__provider-oidc`) lives as long as the case does.
     pub fn orphans<'a>(&self, selection: &Selection, produced: impl IntoIterator<Item = &'a str>) -> Vec<PathBuf> {
         let produced: std::collections::HashSet<&str> = produced.into_iter().collect();
         let names: Vec<String> = if self.bundled {
@@ -238,7 +239,10 @@ impl SnapshotStore {
             .iter()
             .filter_map(|file| {
                 let name = file.strip_suffix(".snap")?;
-                (selection.covers(name) && !produced.contains(name)).then(|| self.dir.join(file))
+                let under_another_provider =
+                    (name.rsplit_once("__provider-")).is_some_and(|(case, _)| produced.contains(case));
+                (selection.covers(name) && !produced.contains(name) && !under_another_provider)
+                    .then(|| self.dir.join(file))
             })
             .collect();
         orphans.sort();

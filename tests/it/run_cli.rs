@@ -278,3 +278,54 @@ fn provider_flag_of_another_family_leaves_out_files_specific_to_one_provider_and
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(json["cases"].as_array().unwrap().len(), 2, "{stdout}");
 }
+
+/// Every accepted snapshot below `dir`, by name, with its bytes.
+fn snapshots_in(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    (std::fs::read_dir(dir.join("snapshots")).unwrap())
+        .map(|entry| entry.unwrap())
+        .filter(|entry| entry.file_name().to_string_lossy().ends_with(".snap"))
+        .map(|entry| {
+            (
+                entry.file_name().to_string_lossy().into_owned(),
+                std::fs::read(entry.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn run_under_another_provider_keeps_the_corpus_snapshots_and_accepts_its_own_beside_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = run(&mut oauth_drift(dir.path(), &["init", "corpus"]));
+    assert_eq!(code, 0, "{stderr}");
+    let corpus = dir.path().join("corpus");
+    let before = snapshots_in(&corpus);
+
+    // the provider-neutral files run under oidc; the files of Google's wording are left out
+    let (code, stdout, stderr) = run(&mut oauth_drift(
+        &corpus,
+        &["run", "--provider", "oidc", "--accept", "--prune"],
+    ));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("not applicable to `oidc`"), "{stdout}");
+    let after = snapshots_in(&corpus);
+    for (name, bytes) in &before {
+        assert_eq!(after.get(name), Some(bytes), "{name} was changed or pruned:\n{stdout}");
+    }
+    let oidc: Vec<&String> = after.keys().filter(|name| !before.contains_key(*name)).collect();
+    assert!(!oidc.is_empty(), "oidc's transcripts are accepted:\n{stdout}");
+    assert!(
+        oidc.iter().all(|name| name.ends_with("__provider-oidc.snap")),
+        "{oidc:?}"
+    );
+
+    // both runs now pass on the same directory, and neither calls the other's snapshots orphans
+    for args in [&["run", "--provider", "oidc"][..], &["run"]] {
+        let (code, stdout, stderr) = run(&mut oauth_drift(&corpus, args));
+        assert_eq!(code, 0, "{args:?}:\n{stdout}{stderr}");
+        assert!(!stdout.contains("not produced by any case"), "{args:?}:\n{stdout}");
+    }
+    let (code, stdout, _) = run(&mut oauth_drift(&corpus, &["run", "--accept", "--prune"]));
+    assert_eq!(code, 0, "{stdout}");
+    assert_eq!(snapshots_in(&corpus), after, "a plain run prunes nothing:\n{stdout}");
+}
