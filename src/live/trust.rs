@@ -193,6 +193,14 @@ mod tests {
             serde_json::json!({"issuer": "http://127.0.0.1:4444", "token_endpoint": "https://oauth2.googleapis.com/token"}),
         );
         google.accept_discovery(&doc, &spec).unwrap();
+        // ... which an OpenID Provider written as a difference from google does not inherit:
+        // its client secret never goes to Google's token endpoint
+        let mut oidc = target("oidc", &spec);
+        let err = oidc.accept_discovery(&doc, &spec).unwrap_err().to_string();
+        assert!(
+            err.contains("neither the issuer's origin") && err.contains("it lists none"),
+            "{err}"
+        );
         // named by the user: taken as given
         let mut named = spec.clone();
         named.overrides.token = Some(Url::parse("http://127.0.0.1:5555/token").unwrap());

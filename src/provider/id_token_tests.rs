@@ -85,6 +85,13 @@ fn id_token_claims_follow_the_granted_scopes_in_googles_order() {
             "exp"
         ]
     );
+    // a generic OP's simulated user has no photo or family name (google's values name Google's
+    // default avatar): the same claims without those two
+    let mut oidc = super::engine_tests::engine("oidc");
+    let generic = exchange(&mut oidc, "openid profile", &[("prompt", "consent")]);
+    let mut without = claim_names(&profile);
+    without.retain(|claim| claim != "picture" && claim != "family_name");
+    assert_eq!(claim_names(&generic), without);
     let none = exchange(&mut google, "https://www.googleapis.com/auth/drive.file", &[]);
     assert!(
         none.id_token.is_none() && none.body.get("id_token").is_none(),

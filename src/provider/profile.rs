@@ -1414,3 +1414,46 @@ mod tests {
         assert_eq!(text, "Invalid parameter value for access_type: 'offine' is not valid");
     }
 }
+
+#[cfg(test)]
+mod inherited_words {
+    use super::Registry;
+    use serde_yaml::Value;
+
+    /// Every string under `value` that names Google, with its key path.
+    fn naming_google(value: &Value, path: &str, found: &mut Vec<String>) {
+        match value {
+            Value::String(text) if text.to_lowercase().contains("google") => found.push(format!("{path}: {text}")),
+            Value::Sequence(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    naming_google(item, &format!("{path}[{i}]"), found);
+                }
+            }
+            Value::Mapping(map) => {
+                for (key, item) in map {
+                    let key = key.as_str().unwrap_or_default();
+                    // citations may name Google, and `extends:` names the parent
+                    if key == "source" || key == "extends" {
+                        continue;
+                    }
+                    if key.to_lowercase().contains("google") {
+                        found.push(format!("{path}.{key}"));
+                    }
+                    naming_google(item, &format!("{path}.{key}"), found);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn a_profile_written_as_the_difference_from_oidc_inherits_no_google_word() {
+        let registry = Registry::builtin();
+        for id in ["oidc", "oidc@rotating"] {
+            let merged = registry.merged_value(id, &mut Vec::new()).unwrap();
+            let mut found = Vec::new();
+            naming_google(&merged, id, &mut found);
+            assert!(found.is_empty(), "{}", found.join("\n"));
+        }
+    }
+}

@@ -7,7 +7,8 @@ use oauth_drift::ConsentMode;
 use serde_json::Value;
 
 use super::live_support::{
-    CLIENT_ID, PLANTED_SECRET, args, case, cases, client_env, files_under, oauth_drift, provider, root, scenario,
+    CLIENT_ID, PLANTED_SECRET, Provider, args, case, cases, client_env, files_under, oauth_drift, provider, root,
+    scenario,
 };
 
 const LIMIT: Duration = Duration::from_secs(120);
@@ -377,16 +378,17 @@ async fn credentials_on_the_command_line_are_refused_without_being_echoed() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_generic_openid_provider_is_probed_through_its_discovery_document() {
-    let provider = provider("oidc", ConsentMode::Auto).await;
+/// `probe`'s discovery, authorize-params and consent kinds against `provider` for the OIDC
+/// §11 rules in `scenario` (scenarios/oidc/offline_access_rules.yaml or a copy for another
+/// provider), then `extra`; the JSON report, after checking that offline_access was honoured
+/// with prompt=consent and ignored without, as the model predicts.
+pub(crate) async fn probe_offline_access_rules(provider: &Provider, scenario: &str, extra: &[&str]) -> Value {
     let dir = tempfile::tempdir().unwrap();
     let token_file = dir.path().join("refresh_token");
     std::fs::write(&token_file, "unused").unwrap();
-    // no --provider: an --issuer is compared with the generic `oidc` profile
-    let list = args(&[
+    let mut list = args(&[
         "probe",
-        "scenarios/oidc/offline_access_rules.yaml",
+        scenario,
         "--issuer",
         &provider.base,
         "--kind",
@@ -400,23 +402,34 @@ async fn a_generic_openid_provider_is_probed_through_its_discovery_document() {
         "--consent-timeout",
         "20s",
     ]);
+    list.extend(args(extra));
     let ran = oauth_drift(list, credentials(&token_file), LIMIT).await;
     assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert!(!format!("{}{}", ran.stdout, ran.stderr).contains(PLANTED_SECRET));
     let report = ran.json();
-    assert_eq!(report["summary"]["passed"], 6, "{report:#}");
-    assert_eq!(report["summary"]["skipped"], 1, "{report:#}");
     let list = cases(&report);
     assert_eq!(case(&list, "discovery: 127-0-0-1")["live"]["model"]["stale"], false);
     let honoured = case(
         &list,
         "consent: OIDC offline_access needs prompt=consent and a code [request=prompt=consent]",
     );
-    assert_eq!(honoured["refresh_token"]["first_grant"], true);
+    assert_eq!(honoured["refresh_token"]["first_grant"], true, "{honoured:#}");
     let ignored = case(
         &list,
         "consent: OIDC offline_access needs prompt=consent and a code [request=prompt=~]",
     );
-    assert_eq!(ignored["refresh_token"]["first_grant"], false);
+    assert_eq!(ignored["refresh_token"]["first_grant"], false, "{ignored:#}");
+    report
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_generic_openid_provider_is_probed_through_its_discovery_document() {
+    let provider = provider("oidc", ConsentMode::Auto).await;
+    // no --provider: an --issuer is compared with the generic `oidc` profile
+    let report = probe_offline_access_rules(&provider, "scenarios/oidc/offline_access_rules.yaml", &[]).await;
+    assert_eq!(report["summary"]["passed"], 6, "{report:#}");
+    assert_eq!(report["summary"]["skipped"], 1, "{report:#}");
+    let list = cases(&report);
     let implicit = case(
         &list,
         "consent: OIDC offline_access needs prompt=consent and a code [request=prompt=consent&response_type=id_token&nonce=n-0S6]",
