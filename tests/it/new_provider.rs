@@ -116,7 +116,7 @@ async fn serve_answers_at_its_paths_and_names_the_issuer_it_serves() {
     let profile = profile();
     let dir = tempfile::tempdir().unwrap();
     let secrets = dir.path().join("client_secret.json");
-    let serve = ServeProcess::start(&[
+    let mut serve = ServeProcess::start(&[
         "--profile-file",
         &profile,
         "--provider",
@@ -137,6 +137,8 @@ async fn serve_answers_at_its_paths_and_names_the_issuer_it_serves() {
     }
     let keys = get_json(&http, &format!("{}/oauth2/v1/keys", serve.base)).await;
     assert_eq!(keys["keys"][0]["alg"], "RS256", "{keys}");
+    // stopped first, so that everything it wrote on stderr has been read
+    serve.terminate();
     let banner = serve.stderr();
     assert!(
         banner.contains(&format!("  issuer     {} ", serve.base)),

@@ -520,3 +520,21 @@ async fn serve_memory_stays_flat_past_its_store_cap() {
     );
     assert!(server.terminate().success());
 }
+
+#[tokio::test]
+async fn the_issuer_is_the_profiles_by_default_and_google_is_that_values_older_name() {
+    for args in [&[][..], &["--issuer", "profile"], &["--issuer", "google"]] {
+        let mut serve = ServeProcess::start(args);
+        let discovery = get_json(&http(), &format!("{}/.well-known/openid-configuration", serve.base)).await;
+        assert_eq!(discovery["issuer"], "https://accounts.google.com", "{args:?}");
+        // stopped first, so that everything it wrote on stderr has been read
+        serve.terminate();
+        assert!(
+            serve
+                .stderr()
+                .contains("issuer     https://accounts.google.com (Google's verifiers;"),
+            "{args:?}: {}",
+            serve.stderr()
+        );
+    }
+}
